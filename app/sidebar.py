@@ -1,0 +1,72 @@
+"""The sidebar: sessions (list, new), domain pin, backend, and document upload with a progress bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from app.state import guarded
+from pipelines.chat import session_titles
+from pipelines.ingestion import ingest_bytes
+from pipelines.memory import new_session_id
+from pipelines.services import Services
+
+__all__ = ["SidebarChoice", "render_sidebar"]
+
+
+@dataclass(frozen=True)
+class SidebarChoice:
+    """What the user picked: the session, the domain (auto or pinned) and the backend."""
+
+    session_id: str
+    domain: str
+    backend: str
+
+
+def render_sidebar(services: Services) -> SidebarChoice:
+    """Draw the sidebar and return the user's choices (per-user state lives in ``st.session_state``)."""
+    state = st.session_state
+    state.setdefault("session_id", new_session_id())
+    with st.sidebar:
+        st.header("Conversations")
+        if st.button("➕ New chat", use_container_width=True):
+            state["session_id"] = new_session_id()
+        sessions = dict(guarded(lambda: session_titles(services)) or [])
+        if state["session_id"] not in sessions:
+            sessions = {state["session_id"]: "(new chat)", **sessions}
+        ids = list(sessions)
+        picked = st.selectbox("Session", ids, index=ids.index(state["session_id"]),
+                              format_func=lambda sid: sessions[sid])
+        state["session_id"] = picked
+
+        st.header("Answering")
+        domains = ["auto", *services.domains]
+        domain = st.selectbox("Domain", domains, format_func=lambda d: "auto (route each question)" if d == "auto"
+                              else services.domains[d].title)
+        backend = st.selectbox("Backend", ["auto", "ollama", "llamacpp"])
+
+        st.header("Add documents")
+        target = st.selectbox("Into domain", list(services.domains), key="upload_domain")
+        files = st.file_uploader("Files", accept_multiple_files=True,
+                                 help=f"PDF, DOCX, HTML, Markdown, TXT, CSV, source code; up to "
+                                      f"{services.settings.ingest.max_file_mb:g} MiB each")
+        if files and st.button("Ingest", type="primary"):
+            for upload in files:
+                bar = st.progress(0.0, text=f"{upload.name}: reading")
+
+                def progress(stage: str, fraction: float, bar=bar, name=upload.name) -> None:
+                    bar.progress(min(max(fraction, 0.0), 1.0), text=f"{name}: {stage}")
+
+                report = guarded(lambda upload=upload, progress=progress: ingest_bytes(
+                    services, target, upload.name, upload.getvalue(), progress))
+                bar.empty()
+                if report is None:
+                    continue
+                if report.duplicate:
+                    st.info(f"{report.name}: already indexed, nothing added")
+                else:
+                    redacted = ", ".join(f"{k} {v}" for k, v in sorted(report.redactions.items())) or "none"
+                    st.success(f"{report.name}: {report.chunks_added} chunks · redacted: {redacted}")
+        st.caption(" · ".join(f"{name}: {count} chunks" for name, count in services.status().items()))
+    return SidebarChoice(state["session_id"], domain, backend)

@@ -1,0 +1,40 @@
+"""Shared services for the Streamlit pages (one per process) and error display."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import streamlit as st
+
+from pipelines import USER_FACING_ERRORS, load_settings
+from pipelines.ingestion import index_sample_corpora
+from pipelines.services import Services
+
+__all__ = ["get_services", "guarded", "index_samples_once"]
+
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner="Loading models…")
+def get_services() -> Services:
+    """The process-wide services (stateless, thread-safe), built from the settings tree."""
+    return Services(load_settings())
+
+
+def index_samples_once(services: Services) -> None:
+    """Index the shipped sample corpora into empty collections, with a progress bar (first start only)."""
+    if not services.settings.ingest.index_samples_on_start or all(services.status().values()):
+        return
+    bar = st.progress(0.0, text="Indexing the sample knowledge bases (first start only)…")
+    index_sample_corpora(services, progress=lambda stage, fraction: bar.progress(fraction, text=f"Indexing {stage}"))
+    bar.empty()
+
+
+def guarded(action: Callable[[], T]) -> T | None:
+    """Run ``action``; show a user-facing error as ``st.error`` (no traceback, no PII) and return None."""
+    try:
+        return action()
+    except USER_FACING_ERRORS as exc:
+        st.error(str(exc))
+        return None

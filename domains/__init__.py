@@ -1,0 +1,14 @@
+"""Domains as data: one folder per domain with a validated ``domain.yaml`` and a sample corpus."""
+
+from domains.config import ChunkingConfig, DomainConfig, RetrievalConfig
+from domains.registry import DomainError, default_domains_dir, load_domains, sample_corpus_files
+
+__all__ = [
+    "ChunkingConfig",
+    "DomainConfig",
+    "DomainError",
+    "RetrievalConfig",
+    "default_domains_dir",
+    "load_domains",
+    "sample_corpus_files",
+]

@@ -1,0 +1,70 @@
+"""The validated shape of a domain folder's ``domain.yaml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["ChunkingConfig", "DomainConfig", "RetrievalConfig"]
+
+
+class RetrievalConfig(BaseModel):
+    """Retrieval parameters of a domain."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    top_k: int = Field(default=4, ge=1, le=50, description="Chunks put in the prompt.")
+
+
+class ChunkingConfig(BaseModel):
+    """Chunking parameters of a domain (characters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    chunk_size: int = Field(default=800, ge=100, le=8000, description="Maximum chunk length, characters.")
+    chunk_overlap: int = Field(default=120, ge=0, description="Overlap between neighbouring chunks, characters.")
+
+    @model_validator(mode="after")
+    def _overlap_smaller_than_size(self) -> ChunkingConfig:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})")
+        return self
+
+
+class DomainConfig(BaseModel):
+    """One domain: data only. Adding a folder with a valid ``domain.yaml`` adds a domain.
+
+    Attributes:
+        name: Identifier; equals the folder name.
+        title: Human title.
+        description: What the domain answers.
+        routing_examples: Example questions the router compares a question with (>= 5).
+        system_prompt: Instructions for the model.
+        retrieval: Retrieval parameters.
+        chunking: Chunking parameters.
+        pii_policy: Name of a PII policy defined by the privacy package.
+        disclaimer: Shown under every answer of the domain.
+        folder: The domain folder (set by the registry).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    routing_examples: tuple[str, ...] = Field(min_length=5)
+    system_prompt: str = Field(min_length=1)
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    chunking: ChunkingConfig = Field(default_factory=ChunkingConfig)
+    pii_policy: str = Field(min_length=1)
+    disclaimer: str = ""
+    folder: Path | None = None
+
+    @property
+    def corpus_dir(self) -> Path | None:
+        """The shipped sample corpus folder, if present."""
+        if self.folder is None:
+            return None
+        path = self.folder / "corpus"
+        return path if path.is_dir() else None

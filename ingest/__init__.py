@@ -1,0 +1,41 @@
+"""Ingest: loading and validating documents, chunking, embeddings and the Chroma vector store."""
+
+from ingest.chunking import Chunk, chunk_id, split_document
+from ingest.embeddings import EMBEDDING_DIM, Embedder
+from ingest.errors import (
+    CorruptFileError,
+    EmptyDocumentError,
+    EncryptedFileError,
+    FileTooLargeError,
+    IngestError,
+    StoreError,
+    UnsupportedFileError,
+)
+from ingest.filetypes import SUPPORTED_EXTENSIONS, FileKind, detect_kind
+from ingest.loaders import LoadedDocument, Section, load_bytes, load_document
+from ingest.store import DocumentInfo, RetrievedChunk, VectorStore
+
+__all__ = [
+    "EMBEDDING_DIM",
+    "SUPPORTED_EXTENSIONS",
+    "Chunk",
+    "CorruptFileError",
+    "DocumentInfo",
+    "Embedder",
+    "EmptyDocumentError",
+    "EncryptedFileError",
+    "FileKind",
+    "FileTooLargeError",
+    "IngestError",
+    "LoadedDocument",
+    "RetrievedChunk",
+    "Section",
+    "StoreError",
+    "UnsupportedFileError",
+    "VectorStore",
+    "chunk_id",
+    "detect_kind",
+    "load_bytes",
+    "load_document",
+    "split_document",
+]

@@ -1,0 +1,39 @@
+"""Errors of the ingest package. Every message names the file and the reason."""
+
+__all__ = [
+    "CorruptFileError",
+    "EmptyDocumentError",
+    "EncryptedFileError",
+    "FileTooLargeError",
+    "IngestError",
+    "StoreError",
+    "UnsupportedFileError",
+]
+
+
+class IngestError(Exception):
+    """Base error of the ingest package."""
+
+
+class UnsupportedFileError(IngestError):
+    """The file's type (by content or extension) is not one we can read."""
+
+
+class CorruptFileError(IngestError):
+    """The file claims a type but its content cannot be parsed as that type."""
+
+
+class EncryptedFileError(IngestError):
+    """The file is password-protected."""
+
+
+class EmptyDocumentError(IngestError):
+    """The file has no extractable text."""
+
+
+class FileTooLargeError(IngestError):
+    """The file or its extracted text exceeds the configured limit."""
+
+
+class StoreError(IngestError):
+    """The vector store failed to read or write."""

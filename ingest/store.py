@@ -1,0 +1,161 @@
+"""The vector store: one Chroma collection per domain, persisted under the data dir (cosine distance)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest.chunking import Chunk
+from ingest.errors import StoreError
+
+__all__ = ["DocumentInfo", "RetrievedChunk", "VectorStore"]
+
+_COLLECTION_PREFIX = "domain_"
+
+
+@dataclass(frozen=True)
+class RetrievedChunk:
+    """A search hit: chunk id, text, cosine similarity (1 - cosine distance, -1..1) and metadata."""
+
+    chunk_id: str
+    text: str
+    score: float
+    metadata: dict[str, Any]
+
+    @property
+    def source(self) -> str:
+        """File name the chunk came from."""
+        return str(self.metadata.get("source", "?"))
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A document in a collection: name, sha256, number of chunks, ingest time (ISO 8601 UTC), kind."""
+
+    name: str
+    sha256: str
+    chunks: int
+    ingested_at: str
+    kind: str
+
+
+class VectorStore:
+    """Chroma ``PersistentClient`` at ``path`` with one collection per domain (``domain_<name>``)."""
+
+    def __init__(self, path: Path) -> None:
+        """Open or create the store.
+
+        Raises:
+            StoreError: Chroma cannot open the directory.
+        """
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.client = chromadb.PersistentClient(
+                path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+            )
+        except Exception as exc:  # chromadb raises its own and sqlite errors
+            raise StoreError(f"cannot open the Chroma store at {path}: {exc}") from exc
+
+    def _collection(self, domain: str) -> Any:
+        return self.client.get_or_create_collection(
+            name=f"{_COLLECTION_PREFIX}{domain}",
+            metadata={"hnsw:space": "cosine"},
+            embedding_function=None,
+        )
+
+    def count(self, domain: str) -> int:
+        """Number of chunks in the domain's collection."""
+        return int(self._collection(domain).count())
+
+    def existing_ids(self, domain: str, ids: Sequence[str]) -> set[str]:
+        """Return which of ``ids`` are already stored."""
+        if not ids:
+            return set()
+        found = self._collection(domain).get(ids=list(ids), include=[])
+        return set(found["ids"])
+
+    def add_chunks(
+        self,
+        domain: str,
+        chunks: Sequence[Chunk],
+        embeddings: Sequence[Sequence[float]],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> int:
+        """Upsert chunks all-or-nothing; returns how many ids were new.
+
+        Raises:
+            StoreError: The write failed; chunks written by this call are removed again.
+        """
+        if not (len(chunks) == len(embeddings) == len(metadatas)):
+            raise StoreError("chunks, embeddings and metadatas differ in length")
+        collection = self._collection(domain)
+        ids = [chunk.id for chunk in chunks]
+        new_ids = [i for i in ids if i not in self.existing_ids(domain, ids)]
+        batch = max(1, int(self.client.get_max_batch_size()))
+        written: list[str] = []
+        try:
+            for start in range(0, len(ids), batch):
+                part = slice(start, start + batch)
+                collection.upsert(
+                    ids=ids[part],
+                    documents=[chunk.text for chunk in chunks[part]],
+                    embeddings=[list(vector) for vector in embeddings[part]],
+                    metadatas=list(metadatas[part]),
+                )
+                written.extend(ids[part])
+        except Exception as exc:
+            rollback = [i for i in written if i in set(new_ids)]
+            if rollback:
+                collection.delete(ids=rollback)
+            raise StoreError(f"writing {len(ids)} chunks to collection {domain!r} failed: {exc}") from exc
+        return len(new_ids)
+
+    def search(
+        self, domain: str, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[RetrievedChunk]:
+        """Return the ``k`` nearest chunks by cosine similarity, best first (fewer if the collection is small)."""
+        collection = self._collection(domain)
+        total = collection.count()
+        if total == 0 or k <= 0:
+            return []
+        result = collection.query(
+            query_embeddings=[list(embedding)],
+            n_results=min(k, total),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for chunk_id, text, metadata, distance in zip(
+            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+        ):
+            hits.append(RetrievedChunk(chunk_id, text or "", 1.0 - float(distance), dict(metadata or {})))
+        return hits
+
+    def list_documents(self, domain: str) -> list[DocumentInfo]:
+        """Return the documents of a domain, newest first."""
+        records = self._collection(domain).get(include=["metadatas"])
+        documents: dict[str, dict[str, Any]] = {}
+        for metadata in records["metadatas"] or []:
+            sha = str(metadata.get("document_sha256", ""))
+            entry = documents.setdefault(
+                sha,
+                {
+                    "name": str(metadata.get("source", "?")),
+                    "ingested_at": str(metadata.get("ingested_at", "")),
+                    "kind": str(metadata.get("kind", "")),
+                    "chunks": 0,
+                },
+            )
+            entry["chunks"] += 1
+        infos = [DocumentInfo(sha256=sha, **entry) for sha, entry in documents.items()]
+        return sorted(infos, key=lambda info: info.ingested_at, reverse=True)
+
+    def has_document(self, domain: str, sha256: str) -> bool:
+        """Whether any chunk of the document with this sha256 is stored."""
+        found = self._collection(domain).get(where={"document_sha256": sha256}, limit=1, include=[])
+        return bool(found["ids"])

@@ -1,0 +1,6 @@
+"""Pipelines: the composition root, the chat and ingestion flows, routing, memory, prompts, LLM backends, CLI."""
+
+from pipelines.errors import USER_FACING_ERRORS, AssistantError, BackendError, SessionError
+from pipelines.settings import Settings, load_settings
+
+__all__ = ["USER_FACING_ERRORS", "AssistantError", "BackendError", "SessionError", "Settings", "load_settings"]

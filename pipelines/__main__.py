@@ -1,0 +1,5 @@
+"""``python -m pipelines`` = the ``assistant`` command."""
+
+from pipelines.cli import main
+
+main()

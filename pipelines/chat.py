@@ -1,0 +1,272 @@
+"""The chat pipeline: de-identify → route → standalone query → retrieve → prompt → stream → re-identify → persist.
+
+Privacy invariant: the model, the vector store queries, memory and logs see only de-identified text; the
+user's own values are restored (from the session vault) only in the answer shown to the user. Reasoning
+(``<think>``) is split out, kept de-identified, never stored and never sent back to the model.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pipelines.errors import AssistantError, BackendError
+from pipelines.llm import Backend, map_ollama_error
+from pipelines.logs import logger
+from pipelines.memory import new_session_id, standalone_query
+from pipelines.prompts import Passage, build_messages
+from pipelines.reasoning import ThinkSplitter
+from pipelines.services import Services
+from privacy import StreamingReidentifier, reidentify
+
+__all__ = ["ChatEvent", "ChatPipeline", "ChatResult", "DisplayTurn", "Source", "load_transcript", "session_titles"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A retrieved passage as cited: number in the prompt, file name, chunk id, cosine score, location, text."""
+
+    number: int
+    source: str
+    chunk_id: str
+    score: float
+    location: str
+    text: str
+
+
+@dataclass
+class ChatResult:
+    """The outcome of one turn (the ``ask --json`` object is :meth:`to_json_dict`).
+
+    ``answer`` is for display (the user's values restored); every other text field is de-identified.
+    ``prompt`` is the exact prompt text sent to the model (a rendered completion prompt for llama.cpp, the
+    JSON list of chat messages for Ollama); it is not persisted.
+    """
+
+    answer: str
+    answer_redacted: str
+    reasoning: str
+    domain: str
+    route_confidence: float
+    route_scores: dict[str, float]
+    sources: list[Source]
+    redacted_question: str
+    retrieval_query: str
+    session_id: str
+    backend: str
+    model: str
+    backend_note: str
+    disclaimer: str
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    prompt: str = ""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The DESIGN.md ``ask --json`` shape (plus a few extra keys)."""
+        return {
+            "answer": self.answer,
+            "reasoning": self.reasoning,
+            "domain": self.domain,
+            "route_confidence": self.route_confidence,
+            "sources": [
+                {"source": s.source, "chunk_id": s.chunk_id, "score": round(s.score, 4), "text": s.text,
+                 "location": s.location, "number": s.number}
+                for s in self.sources
+            ],
+            "redacted_question": self.redacted_question,
+            "session_id": self.session_id,
+            "backend": self.backend,
+            "model": self.model,
+            "timings_ms": self.timings_ms,
+            "disclaimer": self.disclaimer,
+        }
+
+
+@dataclass(frozen=True)
+class ChatEvent:
+    """A streamed event: ``kind`` is "meta" (data: ChatResult so far), "answer"/"reasoning" (text, for
+    display) or "done" (data: the final ChatResult)."""
+
+    kind: str
+    text: str = ""
+    data: ChatResult | None = None
+
+
+class ChatPipeline:
+    """Runs chat turns over shared :class:`Services`."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def ask(self, question: str, session_id: str | None = None, domain: str = "auto",
+            backend: str | None = None) -> ChatResult:
+        """Run one turn to completion; see :meth:`stream`."""
+        result = None
+        for event in self.stream(question, session_id, domain, backend):
+            if event.kind == "done":
+                result = event.data
+        assert result is not None
+        return result
+
+    def stream(self, question: str, session_id: str | None = None, domain: str = "auto",
+               backend: str | None = None) -> Iterator[ChatEvent]:
+        """Run one turn, yielding a "meta" event, then "answer"/"reasoning" text, then "done".
+
+        Args:
+            question: The user's raw message.
+            session_id: Existing or new session id (None = a new session).
+            domain: ``auto`` to route, or a domain name to pin.
+            backend: auto|ollama|llamacpp (None = settings).
+
+        Raises:
+            AssistantError: Empty question, unknown domain, or a backend failure (BackendError) with a message
+                saying what to do. Nothing is persisted for a failed turn.
+        """
+        services = self.services
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        text = question.strip()
+        if not text:
+            raise AssistantError("the question is empty")
+        session_id = services.memory.check_id(session_id or new_session_id())
+        pinned = None if domain in ("", "auto") else services.domain(domain).name
+
+        mark = time.perf_counter()
+        vault = services.vaults.open(session_id)
+        policy = services.policy(pinned) if pinned else services.routing_policy
+        redaction = services.deidentifier.pseudonymize(text, policy, vault)
+        services.vaults.save(vault)
+        redacted_question = redaction.text
+        timings["deidentify"] = _ms(mark)
+
+        mark = time.perf_counter()
+        decision = services.router.route(redacted_question, pinned=pinned)
+        config = services.domain(decision.domain)
+        timings["route"] = _ms(mark)
+
+        mark = time.perf_counter()
+        history = services.memory.history(session_id, services.settings.memory.history_turns)
+        retrieval_query = standalone_query(redacted_question, history)
+        hits = services.store.search(decision.domain, services.embedder.embed_query(retrieval_query),
+                                     config.retrieval.top_k)
+        sources = [
+            Source(n, hit.source, hit.chunk_id, hit.score, str(hit.metadata.get("location", "")), hit.text)
+            for n, hit in enumerate(hits, start=1)
+        ]
+        timings["retrieve"] = _ms(mark)
+
+        chosen: Backend = services.backend(backend)
+        max_context = services.settings.llamacpp.context_chars if chosen.name == "llamacpp" else None
+        messages = build_messages(
+            config.system_prompt,
+            [Passage(s.number, s.source, s.location, s.text) for s in sources],
+            history,
+            redacted_question,
+            max_context_chars=max_context,
+        )
+        result = ChatResult(
+            answer="", answer_redacted="", reasoning="", domain=decision.domain,
+            route_confidence=decision.confidence, route_scores=decision.scores, sources=sources,
+            redacted_question=redacted_question, retrieval_query=retrieval_query, session_id=session_id,
+            backend=chosen.name, model=chosen.model_name, backend_note=chosen.note, disclaimer=config.disclaimer,
+        )
+        yield ChatEvent("meta", data=result)
+
+        mark = time.perf_counter()
+        splitter = ThinkSplitter()
+        display = StreamingReidentifier(vault)
+        answer_parts: list[str] = []
+        reasoning_parts: list[str] = []
+        first_token: float | None = None
+        try:
+            for chunk in chosen.chat_model.stream(messages):
+                if first_token is None:
+                    first_token = _ms(started)
+                extra = chunk.additional_kwargs.get("reasoning_content") if chunk.additional_kwargs else None
+                if extra:
+                    reasoning_parts.append(str(extra))
+                    yield ChatEvent("reasoning", str(extra))
+                for piece in splitter.feed(str(chunk.content)):
+                    if piece.kind == "reasoning":
+                        reasoning_parts.append(piece.text)
+                        yield ChatEvent("reasoning", piece.text)
+                    else:
+                        answer_parts.append(piece.text)
+                        shown = display.feed(piece.text)
+                        if shown:
+                            yield ChatEvent("answer", shown)
+        except BackendError:
+            raise
+        except Exception as exc:
+            if chosen.name == "ollama":
+                raise map_ollama_error(exc, chosen.host, chosen.model_name) from exc
+            raise BackendError(f"{chosen.name} failed while generating: {type(exc).__name__}") from exc
+        for piece in splitter.flush():
+            (reasoning_parts if piece.kind == "reasoning" else answer_parts).append(piece.text)
+            if piece.kind == "answer":
+                shown = display.feed(piece.text)
+                if shown:
+                    yield ChatEvent("answer", shown)
+        tail = display.flush()
+        if tail:
+            yield ChatEvent("answer", tail)
+        timings["generate"] = _ms(mark)
+        timings["first_token"] = first_token if first_token is not None else _ms(started)
+
+        answer_redacted = "".join(answer_parts).strip()
+        result.answer_redacted = answer_redacted
+        result.answer = reidentify(answer_redacted, vault)
+        result.reasoning = "".join(reasoning_parts).strip()
+        result.prompt = getattr(chosen.chat_model, "last_prompt", "") or json.dumps(
+            [{"role": m.type, "content": str(m.content)} for m in messages]
+        )
+        services.memory.add_turn(
+            session_id, redacted_question, answer_redacted, decision.domain, decision.confidence,
+            [{k: v for k, v in asdict(s).items() if k != "text"} for s in sources], chosen.name, chosen.model_name,
+        )
+        timings["total"] = _ms(started)
+        result.timings_ms = timings
+        logger.info(
+            "turn session=%s domain=%s confidence=%.3f pinned=%s sources=%d backend=%s model=%s entities=%s "
+            "timings_ms=%s", session_id, decision.domain, decision.confidence, decision.pinned, len(sources),
+            chosen.name, chosen.model_name, json.dumps(redaction.counts()), json.dumps(timings),
+        )
+        yield ChatEvent("done", data=result)
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000.0, 1)
+
+
+@dataclass(frozen=True)
+class DisplayTurn:
+    """A stored turn prepared for display: the user's values restored in question and answer."""
+
+    question: str
+    answer: str
+    domain: str
+    route_confidence: float
+    sources: list[dict[str, Any]]
+    backend: str
+    model: str
+
+
+def load_transcript(services: Services, session_id: str) -> list[DisplayTurn]:
+    """Return a session's turns for display, re-identified with the session's own vault (oldest first)."""
+    vault = services.vaults.open(services.memory.check_id(session_id))
+    return [
+        DisplayTurn(reidentify(t.question, vault), reidentify(t.answer, vault), t.domain, t.route_confidence,
+                    t.sources, t.backend, t.model)
+        for t in services.memory.turns(session_id)
+    ]
+
+
+def session_titles(services: Services, limit: int = 50) -> list[tuple[str, str]]:
+    """Return ``(session_id, display title)`` of recent sessions, newest first, titles re-identified."""
+    items = []
+    for info in services.memory.sessions()[:limit]:
+        title = reidentify(info.title, services.vaults.open(info.id)) if info.title else "(empty)"
+        items.append((info.id, f"{title[:60]} · {info.turns} turns"))
+    return items

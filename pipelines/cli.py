@@ -1,0 +1,192 @@
+"""The ``assistant`` command line (Typer). The contract is in DESIGN.md ("CLI contract").
+
+Errors a user can act on are printed as ``error: <message>`` on stderr with exit code 1 (2 for usage
+errors), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pipelines.errors import USER_FACING_ERRORS, AssistantError
+from pipelines.services import Services
+from pipelines.settings import load_settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Private, local domain assistant.")
+_state: dict[str, Any] = {}
+
+
+@app.callback()
+def _global(
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="All state lives here (ASSISTANT_DATA_DIR).")] = None,
+) -> None:
+    _state["data_dir"] = data_dir
+
+
+def _services() -> Services:
+    if "services" not in _state:
+        _state["services"] = Services(load_settings(data_dir=_state.get("data_dir")))
+    return _state["services"]  # type: ignore[no-any-return]
+
+
+def _emit(obj: Any) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files to ingest.")],
+    domain: Annotated[str, typer.Option("--domain", help="Target domain (finance, code, medical, ...).")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
+) -> None:
+    """Ingest documents into a domain's collection (de-identified, chunked, embedded)."""
+    from pipelines.ingestion import ingest_path
+
+    services = _services()
+    services.domain(domain)
+    failed = 0
+    for path in paths:
+        try:
+            report = ingest_path(services, domain, path)
+        except USER_FACING_ERRORS as exc:
+            failed += 1
+            if as_json:
+                _emit({"file": str(path), "ok": False, "error": str(exc)})
+            else:
+                typer.echo(f"error: {exc}", err=True)
+            continue
+        if as_json:
+            _emit({"file": str(path), "ok": True, **report.to_dict()})
+        elif report.duplicate:
+            typer.echo(f"{report.name}: already indexed in {domain} (sha256 {report.sha256[:12]}), nothing added")
+        else:
+            redacted = ", ".join(f"{k} {v}" for k, v in sorted(report.redactions.items())) or "none"
+            typer.echo(f"{report.name}: {report.chunks_added} chunks added to {domain} "
+                       f"({report.kind}, redacted: {redacted}, {report.seconds:.1f}s)")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    domain: Annotated[str, typer.Option("--domain", help="auto, or a domain name to pin.")] = "auto",
+    session: Annotated[str | None, typer.Option("--session", help="Session id to continue.")] = None,
+    backend: Annotated[str | None, typer.Option("--backend", help="auto|ollama|llamacpp.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Ask a question; the answer streams to stdout (or one JSON object with --json)."""
+    from pipelines.chat import ChatPipeline
+    from pipelines.ingestion import index_sample_corpora
+
+    services = _services()
+    if services.settings.ingest.index_samples_on_start:
+        index_sample_corpora(services, progress=None if as_json else _stderr_progress)
+    pipeline = ChatPipeline(services)
+    for event in pipeline.stream(question, session_id=session, domain=domain, backend=backend):
+        if event.kind == "meta" and not as_json and event.data is not None:
+            meta = event.data
+            typer.echo(f"[{meta.domain} {meta.route_confidence:.2f} · {meta.backend} {meta.model} · "
+                       f"session {meta.session_id}]", err=True)
+        elif event.kind == "answer" and not as_json:
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+        elif event.kind == "done" and event.data is not None:
+            result = event.data
+            if as_json:
+                _emit(result.to_json_dict())
+            else:
+                typer.echo("")
+                for source in result.sources:
+                    typer.echo(f"  [{source.number}] {source.source} ({source.location}) score {source.score:.3f}",
+                               err=True)
+                if result.disclaimer:
+                    typer.echo(f"  {result.disclaimer}", err=True)
+
+
+def _stderr_progress(stage: str, fraction: float) -> None:
+    typer.echo(f"indexing sample corpus {fraction:4.0%} {stage}", err=True)
+
+
+@app.command()
+def route(
+    question: Annotated[str, typer.Argument(help="A question, or - to read one per stdin line.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Route questions to a domain (no LLM call)."""
+    services = _services()
+    questions = [line.strip() for line in sys.stdin if line.strip()] if question == "-" else [question]
+    for text in questions:
+        redacted = services.deidentifier.pseudonymize(text, services.routing_policy,
+                                                      services.vaults.open("routing")).text
+        decision = services.router.route(redacted)
+        if as_json:
+            _emit({"question": redacted, "domain": decision.domain, "confidence": decision.confidence,
+                   "scores": decision.scores})
+        else:
+            typer.echo(f"{decision.domain}\t{decision.confidence:.3f}\t{redacted}")
+
+
+@app.command()
+def deidentify(
+    text: Annotated[str, typer.Argument(help="Text, or - to read stdin.")],
+    domain: Annotated[str | None, typer.Option("--domain", help="Use this domain's policy (default: all).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {text, entities}.")] = False,
+) -> None:
+    """De-identify text with placeholders (a throwaway vault; nothing is stored)."""
+    from privacy import Vault
+
+    services = _services()
+    raw = sys.stdin.read() if text == "-" else text
+    policy = services.policy(domain) if domain else services.routing_policy
+    result = services.deidentifier.pseudonymize(raw, policy, Vault(session_id="cli"))
+    if as_json:
+        _emit({"text": result.text, "entities": [
+            {"type": f.entity_type, "start": f.start, "end": f.end, "score": round(f.score, 3)}
+            for f in result.findings]})
+    else:
+        typer.echo(result.text)
+
+
+@app.command()
+def documents(
+    domain: Annotated[str, typer.Option("--domain", help="Domain to list.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List the documents indexed in a domain."""
+    services = _services()
+    services.domain(domain)
+    infos = services.store.list_documents(domain)
+    if as_json:
+        _emit([info.__dict__ for info in infos])
+        return
+    for info in infos:
+        typer.echo(f"{info.name}\t{info.sha256[:12]}\t{info.chunks} chunks\t{info.ingested_at}")
+
+
+def main() -> None:
+    """Console-script entry point: run the app, turning user-facing errors into one-line messages."""
+    try:
+        app(standalone_mode=False)
+    except USER_FACING_ERRORS as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+

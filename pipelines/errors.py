@@ -1,0 +1,25 @@
+"""Errors of the pipelines package, and the set of errors the UI shows as messages."""
+
+from __future__ import annotations
+
+from domains import DomainError
+from ingest import IngestError
+from privacy import PrivacyError
+
+__all__ = ["USER_FACING_ERRORS", "AssistantError", "BackendError", "SessionError"]
+
+
+class AssistantError(Exception):
+    """Base error of the pipelines package."""
+
+
+class BackendError(AssistantError):
+    """The LLM backend is unreachable, lacks the model, or failed; the message says what to run."""
+
+
+class SessionError(AssistantError):
+    """A session id that does not exist or is malformed."""
+
+
+#: Errors whose message is safe and useful to show a user (no traceback, no PII).
+USER_FACING_ERRORS: tuple[type[Exception], ...] = (AssistantError, IngestError, PrivacyError, DomainError)

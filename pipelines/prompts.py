@@ -1,0 +1,100 @@
+"""Prompt building: domain system prompt + numbered context passages + recent history + the question.
+
+Two renderings of the same content:
+- chat messages (``SystemMessage``/``HumanMessage``/``AIMessage``) for chat models such as Ollama's;
+- a completion-style text (:func:`render_completion_prompt`) for base models without a chat template
+  (Gemma 3 270M base), ending in ``Answer:`` so the model continues with the answer.
+Only de-identified text ever enters a prompt; the session vault never does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+__all__ = ["COMPLETION_STOP", "HistoryTurn", "Passage", "build_messages", "render_completion_prompt"]
+
+#: Stop sequences for completion-style generation: the model must not write the next turn itself.
+COMPLETION_STOP: tuple[str, ...] = ("\nQuestion:", "\nUser:", "\nContext:", "<end_of_turn>", "\n\n\n")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A numbered context passage: its number in the prompt, source file, location and text."""
+
+    number: int
+    source: str
+    location: str
+    text: str
+
+
+@dataclass(frozen=True)
+class HistoryTurn:
+    """One earlier exchange (de-identified): the user's question and the assistant's answer."""
+
+    question: str
+    answer: str
+
+
+def _context_block(passages: Sequence[Passage], max_chars: int | None) -> str:
+    lines = []
+    used = 0
+    for passage in passages:
+        text = passage.text
+        if max_chars is not None:
+            room = max_chars - used
+            if room <= 80:
+                break
+            text = text[:room]
+            used += len(text)
+        lines.append(f"[{passage.number}] ({passage.source}, {passage.location}) {text}")
+    return "\n\n".join(lines) if lines else "(no passages found)"
+
+
+def build_messages(
+    system_prompt: str,
+    passages: Sequence[Passage],
+    history: Sequence[HistoryTurn],
+    question: str,
+    max_context_chars: int | None = None,
+) -> list[BaseMessage]:
+    """Return chat messages: system (instructions + context), the history turns, then the question.
+
+    Args:
+        system_prompt: The domain's system prompt.
+        passages: Numbered retrieved passages (de-identified).
+        history: Recent turns, oldest first (de-identified, without reasoning).
+        question: The de-identified question.
+        max_context_chars: Cap on the context block, characters (None = no cap).
+    """
+    system = (
+        f"{system_prompt.strip()}\n\nContext passages (cite them by number, e.g. [1]):\n"
+        f"{_context_block(passages, max_context_chars)}"
+    )
+    messages: list[BaseMessage] = [SystemMessage(content=system)]
+    for turn in history:
+        messages.append(HumanMessage(content=turn.question))
+        messages.append(AIMessage(content=turn.answer))
+    messages.append(HumanMessage(content=question))
+    return messages
+
+
+def render_completion_prompt(messages: Sequence[BaseMessage]) -> str:
+    """Render chat messages as one completion prompt for a base model.
+
+    Layout: the system text (instructions and "Context:" passages), earlier turns as ``Question:``/``Answer:``
+    pairs, then ``Question: <q>`` and an open ``Answer:``.
+    """
+    parts: list[str] = []
+    for message in messages:
+        content = str(message.content).strip()
+        if isinstance(message, SystemMessage):
+            parts.append(content.replace("Context passages (cite them by number, e.g. [1]):", "Context:"))
+        elif isinstance(message, HumanMessage):
+            parts.append(f"Question: {content}")
+        elif isinstance(message, AIMessage):
+            parts.append(f"Answer: {content}")
+    parts.append("Answer:")
+    return "\n\n".join(parts)

@@ -1,0 +1,114 @@
+"""The composition root: builds the shared, stateless services from the settings, lazily and once.
+
+Nothing is built at import time; each service is created on first use and cached on the instance
+(``functools.cached_property`` is locked per instance on Python 3.11, so concurrent first use builds once).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from typing import Any
+
+from domains import DomainConfig, load_domains
+from ingest import Embedder, VectorStore
+from pipelines.errors import AssistantError
+from pipelines.llm import Backend, build_llamacpp_backend, resolve_backend
+from pipelines.logs import configure_logging
+from pipelines.memory import MemoryStore
+from pipelines.routing import Router
+from pipelines.settings import Settings
+from privacy import Deidentifier, PiiPolicy, VaultStore, build_analyzer, load_policy
+
+__all__ = ["Services"]
+
+
+class Services:
+    """Everything a pipeline needs, built from one :class:`Settings` (share one instance per process)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = configure_logging(settings.data_dir, settings.log_level)
+        self._llamacpp: Backend | None = None
+        self._llamacpp_lock = threading.Lock()
+
+    @cached_property
+    def domains(self) -> dict[str, DomainConfig]:
+        """Loaded and validated domain configs by name."""
+        domains = load_domains(self.settings.domains_dir)
+        for config in domains.values():
+            load_policy(config.pii_policy)  # fail early on a policy name that does not exist
+        return domains
+
+    def domain(self, name: str) -> DomainConfig:
+        """Return the domain called ``name``.
+
+        Raises:
+            AssistantError: Unknown domain (the message lists the known ones).
+        """
+        try:
+            return self.domains[name]
+        except KeyError:
+            raise AssistantError(f"unknown domain {name!r}; known: {', '.join(self.domains)}") from None
+
+    def policy(self, domain: str) -> PiiPolicy:
+        """The PII policy of ``domain``."""
+        return load_policy(self.domain(domain).pii_policy)
+
+    @cached_property
+    def routing_policy(self) -> PiiPolicy:
+        """The policy applied before a domain is known: the union of every domain's message entities."""
+        policies = [self.policy(name) for name in self.domains]
+        entities = tuple(sorted({e for p in policies for e in p.message_entities}))
+        return PiiPolicy(
+            name="union",
+            score_threshold=min(p.score_threshold for p in policies),
+            message_entities=entities,
+            document_entities=tuple(sorted({e for p in policies for e in p.document_entities})),
+        )
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        """The all-MiniLM-L6-v2 embedder."""
+        return Embedder(self.settings.embedding.batch_size, self.settings.embedding.device)
+
+    @cached_property
+    def store(self) -> VectorStore:
+        """The Chroma store under ``<data_dir>/chroma``."""
+        return VectorStore(self.settings.data_dir / "chroma")
+
+    @cached_property
+    def deidentifier(self) -> Deidentifier:
+        """Presidio-based de-identifier."""
+        return Deidentifier(build_analyzer(self.settings.privacy.spacy_model))
+
+    @cached_property
+    def vaults(self) -> VaultStore:
+        """Encrypted session vaults under ``<data_dir>/vault``."""
+        return VaultStore(self.settings.data_dir / "vault", self.settings.privacy.vault_key)
+
+    @cached_property
+    def memory(self) -> MemoryStore:
+        """Sessions and turns in ``<data_dir>/memory.sqlite``."""
+        return MemoryStore(self.settings.data_dir / "memory.sqlite")
+
+    @cached_property
+    def router(self) -> Router:
+        """Embedding-similarity router over the domains."""
+        return Router(self.embedder, self.domains, self.settings.routing.top_n, self.settings.routing.temperature)
+
+    def llamacpp_backend(self) -> Backend:
+        """The in-process llama.cpp backend, loaded once."""
+        with self._llamacpp_lock:
+            if self._llamacpp is None:
+                self._llamacpp = build_llamacpp_backend(self.settings.llamacpp)
+            return self._llamacpp
+
+    def backend(self, requested: str | None = None) -> Backend:
+        """Resolve the chat backend (``requested`` or the settings' choice); see :func:`resolve_backend`."""
+        return resolve_backend(self.settings, requested or self.settings.llm.backend, self.llamacpp_backend)
+
+    def status(self) -> dict[str, Any]:
+        """Counts per domain collection, for status displays."""
+        return {name: self.store.count(name) for name in self.domains}

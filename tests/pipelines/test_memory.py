@@ -1,0 +1,48 @@
+"""SQLite memory: persistence across restarts, history window, follow-up rewriting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.errors import SessionError
+from pipelines.memory import MemoryStore, standalone_query
+from pipelines.prompts import HistoryTurn
+
+
+def test_turns_survive_a_restart_and_sessions_are_listed(tmp_path: Path) -> None:
+    store = MemoryStore(tmp_path / "memory.sqlite")
+    for i in range(10):
+        store.add_turn("s1", f"question {i}", f"answer {i}", "finance", 0.9, [{"source": "a.md"}], "llamacpp", "m")
+    store.add_turn("s2", "other", "x", "code", 0.5, [], "llamacpp", "m")
+    reopened = MemoryStore(tmp_path / "memory.sqlite")
+    history = reopened.history("s1", last=8)
+    assert [t.question for t in history] == [f"question {i}" for i in range(2, 10)]
+    assert {s.id: s.turns for s in reopened.sessions()} == {"s1": 10, "s2": 1}
+    assert reopened.turns("s2")[0].sources == []
+
+
+def test_invalid_session_id_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(SessionError, match="invalid session id"):
+        MemoryStore(tmp_path / "m.sqlite").check_id("../../x")
+
+
+HISTORY = [HistoryTurn("How do I dispute a card payment?", "Raise it within 13 months [1].")]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("and how long does that take?", "How do I dispute a card payment? and how long does that take?"),
+        ("What about fees?", "How do I dispute a card payment? What about fees?"),
+        ("What is the foreign transaction fee on debit card purchases abroad?",
+         "What is the foreign transaction fee on debit card purchases abroad?"),
+    ],
+)
+def test_follow_ups_become_standalone_queries(question: str, expected: str) -> None:
+    assert standalone_query(question, HISTORY) == expected
+
+
+def test_first_question_is_unchanged() -> None:
+    assert standalone_query("and then?", []) == "and then?"

@@ -1,0 +1,89 @@
+"""De-identification with real Presidio + the real spaCy model."""
+
+from __future__ import annotations
+
+import pytest
+
+from privacy import Deidentifier, StreamingReidentifier, Vault, load_policy, reidentify
+
+FINANCE = load_policy("finance")
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "raw"),
+    [
+        ("My name is Zelda Quartermaine and I lost my card.", "PERSON", "Zelda Quartermaine"),
+        ("Call me on 212-555-0173 please.", "PHONE_NUMBER", "212-555-0173"),
+        ("Write to zelda.quartermaine@example.org today.", "EMAIL_ADDRESS", "zelda.quartermaine@example.org"),
+        ("The card 4539 1488 0343 6467 was charged twice.", "CREDIT_CARD", "4539 1488 0343 6467"),
+        ("Send it to GB82 WEST 1234 5698 7654 32 now.", "IBAN_CODE", "GB82 WEST 1234 5698 7654 32"),
+    ],
+)
+def test_pseudonymize_replaces_each_entity_type_with_a_placeholder(
+    deidentifier: Deidentifier, text: str, entity: str, raw: str
+) -> None:
+    vault = Vault("s1")
+    result = deidentifier.pseudonymize(text, FINANCE, vault)
+    assert raw not in result.text
+    assert f"<{entity}_1>" in result.text
+    assert vault.values[f"<{entity}_1>"] == raw
+
+
+def test_same_value_gets_same_placeholder_across_calls_and_others_get_new_ones(deidentifier: Deidentifier) -> None:
+    vault = Vault("s1")
+    first = deidentifier.pseudonymize("Zelda Quartermaine called about her card.", FINANCE, vault)
+    deidentifier.pseudonymize("Then Marcus Ellingworth called.", FINANCE, vault)
+    third = deidentifier.pseudonymize("Is Zelda Quartermaine's dispute open?", FINANCE, vault)
+    assert "<PERSON_1>" in first.text
+    assert "<PERSON_1>" in third.text
+    assert vault.values["<PERSON_2>"] == "Marcus Ellingworth"
+
+
+def test_two_sessions_do_not_share_placeholders(deidentifier: Deidentifier) -> None:
+    one, two = Vault("a"), Vault("b")
+    deidentifier.pseudonymize("Marcus Ellingworth here.", FINANCE, one)
+    deidentifier.pseudonymize("Zelda Quartermaine here.", FINANCE, two)
+    assert one.values == {"<PERSON_1>": "Marcus Ellingworth"}
+    assert two.values == {"<PERSON_1>": "Zelda Quartermaine"}
+    assert reidentify("<PERSON_1>", one) != reidentify("<PERSON_1>", two)
+
+
+# Sentences a bank handbook exists to convey: nothing in them may be removed.
+KEEP_INTACT = [
+    "A dispute must be raised within 13 months of the transaction date.",
+    "The foreign transaction fee is 2.75% of the amount.",
+    "International transfers arrive within 1-2 business days.",
+    "A late payment fee of £12 applies after 28 days.",
+    "Northwind Bank reimburses authorised push payment scams up to £85,000.",
+    "Visa and Mastercard chargebacks take up to 45 days.",
+    "The overdraft interest rate is 39.9% EAR.",
+]
+
+
+@pytest.mark.parametrize("sentence", KEEP_INTACT)
+def test_document_redaction_keeps_durations_amounts_fees_and_product_names(
+    deidentifier: Deidentifier, sentence: str
+) -> None:
+    result = deidentifier.redact(sentence, FINANCE)
+    assert result.text == sentence, result.findings
+
+
+def test_document_redaction_is_irreversible_and_counts_entities(deidentifier: Deidentifier) -> None:
+    text = "Customer Zelda Quartermaine (zelda.quartermaine@example.org) disputed a charge of 2.75%."
+    result = deidentifier.redact(text, FINANCE)
+    assert "<PERSON>" in result.text and "<EMAIL_ADDRESS>" in result.text
+    assert "Quartermaine" not in result.text and "2.75%" in result.text
+    assert result.counts() == {"PERSON": 1, "EMAIL_ADDRESS": 1}
+
+
+def test_streaming_reidentifier_restores_placeholders_split_across_chunks() -> None:
+    vault = Vault("s")
+    vault.placeholder_for("PERSON", "Zelda Quartermaine")
+    stream = StreamingReidentifier(vault)
+    shown = "".join([stream.feed("Hello <PER"), stream.feed("SON_1>, your card"), stream.feed(" <"), stream.flush()])
+    assert shown == "Hello Zelda Quartermaine, your card <"
+
+
+def test_unknown_placeholders_are_left_alone() -> None:
+    vault = Vault("s")
+    assert reidentify("Ask <PERSON_3> and <PERSON>.", vault) == "Ask <PERSON_3> and <PERSON>."

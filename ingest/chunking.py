@@ -54,7 +54,9 @@ def chunk_id(document_sha256: str, index: int, text: str) -> str:
     return digest[:40]
 
 
-def _splitter(kind: str, language: str | None, chunk_size: int, chunk_overlap: int) -> RecursiveCharacterTextSplitter:
+def _splitter(
+    kind: str, language: str | None, chunk_size: int, chunk_overlap: int
+) -> RecursiveCharacterTextSplitter:
     lang = _LANGUAGES.get(language or "") if kind == "code" else _LANGUAGES.get(kind)
     if lang is not None:
         return RecursiveCharacterTextSplitter.from_language(

@@ -29,8 +29,14 @@ CODE_LANGUAGES: dict[str, str] = {
     ".go": "go",
     ".rs": "rust",
 }
-_TEXT_KINDS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".csv": "csv",
-               ".html": "html", ".htm": "html"}
+_TEXT_KINDS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".csv": "csv",
+    ".html": "html",
+    ".htm": "html",
+}
 _BINARY_KINDS = {".pdf": "pdf", ".docx": "docx"}
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(sorted({*_TEXT_KINDS, *_BINARY_KINDS, *CODE_LANGUAGES}))
 _DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -71,7 +77,9 @@ def detect_kind(name: str, data: bytes) -> FileKind:
             raise CorruptFileError(f"{name}: not a DOCX document (content {_describe(mime, data)})")
         return FileKind("docx")
     if mime is not None or b"\x00" in data[:8192]:
-        raise CorruptFileError(f"{name}: extension {suffix} promises text but the content is {_describe(mime, data)}")
+        raise CorruptFileError(
+            f"{name}: extension {suffix} promises text but the content is {_describe(mime, data)}"
+        )
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -75,7 +75,9 @@ def load_document(path: Path, max_bytes: int, max_chars: int) -> LoadedDocument:
         raise IngestError(f"{path}: no such file")
     size = path.stat().st_size
     if size > max_bytes:
-        raise FileTooLargeError(f"{path.name}: {size / 2**20:.1f} MiB exceeds the {max_bytes / 2**20:.1f} MiB limit")
+        raise FileTooLargeError(
+            f"{path.name}: {size / 2**20:.1f} MiB exceeds the {max_bytes / 2**20:.1f} MiB limit"
+        )
     return load_bytes(path.name, path.read_bytes(), max_bytes=max_bytes, max_chars=max_chars)
 
 
@@ -96,7 +98,9 @@ def load_bytes(name: str, data: bytes, max_bytes: int, max_chars: int) -> Loaded
     """
     name = Path(name).name
     if len(data) > max_bytes:
-        raise FileTooLargeError(f"{name}: {len(data) / 2**20:.1f} MiB exceeds the {max_bytes / 2**20:.1f} MiB limit")
+        raise FileTooLargeError(
+            f"{name}: {len(data) / 2**20:.1f} MiB exceeds the {max_bytes / 2**20:.1f} MiB limit"
+        )
     if not data.strip():
         raise EmptyDocumentError(f"{name}: the file is empty")
     kind = detect_kind(name, data)
@@ -141,12 +145,16 @@ def _read_pdf(name: str, data: bytes) -> list[Section]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise EncryptedFileError(f"{name}: the PDF is password-protected")
-        return [Section(page.extract_text() or "", f"page {number}") for number, page in
-                enumerate(reader.pages, start=1)]
+        return [
+            Section(page.extract_text() or "", f"page {number}")
+            for number, page in enumerate(reader.pages, start=1)
+        ]
     except IngestError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
-        raise CorruptFileError(f"{name}: the PDF is corrupt or unreadable ({type(exc).__name__}: {exc})") from None
+        raise CorruptFileError(
+            f"{name}: the PDF is corrupt or unreadable ({type(exc).__name__}: {exc})"
+        ) from None
     except Exception as exc:  # pypdf raises many internal types on malformed input
         if "encrypt" in str(exc).lower() or "password" in str(exc).lower():
             raise EncryptedFileError(f"{name}: the PDF is password-protected") from None
@@ -161,7 +169,7 @@ def _read_docx(name: str, data: bytes) -> list[Section]:
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise CorruptFileError(f"{name}: the DOCX is corrupt or unreadable ({type(exc).__name__})") from None
     sections: list[Section] = []
-    heading, lines = "start", []
+    heading, lines = "start", list[str]()
     for paragraph in document.paragraphs:
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
         if style.lower().startswith(("heading", "title")) and paragraph.text.strip():
@@ -183,7 +191,9 @@ def _read_html(text: str) -> list[Section]:
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
     markdown_like: list[str] = []
-    for element in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "td", "th", "blockquote"]):
+    for element in soup.find_all(
+        ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "td", "th", "blockquote"]
+    ):
         if element.find_parent(["p", "li", "pre", "td", "th", "blockquote"]) is not None:
             continue
         content = element.get_text(" ", strip=True)
@@ -200,7 +210,7 @@ def _read_html(text: str) -> list[Section]:
 
 def _split_markdown(text: str) -> list[Section]:
     sections: list[Section] = []
-    heading, lines = "start", []
+    heading, lines = "start", list[str]()
     in_fence = False
     for line in text.splitlines():
         if line.lstrip().startswith("```"):

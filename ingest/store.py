@@ -131,7 +131,11 @@ class VectorStore:
         )
         hits = []
         for chunk_id, text, metadata, distance in zip(
-            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
         ):
             hits.append(RetrievedChunk(chunk_id, text or "", 1.0 - float(distance), dict(metadata or {})))
         return hits

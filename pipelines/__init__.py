@@ -3,4 +3,11 @@
 from pipelines.errors import USER_FACING_ERRORS, AssistantError, BackendError, SessionError
 from pipelines.settings import Settings, load_settings
 
-__all__ = ["USER_FACING_ERRORS", "AssistantError", "BackendError", "SessionError", "Settings", "load_settings"]
+__all__ = [
+    "USER_FACING_ERRORS",
+    "AssistantError",
+    "BackendError",
+    "SessionError",
+    "Settings",
+    "load_settings",
+]

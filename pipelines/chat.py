@@ -22,7 +22,15 @@ from pipelines.reasoning import ThinkSplitter
 from pipelines.services import Services
 from privacy import StreamingReidentifier, reidentify
 
-__all__ = ["ChatEvent", "ChatPipeline", "ChatResult", "DisplayTurn", "Source", "load_transcript", "session_titles"]
+__all__ = [
+    "ChatEvent",
+    "ChatPipeline",
+    "ChatResult",
+    "DisplayTurn",
+    "Source",
+    "load_transcript",
+    "session_titles",
+]
 
 
 @dataclass(frozen=True)
@@ -71,8 +79,14 @@ class ChatResult:
             "domain": self.domain,
             "route_confidence": self.route_confidence,
             "sources": [
-                {"source": s.source, "chunk_id": s.chunk_id, "score": round(s.score, 4), "text": s.text,
-                 "location": s.location, "number": s.number}
+                {
+                    "source": s.source,
+                    "chunk_id": s.chunk_id,
+                    "score": round(s.score, 4),
+                    "text": s.text,
+                    "location": s.location,
+                    "number": s.number,
+                }
                 for s in self.sources
             ],
             "redacted_question": self.redacted_question,
@@ -100,8 +114,9 @@ class ChatPipeline:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def ask(self, question: str, session_id: str | None = None, domain: str = "auto",
-            backend: str | None = None) -> ChatResult:
+    def ask(
+        self, question: str, session_id: str | None = None, domain: str = "auto", backend: str | None = None
+    ) -> ChatResult:
         """Run one turn to completion; see :meth:`stream`."""
         result = None
         for event in self.stream(question, session_id, domain, backend):
@@ -110,8 +125,9 @@ class ChatPipeline:
         assert result is not None
         return result
 
-    def stream(self, question: str, session_id: str | None = None, domain: str = "auto",
-               backend: str | None = None) -> Iterator[ChatEvent]:
+    def stream(
+        self, question: str, session_id: str | None = None, domain: str = "auto", backend: str | None = None
+    ) -> Iterator[ChatEvent]:
         """Run one turn, yielding a "meta" event, then "answer"/"reasoning" text, then "done".
 
         Args:
@@ -149,8 +165,9 @@ class ChatPipeline:
         mark = time.perf_counter()
         history = services.memory.history(session_id, services.settings.memory.history_turns)
         retrieval_query = standalone_query(redacted_question, history)
-        hits = services.store.search(decision.domain, services.embedder.embed_query(retrieval_query),
-                                     config.retrieval.top_k)
+        hits = services.store.search(
+            decision.domain, services.embedder.embed_query(retrieval_query), config.retrieval.top_k
+        )
         sources = [
             Source(n, hit.source, hit.chunk_id, hit.score, str(hit.metadata.get("location", "")), hit.text)
             for n, hit in enumerate(hits, start=1)
@@ -167,10 +184,20 @@ class ChatPipeline:
             max_context_chars=max_context,
         )
         result = ChatResult(
-            answer="", answer_redacted="", reasoning="", domain=decision.domain,
-            route_confidence=decision.confidence, route_scores=decision.scores, sources=sources,
-            redacted_question=redacted_question, retrieval_query=retrieval_query, session_id=session_id,
-            backend=chosen.name, model=chosen.model_name, backend_note=chosen.note, disclaimer=config.disclaimer,
+            answer="",
+            answer_redacted="",
+            reasoning="",
+            domain=decision.domain,
+            route_confidence=decision.confidence,
+            route_scores=decision.scores,
+            sources=sources,
+            redacted_question=redacted_question,
+            retrieval_query=retrieval_query,
+            session_id=session_id,
+            backend=chosen.name,
+            model=chosen.model_name,
+            backend_note=chosen.note,
+            disclaimer=config.disclaimer,
         )
         yield ChatEvent("meta", data=result)
 
@@ -223,15 +250,29 @@ class ChatPipeline:
             [{"role": m.type, "content": str(m.content)} for m in messages]
         )
         services.memory.add_turn(
-            session_id, redacted_question, answer_redacted, decision.domain, decision.confidence,
-            [{k: v for k, v in asdict(s).items() if k != "text"} for s in sources], chosen.name, chosen.model_name,
+            session_id,
+            redacted_question,
+            answer_redacted,
+            decision.domain,
+            decision.confidence,
+            [{k: v for k, v in asdict(s).items() if k != "text"} for s in sources],
+            chosen.name,
+            chosen.model_name,
         )
         timings["total"] = _ms(started)
         result.timings_ms = timings
         logger.info(
             "turn session=%s domain=%s confidence=%.3f pinned=%s sources=%d backend=%s model=%s entities=%s "
-            "timings_ms=%s", session_id, decision.domain, decision.confidence, decision.pinned, len(sources),
-            chosen.name, chosen.model_name, json.dumps(redaction.counts()), json.dumps(timings),
+            "timings_ms=%s",
+            session_id,
+            decision.domain,
+            decision.confidence,
+            decision.pinned,
+            len(sources),
+            chosen.name,
+            chosen.model_name,
+            json.dumps(redaction.counts()),
+            json.dumps(timings),
         )
         yield ChatEvent("done", data=result)
 
@@ -257,8 +298,15 @@ def load_transcript(services: Services, session_id: str) -> list[DisplayTurn]:
     """Return a session's turns for display, re-identified with the session's own vault (oldest first)."""
     vault = services.vaults.open(services.memory.check_id(session_id))
     return [
-        DisplayTurn(reidentify(t.question, vault), reidentify(t.answer, vault), t.domain, t.route_confidence,
-                    t.sources, t.backend, t.model)
+        DisplayTurn(
+            reidentify(t.question, vault),
+            reidentify(t.answer, vault),
+            t.domain,
+            t.route_confidence,
+            t.sources,
+            t.backend,
+            t.model,
+        )
         for t in services.memory.turns(session_id)
     ]
 

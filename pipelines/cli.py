@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pipelines.errors import USER_FACING_ERRORS, AssistantError
+from pipelines.errors import USER_FACING_ERRORS
 from pipelines.services import Services
 from pipelines.settings import load_settings
 
@@ -25,7 +25,9 @@ _state: dict[str, Any] = {}
 
 @app.callback()
 def _global(
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="All state lives here (ASSISTANT_DATA_DIR).")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="All state lives here (ASSISTANT_DATA_DIR).")
+    ] = None,
 ) -> None:
     _state["data_dir"] = data_dir
 
@@ -65,11 +67,15 @@ def ingest(
         if as_json:
             _emit({"file": str(path), "ok": True, **report.to_dict()})
         elif report.duplicate:
-            typer.echo(f"{report.name}: already indexed in {domain} (sha256 {report.sha256[:12]}), nothing added")
+            typer.echo(
+                f"{report.name}: already indexed in {domain} (sha256 {report.sha256[:12]}), nothing added"
+            )
         else:
             redacted = ", ".join(f"{k} {v}" for k, v in sorted(report.redactions.items())) or "none"
-            typer.echo(f"{report.name}: {report.chunks_added} chunks added to {domain} "
-                       f"({report.kind}, redacted: {redacted}, {report.seconds:.1f}s)")
+            typer.echo(
+                f"{report.name}: {report.chunks_added} chunks added to {domain} "
+                f"({report.kind}, redacted: {redacted}, {report.seconds:.1f}s)"
+            )
     if failed:
         raise typer.Exit(1)
 
@@ -93,8 +99,11 @@ def ask(
     for event in pipeline.stream(question, session_id=session, domain=domain, backend=backend):
         if event.kind == "meta" and not as_json and event.data is not None:
             meta = event.data
-            typer.echo(f"[{meta.domain} {meta.route_confidence:.2f} · {meta.backend} {meta.model} · "
-                       f"session {meta.session_id}]", err=True)
+            typer.echo(
+                f"[{meta.domain} {meta.route_confidence:.2f} · {meta.backend} {meta.model} · "
+                f"session {meta.session_id}]",
+                err=True,
+            )
         elif event.kind == "answer" and not as_json:
             sys.stdout.write(event.text)
             sys.stdout.flush()
@@ -105,8 +114,10 @@ def ask(
             else:
                 typer.echo("")
                 for source in result.sources:
-                    typer.echo(f"  [{source.number}] {source.source} ({source.location}) score {source.score:.3f}",
-                               err=True)
+                    typer.echo(
+                        f"  [{source.number}] {source.source} ({source.location}) score {source.score:.3f}",
+                        err=True,
+                    )
                 if result.disclaimer:
                     typer.echo(f"  {result.disclaimer}", err=True)
 
@@ -124,12 +135,19 @@ def route(
     services = _services()
     questions = [line.strip() for line in sys.stdin if line.strip()] if question == "-" else [question]
     for text in questions:
-        redacted = services.deidentifier.pseudonymize(text, services.routing_policy,
-                                                      services.vaults.open("routing")).text
+        redacted = services.deidentifier.pseudonymize(
+            text, services.routing_policy, services.vaults.open("routing")
+        ).text
         decision = services.router.route(redacted)
         if as_json:
-            _emit({"question": redacted, "domain": decision.domain, "confidence": decision.confidence,
-                   "scores": decision.scores})
+            _emit(
+                {
+                    "question": redacted,
+                    "domain": decision.domain,
+                    "confidence": decision.confidence,
+                    "scores": decision.scores,
+                }
+            )
         else:
             typer.echo(f"{decision.domain}\t{decision.confidence:.3f}\t{redacted}")
 
@@ -137,7 +155,9 @@ def route(
 @app.command()
 def deidentify(
     text: Annotated[str, typer.Argument(help="Text, or - to read stdin.")],
-    domain: Annotated[str | None, typer.Option("--domain", help="Use this domain's policy (default: all).")] = None,
+    domain: Annotated[
+        str | None, typer.Option("--domain", help="Use this domain's policy (default: all).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print {text, entities}.")] = False,
 ) -> None:
     """De-identify text with placeholders (a throwaway vault; nothing is stored)."""
@@ -148,9 +168,15 @@ def deidentify(
     policy = services.policy(domain) if domain else services.routing_policy
     result = services.deidentifier.pseudonymize(raw, policy, Vault(session_id="cli"))
     if as_json:
-        _emit({"text": result.text, "entities": [
-            {"type": f.entity_type, "start": f.start, "end": f.end, "score": round(f.score, 3)}
-            for f in result.findings]})
+        _emit(
+            {
+                "text": result.text,
+                "entities": [
+                    {"type": f.entity_type, "start": f.start, "end": f.end, "score": round(f.score, 3)}
+                    for f in result.findings
+                ],
+            }
+        )
     else:
         typer.echo(result.text)
 
@@ -189,4 +215,3 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
-

@@ -59,7 +59,9 @@ def _noop(stage: str, fraction: float) -> None:
     return None
 
 
-def ingest_path(services: Services, domain: str, path: Path, progress: ProgressFn | None = None) -> IngestReport:
+def ingest_path(
+    services: Services, domain: str, path: Path, progress: ProgressFn | None = None
+) -> IngestReport:
     """Ingest the file at ``path`` into ``domain``.
 
     Raises:
@@ -80,14 +82,24 @@ def ingest_bytes(
     return _ingest_loaded(services, domain, document, progress or _noop)
 
 
-def _ingest_loaded(services: Services, domain: str, document: LoadedDocument, progress: ProgressFn) -> IngestReport:
+def _ingest_loaded(
+    services: Services, domain: str, document: LoadedDocument, progress: ProgressFn
+) -> IngestReport:
     started = time.perf_counter()
     config = services.domain(domain)
     progress("load", 1.0)
     if services.store.has_document(domain, document.sha256):
         logger.info("ingest skip duplicate domain=%s sha256=%s", domain, document.sha256[:12])
-        return IngestReport(document.name, domain, document.sha256, document.kind,
-                            chunks=0, chunks_added=0, duplicate=True, seconds=time.perf_counter() - started)
+        return IngestReport(
+            document.name,
+            domain,
+            document.sha256,
+            document.kind,
+            chunks=0,
+            chunks_added=0,
+            duplicate=True,
+            seconds=time.perf_counter() - started,
+        )
     policy = services.policy(domain)
     redacted: list[Section] = []
     counts: dict[str, int] = {}
@@ -101,7 +113,9 @@ def _ingest_loaded(services: Services, domain: str, document: LoadedDocument, pr
     if not chunks:
         raise IngestError(f"{document.name}: no text left to index after de-identification")
     progress("chunk", 1.0)
-    embeddings = services.embedder.embed([c.text for c in chunks], lambda done, total: progress("embed", done / total))
+    embeddings = services.embedder.embed(
+        [c.text for c in chunks], lambda done, total: progress("embed", done / total)
+    )
     ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
     metadatas: list[dict[str, str | int | float | bool]] = [
         {
@@ -119,9 +133,19 @@ def _ingest_loaded(services: Services, domain: str, document: LoadedDocument, pr
     added = services.store.add_chunks(domain, chunks, embeddings, metadatas)
     progress("store", 1.0)
     seconds = time.perf_counter() - started
-    logger.info("ingest domain=%s sha256=%s kind=%s chunks=%d added=%d redactions=%s seconds=%.2f",
-                domain, document.sha256[:12], document.kind, len(chunks), added, json.dumps(counts), seconds)
-    return IngestReport(document.name, domain, document.sha256, document.kind, len(chunks), added, False, counts, seconds)
+    logger.info(
+        "ingest domain=%s sha256=%s kind=%s chunks=%d added=%d redactions=%s seconds=%.2f",
+        domain,
+        document.sha256[:12],
+        document.kind,
+        len(chunks),
+        added,
+        json.dumps(counts),
+        seconds,
+    )
+    return IngestReport(
+        document.name, domain, document.sha256, document.kind, len(chunks), added, False, counts, seconds
+    )
 
 
 def index_sample_corpora(
@@ -137,7 +161,7 @@ def index_sample_corpora(
     Returns:
         Reports of the documents ingested now.
     """
-    todo = []
+    todo: list[tuple[str, Path]] = []
     for name in domains or services.domains:
         if services.store.count(name) == 0:
             todo.extend((name, path) for path in sample_corpus_files(services.domain(name)))

@@ -79,7 +79,9 @@ def probe_ollama(settings: OllamaSettings) -> OllamaStatus:
         names = {str(model.model) for model in listing.models}
         if _has_model(names, settings.model):
             return OllamaStatus(host, "ok")
-        reasons.append(f"model {settings.model!r} is not on the Ollama server at {host}; run `ollama pull {settings.model}`")
+        reasons.append(
+            f"model {settings.model!r} is not on the Ollama server at {host}; run `ollama pull {settings.model}`"
+        )
     return OllamaStatus(None, "; ".join(reasons) or "no Ollama hosts configured")
 
 
@@ -112,7 +114,9 @@ def map_ollama_error(exc: Exception, host: str, model: str) -> BackendError:
     import ollama
 
     if isinstance(exc, ollama.ResponseError) and exc.status_code == 404:
-        return BackendError(f"model {model!r} is not on the Ollama server at {host}; run `ollama pull {model}`")
+        return BackendError(
+            f"model {model!r} is not on the Ollama server at {host}; run `ollama pull {model}`"
+        )
     if isinstance(exc, httpx.ConnectError | ConnectionError):
         return BackendError(f"Ollama is not reachable at {host}; start it with `ollama serve`")
     if isinstance(exc, httpx.TimeoutException):
@@ -239,8 +243,13 @@ def resolve_backend(settings: Settings, requested: str, llamacpp_loader: Any = N
         raise BackendError(f"unknown backend {requested!r}; use auto, ollama or llamacpp")
     status = probe_ollama(settings.ollama)
     if status.host is not None:
-        return Backend("ollama", settings.ollama.model, build_ollama_chat(settings.ollama, status.host),
-                       note=f"Ollama at {status.host}", host=status.host)
+        return Backend(
+            "ollama",
+            settings.ollama.model,
+            build_ollama_chat(settings.ollama, status.host),
+            note=f"Ollama at {status.host}",
+            host=status.host,
+        )
     if requested == "ollama":
         raise BackendError(status.reason)
     return replace(loader(), note=f"embedded llama.cpp (Ollama unavailable: {status.reason})")

@@ -153,13 +153,24 @@ class MemoryStore:
     def turns(self, session_id: str, last: int | None = None) -> list[StoredTurn]:
         """Return the session's turns, oldest first (only the ``last`` n when given)."""
         with Session(self.engine) as db:
-            query = select(_TurnRow).where(_TurnRow.session_id == session_id).order_by(_TurnRow.position.desc())
+            query = (
+                select(_TurnRow).where(_TurnRow.session_id == session_id).order_by(_TurnRow.position.desc())
+            )
             if last is not None:
                 query = query.limit(last)
             rows = list(db.scalars(query))
         return [
-            StoredTurn(r.position, r.question, r.answer, r.domain, r.route_confidence, json.loads(r.sources_json),
-                       r.backend, r.model, r.created_at)
+            StoredTurn(
+                r.position,
+                r.question,
+                r.answer,
+                r.domain,
+                r.route_confidence,
+                json.loads(r.sources_json),
+                r.backend,
+                r.model,
+                r.created_at,
+            )
             for r in reversed(rows)
         ]
 
@@ -171,10 +182,14 @@ class MemoryStore:
         """Return all sessions, most recently updated first."""
         with Session(self.engine) as db:
             counts = dict(
-                db.execute(select(_TurnRow.session_id, func.count()).group_by(_TurnRow.session_id)).tuples().all()
+                db.execute(select(_TurnRow.session_id, func.count()).group_by(_TurnRow.session_id))
+                .tuples()
+                .all()
             )
             rows = list(db.scalars(select(_SessionRow).order_by(_SessionRow.updated_at.desc())))
-        return [SessionInfo(r.id, r.title, r.created_at, r.updated_at, int(counts.get(r.id, 0))) for r in rows]
+        return [
+            SessionInfo(r.id, r.title, r.created_at, r.updated_at, int(counts.get(r.id, 0))) for r in rows
+        ]
 
     def exists(self, session_id: str) -> bool:
         """Whether the session exists."""
@@ -186,7 +201,9 @@ _FOLLOW_UP_START = re.compile(
     r"^(and|but|so|also|what about|how about|then|ok|okay|why|how long|how much|is it|does it|can i|what if)\b",
     re.IGNORECASE,
 )
-_ANAPHORA = re.compile(r"\b(it|that|this|those|these|they|them|its|there|he|she|his|her|the same)\b", re.IGNORECASE)
+_ANAPHORA = re.compile(
+    r"\b(it|that|this|those|these|they|them|its|there|he|she|his|her|the same)\b", re.IGNORECASE
+)
 
 
 def standalone_query(question: str, history: Sequence[HistoryTurn]) -> str:

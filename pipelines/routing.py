@@ -34,7 +34,11 @@ class Router:
     """Embedding-similarity router over the loaded domains."""
 
     def __init__(
-        self, embedder: Embedder, domains: Mapping[str, DomainConfig], top_n: int = 3, temperature: float = 0.05
+        self,
+        embedder: Embedder,
+        domains: Mapping[str, DomainConfig],
+        top_n: int = 3,
+        temperature: float = 0.05,
     ) -> None:
         """Embed every routing example once (shape per domain: examples x 384)."""
         self.top_n = top_n

@@ -96,7 +96,9 @@ class Services:
     @cached_property
     def router(self) -> Router:
         """Embedding-similarity router over the domains."""
-        return Router(self.embedder, self.domains, self.settings.routing.top_n, self.settings.routing.temperature)
+        return Router(
+            self.embedder, self.domains, self.settings.routing.top_n, self.settings.routing.temperature
+        )
 
     def llamacpp_backend(self) -> Backend:
         """The in-process llama.cpp backend, loaded once."""

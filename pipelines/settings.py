@@ -103,7 +103,9 @@ class RoutingSettings(BaseModel):
 class MemorySettings(BaseModel):
     """Multi-turn memory."""
 
-    history_turns: int = Field(default=8, description="Recent turns (user+assistant pairs) put in the prompt.")
+    history_turns: int = Field(
+        default=8, description="Recent turns (user+assistant pairs) put in the prompt."
+    )
 
 
 class PrivacySettings(BaseModel):

@@ -74,12 +74,14 @@ class Deidentifier:
                         recognizer=str(explanation.get("recognizer_name", "unknown")),
                     )
                 )
-        return _resolve_overlaps(raw)
+        return _resolve_overlaps([f for f in (_trim(text, f) for f in raw) if f.end > f.start])
 
     def pseudonymize(self, text: str, policy: PiiPolicy, vault: Vault) -> Redaction:
         """Replace the policy's message entities with the session's placeholders (reversible)."""
         findings = self.find(text, policy.message_entities, policy.score_threshold)
-        replaced = _replace(text, findings, lambda f: vault.placeholder_for(f.entity_type, text[f.start : f.end]))
+        replaced = _replace(
+            text, findings, lambda f: vault.placeholder_for(f.entity_type, text[f.start : f.end])
+        )
         return Redaction(text=replaced, findings=tuple(findings))
 
     def redact(self, text: str, policy: PiiPolicy) -> Redaction:
@@ -102,6 +104,23 @@ def _segments(text: str) -> list[tuple[int, str]]:
         pieces.append((start, text[start:end]))
         start = end
     return pieces
+
+
+_EDGE = " \t\n.,;:!?\"'()[]"
+
+
+def _trim(text: str, finding: Finding) -> Finding:
+    """Trim NER span edges: surrounding punctuation and a possessive ("Zelda's" -> "Zelda")."""
+    start, end = finding.start, finding.end
+    while start < end and text[start] in _EDGE:
+        start += 1
+    while end > start and text[end - 1] in _EDGE:
+        end -= 1
+    if text[start:end].endswith(("'s", "\u2019s")) and end - start > 2:
+        end -= 2
+    if (start, end) == (finding.start, finding.end):
+        return finding
+    return Finding(finding.entity_type, start, end, finding.score, finding.recognizer)
 
 
 def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:

@@ -23,8 +23,14 @@ CANARY_NAME = "Zelda Quartermaine"
 CANARY_PHONE = "212-555-0173"
 CANARY_EMAIL = "zelda.quartermaine@example.org"
 CANARY_CARD = "4539 1488 0343 6467"
-CANARY_VALUES = (CANARY_NAME, CANARY_PHONE, CANARY_EMAIL, CANARY_CARD, CANARY_CARD.replace(" ", ""),
-                 "Quartermaine")
+CANARY_VALUES = (
+    CANARY_NAME,
+    CANARY_PHONE,
+    CANARY_EMAIL,
+    CANARY_CARD,
+    CANARY_CARD.replace(" ", ""),
+    "Quartermaine",
+)
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +52,9 @@ def llamacpp_backend() -> Backend:
 
 
 @pytest.fixture
-def services(tmp_path: Path, embedder: Embedder, deidentifier: Deidentifier, llamacpp_backend: Backend) -> Iterator[Services]:
+def services(
+    tmp_path: Path, embedder: Embedder, deidentifier: Deidentifier, llamacpp_backend: Backend
+) -> Iterator[Services]:
     """Fresh services on an empty data dir in ``tmp_path``, sharing the session's loaded models.
 
     The backend is pinned to llama.cpp (no Ollama exists in CI) and sample indexing is off.

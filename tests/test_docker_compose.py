@@ -30,7 +30,9 @@ def test_compose_environment_is_understood_by_the_settings(monkeypatch) -> None:
     for key, value in compose["services"]["app"]["environment"].items():
         monkeypatch.setenv(key, str(value))
     settings = Settings()
-    assert settings.ollama.hosts == json.loads(compose["services"]["app"]["environment"]["ASSISTANT_OLLAMA__HOSTS"])
+    assert settings.ollama.hosts == json.loads(
+        compose["services"]["app"]["environment"]["ASSISTANT_OLLAMA__HOSTS"]
+    )
     assert settings.ollama.model == "deepseek-r1:7b"
     assert str(settings.data_dir) == "/data"
 

@@ -16,9 +16,16 @@ ALLOWED = {
     "ingest": {"ingest"},
     "privacy": {"privacy"},
 }
-ONLY_IN = {"streamlit": "app", "presidio_analyzer": "privacy", "presidio_anonymizer": "privacy",
-           "chromadb": "ingest", "sentence_transformers": "ingest", "llama_cpp": "pipelines",
-           "ollama": "pipelines", "langchain_ollama": "pipelines"}
+ONLY_IN = {
+    "streamlit": "app",
+    "presidio_analyzer": "privacy",
+    "presidio_anonymizer": "privacy",
+    "chromadb": "ingest",
+    "sentence_transformers": "ingest",
+    "llama_cpp": "pipelines",
+    "ollama": "pipelines",
+    "langchain_ollama": "pipelines",
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -56,5 +63,6 @@ def test_environment_is_read_only_by_the_settings_module() -> None:
 @pytest.mark.parametrize("package", PACKAGES)
 def test_packages_declare_all(package: str) -> None:
     tree = ast.parse((ROOT / package / "__init__.py").read_text(encoding="utf-8"))
-    assert any(isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in n.targets)
-               for n in tree.body)
+    targets = [t for n in tree.body if isinstance(n, ast.Assign) for t in n.targets]
+    targets += [n.target for n in tree.body if isinstance(n, ast.AnnAssign)]
+    assert any(getattr(t, "id", "") == "__all__" for t in targets)

@@ -12,7 +12,15 @@ domain = st.selectbox("Domain", list(services.domains), format_func=lambda d: se
 documents = guarded(lambda: services.store.list_documents(domain)) or []
 st.caption(f"{len(documents)} documents")
 st.dataframe(
-    [{"name": d.name, "sha256": d.sha256[:16], "chunks": d.chunks, "kind": d.kind, "ingested at": d.ingested_at}
-     for d in documents],
+    [
+        {
+            "name": d.name,
+            "sha256": d.sha256[:16],
+            "chunks": d.chunks,
+            "kind": d.kind,
+            "ingested at": d.ingested_at,
+        }
+        for d in documents
+    ],
     use_container_width=True,
 )

@@ -25,7 +25,9 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     from pipelines.services import Services
 
     services = Services(load_settings())
-    ingest_bytes(services, "finance", "fees.md", b"# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n")
+    ingest_bytes(
+        services, "finance", "fees.md", b"# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
+    )
     return data
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+
 def make_pdf(pages: list[str]) -> bytes:
     """A real PDF with one text page per item."""
     from reportlab.lib.pagesizes import A4

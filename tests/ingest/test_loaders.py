@@ -41,9 +41,18 @@ def test_docx_headings_become_sections() -> None:
 @pytest.mark.parametrize(
     ("name", "content", "kind", "needle"),
     [
-        ("page.html", b"<html><body><h1>Fees</h1><p>ATM fee is 1.50.</p><script>x()</script></body></html>",
-         "html", "ATM fee is 1.50."),
-        ("notes.md", b"# Fees\n\nThe fee is 2.75%.\n\n## Cards\n\nBlock a card in the app.", "markdown", "Block a card"),
+        (
+            "page.html",
+            b"<html><body><h1>Fees</h1><p>ATM fee is 1.50.</p><script>x()</script></body></html>",
+            "html",
+            "ATM fee is 1.50.",
+        ),
+        (
+            "notes.md",
+            b"# Fees\n\nThe fee is 2.75%.\n\n## Cards\n\nBlock a card in the app.",
+            "markdown",
+            "Block a card",
+        ),
         ("notes.txt", b"Plain text about overdrafts.", "text", "overdrafts"),
         ("faq.csv", b"question,answer\nHow long?,13 months\nWhat fee?,2.75%\n", "csv", "answer: 13 months"),
         ("util.go", b"package main\n\nfunc Add(a int, b int) int {\n\treturn a + b\n}\n", "code", "func Add"),
@@ -61,8 +70,12 @@ def test_text_kinds_are_loaded(name: str, content: bytes, kind: str, needle: str
 @pytest.mark.parametrize(
     ("name", "content", "error", "message"),
     [
-        ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nthis is not a pdf body", (CorruptFileError,
-         EmptyDocumentError), "broken.pdf"),
+        (
+            "broken.pdf",
+            b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nthis is not a pdf body",
+            (CorruptFileError, EmptyDocumentError),
+            "broken.pdf",
+        ),
         ("fake.pdf", b"just some text pretending", CorruptFileError, "not a PDF"),
         ("empty.txt", b"", EmptyDocumentError, "empty"),
         ("blank.md", b"   \n\n  ", EmptyDocumentError, "empty"),
@@ -98,9 +111,13 @@ def test_too_much_text_is_rejected() -> None:
 
 
 def test_python_code_is_split_along_functions_and_classes() -> None:
-    source = "\n\n".join(
-        f"def function_{i}(x):\n    \"\"\"Doc {i}.\"\"\"\n" + "    y = x + 1\n" * 12 + "    return y\n" for i in range(4)
-    ) + "\n\nclass Account:\n    def balance(self):\n        return 0\n"
+    source = (
+        "\n\n".join(
+            f'def function_{i}(x):\n    """Doc {i}."""\n' + "    y = x + 1\n" * 12 + "    return y\n"
+            for i in range(4)
+        )
+        + "\n\nclass Account:\n    def balance(self):\n        return 0\n"
+    )
     document = load("module.py", source.encode())
     chunks = split_document(document, list(document.sections), chunk_size=300, chunk_overlap=0)
     starts = [c.text.splitlines()[0] for c in chunks]
@@ -112,7 +129,8 @@ def test_python_code_is_split_along_functions_and_classes() -> None:
 def test_chunk_ids_are_stable_content_hashes() -> None:
     document = load("notes.md", b"# A\n\nalpha text\n\n# B\n\nbeta text")
     first = split_document(document, list(document.sections), 200, 0)
-    second = split_document(load("copy.md", b"# A\n\nalpha text\n\n# B\n\nbeta text"),
-                            list(document.sections), 200, 0)
+    second = split_document(
+        load("copy.md", b"# A\n\nalpha text\n\n# B\n\nbeta text"), list(document.sections), 200, 0
+    )
     assert [c.id for c in first] == [c.id for c in second]
     assert len({c.id for c in first}) == len(first)

@@ -36,10 +36,27 @@ class FakeOllamaServer:
 
             def do_GET(self) -> None:  # noqa: N802
                 if self.path == "/api/tags":
-                    self._json(200, {"models": [
-                        {"name": m, "model": m, "modified_at": "2026-01-01T00:00:00Z", "size": 1, "digest": "x",
-                         "details": {"format": "gguf", "family": "qwen2", "parameter_size": "7B",
-                                     "quantization_level": "Q4_K_M"}} for m in server.models]})
+                    self._json(
+                        200,
+                        {
+                            "models": [
+                                {
+                                    "name": m,
+                                    "model": m,
+                                    "modified_at": "2026-01-01T00:00:00Z",
+                                    "size": 1,
+                                    "digest": "x",
+                                    "details": {
+                                        "format": "gguf",
+                                        "family": "qwen2",
+                                        "parameter_size": "7B",
+                                        "quantization_level": "Q4_K_M",
+                                    },
+                                }
+                                for m in server.models
+                            ]
+                        },
+                    )
                 else:
                     self._json(404, {"error": "not found"})
 
@@ -56,13 +73,23 @@ class FakeOllamaServer:
                 self.send_header("Content-Type", "application/x-ndjson")
                 self.end_headers()
                 for chunk in server.reply_chunks:
-                    line = {"model": body["model"], "created_at": "2026-01-01T00:00:00Z",
-                            "message": {"role": "assistant", "content": chunk}, "done": False}
+                    line = {
+                        "model": body["model"],
+                        "created_at": "2026-01-01T00:00:00Z",
+                        "message": {"role": "assistant", "content": chunk},
+                        "done": False,
+                    }
                     self.wfile.write((json.dumps(line) + "\n").encode())
                     self.wfile.flush()
-                final = {"model": body["model"], "created_at": "2026-01-01T00:00:00Z",
-                         "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
-                         "total_duration": 1, "eval_count": len(server.reply_chunks)}
+                final = {
+                    "model": body["model"],
+                    "created_at": "2026-01-01T00:00:00Z",
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    "done_reason": "stop",
+                    "total_duration": 1,
+                    "eval_count": len(server.reply_chunks),
+                }
                 self.wfile.write((json.dumps(final) + "\n").encode())
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -16,10 +16,21 @@ ASSISTANT = str(Path(sys.executable).with_name("assistant"))
 
 
 def run(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ASSISTANT_INGEST__INDEX_SAMPLES_ON_START": "false", "ASSISTANT_LLM__BACKEND": "llamacpp",
-           "ASSISTANT_LLAMACPP__MAX_TOKENS": "32"}
-    return subprocess.run([ASSISTANT, "--data-dir", str(data_dir), *args], capture_output=True, text=True,
-                          env=env, input=stdin, timeout=600, check=False)
+    env = {
+        **os.environ,
+        "ASSISTANT_INGEST__INDEX_SAMPLES_ON_START": "false",
+        "ASSISTANT_LLM__BACKEND": "llamacpp",
+        "ASSISTANT_LLAMACPP__MAX_TOKENS": "32",
+    }
+    return subprocess.run(
+        [ASSISTANT, "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=600,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -30,17 +41,35 @@ def cli_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = run("ingest", "--domain", "finance", str(doc), "--json", data_dir=data)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["ok"] and report["chunks_added"] >= 1 and report["redactions"] == {"EMAIL_ADDRESS": 1, "PERSON": 1}
+    assert (
+        report["ok"]
+        and report["chunks_added"] >= 1
+        and report["redactions"] == {"EMAIL_ADDRESS": 1, "PERSON": 1}
+    )
     return data
 
 
 def test_ask_json_has_the_contract_fields_and_no_raw_pii(cli_data: Path) -> None:
-    done = run("ask", f"I am {CANARY_NAME}, card {CANARY_CARD}. What is the foreign fee?", "--json",
-               data_dir=cli_data)
+    done = run(
+        "ask",
+        f"I am {CANARY_NAME}, card {CANARY_CARD}. What is the foreign fee?",
+        "--json",
+        data_dir=cli_data,
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert {"answer", "reasoning", "domain", "route_confidence", "sources", "redacted_question", "session_id",
-            "backend", "model", "timings_ms"} <= set(out)
+    assert {
+        "answer",
+        "reasoning",
+        "domain",
+        "route_confidence",
+        "sources",
+        "redacted_question",
+        "session_id",
+        "backend",
+        "model",
+        "timings_ms",
+    } <= set(out)
     assert out["domain"] == "finance" and out["backend"] == "llamacpp"
     assert {"source", "chunk_id", "score", "text"} <= set(out["sources"][0])
     assert out["sources"][0]["source"] == "fees.md"
@@ -51,8 +80,13 @@ def test_ask_json_has_the_contract_fields_and_no_raw_pii(cli_data: Path) -> None
 
 
 def test_route_reads_stdin_and_prints_one_json_per_line(cli_data: Path) -> None:
-    done = run("route", "-", "--json", data_dir=cli_data,
-               stdin="I lost my credit card\nHow do I parse JSON in Python?\nWhat causes asthma?\n")
+    done = run(
+        "route",
+        "-",
+        "--json",
+        data_dir=cli_data,
+        stdin="I lost my credit card\nHow do I parse JSON in Python?\nWhat causes asthma?\n",
+    )
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["domain"] for r in rows] == ["finance", "code", "medical"]
@@ -63,7 +97,9 @@ def test_deidentify_json_gives_offsets_but_no_values(cli_data: Path) -> None:
     done = run("deidentify", f"Email {CANARY_EMAIL} now", "--json", data_dir=cli_data)
     out = json.loads(done.stdout)
     assert out["text"] == "Email <EMAIL_ADDRESS_1> now"
-    assert out["entities"] == [{"type": "EMAIL_ADDRESS", "start": 6, "end": 6 + len(CANARY_EMAIL), "score": 1.0}]
+    assert out["entities"] == [
+        {"type": "EMAIL_ADDRESS", "start": 6, "end": 6 + len(CANARY_EMAIL), "score": 1.0}
+    ]
 
 
 def test_documents_lists_the_ingested_file(cli_data: Path) -> None:
@@ -80,7 +116,9 @@ def test_documents_lists_the_ingested_file(cli_data: Path) -> None:
         (("ask", "   "), "the question is empty"),
     ],
 )
-def test_errors_are_one_clear_line_without_traceback(cli_data: Path, args: tuple[str, ...], message: str) -> None:
+def test_errors_are_one_clear_line_without_traceback(
+    cli_data: Path, args: tuple[str, ...], message: str
+) -> None:
     done = run(*args, data_dir=cli_data)
     assert done.returncode == 1
     assert message in done.stderr

@@ -41,8 +41,10 @@ def test_ingest_then_ask_answers_with_the_right_domain_and_sources(services: Ser
 def test_canary_raw_pii_never_reaches_prompt_store_memory_logs_or_json(services: Services) -> None:
     ingest_bytes(services, "finance", "dispute-policy.md", POLICY)
     pipeline = ChatPipeline(services)
-    question = (f"Hi, I am {CANARY_NAME}, phone {CANARY_PHONE}, email {CANARY_EMAIL}. "
-                f"My card {CANARY_CARD} was charged twice. How long do I have to dispute it?")
+    question = (
+        f"Hi, I am {CANARY_NAME}, phone {CANARY_PHONE}, email {CANARY_EMAIL}. "
+        f"My card {CANARY_CARD} was charged twice. How long do I have to dispute it?"
+    )
     result = pipeline.ask(question)
     follow_up = pipeline.ask(f"And can {CANARY_NAME} get the fee back?", session_id=result.session_id)
 
@@ -60,7 +62,9 @@ def test_same_name_keeps_its_placeholder_across_turns_and_sessions_are_isolated(
     pipeline = ChatPipeline(services)
     first = pipeline.ask(f"My name is {CANARY_NAME}. What is the foreign transaction fee?", domain="finance")
     pipeline.ask("Thanks. Is there an ATM fee as well?", session_id=first.session_id, domain="finance")
-    third = pipeline.ask(f"Can {CANARY_NAME} dispute a payment?", session_id=first.session_id, domain="finance")
+    third = pipeline.ask(
+        f"Can {CANARY_NAME} dispute a payment?", session_id=first.session_id, domain="finance"
+    )
     assert "<PERSON_1>" in first.redacted_question and "<PERSON_1>" in third.redacted_question
 
     other = pipeline.ask("My name is Marcus Ellingworth. What is the fee?", domain="finance")
@@ -77,7 +81,9 @@ def test_prompt_carries_eight_turns_of_history(services: Services) -> None:
     pipeline = ChatPipeline(services)
     session = None
     for i in range(9):
-        session = pipeline.ask(f"Question number {i}: what is the fee?", session_id=session, domain="finance").session_id
+        session = pipeline.ask(
+            f"Question number {i}: what is the fee?", session_id=session, domain="finance"
+        ).session_id
     last = pipeline.ask("And the ATM fee?", session_id=session, domain="finance")
     for i in range(1, 9):
         assert f"Question number {i}:" in last.prompt

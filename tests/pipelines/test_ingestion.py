@@ -39,7 +39,11 @@ def test_reingesting_the_same_file_adds_nothing(services: Services) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "error"),
     [
-        ("corrupt.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Pages 9 0 R >>\ntrailer\ngarbage", IngestError),
+        (
+            "corrupt.pdf",
+            b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Pages 9 0 R >>\ntrailer\ngarbage",
+            IngestError,
+        ),
         ("truncated.pdf", make_pdf(["Fees page"])[:300], IngestError),
         ("empty.txt", b"", EmptyDocumentError),
         ("wrong.pdf", b"hello, I am text", CorruptFileError),

@@ -73,12 +73,15 @@ def test_model_missing_during_chat_maps_to_pull_advice() -> None:
     assert "ollama pull deepseek-r1:7b" in str(mapped)
 
 
-def test_pipeline_over_the_ollama_backend_streams_splits_reasoning_and_persists_no_think(services: Services) -> None:
+def test_pipeline_over_the_ollama_backend_streams_splits_reasoning_and_persists_no_think(
+    services: Services,
+) -> None:
     chunks = ["<think>Reason about <PERSON_1>.</think>", "Hello <PERSON_1>, ", "the fee is 2.75%."]
     with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=chunks) as fake:
         services.settings.ollama.hosts = [fake.url]
-        result = ChatPipeline(services).ask("I am Zelda Quartermaine, what is the fee?", backend="ollama",
-                                            domain="finance")
+        result = ChatPipeline(services).ask(
+            "I am Zelda Quartermaine, what is the fee?", backend="ollama", domain="finance"
+        )
         sent = fake.chat_requests[0]
     assert result.backend == "ollama" and result.model == "deepseek-r1:7b"
     assert result.answer == "Hello Zelda Quartermaine, the fee is 2.75%."
@@ -94,8 +97,11 @@ def _live_ollama() -> str | None:
 
 
 @pytest.mark.live_ollama
-@pytest.mark.skipif(_live_ollama() is None, reason="no Ollama server is reachable at 127.0.0.1:11434 with "
-                    "deepseek-r1:7b (none exists in CI: no Ollama binary or Docker engine on this machine)")
+@pytest.mark.skipif(
+    _live_ollama() is None,
+    reason="no Ollama server is reachable at 127.0.0.1:11434 with "
+    "deepseek-r1:7b (none exists in CI: no Ollama binary or Docker engine on this machine)",
+)
 def test_live_ollama_answers() -> None:
     settings = OllamaSettings()
     chat = build_ollama_chat(settings, _live_ollama() or "")

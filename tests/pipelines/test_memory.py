@@ -14,7 +14,9 @@ from pipelines.prompts import HistoryTurn
 def test_turns_survive_a_restart_and_sessions_are_listed(tmp_path: Path) -> None:
     store = MemoryStore(tmp_path / "memory.sqlite")
     for i in range(10):
-        store.add_turn("s1", f"question {i}", f"answer {i}", "finance", 0.9, [{"source": "a.md"}], "llamacpp", "m")
+        store.add_turn(
+            "s1", f"question {i}", f"answer {i}", "finance", 0.9, [{"source": "a.md"}], "llamacpp", "m"
+        )
     store.add_turn("s2", "other", "x", "code", 0.5, [], "llamacpp", "m")
     reopened = MemoryStore(tmp_path / "memory.sqlite")
     history = reopened.history("s1", last=8)
@@ -36,8 +38,10 @@ HISTORY = [HistoryTurn("How do I dispute a card payment?", "Raise it within 13 m
     [
         ("and how long does that take?", "How do I dispute a card payment? and how long does that take?"),
         ("What about fees?", "How do I dispute a card payment? What about fees?"),
-        ("What is the foreign transaction fee on debit card purchases abroad?",
-         "What is the foreign transaction fee on debit card purchases abroad?"),
+        (
+            "What is the foreign transaction fee on debit card purchases abroad?",
+            "What is the foreign transaction fee on debit card purchases abroad?",
+        ),
     ],
 )
 def test_follow_ups_become_standalone_queries(question: str, expected: str) -> None:

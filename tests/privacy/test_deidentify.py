@@ -29,7 +29,9 @@ def test_pseudonymize_replaces_each_entity_type_with_a_placeholder(
     assert vault.values[f"<{entity}_1>"] == raw
 
 
-def test_same_value_gets_same_placeholder_across_calls_and_others_get_new_ones(deidentifier: Deidentifier) -> None:
+def test_same_value_gets_same_placeholder_across_calls_and_others_get_new_ones(
+    deidentifier: Deidentifier,
+) -> None:
     vault = Vault("s1")
     first = deidentifier.pseudonymize("Zelda Quartermaine called about her card.", FINANCE, vault)
     deidentifier.pseudonymize("Then Marcus Ellingworth called.", FINANCE, vault)
@@ -80,7 +82,9 @@ def test_streaming_reidentifier_restores_placeholders_split_across_chunks() -> N
     vault = Vault("s")
     vault.placeholder_for("PERSON", "Zelda Quartermaine")
     stream = StreamingReidentifier(vault)
-    shown = "".join([stream.feed("Hello <PER"), stream.feed("SON_1>, your card"), stream.feed(" <"), stream.flush()])
+    shown = "".join(
+        [stream.feed("Hello <PER"), stream.feed("SON_1>, your card"), stream.feed(" <"), stream.flush()]
+    )
     assert shown == "Hello Zelda Quartermaine, your card <"
 
 

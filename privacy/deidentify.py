@@ -9,6 +9,7 @@ Overlapping findings are resolved by keeping the higher score, then the longer s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -77,8 +78,14 @@ class Deidentifier:
         return _resolve_overlaps([f for f in (_trim(text, f) for f in raw) if f.end > f.start])
 
     def pseudonymize(self, text: str, policy: PiiPolicy, vault: Vault) -> Redaction:
-        """Replace the policy's message entities with the session's placeholders (reversible)."""
+        """Replace the policy's message entities with the session's placeholders (reversible).
+
+        Besides Presidio's findings, every value already in the session vault is found again by exact
+        (case-insensitive, whole-word) match, so a name the NER model misses in a later turn
+        ("And can Zelda Quartermaine…") still gets its placeholder.
+        """
         findings = self.find(text, policy.message_entities, policy.score_threshold)
+        findings = _resolve_overlaps(findings + _known_values(text, vault))
         replaced = _replace(
             text, findings, lambda f: vault.placeholder_for(f.entity_type, text[f.start : f.end])
         )
@@ -121,6 +128,19 @@ def _trim(text: str, finding: Finding) -> Finding:
     if (start, end) == (finding.start, finding.end):
         return finding
     return Finding(finding.entity_type, start, end, finding.score, finding.recognizer)
+
+
+def _known_values(text: str, vault: Vault) -> list[Finding]:
+    found = []
+    for placeholder, value in vault.values.items():
+        match = PLACEHOLDER_PATTERN.fullmatch(placeholder)
+        if match is None or len(value.strip()) < 3:
+            continue
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(part) for part in value.split()) + r"(?!\w)"
+        for hit in re.finditer(pattern, text, flags=re.IGNORECASE):
+            # score 1.0: an exact repeat of a value this session already de-identified
+            found.append(Finding(match.group(1), hit.start(), hit.end(), 1.0, "SessionVaultRecognizer"))
+    return found
 
 
 def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:

@@ -91,3 +91,11 @@ def test_streaming_reidentifier_restores_placeholders_split_across_chunks() -> N
 def test_unknown_placeholders_are_left_alone() -> None:
     vault = Vault("s")
     assert reidentify("Ask <PERSON_3> and <PERSON>.", vault) == "Ask <PERSON_3> and <PERSON>."
+
+
+def test_values_already_in_the_vault_are_found_again_when_ner_misses_them(deidentifier: Deidentifier) -> None:
+    vault = Vault("s1")
+    deidentifier.pseudonymize("Hi, I am Zelda Quartermaine.", FINANCE, vault)
+    later = deidentifier.pseudonymize("And can zelda quartermaine get the fee back?", FINANCE, vault)
+    assert later.text == "And can <PERSON_1> get the fee back?"
+    assert [f.recognizer for f in later.findings] in (["SessionVaultRecognizer"], ["SpacyRecognizer"])

@@ -49,22 +49,45 @@ def main() -> None:
 
     cold = time.perf_counter()
     done = subprocess.run(
-        [str(Path(sys.executable).with_name("assistant")), "--data-dir", str(data_dir), "ask", QUESTIONS[0],
-         "--backend", "llamacpp", "--json"], capture_output=True, text=True, check=True)
+        [
+            str(Path(sys.executable).with_name("assistant")),
+            "--data-dir",
+            str(data_dir),
+            "ask",
+            QUESTIONS[0],
+            "--backend",
+            "llamacpp",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     cold_wall = time.perf_counter() - cold
     cold_timings = json.loads(done.stdout)["timings_ms"]
 
     keys = ["deidentify", "route", "retrieve", "first_token", "generate", "total"]
     summary = {k: statistics.median(r[k] for r in rows) for k in keys}
-    result = {"backend": "llamacpp", "model": pipeline.services.llamacpp_backend().model_name,
-              "sample_index_seconds": round(index_seconds, 1), "warm_median_ms": summary, "warm_runs": rows,
-              "cold_cli_wall_seconds": round(cold_wall, 2), "cold_cli_timings_ms": cold_timings}
+    result = {
+        "backend": "llamacpp",
+        "model": pipeline.services.llamacpp_backend().model_name,
+        "sample_index_seconds": round(index_seconds, 1),
+        "warm_median_ms": summary,
+        "warm_runs": rows,
+        "cold_cli_wall_seconds": round(cold_wall, 2),
+        "cold_cli_timings_ms": cold_timings,
+    }
     OUT.mkdir(exist_ok=True)
     (OUT / "ask_latency.json").write_text(json.dumps(result, indent=2))
-    lines = ["| measure | ms (median of 5, warm) |", "|---|---|"] + [f"| {k} | {summary[k]:.0f} |" for k in keys]
-    lines += ["", f"Cold `assistant ask --json` (process start, model load, answer): {cold_wall:.1f} s wall; "
-              f"in-pipeline first token {cold_timings['first_token']:.0f} ms, total {cold_timings['total']:.0f} ms.",
-              f"Indexing the three sample corpora: {index_seconds:.1f} s."]
+    lines = ["| measure | ms (median of 5, warm) |", "|---|---|"] + [
+        f"| {k} | {summary[k]:.0f} |" for k in keys
+    ]
+    lines += [
+        "",
+        f"Cold `assistant ask --json` (process start, model load, answer): {cold_wall:.1f} s wall; "
+        f"in-pipeline first token {cold_timings['first_token']:.0f} ms, total {cold_timings['total']:.0f} ms.",
+        f"Indexing the three sample corpora: {index_seconds:.1f} s.",
+    ]
     (OUT / "ask_latency.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -200,7 +200,7 @@ def documents(
 def main() -> None:
     """Console-script entry point: run the app, turning user-facing errors into one-line messages."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except USER_FACING_ERRORS as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -215,3 +215,4 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)

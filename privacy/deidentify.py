@@ -54,6 +54,7 @@ class Deidentifier:
 
     def __init__(self, analyzer: AnalyzerEngine) -> None:
         self.analyzer = analyzer
+        self._common_words = _common_english_words(analyzer)
 
     def find(self, text: str, entities: Iterable[str], score_threshold: float) -> list[Finding]:
         """Return non-overlapping findings of ``entities`` in ``text``, sorted by start offset."""
@@ -92,10 +93,44 @@ class Deidentifier:
         return Redaction(text=replaced, findings=tuple(findings))
 
     def redact(self, text: str, policy: PiiPolicy) -> Redaction:
-        """Replace the policy's document entities with ``<TYPE>`` (irreversible)."""
-        findings = self.find(text, policy.document_entities, policy.score_threshold)
+        """Replace the policy's document entities with ``<TYPE>`` (irreversible).
+
+        Against over-redaction, a one-word PERSON finding that is a common English word (its lemma is in the
+        spaCy model's WordNet-derived noun/verb/adjective index, e.g. a heading "Disputes") is kept: the small
+        NER model tags such words as names. Full names (two or more words) are always removed.
+        """
+        findings = [
+            f
+            for f in self.find(text, policy.document_entities, policy.score_threshold)
+            if not (f.entity_type == "PERSON" and self._is_common_word(text[f.start : f.end]))
+        ]
         replaced = _replace(text, findings, lambda f: f"<{f.entity_type}>")
         return Redaction(text=replaced, findings=tuple(findings))
+
+    def _is_common_word(self, span: str) -> bool:
+        word = span.strip().lower()
+        if not word.isalpha():
+            return False
+        candidates = {
+            word,
+            word[:-1] if word.endswith("s") else word,
+            word[:-2] if word.endswith("es") else word,
+        }
+        return bool(candidates & self._common_words)
+
+
+def _common_english_words(analyzer: AnalyzerEngine) -> frozenset[str]:
+    """Nouns, verbs and adjectives of the spaCy pipeline's rule lemmatizer index (empty if it has none)."""
+    try:
+        nlp = analyzer.nlp_engine.nlp["en"]  # type: ignore[attr-defined]
+        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    except (AttributeError, KeyError, ValueError):
+        return frozenset()
+    words: set[str] = set()
+    for pos in ("noun", "verb", "adj"):
+        if pos in table:
+            words.update(table[pos])
+    return frozenset(words)
 
 
 def _segments(text: str) -> list[tuple[int, str]]:

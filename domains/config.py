@@ -49,6 +49,7 @@ class DomainConfig(BaseModel):
         chunking: Chunking parameters.
         pii_policy: Name of a PII policy defined by the privacy package.
         disclaimer: Shown under every answer of the domain.
+        keep_terms: Terms never treated as PII (against over-redaction of names the domain must convey).
         folder: The domain folder (set by the registry).
     """
 
@@ -63,6 +64,11 @@ class DomainConfig(BaseModel):
     chunking: ChunkingConfig = Field(default_factory=ChunkingConfig)
     pii_policy: str = Field(min_length=1)
     disclaimer: str = ""
+    keep_terms: tuple[str, ...] = Field(
+        default=(),
+        description="Terms never treated as PII in this domain: organisation, product and service names, "
+        "published helplines (a finding inside one of them is kept).",
+    )
     folder: Path | None = None
 
     @property

@@ -152,7 +152,9 @@ class ChatPipeline:
         mark = time.perf_counter()
         vault = services.vaults.open(session_id)
         policy = services.policy(pinned) if pinned else services.routing_policy
-        redaction = services.deidentifier.pseudonymize(text, policy, vault)
+        redaction = services.deidentifier.pseudonymize(
+            text, policy, vault, services.domain(pinned).keep_terms if pinned else ()
+        )
         services.vaults.save(vault)
         redacted_question = redaction.text
         timings["deidentify"] = _ms(mark)

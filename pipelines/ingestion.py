@@ -104,7 +104,7 @@ def _ingest_loaded(
     redacted: list[Section] = []
     counts: dict[str, int] = {}
     for number, section in enumerate(document.sections, start=1):
-        result = services.deidentifier.redact(section.text, policy)
+        result = services.deidentifier.redact(section.text, policy, config.keep_terms)
         for entity, count in result.counts().items():
             counts[entity] = counts.get(entity, 0) + count
         redacted.append(Section(result.text, section.location))

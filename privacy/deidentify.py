@@ -56,8 +56,13 @@ class Deidentifier:
         self.analyzer = analyzer
         self._common_words = _common_english_words(analyzer)
 
-    def find(self, text: str, entities: Iterable[str], score_threshold: float) -> list[Finding]:
-        """Return non-overlapping findings of ``entities`` in ``text``, sorted by start offset."""
+    def find(
+        self, text: str, entities: Iterable[str], score_threshold: float, keep_terms: Iterable[str] = ()
+    ) -> list[Finding]:
+        """Return non-overlapping findings of ``entities`` in ``text``, sorted by start offset.
+
+        A finding whose text lies inside one of ``keep_terms`` (case-insensitive) is dropped.
+        """
         wanted = list(entities)
         if not text.strip() or not wanted:
             return []
@@ -76,23 +81,33 @@ class Deidentifier:
                         recognizer=str(explanation.get("recognizer_name", "unknown")),
                     )
                 )
-        return _resolve_overlaps([f for f in (_trim(text, f) for f in raw) if f.end > f.start])
+        keep = [" ".join(term.split()).casefold() for term in keep_terms if term.strip()]
+        trimmed = [f for f in (_trim(text, f) for f in raw) if f.end > f.start]
+        if keep:
+            trimmed = [
+                f
+                for f in trimmed
+                if not any(" ".join(text[f.start : f.end].split()).casefold() in t for t in keep)
+            ]
+        return _resolve_overlaps(trimmed)
 
-    def pseudonymize(self, text: str, policy: PiiPolicy, vault: Vault) -> Redaction:
+    def pseudonymize(
+        self, text: str, policy: PiiPolicy, vault: Vault, keep_terms: Iterable[str] = ()
+    ) -> Redaction:
         """Replace the policy's message entities with the session's placeholders (reversible).
 
         Besides Presidio's findings, every value already in the session vault is found again by exact
         (case-insensitive, whole-word) match, so a name the NER model misses in a later turn
         ("And can Zelda Quartermaine…") still gets its placeholder.
         """
-        findings = self.find(text, policy.message_entities, policy.score_threshold)
+        findings = self.find(text, policy.message_entities, policy.score_threshold, keep_terms)
         findings = _resolve_overlaps(findings + _known_values(text, vault))
         replaced = _replace(
             text, findings, lambda f: vault.placeholder_for(f.entity_type, text[f.start : f.end])
         )
         return Redaction(text=replaced, findings=tuple(findings))
 
-    def redact(self, text: str, policy: PiiPolicy) -> Redaction:
+    def redact(self, text: str, policy: PiiPolicy, keep_terms: Iterable[str] = ()) -> Redaction:
         """Replace the policy's document entities with ``<TYPE>`` (irreversible).
 
         Against over-redaction, a one-word PERSON finding that is a common English word (its lemma is in the
@@ -101,7 +116,7 @@ class Deidentifier:
         """
         findings = [
             f
-            for f in self.find(text, policy.document_entities, policy.score_threshold)
+            for f in self.find(text, policy.document_entities, policy.score_threshold, keep_terms)
             if not (f.entity_type == "PERSON" and self._is_common_word(text[f.start : f.end]))
         ]
         replaced = _replace(text, findings, lambda f: f"<{f.entity_type}>")

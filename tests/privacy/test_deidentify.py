@@ -109,3 +109,11 @@ def test_document_headings_tagged_as_names_by_the_small_ner_model_survive(
     result = deidentifier.redact(text, FINANCE)
     assert result.text.startswith(heading)
     assert "Quartermaine" not in result.text
+
+
+def test_keep_terms_protect_organisation_product_and_helpline_names(deidentifier: Deidentifier) -> None:
+    text = "Call Northwind on 0800 123 4567 or write to Zelda Quartermaine about Mastercard chargebacks."
+    keep = ("Northwind Bank", "Mastercard", "0800 123 4567")
+    result = deidentifier.redact(text, FINANCE, keep)
+    assert "Northwind" in result.text and "0800 123 4567" in result.text and "Mastercard" in result.text
+    assert "Quartermaine" not in result.text

@@ -6,7 +6,8 @@ import streamlit as st
 
 from app.sidebar import render_sidebar
 from app.state import get_services, guarded, index_samples_once
-from pipelines.chat import ChatPipeline, ChatResult, DisplayTurn, load_transcript
+from pipelines.chat import ChatPipeline, ChatResult, load_transcript
+from pipelines.memory import StoredTurn
 
 st.set_page_config(page_title="Domain assistant", page_icon="🔒", layout="wide")
 services = get_services()
@@ -30,7 +31,7 @@ def show_sources(sources: list[dict]) -> None:
                 st.text(s["text"][:800])
 
 
-def show_turn(turn: DisplayTurn) -> None:
+def show_turn(turn: StoredTurn) -> None:
     """Render a stored turn."""
     with st.chat_message("user"):
         st.markdown(turn.question)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from pipelines.errors import AssistantError, BackendError
 from pipelines.llm import Backend, map_ollama_error
 from pipelines.logs import logger
-from pipelines.memory import new_session_id, standalone_query
+from pipelines.memory import StoredTurn, new_session_id, standalone_query
 from pipelines.prompts import Passage, build_messages
 from pipelines.reasoning import ThinkSplitter
 from pipelines.services import Services
@@ -26,7 +26,6 @@ __all__ = [
     "ChatEvent",
     "ChatPipeline",
     "ChatResult",
-    "DisplayTurn",
     "Source",
     "load_transcript",
     "session_titles",
@@ -283,32 +282,11 @@ def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000.0, 1)
 
 
-@dataclass(frozen=True)
-class DisplayTurn:
-    """A stored turn prepared for display: the user's values restored in question and answer."""
-
-    question: str
-    answer: str
-    domain: str
-    route_confidence: float
-    sources: list[dict[str, Any]]
-    backend: str
-    model: str
-
-
-def load_transcript(services: Services, session_id: str) -> list[DisplayTurn]:
+def load_transcript(services: Services, session_id: str) -> list[StoredTurn]:
     """Return a session's turns for display, re-identified with the session's own vault (oldest first)."""
     vault = services.vaults.open(services.memory.check_id(session_id))
     return [
-        DisplayTurn(
-            reidentify(t.question, vault),
-            reidentify(t.answer, vault),
-            t.domain,
-            t.route_confidence,
-            t.sources,
-            t.backend,
-            t.model,
-        )
+        replace(t, question=reidentify(t.question, vault), answer=reidentify(t.answer, vault))
         for t in services.memory.turns(session_id)
     ]
 

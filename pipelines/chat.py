@@ -19,8 +19,9 @@ from pipelines.logs import logger
 from pipelines.memory import StoredTurn, new_session_id, standalone_query
 from pipelines.prompts import Passage, build_messages
 from pipelines.reasoning import ThinkSplitter
+from pipelines.routing import RouteDecision
 from pipelines.services import Services
-from privacy import StreamingReidentifier, reidentify
+from privacy import StreamingReidentifier, Vault, reidentify
 
 __all__ = [
     "ChatEvent",
@@ -28,6 +29,7 @@ __all__ = [
     "ChatResult",
     "Source",
     "load_transcript",
+    "route_question",
     "session_titles",
 ]
 
@@ -151,9 +153,7 @@ class ChatPipeline:
         mark = time.perf_counter()
         vault = services.vaults.open(session_id)
         policy = services.policy(pinned) if pinned else services.routing_policy
-        redaction = services.deidentifier.pseudonymize(
-            text, policy, vault, services.domain(pinned).keep_terms if pinned else ()
-        )
+        redaction = services.deidentifier.pseudonymize(text, policy, vault, services.keep_terms(pinned))
         services.vaults.save(vault)
         redacted_question = redaction.text
         timings["deidentify"] = _ms(mark)
@@ -289,6 +289,18 @@ def load_transcript(services: Services, session_id: str) -> list[StoredTurn]:
         replace(t, question=reidentify(t.question, vault), answer=reidentify(t.answer, vault))
         for t in services.memory.turns(session_id)
     ]
+
+
+def route_question(services: Services, question: str) -> tuple[str, RouteDecision]:
+    """De-identify ``question`` with a throwaway vault (nothing stored) and route it.
+
+    Returns:
+        ``(de-identified question, route decision)``.
+    """
+    redacted = services.deidentifier.pseudonymize(
+        question, services.routing_policy, Vault(session_id="route"), services.routing_keep_terms
+    ).text
+    return redacted, services.router.route(redacted)
 
 
 def session_titles(services: Services, limit: int = 50) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pipelines.errors import USER_FACING_ERRORS
+from pipelines.errors import USER_FACING_ERRORS, AssistantError
 from pipelines.services import Services
 from pipelines.settings import load_settings
 
@@ -73,7 +73,7 @@ def ingest(
         else:
             redacted = ", ".join(f"{k} {v}" for k, v in sorted(report.redactions.items())) or "none"
             typer.echo(
-                f"{report.name}: {report.chunks_added} chunks added to {domain} "
+                f"{report.name}: {_count(report.chunks_added, 'chunk')} added to {domain} "
                 f"({report.kind}, redacted: {redacted}, {report.seconds:.1f}s)"
             )
     if failed:
@@ -94,7 +94,7 @@ def ask(
 
     services = _services()
     if services.settings.ingest.index_samples_on_start:
-        index_sample_corpora(services, progress=None if as_json else _stderr_progress)
+        index_sample_corpora(services, progress=_stderr_progress)
     pipeline = ChatPipeline(services)
     for event in pipeline.stream(question, session_id=session, domain=domain, backend=backend):
         if event.kind == "meta" and not as_json and event.data is not None:
@@ -122,6 +122,10 @@ def ask(
                     typer.echo(f"  {result.disclaimer}", err=True)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _stderr_progress(stage: str, fraction: float) -> None:
     typer.echo(f"indexing sample corpus {fraction:4.0%} {stage}", err=True)
 
@@ -131,14 +135,17 @@ def route(
     question: Annotated[str, typer.Argument(help="A question, or - to read one per stdin line.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Route questions to a domain (no LLM call)."""
+    """Route questions to a domain (no LLM call); prints domain, confidence and the de-identified question."""
+    from pipelines.chat import route_question
+
+    questions = (
+        [line.strip() for line in sys.stdin if line.strip()] if question == "-" else [question.strip()]
+    )
+    if not all(questions):
+        raise AssistantError("the question is empty")
     services = _services()
-    questions = [line.strip() for line in sys.stdin if line.strip()] if question == "-" else [question]
     for text in questions:
-        redacted = services.deidentifier.pseudonymize(
-            text, services.routing_policy, services.vaults.open("routing")
-        ).text
-        decision = services.router.route(redacted)
+        redacted, decision = route_question(services, text)
         if as_json:
             _emit(
                 {
@@ -166,7 +173,9 @@ def deidentify(
     services = _services()
     raw = sys.stdin.read() if text == "-" else text
     policy = services.policy(domain) if domain else services.routing_policy
-    result = services.deidentifier.pseudonymize(raw, policy, Vault(session_id="cli"))
+    result = services.deidentifier.pseudonymize(
+        raw, policy, Vault(session_id="cli"), services.keep_terms(domain)
+    )
     if as_json:
         _emit(
             {
@@ -194,25 +203,16 @@ def documents(
         _emit([info.__dict__ for info in infos])
         return
     for info in infos:
-        typer.echo(f"{info.name}\t{info.sha256[:12]}\t{info.chunks} chunks\t{info.ingested_at}")
+        typer.echo(f"{info.name}\t{info.sha256[:12]}\t{_count(info.chunks, 'chunk')}\t{info.ingested_at}")
 
 
 def main() -> None:
-    """Console-script entry point: run the app, turning user-facing errors into one-line messages."""
+    """Console-script entry point: user-facing errors become one ``error: ...`` line and exit code 1.
+
+    Usage errors (missing argument, unknown option) are reported by Typer/Click with exit code 2.
+    """
     try:
-        code = app(standalone_mode=False)
+        app()
     except USER_FACING_ERRORS as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)

@@ -167,7 +167,7 @@ class LlamaCppCompletionChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        prompt = render_completion_prompt(messages)
+        prompt = self._fit_prompt(messages)
         self.last_prompt = prompt
         with self._lock:
             for part in self.llama.create_completion(
@@ -185,6 +185,16 @@ class LlamaCppCompletionChat(BaseChatModel):
                 if run_manager is not None:
                     run_manager.on_llm_new_token(text, chunk=chunk)
                 yield chunk
+
+    def _fit_prompt(self, messages: list[BaseMessage]) -> str:
+        """Render the prompt, dropping the oldest history turns until it fits the context window."""
+        kept = list(messages)
+        budget = int(self.llama.n_ctx()) - self.max_tokens
+        prompt = render_completion_prompt(kept)
+        while len(self.llama.tokenize(prompt.encode("utf-8"))) > budget and len(kept) > 3:
+            del kept[1:3]  # messages = [system, (human, ai)*, human]: drop the oldest exchange
+            prompt = render_completion_prompt(kept)
+        return prompt
 
     def _generate(
         self,

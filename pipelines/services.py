@@ -69,6 +69,15 @@ class Services:
         )
 
     @cached_property
+    def routing_keep_terms(self) -> tuple[str, ...]:
+        """Every domain's keep_terms, used before a domain is known."""
+        return tuple(sorted({term for config in self.domains.values() for term in config.keep_terms}))
+
+    def keep_terms(self, domain: str | None) -> tuple[str, ...]:
+        """The keep_terms of ``domain``, or of all domains when None."""
+        return self.domain(domain).keep_terms if domain else self.routing_keep_terms
+
+    @cached_property
     def embedder(self) -> Embedder:
         """The all-MiniLM-L6-v2 embedder."""
         return Embedder(self.settings.embedding.batch_size, self.settings.embedding.device)

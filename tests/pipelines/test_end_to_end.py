@@ -89,3 +89,17 @@ def test_prompt_carries_eight_turns_of_history(services: Services) -> None:
         assert f"Question number {i}:" in last.prompt
     assert "Question number 0:" not in last.prompt
     assert last.retrieval_query.startswith("Question number 8")
+
+
+def test_a_long_history_is_trimmed_to_the_llamacpp_context_window(services: Services) -> None:
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    chat = services.llamacpp_backend().chat_model
+    long_turns = []
+    for i in range(40):
+        long_turns += [HumanMessage(content=f"old question {i} " + "word " * 120), AIMessage(content="ok")]
+    messages = [SystemMessage(content="Answer briefly."), *long_turns, HumanMessage(content="What is 2+2?")]
+    text = "".join(str(c.content) for c in chat.stream(messages))
+    assert isinstance(text, str)
+    assert "old question 0 " not in chat.last_prompt and "old question 39 " in chat.last_prompt
+    assert chat.last_prompt.rstrip().endswith("Question: What is 2+2?\n\nAnswer:")

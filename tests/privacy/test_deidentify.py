@@ -117,3 +117,58 @@ def test_keep_terms_protect_organisation_product_and_helpline_names(deidentifier
     result = deidentifier.redact(text, FINANCE, keep)
     assert "Northwind" in result.text and "0800 123 4567" in result.text and "Mastercard" in result.text
     assert "Quartermaine" not in result.text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "removed"),
+    [
+        ("## Kidney Diseases\n\nDiabetes can damage the kidneys.", "Kidney Diseases", None),
+        ("Get a Flu Shot every year. Ask Zelda Quartermaine.", "Flu Shot", "Zelda Quartermaine"),
+        ("Bill Baker called about the bill.", None, "Bill Baker"),
+    ],
+)
+def test_common_word_phrases_are_not_names_but_real_names_are(
+    deidentifier: Deidentifier, text: str, kept: str | None, removed: str | None
+) -> None:
+    result = deidentifier.redact(text, load_policy("medical"))
+    if kept:
+        assert kept in result.text
+    if removed:
+        assert removed not in result.text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("My name is Marguerite Quillfeather, phone 415-555-0172.", "Marguerite Quillfeather"),
+        ("Hi, I'm Oksana Brightwater and my card was stolen.", "Oksana Brightwater"),
+        ("this is Tancredi Vollmering from accounts", "Tancredi Vollmering"),
+    ],
+)
+def test_rare_names_after_an_introduction_are_found(deidentifier: Deidentifier, text: str, name: str) -> None:
+    result = deidentifier.pseudonymize(text, FINANCE, Vault("s"))
+    assert name not in result.text
+    assert "<PERSON_1>" in result.text
+
+
+def test_an_introduction_followed_by_a_common_word_is_not_a_name(deidentifier: Deidentifier) -> None:
+    result = deidentifier.pseudonymize("I am Worried about a charge of 2.75%.", FINANCE, Vault("s"))
+    assert result.text == "I am Worried about a charge of 2.75%."
+
+
+def test_us_phone_numbers_are_labelled_as_phone_numbers_with_every_domain_policy(
+    deidentifier: Deidentifier,
+) -> None:
+    for policy in ("finance", "code", "medical"):
+        result = deidentifier.pseudonymize("Call 415-555-0172 today.", load_policy(policy), Vault("s"))
+        assert result.text == "Call <PHONE_NUMBER_1> today.", policy
+
+
+def test_programming_languages_survive_with_the_code_domain_keep_terms(deidentifier: Deidentifier) -> None:
+    from domains import load_domains
+
+    keep = load_domains()["code"].keep_terms
+    result = deidentifier.pseudonymize(
+        "How do I reverse a list in Python?", load_policy("medical"), Vault("s"), keep
+    )
+    assert result.text == "How do I reverse a list in Python?"

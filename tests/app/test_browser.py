@@ -1,0 +1,118 @@
+"""The main flow in a real browser: Streamlit server + headless Debian Chromium driven by Playwright.
+
+`make test` installs Debian's chromium when run as root (CI); elsewhere the test is skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipelines.ingestion import ingest_bytes
+from pipelines.services import Services
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason="Debian chromium is not installed (make test installs it when run as root: apt-get install chromium)",
+)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def app_url(services: Services, tmp_path: Path) -> Iterator[str]:
+    ingest_bytes(
+        services, "finance", "fees.md", b"# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
+    )
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ASSISTANT_DATA_DIR": str(services.settings.data_dir),
+        "ASSISTANT_LLM__BACKEND": "llamacpp",
+        "ASSISTANT_LLAMACPP__MAX_TOKENS": "32",
+        "ASSISTANT_INGEST__INDEX_SAMPLES_ON_START": "false",
+    }
+    log = (tmp_path / "streamlit.log").open("w")
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("streamlit")),
+            "run",
+            str(ROOT / "app" / "main.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(
+                        f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()}"
+                    ) from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def test_ask_in_the_browser_shows_a_streamed_answer_with_domain_and_sources(
+    app_url: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url)
+        box = page.get_by_placeholder("Ask about your documents…")
+        box.wait_for(timeout=300_000)
+        box.fill("What is the foreign transaction fee?")
+        box.press("Enter")
+        expect(page.get_by_text("Sources (1)")).to_be_visible(timeout=300_000)
+        expect(page.get_by_text("finance · confidence", exact=False).first).to_be_visible()
+        page.get_by_text("Sources (1)").click()
+        expect(page.get_by_text("2.75% of the amount", exact=False).first).to_be_visible()
+        page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
+        assert "Traceback" not in page.content()
+        browser.close()

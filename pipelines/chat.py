@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from ingest import RetrievedChunk
 from pipelines.errors import AssistantError, BackendError
 from pipelines.llm import Backend, map_ollama_error
 from pipelines.logs import logger
 from pipelines.memory import StoredTurn, new_session_id, standalone_query
-from pipelines.prompts import Passage, build_messages
+from pipelines.prompts import Passage, build_messages, fit_passages
 from pipelines.reasoning import ThinkSplitter
 from pipelines.routing import RouteDecision
 from pipelines.services import Services
@@ -166,24 +167,28 @@ class ChatPipeline:
         mark = time.perf_counter()
         history = services.memory.history(session_id, services.settings.memory.history_turns)
         retrieval_query = standalone_query(redacted_question, history)
-        hits = services.store.search(
-            decision.domain, services.embedder.embed_query(retrieval_query), config.retrieval.top_k
+        hits = _distinct(
+            services.store.search(
+                decision.domain, services.embedder.embed_query(retrieval_query), config.retrieval.top_k * 2
+            ),
+            config.retrieval.top_k,
         )
-        sources = [
-            Source(n, hit.source, hit.chunk_id, hit.score, str(hit.metadata.get("location", "")), hit.text)
-            for n, hit in enumerate(hits, start=1)
-        ]
         timings["retrieve"] = _ms(mark)
 
         chosen: Backend = services.backend(backend)
         max_context = services.settings.llamacpp.context_chars if chosen.name == "llamacpp" else None
-        messages = build_messages(
-            config.system_prompt,
-            [Passage(s.number, s.source, s.location, s.text) for s in sources],
-            history,
-            redacted_question,
-            max_context_chars=max_context,
+        passages = fit_passages(
+            [
+                Passage(n, hit.source, str(hit.metadata.get("location", "")), hit.text)
+                for n, hit in enumerate(hits, start=1)
+            ],
+            max_context,
         )
+        sources = [
+            Source(p.number, p.source, hit.chunk_id, hit.score, p.location, hit.text)
+            for p, hit in zip(passages, hits, strict=False)
+        ]
+        messages = build_messages(config.system_prompt, passages, history, redacted_question)
         result = ChatResult(
             answer="",
             answer_redacted="",
@@ -276,6 +281,18 @@ class ChatPipeline:
             json.dumps(timings),
         )
         yield ChatEvent("done", data=result)
+
+
+def _distinct(hits: list[RetrievedChunk], k: int) -> list[RetrievedChunk]:
+    """The best ``k`` hits with distinct text (corpora repeat passages; duplicates waste the context)."""
+    seen: set[str] = set()
+    kept = []
+    for hit in hits:
+        key = " ".join(hit.text.split()).casefold()
+        if key not in seen:
+            seen.add(key)
+            kept.append(hit)
+    return kept[:k]
 
 
 def _ms(since: float) -> float:

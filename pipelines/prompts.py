@@ -14,10 +14,17 @@ from dataclasses import dataclass
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-__all__ = ["COMPLETION_STOP", "HistoryTurn", "Passage", "build_messages", "render_completion_prompt"]
+__all__ = [
+    "COMPLETION_STOP",
+    "HistoryTurn",
+    "Passage",
+    "build_messages",
+    "fit_passages",
+    "render_completion_prompt",
+]
 
 #: Stop sequences for completion-style generation: the model must not write the next turn itself.
-COMPLETION_STOP: tuple[str, ...] = ("\nQuestion:", "\nUser:", "\nContext:", "<end_of_turn>", "\n\n\n")
+COMPLETION_STOP: tuple[str, ...] = ("\nQuestion:", "\nUser:", "\nContext:", "<end_of_turn>", "\n\n")
 
 
 @dataclass(frozen=True)
@@ -38,18 +45,28 @@ class HistoryTurn:
     answer: str
 
 
-def _context_block(passages: Sequence[Passage], max_chars: int | None) -> str:
-    lines = []
+def fit_passages(passages: Sequence[Passage], max_chars: int | None) -> list[Passage]:
+    """Return the passages that fit in ``max_chars`` characters of context, the last one cut to fit.
+
+    A passage is only included when at least 80 characters of it fit. ``None`` keeps everything. Sources shown
+    to the user must be exactly the passages the model saw, so callers cite what this returns.
+    """
+    if max_chars is None:
+        return list(passages)
+    kept: list[Passage] = []
     used = 0
     for passage in passages:
-        text = passage.text
-        if max_chars is not None:
-            room = max_chars - used
-            if room <= 80:
-                break
-            text = text[:room]
-            used += len(text)
-        lines.append(f"[{passage.number}] ({passage.source}, {passage.location}) {text}")
+        room = max_chars - used
+        if room < 80:
+            break
+        text = passage.text[:room]
+        kept.append(Passage(passage.number, passage.source, passage.location, text))
+        used += len(text)
+    return kept
+
+
+def _context_block(passages: Sequence[Passage]) -> str:
+    lines = [f"[{p.number}] ({p.source}, {p.location}) {p.text}" for p in passages]
     return "\n\n".join(lines) if lines else "(no passages found)"
 
 
@@ -58,7 +75,6 @@ def build_messages(
     passages: Sequence[Passage],
     history: Sequence[HistoryTurn],
     question: str,
-    max_context_chars: int | None = None,
 ) -> list[BaseMessage]:
     """Return chat messages: system (instructions + context), the history turns, then the question.
 
@@ -67,11 +83,10 @@ def build_messages(
         passages: Numbered retrieved passages (de-identified).
         history: Recent turns, oldest first (de-identified, without reasoning).
         question: The de-identified question.
-        max_context_chars: Cap on the context block, characters (None = no cap).
     """
     system = (
         f"{system_prompt.strip()}\n\nContext passages (cite them by number, e.g. [1]):\n"
-        f"{_context_block(passages, max_context_chars)}"
+        f"{_context_block(passages)}"
     )
     messages: list[BaseMessage] = [SystemMessage(content=system)]
     for turn in history:

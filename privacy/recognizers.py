@@ -46,7 +46,7 @@ class IntroducedNameRecognizer(EntityRecognizer):
                 end=match.end("name"),
                 score=0.8,
                 recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                    RecognizerResult.RECOGNIZER_NAME_KEY: "IntroducedNameRecognizer",
                     RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                 },
             )

@@ -103,3 +103,14 @@ def test_a_long_history_is_trimmed_to_the_llamacpp_context_window(services: Serv
     assert isinstance(text, str)
     assert "old question 0 " not in chat.last_prompt and "old question 39 " in chat.last_prompt
     assert chat.last_prompt.rstrip().endswith("Question: What is 2+2?\n\nAnswer:")
+
+
+def test_sources_are_exactly_the_distinct_passages_the_model_saw(services: Services) -> None:
+    repeated = "# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
+    ingest_bytes(services, "finance", "fees-a.md", repeated.encode())
+    ingest_bytes(services, "finance", "fees-b.md", (repeated + "\n").encode())
+    services.settings.llamacpp.context_chars = 100
+    result = ChatPipeline(services).ask("What is the foreign transaction fee?", domain="finance")
+    texts = [s.text for s in result.sources]
+    assert len(texts) == len(set(texts)) == 1
+    assert "[1] (" in result.prompt and "[2] (" not in result.prompt

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -19,7 +19,7 @@ from pipelines.llm import Backend, map_ollama_error
 from pipelines.logs import logger
 from pipelines.memory import StoredTurn, new_session_id, standalone_query
 from pipelines.prompts import Passage, build_messages, fit_passages
-from pipelines.reasoning import ThinkSplitter
+from pipelines.reasoning import Piece, ThinkSplitter
 from pipelines.routing import RouteDecision
 from pipelines.services import Services
 from privacy import StreamingReidentifier, Vault, reidentify
@@ -213,35 +213,33 @@ class ChatPipeline:
         answer_parts: list[str] = []
         reasoning_parts: list[str] = []
         first_token: float | None = None
+
+        def emit(pieces: Iterable[Piece]) -> Iterator[ChatEvent]:
+            for piece in pieces:
+                if piece.kind == "reasoning":
+                    reasoning_parts.append(piece.text)
+                    yield ChatEvent("reasoning", piece.text)
+                else:
+                    answer_parts.append(piece.text)
+                    shown = display.feed(piece.text)
+                    if shown:
+                        yield ChatEvent("answer", shown)
+
         try:
             for chunk in chosen.chat_model.stream(messages):
                 if first_token is None:
                     first_token = _ms(started)
                 extra = chunk.additional_kwargs.get("reasoning_content") if chunk.additional_kwargs else None
                 if extra:
-                    reasoning_parts.append(str(extra))
-                    yield ChatEvent("reasoning", str(extra))
-                for piece in splitter.feed(str(chunk.content)):
-                    if piece.kind == "reasoning":
-                        reasoning_parts.append(piece.text)
-                        yield ChatEvent("reasoning", piece.text)
-                    else:
-                        answer_parts.append(piece.text)
-                        shown = display.feed(piece.text)
-                        if shown:
-                            yield ChatEvent("answer", shown)
+                    yield from emit([Piece("reasoning", str(extra))])
+                yield from emit(splitter.feed(str(chunk.content)))
         except BackendError:
             raise
         except Exception as exc:
             if chosen.name == "ollama":
                 raise map_ollama_error(exc, chosen.host, chosen.model_name) from exc
             raise BackendError(f"{chosen.name} failed while generating: {type(exc).__name__}") from exc
-        for piece in splitter.flush():
-            (reasoning_parts if piece.kind == "reasoning" else answer_parts).append(piece.text)
-            if piece.kind == "answer":
-                shown = display.feed(piece.text)
-                if shown:
-                    yield ChatEvent("answer", shown)
+        yield from emit(splitter.flush())
         tail = display.flush()
         if tail:
             yield ChatEvent("answer", tail)

@@ -16,6 +16,7 @@ COPY pipelines ./pipelines
 COPY domains ./domains
 COPY ingest ./ingest
 COPY privacy ./privacy
+COPY .streamlit ./.streamlit
 RUN make setup PYTHON=python3.11
 
 VOLUME ["/data"]

@@ -24,7 +24,13 @@ from pipelines.routing import RouteDecision
 from pipelines.services import Services
 from privacy import StreamingReidentifier, Vault, reidentify
 
+#: Shown and stored when the model returns nothing (tiny base models sometimes stop at once).
+NO_ANSWER = (
+    "(The model returned no answer. Try rephrasing the question, or use a larger model through Ollama.)"
+)
+
 __all__ = [
+    "NO_ANSWER",
     "ChatEvent",
     "ChatPipeline",
     "ChatResult",
@@ -246,7 +252,9 @@ class ChatPipeline:
         timings["generate"] = _ms(mark)
         timings["first_token"] = first_token if first_token is not None else _ms(started)
 
-        answer_redacted = "".join(answer_parts).strip()
+        answer_redacted = "".join(answer_parts).strip() or NO_ANSWER
+        if not "".join(answer_parts).strip():
+            yield ChatEvent("answer", NO_ANSWER)
         result.answer_redacted = answer_redacted
         result.answer = reidentify(answer_redacted, vault)
         result.reasoning = "".join(reasoning_parts).strip()

@@ -169,6 +169,7 @@ class LlamaCppCompletionChat(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         prompt = self._fit_prompt(messages)
         self.last_prompt = prompt
+        emitted = ""
         with self._lock:
             for part in self.llama.create_completion(
                 prompt,
@@ -181,10 +182,17 @@ class LlamaCppCompletionChat(BaseChatModel):
                 text = part["choices"][0]["text"]
                 if not text:
                     continue
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-                if run_manager is not None:
-                    run_manager.on_llm_new_token(text, chunk=chunk)
-                yield chunk
+                text, done = _cut_at_paragraph_end(emitted, text)
+                emitted += text
+                if text:
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                    if run_manager is not None:
+                        run_manager.on_llm_new_token(text, chunk=chunk)
+                    yield chunk
+                if done:
+                    break
+        if not emitted:  # LangChain's stream() needs at least one chunk; an empty answer is handled upstream
+            yield ChatGenerationChunk(message=AIMessageChunk(content=""))
 
     def _fit_prompt(self, messages: list[BaseMessage]) -> str:
         """Render the prompt, dropping the oldest history turns until it fits the context window."""
@@ -205,6 +213,20 @@ class LlamaCppCompletionChat(BaseChatModel):
     ) -> ChatResult:
         text = "".join(str(chunk.message.content) for chunk in self._stream(messages, stop, run_manager))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+
+def _cut_at_paragraph_end(emitted: str, text: str) -> tuple[str, bool]:
+    """Return the part of ``text`` before the first blank line that follows answer content, and whether one came.
+
+    A base model keeps writing after its answer (new "questions", repeats); the first paragraph is the answer.
+    Blank lines before any content are allowed.
+    """
+    combined = emitted + text
+    content_start = len(combined) - len(combined.lstrip())
+    cut = combined.find("\n\n", content_start)
+    if cut == -1 or content_start >= len(combined):
+        return text, False
+    return combined[len(emitted) : max(cut, len(emitted))], True
 
 
 def build_llamacpp_backend(settings: LlamaCppSettings) -> Backend:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 __all__ = [
+    "COMPLETION_EXAMPLE",
     "COMPLETION_STOP",
     "HistoryTurn",
     "Passage",
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 #: Stop sequences for completion-style generation: the model must not write the next turn itself.
-COMPLETION_STOP: tuple[str, ...] = ("\nQuestion:", "\nUser:", "\nContext:", "<end_of_turn>", "\n\n")
+COMPLETION_STOP: tuple[str, ...] = ("\nQuestion:", "\nPassage", "\nUser:", "<end_of_turn>")
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,9 @@ def build_messages(
 ) -> list[BaseMessage]:
     """Return chat messages: system (instructions + context), the history turns, then the question.
 
+    The passages are also attached to the system message as ``additional_kwargs["passages"]`` (a list of
+    ``{number, text}``) so a completion-style renderer can lay them out for a base model.
+
     Args:
         system_prompt: The domain's system prompt.
         passages: Numbered retrieved passages (de-identified).
@@ -88,7 +92,8 @@ def build_messages(
         f"{system_prompt.strip()}\n\nContext passages (cite them by number, e.g. [1]):\n"
         f"{_context_block(passages)}"
     )
-    messages: list[BaseMessage] = [SystemMessage(content=system)]
+    attached = [{"number": p.number, "text": p.text} for p in passages]
+    messages: list[BaseMessage] = [SystemMessage(content=system, additional_kwargs={"passages": attached})]
     for turn in history:
         messages.append(HumanMessage(content=turn.question))
         messages.append(AIMessage(content=turn.answer))
@@ -96,20 +101,41 @@ def build_messages(
     return messages
 
 
-def render_completion_prompt(messages: Sequence[BaseMessage]) -> str:
-    """Render chat messages as one completion prompt for a base model.
+#: One worked example put before the real task: base models copy the shape of what they have just read, so
+#: a short extractive answer with a citation is what they continue with (one-shot prompting, Brown et al.
+#: 2020, "Language Models are Few-Shot Learners"). Measured here on 5 sample questions: without it the 270M
+#: model continued the "[n] (file, section)" context layout instead of answering.
+COMPLETION_EXAMPLE = (
+    "Passage [1]: The library opens at 9 am and closes at 6 pm on weekdays. On Saturdays it closes at 1 pm.\n"
+    "Question: When does the library close on Saturday?\n"
+    "Answer: On Saturdays the library closes at 1 pm [1]."
+)
 
-    Layout: the system text (instructions and "Context:" passages), earlier turns as ``Question:``/``Answer:``
-    pairs, then ``Question: <q>`` and an open ``Answer:``.
+
+def render_completion_prompt(messages: Sequence[BaseMessage]) -> str:
+    """Render chat messages as one completion prompt for a base model (no chat template).
+
+    Layout: a one-shot example (:data:`COMPLETION_EXAMPLE`), earlier turns as ``Question:``/``Answer:`` pairs,
+    the passages as ``Passage [n]: text`` lines, then ``Question: <q>`` and an open ``Answer:``. The system
+    instructions are left out: a base model does not follow instructions, it continues text. Messages without
+    attached passages (not built by :func:`build_messages`) keep their system text as a leading paragraph.
     """
-    parts: list[str] = []
-    for message in messages:
+    blocks: list[str] = [COMPLETION_EXAMPLE]
+    passages: list[dict[str, object]] = []
+    turns = list(messages)
+    question = str(turns.pop().content).strip() if turns and isinstance(turns[-1], HumanMessage) else ""
+    for message in turns:
         content = str(message.content).strip()
         if isinstance(message, SystemMessage):
-            parts.append(content.replace("Context passages (cite them by number, e.g. [1]):", "Context:"))
+            attached = message.additional_kwargs.get("passages")
+            if attached is None:
+                blocks.insert(0, content)
+            else:
+                passages = list(attached)
         elif isinstance(message, HumanMessage):
-            parts.append(f"Question: {content}")
+            blocks.append(f"Question: {content}")
         elif isinstance(message, AIMessage):
-            parts.append(f"Answer: {content}")
-    parts.append("Answer:")
-    return "\n\n".join(parts)
+            blocks[-1] += f"\nAnswer: {content}"
+    context = "\n".join(f"Passage [{p['number']}]: {' '.join(str(p['text']).split())}" for p in passages)
+    final = f"{context}\nQuestion: {question}\nAnswer:" if context else f"Question: {question}\nAnswer:"
+    return "\n\n".join([*blocks, final])

@@ -62,7 +62,9 @@ class LlamaCppSettings(BaseModel):
     temperature: float = Field(default=0.1, description="Sampling temperature.")
     repeat_penalty: float = Field(default=1.3, description="Repetition penalty (1.0 = off).")
     context_chars: int = Field(
-        default=2400, description="Maximum characters of retrieved context put in the completion prompt."
+        default=1600,
+        description="Maximum characters of retrieved context put in the completion prompt (small model: "
+        "shorter context answers faster and stays on topic).",
     )
 
 

@@ -102,7 +102,7 @@ def test_a_long_history_is_trimmed_to_the_llamacpp_context_window(services: Serv
     text = "".join(str(c.content) for c in chat.stream(messages))
     assert isinstance(text, str)
     assert "old question 0 " not in chat.last_prompt and "old question 39 " in chat.last_prompt
-    assert chat.last_prompt.rstrip().endswith("Question: What is 2+2?\n\nAnswer:")
+    assert chat.last_prompt.rstrip().endswith("Question: What is 2+2?\nAnswer:")
 
 
 def test_sources_are_exactly_the_distinct_passages_the_model_saw(services: Services) -> None:
@@ -113,4 +113,4 @@ def test_sources_are_exactly_the_distinct_passages_the_model_saw(services: Servi
     result = ChatPipeline(services).ask("What is the foreign transaction fee?", domain="finance")
     texts = [s.text for s in result.sources]
     assert len(texts) == len(set(texts)) == 1
-    assert "[1] (" in result.prompt and "[2] (" not in result.prompt
+    assert "Passage [1]:" in result.prompt and "Passage [2]:" not in result.prompt

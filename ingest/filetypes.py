@@ -76,6 +76,11 @@ def detect_kind(name: str, data: bytes) -> FileKind:
         if mime != _DOCX_MIME:
             raise CorruptFileError(f"{name}: not a DOCX document (content {_describe(mime, data)})")
         return FileKind("docx")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and mime is None:
+        try:
+            data = data.decode("utf-16").encode("utf-8")  # UTF-16 text with a byte-order mark
+        except UnicodeDecodeError:
+            raise CorruptFileError(f"{name}: has a UTF-16 byte-order mark but is not valid UTF-16") from None
     if mime is not None or b"\x00" in data[:8192]:
         raise CorruptFileError(
             f"{name}: extension {suffix} promises text but the content is {_describe(mime, data)}"

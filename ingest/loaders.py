@@ -71,6 +71,8 @@ def load_document(path: Path, max_bytes: int, max_chars: int) -> LoadedDocument:
         IngestError: A subclass naming the file and the reason (missing, too large, wrong type, corrupt,
             encrypted, empty).
     """
+    if path.is_dir():
+        raise IngestError(f"{path}: is a directory, not a file")
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
     size = path.stat().st_size
@@ -127,7 +129,7 @@ def _read(name: str, data: bytes, kind: FileKind) -> list[Section]:
         return _read_pdf(name, data)
     if kind.kind == "docx":
         return _read_docx(name, data)
-    text = data.decode("utf-8-sig")
+    text = data.decode("utf-16") if data.startswith((b"\xff\xfe", b"\xfe\xff")) else data.decode("utf-8-sig")
     if kind.kind == "html":
         return _read_html(text)
     if kind.kind == "markdown":
@@ -138,8 +140,14 @@ def _read(name: str, data: bytes, kind: FileKind) -> list[Section]:
 
 
 def _read_pdf(name: str, data: bytes) -> list[Section]:
+    import logging
+
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(
+        logging.ERROR
+    )  # its warnings would add stray lines to our one-line errors
 
     try:
         reader = PdfReader(io.BytesIO(data))

@@ -88,10 +88,16 @@ def _ingest_loaded(
     started = time.perf_counter()
     config = services.domain(domain)
     progress("load", 1.0)
+    policy = services.policy(domain)
+    # file names carry personal data too ("Jane Doe statement 4539….pdf"): they are de-identified like text
+    stem, dot, suffix = document.name.rpartition(".")
+    safe_name = services.deidentifier.redact(stem or suffix, policy, config.keep_terms).text + (
+        dot + suffix if stem else ""
+    )
     if services.store.has_document(domain, document.sha256):
         logger.info("ingest skip duplicate domain=%s sha256=%s", domain, document.sha256[:12])
         return IngestReport(
-            document.name,
+            safe_name,
             domain,
             document.sha256,
             document.kind,
@@ -100,7 +106,6 @@ def _ingest_loaded(
             duplicate=True,
             seconds=time.perf_counter() - started,
         )
-    policy = services.policy(domain)
     redacted: list[Section] = []
     counts: dict[str, int] = {}
     for number, section in enumerate(document.sections, start=1):
@@ -119,7 +124,7 @@ def _ingest_loaded(
     ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
     metadatas: list[dict[str, str | int | float | bool]] = [
         {
-            "source": document.name,
+            "source": safe_name,
             "location": chunk.location,
             "chunk_index": chunk.index,
             "document_sha256": document.sha256,
@@ -144,7 +149,7 @@ def _ingest_loaded(
         seconds,
     )
     return IngestReport(
-        document.name, domain, document.sha256, document.kind, len(chunks), added, False, counts, seconds
+        safe_name, domain, document.sha256, document.kind, len(chunks), added, False, counts, seconds
     )
 
 

@@ -10,14 +10,14 @@ Overlapping findings are resolved by keeping the higher score, then the longer s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 
 from presidio_analyzer import AnalyzerEngine
 
 from privacy.policies import PiiPolicy
-from privacy.vault import PLACEHOLDER_PATTERN, Vault
+from privacy.vault import IDENTIFIER_TYPES, PLACEHOLDER_PATTERN, Vault, normalise_value
 
 __all__ = ["Deidentifier", "Finding", "Redaction", "StreamingReidentifier", "reidentify"]
 
@@ -33,6 +33,7 @@ class Finding:
     end: int
     score: float
     recognizer: str
+    placeholder: str = ""  # set when the finding is a repeat of a value the session vault already maps
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,9 @@ class Deidentifier:
     ) -> list[Finding]:
         """Return non-overlapping findings of ``entities`` in ``text``, sorted by start offset.
 
-        Dropped against over-redaction: a finding whose text lies inside one of ``keep_terms``
-        (case-insensitive), and a PERSON finding made only of common English words none of which is a known
+        Dropped against over-redaction: a finding whose text lies inside one of ``keep_terms`` or holds one as
+        a whole word (case-insensitive); a PERSON finding with digits, "/" or "@" (URLs and ids are not names);
+        and a PERSON finding made only of common English words none of which is a known
         given name or surname ("Disputes", "Kidney Diseases", "Flu Shot": the small spaCy NER model tags such
         title-case words as names; "Bill", "Rose Baker" or "Zelda Quartermaine" stay findings). Common words =
         the spaCy model's WordNet-derived lemma index (noun, verb, adj, adv); names = Faker's en_US and en_GB
@@ -92,13 +94,11 @@ class Deidentifier:
             f
             for f in (_trim(text, f) for f in raw)
             if f.end > f.start
-            and not (f.entity_type == "PERSON" and self._is_common_phrase(text[f.start : f.end]))
+            and not (f.entity_type == "PERSON" and self._is_not_a_name(text[f.start : f.end]))
         ]
         if keep:
             trimmed = [
-                f
-                for f in trimmed
-                if not any(" ".join(text[f.start : f.end].split()).casefold() in t for t in keep)
+                f for f in trimmed if not _is_kept(" ".join(text[f.start : f.end].split()).casefold(), keep)
             ]
         return _resolve_overlaps(trimmed)
 
@@ -112,9 +112,11 @@ class Deidentifier:
         ("And can Zelda Quartermaine…") still gets its placeholder.
         """
         findings = self.find(text, policy.message_entities, policy.score_threshold, keep_terms)
-        findings = _resolve_overlaps(findings + _known_values(text, vault))
+        findings = _resolve_overlaps(findings + _known_values(text, vault, self._is_name_word))
         replaced = _replace(
-            text, findings, lambda f: vault.placeholder_for(f.entity_type, text[f.start : f.end])
+            text,
+            findings,
+            lambda f: f.placeholder or vault.placeholder_for(f.entity_type, text[f.start : f.end]),
         )
         return Redaction(text=replaced, findings=tuple(findings))
 
@@ -123,6 +125,14 @@ class Deidentifier:
         findings = self.find(text, policy.document_entities, policy.score_threshold, keep_terms)
         replaced = _replace(text, findings, lambda f: f"<{f.entity_type}>")
         return Redaction(text=replaced, findings=tuple(findings))
+
+    def _is_name_word(self, word: str) -> bool:
+        """A part of a name worth matching alone: a known name, or not a common English word."""
+        lower = word.lower()
+        return lower in _known_names() or lower not in self._common_words
+
+    def _is_not_a_name(self, span: str) -> bool:
+        return bool(_NOT_A_NAME.search(span)) or self._is_common_phrase(span)
 
     def _is_common_phrase(self, span: str) -> bool:
         words = [w.lower() for w in re.findall(r"[^\W\d_]+", span)]
@@ -180,10 +190,17 @@ def _segments(text: str) -> list[tuple[int, str]]:
 
 
 _EDGE = " \t\n.,;:!?\"'()[]"
+#: Types found by the NER model, whose span edges are fuzzy; pattern-based types keep their exact spans.
+_NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME", "ORGANIZATION"})
+_NOT_A_NAME = re.compile(r"\d|/|@|://|www\.")
+_HYPHEN_TAIL = re.compile(r"-[^\W\d_][\w'\u2019]*")
 
 
 def _trim(text: str, finding: Finding) -> Finding:
-    """Trim NER span edges: surrounding punctuation and a possessive ("Zelda's" -> "Zelda")."""
+    """Fix NER span edges: strip surrounding punctuation and a possessive ("Zelda's" -> "Zelda"), and
+    extend a name over a hyphenated second part the model cut off ("O'Brien" + "-Hughes")."""
+    if finding.entity_type not in _NER_TYPES:
+        return finding
     start, end = finding.start, finding.end
     while start < end and text[start] in _EDGE:
         start += 1
@@ -191,21 +208,49 @@ def _trim(text: str, finding: Finding) -> Finding:
         end -= 1
     if text[start:end].endswith(("'s", "\u2019s")) and end - start > 2:
         end -= 2
+    if finding.entity_type == "PERSON":
+        while (tail := _HYPHEN_TAIL.match(text, end)) is not None:
+            end = tail.end()
     if (start, end) == (finding.start, finding.end):
         return finding
     return Finding(finding.entity_type, start, end, finding.score, finding.recognizer)
 
 
-def _known_values(text: str, vault: Vault) -> list[Finding]:
+def _is_kept(span: str, keep: list[str]) -> bool:
+    """A finding inside a keep term ("Northwind" in "Northwind Bank"), or holding one as a whole word
+    ("Espaol Anemia" holds "Espaol")."""
+    return any(
+        span in term or (len(term) >= 4 and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", span))
+        for term in keep
+    )
+
+
+def _known_values(text: str, vault: Vault, is_name_word: Callable[[str], bool]) -> list[Finding]:
+    """Find values the session vault already holds: identifiers with any separators, names also by part
+    ("QUILLFEATHER, Zelda" after "Zelda Quillfeather"; ``is_name_word`` decides which parts count)."""
     found = []
     for placeholder, value in vault.values.items():
         match = PLACEHOLDER_PATTERN.fullmatch(placeholder)
         if match is None or len(value.strip()) < 3:
             continue
-        pattern = r"(?<!\w)" + r"\s+".join(re.escape(part) for part in value.split()) + r"(?!\w)"
-        for hit in re.finditer(pattern, text, flags=re.IGNORECASE):
-            # score 1.0: an exact repeat of a value this session already de-identified
-            found.append(Finding(match.group(1), hit.start(), hit.end(), 1.0, "SessionVaultRecognizer"))
+        entity = match.group(1)
+        if entity in IDENTIFIER_TYPES:
+            chars = normalise_value(entity, value)
+            patterns = [r"[\s.()\-]{0,2}".join(re.escape(c) for c in chars)]
+        else:
+            patterns = [r"\s+".join(re.escape(part) for part in value.split())]
+            if entity == "PERSON":
+                patterns += [
+                    re.escape(part)
+                    for part in re.findall(r"[^\W\d_][\w'\u2019-]*", value)
+                    if len(part) >= 3 and is_name_word(part)
+                ]
+        for pattern in patterns:
+            for hit in re.finditer(rf"(?<!\w){pattern}(?!\w)", text, flags=re.IGNORECASE):
+                # score 1.0: an exact repeat of a value this session already de-identified
+                found.append(
+                    Finding(entity, hit.start(), hit.end(), 1.0, "SessionVaultRecognizer", placeholder)
+                )
     return found
 
 

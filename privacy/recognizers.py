@@ -6,6 +6,7 @@ import re
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
 
 __all__ = ["IntroducedNameRecognizer"]
 
@@ -13,6 +14,12 @@ _NAME_WORD = r"[A-Z][a-z\u00c0-\u024f'\u2019-]+"
 _INTRODUCTION = re.compile(
     r"\b(?:[Mm]y (?:full )?name is|[Ii] am|[Ii]'m|[Ii]\u2019m|[Tt]his is|[Nn]ame:|[Cc]all me|[Ss]igned,?)\s+"
     rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})"
+)
+#: "my name is oluwaseun adeyemi and…": after the unambiguous phrases any casing counts, up to 3 words,
+#: stopping at the first stop word (spaCy's English list) or punctuation.
+_LOWER_INTRODUCTION = re.compile(
+    r"\b(?:my (?:full )?name is|name:|call me)\s+(?P<words>[^\W\d_][\w'\u2019-]*(?:\s+[^\W\d_][\w'\u2019-]*){0,2})",
+    re.IGNORECASE,
 )
 
 
@@ -39,16 +46,25 @@ class IntroducedNameRecognizer(EntityRecognizer):
         """Return a PERSON result for each introduced name in ``text``."""
         if "PERSON" not in entities:
             return []
+        spans = {(m.start("name"), m.end("name")) for m in _INTRODUCTION.finditer(text)}
+        for match in _LOWER_INTRODUCTION.finditer(text):
+            start = end = match.start("words")
+            for word in re.finditer(r"\S+", match.group("words")):
+                if word.group().lower() in STOP_WORDS:
+                    break
+                end = match.start("words") + word.end()
+            if end > start:
+                spans.add((start, end))
         return [
             RecognizerResult(
                 entity_type="PERSON",
-                start=match.start("name"),
-                end=match.end("name"),
+                start=start,
+                end=end,
                 score=0.8,
                 recognition_metadata={
                     RecognizerResult.RECOGNIZER_NAME_KEY: "IntroducedNameRecognizer",
                     RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                 },
             )
-            for match in _INTRODUCTION.finditer(text)
+            for start, end in sorted(spans)
         ]

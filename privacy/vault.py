@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from privacy.errors import VaultError
 
-__all__ = ["PLACEHOLDER_PATTERN", "Vault", "VaultStore"]
+__all__ = ["IDENTIFIER_TYPES", "PLACEHOLDER_PATTERN", "Vault", "VaultStore", "normalise_value"]
 
 PLACEHOLDER_PATTERN = re.compile(r"<([A-Z][A-Z_]*?)_(\d+)>")
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -45,15 +45,16 @@ class Vault:
             if match is None:
                 raise VaultError(f"malformed placeholder in vault of session {self.session_id!r}")
             entity, number = match.group(1), int(match.group(2))
-            self._index[(entity, _normalise(value))] = placeholder
+            self._index[(entity, normalise_value(entity, value))] = placeholder
             self._counters[entity] = max(self._counters.get(entity, 0), number)
 
     def placeholder_for(self, entity_type: str, value: str) -> str:
         """Return the placeholder of ``value`` as ``entity_type``, creating ``<TYPE_n>`` on first sight.
 
-        Values are matched case- and whitespace-insensitively ("Jane  Doe" = "jane doe").
+        Values are compared by :func:`normalise_value` ("Jane  Doe" = "jane doe"; "5555 5555 5555 4444" =
+        "5555-5555-5555-4444").
         """
-        key = (entity_type, _normalise(value))
+        key = (entity_type, normalise_value(entity_type, value))
         existing = self._index.get(key)
         if existing is not None:
             return existing
@@ -65,7 +66,28 @@ class Vault:
         return placeholder
 
 
-def _normalise(value: str) -> str:
+#: Entity types whose values are identifiers: separators (spaces, dashes, dots, brackets) do not matter.
+IDENTIFIER_TYPES = frozenset(
+    {
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "PHONE_NUMBER",
+        "US_SSN",
+        "US_BANK_NUMBER",
+        "US_PASSPORT",
+        "US_ITIN",
+        "US_DRIVER_LICENSE",
+        "UK_NHS",
+        "MEDICAL_LICENSE",
+        "CRYPTO",
+    }
+)
+
+
+def normalise_value(entity_type: str, value: str) -> str:
+    """The form under which a value is the same value: case-folded; identifiers without separators."""
+    if entity_type in IDENTIFIER_TYPES:
+        return re.sub(r"[\W_]", "", value).casefold()
     return " ".join(value.split()).casefold()
 
 

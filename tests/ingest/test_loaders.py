@@ -11,6 +11,7 @@ from ingest import (
     EmptyDocumentError,
     EncryptedFileError,
     FileTooLargeError,
+    IngestError,
     UnsupportedFileError,
     load_bytes,
     load_document,
@@ -134,3 +135,14 @@ def test_chunk_ids_are_stable_content_hashes() -> None:
     )
     assert [c.id for c in first] == [c.id for c in second]
     assert len({c.id for c in first}) == len(first)
+
+
+def test_utf16_text_with_a_byte_order_mark_is_read() -> None:
+    document = load("notes.txt", "Fees: 2.75% — café".encode("utf-16"))
+    assert document.sections[0].text == "Fees: 2.75% — café"
+
+
+def test_a_directory_is_named_as_such(tmp_path: Path) -> None:
+    (tmp_path / "folder.md").mkdir()
+    with pytest.raises(IngestError, match="is a directory"):
+        load_document(tmp_path / "folder.md", max_bytes=MB, max_chars=1000)

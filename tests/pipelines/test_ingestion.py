@@ -7,6 +7,7 @@ import pytest
 from ingest import CorruptFileError, EmptyDocumentError, IngestError
 from pipelines.ingestion import index_sample_corpora, ingest_bytes
 from pipelines.services import Services
+from tests.conftest import scan_tree_for
 from tests.ingest.conftest import make_pdf
 
 HANDBOOK = (
@@ -73,3 +74,11 @@ def test_sample_corpora_are_indexed_once(services: Services) -> None:
     reports = index_sample_corpora(services, domains=["code"])
     assert reports and all(r.chunks_added > 0 for r in reports)
     assert index_sample_corpora(services, domains=["code"]) == []
+
+
+def test_personal_data_in_a_file_name_is_not_stored(services: Services) -> None:
+    report = ingest_bytes(services, "finance", "Zelda Quartermaine 4539 1488 0343 6467.md", HANDBOOK)
+    assert report.name == "<PERSON> <CREDIT_CARD>.md"
+    (doc,) = services.store.list_documents("finance")
+    assert doc.name == "<PERSON> <CREDIT_CARD>.md"
+    assert scan_tree_for(services.settings.data_dir, ("Quartermaine", "4539 1488 0343 6467")) == []

@@ -172,3 +172,43 @@ def test_programming_languages_survive_with_the_code_domain_keep_terms(deidentif
         "How do I reverse a list in Python?", load_policy("medical"), Vault("s"), keep
     )
     assert result.text == "How do I reverse a list in Python?"
+
+
+@pytest.mark.parametrize(
+    ("turns", "last_expected"),
+    [
+        (
+            ["My name is Zelda Quillfeather.", "QUILLFEATHER, Zelda wants to know the fee."],
+            "<PERSON_1>, <PERSON_1> wants to know the fee.",
+        ),
+        (
+            ["Card 5555 5555 5555 4444 was charged.", "Is 5555-5555-5555-4444 blocked?"],
+            "Is <CREDIT_CARD_1> blocked?",
+        ),
+        (["Card 5555 5555 5555 4444 was charged.", "and 5555555555554444?"], "and <CREDIT_CARD_1>?"),
+    ],
+)
+def test_variants_of_a_value_seen_earlier_get_the_same_placeholder(
+    deidentifier: Deidentifier, turns: list[str], last_expected: str
+) -> None:
+    vault = Vault("s")
+    results = [deidentifier.pseudonymize(turn, FINANCE, vault) for turn in turns]
+    assert results[-1].text == last_expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Call me on (415) 555-0172 please.", "Call me on <PHONE_NUMBER_1> please."),
+        ("Mr. O'Brien-Hughes wrote to me about the fee.", "Mr. <PERSON_1> wrote to me about the fee."),
+        ("my name is oluwaseun adeyemi and I need help.", "my name is <PERSON_1> and I need help."),
+        ("My name is not important, the fee is.", "My name is not important, the fee is."),
+    ],
+)
+def test_span_edges(deidentifier: Deidentifier, text: str, expected: str) -> None:
+    assert deidentifier.pseudonymize(text, FINANCE, Vault("s")).text == expected
+
+
+def test_urls_and_ids_are_never_person_names(deidentifier: Deidentifier) -> None:
+    text = "Source: https://www.nhlbi.nih.gov/health/health-topics/topics/asthma"
+    assert deidentifier.redact(text, load_policy("medical")).text == text

@@ -4,11 +4,12 @@ from privacy.analyzer import build_analyzer
 from privacy.deidentify import Deidentifier, Finding, Redaction, StreamingReidentifier, reidentify
 from privacy.errors import PrivacyError, UnknownPolicyError, VaultError
 from privacy.policies import PiiPolicy, load_policy, policy_names
-from privacy.recognizers import IntroducedNameRecognizer
+from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
 from privacy.vault import PLACEHOLDER_PATTERN, Vault, VaultStore
 
 __all__ = [
     "PLACEHOLDER_PATTERN",
+    "CapitalisedNameRecognizer",
     "Deidentifier",
     "Finding",
     "IntroducedNameRecognizer",

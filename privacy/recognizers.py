@@ -8,7 +8,9 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
-__all__ = ["IntroducedNameRecognizer"]
+from privacy.lexicon import is_common_word
+
+__all__ = ["CapitalisedNameRecognizer", "IntroducedNameRecognizer"]
 
 _NAME_WORD = r"[A-Z][a-z\u00c0-\u024f'\u2019-]+"
 _INTRODUCTION = re.compile(
@@ -68,3 +70,58 @@ class IntroducedNameRecognizer(EntityRecognizer):
             )
             for start, end in sorted(spans)
         ]
+
+
+_CAPITALISED_RUN = re.compile(
+    r"(?<![\w.])[A-Z][a-z'\u2019]+(?:-[A-Z][a-z'\u2019]+)?(?:\s+[A-Z][a-z'\u2019]+(?:-[A-Z][a-z'\u2019]+)?){1,2}(?!\w)"
+)
+
+
+class CapitalisedNameRecognizer(EntityRecognizer):
+    """PERSON for 2-3 consecutive capitalised words none of which is an ordinary English word
+    ("a letter from Priya Raghunathan"), which the small NER model often misses.
+
+    A word counts as a name part when it is a known given name or surname (Faker's lists) or is not in the
+    spaCy model's WordNet-derived lemma index; "Northwind Bank", "Kidney Diseases" or "Apple Pay" contain an
+    ordinary word and are not matched. Score 0.5: just above the policies' 0.4 threshold, below NER and
+    checksum-validated findings. Organisation names made of unusual words ("Goldman Sachs") are matched too:
+    the price of recall, kept in check by each domain's keep_terms.
+    """
+
+    def __init__(self, common_words: frozenset[str], names: frozenset[str]) -> None:
+        self._common = common_words
+        self._names = names
+        super().__init__(
+            supported_entities=["PERSON"], name="CapitalisedNameRecognizer", supported_language="en"
+        )
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def _is_name_part(self, word: str) -> bool:
+        return all(
+            part.lower() in self._names or not is_common_word(part, self._common) for part in word.split("-")
+        )
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Return a PERSON result for each run of capitalised name-like words."""
+        if "PERSON" not in entities or not self._common:
+            return []
+        results = []
+        for match in _CAPITALISED_RUN.finditer(text):
+            if all(self._is_name_part(word) for word in match.group().split()):
+                results.append(
+                    RecognizerResult(
+                        entity_type="PERSON",
+                        start=match.start(),
+                        end=match.end(),
+                        score=0.5,
+                        recognition_metadata={
+                            RecognizerResult.RECOGNIZER_NAME_KEY: "CapitalisedNameRecognizer",
+                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                        },
+                    )
+                )
+        return results

@@ -160,6 +160,10 @@ _EDGE = " \t\n.,;:!?\"'()[]"
 _NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME", "ORGANIZATION"})
 _NOT_A_NAME = re.compile(r"\d|/|@|://|www\.")
 _HYPHEN_TAIL = re.compile(r"-[^\W\d_][\w'\u2019]*")
+#: Surname particles the NER model leaves outside the span ("Mr Van der <Merwe>", "Ludwig <van Beethoven>").
+_PARTICLES_BEFORE = re.compile(
+    r"(?:\b(?:[Vv]an|[Dd]er|[Dd]en|[Dd]e|[Vv]on|[Dd]a|[Dd]i|[Dd]u|[Ll]e|[Ll]a|[Tt]er|[Tt]en|bin|al|el)\s+)+$"
+)
 
 
 def _trim(text: str, finding: Finding) -> Finding:
@@ -177,6 +181,8 @@ def _trim(text: str, finding: Finding) -> Finding:
     if finding.entity_type == "PERSON":
         while (tail := _HYPHEN_TAIL.match(text, end)) is not None:
             end = tail.end()
+        if (particles := _PARTICLES_BEFORE.search(text, max(0, start - 24), start)) is not None:
+            start = particles.start()
     if (start, end) == (finding.start, finding.end):
         return finding
     return Finding(finding.entity_type, start, end, finding.score, finding.recognizer)
@@ -221,8 +227,25 @@ def _known_values(text: str, vault: Vault, is_name_word: Callable[[str], bool]) 
 
 
 def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
+    """Overlapping findings of one type become their union ("SMITH, John" + "John"), keeping the best score
+    and any session placeholder; then, across types, the higher score wins, then the longer span."""
+    merged: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.entity_type, f.start)):
+        last = merged[-1] if merged else None
+        if last is not None and last.entity_type == finding.entity_type and finding.start < last.end:
+            best = last if last.score >= finding.score else finding
+            merged[-1] = Finding(
+                last.entity_type,
+                last.start,
+                max(last.end, finding.end),
+                best.score,
+                best.recognizer,
+                last.placeholder or finding.placeholder,
+            )
+        else:
+            merged.append(finding)
     kept: list[Finding] = []
-    for finding in sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start)):
+    for finding in sorted(merged, key=lambda f: (-f.score, -(f.end - f.start), f.start)):
         if all(finding.end <= other.start or finding.start >= other.end for other in kept):
             kept.append(finding)
     return sorted(kept, key=lambda f: f.start)

@@ -20,7 +20,7 @@ _INTRODUCTION = re.compile(
 #: "my name is oluwaseun adeyemi and…": after the unambiguous phrases any casing counts, up to 3 words,
 #: stopping at the first stop word (spaCy's English list) or punctuation.
 _LOWER_INTRODUCTION = re.compile(
-    r"\b(?:my (?:full )?name is|name:|call me)\s+(?P<words>[^\W\d_][\w'\u2019-]*(?:\s+[^\W\d_][\w'\u2019-]*){0,2})",
+    r"\b(?:my (?:full )?name is|my name['\u2019]s|name:|call me)\s+(?P<words>[^\W\d_][\w'\u2019-]*(?:\s+[^\W\d_][\w'\u2019-]*){0,2})",
     re.IGNORECASE,
 )
 
@@ -72,6 +72,10 @@ class IntroducedNameRecognizer(EntityRecognizer):
         ]
 
 
+#: "SMITH, John" / "Lopez, Ana": surname first, as on forms and in account records.
+_SURNAME_FIRST = re.compile(
+    r"(?<![\w.])(?P<surname>[A-Z][A-Za-z'\u2019-]+),\s+(?P<given>[A-Z][A-Za-z'\u2019-]+)(?!\w)"
+)
 _CAPITALISED_RUN = re.compile(
     r"(?<![\w.])[A-Z][a-z'\u2019]+(?:-[A-Z][a-z'\u2019]+)?(?:\s+[A-Z][a-z'\u2019]+(?:-[A-Z][a-z'\u2019]+)?){1,2}(?!\w)"
 )
@@ -79,7 +83,8 @@ _CAPITALISED_RUN = re.compile(
 
 class CapitalisedNameRecognizer(EntityRecognizer):
     """PERSON for 2-3 consecutive capitalised words none of which is an ordinary English word
-    ("a letter from Priya Raghunathan"), which the small NER model often misses.
+    ("a letter from Priya Raghunathan"), and for "Surname, Given" where one part is a known name
+    ("SMITH, John", "Lopez, Ana"): forms the small NER model often misses.
 
     A word counts as a name part when it is a known given name or surname (Faker's lists) or is not in the
     spaCy model's WordNet-derived lemma index; "Northwind Bank", "Kidney Diseases" or "Apple Pay" contain an
@@ -109,19 +114,28 @@ class CapitalisedNameRecognizer(EntityRecognizer):
         """Return a PERSON result for each run of capitalised name-like words."""
         if "PERSON" not in entities or not self._common:
             return []
-        results = []
-        for match in _CAPITALISED_RUN.finditer(text):
-            if all(self._is_name_part(word) for word in match.group().split()):
-                results.append(
-                    RecognizerResult(
-                        entity_type="PERSON",
-                        start=match.start(),
-                        end=match.end(),
-                        score=0.5,
-                        recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: "CapitalisedNameRecognizer",
-                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        },
-                    )
-                )
-        return results
+        spans = [
+            (m.start(), m.end())
+            for m in _CAPITALISED_RUN.finditer(text)
+            if all(self._is_name_part(word) for word in m.group().split())
+        ]
+        spans += [
+            (m.start(), m.end())
+            for m in _SURNAME_FIRST.finditer(text)
+            if (m.group("surname").lower() in self._names or m.group("given").lower() in self._names)
+            and self._is_name_part(m.group("surname"))
+            and self._is_name_part(m.group("given"))
+        ]
+        return [
+            RecognizerResult(
+                entity_type="PERSON",
+                start=start,
+                end=end,
+                score=0.5,
+                recognition_metadata={
+                    RecognizerResult.RECOGNIZER_NAME_KEY: "CapitalisedNameRecognizer",
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                },
+            )
+            for start, end in spans
+        ]

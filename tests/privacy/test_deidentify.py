@@ -250,3 +250,19 @@ def test_shipped_corpora_lose_no_words_to_false_person_findings(
         if f.entity_type == "PERSON"
     ]
     assert false_names == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SMITH, John asked about fees.", "<PERSON_1> asked about fees."),
+        ("Account holder: Lopez, Ana", "Account holder: <PERSON_1>"),
+        ("Can Mr Van der Merwe help?", "Can Mr <PERSON_1> help?"),
+        ("hello my name's deepak chaudhary, email me", "hello my name's <PERSON_1>, email me"),
+        ("Fees, Charges and Limits", "Fees, Charges and Limits"),
+    ],
+)
+def test_surname_first_particles_and_contractions(
+    deidentifier: Deidentifier, text: str, expected: str
+) -> None:
+    assert deidentifier.pseudonymize(text, FINANCE, Vault("s")).text == expected

@@ -12,6 +12,20 @@ from privacy.lexicon import is_common_word
 
 __all__ = ["CapitalisedNameRecognizer", "IntroducedNameRecognizer"]
 
+
+def _person(start: int, end: int, score: float, recognizer: str, identifier: str) -> RecognizerResult:
+    return RecognizerResult(
+        entity_type="PERSON",
+        start=start,
+        end=end,
+        score=score,
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: recognizer,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: identifier,
+        },
+    )
+
+
 _NAME_WORD = r"[A-Z][a-z\u00c0-\u024f'\u2019-]+"
 _INTRODUCTION = re.compile(
     r"\b(?:[Mm]y (?:full )?name is|[Ii] am|[Ii]'m|[Ii]\u2019m|[Tt]his is|[Nn]ame:|[Cc]all me|[Ss]igned,?)\s+"
@@ -57,19 +71,7 @@ class IntroducedNameRecognizer(EntityRecognizer):
                 end = match.start("words") + word.end()
             if end > start:
                 spans.add((start, end))
-        return [
-            RecognizerResult(
-                entity_type="PERSON",
-                start=start,
-                end=end,
-                score=0.8,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: "IntroducedNameRecognizer",
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            )
-            for start, end in sorted(spans)
-        ]
+        return [_person(start, end, 0.8, "IntroducedNameRecognizer", self.id) for start, end in sorted(spans)]
 
 
 #: "SMITH, John" / "Lopez, Ana": surname first, as on forms and in account records.
@@ -126,16 +128,4 @@ class CapitalisedNameRecognizer(EntityRecognizer):
             and self._is_name_part(m.group("surname"))
             and self._is_name_part(m.group("given"))
         ]
-        return [
-            RecognizerResult(
-                entity_type="PERSON",
-                start=start,
-                end=end,
-                score=0.5,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: "CapitalisedNameRecognizer",
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            )
-            for start, end in spans
-        ]
+        return [_person(start, end, 0.5, "CapitalisedNameRecognizer", self.id) for start, end in spans]

@@ -206,6 +206,55 @@ def documents(
         typer.echo(f"{info.name}\t{info.sha256[:12]}\t{_count(info.chunks, 'chunk')}\t{info.ingested_at}")
 
 
+eval_app = typer.Typer(no_args_is_help=True, help="Measure the product against baselines.")
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("pii")
+def eval_pii(
+    dataset: Annotated[
+        Path, typer.Option("--dataset", help="presidio_synth JSON/folder or PhysioNet deid folder.")
+    ],
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N samples.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {product, baseline, ...} as one JSON object.")
+    ] = False,
+) -> None:
+    """PII detection: precision, recall and F2 of this product and of vanilla Presidio on the same data."""
+    from pipelines.pii_eval import evaluate, load_dataset
+    from privacy import build_vanilla_analyzer, find_vanilla
+
+    data = load_dataset(dataset, limit)
+    services = _services()
+    policy = services.routing_policy
+    vanilla = build_vanilla_analyzer(services.settings.privacy.spacy_model)
+    result = evaluate(
+        data,
+        {
+            "product": lambda text, entities: services.deidentifier.find(
+                text, entities, policy.score_threshold, services.routing_keep_terms
+            ),
+            "baseline": lambda text, entities: find_vanilla(vanilla, text, entities),
+        },
+        progress=lambda name, done, total: typer.echo(f"{name}: {done}/{total}", err=True),
+    )
+    if as_json:
+        _emit(result)
+        return
+    typer.echo(f"{result['dataset']}: {result['samples']} samples; matching: {result['matching']}")
+    if result["skipped_gold_types"]:
+        typer.echo(f"gold types without a Presidio entity (left out): {result['skipped_gold_types']}")
+    typer.echo(f"{'entity':<20}{'support':>8}  {'product P/R/F2':>22}  {'vanilla Presidio P/R/F2':>24}")
+    rows = [("OVERALL", None)] + [(name, name) for name in result["product"]["per_entity"]]
+    for label, key in rows:
+        cells = []
+        for system in ("product", "baseline"):
+            stats = result[system] if key is None else result[system]["per_entity"].get(key, {})
+            cells.append("/".join(f"{stats.get(m, float('nan')):.3f}" for m in ("precision", "recall", "f2")))
+        support = "" if key is None else str(result["product"]["per_entity"][key]["support"])
+        typer.echo(f"{label:<20}{support:>8}  {cells[0]:>22}  {cells[1]:>24}")
+
+
 def main() -> None:
     """Console-script entry point: user-facing errors become one ``error: ...`` line and exit code 1.
 

@@ -1,7 +1,14 @@
 """Privacy: Presidio-based de-identification, PII policies and the per-session vault."""
 
-from privacy.analyzer import build_analyzer
-from privacy.deidentify import Deidentifier, Finding, Redaction, StreamingReidentifier, reidentify
+from privacy.analyzer import build_analyzer, build_vanilla_analyzer
+from privacy.deidentify import (
+    Deidentifier,
+    Finding,
+    Redaction,
+    StreamingReidentifier,
+    find_vanilla,
+    reidentify,
+)
 from privacy.errors import PrivacyError, UnknownPolicyError, VaultError
 from privacy.policies import PiiPolicy, load_policy, policy_names
 from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
@@ -22,6 +29,8 @@ __all__ = [
     "VaultError",
     "VaultStore",
     "build_analyzer",
+    "build_vanilla_analyzer",
+    "find_vanilla",
     "load_policy",
     "policy_names",
     "reidentify",

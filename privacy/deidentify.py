@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from presidio_analyzer import AnalyzerEngine
 
-from privacy.lexicon import common_english_words, is_common_word, known_names
+from privacy.lexicon import common_english_words, is_name_word
 from privacy.policies import PiiPolicy
 from privacy.vault import IDENTIFIER_TYPES, PLACEHOLDER_PATTERN, Vault, normalise_value
 
@@ -128,7 +128,7 @@ class Deidentifier:
 
     def _is_name_word(self, word: str) -> bool:
         """A part of a name worth matching alone: a known name, or not a common English word."""
-        return word.lower() in known_names() or not is_common_word(word, self._common_words)
+        return is_name_word(word, self._common_words)
 
     def _is_not_a_name(self, span: str) -> bool:
         return bool(_NOT_A_NAME.search(span)) or self._is_common_phrase(span)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-__all__ = ["common_english_words", "is_common_word", "known_names"]
+__all__ = ["common_english_words", "is_common_word", "is_name_word", "known_names"]
 
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "ly")
 
@@ -41,6 +41,12 @@ def is_common_word(word: str, common: frozenset[str]) -> bool:
     return lower in common or any(
         lower.endswith(suffix) and lower[: -len(suffix)] in common for suffix in _SUFFIXES
     )
+
+
+def is_name_word(word: str, common: frozenset[str]) -> bool:
+    """Whether ``word`` can be part of a personal name: each hyphen part is a known given name or surname,
+    or not an ordinary English word ("Quillfeather", "O'Brien-Hughes", "Bill"; not "Diseases")."""
+    return all(part.lower() in known_names() or not is_common_word(part, common) for part in word.split("-"))
 
 
 @cache

@@ -8,7 +8,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from privacy.lexicon import is_common_word
+from privacy.lexicon import is_name_word
 
 __all__ = ["CapitalisedNameRecognizer", "IntroducedNameRecognizer"]
 
@@ -106,9 +106,7 @@ class CapitalisedNameRecognizer(EntityRecognizer):
         """Nothing to load."""
 
     def _is_name_part(self, word: str) -> bool:
-        return all(
-            part.lower() in self._names or not is_common_word(part, self._common) for part in word.split("-")
-        )
+        return is_name_word(word, self._common)
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None

@@ -159,8 +159,7 @@ class ChatPipeline:
 
         mark = time.perf_counter()
         vault = services.vaults.open(session_id)
-        policy = services.policy(pinned) if pinned else services.routing_policy
-        redaction = services.deidentifier.pseudonymize(text, policy, vault, services.keep_terms(pinned))
+        redaction = services.pseudonymize(text, vault, pinned)
         services.vaults.save(vault)
         redacted_question = redaction.text
         timings["deidentify"] = _ms(mark)
@@ -320,9 +319,7 @@ def route_question(services: Services, question: str) -> tuple[str, RouteDecisio
     Returns:
         ``(de-identified question, route decision)``.
     """
-    redacted = services.deidentifier.pseudonymize(
-        question, services.routing_policy, Vault(session_id="route"), services.routing_keep_terms
-    ).text
+    redacted = services.pseudonymize(question, Vault(session_id="route")).text
     return redacted, services.router.route(redacted)
 
 

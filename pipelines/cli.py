@@ -172,10 +172,7 @@ def deidentify(
 
     services = _services()
     raw = sys.stdin.read() if text == "-" else text
-    policy = services.policy(domain) if domain else services.routing_policy
-    result = services.deidentifier.pseudonymize(
-        raw, policy, Vault(session_id="cli"), services.keep_terms(domain)
-    )
+    result = services.pseudonymize(raw, Vault(session_id="cli"), domain)
     if as_json:
         _emit(
             {

@@ -18,7 +18,15 @@ from pipelines.logs import configure_logging
 from pipelines.memory import MemoryStore
 from pipelines.routing import Router
 from pipelines.settings import Settings
-from privacy import Deidentifier, PiiPolicy, VaultStore, build_analyzer, load_policy
+from privacy import (
+    Deidentifier,
+    PiiPolicy,
+    Redaction,
+    Vault,
+    VaultStore,
+    build_analyzer,
+    load_policy,
+)
 
 __all__ = ["Services"]
 
@@ -73,9 +81,14 @@ class Services:
         """Every domain's keep_terms, used before a domain is known."""
         return tuple(sorted({term for config in self.domains.values() for term in config.keep_terms}))
 
-    def keep_terms(self, domain: str | None) -> tuple[str, ...]:
-        """The keep_terms of ``domain``, or of all domains when None."""
-        return self.domain(domain).keep_terms if domain else self.routing_keep_terms
+    def pseudonymize(self, text: str, vault: Vault, domain: str | None = None) -> Redaction:
+        """De-identify a user message with ``domain``'s policy and keep_terms, or, before a domain is known
+        (None), with the union of every domain's (:attr:`routing_policy`, :attr:`routing_keep_terms`)."""
+        if domain is None:
+            return self.deidentifier.pseudonymize(text, self.routing_policy, vault, self.routing_keep_terms)
+        return self.deidentifier.pseudonymize(
+            text, self.policy(domain), vault, self.domain(domain).keep_terms
+        )
 
     @cached_property
     def embedder(self) -> Embedder:

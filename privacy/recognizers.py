@@ -33,9 +33,10 @@ def _person(start: int, end: int, score: float, recognizer: str, identifier: str
     return recognizer_result("PERSON", start, end, score, recognizer, identifier)
 
 
-_NAME_WORD = r"[A-Z][a-z\u00c0-\u024f'\u2019-]+"
+_NAME_WORD = r"[A-Z\u00c0-\u00de][a-z\u00df-\u024f'\u2019-]+"
 _INTRODUCTION = re.compile(
     r"\b(?:[Mm]y (?:full )?name is|[Ii] am|[Ii]'m|[Ii]\u2019m|[Tt]his is|[Nn]ame:|[Cc]all me|[Ss]igned,?)\s+"
+    r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Prof|Sir|Dame)\.?\s+)?"
     rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})"
 )
 #: "my name is oluwaseun adeyemi and…": after the unambiguous phrases any casing counts, up to 3 words,
@@ -85,6 +86,7 @@ class IntroducedNameRecognizer(EntityRecognizer):
 #: "SMITH, John" / "Lopez, Ana": surname first, as on forms and in account records.
 _SURNAME_FIRST = re.compile(
     r"(?<![\w.])(?P<surname>[A-Z][A-Za-z'\u2019-]+),\s+(?P<given>[A-Z][A-Za-z'\u2019-]+)(?!\w)"
+    r"(?!,? and )"  # "Jones, Mitchell and Williams" is a firm, not "Surname, Given"
 )
 #: A word in any Latin, Greek or Cyrillic script, with inner apostrophes and hyphens ("O'Brien-Hughes").
 _WORD = re.compile(r"(?<![\w.@/])[^\W\d_](?:[^\W\d_]|['\u2019-](?=[^\W\d_]))*\.?(?![\w@/])")
@@ -93,6 +95,30 @@ _WORD = re.compile(r"(?<![\w.@/])[^\W\d_](?:[^\W\d_]|['\u2019-](?=[^\W\d_]))*\.?
 def _is_capitalised(word: str) -> bool:
     """Title-case word: upper-case first letter and some lower-case letter after it ("Árnþórsson", "McKay")."""
     return word[0].isupper() and any(c.islower() for c in word[1:])
+
+
+_MONTHS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens a sentence, a line or the text (where capitals say nothing)."""
+    before = text[:start].rstrip(" \t\"'\u201c(")
+    return not before or before[-1] in ".!?:\n"
 
 
 def _is_initial(word: str) -> bool:
@@ -113,7 +139,9 @@ class CapitalisedNameRecognizer(EntityRecognizer):
       none of which is an ordinary English word ("a letter from Priya Raghunathan"); score 0.5;
     - "Surname, Given" where one part is a known name ("SMITH, John", "Lopez, Ana"); score 0.5;
     - a single capitalised word that is a known given name in a European or American locale and not an
-      ordinary English word ("Darren, can I speak to your boss?", "She named him Luís"); score 0.45;
+      ordinary English word ("Darren, can I speak to your boss?", "She named him Luís"), or, alone inside a
+      sentence, an English given name that is also a word but not a month ("then Teresa and Mary left", not
+      "in May" or "a Grace Period"); score 0.45;
     - in lower case, such a given name followed by an optional initial and a word that is not an ordinary
       English word ("eva kleist lives at …", "benjamin a seiler"); score 0.45.
 
@@ -126,7 +154,10 @@ class CapitalisedNameRecognizer(EntityRecognizer):
     """
 
     def __init__(
-        self, common_words: frozenset[str], names: frozenset[str], given: frozenset[str] = frozenset()
+        self,
+        common_words: frozenset[str],
+        names: frozenset[str],
+        given: frozenset[str] = frozenset(),
     ) -> None:
         self._common = common_words
         self._names = names
@@ -154,13 +185,13 @@ class CapitalisedNameRecognizer(EntityRecognizer):
             joins = bool(run) and self._joins(text, run[-1], match)
             if _is_capitalised(word) or (joins and _is_initial(word)):
                 if run and not joins:
-                    results += self._run_results(run)
+                    results += self._run_results(text, run)
                     run = []
                 run.append(match)
             else:
-                results += self._run_results(run)
+                results += self._run_results(text, run)
                 run = []
-        results += self._run_results(run)
+        results += self._run_results(text, run)
         results += [
             _person(m.start(), m.end(), 0.45, "CapitalisedNameRecognizer", self.id)
             for m in _LOWER_NAME.finditer(text)
@@ -186,7 +217,7 @@ class CapitalisedNameRecognizer(EntityRecognizer):
             return False
         return not previous.group().endswith(".") or _is_initial(previous.group())
 
-    def _run_results(self, run: list[re.Match[str]]) -> list[RecognizerResult]:
+    def _run_results(self, text: str, run: list[re.Match[str]]) -> list[RecognizerResult]:
         """Results for one run of adjacent capitalised words (initials only between words)."""
         while run and _is_initial(run[-1].group()):
             run = run[:-1]
@@ -206,5 +237,13 @@ class CapitalisedNameRecognizer(EntityRecognizer):
             for m in run
             if len(m.group().rstrip(".")) >= 3
             and m.group().rstrip(".").lower() in self._given
-            and not is_common_word(m.group().rstrip("."), self._common)
+            and (
+                not is_common_word(m.group().rstrip("."), self._common)
+                or (
+                    len(run) == 1
+                    and m.group().rstrip(".").lower() in self._names
+                    and m.group().rstrip(".").lower() not in _MONTHS
+                    and not _sentence_initial(text, m.start())
+                )
+            )
         ]

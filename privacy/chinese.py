@@ -1,9 +1,10 @@
 """Recognizers for Chinese text: mainland resident ID numbers, mobile numbers, UnionPay cards and person names.
 
-All four are registered on the product's English analyzer (``supported_language="en"``: the analyzer runs with
+All four are added to the product's English analyzer (``supported_language="en"``: the analyzer runs with
 language "en" on every message, whatever its language). Presidio's own patterns use ``\\b``, which never fires
 between a Han character and a digit (both are word characters), so "卡号6222…" or "手机13812345678" slip past
-them; the patterns here bound numbers by "no digit or Latin letter next to it" instead.
+them; the patterns here bound numbers by "no digit or Latin letter next to it" instead. The analyzer's spaCy
+recognizer is swapped for :class:`HanAwareSpacyRecognizer`: the English model reads Chinese clauses as names.
 
 Entity names: ``CN_RESIDENT_ID`` (new), ``PHONE_NUMBER``, ``CREDIT_CARD`` and ``PERSON`` (Presidio's).
 """
@@ -188,8 +189,8 @@ def chinese_surnames() -> frozenset[str]:
     which follow modern frequency, plus :data:`COMPOUND_SURNAMES`. About 540 entries.
 
     Rare surnames are left out on purpose: many of them are also everyday characters (能, 双, 通) and would
-    turn words into names. Names with such surnames are still found by jieba's tagger after an
-    introduction ("我叫…", "姓名：…").
+    turn words into names. Names with such surnames are still found where jieba's HMM tags them as an
+    unknown name, or after an introduction ("我叫…", "姓名：…").
     """
     from faker.providers.person.zh_CN import Provider as Simplified
     from faker.providers.person.zh_TW import Provider as Traditional
@@ -250,9 +251,11 @@ class ChineseNameRecognizer(EntityRecognizer):
 
     - *jieba*: words jieba's POS tagger (``jieba.posseg``: dictionary + HMM, v0.42.1) tags ``nr``, ``nrfg``
       or ``nrt`` that begin with a known surname (:func:`chinese_surnames`) and have at most two more
-      characters; a surname word followed by a tagged or out-of-dictionary given name is joined ("欧阳" +
-      "娜娜"); a trailing form of address is cut off ("王先生" -> "王"); words ending like places or things
-      ("…庄", "…市", "…卡") are not names. Score 0.6.
+      characters, or, with an unknown surname, 2-3 character ones its HMM found outside its dictionary
+      ("訾杰"); a surname word followed by a 1-2 character given name is joined ("欧阳" + "娜娜"; the given
+      name tagged or out of the dictionary, or noun-like when jieba tags the surname itself ``nr`` or it is
+      an unambiguous compound surname); a trailing form of address is cut off ("王先生" -> "王"); words
+      ending like places or things ("…庄", "…市", "…卡") are not names. Score 0.6.
     - *cue*: after an introduction, a form label or a role word ("我叫", "姓名：", "客户", "患者", "转给" …):
       a known surname and a 1-2 character given name, ending at a particle, a form of address, a verb or
       punctuation; a name-tagged word even with an unknown surname; and, after an introduction or a label

@@ -149,10 +149,11 @@ class ChineseMobileRecognizer(PatternRecognizer):
 class UnionPayCardRecognizer(CreditCardRecognizer):
     """``CREDIT_CARD``: UnionPay card numbers (IIN prefix 62, 16-19 digits), Luhn-validated.
 
-    Presidio's CreditCardRecognizer already matches 62-prefixed cards of 13-17 digits with ``\\b`` edges; this
-    adds what it misses: 18- and 19-digit numbers (common on UnionPay debit cards) and numbers written right
-    after or before Han characters ("卡号6222…"). Groups of four may be separated by a space or a hyphen.
-    The Luhn check is Presidio's (inherited): a number that fails it is not reported.
+    Presidio's CreditCardRecognizer matches 62-prefixed cards of 13-17 digits, and
+    :class:`~privacy.cards.CardNumberRecognizer` all issuer ranges and lengths, but both need a non-word
+    character before the number; this adds UnionPay numbers written right after or before Han characters
+    ("卡号6222…", the usual way in Chinese). Groups of four may be separated by a space or a hyphen. The
+    Luhn check is Presidio's (inherited): a number that fails it is not reported.
     """
 
     PATTERNS = [

@@ -11,11 +11,13 @@ import pytest
 from privacy import Deidentifier, PiiPolicy, PrivacyError, Vault, reidentify
 from privacy.chinese import ChineseNameRecognizer, _jieba_cache_dir
 
-CHINESE = PiiPolicy(
-    name="chinese-test",
-    score_threshold=0.4,
-    message_entities=("PERSON", "PHONE_NUMBER", "CREDIT_CARD", "CN_RESIDENT_ID"),
-    document_entities=("PERSON", "PHONE_NUMBER", "CREDIT_CARD", "CN_RESIDENT_ID"),
+# The shape of a domain's ``privacy:`` block; every sink's default operator applies.
+CHINESE = PiiPolicy.from_mapping(
+    "chinese-test",
+    {
+        "score_threshold": 0.4,
+        "entities": {"PERSON": {}, "PHONE_NUMBER": {}, "CREDIT_CARD": {}, "CN_RESIDENT_ID": {}},
+    },
 )
 
 

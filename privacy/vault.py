@@ -80,6 +80,7 @@ IDENTIFIER_TYPES = frozenset(
         "UK_NHS",
         "MEDICAL_LICENSE",
         "CRYPTO",
+        "CN_RESIDENT_ID",
     }
 )
 

@@ -8,6 +8,7 @@ from app.sidebar import render_sidebar
 from app.state import get_services, guarded, index_samples_once
 from pipelines.chat import ChatPipeline, ChatResult, load_transcript
 from pipelines.memory import StoredTurn
+from pipelines.transparency import masked_caption
 
 st.set_page_config(page_title="Domain assistant", page_icon="🔒", layout="wide")
 services = get_services()
@@ -31,23 +32,33 @@ def show_sources(sources: list[dict]) -> None:
                 st.text(s["text"][:800])
 
 
+# What was masked in each of this browser session's questions, by "<session>:<position>" (types and counts
+# only, kept in memory for the page's lifetime: turns are stored de-identified without counts).
+masked_by_turn: dict[str, dict[str, int]] = st.session_state.setdefault("masked_by_turn", {})
+
+
 def show_turn(turn: StoredTurn) -> None:
     """Render a stored turn."""
     with st.chat_message("user"):
         st.markdown(turn.question)
+        caption = masked_caption(masked_by_turn.get(f"{choice.session_id}:{turn.position}", {}))
+        if caption:
+            st.caption(caption)
     with st.chat_message("assistant"):
         st.markdown(turn.answer or "_(no answer)_")
         st.caption(f"{turn.domain} · confidence {turn.route_confidence:.2f} · {turn.backend} {turn.model}")
         show_sources(turn.sources)
 
 
-for past in guarded(lambda: load_transcript(services, choice.session_id)) or []:
+past_turns = guarded(lambda: load_transcript(services, choice.session_id)) or []
+for past in past_turns:
     show_turn(past)
 
 question = st.chat_input("Ask about your documents…")
 if question:
     with st.chat_message("user"):
         st.markdown(question)
+        masked_slot = st.empty()
     with st.chat_message("assistant"):
         meta_slot = st.empty()
         holder: dict[str, ChatResult] = {}
@@ -58,6 +69,8 @@ if question:
                 question, choice.session_id, choice.domain, choice.backend
             ):
                 if event.kind == "meta" and event.data is not None:
+                    if masked := masked_caption(event.data.masked):
+                        masked_slot.caption(masked)
                     meta_slot.caption(
                         f"🧭 {event.data.domain} · confidence {event.data.route_confidence:.2f} · "
                         f"{event.data.backend} · {event.data.model}"
@@ -68,6 +81,7 @@ if question:
                     yield event.text
                 elif event.kind == "done" and event.data is not None:
                     holder["result"] = event.data
+                    masked_by_turn[f"{choice.session_id}:{len(past_turns)}"] = event.data.masked
 
         guarded(lambda: st.write_stream(answer_stream()))
         result = holder.get("result")

@@ -1,4 +1,5 @@
-"""The sidebar: sessions (list, new), domain pin, backend, and document upload with a progress bar."""
+"""The sidebar: sessions (list, new), domain pin, backend, the privacy policy panel, and document upload with
+a progress bar and a report per document."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from functools import partial
 
 import streamlit as st
 
+from app.privacy_view import render_policy_panel, render_report
 from app.state import guarded
 from pipelines.chat import session_titles
 from pipelines.ingestion import ingest_bytes
@@ -50,6 +52,7 @@ def render_sidebar(services: Services) -> SidebarChoice:
             format_func=lambda d: "auto (route each question)" if d == "auto" else services.domains[d].title,
         )
         backend = st.selectbox("Backend", ["auto", "ollama", "llamacpp"])
+        guarded(lambda: render_policy_panel(services, domain))
 
         st.header("Add documents")
         target = st.selectbox("Into domain", list(services.domains), key="upload_domain")
@@ -72,10 +75,18 @@ def render_sidebar(services: Services) -> SidebarChoice:
                 bar.empty()
                 if report is None:
                     continue
-                if report.duplicate:
+                if report.held:
+                    st.warning(
+                        f"{report.name}: held for review, not indexed"
+                        + ("" if report.duplicate else f" (risk above {report.hold_threshold:g})")
+                        + "; release or reject it on the Documents page"
+                    )
+                elif report.duplicate:
                     st.info(f"{report.name}: already indexed, nothing added")
                 else:
-                    redacted = ", ".join(f"{k} {v}" for k, v in sorted(report.redactions.items())) or "none"
-                    st.success(f"{report.name}: {report.chunks_added} chunks · redacted: {redacted}")
+                    st.success(
+                        f"{report.name}: {report.chunks_added} chunk{'' if report.chunks_added == 1 else 's'} added"
+                    )
+                render_report(report.name, report.report, report.status)
         st.caption(" · ".join(f"{name}: {count} chunks" for name, count in services.status().items()))
     return SidebarChoice(state["session_id"], domain, backend)

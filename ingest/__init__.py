@@ -8,11 +8,13 @@ from ingest.errors import (
     EncryptedFileError,
     FileTooLargeError,
     IngestError,
+    ReviewError,
     StoreError,
     UnsupportedFileError,
 )
 from ingest.filetypes import SUPPORTED_EXTENSIONS, FileKind, detect_kind
 from ingest.loaders import LoadedDocument, Section, load_bytes, load_document
+from ingest.review import HeldDocument, ReviewQueue
 from ingest.store import DocumentInfo, RetrievedChunk, VectorStore
 
 __all__ = [
@@ -26,9 +28,12 @@ __all__ = [
     "EncryptedFileError",
     "FileKind",
     "FileTooLargeError",
+    "HeldDocument",
     "IngestError",
     "LoadedDocument",
     "RetrievedChunk",
+    "ReviewError",
+    "ReviewQueue",
     "Section",
     "StoreError",
     "UnsupportedFileError",

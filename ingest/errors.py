@@ -6,6 +6,7 @@ __all__ = [
     "EncryptedFileError",
     "FileTooLargeError",
     "IngestError",
+    "ReviewError",
     "StoreError",
     "UnsupportedFileError",
 ]
@@ -37,3 +38,7 @@ class FileTooLargeError(IngestError):
 
 class StoreError(IngestError):
     """The vector store failed to read or write."""
+
+
+class ReviewError(IngestError):
+    """A held document that does not exist, an ambiguous or malformed id, or an unusable review queue."""

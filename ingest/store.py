@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,16 @@ class RetrievedChunk:
 
 @dataclass(frozen=True)
 class DocumentInfo:
-    """A document in a collection: name, sha256, number of chunks, ingest time (ISO 8601 UTC), kind."""
+    """A document in a collection: name, sha256, number of chunks, ingest time (ISO 8601 UTC), kind, and its
+    ingestion report (the ``report`` JSON of its chunk metadata: counts and risk, no values; ``{}`` for
+    documents ingested before reports existed)."""
 
     name: str
     sha256: str
     chunks: int
     ingested_at: str
     kind: str
+    report: dict[str, Any] = field(default_factory=dict)
 
 
 class VectorStore:
@@ -140,9 +144,10 @@ class VectorStore:
             hits.append(RetrievedChunk(chunk_id, text or "", 1.0 - float(distance), dict(metadata or {})))
         return hits
 
-    def list_documents(self, domain: str) -> list[DocumentInfo]:
-        """Return the documents of a domain, newest first."""
-        records = self._collection(domain).get(include=["metadatas"])
+    def list_documents(self, domain: str, sha256: str | None = None) -> list[DocumentInfo]:
+        """Return the documents of a domain, newest first (only the one with ``sha256`` when given)."""
+        where = {"document_sha256": sha256} if sha256 is not None else None
+        records = self._collection(domain).get(where=where, include=["metadatas"])
         documents: dict[str, dict[str, Any]] = {}
         for metadata in records["metadatas"] or []:
             sha = str(metadata.get("document_sha256", ""))
@@ -153,6 +158,7 @@ class VectorStore:
                     "ingested_at": str(metadata.get("ingested_at", "")),
                     "kind": str(metadata.get("kind", "")),
                     "chunks": 0,
+                    "report": _json_dict(metadata.get("report")),
                 },
             )
             entry["chunks"] += 1
@@ -163,3 +169,14 @@ class VectorStore:
         """Whether any chunk of the document with this sha256 is stored."""
         found = self._collection(domain).get(where={"document_sha256": sha256}, limit=1, include=[])
         return bool(found["ids"])
+
+
+def _json_dict(value: Any) -> dict[str, Any]:
+    """A JSON object stored as a metadata string, or ``{}`` (absent or not an object)."""
+    if not isinstance(value, str):
+        return {}
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}

@@ -59,7 +59,8 @@ class ChatResult:
 
     ``answer`` is for display (the user's values restored); every other text field is de-identified.
     ``prompt`` is the exact prompt text sent to the model (a rendered completion prompt for llama.cpp, the
-    JSON list of chat messages for Ollama); it is not persisted.
+    JSON list of chat messages for Ollama); it is not persisted. ``masked`` counts, per entity type, what was
+    de-identified in the question before the model saw it (counts only; not persisted).
     """
 
     answer: str
@@ -78,6 +79,7 @@ class ChatResult:
     disclaimer: str
     timings_ms: dict[str, float] = field(default_factory=dict)
     prompt: str = ""
+    masked: dict[str, int] = field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The DESIGN.md ``ask --json`` shape (plus a few extra keys)."""
@@ -103,6 +105,7 @@ class ChatResult:
             "model": self.model,
             "timings_ms": self.timings_ms,
             "disclaimer": self.disclaimer,
+            "masked": self.masked,
         }
 
 
@@ -216,6 +219,7 @@ class ChatPipeline:
             model=chosen.model_name,
             backend_note=chosen.note,
             disclaimer=config.disclaimer,
+            masked=dict(sorted(redaction.counts().items())),
         )
         yield ChatEvent("meta", data=result)
 

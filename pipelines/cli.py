@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pipelines.errors import USER_FACING_ERRORS, AssistantError
 from pipelines.services import Services
+
+if TYPE_CHECKING:
+    from pipelines.ingestion import IngestReport
 from pipelines.settings import load_settings
 
 __all__ = ["app", "main"]
@@ -48,7 +52,11 @@ def ingest(
     domain: Annotated[str, typer.Option("--domain", help="Target domain (finance, code, medical, ...).")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
 ) -> None:
-    """Ingest documents into a domain's collection (de-identified, chunked, embedded)."""
+    """Ingest documents into a domain's collection (de-identified, chunked, embedded).
+
+    A document whose risk is above ``ingest.hold_risk_threshold`` is held for review instead of indexed; that
+    is not a failure (exit code 0). Exit code 1 only when a file was rejected.
+    """
     from pipelines.ingestion import ingest_path
 
     services = _services()
@@ -66,16 +74,8 @@ def ingest(
             continue
         if as_json:
             _emit({"file": str(path), "ok": True, **report.to_dict()})
-        elif report.duplicate:
-            typer.echo(
-                f"{report.name}: already indexed in {domain} (sha256 {report.sha256[:12]}), nothing added"
-            )
         else:
-            redacted = ", ".join(f"{k} {v}" for k, v in sorted(report.redactions.items())) or "none"
-            typer.echo(
-                f"{report.name}: {_count(report.chunks_added, 'chunk')} added to {domain} "
-                f"({report.kind}, redacted: {redacted}, {report.seconds:.1f}s)"
-            )
+            typer.echo(_ingest_line(report))
     if failed:
         raise typer.Exit(1)
 
@@ -120,6 +120,31 @@ def ask(
                     )
                 if result.disclaimer:
                     typer.echo(f"  {result.disclaimer}", err=True)
+
+
+def _ingest_line(report: IngestReport) -> str:
+    """One line per ingested file: what happened, the findings per entity type and recognizer, the risk."""
+    data = report.report
+    entities = ", ".join(f"{k} {v}" for k, v in sorted(report.redactions.items())) or "none"
+    recognizers = ", ".join(f"{k} {v}" for k, v in sorted(dict(data.get("recognizers", {})).items()))
+    counts = f"redacted: {entities}" + (f"; by {recognizers}" if recognizers else "")
+    risk = f"risk {float(data['risk']):.2f}" if "risk" in data else "risk n/a"
+    if report.held and report.duplicate:
+        return f"{report.name}: already held for review in {report.domain} (sha256 {report.sha256[:12]})"
+    if report.held:
+        return (
+            f"{report.name}: held for review in {report.domain}, not indexed ({risk} > threshold "
+            f"{report.hold_threshold:g}; {counts}); release with: assistant review release --domain "
+            f"{report.domain} {report.sha256[:12]}"
+        )
+    if report.duplicate:
+        return (
+            f"{report.name}: already indexed in {report.domain} (sha256 {report.sha256[:12]}), nothing added"
+        )
+    return (
+        f"{report.name}: {_count(report.chunks_added, 'chunk')} added to {report.domain} "
+        f"({report.kind}, {counts}, {risk}, {report.seconds:.1f}s)"
+    )
 
 
 def _count(number: int, noun: str) -> str:
@@ -190,17 +215,85 @@ def deidentify(
 @app.command()
 def documents(
     domain: Annotated[str, typer.Option("--domain", help="Domain to list.")],
+    held: Annotated[
+        bool, typer.Option("--held", help="List the documents held for review instead of the indexed ones.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
-    """List the documents indexed in a domain."""
+    """List the documents indexed in a domain (or held for review, with --held), with their reports."""
+    from pipelines.ingestion import held_documents
+
     services = _services()
     services.domain(domain)
+    if held:
+        queue = held_documents(services, domain)
+        if as_json:
+            _emit([document.summary() for document in queue])
+            return
+        for document in queue:
+            typer.echo(
+                f"{document.name}\t{document.sha256[:12]}\theld {document.held_at}\t"
+                f"{_report_cells(document.report)}"
+            )
+        return
     infos = services.store.list_documents(domain)
     if as_json:
-        _emit([info.__dict__ for info in infos])
+        _emit([asdict(info) for info in infos])
         return
     for info in infos:
-        typer.echo(f"{info.name}\t{info.sha256[:12]}\t{_count(info.chunks, 'chunk')}\t{info.ingested_at}")
+        typer.echo(
+            f"{info.name}\t{info.sha256[:12]}\t{_count(info.chunks, 'chunk')}\t{info.ingested_at}\t"
+            f"{_report_cells(info.report)}"
+        )
+
+
+def _report_cells(report: dict[str, Any]) -> str:
+    if "risk" not in report:
+        return "no report"
+    entities = ", ".join(f"{k} {v}" for k, v in sorted(dict(report.get("entities", {})).items())) or "none"
+    return f"risk {float(report['risk']):.2f}\tredacted: {entities}"
+
+
+review_app = typer.Typer(no_args_is_help=True, help="Release or reject documents held for review.")
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("release")
+def review_release(
+    sha256: Annotated[
+        str, typer.Argument(help="The document's sha256 or a unique prefix (>= 4 hex digits).")
+    ],
+    domain: Annotated[str, typer.Option("--domain", help="The document's domain.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ingest report as JSON.")] = False,
+) -> None:
+    """Index a held document (its stored de-identified text) and remove it from the review queue."""
+    from pipelines.ingestion import release_held
+
+    report = release_held(_services(), domain, sha256)
+    if as_json:
+        _emit({"ok": True, **report.to_dict()})
+    else:
+        typer.echo(_ingest_line(report))
+
+
+@review_app.command("reject")
+def review_reject(
+    sha256: Annotated[
+        str, typer.Argument(help="The document's sha256 or a unique prefix (>= 4 hex digits).")
+    ],
+    domain: Annotated[str, typer.Option("--domain", help="The document's domain.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the deleted document's summary.")] = False,
+) -> None:
+    """Delete a held document without indexing it."""
+    from pipelines.ingestion import reject_held
+
+    document = reject_held(_services(), domain, sha256)
+    if as_json:
+        _emit({"ok": True, "rejected": document.summary()})
+    else:
+        typer.echo(
+            f"{document.name}: rejected, deleted from the review queue of {domain} ({document.sha256[:12]})"
+        )
 
 
 eval_app = typer.Typer(no_args_is_help=True, help="Measure the product against baselines.")

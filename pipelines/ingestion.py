@@ -1,7 +1,15 @@
-"""The ingestion flow: validate → load → de-identify (domain document policy) → chunk → embed → upsert.
+"""The ingestion flow: validate → load → de-identify (domain document policy) → report → hold or index
+(chunk → embed → upsert).
 
 All-or-nothing per document: every step up to the embeddings runs before anything is written, and the
 store write rolls back on failure. A document already present (same sha256) is skipped.
+
+Each document gets a report (:class:`privacy.DocumentReport`: findings per entity type and per recognizer, and
+a risk score; counts only). An indexed document's report is stored in its chunk metadata (written with the
+chunks, in the same all-or-nothing write). With ``ingest.hold_risk_threshold`` set, a document whose risk is
+above it is not indexed but held for review (:class:`ingest.ReviewQueue`, ``<data_dir>/review``): its
+de-identified text and report in one atomically written file. :func:`release_held` indexes it,
+:func:`reject_held` deletes it. The raw text is never written anywhere.
 """
 
 from __future__ import annotations
@@ -12,13 +20,36 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from domains import sample_corpus_files
-from ingest import IngestError, LoadedDocument, Section, load_bytes, load_document, split_document
+from ingest import (
+    Chunk,
+    HeldDocument,
+    IngestError,
+    LoadedDocument,
+    ReviewQueue,
+    Section,
+    load_bytes,
+    load_document,
+    split_document,
+)
 from pipelines.logs import logger
 from pipelines.services import Services
+from privacy import DocumentReport, Finding, build_report
 
-__all__ = ["IngestReport", "ProgressFn", "index_sample_corpora", "ingest_bytes", "ingest_path"]
+__all__ = [
+    "IngestReport",
+    "ProgressFn",
+    "deidentify_document",
+    "held_documents",
+    "index_sample_corpora",
+    "ingest_bytes",
+    "ingest_path",
+    "reject_held",
+    "release_held",
+    "review_queue",
+]
 
 #: ``progress(stage, fraction)`` with stage in load|deidentify|chunk|embed|store and fraction in 0..1.
 ProgressFn = Callable[[str, float], None]
@@ -29,15 +60,19 @@ class IngestReport:
     """What ingesting one document did.
 
     Attributes:
-        name: File name.
+        name: File name (de-identified).
         domain: Target domain.
         sha256: Document sha256 (hex).
         kind: Detected kind.
         chunks: Chunks the document yields.
-        chunks_added: Chunks newly written (0 for a re-ingest).
-        duplicate: The document was already in the collection.
-        redactions: Findings removed, per entity type.
+        chunks_added: Chunks newly written (0 for a re-ingest or a held document).
+        duplicate: The document was already in the collection, or already held for review.
+        redactions: Findings removed, per entity type (the same as ``report["entities"]``).
         seconds: Wall time, seconds.
+        held: The document is held for review instead of indexed.
+        report: The document's :class:`privacy.DocumentReport` as a dict (``entities``, ``recognizers``,
+            ``characters``, ``risk``, ``findings``); for a duplicate, the stored one.
+        hold_threshold: The ``ingest.hold_risk_threshold`` in force (None = off).
     """
 
     name: str
@@ -49,89 +84,227 @@ class IngestReport:
     duplicate: bool
     redactions: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    held: bool = False
+    report: dict[str, Any] = field(default_factory=dict)
+    hold_threshold: float | None = None
+
+    @property
+    def status(self) -> str:
+        """``held`` (held for review, now or before), ``duplicate`` (already indexed) or ``indexed``."""
+        if self.held:
+            return "held"
+        return "duplicate" if self.duplicate else "indexed"
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready dict."""
-        return asdict(self)
+        """JSON-ready dict (the fields plus ``status``)."""
+        return {**asdict(self), "status": self.status}
 
 
 def _noop(stage: str, fraction: float) -> None:
     return None
 
 
+def review_queue(services: Services) -> ReviewQueue:
+    """The review queue under ``<data_dir>/review``."""
+    return ReviewQueue(services.settings.data_dir / "review")
+
+
 def ingest_path(
-    services: Services, domain: str, path: Path, progress: ProgressFn | None = None
+    services: Services,
+    domain: str,
+    path: Path,
+    progress: ProgressFn | None = None,
+    review: bool = True,
 ) -> IngestReport:
     """Ingest the file at ``path`` into ``domain``.
 
+    Args:
+        services: Shared services.
+        domain: Target domain.
+        path: The file.
+        progress: Called with ``(stage, fraction)``.
+        review: Apply ``ingest.hold_risk_threshold`` (False for the shipped sample corpora).
+
+    Returns:
+        What happened; ``held`` is True when the document went to the review queue instead of the index.
+
     Raises:
-        IngestError: The file cannot be read (message names the file and reason); nothing is indexed.
+        IngestError: The file cannot be read (message names the file and reason); nothing is indexed or held.
         AssistantError: Unknown domain.
     """
     limits = services.settings.ingest
     document = load_document(path, max_bytes=int(limits.max_file_mb * 2**20), max_chars=limits.max_chars)
-    return _ingest_loaded(services, domain, document, progress or _noop)
+    return _ingest_loaded(services, domain, document, progress or _noop, review)
 
 
 def ingest_bytes(
-    services: Services, domain: str, name: str, data: bytes, progress: ProgressFn | None = None
+    services: Services,
+    domain: str,
+    name: str,
+    data: bytes,
+    progress: ProgressFn | None = None,
+    review: bool = True,
 ) -> IngestReport:
     """Ingest an uploaded file given as ``name`` + ``data``; see :func:`ingest_path`."""
     limits = services.settings.ingest
     document = load_bytes(name, data, max_bytes=int(limits.max_file_mb * 2**20), max_chars=limits.max_chars)
-    return _ingest_loaded(services, domain, document, progress or _noop)
+    return _ingest_loaded(services, domain, document, progress or _noop, review)
 
 
 def _ingest_loaded(
-    services: Services, domain: str, document: LoadedDocument, progress: ProgressFn
+    services: Services, domain: str, document: LoadedDocument, progress: ProgressFn, review: bool
 ) -> IngestReport:
     started = time.perf_counter()
     config = services.domain(domain)
     progress("load", 1.0)
-    policy = services.policy(domain)
-    # file names carry personal data too ("Jane Doe statement 4539….pdf"): they are de-identified like text
-    stem, dot, suffix = document.name.rpartition(".")
-    safe_name = services.deidentifier.redact(stem or suffix, policy, config.keep_terms).text + (
-        dot + suffix if stem else ""
-    )
-    if services.store.has_document(domain, document.sha256):
-        logger.info("ingest skip duplicate domain=%s sha256=%s", domain, document.sha256[:12])
+    threshold = services.settings.ingest.hold_risk_threshold
+    previous = _previous(services, domain, document.sha256)
+    if previous is not None:
+        held, stored = previous
+        logger.info("ingest skip duplicate domain=%s sha256=%s held=%s", domain, document.sha256[:12], held)
         return IngestReport(
-            safe_name,
+            _safe_name(services, domain, document.name)[0],
             domain,
             document.sha256,
             document.kind,
             chunks=0,
             chunks_added=0,
             duplicate=True,
+            redactions=dict(stored.get("entities", {})),
             seconds=time.perf_counter() - started,
+            held=held,
+            report=stored,
+            hold_threshold=threshold,
         )
-    redacted: list[Section] = []
-    counts: dict[str, int] = {}
-    for number, section in enumerate(document.sections, start=1):
-        result = services.deidentifier.redact(section.text, policy, config.keep_terms)
-        for entity, count in result.counts().items():
-            counts[entity] = counts.get(entity, 0) + count
-        redacted.append(Section(result.text, section.location))
-        progress("deidentify", number / len(document.sections))
-    chunks = split_document(document, redacted, config.chunking.chunk_size, config.chunking.chunk_overlap)
+    safe, report = deidentify_document(services, domain, document, progress)
+    safe_name, redacted = safe.name, list(safe.sections)
+    chunks = split_document(safe, redacted, config.chunking.chunk_size, config.chunking.chunk_overlap)
     if not chunks:
         raise IngestError(f"{document.name}: no text left to index after de-identification")
     progress("chunk", 1.0)
+    if review and threshold is not None and report.risk > threshold:
+        held_at = datetime.now(UTC).isoformat(timespec="seconds")
+        review_queue(services).hold(
+            HeldDocument(
+                safe_name,
+                domain,
+                document.sha256,
+                document.kind,
+                document.language,
+                tuple(redacted),
+                report.to_dict(),
+                held_at,
+            )
+        )
+        progress("store", 1.0)
+        seconds = time.perf_counter() - started
+        logger.info(
+            "ingest held domain=%s sha256=%s kind=%s risk=%.2f threshold=%.2f redactions=%s seconds=%.2f",
+            domain,
+            document.sha256[:12],
+            document.kind,
+            report.risk,
+            threshold,
+            json.dumps(report.entities),
+            seconds,
+        )
+        return IngestReport(
+            safe_name,
+            domain,
+            document.sha256,
+            document.kind,
+            len(chunks),
+            0,
+            False,
+            dict(report.entities),
+            seconds,
+            held=True,
+            report=report.to_dict(),
+            hold_threshold=threshold,
+        )
+    return _index(services, domain, safe, chunks, report, progress, started)
+
+
+def _safe_name(services: Services, domain: str, name: str) -> tuple[str, list[Finding]]:
+    """The de-identified file name and its findings: names carry personal data too ("Jane Doe statement
+    4539….pdf") and are de-identified like text; the extension is kept."""
+    stem, dot, suffix = name.rpartition(".")
+    redaction = services.deidentifier.redact(
+        stem or suffix, services.policy(domain), services.domain(domain).keep_terms
+    )
+    return redaction.text + (dot + suffix if stem else ""), list(redaction.findings)
+
+
+def deidentify_document(
+    services: Services, domain: str, document: LoadedDocument, progress: ProgressFn | None = None
+) -> tuple[LoadedDocument, DocumentReport]:
+    """De-identify a loaded document (file name and every section) for ``domain``'s index sink and report it.
+
+    Args:
+        services: Shared services.
+        domain: The domain whose policy applies.
+        document: The raw loaded document.
+        progress: Called with ``("deidentify", fraction)`` after each section.
+
+    Returns:
+        ``(the de-identified document, its report)``: same sha256, kind and locations; the report counts the
+        findings of the name and the text against the text's length (:func:`privacy.build_report`).
+
+    Raises:
+        AssistantError: Unknown domain.
+    """
+    config = services.domain(domain)
+    policy = services.policy(domain)
+    safe_name, findings = _safe_name(services, domain, document.name)
+    redacted: list[Section] = []
+    for number, section in enumerate(document.sections, start=1):
+        result = services.deidentifier.redact(section.text, policy, config.keep_terms)
+        findings.extend(result.findings)
+        redacted.append(Section(result.text, section.location))
+        if progress is not None:
+            progress("deidentify", number / len(document.sections))
+    safe = LoadedDocument(
+        safe_name, document.sha256, document.kind, document.language, tuple(redacted), document.size_bytes
+    )
+    return safe, build_report(findings, document.char_count)
+
+
+def _previous(services: Services, domain: str, sha256: str) -> tuple[bool, dict[str, Any]] | None:
+    """``(held, report)`` of a document already indexed or held, else None."""
+    indexed = services.store.list_documents(domain, sha256)
+    if indexed:
+        return False, indexed[0].report
+    held = review_queue(services).get(domain, sha256)
+    return (True, held.report) if held is not None else None
+
+
+def _index(
+    services: Services,
+    domain: str,
+    document: LoadedDocument,
+    chunks: list[Chunk],
+    report: DocumentReport,
+    progress: ProgressFn,
+    started: float,
+) -> IngestReport:
+    """Embed and store the chunks of an already de-identified ``document``, its report in every chunk."""
     embeddings = services.embedder.embed(
         [c.text for c in chunks], lambda done, total: progress("embed", done / total)
     )
     ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+    report_json = json.dumps(report.to_dict(), sort_keys=True)
     metadatas: list[dict[str, str | int | float | bool]] = [
         {
-            "source": safe_name,
+            "source": document.name,
             "location": chunk.location,
             "chunk_index": chunk.index,
             "document_sha256": document.sha256,
             "kind": document.kind,
             "domain": domain,
             "ingested_at": ingested_at,
-            "redactions": json.dumps(counts, sort_keys=True),
+            "redactions": json.dumps(report.entities, sort_keys=True),
+            "risk": report.risk,
+            "report": report_json,
         }
         for chunk in chunks
     ]
@@ -139,18 +312,121 @@ def _ingest_loaded(
     progress("store", 1.0)
     seconds = time.perf_counter() - started
     logger.info(
-        "ingest domain=%s sha256=%s kind=%s chunks=%d added=%d redactions=%s seconds=%.2f",
+        "ingest domain=%s sha256=%s kind=%s chunks=%d added=%d risk=%.2f redactions=%s seconds=%.2f",
         domain,
         document.sha256[:12],
         document.kind,
         len(chunks),
         added,
-        json.dumps(counts),
+        report.risk,
+        json.dumps(report.entities),
         seconds,
     )
     return IngestReport(
-        safe_name, domain, document.sha256, document.kind, len(chunks), added, False, counts, seconds
+        document.name,
+        domain,
+        document.sha256,
+        document.kind,
+        len(chunks),
+        added,
+        False,
+        dict(report.entities),
+        seconds,
+        report=report.to_dict(),
+        hold_threshold=services.settings.ingest.hold_risk_threshold,
     )
+
+
+def held_documents(services: Services, domain: str) -> list[HeldDocument]:
+    """The documents of ``domain`` held for review, newest first.
+
+    A held file whose document is already indexed (a release interrupted after indexing) is removed here.
+
+    Raises:
+        AssistantError: Unknown domain.
+        ReviewError: An unreadable review record.
+    """
+    services.domain(domain)
+    queue = review_queue(services)
+    held = []
+    for document in queue.held(domain):
+        if services.store.has_document(domain, document.sha256):
+            queue.remove(domain, document.sha256)
+        else:
+            held.append(document)
+    return held
+
+
+def release_held(
+    services: Services, domain: str, sha256_prefix: str, progress: ProgressFn | None = None
+) -> IngestReport:
+    """Index a held document (its stored de-identified text, whatever its risk) and remove it from the queue.
+
+    Args:
+        services: Shared services.
+        domain: The document's domain.
+        sha256_prefix: Its sha256 or a unique prefix of at least 4 hex digits.
+        progress: Called with ``(stage, fraction)``.
+
+    Returns:
+        The report of the indexing (``held`` False); ``duplicate`` when it was already indexed.
+
+    Raises:
+        AssistantError: Unknown domain.
+        ReviewError: No (or more than one) held document matches; nothing changes.
+        IngestError: Indexing failed; the document stays held.
+    """
+    started = time.perf_counter()
+    config = services.domain(domain)
+    queue = review_queue(services)
+    held = queue.find(domain, sha256_prefix)
+    report = DocumentReport.from_dict(held.report)
+    indexed = services.store.list_documents(domain, held.sha256)
+    if indexed:
+        queue.remove(domain, held.sha256)
+        return IngestReport(
+            held.name,
+            domain,
+            held.sha256,
+            held.kind,
+            0,
+            0,
+            True,
+            dict(report.entities),
+            time.perf_counter() - started,
+            report=held.report,
+        )
+    document = held.as_document()
+    chunks = split_document(
+        document, list(document.sections), config.chunking.chunk_size, config.chunking.chunk_overlap
+    )
+    result = _index(services, domain, document, chunks, report, progress or _noop, started)
+    queue.remove(domain, held.sha256)
+    logger.info("ingest released domain=%s sha256=%s", domain, held.sha256[:12])
+    return result
+
+
+def reject_held(services: Services, domain: str, sha256_prefix: str) -> HeldDocument:
+    """Delete a held document (its de-identified text and report) without indexing it.
+
+    Args:
+        services: Shared services.
+        domain: The document's domain.
+        sha256_prefix: Its sha256 or a unique prefix of at least 4 hex digits.
+
+    Returns:
+        The document that was deleted.
+
+    Raises:
+        AssistantError: Unknown domain.
+        ReviewError: No (or more than one) held document matches.
+    """
+    services.domain(domain)
+    queue = review_queue(services)
+    held = queue.find(domain, sha256_prefix)
+    queue.remove(domain, held.sha256)
+    logger.info("ingest rejected domain=%s sha256=%s", domain, held.sha256[:12])
+    return held
 
 
 def index_sample_corpora(
@@ -164,7 +440,7 @@ def index_sample_corpora(
         progress: Called as ``progress("<domain>: <file>", fraction_of_all_files)``.
 
     Returns:
-        Reports of the documents ingested now.
+        Reports of the documents ingested now (never held: the shipped corpora are reviewed content).
     """
     todo: list[tuple[str, Path]] = []
     for name in domains or services.domains:
@@ -174,7 +450,7 @@ def index_sample_corpora(
     for number, (name, path) in enumerate(todo, start=1):
         if progress is not None:
             progress(f"{name}: {path.name}", (number - 1) / len(todo))
-        reports.append(ingest_path(services, name, path))
+        reports.append(ingest_path(services, name, path, review=False))
     if progress is not None and todo:
         progress("done", 1.0)
     return reports

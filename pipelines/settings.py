@@ -91,6 +91,13 @@ class IngestSettings(BaseModel):
     index_samples_on_start: bool = Field(
         default=True, description="Index each domain's shipped sample corpus when its collection is empty."
     )
+    hold_risk_threshold: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="Hold a document whose risk (sensitivity-weighted PII findings per 1,000 characters, "
+        "privacy.report) is above this for review instead of indexing it (kept de-identified under "
+        "<data_dir>/review); None = index every document.",
+    )
 
 
 class RoutingSettings(BaseModel):

@@ -10,12 +10,21 @@ from privacy.deidentify import (
     reidentify,
 )
 from privacy.errors import PrivacyError, VaultError
+from privacy.glossary import OPERATOR_MEANINGS, SINK_MEANINGS, entity_label, summarize_counts
 from privacy.operators import load_or_create_secret, mask_last4, salted_hash, session_date_offset, shift_date
 from privacy.policies import SINKS, PiiPolicy, Sink
 from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
+from privacy.report import DocumentReport, build_report, risk_score
 from privacy.vault import PLACEHOLDER_PATTERN, Vault, VaultStore
 
 __all__ = [
+    "OPERATOR_MEANINGS",
+    "SINK_MEANINGS",
+    "DocumentReport",
+    "build_report",
+    "entity_label",
+    "risk_score",
+    "summarize_counts",
     "PLACEHOLDER_PATTERN",
     "SINKS",
     "CapitalisedNameRecognizer",

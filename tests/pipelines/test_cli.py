@@ -74,6 +74,7 @@ def test_ask_json_has_the_contract_fields_and_no_raw_pii(cli_data: Path) -> None
     assert {"source", "chunk_id", "score", "text"} <= set(out["sources"][0])
     assert out["sources"][0]["source"] == "fees.md"
     assert set(out["timings_ms"]) >= {"route", "deidentify", "retrieve", "generate", "total"}
+    assert out["masked"] == {"CREDIT_CARD": 1, "PERSON": 1}
     out.pop("answer")
     assert not [v for v in CANARY_VALUES if v in json.dumps(out)]
     assert scan_tree_for(cli_data, CANARY_VALUES) == []

@@ -10,6 +10,7 @@ from privacy.deidentify import (
     reidentify,
 )
 from privacy.errors import PrivacyError, UnknownPolicyError, VaultError
+from privacy.hashing import check_log_operators, hash_findings, load_or_create_salt, salted_hash
 from privacy.policies import PiiPolicy, load_policy, policy_names
 from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
 from privacy.vault import PLACEHOLDER_PATTERN, Vault, VaultStore
@@ -30,8 +31,12 @@ __all__ = [
     "VaultStore",
     "build_analyzer",
     "build_vanilla_analyzer",
+    "check_log_operators",
     "find_vanilla",
+    "hash_findings",
+    "load_or_create_salt",
     "load_policy",
     "policy_names",
     "reidentify",
+    "salted_hash",
 ]

@@ -14,18 +14,21 @@ from domains import DomainConfig, load_domains
 from ingest import Embedder, VectorStore
 from pipelines.errors import AssistantError
 from pipelines.llm import Backend, build_llamacpp_backend, resolve_backend
-from pipelines.logs import configure_logging
+from pipelines.logs import PiiLogFilter, configure_logging, logger
 from pipelines.memory import MemoryStore
 from pipelines.routing import Router
 from pipelines.settings import Settings
 from privacy import (
     Deidentifier,
+    Finding,
     PiiPolicy,
     Redaction,
     Vault,
     VaultStore,
     build_analyzer,
+    load_or_create_salt,
     load_policy,
+    policy_names,
 )
 
 __all__ = ["Services"]
@@ -37,9 +40,36 @@ class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = configure_logging(settings.data_dir, settings.log_level)
+        salt = settings.privacy.log_salt
+        log_filter = PiiLogFilter(
+            self._find_for_logs,
+            salt.encode() if salt else load_or_create_salt(settings.data_dir / "vault" / "log.salt"),
+            self.log_operators(),
+        )
+        self.log_path = configure_logging(settings.data_dir, settings.log_level, log_filter)
         self._llamacpp: Backend | None = None
         self._llamacpp_lock = threading.Lock()
+        if erased := self.vaults.purge_expired():
+            logger.info(
+                "vaults expired erased=%d ttl_hours=%g", len(erased), settings.privacy.vault_ttl_hours
+            )
+
+    @staticmethod
+    def log_operators() -> dict[str, str]:
+        """What the log filter does per entity type: "hash" for every message entity of every PII policy (a
+        superset of :attr:`routing_policy`'s, known without loading the domains). To be replaced by the
+        policies' own per-sink operators."""
+        return {e: "hash" for name in policy_names() for e in load_policy(name).message_entities}
+
+    def _find_for_logs(self, text: str) -> list[Finding]:
+        """PII findings in a log message: :attr:`routing_policy` entities; every domain's keep_terms and the
+        model names kept (the URL recognizer reads "q4_k_m.gguf" as a web address)."""
+        policy = self.routing_policy
+        models = [self.settings.ollama.model, self._llamacpp.model_name if self._llamacpp else ""]
+        if self.settings.llamacpp.model_path is not None:
+            models.append(self.settings.llamacpp.model_path.name)
+        keep = (*self.routing_keep_terms, *(m for m in models if m))
+        return self.deidentifier.find(text, policy.message_entities, policy.score_threshold, keep)
 
     @cached_property
     def domains(self) -> dict[str, DomainConfig]:
@@ -90,6 +120,13 @@ class Services:
             text, self.policy(domain), vault, self.domain(domain).keep_terms
         )
 
+    def scrub(self, text: str, vault: Vault, domain: str | None = None) -> Redaction:
+        """De-identify model output (reasoning) like :meth:`pseudonymize` picks policies, without adding to the
+        vault: see :meth:`privacy.Deidentifier.scrub`."""
+        if domain is None:
+            return self.deidentifier.scrub(text, self.routing_policy, vault, self.routing_keep_terms)
+        return self.deidentifier.scrub(text, self.policy(domain), vault, self.domain(domain).keep_terms)
+
     @cached_property
     def embedder(self) -> Embedder:
         """The all-MiniLM-L6-v2 embedder."""
@@ -107,8 +144,9 @@ class Services:
 
     @cached_property
     def vaults(self) -> VaultStore:
-        """Encrypted session vaults under ``<data_dir>/vault``."""
-        return VaultStore(self.settings.data_dir / "vault", self.settings.privacy.vault_key)
+        """Encrypted session vaults under ``<data_dir>/vault``, erased ``vault_ttl_hours`` after last use."""
+        privacy = self.settings.privacy
+        return VaultStore(self.settings.data_dir / "vault", privacy.vault_key, privacy.vault_ttl_hours)
 
     @cached_property
     def memory(self) -> MemoryStore:

@@ -22,6 +22,7 @@ from pipelines.prompts import Passage, build_messages, fit_passages
 from pipelines.reasoning import Piece, ThinkSplitter
 from pipelines.routing import RouteDecision
 from pipelines.services import Services
+from pipelines.sessions import open_session_vault
 from privacy import StreamingReidentifier, Vault, reidentify
 
 #: Shown and stored when the model returns nothing (tiny base models sometimes stop at once).
@@ -78,6 +79,7 @@ class ChatResult:
     disclaimer: str
     timings_ms: dict[str, float] = field(default_factory=dict)
     prompt: str = ""
+    vault_expired: bool = False  # the session's earlier values expired: their placeholders stay as they are
 
     def to_json_dict(self) -> dict[str, Any]:
         """The DESIGN.md ``ask --json`` shape (plus a few extra keys)."""
@@ -158,7 +160,7 @@ class ChatPipeline:
         pinned = None if domain in ("", "auto") else services.domain(domain).name
 
         mark = time.perf_counter()
-        vault = services.vaults.open(session_id)
+        vault, vault_expired = open_session_vault(services, session_id)
         redaction = services.pseudonymize(text, vault, pinned)
         services.vaults.save(vault)
         redacted_question = redaction.text
@@ -209,6 +211,7 @@ class ChatPipeline:
             model=chosen.model_name,
             backend_note=chosen.note,
             disclaimer=config.disclaimer,
+            vault_expired=vault_expired,
         )
         yield ChatEvent("meta", data=result)
 

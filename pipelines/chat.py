@@ -3,6 +3,12 @@
 Privacy invariant: the model, the vector store queries, memory and logs see only de-identified text; the
 user's own values are restored (from the session vault) only in the answer shown to the user. Reasoning
 (``<think>``) is split out, kept de-identified, never stored and never sent back to the model.
+
+Reasoning is scanned line by line as it streams, before it is shown, returned or logged
+(:meth:`Services.scrub`): a value of the user's that the model writes out becomes its session placeholder,
+and anything else the detector finds (values the model invents or recalls) becomes ``<TYPE>``. Reasoning is
+shown de-identified: the user's own values are not restored in it (only ``answer`` carries them), so one
+text serves the screen, ``--json`` and any log alike.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from pipelines.llm import Backend, map_ollama_error
 from pipelines.logs import logger
 from pipelines.memory import StoredTurn, new_session_id, standalone_query
 from pipelines.prompts import Passage, build_messages, fit_passages
-from pipelines.reasoning import Piece, ThinkSplitter
+from pipelines.reasoning import LineBuffer, Piece, ThinkSplitter
 from pipelines.routing import RouteDecision
 from pipelines.services import Services
 from pipelines.sessions import open_session_vault
@@ -218,16 +224,24 @@ class ChatPipeline:
         mark = time.perf_counter()
         splitter = ThinkSplitter()
         display = StreamingReidentifier(vault)
+        thoughts = LineBuffer()
         answer_parts: list[str] = []
         reasoning_parts: list[str] = []
         first_token: float | None = None
 
+        def reasoning(text: str) -> Iterator[ChatEvent]:
+            if text.strip():
+                text = services.scrub(text, vault, decision.domain).text
+            if text:
+                reasoning_parts.append(text)
+                yield ChatEvent("reasoning", text)
+
         def emit(pieces: Iterable[Piece]) -> Iterator[ChatEvent]:
             for piece in pieces:
                 if piece.kind == "reasoning":
-                    reasoning_parts.append(piece.text)
-                    yield ChatEvent("reasoning", piece.text)
+                    yield from reasoning(thoughts.feed(piece.text))
                 else:
+                    yield from reasoning(thoughts.flush())
                     answer_parts.append(piece.text)
                     shown = display.feed(piece.text)
                     if shown:
@@ -248,6 +262,7 @@ class ChatPipeline:
                 raise map_ollama_error(exc, chosen.host, chosen.model_name) from exc
             raise BackendError(f"{chosen.name} failed while generating: {type(exc).__name__}") from exc
         yield from emit(splitter.flush())
+        yield from reasoning(thoughts.flush())
         tail = display.flush()
         if tail:
             yield ChatEvent("answer", tail)

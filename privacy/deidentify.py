@@ -1,9 +1,11 @@
 """De-identification: find PII with Presidio, replace it with placeholders, restore it for display.
 
-Two operators:
+Operators:
 - *pseudonymize* (user messages): each value becomes a session placeholder ``<TYPE_n>`` from the
   :class:`~privacy.vault.Vault`, so it can be restored in what the user sees;
-- *redact* (documents): each value becomes ``<TYPE>`` and is gone for good.
+- *redact* (documents): each value becomes ``<TYPE>`` and is gone for good;
+- *scrub* (model output such as reasoning): the session's own values become their placeholders, anything else
+  becomes ``<TYPE>``; the vault is only read.
 Overlapping findings are resolved by keeping the higher score, then the longer span, then the earlier one.
 """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -47,7 +48,8 @@ class DomainConfig(BaseModel):
         system_prompt: Instructions for the model.
         retrieval: Retrieval parameters.
         chunking: Chunking parameters.
-        pii_policy: Name of a PII policy defined by the privacy package.
+        privacy: The domain's PII policy as data (entity types, score thresholds, operator per sink); its
+            shape is validated by the privacy package (``privacy.policies``), which this package does not import.
         disclaimer: Shown under every answer of the domain.
         keep_terms: Terms never treated as PII (against over-redaction of names the domain must convey).
         folder: The domain folder (set by the registry).
@@ -62,7 +64,7 @@ class DomainConfig(BaseModel):
     system_prompt: str = Field(min_length=1)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     chunking: ChunkingConfig = Field(default_factory=ChunkingConfig)
-    pii_policy: str = Field(min_length=1)
+    privacy: dict[str, Any] = Field(min_length=1)
     disclaimer: str = ""
     keep_terms: tuple[str, ...] = Field(
         default=(),

@@ -167,7 +167,7 @@ class ChatPipeline:
 
         mark = time.perf_counter()
         vault, vault_expired = open_session_vault(services, session_id)
-        redaction = services.pseudonymize(text, vault, pinned)
+        redaction, memory_redaction = services.deidentify_message(text, vault, pinned)
         services.vaults.save(vault)
         redacted_question = redaction.text
         timings["deidentify"] = _ms(mark)
@@ -223,7 +223,8 @@ class ChatPipeline:
 
         mark = time.perf_counter()
         splitter = ThinkSplitter()
-        display = StreamingReidentifier(vault)
+        display_policy = services.policy(decision.domain)
+        display = StreamingReidentifier(vault, display_policy)
         thoughts = LineBuffer()
         answer_parts: list[str] = []
         reasoning_parts: list[str] = []
@@ -273,14 +274,14 @@ class ChatPipeline:
         if not "".join(answer_parts).strip():
             yield ChatEvent("answer", NO_ANSWER)
         result.answer_redacted = answer_redacted
-        result.answer = reidentify(answer_redacted, vault)
+        result.answer = reidentify(answer_redacted, vault, display_policy)
         result.reasoning = "".join(reasoning_parts).strip()
         result.prompt = getattr(chosen.chat_model, "last_prompt", "") or json.dumps(
             [{"role": m.type, "content": str(m.content)} for m in messages]
         )
         services.memory.add_turn(
             session_id,
-            redacted_question,
+            memory_redaction.text,
             answer_redacted,
             decision.domain,
             decision.confidence,
@@ -325,10 +326,17 @@ def _ms(since: float) -> float:
 def load_transcript(services: Services, session_id: str) -> list[StoredTurn]:
     """Return a session's turns for display, re-identified with the session's own vault (oldest first)."""
     vault = services.vaults.open(services.memory.check_id(session_id))
-    return [
-        replace(t, question=reidentify(t.question, vault), answer=reidentify(t.answer, vault))
-        for t in services.memory.turns(session_id)
-    ]
+    turns = []
+    for turn in services.memory.turns(session_id):
+        policy = services.policy(turn.domain) if turn.domain in services.domains else None
+        turns.append(
+            replace(
+                turn,
+                question=reidentify(turn.question, vault, policy),
+                answer=reidentify(turn.answer, vault, policy),
+            )
+        )
+    return turns
 
 
 def route_question(services: Services, question: str) -> tuple[str, RouteDecision]:

@@ -252,33 +252,51 @@ def eval_pii(
     dataset: Annotated[
         Path, typer.Option("--dataset", help="presidio_synth JSON/folder or PhysioNet deid folder.")
     ],
+    domain: Annotated[
+        str | None,
+        typer.Option(
+            "--domain",
+            help="Evaluate this domain's policy (default: medical for PhysioNet, else the union of all domains).",
+        ),
+    ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N samples.")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print {product, baseline, ...} as one JSON object.")
     ] = False,
 ) -> None:
     """PII detection: precision, recall and F2 of this product and of vanilla Presidio on the same data."""
-    from pipelines.pii_eval import evaluate, load_dataset
+    from pipelines.pii_eval import as_evaluated, evaluate, load_dataset
     from privacy import build_vanilla_analyzer, find_vanilla
 
     data = load_dataset(dataset, limit)
     services = _services()
-    policy = services.routing_policy
+    chosen = domain or data.default_domain
+    policy, keep_terms = services.message_policy(chosen)
     vanilla = build_vanilla_analyzer(services.settings.privacy.spacy_model)
+    left_out = [0]
+
+    def product(text: str, entities: object) -> list[Any]:
+        found, dropped = as_evaluated(
+            services.deidentifier.find_for(text, policy, "prompt", keep_terms), data
+        )
+        left_out[0] += dropped
+        return found
+
     result = evaluate(
         data,
-        {
-            "product": lambda text, entities: services.deidentifier.find(
-                text, entities, policy.score_threshold, services.routing_keep_terms
-            ),
-            "baseline": lambda text, entities: find_vanilla(vanilla, text, entities),
-        },
+        {"product": product, "baseline": lambda text, entities: find_vanilla(vanilla, text, entities)},
         progress=lambda name, done, total: typer.echo(f"{name}: {done}/{total}", err=True),
     )
+    result["product_policy"] = chosen or "union"
+    result["product_unscored_findings"] = left_out[0]
     if as_json:
         _emit(result)
         return
-    typer.echo(f"{result['dataset']}: {result['samples']} samples; matching: {result['matching']}")
+    typer.echo(
+        f"{result['dataset']}: {result['samples']} samples; matching: {result['matching']}; product policy: "
+        f"{result['product_policy']} ({result['product_unscored_findings']} findings of types the data does "
+        "not annotate left out)"
+    )
     if result["skipped_gold_types"]:
         typer.echo(f"gold types without a Presidio entity (left out): {result['skipped_gold_types']}")
     typer.echo(f"{'entity':<20}{'support':>8}  {'product P/R/F2':>22}  {'vanilla Presidio P/R/F2':>24}")

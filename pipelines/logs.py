@@ -1,18 +1,17 @@
 """Logging to ``<data_dir>/logs/assistant.log``. Callers log ids, counts and timings only, never text.
 
 As a second line of defence every record passes :class:`PiiLogFilter` before it is written: whatever the PII
-detector finds in the formatted message (arguments included), the traceback or the stack is replaced by a
-salted hash ``<TYPE#1a2b3c4d>`` (the same value gives the same hash in every record) or dropped to ``<TYPE>``.
+detector finds in the formatted message (arguments included), the traceback or the stack gets the policy's
+``logs`` operator: a salted hash ``<TYPE#1a2b3c4d>`` (the same value, the same hash in every record) or
+``<TYPE>`` (see :mod:`privacy.policies`; the services wire it).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-
-from privacy import Finding, check_log_operators, hash_findings
 
 __all__ = ["PiiLogFilter", "configure_logging", "logger"]
 
@@ -25,36 +24,14 @@ class PiiLogFilter(logging.Filter):
     A record whose scan fails is not let through raw: its text becomes a one-line notice naming the error type.
     """
 
-    def __init__(
-        self,
-        find: Callable[[str], Sequence[Finding]],
-        salt: bytes,
-        operators: Mapping[str, str],
-        default: str = "hash",
-    ) -> None:
+    def __init__(self, scrub: Callable[[str], str]) -> None:
         """Set up the filter.
 
         Args:
-            find: Returns the PII findings of a text (offsets into it, non-overlapping).
-            salt: Secret salt of the hashes (see :func:`privacy.salted_hash`; at least 16 bytes).
-            operators: Entity type -> "hash" (``<TYPE#xxxxxxxx>``) or "drop" (``<TYPE>``).
-            default: Operator for entity types not in ``operators``.
-
-        Raises:
-            PrivacyError: An operator other than "hash" or "drop".
+            scrub: Returns a text with its PII replaced (the policy's ``logs`` operator applied).
         """
         super().__init__()
-        check_log_operators(operators, default)
-        self._find = find
-        self._salt = salt
-        self._operators = dict(operators)
-        self._default = default
-
-    def scrub(self, text: str) -> str:
-        """Return ``text`` with every finding hashed or dropped per the operators."""
-        if not text.strip():
-            return text
-        return hash_findings(text, self._find(text), self._salt, self._operators, self._default)
+        self.scrub = scrub
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite ``record`` in place (once, even if several handlers carry this filter); always keep it."""

@@ -8,6 +8,13 @@ Datasets (format autodetected from the path):
 - PhysioNet deid gold corpus (a folder with ``id.text`` and ``id-phi.phrase``; GPL-2.0): nursing notes with
   surrogate PHI. Every gold span is PHI, whatever detector type finds it, so matching there is type-agnostic.
 
+The product is evaluated as it runs: with a domain's policy (``--domain``; default: medical for PhysioNet, the
+union of every domain's policy, which applies to a message before routing, for the synthetic set), its
+per-entity thresholds and keep_terms. Its entity types are scored under the dataset's names through
+:data:`PRODUCT_TO_EVAL` (e.g. a STREET_ADDRESS finding counts as LOCATION); on the typed dataset, findings of
+types the dataset does not annotate (say a US_BANK_NUMBER) cannot be scored and are left out and counted.
+Vanilla Presidio is asked for the dataset's entity types at its default threshold.
+
 Matching rule (span level, lenient): a gold span is *found* when a prediction overlaps it by at least one
 character (with the same mapped type, except on PhysioNet); a prediction is *correct* when it overlaps such a
 gold span. Recall = found gold / gold; precision = correct predictions / predictions; F2 = 5PR / (4P + R)
@@ -19,14 +26,23 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pipelines.errors import AssistantError
 from privacy import Finding
 
-__all__ = ["GoldSpan", "Sample", "evaluate", "load_dataset", "score"]
+__all__ = [
+    "PRODUCT_TO_EVAL",
+    "Dataset",
+    "GoldSpan",
+    "Sample",
+    "as_evaluated",
+    "evaluate",
+    "load_dataset",
+    "score",
+]
 
 #: presidio_synth entity -> Presidio entity.
 SYNTH_TO_PRESIDIO = {
@@ -59,6 +75,12 @@ PHYSIONET_TO_PRESIDIO = {
     "Age": "AGE",
     "Other": "OTHER",
 }
+#: Product entity type -> the dataset-level name it is scored under (types not listed score as themselves).
+PRODUCT_TO_EVAL = {
+    "STREET_ADDRESS": "LOCATION",
+    "UK_POSTCODE": "LOCATION",
+    "DATE_OF_BIRTH": "DATE_TIME",
+}
 _RECORD = re.compile(r"START_OF_RECORD=(\d+)\|\|\|\|(\d+)\|\|\|\|\n(.*?)\|\|\|\|END_OF_RECORD", re.S)
 
 
@@ -88,6 +110,7 @@ class Dataset:
     entities: tuple[str, ...]
     typed: bool
     skipped_types: dict[str, int]
+    default_domain: str | None = None
 
 
 def load_dataset(path: Path, limit: int | None = None) -> Dataset:
@@ -147,7 +170,7 @@ def _load_physionet(folder: Path, limit: int | None) -> Dataset:
         "URL",
         "IP_ADDRESS",
     )
-    return Dataset("physionet_deid (id.text)", samples, entities, False, {})
+    return Dataset("physionet_deid (id.text)", samples, entities, False, {}, default_domain="medical")
 
 
 def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
@@ -200,10 +223,32 @@ def _prf(correct: int, predicted: int, found: int, gold: int) -> dict[str, Any]:
 Detector = Callable[[str, Iterable[str]], list[Finding]]
 
 
+def as_evaluated(findings: Iterable[Finding], dataset: Dataset) -> tuple[list[Finding], int]:
+    """Product findings under the dataset's type names (:data:`PRODUCT_TO_EVAL`); on a typed dataset, those
+    of types it does not annotate are left out.
+
+    Returns:
+        ``(scorable findings, number left out)``.
+    """
+    kept: list[Finding] = []
+    left_out = 0
+    for f in findings:
+        entity = PRODUCT_TO_EVAL.get(f.entity_type, f.entity_type)
+        if dataset.typed and entity not in dataset.entities:
+            left_out += 1
+            continue
+        kept.append(replace(f, entity_type=entity))
+    return kept, left_out
+
+
 def evaluate(
     dataset: Dataset, detectors: dict[str, Detector], progress: Callable[[str, int, int], None] | None = None
 ) -> dict[str, Any]:
-    """Run each detector over every sample and score it; returns ``{detector name: scores}`` plus metadata."""
+    """Run each detector over every sample and score it; returns ``{detector name: scores}`` plus metadata.
+
+    A detector gets ``(text, dataset entity types)`` and returns findings already under the dataset's names
+    (see :func:`as_evaluated`).
+    """
     result: dict[str, Any] = {
         "dataset": dataset.name,
         "samples": len(dataset.samples),

@@ -20,15 +20,12 @@ from pipelines.routing import Router
 from pipelines.settings import Settings
 from privacy import (
     Deidentifier,
-    Finding,
     PiiPolicy,
     Redaction,
     Vault,
     VaultStore,
     build_analyzer,
-    load_or_create_salt,
-    load_policy,
-    policy_names,
+    load_or_create_secret,
 )
 
 __all__ = ["Services"]
@@ -40,13 +37,8 @@ class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        salt = settings.privacy.log_salt
-        log_filter = PiiLogFilter(
-            self._find_for_logs,
-            salt.encode() if salt else load_or_create_salt(settings.data_dir / "vault" / "log.salt"),
-            self.log_operators(),
-        )
-        self.log_path = configure_logging(settings.data_dir, settings.log_level, log_filter)
+        pii_filter = PiiLogFilter(self._scrub_log_text)
+        self.log_path = configure_logging(settings.data_dir, settings.log_level, pii_filter)
         self._llamacpp: Backend | None = None
         self._llamacpp_lock = threading.Lock()
         if erased := self.vaults.purge_expired():
@@ -54,29 +46,22 @@ class Services:
                 "vaults expired erased=%d ttl_hours=%g", len(erased), settings.privacy.vault_ttl_hours
             )
 
-    @staticmethod
-    def log_operators() -> dict[str, str]:
-        """What the log filter does per entity type: "hash" for every message entity of every PII policy (a
-        superset of :attr:`routing_policy`'s, known without loading the domains). To be replaced by the
-        policies' own per-sink operators."""
-        return {e: "hash" for name in policy_names() for e in load_policy(name).message_entities}
-
-    def _find_for_logs(self, text: str) -> list[Finding]:
-        """PII findings in a log message: :attr:`routing_policy` entities; every domain's keep_terms and the
-        model names kept (the URL recognizer reads "q4_k_m.gguf" as a web address)."""
-        policy = self.routing_policy
+    def _scrub_log_text(self, text: str) -> str:
+        """A log message with the ``logs`` operator (hash or drop) of :attr:`routing_policy` applied to every
+        finding; every domain's keep_terms and the model names are kept (the URL recognizer reads
+        "q4_k_m.gguf" as a web address)."""
         models = [self.settings.ollama.model, self._llamacpp.model_name if self._llamacpp else ""]
         if self.settings.llamacpp.model_path is not None:
             models.append(self.settings.llamacpp.model_path.name)
         keep = (*self.routing_keep_terms, *(m for m in models if m))
-        return self.deidentifier.find(text, policy.message_entities, policy.score_threshold, keep)
+        return self.deidentifier.deidentify(text, self.routing_policy, "logs", None, keep).text
 
     @cached_property
     def domains(self) -> dict[str, DomainConfig]:
         """Loaded and validated domain configs by name."""
         domains = load_domains(self.settings.domains_dir)
         for config in domains.values():
-            load_policy(config.pii_policy)  # fail early on a policy name that does not exist
+            self._policy(config)  # fail early on an invalid policy
         return domains
 
     def domain(self, name: str) -> DomainConfig:
@@ -91,41 +76,61 @@ class Services:
             raise AssistantError(f"unknown domain {name!r}; known: {', '.join(self.domains)}") from None
 
     def policy(self, domain: str) -> PiiPolicy:
-        """The PII policy of ``domain``."""
-        return load_policy(self.domain(domain).pii_policy)
+        """The PII policy of ``domain`` (its ``privacy:`` block).
+
+        Raises:
+            AssistantError: Unknown domain.
+            PrivacyError: The block is not a valid policy.
+        """
+        return self._policy(self.domain(domain))
+
+    @staticmethod
+    def _policy(config: DomainConfig) -> PiiPolicy:
+        return PiiPolicy.from_mapping(config.name, config.privacy)
 
     @cached_property
     def routing_policy(self) -> PiiPolicy:
-        """The policy applied before a domain is known: the union of every domain's message entities."""
-        policies = [self.policy(name) for name in self.domains]
-        entities = tuple(sorted({e for p in policies for e in p.message_entities}))
-        return PiiPolicy(
-            name="union",
-            score_threshold=min(p.score_threshold for p in policies),
-            message_entities=entities,
-            document_entities=tuple(sorted({e for p in policies for e in p.document_entities})),
-        )
+        """The policy applied before a domain is known: every domain's entities, each with the strictest
+        operator any domain gives it per sink (:meth:`privacy.PiiPolicy.union`)."""
+        return PiiPolicy.union(self.policy(name) for name in self.domains)
 
     @cached_property
     def routing_keep_terms(self) -> tuple[str, ...]:
         """Every domain's keep_terms, used before a domain is known."""
         return tuple(sorted({term for config in self.domains.values() for term in config.keep_terms}))
 
-    def pseudonymize(self, text: str, vault: Vault, domain: str | None = None) -> Redaction:
-        """De-identify a user message with ``domain``'s policy and keep_terms, or, before a domain is known
-        (None), with the union of every domain's (:attr:`routing_policy`, :attr:`routing_keep_terms`)."""
+    def message_policy(self, domain: str | None = None) -> tuple[PiiPolicy, tuple[str, ...]]:
+        """``(policy, keep_terms)`` for a user message: ``domain``'s, or, before a domain is known (None), the
+        union of every domain's (:attr:`routing_policy`, :attr:`routing_keep_terms`)."""
         if domain is None:
-            return self.deidentifier.pseudonymize(text, self.routing_policy, vault, self.routing_keep_terms)
-        return self.deidentifier.pseudonymize(
-            text, self.policy(domain), vault, self.domain(domain).keep_terms
+            return self.routing_policy, self.routing_keep_terms
+        return self.policy(domain), self.domain(domain).keep_terms
+
+    def pseudonymize(self, text: str, vault: Vault, domain: str | None = None) -> Redaction:
+        """De-identify a user message for the prompt sink with :meth:`message_policy`."""
+        policy, keep_terms = self.message_policy(domain)
+        return self.deidentifier.deidentify(text, policy, "prompt", vault, keep_terms)
+
+    def deidentify_message(
+        self, text: str, vault: Vault, domain: str | None = None
+    ) -> tuple[Redaction, Redaction]:
+        """De-identify a user message once for both the prompt and the memory sink.
+
+        Returns:
+            ``(for the prompt, for memory)``: the policy may give the two sinks different operators.
+        """
+        policy, keep_terms = self.message_policy(domain)
+        findings = self.deidentifier.find_for(text, policy, ("prompt", "memory"), keep_terms, vault)
+        return (
+            self.deidentifier.deidentify(text, policy, "prompt", vault, keep_terms, findings),
+            self.deidentifier.deidentify(text, policy, "memory", vault, keep_terms, findings),
         )
 
     def scrub(self, text: str, vault: Vault, domain: str | None = None) -> Redaction:
-        """De-identify model output (reasoning) like :meth:`pseudonymize` picks policies, without adding to the
-        vault: see :meth:`privacy.Deidentifier.scrub`."""
-        if domain is None:
-            return self.deidentifier.scrub(text, self.routing_policy, vault, self.routing_keep_terms)
-        return self.deidentifier.scrub(text, self.policy(domain), vault, self.domain(domain).keep_terms)
+        """De-identify model output (reasoning) with :meth:`message_policy`, without adding to the vault: see
+        :meth:`privacy.Deidentifier.scrub`."""
+        policy, keep_terms = self.message_policy(domain)
+        return self.deidentifier.scrub(text, policy, vault, keep_terms)
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -139,8 +144,15 @@ class Services:
 
     @cached_property
     def deidentifier(self) -> Deidentifier:
-        """Presidio-based de-identifier."""
-        return Deidentifier(build_analyzer(self.settings.privacy.spacy_model))
+        """Presidio-based de-identifier, with the secret of the hash and date-shift operators (settings, else
+        ``<data_dir>/vault/operators.secret``, generated once with mode 0600)."""
+        configured = self.settings.privacy.operator_secret
+        secret = (
+            configured.encode("utf-8")
+            if configured
+            else load_or_create_secret(self.settings.data_dir / "vault" / "operators.secret")
+        )
+        return Deidentifier(build_analyzer(self.settings.privacy.spacy_model), secret)
 
     @cached_property
     def vaults(self) -> VaultStore:

@@ -124,11 +124,10 @@ class PrivacySettings(BaseModel):
         description="Hours after a session's last turn at which its vault (its personal values) is erased; "
         "0 = never.",
     )
-    log_salt: str | None = Field(
+    operator_secret: str | None = Field(
         default=None,
-        min_length=16,
-        description="Secret salt of the hashes that replace PII in logs; None = generated into "
-        "<data_dir>/vault/log.salt (0600).",
+        description="Secret salt of the hash operator (logs) and key of the per-session date shift; keep it "
+        "fixed and secret. None = 32 random bytes generated into <data_dir>/vault/operators.secret (0600).",
     )
 
 

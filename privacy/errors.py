@@ -1,14 +1,10 @@
 """Errors of the privacy package."""
 
-__all__ = ["PrivacyError", "UnknownPolicyError", "VaultError"]
+__all__ = ["PrivacyError", "VaultError"]
 
 
 class PrivacyError(Exception):
     """Base error of the privacy package."""
-
-
-class UnknownPolicyError(PrivacyError):
-    """A PII policy name that is not defined in ``privacy/policies.yaml``."""
 
 
 class VaultError(PrivacyError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-__all__ = ["common_english_words", "is_common_word", "is_name_word", "known_names"]
+__all__ = ["common_english_words", "given_names", "is_common_word", "is_name_word", "known_names"]
 
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "ly")
 
@@ -60,3 +60,85 @@ def known_names() -> frozenset[str]:
         for attribute in ("first_names", "first_names_male", "first_names_female", "last_names"):
             names.update(name.lower() for name in getattr(provider, attribute, ()))
     return frozenset(names)
+
+
+#: Faker person-provider locales whose given names make up :func:`given_names` (Latin, Greek and Cyrillic
+#: scripts: the customers of a European or American bank or clinic).
+_GIVEN_NAME_LOCALES = [
+    "en_US",
+    "en_GB",
+    "en_IE",
+    "en_IN",
+    "en_NZ",
+    "de_DE",
+    "de_AT",
+    "de_CH",
+    "fr_FR",
+    "fr_CH",
+    "es_ES",
+    "es_MX",
+    "it_IT",
+    "pt_PT",
+    "pt_BR",
+    "nl_NL",
+    "nl_BE",
+    "da_DK",
+    "no_NO",
+    "sv_SE",
+    "fi_FI",
+    "is_IS",
+    "pl_PL",
+    "cs_CZ",
+    "sk_SK",
+    "hu_HU",
+    "et_EE",
+    "lv_LV",
+    "lt_LT",
+    "sl_SI",
+    "hr_HR",
+    "ro_RO",
+    "tr_TR",
+    "ga_IE",
+    "el_GR",
+    "ru_RU",
+    "uk_UA",
+    "bg_BG",
+]
+#: Month and weekday abbreviations that are also given names in some locale ("Jan", "Mar").
+_NOT_GIVEN_NAMES = frozenset(
+    [
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+    ]
+)
+
+
+@cache
+def given_names() -> frozenset[str]:
+    """Lower-cased given names from Faker's person providers of :data:`_GIVEN_NAME_LOCALES` (~16,000), minus
+    month and weekday abbreviations. Loaded once (about 0.5 s)."""
+    import importlib
+
+    names: set[str] = set()
+    for locale in _GIVEN_NAME_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attribute in ("first_names", "first_names_male", "first_names_female"):
+            names.update(name.lower() for name in getattr(provider, attribute, ()))
+    return frozenset(names - _NOT_GIVEN_NAMES)

@@ -8,14 +8,17 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from privacy.lexicon import is_name_word
+from privacy.lexicon import is_common_word, is_name_word
 
-__all__ = ["CapitalisedNameRecognizer", "IntroducedNameRecognizer"]
+__all__ = ["CapitalisedNameRecognizer", "IntroducedNameRecognizer", "recognizer_result"]
 
 
-def _person(start: int, end: int, score: float, recognizer: str, identifier: str) -> RecognizerResult:
+def recognizer_result(
+    entity: str, start: int, end: int, score: float, recognizer: str, identifier: str
+) -> RecognizerResult:
+    """A Presidio result with the recognizer's name and id in its metadata (what the ingestion report counts)."""
     return RecognizerResult(
-        entity_type="PERSON",
+        entity_type=entity,
         start=start,
         end=end,
         score=score,
@@ -24,6 +27,10 @@ def _person(start: int, end: int, score: float, recognizer: str, identifier: str
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: identifier,
         },
     )
+
+
+def _person(start: int, end: int, score: float, recognizer: str, identifier: str) -> RecognizerResult:
+    return recognizer_result("PERSON", start, end, score, recognizer, identifier)
 
 
 _NAME_WORD = r"[A-Z][a-z\u00c0-\u024f'\u2019-]+"
@@ -78,26 +85,43 @@ class IntroducedNameRecognizer(EntityRecognizer):
 _SURNAME_FIRST = re.compile(
     r"(?<![\w.])(?P<surname>[A-Z][A-Za-z'\u2019-]+),\s+(?P<given>[A-Z][A-Za-z'\u2019-]+)(?!\w)"
 )
-_CAPITALISED_RUN = re.compile(
-    r"(?<![\w.])[A-Z][a-z'\u2019]+(?:-[A-Z][a-z'\u2019]+)?(?:\s+[A-Z][a-z'\u2019]+(?:-[A-Z][a-z'\u2019]+)?){1,2}(?!\w)"
-)
+#: A word in any Latin, Greek or Cyrillic script, with inner apostrophes and hyphens ("O'Brien-Hughes").
+_WORD = re.compile(r"(?<![\w.@/])[^\W\d_](?:[^\W\d_]|['\u2019-](?=[^\W\d_]))*\.?(?![\w@/])")
+
+
+def _is_capitalised(word: str) -> bool:
+    """Title-case word: upper-case first letter and some lower-case letter after it ("Árnþórsson", "McKay")."""
+    return word[0].isupper() and any(c.islower() for c in word[1:])
+
+
+def _is_initial(word: str) -> bool:
+    """A middle initial: one upper-case letter, with or without a full stop ("J.", "N")."""
+    return len(word.rstrip(".")) == 1 and word[0].isupper()
 
 
 class CapitalisedNameRecognizer(EntityRecognizer):
-    """PERSON for 2-3 consecutive capitalised words none of which is an ordinary English word
-    ("a letter from Priya Raghunathan"), and for "Surname, Given" where one part is a known name
-    ("SMITH, John", "Lopez, Ana"): forms the small NER model often misses.
+    """PERSON for name-like capitalised words the small NER model misses:
+
+    - runs of 2-4 capitalised words (middle initials allowed: "Sari J. Paavolainen", "Halldór Ó Árnþórsson"),
+      none of which is an ordinary English word ("a letter from Priya Raghunathan"); score 0.5;
+    - "Surname, Given" where one part is a known name ("SMITH, John", "Lopez, Ana"); score 0.5;
+    - a single capitalised word that is a known given name in a European or American locale and not an
+      ordinary English word ("Darren, can I speak to your boss?", "She named him Luís"); score 0.45.
 
     A word counts as a name part when it is a known given name or surname (Faker's lists) or is not in the
     spaCy model's WordNet-derived lemma index; "Northwind Bank", "Kidney Diseases" or "Apple Pay" contain an
-    ordinary word and are not matched. Score 0.5: just above the policies' 0.4 threshold, below NER and
-    checksum-validated findings. Organisation names made of unusual words ("Goldman Sachs") are matched too:
-    the price of recall, kept in check by each domain's keep_terms.
+    ordinary word and are not matched. Scores sit just above the policies' 0.4 threshold, below NER and
+    checksum-validated findings, so an NER LOCATION or ORGANIZATION over the same words wins. Organisation names
+    made of unusual words ("Goldman Sachs") are matched too: the price of recall, kept in check by each
+    domain's keep_terms.
     """
 
-    def __init__(self, common_words: frozenset[str], names: frozenset[str]) -> None:
+    def __init__(
+        self, common_words: frozenset[str], names: frozenset[str], given: frozenset[str] = frozenset()
+    ) -> None:
         self._common = common_words
         self._names = names
+        self._given = given
         super().__init__(
             supported_entities=["PERSON"], name="CapitalisedNameRecognizer", supported_language="en"
         )
@@ -114,16 +138,57 @@ class CapitalisedNameRecognizer(EntityRecognizer):
         """Return a PERSON result for each run of capitalised name-like words."""
         if "PERSON" not in entities or not self._common:
             return []
-        spans = [
-            (m.start(), m.end())
-            for m in _CAPITALISED_RUN.finditer(text)
-            if all(self._is_name_part(word) for word in m.group().split())
-        ]
-        spans += [
-            (m.start(), m.end())
+        results = []
+        run: list[re.Match[str]] = []
+        for match in _WORD.finditer(text):
+            word = match.group()
+            joins = bool(run) and self._joins(text, run[-1], match)
+            if _is_capitalised(word) or (joins and _is_initial(word)):
+                if run and not joins:
+                    results += self._run_results(run)
+                    run = []
+                run.append(match)
+            else:
+                results += self._run_results(run)
+                run = []
+        results += self._run_results(run)
+        results += [
+            _person(m.start(), m.end(), 0.5, "CapitalisedNameRecognizer", self.id)
             for m in _SURNAME_FIRST.finditer(text)
             if (m.group("surname").lower() in self._names or m.group("given").lower() in self._names)
             and self._is_name_part(m.group("surname"))
             and self._is_name_part(m.group("given"))
         ]
-        return [_person(start, end, 0.5, "CapitalisedNameRecognizer", self.id) for start, end in spans]
+        return results
+
+    @staticmethod
+    def _joins(text: str, previous: re.Match[str], match: re.Match[str]) -> bool:
+        """Whether ``match`` continues the run ending with ``previous``: only spaces between them, and no
+        sentence-ending full stop (an initial's full stop is fine)."""
+        gap = text[previous.end() : match.start()]
+        if gap.strip(" \t") or not gap:
+            return False
+        return not previous.group().endswith(".") or _is_initial(previous.group())
+
+    def _run_results(self, run: list[re.Match[str]]) -> list[RecognizerResult]:
+        """Results for one run of adjacent capitalised words (initials only between words)."""
+        while run and _is_initial(run[-1].group()):
+            run = run[:-1]
+        if not run:
+            return []
+        words = [m.group().rstrip(".") for m in run]
+        full = [w for w in words if not _is_initial(w)]
+        start, end = run[0].start(), run[-1].end() - (1 if run[-1].group().endswith(".") else 0)
+        if 2 <= len(full) <= 4 and len(words) <= 5 and all(self._is_name_part(w) for w in full):
+            return [_person(start, end, 0.5, "CapitalisedNameRecognizer", self.id)]
+        if len(words) > 5:
+            return []
+        return [
+            _person(
+                m.start(), m.start() + len(m.group().rstrip(".")), 0.45, "CapitalisedNameRecognizer", self.id
+            )
+            for m in run
+            if len(m.group().rstrip(".")) >= 3
+            and m.group().rstrip(".").lower() in self._given
+            and not is_common_word(m.group().rstrip("."), self._common)
+        ]

@@ -30,7 +30,6 @@ __all__ = [
     "PLACEHOLDER_PATTERN",
     "Vault",
     "VaultStore",
-    "load_or_create_secret",
     "normalise_value",
 ]
 
@@ -125,25 +124,18 @@ def normalise_value(entity_type: str, value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
-def load_or_create_secret(path: Path, generate: Callable[[], bytes]) -> bytes:
-    """Read a secret file, or create it once with ``generate()`` and mode 0600 (owner read/write only).
+def _load_or_create_key(path: Path) -> bytes:
+    """Read the Fernet key file, or generate it once with mode 0600 (owner read/write only).
 
     The new file is written under a temporary name and hard-linked into place, so a reader never sees it half
     written, and of two processes racing to create it both end up with the one that was linked first.
-
-    Args:
-        path: The secret file (its folder must exist).
-        generate: Makes a new secret (bytes without surrounding whitespace).
-
-    Returns:
-        The secret, stripped of surrounding whitespace.
     """
     if path.exists():
         return path.read_bytes().strip()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(generate())
+        handle.write(Fernet.generate_key())
     try:
         os.link(tmp, path)
     except FileExistsError:
@@ -181,9 +173,7 @@ class VaultStore:
         self._clock = clock
         directory.mkdir(parents=True, exist_ok=True)
         try:
-            self._fernet = Fernet(
-                key.encode() if key else load_or_create_secret(directory / "vault.key", Fernet.generate_key)
-            )
+            self._fernet = Fernet(key.encode() if key else _load_or_create_key(directory / "vault.key"))
         except (ValueError, TypeError) as exc:
             raise VaultError("vault key is not a valid Fernet key (urlsafe base64 of 32 bytes)") from exc
 

@@ -16,7 +16,15 @@ from ingest import Embedder  # noqa: E402
 from pipelines.llm import Backend, build_llamacpp_backend  # noqa: E402
 from pipelines.services import Services  # noqa: E402
 from pipelines.settings import LlamaCppSettings, load_settings  # noqa: E402
-from privacy import Deidentifier, build_analyzer  # noqa: E402
+from privacy import Deidentifier, PiiPolicy, build_analyzer  # noqa: E402
+
+
+def domain_policy(name: str) -> PiiPolicy:
+    """The PII policy a shipped domain folder declares (``domains/<name>/domain.yaml``, ``privacy:``)."""
+    from domains import load_domains
+
+    return PiiPolicy.from_mapping(name, load_domains()[name].privacy)
+
 
 # Made-up personal data planted by canary tests (valid formats: the card passes Luhn).
 CANARY_NAME = "Zelda Quartermaine"

@@ -1,5 +1,6 @@
-"""The log policy: every record is scanned by the real detector before it is written; PII becomes a salted hash
-(the same value, the same hash) or its type; structured lines stay as they are. Includes the log canary."""
+"""The log policy: every record is scanned by the real detector before it is written and gets the policy's
+``logs`` operator: a salted hash (the same value, the same hash) or its type; structured lines stay as they
+are. Includes the log canary."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from pipelines.logs import PiiLogFilter, logger
 from pipelines.services import Services
 from pipelines.settings import load_settings
-from privacy import Deidentifier, Finding, salted_hash
+from privacy import Deidentifier, PiiPolicy, salted_hash
 from tests.conftest import CANARY_CARD, CANARY_EMAIL, CANARY_NAME, CANARY_PHONE, CANARY_VALUES, scan_tree_for
 
 
@@ -74,46 +75,44 @@ def test_the_products_own_log_lines_pass_unchanged(services: Services, message: 
     assert _log_text(services).rstrip().endswith(message % args)
 
 
-def test_the_salt_from_settings_keys_the_hashes(
-    tmp_path: Path, deidentifier: Deidentifier, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("configured", [True, False])
+def test_log_hashes_are_keyed_by_the_operator_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, configured: bool
 ) -> None:
-    monkeypatch.setenv("ASSISTANT_PRIVACY__LOG_SALT", "a-secret-salt-of-32-characters!!")
-    built = Services(load_settings(data_dir=tmp_path / "data"))
-    built.__dict__["deidentifier"] = deidentifier
+    """The secret comes from ``privacy.operator_secret``, else from the generated 0600 file; it stays put."""
+    secret = "a-secret-salt-of-32-characters!!"
+    if configured:
+        monkeypatch.setenv("ASSISTANT_PRIVACY__OPERATOR_SECRET", secret)
+    built = Services(load_settings(data_dir=tmp_path / "data"))  # builds its own de-identifier
     logger.info("caller %s", CANARY_PHONE)
-    expected = salted_hash("PHONE_NUMBER", CANARY_PHONE, b"a-secret-salt-of-32-characters!!")
-    assert _log_text(built).rstrip().endswith(f"caller {expected}")
-
-
-def test_the_generated_salt_is_private_and_outlives_the_process(services: Services) -> None:
-    path = services.settings.data_dir / "vault" / "log.salt"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    salt = path.read_bytes()
-    again = Services(services.settings)
-    again.__dict__["deidentifier"] = services.deidentifier
-    assert path.read_bytes() == salt
-    logger.info("caller %s", CANARY_PHONE)
-    assert salted_hash("PHONE_NUMBER", CANARY_PHONE, salt) in _log_text(again)
+    path = tmp_path / "data" / "vault" / "operators.secret"
+    if configured:
+        key = secret.encode()
+        assert not path.exists()
+    else:
+        key = bytes.fromhex(path.read_text())
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert _log_text(built).rstrip().endswith(f"caller {salted_hash('PHONE_NUMBER', CANARY_PHONE, key)}")
 
 
 def _record(message: str, *args: object) -> logging.LogRecord:
     return logging.LogRecord("assistant", logging.INFO, __file__, 1, message, args, None)
 
 
-def test_drop_operator_leaves_only_the_type(deidentifier: Deidentifier) -> None:
-    def find(text: str) -> list[Finding]:
-        return deidentifier.find(text, ["PERSON", "PHONE_NUMBER"], 0.4)
-
-    pii_filter = PiiLogFilter(find, b"s" * 32, {"PHONE_NUMBER": "drop"}, default="hash")
+def test_a_drop_operator_leaves_only_the_type(deidentifier: Deidentifier) -> None:
+    policy = PiiPolicy.from_mapping(
+        "test", {"operators": {"logs": "hash"}, "entities": {"PERSON": {}, "PHONE_NUMBER": {"logs": "drop"}}}
+    )
+    pii_filter = PiiLogFilter(lambda text: deidentifier.deidentify(text, policy, "logs").text)
     record = _record("%s on %s", CANARY_NAME, CANARY_PHONE)
     assert pii_filter.filter(record)
-    assert record.getMessage() == f"{salted_hash('PERSON', CANARY_NAME, b's' * 32)} on <PHONE_NUMBER>"
+    assert re.fullmatch(r"<PERSON#[0-9a-f]{8}> on <PHONE_NUMBER>", record.getMessage())
 
 
 def test_a_record_that_cannot_be_scanned_is_withheld_not_written_raw() -> None:
-    def broken(text: str) -> list[Finding]:
+    def broken(text: str) -> str:
         raise RuntimeError("detector down")
 
     record = _record("user %s", CANARY_NAME)
-    assert PiiLogFilter(broken, b"s" * 32, {}).filter(record)
+    assert PiiLogFilter(broken).filter(record)
     assert record.getMessage() == "<log record withheld: PII scan failed (RuntimeError)>"

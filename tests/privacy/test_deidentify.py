@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from privacy import Deidentifier, StreamingReidentifier, Vault, load_policy, reidentify
+from privacy import Deidentifier, StreamingReidentifier, Vault, reidentify
+from tests.conftest import domain_policy
 
-FINANCE = load_policy("finance")
+FINANCE = domain_policy("finance")
 
 
 @pytest.mark.parametrize(
@@ -130,7 +131,7 @@ def test_keep_terms_protect_organisation_product_and_helpline_names(deidentifier
 def test_common_word_phrases_are_not_names_but_real_names_are(
     deidentifier: Deidentifier, text: str, kept: str | None, removed: str | None
 ) -> None:
-    result = deidentifier.redact(text, load_policy("medical"))
+    result = deidentifier.redact(text, domain_policy("medical"))
     if kept:
         assert kept in result.text
     if removed:
@@ -160,7 +161,7 @@ def test_us_phone_numbers_are_labelled_as_phone_numbers_with_every_domain_policy
     deidentifier: Deidentifier,
 ) -> None:
     for policy in ("finance", "code", "medical"):
-        result = deidentifier.pseudonymize("Call 415-555-0172 today.", load_policy(policy), Vault("s"))
+        result = deidentifier.pseudonymize("Call 415-555-0172 today.", domain_policy(policy), Vault("s"))
         assert result.text == "Call <PHONE_NUMBER_1> today.", policy
 
 
@@ -169,7 +170,7 @@ def test_programming_languages_survive_with_the_code_domain_keep_terms(deidentif
 
     keep = load_domains()["code"].keep_terms
     result = deidentifier.pseudonymize(
-        "How do I reverse a list in Python?", load_policy("medical"), Vault("s"), keep
+        "How do I reverse a list in Python?", domain_policy("medical"), Vault("s"), keep
     )
     assert result.text == "How do I reverse a list in Python?"
 
@@ -225,7 +226,7 @@ def test_pseudonymized_text_for_edge_cases(deidentifier: Deidentifier, text: str
 
 def test_urls_and_ids_are_never_person_names(deidentifier: Deidentifier) -> None:
     text = "Source: https://www.nhlbi.nih.gov/health/health-topics/topics/asthma"
-    assert deidentifier.redact(text, load_policy("medical")).text == text
+    assert deidentifier.redact(text, domain_policy("medical")).text == text
 
 
 @pytest.mark.parametrize("domain", ["finance", "code", "medical"])
@@ -237,7 +238,7 @@ def test_shipped_corpora_lose_no_words_to_false_person_findings(
     from domains import load_domains, sample_corpus_files
 
     config = load_domains()[domain]
-    policy = load_policy(config.pii_policy)
+    policy = domain_policy(domain)
     false_names = [
         text[f.start : f.end]
         for path in sample_corpus_files(config)

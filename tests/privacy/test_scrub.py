@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from privacy import Deidentifier, Vault, load_policy
-from tests.conftest import CANARY_NAME, CANARY_PHONE
+from privacy import Deidentifier, Vault
+from tests.conftest import CANARY_NAME, CANARY_PHONE, domain_policy
 
-FINANCE = load_policy("finance")
+FINANCE = domain_policy("finance")
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from privacy import Deidentifier, VaultError, VaultStore, load_policy, reidentify
+from privacy import Deidentifier, VaultError, VaultStore, reidentify
+from tests.conftest import domain_policy
 
 
 def test_vault_round_trips_and_is_encrypted_at_rest(tmp_path: Path) -> None:
@@ -151,7 +152,7 @@ def test_reserved_numbers_are_never_handed_out_again_even_after_reopening(tmp_pa
 
 def test_sessions_never_share_placeholders(tmp_path: Path, deidentifier: Deidentifier) -> None:
     """A value seen in session A gets B's own placeholder in B, and B's vault cannot restore A's."""
-    policy = load_policy("finance")
+    policy = domain_policy("finance")
     store = VaultStore(tmp_path)
     a = store.open("session-a")
     first = deidentifier.pseudonymize(

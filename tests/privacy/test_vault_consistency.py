@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from privacy import Deidentifier, Vault, VaultStore, load_policy, reidentify
+from privacy import Deidentifier, Vault, VaultStore, reidentify
 from privacy.vault import normalise_value
+from tests.conftest import domain_policy
 
 # Made-up values (the cards pass Luhn, the IBAN its checksum).
 VALUES = {
@@ -54,7 +55,7 @@ def run(
 ) -> tuple[VaultStore, list[str], list[str], list[list[tuple[str, str]]]]:
     """Pseudonymize every message with the vault re-opened from disk (a new store each time) and saved."""
     directory: Path = tmp_path_factory.mktemp("vault")
-    policy = load_policy("finance")
+    policy = domain_policy("finance")
     originals, redacted, planted = [], [], []
     for i in range(MESSAGES):
         text, values = _message(i)
@@ -119,7 +120,7 @@ def test_a_value_gets_the_same_placeholder_in_every_message(run) -> None:  # typ
 def test_a_placeholder_stands_only_for_its_own_value(
     deidentifier: Deidentifier, later: str, expected: str, restored: str
 ) -> None:
-    policy = load_policy("finance")
+    policy = domain_policy("finance")
     vault = Vault("s")
     deidentifier.pseudonymize("My name is Zelda Quartermaine.", policy, vault)
     result = deidentifier.pseudonymize(later, policy, vault)

@@ -1,0 +1,315 @@
+"""Street addresses: a recognizer for postal addresses written in a message, a form or a letterhead.
+
+Neither Presidio nor the small spaCy model finds street addresses (spaCy tags a city or a country at best, and
+mistakes street names for people and postcodes for dates). This recognizer finds an address *block*: a street
+line, then the lines that usually follow it (unit, city, region, country, postcode), whether they are separated
+by newlines, commas or ``>`` quote marks. A street line is one of:
+
+- a house number and a street with a street-type word: ``221B Baker Street``, ``20 Rue Hsine Eloued``,
+  ``4241 Steinfelden 73`` (a number after the street, as written in most of Europe, also counts);
+- a street name built with a street-type word or suffix and a number: ``Vesterskovvej 79``,
+  ``ul. Zamkowa 33``, ``Via Roma 131``, ``Csabai kapu 39.``;
+- a US military address: ``PSC 6477, Box 2981 / APO AE 83700``, ``USS Lorenzen / FPO AE 25990``;
+- an intersection: ``the corner of Beiteveien 2 and Sieda Radial``;
+- anything after an address cue ("my address is", "Address:", "located at", "lives at", "send it to", "meet
+  me at", …) that contains a number or a street-type word, up to the end of the clause.
+
+Street-type words and suffixes: the USPS street suffix abbreviations (Publication 28, appendix C1, common
+ones) and the usual words of European languages (Straße/strasse, vej, vei, gata(n), gade, katu, tie, utca, út,
+ulica/ul., via, rue, calle, avenida, rua, straat, laan, …). Entity ``STREET_ADDRESS``, score 0.6 (above the
+policies' 0.4 threshold, below checksum-validated identifiers).
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from privacy.recognizers import recognizer_result
+
+__all__ = ["StreetAddressRecognizer"]
+
+_STREET_WORDS = (
+    "street|st|avenue|ave|av|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|square|sq|terrace|"
+    "crescent|cres|close|highway|hwy|parkway|pkwy|circle|cir|trail|trl|alley|row|plaza|path|walk|green|greens|"
+    "gardens|mews|loop|pass|crossroad|crossing|xing|radial|forges|forge|pike|point|pt|ridge|run|view|vista|"
+    "hill|hills|heights|park|grove|junction|jct|port|rapids|springs|summit|trace|track|turnpike|valley|wharf|"
+    "terrasse|straße|strasse|str|weg|gasse|platz|allee|ring|damm|ufer|chaussee|vej|vei|veien|gata|gatan|gade|"
+    "gatvi|katu|tie|polku|kuja|tér|ter|utca|út|ut|körút|krt|ulica|ul|aleja|al|osiedle|os|via|viale|piazza|"
+    "piazzale|corso|largo|vicolo|rue|avenue|chemin|impasse|allée|quai|cours|calle|avenida|avda|paseo|plaza|"
+    "carrer|camino|carretera|ronda|rua|praça|travessa|largo|estrada|straat|laan|plein|gracht|dreef|kade|singel|"
+    "steeg|pad|tee|maantee|puiestee|iela|gatve|prospekt|ulitsa|odos|leoforos"
+)
+_STREET_WORD = re.compile(rf"(?:{_STREET_WORDS})\.?", re.IGNORECASE)
+#: Street names written as one word with a suffix: Vesterskovvej, Parijsstraat, Östbygatan, Harjukuja.
+_STREET_SUFFIX = re.compile(
+    r"\w{2,}(?:straße|strasse|str\.|weg|gasse|platz|allee|vej|vei|veien|gata|gatan|gade|katu|tie|polku|kuja|"
+    r"straat|laan|plein|gracht|dreef|kade|singel|steeg|tee|iela|gatve|braut|brekka|stígur|vegur|gränd|backe|"
+    r"stræde|torv|ringen|bakken|lia|svingen|åsen|haugen)$",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"^\d{1,6}[A-Za-z]?[.,]?$|^\d{1,5}-\d{1,5}$")
+_UNIT = re.compile(
+    r"^(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|box|bldg|building|#\d+)\.?$", re.IGNORECASE
+)
+_MILITARY = re.compile(
+    r"\b(?:(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{3,5}|US[A-Z]{1,3}\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"
+    r"[\s,>]+[AFD]PO\s+A[AEP]\s+\d{5}\b",
+    re.IGNORECASE,
+)
+_CORNER = re.compile(r"\bthe corner of\s+", re.IGNORECASE)
+#: Phrases naming an address: whatever place words follow are the address.
+_ADDRESS_CUE = re.compile(
+    r"(?:\b(?:my|the|new|billing|home|postal|mailing|shipping|delivery|primary|secondary|our|their|his|her)\s+"
+    r"address(?:es)?(?:\s+(?:is|was|to|with|of\s+[^,.?!\n]{1,60}?\s+is))?|\baddress(?:es)?\s*:|"
+    r"\bhere they are:)\s*",
+    re.IGNORECASE,
+)
+#: Phrases after which an address may follow: the words count when they hold a number or a street word.
+_PLACE_CUE = re.compile(
+    r"(?:\blocated at|\blives? (?:at|on)|\bliving at|\bmoved to|\bsend (?:it |them |this |a new one |the \w+ )?to|"
+    r"\bsent to|\bship(?:ped)? to|\bdeliver(?:ed)? to|\bmeet (?:me|you|us) at|\btaxi to|\bstop at|"
+    r"\bdrops? you off at|\breturn (?:it )?to|\benter on|\bis on|\bit is|\bit's in|\bUser:)\s*",
+    re.IGNORECASE,
+)
+#: Lower-case words allowed inside an address (particles, "and" of an intersection, unit words).
+_PARTICLES = frozenset(
+    [
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "do",
+        "dos",
+        "das",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "van",
+        "von",
+        "der",
+        "den",
+        "ter",
+        "ten",
+        "am",
+        "an",
+        "im",
+        "nad",
+        "pod",
+        "sur",
+        "sous",
+        "upon",
+        "on",
+        "and",
+        "y",
+        "e",
+        "i",
+        "og",
+        "och",
+        "und",
+        "et",
+    ]
+)
+_SEPARATOR = re.compile(r"[ \t]*(?:\n[ \t>]*|>[ \t]*|,[ \t]*|\?{3}[ \t]*)+")
+#: A street named without a number after "on"/"in"/"at": "shows on Isaac Lodge Street".
+_NAMED_STREET = re.compile(
+    r"\b(?:on|in|at|of)\s+(?P<street>(?:[A-Z][\w'\u2019-]*\s+){1,3}(?:Street|Road|Avenue|Lane|Boulevard|Drive|"
+    r"Square|Crescent|Terrace|Highway|Parkway))\b"
+)
+_TOKEN = re.compile(r"[^\s,>]+")
+_CLAUSE_END = re.compile(r"[.?!](?=\s|$)")
+_MAX_SEGMENT_WORDS = 5
+
+
+def _is_place_word(word: str) -> bool:
+    """A word that can be part of a place, unit or postcode line: capitalised, upper case, a number, a unit
+    word, a particle, or a bracketed qualifier ("(Greek)")."""
+    bare = word.strip("().;:")
+    if not bare:
+        return False
+    return (
+        bare[0].isupper()
+        or (bare[0].isdigit() and (bool(_NUMBER.match(bare)) or (len(bare) <= 8 and bare.count("-") <= 1)))
+        or bare.lower() in _PARTICLES
+        or bool(_UNIT.match(bare))
+        or bool(_STREET_WORD.fullmatch(bare))
+        or bare.lower() == "nan"  # the literal "nan" of missing fields in exported data
+    )
+
+
+class StreetAddressRecognizer(EntityRecognizer):
+    """``STREET_ADDRESS`` for postal address blocks (see the module docstring for the rules and sources)."""
+
+    ENTITY = "STREET_ADDRESS"
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY], name="StreetAddressRecognizer", supported_language="en"
+        )
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Return one result per address block in ``text``."""
+        if self.ENTITY not in entities:
+            return []
+        spans: list[tuple[int, int]] = []
+        for match in _MILITARY.finditer(text):
+            spans.append(self._extend(text, match.start(), match.end()))
+        for match in _CORNER.finditer(text):
+            end = self._words_end(text, match.end(), stop_at_lower=True)
+            if end > match.end():
+                spans.append((match.start(), end))
+        for cue, explicit in ((_ADDRESS_CUE, True), (_PLACE_CUE, False)):
+            for match in cue.finditer(text):
+                span = self._after_cue(text, match.end(), explicit)
+                if span is not None:
+                    spans.append(span)
+        spans.extend(self._street_lines(text))
+        spans.extend((m.start("street"), m.end("street")) for m in _NAMED_STREET.finditer(text))
+        return [
+            recognizer_result(self.ENTITY, start, end, 0.6, "StreetAddressRecognizer", self.id)
+            for start, end in _merge(spans)
+        ]
+
+    def _street_lines(self, text: str) -> list[tuple[int, int]]:
+        """House-number-first streets and street names with a number, each extended over the lines after it."""
+        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        spans = []
+        for i, (start, _, word) in enumerate(tokens):
+            window = [t[2] for t in tokens[i : i + 6]]
+            if (
+                _NUMBER.match(word)
+                and len(window) > 1
+                and self._street_follows(window[1:])
+                or (
+                    (
+                        _STREET_SUFFIX.match(word.rstrip(".,"))
+                        or (
+                            word.lower().rstrip(".")
+                            in ("ul", "via", "rue", "calle", "avenida", "rua", "viale", "piazza")
+                        )
+                    )
+                    and any(_NUMBER.match(w) for w in window[1:4])
+                    and word[:1].isalpha()
+                )
+            ):
+                end = self._line_end(text, tokens, i + 1)
+                spans.append(self._extend(text, start, end))
+        return spans
+
+    @staticmethod
+    def _street_follows(words: list[str]) -> bool:
+        """After a house number: up to four name words and then a street-type word or a second number
+        ("Via Roma 131"), with the first word capitalised or a street prefix ("ul.", "rue")."""
+        first = words[0].strip(".,")
+        if not first or not first[0].isalpha() or not (first[0].isupper() or _STREET_WORD.fullmatch(first)):
+            return False
+        for word in words[:5]:
+            bare = word.rstrip(".,")
+            if (
+                _STREET_WORD.fullmatch(bare)
+                and bare.lower() not in ("st", "dr", "pl")
+                or _STREET_SUFFIX.match(bare)
+            ):
+                return True
+            if bare.isdigit() and word is not words[0]:
+                return True
+            if not _is_place_word(word):
+                return False
+        return bool(_STREET_WORD.fullmatch(words[0].rstrip(".,")))
+
+    @staticmethod
+    def _line_end(text: str, tokens: list[tuple[int, int, str]], index: int) -> int:
+        """End of the street line: the following place words up to a separator or a lower-case word."""
+        end = tokens[index - 1][1]
+        for start, stop, word in tokens[index : index + 8]:
+            gap = text[end:start]
+            if ("\n" in gap or ">" in gap or "," in gap) and not _NUMBER.match(word):
+                break
+            if not _is_place_word(word):
+                break
+            end = stop
+            if (
+                _CLAUSE_END.search(word[-1:])
+                and not _UNIT.match(word.rstrip("."))
+                and not _STREET_WORD.fullmatch(word.rstrip("."))
+            ):
+                end = stop - 1
+                break
+        return end
+
+    def _extend(self, text: str, start: int, end: int) -> tuple[int, int]:
+        """Extend a street over following unit, city, region, country and postcode segments."""
+        while True:
+            sep = _SEPARATOR.match(text, end)
+            if sep is None or sep.end() == end:
+                break
+            seg_end = self._words_end(text, sep.end(), stop_at_lower=True)
+            words = text[sep.end() : seg_end].split()
+            if not words or len(words) > _MAX_SEGMENT_WORDS:
+                break
+            end = seg_end
+        return start, end
+
+    @staticmethod
+    def _words_end(text: str, start: int, stop_at_lower: bool) -> int:
+        """End of the run of place words starting at ``start`` on one line (stops at a separator, a clause
+        end or, with ``stop_at_lower``, a lower-case word that is not a particle)."""
+        end = start
+        for count, match in enumerate(_TOKEN.finditer(text, start), start=1):
+            gap = text[end : match.start()]
+            if count > 1 and ("\n" in gap or ">" in gap or "," in gap):
+                break
+            word = match.group()
+            if stop_at_lower and not _is_place_word(word):
+                break
+            end = match.end()
+            if word.endswith(("?", "!")) or (
+                word.endswith(".")
+                and not _UNIT.match(word[:-1])
+                and not _STREET_WORD.fullmatch(word[:-1])
+                and not word[:-1].isdigit()
+            ):
+                end -= 1
+                break
+            if count >= 10:
+                break
+        while end > start and text[end - 1] in ".,;:":
+            end -= 1
+        return end
+
+    def _after_cue(self, text: str, start: int, explicit: bool) -> tuple[int, int] | None:
+        """The address after a cue: place words to the end of the clause; after a cue that does not name an
+        address (``explicit`` False) only if they hold a number or a street word."""
+        end = self._words_end(text, start, stop_at_lower=True)
+        words = text[start:end].split()
+        if not words or words[0].lower() in ("the", "a", "an", "my", "your"):
+            return None
+        streetish = any(
+            any(c.isdigit() for c in w)
+            or _STREET_WORD.fullmatch(w.strip(".,"))
+            or _STREET_SUFFIX.match(w.strip(".,"))
+            for w in words
+        )
+        if not streetish and not explicit:
+            return None
+        return self._extend(text, start, end)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(s for s in spans if s[1] > s[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

@@ -176,6 +176,13 @@ class ChatPipeline:
         decision = services.router.route(redacted_question, pinned=pinned)
         config = services.domain(decision.domain)
         timings["route"] = _ms(mark)
+        if pinned is None:
+            # routed on the union of every domain's policy; the prompt and memory follow the chosen domain's
+            mark = time.perf_counter()
+            redaction, memory_redaction = services.deidentify_message(text, vault, decision.domain)
+            services.vaults.save(vault)
+            redacted_question = redaction.text
+            timings["deidentify"] += _ms(mark)
 
         mark = time.perf_counter()
         history = services.memory.history(session_id, services.settings.memory.history_turns)

@@ -50,6 +50,10 @@ _STREET_SUFFIX = re.compile(
     r"stræde|torv|ringen|bakken|lia|svingen|åsen|haugen)$",
     re.IGNORECASE,
 )
+#: Words that open a street name in Romance and Slavic languages ("ul. Zamkowa 33", "Via Roma 131").
+_STREET_PREFIXES = frozenset(
+    ["ul", "via", "rue", "calle", "avenida", "rua", "viale", "piazza", "c/", "avda", "av"]
+)
 _NUMBER = re.compile(r"^\d{1,6}[A-Za-z]?[.,]?$|^\d{1,5}-\d{1,5}$")
 _UNIT = re.compile(
     r"^(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|box|bldg|building|#\d+)\.?$", re.IGNORECASE
@@ -63,7 +67,7 @@ _CORNER = re.compile(r"\bthe corner of\s+", re.IGNORECASE)
 #: Phrases naming an address: whatever place words follow are the address.
 _ADDRESS_CUE = re.compile(
     r"(?:\b(?:my|the|new|billing|home|postal|mailing|shipping|delivery|primary|secondary|our|their|his|her)\s+"
-    r"address(?:es)?(?:\s+(?:is|was|to|with|of\s+[^,.?!\n]{1,60}?\s+is))?|\baddress(?:es)?\s*:|"
+    r"address(?:es)?(?:\s*:|\s+(?:is|was|to|with|of\s+[^,.?!\n]{1,60}?\s+is))?|\baddress(?:es)?\s*:|"
     r"\bhere they are:)\s*",
     re.IGNORECASE,
 )
@@ -71,7 +75,7 @@ _ADDRESS_CUE = re.compile(
 _PLACE_CUE = re.compile(
     r"(?:\blocated at|\blives? (?:at|on)|\bliving at|\bmoved to|\bsend (?:it |them |this |a new one |the \w+ )?to|"
     r"\bsent to|\bship(?:ped)? to|\bdeliver(?:ed)? to|\bmeet (?:me|you|us) at|\btaxi to|\bstop at|"
-    r"\bdrops? you off at|\breturn (?:it )?to|\benter on|\bis on|\bit is|\bit's in|\bUser:)\s*",
+    r"\bdrops? you off at|\breturn (?:it )?to|\bis at|\benter on|\bis on|\bit is|\bit's in|\bUser:)\s*",
     re.IGNORECASE,
 )
 #: Lower-case words allowed inside an address (particles, "and" of an intersection, unit words).
@@ -185,25 +189,18 @@ class StreetAddressRecognizer(EntityRecognizer):
         tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
         spans = []
         for i, (start, _, word) in enumerate(tokens):
-            window = [t[2] for t in tokens[i : i + 6]]
-            if (
-                _NUMBER.match(word)
-                and len(window) > 1
-                and self._street_follows(window[1:])
-                or (
-                    (
-                        _STREET_SUFFIX.match(word.rstrip(".,"))
-                        or (
-                            word.lower().rstrip(".")
-                            in ("ul", "via", "rue", "calle", "avenida", "rua", "viale", "piazza")
-                        )
-                    )
-                    and any(_NUMBER.match(w) for w in window[1:4])
-                    and word[:1].isalpha()
-                )
+            window = [t[2] for t in tokens[i : i + 7]]
+            if _NUMBER.match(word):
+                # "3485 615 Benedum Drive": a second number before the street (building + street number)
+                skip = 2 if len(window) > 2 and _NUMBER.match(window[1]) else 1
+                if len(window) > skip and self._street_follows(window[skip:]):
+                    spans.append(self._extend(text, start, self._line_end(text, tokens, i + skip)))
+            elif (
+                word[:1].isalpha()
+                and (_STREET_SUFFIX.match(word.rstrip(".,")) or word.lower().rstrip(".") in _STREET_PREFIXES)
+                and any(_NUMBER.match(w) for w in window[1:4])
             ):
-                end = self._line_end(text, tokens, i + 1)
-                spans.append(self._extend(text, start, end))
+                spans.append(self._extend(text, start, self._line_end(text, tokens, i + 1)))
         return spans
 
     @staticmethod
@@ -213,15 +210,14 @@ class StreetAddressRecognizer(EntityRecognizer):
         first = words[0].strip(".,")
         if not first or not first[0].isalpha() or not (first[0].isupper() or _STREET_WORD.fullmatch(first)):
             return False
-        for word in words[:5]:
+        for j, word in enumerate(words[:5]):
             bare = word.rstrip(".,")
-            if (
-                _STREET_WORD.fullmatch(bare)
-                and bare.lower() not in ("st", "dr", "pl")
-                or _STREET_SUFFIX.match(bare)
-            ):
-                return True
-            if bare.isdigit() and word is not words[0]:
+            if _STREET_WORD.fullmatch(bare) or _STREET_SUFFIX.match(bare):
+                following = words[j + 1] if j + 1 < len(words) else ""
+                # "St"/"Dr"/"Pl" before a capitalised word is a title or "Saint" ("St Mary"), not a street type
+                if bare.lower() not in ("st", "dr", "pl") or not following[:1].isupper() or j > 0:
+                    return True
+            if bare.isdigit() and j > 0:
                 return True
             if not _is_place_word(word):
                 return False

@@ -14,13 +14,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
 from privacy.errors import PrivacyError
-from privacy.lexicon import common_english_words, is_name_word
+from privacy.lexicon import common_english_words, given_names, is_name_word
 from privacy.operators import mask_last4, salted_hash, session_date_offset, shift_date
+from privacy.places import place_names
 from privacy.policies import PiiPolicy, Sink
 from privacy.vault import IDENTIFIER_TYPES, PLACEHOLDER_PATTERN, Vault, normalise_value
 
@@ -79,7 +80,9 @@ class Deidentifier:
         a whole word (case-insensitive); a PERSON finding with digits, "/" or "@" (URLs and ids are not names);
         and a PERSON finding made only of common English words none of which is a known
         given name or surname ("Disputes", "Kidney Diseases", "Flu Shot": the small spaCy NER model tags such
-        title-case words as names; "Bill", "Rose Baker" or "Zelda Quartermaine" stay findings). Common words =
+        title-case words as names; "Bill", "Rose Baker" or "Zelda Quartermaine" stay findings); and a DATE_TIME
+        finding that is not a point in time (no month or weekday name, year, numeric date or clock time:
+        "13 months", "last night", spaCy's DATE over a bare number). Common words =
         the spaCy model's WordNet-derived lemma index (noun, verb, adj, adv); names = Faker's en_US and en_GB
         given-name and surname lists.
         """
@@ -98,7 +101,9 @@ class Deidentifier:
             for f in (_trim(text, f) for f in raw)
             if f.end > f.start
             and not (f.entity_type == "PERSON" and self._is_not_a_name(text[f.start : f.end]))
+            and not (f.entity_type == "DATE_TIME" and not _CALENDAR.search(text[f.start : f.end]))
         ]
+        trimmed = [self._retype(text, f) for f in trimmed]
         if keep:
             trimmed = [
                 f for f in trimmed if not _is_kept(" ".join(text[f.start : f.end].split()).casefold(), keep)
@@ -228,6 +233,16 @@ class Deidentifier:
         merged = _resolve_overlaps(findings + known)
         return [_fit_to_vault(text, f, vault, self._is_name_word) for f in merged]
 
+    def _retype(self, text: str, finding: Finding) -> Finding:
+        """A one-word NER LOCATION that is a known given name and no place in the gazetteer is a PERSON
+        ("Why is Rebecca so impulsive?": the small spaCy model often calls rare given names places)."""
+        if finding.entity_type != "LOCATION" or finding.recognizer != "SpacyRecognizer":
+            return finding
+        word = text[finding.start : finding.end]
+        if " " in word or word.lower() not in given_names() or word.casefold() in place_names():
+            return finding
+        return replace(finding, entity_type="PERSON")
+
     def _is_name_word(self, word: str) -> bool:
         """A part of a name worth matching alone: a known name, or not a common English word."""
         return is_name_word(word, self._common_words)
@@ -257,6 +272,15 @@ def _segments(text: str) -> list[tuple[int, str]]:
     return pieces
 
 
+#: What makes a DATE_TIME finding a point in time (a date element or a clock time) rather than a duration or a
+#: relative expression ("13 months", "last night", "a 20 year old"), which identifies no one: a month or weekday
+#: name, a year 1900-2099, a numeric date, or a clock time.
+_CALENDAR = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
+    r"\b(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b|"
+    r"(?<![\d.])(?:19|20)\d\d(?![\d.])|\b\d{1,4}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,4})?\b|\b\d{1,2}:\d\d\b",
+    re.IGNORECASE,
+)
 #: A DATE_TIME finding that is a calendar date in a form :func:`shift_date` does not know: redacted, not kept.
 _DATE_LIKE = re.compile(
     r"\d{1,4}\s*[-/.]\s*\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d",

@@ -41,7 +41,8 @@ _INTRODUCTION = re.compile(
 #: "my name is oluwaseun adeyemi and…": after the unambiguous phrases any casing counts, up to 3 words,
 #: stopping at the first stop word (spaCy's English list) or punctuation.
 _LOWER_INTRODUCTION = re.compile(
-    r"\b(?:my (?:full )?name is|my name['\u2019]s|name:|call me)\s+(?P<words>[^\W\d_][\w'\u2019-]*(?:\s+[^\W\d_][\w'\u2019-]*){0,2})",
+    r"\b(?:my (?:full )?name is|my name['\u2019]s|name:|call me|(?:last|first|maiden|family|middle|sur)\s?name"
+    r"(?: is|\?|:)|named (?:him|her|them|it)?|everyone calls me)\s+(?P<words>[^\W\d_][\w'\u2019-]*(?:\s+[^\W\d_][\w'\u2019-]*){0,2})",
     re.IGNORECASE,
 )
 
@@ -99,6 +100,12 @@ def _is_initial(word: str) -> bool:
     return len(word.rstrip(".")) == 1 and word[0].isupper()
 
 
+#: "eva kleist", "benjamin a seiler": a lower-case given name, an optional initial and a surname.
+_LOWER_NAME = re.compile(
+    r"(?<![\w.@/-])(?P<given>[a-z\u00df-\u024f]{3,})(?P<rest>(?:\s[a-z])?\s[a-z\u00df-\u024f]{3,})(?![\w@/-])"
+)
+
+
 class CapitalisedNameRecognizer(EntityRecognizer):
     """PERSON for name-like capitalised words the small NER model misses:
 
@@ -106,7 +113,9 @@ class CapitalisedNameRecognizer(EntityRecognizer):
       none of which is an ordinary English word ("a letter from Priya Raghunathan"); score 0.5;
     - "Surname, Given" where one part is a known name ("SMITH, John", "Lopez, Ana"); score 0.5;
     - a single capitalised word that is a known given name in a European or American locale and not an
-      ordinary English word ("Darren, can I speak to your boss?", "She named him Luís"); score 0.45.
+      ordinary English word ("Darren, can I speak to your boss?", "She named him Luís"); score 0.45;
+    - in lower case, such a given name followed by an optional initial and a word that is not an ordinary
+      English word ("eva kleist lives at …", "benjamin a seiler"); score 0.45.
 
     A word counts as a name part when it is a known given name or surname (Faker's lists) or is not in the
     spaCy model's WordNet-derived lemma index; "Northwind Bank", "Kidney Diseases" or "Apple Pay" contain an
@@ -152,6 +161,13 @@ class CapitalisedNameRecognizer(EntityRecognizer):
                 results += self._run_results(run)
                 run = []
         results += self._run_results(run)
+        results += [
+            _person(m.start(), m.end(), 0.45, "CapitalisedNameRecognizer", self.id)
+            for m in _LOWER_NAME.finditer(text)
+            if m.group("given") in self._given
+            and not is_common_word(m.group("given"), self._common)
+            and all(not is_common_word(w, self._common) for w in m.group("rest").split() if len(w) > 1)
+        ]
         results += [
             _person(m.start(), m.end(), 0.5, "CapitalisedNameRecognizer", self.id)
             for m in _SURNAME_FIRST.finditer(text)

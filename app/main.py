@@ -8,6 +8,7 @@ from app.sidebar import render_sidebar
 from app.state import get_services, guarded, index_samples_once
 from pipelines.chat import ChatPipeline, ChatResult, load_transcript
 from pipelines.memory import StoredTurn
+from pipelines.sessions import unrestorable_placeholders
 from pipelines.transparency import masked_caption
 
 st.set_page_config(page_title="Domain assistant", page_icon="🔒", layout="wide")
@@ -50,6 +51,12 @@ def show_turn(turn: StoredTurn) -> None:
         show_sources(turn.sources)
 
 
+expired = guarded(lambda: unrestorable_placeholders(services, choice.session_id)) or []
+if expired:
+    shown = ", ".join(f"`{placeholder}`" for placeholder in expired[:5])
+    st.info(
+        f"The personal values of earlier turns expired and were erased: {shown} can no longer be restored."
+    )
 past_turns = guarded(lambda: load_transcript(services, choice.session_id)) or []
 for past in past_turns:
     show_turn(past)

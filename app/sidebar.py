@@ -1,5 +1,5 @@
-"""The sidebar: sessions (list, new), domain pin, backend, the privacy policy panel, and document upload with
-a progress bar and a report per document."""
+"""The sidebar: sessions (list, new, delete), domain pin, backend, the privacy policy panel, and document
+upload with a progress bar and a report per document."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pipelines.chat import session_titles
 from pipelines.ingestion import ingest_bytes
 from pipelines.memory import new_session_id
 from pipelines.services import Services
+from pipelines.sessions import erase_session
 
 __all__ = ["SidebarChoice", "render_sidebar"]
 
@@ -43,6 +44,16 @@ def render_sidebar(services: Services) -> SidebarChoice:
             "Session", ids, index=ids.index(state["session_id"]), format_func=lambda sid: sessions[sid]
         )
         state["session_id"] = picked
+        if sessions[picked] != "(new chat)":
+            st.button(
+                "🗑 Delete conversation",
+                on_click=_delete_conversation,
+                args=(services,),
+                use_container_width=True,
+                help="Erase this conversation and its personal values for good.",
+            )
+        if "erasure_receipt" in state:
+            st.success(state.pop("erasure_receipt"))
 
         st.header("Answering")
         domains = ["auto", *services.domains]
@@ -90,3 +101,12 @@ def render_sidebar(services: Services) -> SidebarChoice:
                 render_report(report.name, report.report, report.status)
         st.caption(" · ".join(f"{name}: {count} chunks" for name, count in services.status().items()))
     return SidebarChoice(state["session_id"], domain, backend)
+
+
+def _delete_conversation(services: Services) -> None:
+    """Button callback: erase the shown conversation (vault and turns), keep the receipt, start a new chat."""
+    state = st.session_state
+    receipt = guarded(lambda: erase_session(services, state["session_id"]))
+    if receipt is not None:
+        state["erasure_receipt"] = receipt.summary()
+        state["session_id"] = new_session_id()

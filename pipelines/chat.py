@@ -3,6 +3,12 @@
 Privacy invariant: the model, the vector store queries, memory and logs see only de-identified text; the
 user's own values are restored (from the session vault) only in the answer shown to the user. Reasoning
 (``<think>``) is split out, kept de-identified, never stored and never sent back to the model.
+
+Reasoning is scanned line by line as it streams, before it is shown, returned or logged
+(:meth:`Services.scrub`): a value of the user's that the model writes out becomes its session placeholder,
+and anything else the detector finds (values the model invents or recalls) becomes ``<TYPE>``. Reasoning is
+shown de-identified: the user's own values are not restored in it (only ``answer`` carries them), so one
+text serves the screen, ``--json`` and any log alike.
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ from pipelines.llm import Backend, map_ollama_error
 from pipelines.logs import logger
 from pipelines.memory import StoredTurn, new_session_id, standalone_query
 from pipelines.prompts import Passage, build_messages, fit_passages
-from pipelines.reasoning import Piece, ThinkSplitter
+from pipelines.reasoning import LineBuffer, Piece, ThinkSplitter
 from pipelines.routing import RouteDecision
 from pipelines.services import Services
+from pipelines.sessions import open_session_vault
 from privacy import StreamingReidentifier, Vault, reidentify
 
 #: Shown and stored when the model returns nothing (tiny base models sometimes stop at once).
@@ -80,6 +87,7 @@ class ChatResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     prompt: str = ""
     masked: dict[str, int] = field(default_factory=dict)
+    vault_expired: bool = False  # the session's earlier values expired: their placeholders stay as they are
 
     def to_json_dict(self) -> dict[str, Any]:
         """The DESIGN.md ``ask --json`` shape (plus a few extra keys)."""
@@ -161,7 +169,7 @@ class ChatPipeline:
         pinned = None if domain in ("", "auto") else services.domain(domain).name
 
         mark = time.perf_counter()
-        vault = services.vaults.open(session_id)
+        vault, vault_expired = open_session_vault(services, session_id)
         redaction, memory_redaction = services.deidentify_message(text, vault, pinned)
         services.vaults.save(vault)
         redacted_question = redaction.text
@@ -220,6 +228,7 @@ class ChatPipeline:
             backend_note=chosen.note,
             disclaimer=config.disclaimer,
             masked=dict(sorted(redaction.counts().items())),
+            vault_expired=vault_expired,
         )
         yield ChatEvent("meta", data=result)
 
@@ -227,16 +236,24 @@ class ChatPipeline:
         splitter = ThinkSplitter()
         display_policy = services.policy(decision.domain)
         display = StreamingReidentifier(vault, display_policy)
+        thoughts = LineBuffer()
         answer_parts: list[str] = []
         reasoning_parts: list[str] = []
         first_token: float | None = None
 
+        def reasoning(text: str) -> Iterator[ChatEvent]:
+            if text.strip():
+                text = services.scrub(text, vault, decision.domain).text
+            if text:
+                reasoning_parts.append(text)
+                yield ChatEvent("reasoning", text)
+
         def emit(pieces: Iterable[Piece]) -> Iterator[ChatEvent]:
             for piece in pieces:
                 if piece.kind == "reasoning":
-                    reasoning_parts.append(piece.text)
-                    yield ChatEvent("reasoning", piece.text)
+                    yield from reasoning(thoughts.feed(piece.text))
                 else:
+                    yield from reasoning(thoughts.flush())
                     answer_parts.append(piece.text)
                     shown = display.feed(piece.text)
                     if shown:
@@ -257,6 +274,7 @@ class ChatPipeline:
                 raise map_ollama_error(exc, chosen.host, chosen.model_name) from exc
             raise BackendError(f"{chosen.name} failed while generating: {type(exc).__name__}") from exc
         yield from emit(splitter.flush())
+        yield from reasoning(thoughts.flush())
         tail = display.flush()
         if tail:
             yield ChatEvent("answer", tail)

@@ -104,6 +104,8 @@ def ask(
                 f"session {meta.session_id}]",
                 err=True,
             )
+            if meta.vault_expired:
+                typer.echo(_EXPIRED_NOTE, err=True)
         elif event.kind == "answer" and not as_json:
             sys.stdout.write(event.text)
             sys.stdout.flush()
@@ -145,6 +147,12 @@ def _ingest_line(report: IngestReport) -> str:
         f"{report.name}: {_count(report.chunks_added, 'chunk')} added to {report.domain} "
         f"({report.kind}, {counts}, {risk}, {report.seconds:.1f}s)"
     )
+
+
+_EXPIRED_NOTE = (
+    "note: the personal values of this session's earlier turns expired and were erased; "
+    "their placeholders (such as <PERSON_1>) can no longer be restored"
+)
 
 
 def _count(number: int, noun: str) -> str:
@@ -294,6 +302,38 @@ def review_reject(
         typer.echo(
             f"{document.name}: rejected, deleted from the review queue of {domain} ({document.sha256[:12]})"
         )
+
+
+sessions_app = typer.Typer(no_args_is_help=True, help="List and erase conversations.")
+app.add_typer(sessions_app, name="sessions")
+
+
+@sessions_app.command("list")
+def sessions_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List stored sessions, newest first: id, turns, last update (titles stay de-identified)."""
+    infos = _services().memory.sessions()
+    if as_json:
+        _emit([info.__dict__ for info in infos])
+        return
+    for info in infos:
+        typer.echo(f"{info.id}\t{_count(info.turns, 'turn')}\t{info.updated_at}\t{info.title[:60]}")
+
+
+@sessions_app.command("erase")
+def sessions_erase(
+    session_id: Annotated[str, typer.Argument(metavar="ID", help="The session to erase.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the receipt as one JSON object.")] = False,
+) -> None:
+    """Erase a session for good: its encrypted vault (your personal values) and its turns; prints a receipt."""
+    from pipelines.sessions import erase_session
+
+    receipt = erase_session(_services(), session_id)
+    if as_json:
+        _emit(receipt.to_dict())
+    else:
+        typer.echo(receipt.summary())
 
 
 eval_app = typer.Typer(no_args_is_help=True, help="Measure the product against baselines.")

@@ -1,30 +1,86 @@
-"""Logging to ``<data_dir>/logs/assistant.log``. Callers log ids, counts and timings only, never text."""
+"""Logging to ``<data_dir>/logs/assistant.log``. Callers log ids, counts and timings only, never text.
+
+As a second line of defence every record passes :class:`PiiLogFilter` before it is written: whatever the PII
+detector finds in the formatted message (arguments included), the traceback or the stack gets the policy's
+``logs`` operator: a salted hash ``<TYPE#1a2b3c4d>`` (the same value, the same hash in every record) or
+``<TYPE>`` (see :mod:`privacy.policies`; the services wire it).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-__all__ = ["configure_logging", "logger"]
+__all__ = ["PiiLogFilter", "configure_logging", "logger"]
 
 logger = logging.getLogger("assistant")
 
 
-def configure_logging(data_dir: Path, level: str = "INFO") -> Path:
-    """Attach one rotating file handler (5 MiB x 3) to the ``assistant`` logger; idempotent per path.
+class PiiLogFilter(logging.Filter):
+    """Replaces PII in each record (message with its arguments, traceback, stack) before a handler writes it.
+
+    A record whose scan fails is not let through raw: its text becomes a one-line notice naming the error type.
+    """
+
+    def __init__(self, scrub: Callable[[str], str]) -> None:
+        """Set up the filter.
+
+        Args:
+            scrub: Returns a text with its PII replaced (the policy's ``logs`` operator applied).
+        """
+        super().__init__()
+        self.scrub = scrub
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite ``record`` in place (once, even if several handlers carry this filter); always keep it."""
+        if getattr(record, "pii_scrubbed", False):
+            return True
+        try:
+            message = self.scrub(record.getMessage())
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            exc_text = self.scrub(record.exc_text) if record.exc_text else record.exc_text
+            stack = self.scrub(record.stack_info) if record.stack_info else record.stack_info
+        except Exception as exc:  # fail closed: a record that cannot be scanned is not written raw
+            message = f"<log record withheld: PII scan failed ({type(exc).__name__})>"
+            exc_text, stack = None, None
+            record.exc_info = None
+        record.msg, record.args = message, None
+        record.exc_text, record.stack_info = exc_text, stack
+        setattr(record, "pii_scrubbed", True)  # noqa: B010 (LogRecord has no such field)
+        return True
+
+
+def configure_logging(data_dir: Path, level: str = "INFO", pii_filter: PiiLogFilter | None = None) -> Path:
+    """Send the ``assistant`` logger to one rotating file (5 MiB x 3) under ``data_dir``, through ``pii_filter``.
+
+    One log file per process: configuring another data dir replaces the previous file handler; configuring
+    the same one again keeps its handler and swaps in the new filter.
 
     Returns:
         The log file path.
     """
     path = data_dir / "logs" / "assistant.log"
     path.parent.mkdir(parents=True, exist_ok=True)
-    for handler in logger.handlers:
-        if isinstance(handler, RotatingFileHandler) and Path(handler.baseFilename) == path:
-            return path
-    handler = RotatingFileHandler(path, maxBytes=5 * 2**20, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    logger.addHandler(handler)
+    handler: logging.Handler | None = None
+    for existing in list(logger.handlers):
+        if not isinstance(existing, RotatingFileHandler):
+            continue
+        if Path(existing.baseFilename) == path:
+            handler = existing
+        else:
+            logger.removeHandler(existing)
+            existing.close()
+    if handler is None:
+        handler = RotatingFileHandler(path, maxBytes=5 * 2**20, backupCount=3, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+    for old in [f for f in handler.filters if isinstance(f, PiiLogFilter)]:
+        handler.removeFilter(old)
+    if pii_filter is not None:
+        handler.addFilter(pii_filter)
     logger.setLevel(level.upper())
     logger.propagate = False
     return path

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, create_engine, func, select
+from sqlalchemy import ForeignKey, String, Text, create_engine, delete, event, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from pipelines.errors import SessionError
@@ -95,6 +95,7 @@ class MemoryStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+        event.listen(self.engine, "connect", _secure_delete)
         _Base.metadata.create_all(self.engine)
 
     @staticmethod
@@ -191,10 +192,32 @@ class MemoryStore:
             SessionInfo(r.id, r.title, r.created_at, r.updated_at, int(counts.get(r.id, 0))) for r in rows
         ]
 
+    def delete_session(self, session_id: str) -> int:
+        """Delete the session and its turns (SQLite ``secure_delete`` overwrites the freed pages with zeros).
+
+        Returns:
+            The number of turns deleted (0 when the session does not exist).
+
+        Raises:
+            SessionError: The id is malformed.
+        """
+        self.check_id(session_id)
+        with Session(self.engine) as db, db.begin():
+            turns = db.scalar(select(func.count()).where(_TurnRow.session_id == session_id)) or 0
+            db.execute(delete(_TurnRow).where(_TurnRow.session_id == session_id))
+            db.execute(delete(_SessionRow).where(_SessionRow.id == session_id))
+        return int(turns)
+
     def exists(self, session_id: str) -> bool:
         """Whether the session exists."""
         with Session(self.engine) as db:
             return db.get(_SessionRow, session_id) is not None
+
+
+def _secure_delete(connection: Any, _record: Any) -> None:
+    """Per connection: deleted content is overwritten, not left in free pages
+    (https://sqlite.org/pragma.html#pragma_secure_delete)."""
+    connection.execute("PRAGMA secure_delete = ON")
 
 
 _FOLLOW_UP_START = re.compile(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Piece", "ThinkSplitter", "split_reasoning"]
+__all__ = ["LineBuffer", "Piece", "ThinkSplitter", "split_reasoning"]
 
 _OPEN, _CLOSE = "<think>", "</think>"
 
@@ -70,3 +70,34 @@ def split_reasoning(text: str) -> tuple[str, str]:
     answer = "".join(p.text for p in pieces if p.kind == "answer").strip()
     reasoning = "".join(p.text for p in pieces if p.kind == "reasoning").strip()
     return answer, reasoning
+
+
+class LineBuffer:
+    """Holds streamed text back until its lines are complete, so that a scanner sees whole lines: a name is
+    found with its context and never cut in two between chunks. A line longer than ``max_chars`` is released
+    up to its last sentence end (". ") or, failing that, its last space."""
+
+    def __init__(self, max_chars: int = 1000) -> None:
+        """Set up an empty buffer.
+
+        Args:
+            max_chars: Longest text held back without a line break, characters.
+        """
+        self.max_chars = max_chars
+        self._buffer = ""
+
+    def feed(self, chunk: str) -> str:
+        """Add ``chunk``; return the complete lines (with their line breaks) now ready, or ``""``."""
+        self._buffer += chunk
+        cut = self._buffer.rfind("\n") + 1
+        if not cut and len(self._buffer) > self.max_chars:
+            sentence = self._buffer.rfind(". ")
+            cut = sentence + 2 if sentence != -1 else self._buffer.rfind(" ") + 1
+            cut = cut or len(self._buffer)
+        ready, self._buffer = self._buffer[:cut], self._buffer[cut:]
+        return ready
+
+    def flush(self) -> str:
+        """Return whatever is held back (at the end of the reasoning)."""
+        rest, self._buffer = self._buffer, ""
+        return rest

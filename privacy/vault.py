@@ -5,6 +5,10 @@ the same value gets the same placeholder for the whole session, and sessions nev
 stored one file per session, encrypted with Fernet (AES-128-CBC + HMAC-SHA256, from ``cryptography``), with a
 key from settings or generated once into ``<vault_dir>/vault.key`` with mode 0600. The mapping never goes into
 a prompt: only :func:`privacy.deidentify.reidentify` reads it, for what the user sees.
+
+Time to live: a vault not saved for ``ttl_hours`` is erased when it is next opened and by
+:meth:`VaultStore.purge_expired`. The age is read from the Fernet token's own timestamp (the time of the last
+save, covered by the token's HMAC, so it cannot be edited without the key).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +25,13 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from privacy.errors import VaultError
 
-__all__ = ["IDENTIFIER_TYPES", "PLACEHOLDER_PATTERN", "Vault", "VaultStore", "normalise_value"]
+__all__ = [
+    "IDENTIFIER_TYPES",
+    "PLACEHOLDER_PATTERN",
+    "Vault",
+    "VaultStore",
+    "normalise_value",
+]
 
 PLACEHOLDER_PATTERN = re.compile(r"<([A-Z][A-Z_]*?)_(\d+)>")
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -32,21 +44,24 @@ class Vault:
     Attributes:
         session_id: The session this vault belongs to.
         values: placeholder -> original value.
+        counters: entity type -> highest placeholder number handed out (or reserved) so far; numbers are never
+            reused within a session.
     """
 
     session_id: str
     values: dict[str, str] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
     _index: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
-    _counters: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        self.counters = dict(self.counters)
         for placeholder, value in self.values.items():
             match = PLACEHOLDER_PATTERN.fullmatch(placeholder)
             if match is None:
                 raise VaultError(f"malformed placeholder in vault of session {self.session_id!r}")
             entity, number = match.group(1), int(match.group(2))
             self._index[(entity, normalise_value(entity, value))] = placeholder
-            self._counters[entity] = max(self._counters.get(entity, 0), number)
+            self.counters[entity] = max(self.counters.get(entity, 0), number)
 
     def placeholder_for(self, entity_type: str, value: str) -> str:
         """Return the placeholder of ``value`` as ``entity_type``, creating ``<TYPE_n>`` on first sight.
@@ -58,12 +73,30 @@ class Vault:
         existing = self._index.get(key)
         if existing is not None:
             return existing
-        number = self._counters.get(entity_type, 0) + 1
-        self._counters[entity_type] = number
+        number = self.counters.get(entity_type, 0) + 1
+        self.counters[entity_type] = number
         placeholder = f"<{entity_type}_{number}>"
         self._index[key] = placeholder
         self.values[placeholder] = value
         return placeholder
+
+    def lookup(self, entity_type: str, value: str) -> str | None:
+        """Return the placeholder ``value`` already has as ``entity_type`` (compared by
+        :func:`normalise_value`), or None; never creates one."""
+        return self._index.get((entity_type, normalise_value(entity_type, value)))
+
+    def reserve(self, placeholders: Iterable[str]) -> None:
+        """Never hand out these placeholders' numbers again (e.g. those left in stored turns after the vault
+        that held their values expired, so that ``<PERSON_1>`` cannot come to mean someone else).
+
+        Args:
+            placeholders: Strings such as ``"<PERSON_3>"``; anything not shaped like a placeholder is ignored.
+        """
+        for placeholder in placeholders:
+            match = PLACEHOLDER_PATTERN.fullmatch(placeholder)
+            if match is not None:
+                entity, number = match.group(1), int(match.group(2))
+                self.counters[entity] = max(self.counters.get(entity, 0), number)
 
 
 #: Entity types whose values are identifiers: separators (spaces, dashes, dots, brackets) do not matter.
@@ -92,43 +125,75 @@ def normalise_value(entity_type: str, value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
-class VaultStore:
-    """Encrypted vault files under one directory (``<data_dir>/vault``)."""
+def _load_or_create_key(path: Path) -> bytes:
+    """Read the Fernet key file, or generate it once with mode 0600 (owner read/write only).
 
-    def __init__(self, directory: Path, key: str | None = None) -> None:
+    The new file is written under a temporary name and hard-linked into place, so a reader never sees it half
+    written, and of two processes racing to create it both end up with the one that was linked first.
+    """
+    if path.exists():
+        return path.read_bytes().strip()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(Fernet.generate_key())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_bytes().strip()
+
+
+class VaultStore:
+    """Encrypted vault files under one directory (``<data_dir>/vault``), with an optional time to live."""
+
+    def __init__(
+        self,
+        directory: Path,
+        key: str | None = None,
+        ttl_hours: float = 0.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         """Open (and create) the vault directory.
 
         Args:
             directory: Where ``<session_id>.vault`` files and a generated key live.
             key: Fernet key (urlsafe base64 of 32 bytes); None = read or generate ``vault.key`` (mode 0600).
+            ttl_hours: Hours after its last save at which a vault expires and is erased; 0 = never.
+            clock: Current time, seconds since the Unix epoch (``time.time``; tests pass their own).
 
         Raises:
-            VaultError: The key is malformed.
+            VaultError: The key is malformed, or ``ttl_hours`` is negative.
         """
+        if ttl_hours < 0:
+            raise VaultError(f"vault time to live must be >= 0 hours, got {ttl_hours!r}")
         self.directory = directory
+        self.ttl_hours = ttl_hours
+        self._clock = clock
         directory.mkdir(parents=True, exist_ok=True)
         try:
-            self._fernet = Fernet(key.encode() if key else self._load_or_create_key())
+            self._fernet = Fernet(key.encode() if key else _load_or_create_key(directory / "vault.key"))
         except (ValueError, TypeError) as exc:
             raise VaultError("vault key is not a valid Fernet key (urlsafe base64 of 32 bytes)") from exc
-
-    def _load_or_create_key(self) -> bytes:
-        path = self.directory / "vault.key"
-        if path.exists():
-            return path.read_bytes().strip()
-        key = Fernet.generate_key()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key)
-        return key
 
     def _path(self, session_id: str) -> Path:
         if not _SESSION_ID.match(session_id):
             raise VaultError(f"invalid session id {session_id!r}: use 1-64 letters, digits, '-' or '_'")
         return self.directory / f"{session_id}.vault"
 
+    def exists(self, session_id: str) -> bool:
+        """Whether ``session_id`` has a vault file (expired or not).
+
+        Raises:
+            VaultError: The id is invalid.
+        """
+        return self._path(session_id).exists()
+
     def open(self, session_id: str) -> Vault:
-        """Load the vault of ``session_id`` (an empty one if the session is new).
+        """Load the vault of ``session_id``: an empty one if the session is new, or if its vault expired (the
+        expired file is erased first).
 
         Raises:
             VaultError: The file cannot be decrypted with this key, or the id is invalid.
@@ -136,22 +201,67 @@ class VaultStore:
         path = self._path(session_id)
         if not path.exists():
             return Vault(session_id=session_id)
+        token = path.read_bytes()
         try:
-            payload = json.loads(self._fernet.decrypt(path.read_bytes()))
+            if self._expired(token):
+                self.erase(session_id)
+                return Vault(session_id=session_id)
+            payload = json.loads(self._fernet.decrypt(token))
         except InvalidToken as exc:
             raise VaultError(f"vault of session {session_id!r} cannot be decrypted with this key") from exc
-        return Vault(session_id=session_id, values=dict(payload["values"]))
+        return Vault(
+            session_id=session_id, values=dict(payload["values"]), counters=dict(payload.get("counters", {}))
+        )
 
     def save(self, vault: Vault) -> None:
-        """Encrypt and write ``vault`` atomically (temp file + rename, mode 0600)."""
+        """Encrypt and write ``vault`` atomically (temp file + rename, mode 0600); restarts its time to live."""
         path = self._path(vault.session_id)
-        token = self._fernet.encrypt(json.dumps({"values": vault.values}).encode("utf-8"))
+        payload = json.dumps({"values": vault.values, "counters": vault.counters}).encode("utf-8")
+        token = self._fernet.encrypt_at_time(payload, int(self._clock()))
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(token)
         tmp.replace(path)
 
-    def erase(self, session_id: str) -> None:
-        """Delete the vault of ``session_id`` (no error if there is none)."""
-        self._path(session_id).unlink(missing_ok=True)
+    def erase(self, session_id: str) -> bool:
+        """Delete the vault of ``session_id``.
+
+        Returns:
+            Whether a vault file was there to delete.
+
+        Raises:
+            VaultError: The id is invalid.
+        """
+        path = self._path(session_id)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def purge_expired(self) -> list[str]:
+        """Erase every vault whose time to live has passed (nothing when ``ttl_hours`` is 0).
+
+        Files this key cannot authenticate are left alone (they may belong to another key).
+
+        Returns:
+            The session ids whose vaults were erased, sorted.
+        """
+        if not self.ttl_hours:
+            return []
+        erased = []
+        for path in sorted(self.directory.glob("*.vault")):
+            try:
+                expired = self._expired(path.read_bytes())
+            except (InvalidToken, FileNotFoundError):
+                continue
+            if expired and _SESSION_ID.match(path.stem) and self.erase(path.stem):
+                erased.append(path.stem)
+        return erased
+
+    def _expired(self, token: bytes) -> bool:
+        """Whether ``token`` was written more than ``ttl_hours`` ago (raises InvalidToken for a foreign token)."""
+        if not self.ttl_hours:
+            return False
+        return self._clock() - self._fernet.extract_timestamp(token) > self.ttl_hours * 3600.0

@@ -55,3 +55,50 @@ def test_the_session_is_listed_after_a_turn_and_survives_a_rerun(app_env: Path) 
     assert any(m.name == "user" for m in at.chat_message)
     options = at.sidebar.selectbox[0].options
     assert any("foreign transaction fee" in o for o in options)
+
+
+def test_delete_conversation_erases_vault_and_turns_and_shows_the_receipt(app_env: Path) -> None:
+    from pipelines import load_settings
+    from pipelines.services import Services
+
+    services = Services(load_settings())
+    vault = services.vaults.open("seeded")
+    question = services.pseudonymize("I am Zelda Quartermaine. What is the fee?", vault).text
+    services.vaults.save(vault)
+    services.memory.add_turn("seeded", question, "It is 2.75% [1].", "finance", 0.9, [], "llamacpp", "m")
+
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
+    at.session_state["session_id"] = "seeded"
+    at.run()
+    assert any("Zelda Quartermaine" in str(m.value) for m in at.markdown)  # the transcript, restored
+    delete = [b for b in at.sidebar.button if "Delete conversation" in b.label]
+    assert len(delete) == 1
+    delete[0].click().run()
+    assert not at.exception, at.exception
+    assert any(s.value.startswith("erased session seeded at ") for s in at.sidebar.success)
+    assert "1 turn, vault with 1 personal value" in at.sidebar.success[0].value
+    assert at.session_state["session_id"] != "seeded"
+    assert not services.vaults.exists("seeded") and services.memory.turns("seeded") == []
+    assert not any("Zelda Quartermaine" in str(m.value) for m in at.markdown)
+
+
+def test_a_conversation_whose_values_expired_says_so(app_env: Path) -> None:
+    import time
+
+    from pipelines import load_settings
+    from pipelines.services import Services
+    from privacy import VaultStore
+
+    services = Services(load_settings())
+    old = VaultStore(services.vaults.directory, clock=lambda: time.time() - 48 * 3600)
+    vault = old.open("stale")
+    question = services.pseudonymize("I am Zelda Quartermaine. What is the fee?", vault).text
+    old.save(vault)
+    services.memory.add_turn("stale", question, "It is 2.75% [1].", "finance", 0.9, [], "llamacpp", "m")
+
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
+    at.session_state["session_id"] = "stale"
+    at.run()
+    assert not at.exception, at.exception
+    assert any("`<PERSON_1>` can no longer be restored" in i.value for i in at.info)
+    assert not services.vaults.exists("stale")

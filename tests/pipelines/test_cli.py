@@ -124,3 +124,35 @@ def test_errors_are_one_clear_line_without_traceback(
     assert done.returncode == 1
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_sessions_erase_removes_vault_and_turns_and_prints_a_receipt(cli_data: Path) -> None:
+    from pipelines.memory import MemoryStore
+    from privacy import VaultStore
+
+    vaults = VaultStore(cli_data / "vault")
+    vault = vaults.open("erase-me")
+    vault.placeholder_for("PERSON", CANARY_NAME)
+    vaults.save(vault)
+    MemoryStore(cli_data / "memory.sqlite").add_turn(
+        "erase-me", "I am <PERSON_1>.", "Hello <PERSON_1>.", "finance", 0.9, [], "llamacpp", "m"
+    )
+    listed = run("sessions", "list", "--json", data_dir=cli_data)
+    assert {"id": "erase-me", "turns": 1} in [
+        {"id": s["id"], "turns": s["turns"]} for s in json.loads(listed.stdout)
+    ]
+
+    done = run("sessions", "erase", "erase-me", "--json", data_dir=cli_data)
+    assert done.returncode == 0, done.stderr
+    receipt = json.loads(done.stdout)
+    assert {k: v for k, v in receipt.items() if k != "erased_at"} == {
+        "session_id": "erase-me",
+        "turns": 1,
+        "session_record": True,
+        "vault_file": True,
+        "vault_values": 1,
+    }
+    assert not (cli_data / "vault" / "erase-me.vault").exists()
+
+    again = run("sessions", "erase", "erase-me", data_dir=cli_data)
+    assert again.returncode == 1 and "error: no session 'erase-me': nothing to erase" in again.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.reasoning import ThinkSplitter, split_reasoning
+from pipelines.reasoning import LineBuffer, ThinkSplitter, split_reasoning
 
 
 @pytest.mark.parametrize(
@@ -26,3 +26,25 @@ def test_stream_splitting(chunks: list[str], answer: str, reasoning: str) -> Non
 
 def test_split_reasoning_on_complete_text() -> None:
     assert split_reasoning("<think> hmm </think>\n\nYes [1].") == ("Yes [1].", "hmm")
+
+
+@pytest.mark.parametrize(
+    ("chunks", "released", "rest"),
+    [
+        (
+            ["The caller is Zel", "da Quartermaine.\nNext"],
+            ["", "The caller is Zelda Quartermaine.\n"],
+            "Next",
+        ),
+        (["one\ntwo\nthr", "ee"], ["one\ntwo\n", ""], "three"),
+        (["no line break yet"], [""], "no line break yet"),
+        # a line longer than max_chars (20) goes out up to its last sentence end, else its last space
+        (["First sentence. Second one goes on"], ["First sentence. "], "Second one goes on"),
+        (["averyveryverylong wordwithoutend"], ["averyveryverylong "], "wordwithoutend"),
+    ],
+)
+def test_line_buffer_releases_whole_lines(chunks: list[str], released: list[str], rest: str) -> None:
+    buffer = LineBuffer(max_chars=20)
+    assert [buffer.feed(chunk) for chunk in chunks] == released
+    assert buffer.flush() == rest
+    assert buffer.flush() == ""

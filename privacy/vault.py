@@ -80,6 +80,12 @@ IDENTIFIER_TYPES = frozenset(
         "UK_NHS",
         "MEDICAL_LICENSE",
         "CRYPTO",
+        "UK_NINO",
+        "UK_PASSPORT",
+        "UK_SORT_CODE",
+        "UK_ACCOUNT_NUMBER",
+        "SWIFT_CODE",
+        "ABA_ROUTING_NUMBER",
     }
 )
 

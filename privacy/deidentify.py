@@ -238,14 +238,21 @@ class Deidentifier:
         return [_fit_to_vault(text, f, vault, self._is_name_word) for f in merged]
 
     def _retype(self, text: str, finding: Finding) -> Finding:
-        """An NER LOCATION that is no place in the gazetteer but a person's name is a PERSON: one word that is a
+        """An NER NRP made of known names ("From Zelda Quartermaine") is a PERSON; so is an NER LOCATION that is
+        no place in the gazetteer but a person's name: one word that is a
         known given name or surname ("Why is Rebecca so impulsive?", "Marrero and Murphy"), or several words
         the first of which is a known given name ("The Steffen Mauer version"). The small spaCy model often
         calls rare names places."""
-        if finding.entity_type != "LOCATION" or finding.recognizer != "SpacyRecognizer":
-            return finding
         span = text[finding.start : finding.end]
         words = span.split()
+        if finding.entity_type == "NRP" and finding.recognizer == "SpacyRecognizer":
+            # spaCy sometimes calls a rare full name a nationality ("From Zelda Quartermaine"): a person
+            names = [w for w in words if w.lower() in given_names() or w.lower() in surnames()]
+            if names and (len(words) >= 2 or not words[0].lower().endswith(_DEMONYM_ENDINGS)):
+                return replace(finding, entity_type="PERSON")
+            return finding
+        if finding.entity_type != "LOCATION" or finding.recognizer != "SpacyRecognizer":
+            return finding
         if not words or span.casefold() in place_names() or any(c.isdigit() for c in span):
             return finding
         first = words[0].lower()
@@ -301,6 +308,8 @@ _DATE_LIKE = re.compile(
 _EDGE = " \t\n.,;:!?\"'()[]"
 #: Types found by the NER model, whose span edges are fuzzy; pattern-based types keep their exact spans.
 _NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME", "ORGANIZATION"})
+#: How nationality and group words end ("Danish", "Japanese", "Italian", "American", "Icelandic", "Saudi").
+_DEMONYM_ENDINGS = ("ish", "ese", "ian", "an", "ic", "i", "ch", "er", "ite", "ist")
 #: What follows an eponym, not a person: "Addison's disease", "Down syndrome", "Wilson disease".
 _EPONYM = re.compile(
     r"(?:['\u2019]s?)?\s+(?:disease|syndrome|disorder|sign|test|law|reflex|palsy|an(?:a)?emia|lymphoma|sarcoma|"
@@ -436,6 +445,8 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
         key=lambda f: (
             f.entity_type != "SECRET",
             f.entity_type in _NER_TYPES,
+            f.entity_type
+            == "NRP",  # a nationality word inside a name loses to the name ("Zelda" in "Zelda Q.")
             -f.score,
             -(f.end - f.start),
             f.start,

@@ -221,6 +221,9 @@ class CapitalisedNameRecognizer(EntityRecognizer):
         """Results for one run of adjacent capitalised words (initials only between words)."""
         while run and _is_initial(run[-1].group()):
             run = run[:-1]
+        # "From Zelda Quartermaine", "Dear Ana Lima": an ordinary word opening the run is not part of the name
+        while len(run) > 2 and not self._is_name_part(run[0].group().rstrip(".")):
+            run = run[1:]
         if not run:
             return []
         words = [m.group().rstrip(".") for m in run]

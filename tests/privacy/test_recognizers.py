@@ -132,6 +132,9 @@ def test_places_after_cues_and_from_the_gazetteer(deidentifier: Deidentifier, te
         ("Nikolaj N Møller will be talking in the conference", "Nikolaj N Møller"),
         ("My grandfather was called Halldór Árnþórsson, and", "Halldór Árnþórsson"),
         ("She named him Luís", "Luís"),
+        ("# Complaint\n\nFrom Zelda Quartermaine (zq@example.org)", "Zelda Quartermaine"),
+        ("Complaint from Zelda Quartermaine\nNext line", "Zelda Quartermaine"),  # spaCy says NRP for "Zelda"
+        ("Why is Rebecca so impulsive?", "Rebecca"),  # spaCy says LOCATION
     ],
 )
 def test_names_with_initials_diacritics_or_alone(deidentifier: Deidentifier, text: str, name: str) -> None:

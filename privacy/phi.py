@@ -712,8 +712,8 @@ _UNITS = _words(
 #: English words that are also US place names and follow "in"/"of" in notes ("small amt of brown", "in long naps").
 _PLACE_WORDS = _words(
     """brown gray grey long hall person wake pace mobile normal bath bed plain early white orange green black red
-    hand coffee lake park tolerating approx"""
-)
+    hand coffee lake park tolerating approx university"""
+) | {"country club"}
 
 
 class ClinicalLocationRecognizer(_PhiRecognizer):
@@ -798,7 +798,8 @@ class ClinicalLocationRecognizer(_PhiRecognizer):
                 before = text[max(0, token.start() - 40) : token.start()]
                 if n == 1 and phrase.lower() in _UNITS:
                     continue
-                if n == 1 and (phrase.lower() in _PLACE_WORDS or phrase.lower() in given):
+
+                if " ".join(phrase.lower().split()) in _PLACE_WORDS or (n == 1 and phrase.lower() in given):
                     continue
                 if (
                     n == 1

@@ -353,6 +353,12 @@ def eval_pii(
         ),
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N samples.")] = None,
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split", help="PhysioNet only: all notes, dev (odd patient ids) or heldout (even patient ids)."
+        ),
+    ] = "all",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print {product, baseline, ...} as one JSON object.")
     ] = False,
@@ -361,7 +367,7 @@ def eval_pii(
     from pipelines.pii_eval import as_evaluated, evaluate, load_dataset
     from privacy import build_vanilla_analyzer, find_vanilla
 
-    data = load_dataset(dataset, limit)
+    data = load_dataset(dataset, limit, split)
     services = _services()
     chosen = domain or data.default_domain
     policy, keep_terms = services.message_policy(chosen)

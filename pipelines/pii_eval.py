@@ -113,15 +113,25 @@ class Dataset:
     default_domain: str | None = None
 
 
-def load_dataset(path: Path, limit: int | None = None) -> Dataset:
+#: PhysioNet halves by patient id (deterministic, no patient in both): odd ids to develop rules on, even ids
+#: held out to report on.
+SPLITS = ("all", "dev", "heldout")
+
+
+def load_dataset(path: Path, limit: int | None = None, split: str = "all") -> Dataset:
     """Load presidio_synth (a JSON file, or a folder with ``synth_dataset_v2.json``) or PhysioNet deid (a folder
-    with ``id.text``). ``limit`` keeps the first n samples.
+    with ``id.text``). ``limit`` keeps the first n samples; ``split`` (PhysioNet only, see :data:`SPLITS`)
+    keeps the notes of odd (``dev``) or even (``heldout``) patient ids.
 
     Raises:
-        AssistantError: The path is neither.
+        AssistantError: The path is neither, or ``split`` is unknown or used with presidio_synth.
     """
+    if split not in SPLITS:
+        raise AssistantError(f"unknown split {split!r} (choose from {', '.join(SPLITS)})")
     if path.is_dir() and (path / "id.text").is_file():
-        return _load_physionet(path, limit)
+        return _load_physionet(path, limit, split)
+    if split != "all":
+        raise AssistantError(f"split {split!r} applies to the PhysioNet deid folder only, not {path}")
     file = path / "synth_dataset_v2.json" if path.is_dir() else path
     if file.is_file() and file.suffix == ".json":
         return _load_synth(file, limit)
@@ -150,7 +160,7 @@ def _load_synth(file: Path, limit: int | None) -> Dataset:
     )
 
 
-def _load_physionet(folder: Path, limit: int | None) -> Dataset:
+def _load_physionet(folder: Path, limit: int | None, split: str = "all") -> Dataset:
     text = (folder / "id.text").read_text(encoding="latin-1")
     notes = {(int(m.group(1)), int(m.group(2))): m.group(3) for m in _RECORD.finditer(text)}
     gold: dict[tuple[int, int], list[GoldSpan]] = {key: [] for key in notes}
@@ -158,7 +168,7 @@ def _load_physionet(folder: Path, limit: int | None) -> Dataset:
         parts = line.split()
         if len(parts) >= 5 and (int(parts[0]), int(parts[1])) in gold:
             gold[(int(parts[0]), int(parts[1]))].append(GoldSpan(parts[4], int(parts[2]), int(parts[3])))
-    keys = sorted(notes)[:limit]
+    keys = [k for k in sorted(notes) if split == "all" or (k[0] % 2 == 1) == (split == "dev")][:limit]
     samples = [Sample(notes[key], tuple(gold[key])) for key in keys]
     entities = (
         "PERSON",
@@ -170,7 +180,8 @@ def _load_physionet(folder: Path, limit: int | None) -> Dataset:
         "URL",
         "IP_ADDRESS",
     )
-    return Dataset("physionet_deid (id.text)", samples, entities, False, {}, default_domain="medical")
+    name = "physionet_deid (id.text)" if split == "all" else f"physionet_deid (id.text, {split} half)"
+    return Dataset(name, samples, entities, False, {}, default_domain="medical")
 
 
 def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:

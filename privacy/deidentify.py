@@ -297,12 +297,15 @@ def _segments(text: str) -> list[tuple[int, str]]:
 _CALENDAR = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
     r"\b(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b|"
-    r"(?<![\d.])(?:19|20)\d\d(?![\d.])|\b\d{1,4}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,4})?\b|\b\d{1,2}:\d\d\b",
+    r"(?<![\d.])(?:19|20)\d\d(?![\d.])|\b\d{1,4}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,4})?\b|\b\d{1,2}:\d\d\b|"
+    r"\bthe\s+\d{1,2}(?:st|nd|rd|th)\b",
     re.IGNORECASE,
 )
-#: A DATE_TIME finding that is a calendar date in a form :func:`shift_date` does not know: redacted, not kept.
+#: A DATE_TIME finding that is a calendar date in a form :func:`shift_date` does not know: redacted, not kept
+#: (a month alone, "the 11th" and month/year are date elements too under HIPAA Safe Harbor).
 _DATE_LIKE = re.compile(
-    r"\d{1,4}\s*[-/.]\s*\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d",
+    r"\d{1,4}\s*[-/.]\s*\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b"
+    r"|\bthe\s+\d{1,2}(?:st|nd|rd|th)\b",
     re.IGNORECASE,
 )
 _EDGE = " \t\n.,;:!?\"'()[]"

@@ -99,3 +99,28 @@ def test_an_unknown_dataset_path_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(AssistantError, match="not a presidio_synth JSON file or folder"):
         load_dataset(tmp_path)
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/datasets is not beside the repository")
+def test_physionet_splits_are_disjoint_halves_by_patient() -> None:
+    notes = {
+        split: load_dataset(SHARED / "physionet_deid", split=split) for split in ("all", "dev", "heldout")
+    }
+    assert len(notes["dev"].samples) + len(notes["heldout"].samples) == len(notes["all"].samples) == 2434
+    dev_texts = {s.text for s in notes["dev"].samples}
+    assert not dev_texts & {s.text for s in notes["heldout"].samples}
+    assert "heldout" in notes["heldout"].name
+
+
+@pytest.mark.parametrize(
+    ("dataset", "split", "message"),
+    [
+        ("physionet_deid", "test", "unknown split 'test'"),
+        ("presidio_synth", "dev", "applies to the PhysioNet deid folder only"),
+    ],
+)
+def test_a_bad_split_is_a_clear_error(dataset: str, split: str, message: str) -> None:
+    from pipelines.errors import AssistantError
+
+    with pytest.raises(AssistantError, match=message):
+        load_dataset(SHARED / dataset, split=split)

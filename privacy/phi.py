@@ -446,11 +446,17 @@ class ClinicalNameRecognizer(_PhiRecognizer):
     - after a title: "DR SWACKHAMER", "dr. o'rourke", "DR. L. RUUSKA", "DRS JOSEPH AND ROBBINSON",
       "Mr. Nicholson", "MRS BRUCER";
     - after a relative or contact word: "SON DAVID", "pt's daughter, Emily Canvan", "wife(?) Joellen";
-    - signatures: "Marie Munroe RN", "DAN A. FORMAN-LYONS, RRT";
+    - signatures and names before a credential: "Marie Munroe RN", "DAN A. FORMAN-LYONS, RRT",
+      "florencia cooke np into eval";
+    - an initial before an unusual surname ("W. MAROTTA", "d. renna"; not "E. coli" or SOAP headings);
+    - a Census given name before an unusual word ("LINDSEY CARDARELLI", "mary souza");
+    - after communication verbs and a "social:" heading ("spoke with suzette", "social: bill called");
     - repeats in the same text of a name found by one of the rules above ("Suzette" after "daughter Suzette").
 
-    After a cue the first word counts unless it is a stop word or a known non-name ("son called", "Dr. aware");
-    a following word extends the name when it is not an ordinary English word ("Emily Canvan"). Signatures
+    After "Dr"/"Mr"/"Mrs" the first word counts unless it is a stop word or a known non-name ("Dr. aware");
+    after a role ("NP", "MS") or a relative word it must be a Census given name or an unusual word ("son Bill",
+    not "son called"); a following word written in the same case extends the name when it is not an ordinary
+    English word ("Emily Canvan"; not "O'Brien-Hughes wrote"). Signatures
     need every word to be a Census name or not an ordinary word. Ordinary words = the spaCy model's
     WordNet-derived lemma index (:func:`privacy.lexicon.common_english_words`).
     """

@@ -391,9 +391,8 @@ def census_names() -> tuple[frozenset[str], frozenset[str]]:
 _WORD = r"[A-Za-z][A-Za-z'\u2019]*(?:-[A-Za-z][A-Za-z'\u2019]*)*"
 _TITLE = re.compile(
     r"\b(?P<title>dr|drs(?=\s)|dr's|doctor|mr|mrs|ms|miss|mister|np|md|rn|rrt|attending|"
-    r"resident|fellow|intern|case\s?worker|case\s+manager|social\s+worker|sw|chaplain|rncm|pcp)\b\.?\s*(?P<rest>(?:[A-Z]\.?\s+)?"
-    + _WORD
-    + ")",
+    r"resident|fellow|intern|case\s?worker|case\s+manager|social\s+worker|sw|chaplain|rncm|pcp)\b\.?\s*"
+    r"(?=(?P<rest>(?:[A-Z]\.?\s+)?" + _WORD + "))",
     re.IGNORECASE,
 )
 _RELATIVE = re.compile(
@@ -428,7 +427,7 @@ _LIST_MORE = re.compile(
     r"\s*(?:,|and|&|/)\s*(?:(?:drs?|dr's)\b\.?\s*)?(?P<rest>(?:[A-Z]\.?\s+)?" + _WORD + ")", re.I
 )
 #: Not surnames after an initial ("E. coli").
-_NOT_NAMES = _words("coli aeruginosa aureus pneumoniae difficile faecalis cloacae marcescens albicans")
+_NOT_NAMES = _words("coli aeruginosa aureus pneumoniae difficile diff faecalis cloacae marcescens albicans")
 #: Words that follow a title or a relative word without being a name ("son called", "Dr. aware").
 _NOT_AFTER_CUE = _words(
     """aware notified called calling visited visiting visit here there came come in to at on of for from with and
@@ -437,7 +436,7 @@ _NOT_AFTER_CUE = _words(
     pt patient family members member also both who all other another lives lived living unable wants wanted
     requests requested asked asks at bedside by admitted brought given pt's patient's course dr drs md mds md's
     son sons son's daughter daughters dtr dtrs wife husband hsb sister brother niece nephew aunt uncle mother
-    father grandson granddaughter friend proxy hcp spokesperson cousin tol oob"""
+    father grandson granddaughter friend proxy hcp spokesperson cousin tol oob met stating inlaw"""
 )
 
 
@@ -447,11 +446,17 @@ class ClinicalNameRecognizer(_PhiRecognizer):
     - after a title: "DR SWACKHAMER", "dr. o'rourke", "DR. L. RUUSKA", "DRS JOSEPH AND ROBBINSON",
       "Mr. Nicholson", "MRS BRUCER";
     - after a relative or contact word: "SON DAVID", "pt's daughter, Emily Canvan", "wife(?) Joellen";
-    - signatures: "Marie Munroe RN", "DAN A. FORMAN-LYONS, RRT";
+    - signatures and names before a credential: "Marie Munroe RN", "DAN A. FORMAN-LYONS, RRT",
+      "florencia cooke np into eval";
+    - an initial before an unusual surname ("W. MAROTTA", "d. renna"; not "E. coli" or SOAP headings);
+    - a Census given name before an unusual word ("LINDSEY CARDARELLI", "mary souza");
+    - after communication verbs and a "social:" heading ("spoke with suzette", "social: bill called");
     - repeats in the same text of a name found by one of the rules above ("Suzette" after "daughter Suzette").
 
-    After a cue the first word counts unless it is a stop word or a known non-name ("son called", "Dr. aware");
-    a following word extends the name when it is not an ordinary English word ("Emily Canvan"). Signatures
+    After "Dr"/"Mr"/"Mrs" the first word counts unless it is a stop word or a known non-name ("Dr. aware");
+    after a role ("NP", "MS") or a relative word it must be a Census given name or an unusual word ("son Bill",
+    not "son called"); a following word written in the same case extends the name when it is not an ordinary
+    English word ("Emily Canvan"; not "O'Brien-Hughes wrote"). Signatures
     need every word to be a Census name or not an ordinary word. Ordinary words = the spaCy model's
     WordNet-derived lemma index (:func:`privacy.lexicon.common_english_words`).
     """
@@ -583,7 +588,12 @@ class ClinicalNameRecognizer(_PhiRecognizer):
         if first is None:
             return None
         word = first.group()
-        if not self._name_like(word):
+        lower = word.lower()
+        # After "Dr"/"Mr"/"Mrs" any word but a stop word or a known non-name is a name ("dr small", "Dr Tyro")
+        after_title = not strict and not given and lower not in _UNITS and len(lower) > 1
+        if not self._name_like(word) and not (
+            after_title and lower not in STOP_WORDS and lower not in _NOT_AFTER_CUE
+        ):
             return None
         if strict and word.lower() in _UNITS:
             return None

@@ -284,6 +284,9 @@ class ChatPipeline:
         answer_redacted = "".join(answer_parts).strip() or NO_ANSWER
         if not "".join(answer_parts).strip():
             yield ChatEvent("answer", NO_ANSWER)
+        # memory, --json and the transcript get the answer scanned like reasoning: values the model writes out
+        # that are not the user's become <TYPE> (the user's own become their placeholders, restored on display)
+        answer_redacted = services.scrub(answer_redacted, vault, decision.domain).text
         result.answer_redacted = answer_redacted
         result.answer = reidentify(answer_redacted, vault, display_policy)
         result.reasoning = "".join(reasoning_parts).strip()

@@ -46,3 +46,26 @@ def test_canary_reasoning_is_scrubbed_before_it_is_shown_returned_or_logged(serv
     assert leaked == []
     assert scan_tree_for(services.settings.data_dir, (*CANARY_VALUES, *INVENTED)) == []
     assert services.vaults.open(result.session_id).values == {"<PERSON_1>": CANARY_NAME}
+
+
+ANSWER_CHUNKS = [
+    "Hello <PERSON_1>. Please call Marcus Ellingworth on 415-555-",
+    "0142 or write to m.ellingworth@example.com; the fee is 2.75%.",
+]
+
+
+def test_canary_values_the_model_invents_in_its_answer_are_not_stored(services: Services) -> None:
+    with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=ANSWER_CHUNKS) as fake:
+        services.settings.ollama.hosts = [fake.url]
+        events = list(
+            ChatPipeline(services).stream(
+                f"I am {CANARY_NAME}, what is the fee?", domain="finance", backend="ollama"
+            )
+        )
+    result = events[-1].data
+    assert result is not None
+    assert result.answer_redacted.startswith("Hello <PERSON_1>. Please call <PERSON> on <PHONE_NUMBER>")
+    assert result.answer.startswith(f"Hello {CANARY_NAME}.")
+    stored = services.memory.history(result.session_id, 5)
+    assert stored and all(v not in json.dumps([t.answer for t in stored]) for v in INVENTED)
+    assert scan_tree_for(services.settings.data_dir, (*CANARY_VALUES, *INVENTED)) == []

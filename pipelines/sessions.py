@@ -91,7 +91,7 @@ def erase_session(services: Services, session_id: str) -> ErasureReceipt:
         vault_values=values,
     )
     logger.info(
-        "session erased id=%s turns=%d vault_file=%s vault_values=%s",
+        "session erased session=%s turns=%d vault_file=%s vault_values=%s",
         session_id,
         turns,
         had_vault,

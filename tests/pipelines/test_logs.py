@@ -66,7 +66,7 @@ def test_canary_log_file_has_no_raw_pii_and_a_value_hashes_the_same_in_every_rec
             ),
         ),
         ("ingest skip duplicate domain=%s sha256=%s", ("code", "0123456789ab")),
-        ("session erased id=%s turns=%d vault_file=%s vault_values=%s", ("abc-123", 3, True, 2)),
+        ("session erased session=%s turns=%d vault_file=%s vault_values=%s", ("abc-123", 3, True, 2)),
     ],
 )
 def test_the_products_own_log_lines_pass_unchanged(services: Services, message: str, args: tuple) -> None:  # type: ignore[type-arg]

@@ -36,6 +36,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from privacy.lexicon import is_common_word
+from privacy.recognizers import recognizer_result
 
 __all__ = [
     "PHI_ENTITIES",
@@ -72,16 +73,7 @@ def _words(text: str) -> frozenset[str]:
 def _result(
     entity: str, start: int, end: int, score: float, recognizer: EntityRecognizer
 ) -> RecognizerResult:
-    return RecognizerResult(
-        entity_type=entity,
-        start=start,
-        end=end,
-        score=score,
-        recognition_metadata={
-            RecognizerResult.RECOGNIZER_NAME_KEY: type(recognizer).__name__,
-            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
-        },
-    )
+    return recognizer_result(entity, start, end, score, type(recognizer).__name__, recognizer.id)
 
 
 class _PhiRecognizer(EntityRecognizer):

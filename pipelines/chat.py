@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from ingest import RetrievedChunk
 from pipelines.errors import AssistantError, BackendError
 from pipelines.llm import Backend, map_ollama_error
 from pipelines.logs import logger
 from pipelines.memory import StoredTurn, new_session_id, standalone_query
 from pipelines.prompts import Passage, build_messages, fit_passages
 from pipelines.reasoning import LineBuffer, Piece, ThinkSplitter
+from pipelines.retrieval import retrieve
 from pipelines.routing import RouteDecision
 from pipelines.services import Services
 from pipelines.sessions import open_session_vault
@@ -134,18 +134,28 @@ class ChatPipeline:
         self.services = services
 
     def ask(
-        self, question: str, session_id: str | None = None, domain: str = "auto", backend: str | None = None
+        self,
+        question: str,
+        session_id: str | None = None,
+        domain: str = "auto",
+        backend: str | None = None,
+        documents: Sequence[str] | None = None,
     ) -> ChatResult:
         """Run one turn to completion; see :meth:`stream`."""
         result = None
-        for event in self.stream(question, session_id, domain, backend):
+        for event in self.stream(question, session_id, domain, backend, documents):
             if event.kind == "done":
                 result = event.data
         assert result is not None
         return result
 
     def stream(
-        self, question: str, session_id: str | None = None, domain: str = "auto", backend: str | None = None
+        self,
+        question: str,
+        session_id: str | None = None,
+        domain: str = "auto",
+        backend: str | None = None,
+        documents: Sequence[str] | None = None,
     ) -> Iterator[ChatEvent]:
         """Run one turn, yielding a "meta" event, then "answer"/"reasoning" text, then "done".
 
@@ -154,6 +164,7 @@ class ChatPipeline:
             session_id: Existing or new session id (None = a new session).
             domain: ``auto`` to route, or a domain name to pin.
             backend: auto|ollama|llamacpp (None = settings).
+            documents: sha256 values of pinned documents: retrieval uses only their chunks (None = all).
 
         Raises:
             AssistantError: Empty question, unknown domain, or a backend failure (BackendError) with a message
@@ -190,12 +201,7 @@ class ChatPipeline:
         mark = time.perf_counter()
         history = services.memory.history(session_id, services.settings.memory.history_turns)
         retrieval_query = standalone_query(redacted_question, history)
-        hits = _distinct(
-            services.store.search(
-                decision.domain, services.embedder.embed_query(retrieval_query), config.retrieval.top_k * 2
-            ),
-            config.retrieval.top_k,
-        )
+        hits = retrieve(services, decision.domain, retrieval_query, config.retrieval.top_k, documents)
         timings["retrieve"] = _ms(mark)
 
         chosen: Backend = services.backend(backend)
@@ -319,18 +325,6 @@ class ChatPipeline:
             json.dumps(timings),
         )
         yield ChatEvent("done", data=result)
-
-
-def _distinct(hits: list[RetrievedChunk], k: int) -> list[RetrievedChunk]:
-    """The best ``k`` hits with distinct text (corpora repeat passages; duplicates waste the context)."""
-    seen: set[str] = set()
-    kept = []
-    for hit in hits:
-        key = " ".join(hit.text.split()).casefold()
-        if key not in seen:
-            seen.add(key)
-            kept.append(hit)
-    return kept[:k]
 
 
 def _ms(since: float) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -11,11 +11,33 @@ __all__ = ["ChunkingConfig", "DomainConfig", "RetrievalConfig"]
 
 
 class RetrievalConfig(BaseModel):
-    """Retrieval parameters of a domain."""
+    """Retrieval parameters of a domain (applied by ``pipelines.retrieval``; defaults measured on SciFact,
+    see the README's retrieval table)."""
 
     model_config = ConfigDict(extra="forbid")
 
     top_k: int = Field(default=4, ge=1, le=50, description="Chunks put in the prompt.")
+    mode: Literal["hybrid", "dense", "bm25"] = Field(
+        default="hybrid",
+        description="hybrid = BM25 and dense rankings fused by reciprocal rank fusion; dense or bm25 = one alone.",
+    )
+    candidates: int = Field(
+        default=50, ge=1, le=1000, description="Chunks each retriever contributes to the fusion."
+    )
+    rrf_k: float = Field(
+        default=60.0,
+        gt=0,
+        description="Reciprocal rank fusion constant k in 1/(k + rank) (Cormack, Clarke & Buettcher, SIGIR 2009).",
+    )
+    dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
+    bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    mmr_lambda: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Maximal marginal relevance (Carbonell & Goldstein, SIGIR 1998) over the fused candidates: "
+        "lambda weighs relevance against novelty (1 = relevance only); None = off.",
+    )
 
 
 class ChunkingConfig(BaseModel):

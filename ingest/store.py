@@ -1,4 +1,5 @@
-"""The vector store: one Chroma collection per domain, persisted under the data dir (cosine distance)."""
+"""The document store: one Chroma collection per domain (cosine distance) and, beside it, the domain's BM25
+index (:class:`ingest.lexical.LexicalIndex`), both persisted under the same directory and written together."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from ingest.chunking import Chunk
 from ingest.errors import StoreError
+from ingest.lexical import LexicalHit, LexicalIndex
 
 __all__ = ["DocumentInfo", "RetrievedChunk", "VectorStore"]
 
@@ -18,7 +20,8 @@ _COLLECTION_PREFIX = "domain_"
 
 @dataclass(frozen=True)
 class RetrievedChunk:
-    """A search hit: chunk id, text, cosine similarity (1 - cosine distance, -1..1) and metadata."""
+    """A search hit: chunk id, text, score and metadata. The score is the cosine similarity (1 - cosine
+    distance, -1..1) for dense search, BM25 for lexical search, and the fused score for hybrid retrieval."""
 
     chunk_id: str
     text: str
@@ -46,7 +49,8 @@ class DocumentInfo:
 
 
 class VectorStore:
-    """Chroma ``PersistentClient`` at ``path`` with one collection per domain (``domain_<name>``)."""
+    """Chroma ``PersistentClient`` at ``path`` with one collection per domain (``domain_<name>``), and the BM25
+    index ``path/bm25.sqlite3`` (:class:`ingest.lexical.LexicalIndex`) kept in step with it."""
 
     def __init__(self, path: Path) -> None:
         """Open or create the store.
@@ -64,6 +68,8 @@ class VectorStore:
             )
         except Exception as exc:  # chromadb raises its own and sqlite errors
             raise StoreError(f"cannot open the Chroma store at {path}: {exc}") from exc
+        self.lexical = LexicalIndex(path / "bm25.sqlite3")
+        self._synced: set[str] = set()
 
     def _collection(self, domain: str) -> Any:
         return self.client.get_or_create_collection(
@@ -112,12 +118,91 @@ class VectorStore:
                     metadatas=list(metadatas[part]),
                 )
                 written.extend(ids[part])
+            self.lexical.upsert(
+                domain,
+                ids,
+                [chunk.text for chunk in chunks],
+                [str(m.get("document_sha256", "")) for m in metadatas],
+            )
         except Exception as exc:
             rollback = [i for i in written if i in set(new_ids)]
             if rollback:
                 collection.delete(ids=rollback)
             raise StoreError(f"writing {len(ids)} chunks to collection {domain!r} failed: {exc}") from exc
         return len(new_ids)
+
+    def embeddings(self, domain: str, ids: Sequence[str]) -> dict[str, list[float]]:
+        """Return the stored embedding of each of ``ids`` that exists (id → 384 floats)."""
+        if not ids:
+            return {}
+        records = self._collection(domain).get(ids=list(ids), include=["embeddings"])
+        return {
+            chunk_id: [float(x) for x in vector]
+            for chunk_id, vector in zip(records["ids"], records["embeddings"], strict=True)
+        }
+
+    def sync_lexical(self, domain: str) -> int:
+        """Bring the domain's BM25 index in line with its collection (chunks the index lacks are added, ids the
+        collection no longer has are removed); returns how many rows changed. Needed once for a data dir
+        written before the BM25 index existed; afterwards both are written together and this finds nothing.
+
+        Raises:
+            StoreError: Reading the collection or writing the index failed.
+        """
+        collection = self._collection(domain)
+        try:
+            stored = set(collection.get(include=[])["ids"])
+        except Exception as exc:
+            raise StoreError(f"reading collection {domain!r} failed: {exc}") from exc
+        indexed = self.lexical.ids(domain)
+        missing = sorted(stored - indexed)
+        changed = self.lexical.delete(domain, sorted(indexed - stored))
+        batch = max(1, int(self.client.get_max_batch_size()))
+        for start in range(0, len(missing), batch):
+            records = collection.get(ids=missing[start : start + batch], include=["documents", "metadatas"])
+            self.lexical.upsert(
+                domain,
+                records["ids"],
+                [text or "" for text in records["documents"]],
+                [str((m or {}).get("document_sha256", "")) for m in records["metadatas"]],
+            )
+            changed += len(records["ids"])
+        self._synced.add(domain)
+        return changed
+
+    def search_lexical(
+        self, domain: str, query: str, k: int, documents: Sequence[str] | None = None
+    ) -> list[RetrievedChunk]:
+        """Return the ``k`` best chunks by BM25 (score: BM25, higher is better), best first.
+
+        Args:
+            domain: Domain whose index is searched.
+            query: Query text (tokenised by :func:`ingest.lexical.lexical_tokens`).
+            k: Number of hits wanted.
+            documents: Only chunks of these document sha256 values (None or empty = all).
+
+        Raises:
+            StoreError: The index cannot be read or synchronised.
+        """
+        if domain not in self._synced:
+            self.sync_lexical(domain)
+        hits: list[LexicalHit] = self.lexical.search(domain, query, k, documents)
+        if not hits:
+            return []
+        records = self._collection(domain).get(
+            ids=[hit.chunk_id for hit in hits], include=["documents", "metadatas"]
+        )
+        found = {
+            chunk_id: (text or "", dict(metadata or {}))
+            for chunk_id, text, metadata in zip(
+                records["ids"], records["documents"], records["metadatas"], strict=True
+            )
+        }
+        return [
+            RetrievedChunk(hit.chunk_id, found[hit.chunk_id][0], hit.score, found[hit.chunk_id][1])
+            for hit in hits
+            if hit.chunk_id in found
+        ]
 
     def search(
         self, domain: str, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None

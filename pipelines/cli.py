@@ -411,6 +411,58 @@ def eval_pii(
         typer.echo(f"{label:<20}{support:>8}  {cells[0]:>22}  {cells[1]:>24}")
 
 
+@eval_app.command("retrieval")
+def eval_retrieval(
+    dataset: Annotated[
+        Path,
+        typer.Option(
+            "--dataset", help="BEIR-layout folder: corpus.jsonl[.gz], queries.jsonl, qrels/test.tsv."
+        ),
+    ],
+    domain: Annotated[
+        str, typer.Option("--domain", help="Domain whose chunking and retrieval settings are evaluated.")
+    ] = "medical",
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N judged queries.")] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print one JSON object keyed bm25, dense, hybrid (and run details)."),
+    ] = False,
+) -> None:
+    """Retrieval: nDCG@10, recall@100 and MRR@10 of BM25 alone, dense alone and the product's hybrid."""
+    from pipelines.retrieval_eval import MODES, evaluate_retrieval, load_beir
+
+    data = load_beir(dataset, limit=limit)
+    services = _services()
+    config = services.domain(domain)
+    result = evaluate_retrieval(
+        data,
+        config,
+        services.embedder,
+        services.settings.data_dir / "eval" / "retrieval",
+        progress=_stderr_counter,
+    )
+    if as_json:
+        _emit(result)
+        return
+    cached = "cached" if result["index_cached"] else "built now"
+    typer.echo(
+        f"{result['dataset']}: {result['queries']} queries, {result['documents']} documents "
+        f"({result['chunks']} chunks, {domain} settings); index build {result['index_build_seconds']:.0f} s "
+        f"({cached})"
+    )
+    typer.echo(f"{'system':<8}{'nDCG@10':>9}{'recall@100':>12}{'MRR@10':>9}{'ms/query':>10}")
+    for mode in MODES:
+        row = result[mode]
+        typer.echo(
+            f"{mode:<8}{row['ndcg@10']:>9.4f}{row['recall@100']:>12.4f}{row['mrr@10']:>9.4f}"
+            f"{row['ms_per_query']:>10.1f}"
+        )
+
+
+def _stderr_counter(stage: str, done: int, total: int) -> None:
+    typer.echo(f"{stage}: {done}/{total}", err=True)
+
+
 def main() -> None:
     """Console-script entry point: user-facing errors become one ``error: ...`` line and exit code 1.
 

@@ -1,0 +1,308 @@
+"""The lexical (BM25) index beside Chroma: SQLite FTS5, one table per domain, persisted and updated per chunk.
+
+Why FTS5: it ships inside Python's ``sqlite3`` (no service, no extra package), its ``bm25()`` ranking function is
+Okapi BM25 (k1 = 1.2, b = 0.75, https://www.sqlite.org/fts5.html#the_bm25_function), and rows are inserted and
+deleted transactionally, so the index follows the collection chunk by chunk instead of being rebuilt.
+
+Text is tokenised here, not by FTS5 (:func:`lexical_tokens`): English and other space-delimited scripts become
+lower-case words, minus the Lucene English stop words, stemmed with the Snowball English stemmer (PyStemmer);
+runs of Chinese characters are segmented into words with jieba's search mode (words and their sub-words), so a
+Chinese query matches Chinese passages. The tokens are stored space-joined in an FTS5 ``unicode61`` column and
+queries are tokenised the same way and matched with OR (any query term may match; BM25 ranks).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import StoreError
+
+__all__ = ["LexicalHit", "LexicalIndex", "lexical_tokens"]
+
+#: Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET, the stop list of Anserini's BM25 baselines on BEIR.
+_STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "such",
+        "that",
+        "the",
+        "their",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "will",
+        "with",
+    ]
+)
+#: CJK Unified Ideographs (+ extension A and compatibility ideographs): segmented with jieba.
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+_TABLE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+#: Chinese tokens that carry no content (particles and pronouns), dropped like English stop words.
+_CJK_STOP = frozenset(
+    [
+        "的",
+        "了",
+        "和",
+        "是",
+        "在",
+        "我",
+        "你",
+        "他",
+        "她",
+        "它",
+        "们",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "与",
+        "及",
+        "或",
+        "也",
+        "都",
+        "就",
+        "而",
+        "之",
+        "其",
+        "这",
+        "那",
+        "有",
+        "被",
+        "把",
+        "对",
+        "从",
+    ]
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer  # PyStemmer: the Snowball stemmers in C
+
+    return Stemmer.Stemmer("english")
+
+
+def lexical_tokens(text: str) -> list[str]:
+    """Tokenise ``text`` for BM25: NFKC, case-folded words without stop words, Snowball-stemmed; Chinese runs
+    segmented by jieba (search mode).
+
+    Args:
+        text: Any text.
+
+    Returns:
+        Tokens in text order (may be empty), e.g. ``"Cards were stolen"`` → ``["card", "were", "stolen"]``
+        and ``"我的银行卡被盗了"`` → ``["我", "银行", "银行卡", "盗"]`` (jieba's segmentation).
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    tokens: list[str] = []
+    words: list[str] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if _CJK_RUN.fullmatch(token):
+            if words:
+                tokens.extend(_stem(words))
+                words = []
+            tokens.extend(_segment(token))
+        elif token not in _STOP_WORDS:
+            words.append(token)
+    if words:
+        tokens.extend(_stem(words))
+    return tokens
+
+
+def _stem(words: list[str]) -> list[str]:
+    return [str(word) for word in _stemmer().stemWords(words)]
+
+
+def _segment(run: str) -> list[str]:
+    import jieba
+
+    jieba.setLogLevel(60)  # no "Building prefix dict" lines on stderr
+    return [w for w in jieba.cut_for_search(run) if w.strip() and w not in _CJK_STOP]
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    """A BM25 match: chunk id and its BM25 score (higher is better; FTS5's ``bm25()`` negated)."""
+
+    chunk_id: str
+    score: float
+
+
+class LexicalIndex:
+    """BM25 index of chunk texts in a SQLite file, one FTS5 table per domain (``bm25_<domain>``).
+
+    Thread-safe: one connection guarded by a lock (SQLite serialises writers anyway).
+    """
+
+    def __init__(self, path: Path) -> None:
+        """Open or create the index file.
+
+        Args:
+            path: The SQLite file, e.g. ``<data_dir>/chroma/bm25.sqlite3``.
+
+        Raises:
+            StoreError: The file cannot be opened, or this SQLite lacks FTS5.
+        """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts5_probe USING fts5(x)")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the BM25 index at {path}: {exc}") from exc
+        self.path = path
+
+    @staticmethod
+    def _table(domain: str) -> str:
+        name = f"bm25_{domain}"
+        if not _TABLE.fullmatch(name):
+            raise StoreError(f"invalid domain name for the BM25 index: {domain!r}")
+        return name
+
+    def _ensure(self, domain: str) -> str:
+        table = self._table(domain)
+        self._db.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
+            "tokens, chunk_id UNINDEXED, document UNINDEXED, tokenize='unicode61 remove_diacritics 0')"
+        )
+        return table
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def upsert(self, domain: str, ids: Sequence[str], texts: Sequence[str], documents: Sequence[str]) -> None:
+        """Index chunks (replacing any row with the same chunk id), all in one transaction.
+
+        Args:
+            domain: Domain (table) name.
+            ids: Chunk ids (the Chroma ids).
+            texts: Chunk texts, raw (tokenised here).
+            documents: The sha256 of each chunk's document (for pinned-document filters).
+
+        Raises:
+            StoreError: Lengths differ or SQLite fails (nothing of this call is kept).
+        """
+        if not (len(ids) == len(texts) == len(documents)):
+            raise StoreError("ids, texts and documents differ in length")
+        rows = [(" ".join(lexical_tokens(t)), i, d) for i, t, d in zip(ids, texts, documents, strict=True)]
+        try:
+            with self._transaction() as db:
+                table = self._ensure(domain)
+                db.executemany(f"DELETE FROM {table} WHERE chunk_id = ?", [(i,) for i in ids])
+                db.executemany(f"INSERT INTO {table}(tokens, chunk_id, document) VALUES (?, ?, ?)", rows)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"writing {len(ids)} chunks to the BM25 index of {domain!r} failed: {exc}"
+            ) from exc
+
+    def delete(self, domain: str, ids: Sequence[str]) -> int:
+        """Remove chunks by id; returns how many rows were removed.
+
+        Raises:
+            StoreError: SQLite fails (nothing is removed).
+        """
+        if not ids:
+            return 0
+        try:
+            with self._transaction() as db:
+                table = self._ensure(domain)
+                removed = 0
+                for chunk_id in dict.fromkeys(ids):
+                    removed += len(
+                        db.execute(f"SELECT rowid FROM {table} WHERE chunk_id = ?", (chunk_id,)).fetchall()
+                    )
+                    db.execute(f"DELETE FROM {table} WHERE chunk_id = ?", (chunk_id,))
+                return removed
+        except sqlite3.Error as exc:
+            raise StoreError(f"deleting from the BM25 index of {domain!r} failed: {exc}") from exc
+
+    def count(self, domain: str) -> int:
+        """Number of chunks indexed for ``domain``."""
+        with self._lock:
+            table = self._ensure(domain)
+            return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def ids(self, domain: str) -> set[str]:
+        """Every chunk id indexed for ``domain``."""
+        with self._lock:
+            table = self._ensure(domain)
+            return {row[0] for row in self._db.execute(f"SELECT chunk_id FROM {table}")}
+
+    def search(
+        self, domain: str, query: str, k: int, documents: Sequence[str] | None = None
+    ) -> list[LexicalHit]:
+        """Return the ``k`` best chunks by BM25 for ``query`` (any of its terms), best first.
+
+        Args:
+            domain: Domain (table) name.
+            query: Raw query text (tokenised like the chunks).
+            k: Number of hits wanted.
+            documents: Only chunks of these document sha256 values (None or empty = all).
+
+        Returns:
+            Up to ``k`` hits; empty when no query term occurs in the index.
+        """
+        terms = list(dict.fromkeys(lexical_tokens(query)))
+        if not terms or k <= 0:
+            return []
+        match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        sql = "SELECT chunk_id, -bm25({t}) AS score FROM {t} WHERE {t} MATCH ?"
+        params: list[Any] = [match]
+        if documents:
+            sql += " AND document IN ({})".format(",".join("?" * len(documents)))
+            params.extend(documents)
+        sql += " ORDER BY bm25({t}) LIMIT ?"
+        params.append(k)
+        with self._lock:
+            table = self._ensure(domain)
+            rows = self._db.execute(sql.format(t=table), params).fetchall()
+        return [LexicalHit(str(chunk), float(score)) for chunk, score in rows]
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()

@@ -203,8 +203,13 @@ def build_index(
     batch = 512
     for start in range(0, len(chunks), batch):
         part = chunks[start : start + batch]
-        vectors = embedder.embed([c.text for c in part])
-        store.add_chunks(_EVAL_DOMAIN, part, vectors, metadatas[start : start + batch])
+        done = store.existing_ids(_EVAL_DOMAIN, [c.id for c in part])  # an interrupted build resumes
+        keep = [i for i, c in enumerate(part) if c.id not in done]
+        if keep:
+            vectors = embedder.embed([part[i].text for i in keep])
+            store.add_chunks(
+                _EVAL_DOMAIN, [part[i] for i in keep], vectors, [metadatas[start + i] for i in keep]
+            )
         if progress is not None:
             progress("index", min(start + batch, len(chunks)), len(chunks))
     seconds = time.perf_counter() - started

@@ -73,7 +73,7 @@ if question:
 
         def answer_stream():  # wiring: forward answer text, keep reasoning and the result
             for event in ChatPipeline(services).stream(
-                question, choice.session_id, choice.domain, choice.backend
+                question, choice.session_id, choice.domain, choice.backend, list(choice.documents) or None
             ):
                 if event.kind == "meta" and event.data is not None:
                     if masked := masked_caption(event.data.masked):
@@ -81,6 +81,7 @@ if question:
                     meta_slot.caption(
                         f"🧭 {event.data.domain} · confidence {event.data.route_confidence:.2f} · "
                         f"{event.data.backend} · {event.data.model}"
+                        + (f" · only {len(choice.documents)} pinned documents" if choice.documents else "")
                     )
                 elif event.kind == "reasoning":
                     reasoning.append(event.text)

@@ -21,11 +21,13 @@ __all__ = ["SidebarChoice", "render_sidebar"]
 
 @dataclass(frozen=True)
 class SidebarChoice:
-    """What the user picked: the session, the domain (auto or pinned) and the backend."""
+    """What the user picked: the session, the domain (auto or pinned), the backend and the pinned documents
+    (sha256 values; empty = all of the domain's documents)."""
 
     session_id: str
     domain: str
     backend: str
+    documents: tuple[str, ...] = ()
 
 
 def render_sidebar(services: Services) -> SidebarChoice:
@@ -63,6 +65,7 @@ def render_sidebar(services: Services) -> SidebarChoice:
             format_func=lambda d: "auto (route each question)" if d == "auto" else services.domains[d].title,
         )
         backend = st.selectbox("Backend", ["auto", "ollama", "llamacpp"])
+        documents = _pinned_documents(services, domain)
         guarded(lambda: render_policy_panel(services, domain))
 
         st.header("Add documents")
@@ -100,7 +103,29 @@ def render_sidebar(services: Services) -> SidebarChoice:
                     )
                 render_report(report.name, report.report, report.status)
         st.caption(" · ".join(f"{name}: {count} chunks" for name, count in services.status().items()))
-    return SidebarChoice(state["session_id"], domain, backend)
+    return SidebarChoice(state["session_id"], domain, backend, documents)
+
+
+def _pinned_documents(services: Services, domain: str) -> tuple[str, ...]:
+    """The "Answer only from these documents" multiselect of a pinned domain (kept per domain in
+    ``st.session_state["pinned_documents"]``); with auto routing there is no domain to choose from."""
+    if domain == "auto":
+        st.caption("Pick a domain to answer only from chosen documents.")
+        return ()
+    infos = guarded(lambda: services.store.list_documents(domain)) or []
+    names = {info.sha256: info.name for info in infos}
+    pinned: dict[str, list[str]] = st.session_state.setdefault("pinned_documents", {})
+    kept = [sha for sha in pinned.get(domain, []) if sha in names]
+    picked = st.multiselect(
+        "Answer only from these documents",
+        list(names),
+        default=kept,
+        format_func=lambda sha: f"{names[sha]} · {sha[:8]}",
+        key=f"pinned-{domain}",
+        help="Leave empty to search all of the domain's documents.",
+    )
+    pinned[domain] = list(picked)
+    return tuple(picked)
 
 
 def _delete_conversation(services: Services) -> None:

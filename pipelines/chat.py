@@ -22,10 +22,11 @@ from typing import Any
 from pipelines.errors import AssistantError, BackendError
 from pipelines.llm import Backend, map_ollama_error
 from pipelines.logs import logger
-from pipelines.memory import StoredTurn, new_session_id, standalone_query
+from pipelines.memory import StoredTurn, new_session_id
 from pipelines.prompts import Passage, build_messages, fit_passages
 from pipelines.reasoning import LineBuffer, Piece, ThinkSplitter
 from pipelines.retrieval import retrieve
+from pipelines.rewrite import rewrite_query
 from pipelines.routing import RouteDecision
 from pipelines.services import Services
 from pipelines.sessions import open_session_vault
@@ -88,6 +89,7 @@ class ChatResult:
     prompt: str = ""
     masked: dict[str, int] = field(default_factory=dict)
     vault_expired: bool = False  # the session's earlier values expired: their placeholders stay as they are
+    rewrite: str = ""  # how retrieval_query was made: pipelines.rewrite.REWRITE_METHODS
 
     def to_json_dict(self) -> dict[str, Any]:
         """The DESIGN.md ``ask --json`` shape (plus a few extra keys)."""
@@ -114,6 +116,8 @@ class ChatResult:
             "timings_ms": self.timings_ms,
             "disclaimer": self.disclaimer,
             "masked": self.masked,
+            "retrieval_query": self.retrieval_query,
+            "rewrite": self.rewrite,
         }
 
 
@@ -198,13 +202,26 @@ class ChatPipeline:
             redacted_question = redaction.text
             timings["deidentify"] += _ms(mark)
 
+        chosen: Backend = services.backend(backend)
         mark = time.perf_counter()
         history = services.memory.history(session_id, services.settings.memory.history_turns)
-        retrieval_query = standalone_query(redacted_question, history)
+        wanted = services.settings.retrieval
+        rewrite = rewrite_query(
+            redacted_question,
+            history,
+            chosen,
+            wanted.rewrite,
+            wanted.rewrite_max_chars,
+            wanted.rewrite_history_turns,
+            scrub=lambda output: services.scrub(output, vault, decision.domain).text,
+        )
+        retrieval_query = rewrite.query
+        timings["rewrite"] = _ms(mark)
+
+        mark = time.perf_counter()
         hits = retrieve(services, decision.domain, retrieval_query, config.retrieval.top_k, documents)
         timings["retrieve"] = _ms(mark)
 
-        chosen: Backend = services.backend(backend)
         max_context = services.settings.llamacpp.context_chars if chosen.name == "llamacpp" else None
         passages = fit_passages(
             [
@@ -228,6 +245,7 @@ class ChatPipeline:
             sources=sources,
             redacted_question=redacted_question,
             retrieval_query=retrieval_query,
+            rewrite=rewrite.method,
             session_id=session_id,
             backend=chosen.name,
             model=chosen.model_name,
@@ -312,12 +330,14 @@ class ChatPipeline:
         timings["total"] = _ms(started)
         result.timings_ms = timings
         logger.info(
-            "turn session=%s domain=%s confidence=%.3f pinned=%s sources=%d backend=%s model=%s entities=%s "
-            "timings_ms=%s",
+            "turn session=%s domain=%s confidence=%.3f pinned=%s rewrite=%s documents=%d sources=%d backend=%s "
+            "model=%s entities=%s timings_ms=%s",
             session_id,
             decision.domain,
             decision.confidence,
             decision.pinned,
+            rewrite.method + (f" ({rewrite.reason})" if rewrite.reason else ""),
+            len(documents or ()),
             len(sources),
             chosen.name,
             chosen.model_name,

@@ -86,17 +86,32 @@ def ask(
     domain: Annotated[str, typer.Option("--domain", help="auto, or a domain name to pin.")] = "auto",
     session: Annotated[str | None, typer.Option("--session", help="Session id to continue.")] = None,
     backend: Annotated[str | None, typer.Option("--backend", help="auto|ollama|llamacpp.")] = None,
+    document: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--document",
+            help="Answer only from this document (file name as `documents` lists it, or a sha256 prefix of "
+            ">= 8 hex digits); repeatable. Pins the documents' domain.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Ask a question; the answer streams to stdout (or one JSON object with --json)."""
     from pipelines.chat import ChatPipeline
     from pipelines.ingestion import index_sample_corpora
+    from pipelines.pinning import resolve_documents
 
     services = _services()
     if services.settings.ingest.index_samples_on_start:
         index_sample_corpora(services, progress=_stderr_progress)
+    pinned = None
+    if document:
+        resolved = resolve_documents(services, document, domain)
+        domain, pinned = resolved.domain, resolved.sha256
     pipeline = ChatPipeline(services)
-    for event in pipeline.stream(question, session_id=session, domain=domain, backend=backend):
+    for event in pipeline.stream(
+        question, session_id=session, domain=domain, backend=backend, documents=pinned
+    ):
         if event.kind == "meta" and not as_json and event.data is not None:
             meta = event.data
             typer.echo(

@@ -194,6 +194,16 @@ class LlamaCppCompletionChat(BaseChatModel):
         if not emitted:  # LangChain's stream() needs at least one chunk; an empty answer is handled upstream
             yield ChatGenerationChunk(message=AIMessageChunk(content=""))
 
+    def complete(self, prompt: str, max_tokens: int, stop: list[str]) -> str:
+        """Return the model's greedy continuation of a raw completion ``prompt`` (at most ``max_tokens``
+        tokens, cut at the first of ``stop``); used for short side tasks such as follow-up rewriting."""
+        self.last_prompt = prompt
+        with self._lock:
+            out = self.llama.create_completion(
+                prompt, max_tokens=max_tokens, temperature=0.0, stop=stop, stream=False
+            )
+        return str(out["choices"][0]["text"])
+
     def _fit_prompt(self, messages: list[BaseMessage]) -> str:
         """Render the prompt, dropping the oldest history turns until it fits the context window."""
         kept = list(messages)

@@ -19,9 +19,13 @@ __all__ = [
     "COMPLETION_STOP",
     "HistoryTurn",
     "Passage",
+    "REWRITE_COMPLETION_EXAMPLES",
+    "REWRITE_INSTRUCTION",
     "build_messages",
+    "build_rewrite_messages",
     "fit_passages",
     "render_completion_prompt",
+    "render_rewrite_completion",
 ]
 
 #: Stop sequences for completion-style generation: the model must not write the next turn itself.
@@ -139,3 +143,65 @@ def render_completion_prompt(messages: Sequence[BaseMessage]) -> str:
     context = "\n".join(f"Passage [{p['number']}]: {' '.join(str(p['text']).split())}" for p in passages)
     final = f"{context}\nQuestion: {question}\nAnswer:" if context else f"Question: {question}\nAnswer:"
     return "\n\n".join([*blocks, final])
+
+
+#: Instruction of the follow-up rewrite for chat models (Ollama): short and strict, since the output is used
+#: verbatim as a search query (sanitised and checked by :mod:`pipelines.rewrite`).
+REWRITE_INSTRUCTION = (
+    "Rewrite the user's last question as a standalone search query, using the conversation only to resolve "
+    "what it refers to. Keep placeholders such as <PERSON_1> exactly as written. Output only the query: one "
+    "line, no quotes, no explanation."
+)
+
+#: Few-shot examples for a base model, which continues text instead of following instructions (Brown et al.
+#: 2020). Domain-independent on purpose: the examples must not leak any domain's vocabulary into its queries.
+REWRITE_COMPLETION_EXAMPLES = (
+    "Previous question: When does the city library open on weekdays?\n"
+    "Follow-up: And on Sundays?\n"
+    "Standalone query: When does the city library open on Sundays?\n\n"
+    "Previous question: How do I renew my passport?\n"
+    "Follow-up: How much does it cost?\n"
+    "Standalone query: How much does it cost to renew a passport?\n\n"
+    "Previous question: What is a heat pump?\n"
+    "Follow-up: Is it noisy at night?\n"
+    "Standalone query: Is a heat pump noisy at night?"
+)
+
+#: Characters of each earlier answer shown to the rewrite (the referent is usually near the start).
+_REWRITE_ANSWER_CHARS = 300
+
+
+def build_rewrite_messages(history: Sequence[HistoryTurn], question: str) -> list[BaseMessage]:
+    """Chat messages asking a chat model to rewrite ``question`` as a standalone search query.
+
+    Args:
+        history: Recent turns, oldest first (de-identified); answers are cut to 300 characters.
+        question: The de-identified follow-up.
+
+    Returns:
+        ``[SystemMessage(REWRITE_INSTRUCTION), HumanMessage(conversation + last question)]``.
+    """
+    lines = []
+    for turn in history:
+        lines.append(f"User: {' '.join(turn.question.split())}")
+        answer = " ".join(turn.answer.split())[:_REWRITE_ANSWER_CHARS]
+        if answer:
+            lines.append(f"Assistant: {answer}")
+    conversation = "\n".join(lines) or "(none)"
+    body = (
+        f"Conversation:\n{conversation}\n\nLast question: {' '.join(question.split())}\n\nStandalone query:"
+    )
+    return [SystemMessage(content=REWRITE_INSTRUCTION), HumanMessage(content=body)]
+
+
+def render_rewrite_completion(history: Sequence[HistoryTurn], question: str) -> str:
+    """Completion prompt for a base model: :data:`REWRITE_COMPLETION_EXAMPLES`, then the previous question
+    and the follow-up, ending in an open ``Standalone query:`` (generation should stop at the newline).
+
+    Only the previous *question* is shown: a 270M base model copies long context rather than using it.
+    """
+    previous = " ".join(history[-1].question.split()) if history else ""
+    return (
+        f"{REWRITE_COMPLETION_EXAMPLES}\n\nPrevious question: {previous}\n"
+        f"Follow-up: {' '.join(question.split())}\nStandalone query:"
+    )

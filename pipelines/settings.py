@@ -27,6 +27,7 @@ __all__ = [
     "MemorySettings",
     "OllamaSettings",
     "PrivacySettings",
+    "RetrievalSettings",
     "RoutingSettings",
     "Settings",
     "load_settings",
@@ -117,6 +118,26 @@ class MemorySettings(BaseModel):
     )
 
 
+class RetrievalSettings(BaseModel):
+    """Query understanding before retrieval (follow-up rewriting, ``pipelines.rewrite``)."""
+
+    rewrite: Literal["auto", "llm", "concat", "off"] = Field(
+        default="auto",
+        description="How a follow-up becomes a standalone retrieval query: llm = ask the chat model, concat = "
+        "prefix the previous question when the message looks like a follow-up (no model call), off = the "
+        "message as it is; auto = llm with Ollama, concat with the embedded llama.cpp base model (measured in "
+        "benchmarks/results/followup_rewrite.md).",
+    )
+    rewrite_max_chars: int = Field(
+        default=300,
+        ge=20,
+        description="An LLM rewrite longer than this (characters) is rejected and the concat fallback is used.",
+    )
+    rewrite_history_turns: int = Field(
+        default=3, ge=1, description="Recent turns the LLM rewrite sees (answers cut to 300 characters)."
+    )
+
+
 class PrivacySettings(BaseModel):
     """De-identification."""
 
@@ -158,6 +179,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @classmethod

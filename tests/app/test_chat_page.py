@@ -102,3 +102,26 @@ def test_a_conversation_whose_values_expired_says_so(app_env: Path) -> None:
     assert not at.exception, at.exception
     assert any("`<PERSON_1>` can no longer be restored" in i.value for i in at.info)
     assert not services.vaults.exists("stale")
+
+
+def test_pinned_documents_restrict_the_answer_sources_and_survive_a_rerun(app_env: Path) -> None:
+    from pipelines import load_settings
+    from pipelines.ingestion import ingest_bytes
+    from pipelines.services import Services
+
+    disputes = b"# Disputes\n\nA card payment can be disputed within 13 months of the transaction date.\n"
+    sha = ingest_bytes(Services(load_settings()), "finance", "disputes.md", disputes).sha256
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
+    at.run()
+    label = "Answer only from these documents"
+    assert not [m for m in at.sidebar.multiselect if m.label == label]  # auto routing: no domain to pick from
+    next(s for s in at.sidebar.selectbox if s.label == "Domain").set_value("finance").run()
+    pin = next(m for m in at.sidebar.multiselect if m.label == label)
+    assert sorted(o.split(" · ")[0] for o in pin.options) == ["disputes.md", "fees.md"]
+    pin.set_value([sha]).run()
+    at.run()
+    assert at.session_state["pinned_documents"]["finance"] == [sha]
+    at.chat_input[0].set_value("What is the foreign transaction fee?").run()
+    assert not at.exception, at.exception
+    shown = " ".join(m.value for m in at.markdown if m.value.startswith("**["))
+    assert "disputes.md" in shown and "fees.md" not in shown

@@ -7,6 +7,7 @@ import streamlit as st
 from app.sidebar import render_sidebar
 from app.state import get_services, guarded, index_samples_once
 from pipelines.chat import ChatPipeline, ChatResult, load_transcript
+from pipelines.citations import citation_sentences, source_records
 from pipelines.memory import StoredTurn
 from pipelines.sessions import unrestorable_placeholders
 from pipelines.transparency import masked_caption
@@ -22,13 +23,36 @@ st.caption(
 )
 
 
-def show_sources(sources: list[dict]) -> None:
-    """Render the sources expander."""
-    with st.expander(f"Sources ({len(sources)})"):
+def show_sources(sources: list[dict], answer: str) -> None:
+    """Render the numbered sources with their citation checks (``source_records`` dicts) under an answer.
+
+    ``answer`` is the displayed (restored) answer: the cited sentences shown are taken from it, so they carry
+    the user's values like the answer does; the stored check results are de-identified.
+    """
+    shown = citation_sentences(answer)
+    numbers = {s["number"] for s in sources}
+    invalid = sorted(set(shown) - numbers)
+    unsupported = [(s, c) for s in sources for c in s.get("citations", []) if not c["supported"]]
+    if invalid:
+        cited = ", ".join(f"[{n}]" for n in invalid)
+        st.warning(f"⚠️ The answer cites {cited}, which is not among the sources: ignore that citation.")
+    label = f"Sources ({len(sources)})"
+    if unsupported:
+        label += f" · ⚠️ {len(unsupported)} unsupported citation{'s' if len(unsupported) > 1 else ''}"
+    with st.expander(label, expanded=bool(unsupported)):
         for s in sources:
+            checks = s.get("citations", [])
+            badge = ""
+            if checks:
+                badge = " · ✅ cited" if all(c["supported"] for c in checks) else " · ⚠️ unsupported citation"
             st.markdown(
-                f"**[{s['number']}] {s['source']}** · {s.get('location', '')} · score {s['score']:.3f}"
+                f"**[{s['number']}] {s['source']}** · {s.get('location', '')} · score {s['score']:.3f}{badge}"
             )
+            sentences = shown.get(s["number"], [])
+            for position, check in enumerate(checks):
+                if not check["supported"]:
+                    sentence = sentences[position] if position < len(sentences) else check["sentence"]
+                    st.warning(f"⚠️ [{s['number']}] may not support: “{sentence}” ({check['reason']})")
             if s.get("text"):
                 st.text(s["text"][:800])
 
@@ -48,7 +72,7 @@ def show_turn(turn: StoredTurn) -> None:
     with st.chat_message("assistant"):
         st.markdown(turn.answer or "_(no answer)_")
         st.caption(f"{turn.domain} · confidence {turn.route_confidence:.2f} · {turn.backend} {turn.model}")
-        show_sources(turn.sources)
+        show_sources(turn.sources, turn.answer)
 
 
 expired = guarded(lambda: unrestorable_placeholders(services, choice.session_id)) or []
@@ -101,15 +125,7 @@ if question:
             if result.reasoning:
                 with st.expander("Reasoning"):
                     st.markdown(result.reasoning)
-            show_sources(
-                [
-                    {
-                        "number": s.number,
-                        "source": s.source,
-                        "location": s.location,
-                        "score": s.score,
-                        "text": s.text,
-                    }
-                    for s in result.sources
-                ]
-            )
+            records = source_records(result.sources, result.citations)
+            for record, source in zip(records, result.sources, strict=True):
+                record["text"] = source.text
+            show_sources(records, result.answer)

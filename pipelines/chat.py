@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pipelines.citations import Citation, check_citations, source_records
 from pipelines.errors import AssistantError, BackendError
 from pipelines.llm import Backend, map_ollama_error
 from pipelines.logs import logger
@@ -90,6 +91,7 @@ class ChatResult:
     masked: dict[str, int] = field(default_factory=dict)
     vault_expired: bool = False  # the session's earlier values expired: their placeholders stay as they are
     rewrite: str = ""  # how retrieval_query was made: pipelines.rewrite.REWRITE_METHODS
+    citations: list[Citation] = field(default_factory=list)  # checked [n] markers of the final answer
 
     def to_json_dict(self) -> dict[str, Any]:
         """The DESIGN.md ``ask --json`` shape (plus a few extra keys)."""
@@ -118,6 +120,7 @@ class ChatResult:
             "masked": self.masked,
             "retrieval_query": self.retrieval_query,
             "rewrite": self.rewrite,
+            "citations": [c.to_json_dict() for c in self.citations],
         }
 
 
@@ -314,6 +317,9 @@ class ChatPipeline:
         result.answer_redacted = answer_redacted
         result.answer = reidentify(answer_redacted, vault, display_policy)
         result.reasoning = "".join(reasoning_parts).strip()
+        result.citations = check_citations(
+            answer_redacted, sources, lambda s: reidentify(s, vault, display_policy)
+        )
         result.prompt = getattr(chosen.chat_model, "last_prompt", "") or json.dumps(
             [{"role": m.type, "content": str(m.content)} for m in messages]
         )
@@ -323,7 +329,7 @@ class ChatPipeline:
             answer_redacted,
             decision.domain,
             decision.confidence,
-            [{k: v for k, v in asdict(s).items() if k != "text"} for s in sources],
+            source_records(sources, result.citations),
             chosen.name,
             chosen.model_name,
         )

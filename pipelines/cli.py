@@ -131,10 +131,18 @@ def ask(
             else:
                 typer.echo("")
                 for source in result.sources:
+                    cited = [c for c in result.citations if c.number == source.number]
+                    mark = " · cited" if cited and all(c.supported for c in cited) else ""
                     typer.echo(
-                        f"  [{source.number}] {source.source} ({source.location}) score {source.score:.3f}",
+                        f"  [{source.number}] {source.source} ({source.location}) score {source.score:.3f}{mark}",
                         err=True,
                     )
+                    for citation in cited:
+                        if not citation.supported:
+                            typer.echo(f"      ! unsupported: {citation.shown} ({citation.reason})", err=True)
+                for citation in result.citations:
+                    if not citation.valid:
+                        typer.echo(f"  ! [{citation.number}] invalid: {citation.reason}", err=True)
                 if result.disclaimer:
                     typer.echo(f"  {result.disclaimer}", err=True)
 

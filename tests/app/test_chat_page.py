@@ -125,3 +125,46 @@ def test_pinned_documents_restrict_the_answer_sources_and_survive_a_rerun(app_en
     assert not at.exception, at.exception
     shown = " ".join(m.value for m in at.markdown if m.value.startswith("**["))
     assert "disputes.md" in shown and "fees.md" not in shown
+
+
+def test_an_unsupported_citation_and_an_invalid_one_are_flagged_under_the_answer(app_env: Path) -> None:
+    from pipelines import load_settings
+    from pipelines.chat import Source
+    from pipelines.citations import check_citations, source_records
+    from pipelines.services import Services
+
+    services = Services(load_settings())
+    vault = services.vaults.open("cited")
+    question = services.pseudonymize("I am Zelda Quartermaine. What is the fee?", vault).text
+    services.vaults.save(vault)
+    sources = [
+        Source(
+            1, "fees.md", "c1", 0.61, "section: Fees", "The foreign transaction fee is 2.75% of the amount."
+        )
+    ]
+    answer = "<PERSON_1>, the foreign transaction fee is 2.75% [1]. It is 9% for <PERSON_1> at weekends [1]. See [4]."
+    citations = check_citations(answer, sources)
+    assert [(c.number, c.valid, c.supported) for c in citations] == [
+        (1, True, True),
+        (1, True, False),
+        (4, False, False),
+    ]
+    services.memory.add_turn(
+        "cited", question, answer, "finance", 0.9, source_records(sources, citations), "llamacpp", "m"
+    )
+
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
+    at.session_state["session_id"] = "cited"
+    at.run()
+    assert not at.exception, at.exception
+    assert any(e.label == "Sources (1) · ⚠️ 1 unsupported citation" for e in at.expander)
+    warnings = [w.value for w in at.warning]
+    flagged = [w for w in warnings if w.startswith("[1] may not support:")]
+    assert len(flagged) == 1, warnings
+    assert "It is 9% for Zelda Quartermaine at weekends [1]." in flagged[0]  # shown restored, like the answer
+    assert "number 9 not in the passage" in flagged[0]
+    assert any("cites [4], which is not among the sources" in w for w in warnings)
+    assert any(
+        "**[1] fees.md** · section: Fees · score 0.610 · ⚠️ unsupported citation" in m.value
+        for m in at.markdown
+    )

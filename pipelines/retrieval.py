@@ -66,8 +66,8 @@ def hybrid_search(
     folding) are kept once.
 
     Returns:
-        Up to ``k`` chunks, best first. ``score`` is the cosine similarity (dense), the BM25 score (bm25) or the
-        fused RRF score (hybrid).
+        Up to ``k`` chunks, best first. ``score`` is the cosine similarity (dense), the BM25 score (bm25) or, in
+        hybrid mode, the fused RRF score as a fraction of the best possible one (1.0 = ranked first by both).
     """
     depth = max(config.candidates, k)
     pinned = list(dict.fromkeys(documents or ()))
@@ -86,7 +86,14 @@ def hybrid_search(
     if config.mode in ("hybrid", "bm25"):
         rankings.append(store.search_lexical(domain, query, depth, pinned))
         weights.append(config.bm25_weight)
-    fused = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, weights, config.rrf_k)
+    if len(rankings) == 1:
+        fused = rankings[0]
+    else:
+        best = sum(weight / (config.rrf_k + 1) for weight in weights) or 1.0
+        fused = [
+            replace(hit, score=hit.score / best)
+            for hit in reciprocal_rank_fusion(rankings, weights, config.rrf_k)
+        ]
     fused = _distinct(fused)
     if config.mmr_lambda is not None and len(fused) > 1:
         vectors = store.embeddings(domain, [hit.chunk_id for hit in fused])

@@ -127,3 +127,12 @@ def test_recall_and_mrr() -> None:
     assert recall_at_k(ranking, {"d": 1}, 3) == 0.0
     assert mrr_at_k(ranking, {"c": 1, "d": 1}, 10) == pytest.approx(1 / 3)
     assert mrr_at_k(ranking, {"d": 1}, 3) == 0.0
+
+
+def test_hybrid_scores_are_fractions_of_the_best_possible_fusion(
+    store: VectorStore, embedder: Embedder
+) -> None:
+    hits = hybrid_search(store, embedder, "finance", "SWIFT international payment", 5, RetrievalConfig())
+    assert all(0.0 < hit.score <= 1.0 for hit in hits)
+    assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+    assert hits[0].score == pytest.approx(1.0)  # the SWIFT passage is first for both retrievers

@@ -12,7 +12,9 @@ from ingest import StoreError
 from pipelines.documents import delete_document, find_document
 from pipelines.errors import DocumentError
 from pipelines.ingestion import ReplacedVersion, ingest_bytes
+from pipelines.logs import logger
 from pipelines.services import Services
+from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_VALUES, scan_tree_for
 
 #: Two versions of a handbook: the fee changed and a paragraph was added.
 OLD = b"# Fees\n\nThe foreign transaction fee is 2.75%.\n\n# Disputes\n\nRaise a dispute within 13 months.\n"
@@ -189,3 +191,25 @@ def test_reingesting_a_document_removes_older_versions_left_under_its_name(servi
     assert again.status == "updated" and again.duplicate and again.chunks_added == 0
     assert again.replaced == [ReplacedVersion(first.sha256, first.chunks)]
     assert [d.sha256 for d in services.store.list_documents("finance")] == [second.sha256]
+
+
+def test_update_and_delete_of_a_file_named_after_a_person_leave_no_raw_value_and_log_a_receipt(
+    services: Services,
+) -> None:
+    name = f"{CANARY_NAME} {CANARY_CARD}.md"
+    old = ingest_bytes(services, "finance", name, OLD)
+    new = ingest_bytes(services, "finance", name, NEW)
+    assert new.name == old.name == "<PERSON> <CREDIT_CARD>.md"
+    assert new.replaced == [ReplacedVersion(old.sha256, old.chunks)]
+    receipt = delete_document(services, "finance", new.name)
+    assert (receipt.name, receipt.chunks) == ("<PERSON> <CREDIT_CARD>.md", new.chunks)
+    for handler in logger.handlers:
+        handler.flush()
+    log = services.log_path.read_text(encoding="utf-8")
+    assert (
+        f"ingest replaced domain=finance sha256={old.sha256[:12]} by={new.sha256[:12]} chunks_removed=" in log
+    )
+    assert f"document deleted domain=finance sha256={new.sha256[:12]} chunks={new.chunks}" in log
+    assert new.sha256 not in log  # prefixes only
+    assert services.store.count("finance") == 0
+    assert scan_tree_for(services.settings.data_dir, CANARY_VALUES) == []

@@ -272,22 +272,22 @@ class VectorStore:
         return bool(found["ids"])
 
     def delete_document(self, domain: str, sha256: str) -> int:
-        """Delete every chunk of the document with ``sha256`` (vectors, texts and metadata, which Chroma keeps
-        together per id).
+        """Delete every chunk of the document with ``sha256``: its vectors, texts and metadata (which Chroma
+        keeps together per id) and its BM25 entries.
 
         This and :meth:`add_chunks`' rollback are the only ways chunks leave the store (both through
-        :meth:`_delete_ids`), so an index kept beside Chroma needs one hook.
+        :meth:`_delete_ids`).
 
         Args:
             domain: The document's domain.
             sha256: The document's full sha256 (hex).
 
         Returns:
-            Number of chunks removed (0 when no chunk has that sha256).
+            Number of chunks removed from Chroma (0 when no chunk has that sha256).
 
         Raises:
-            StoreError: Chroma failed to read or delete; chunks not yet deleted stay, so calling again
-                finishes the deletion.
+            StoreError: Reading or deleting failed; what is left is found by sha256 in either index, so
+                calling again finishes the deletion.
         """
         try:
             ids = self._collection(domain).get(where={"document_sha256": sha256}, include=[])["ids"]
@@ -295,11 +295,14 @@ class VectorStore:
             raise StoreError(
                 f"reading document {sha256[:12]} of collection {domain!r} failed: {exc}"
             ) from exc
-        self._delete_ids(domain, list(ids))
+        leftover = self.lexical.document_ids(domain, sha256) - set(ids)  # a delete that failed halfway
+        self._delete_ids(domain, [*ids, *sorted(leftover)])
         return len(ids)
 
     def _delete_ids(self, domain: str, ids: Sequence[str]) -> None:
-        """Delete chunks by id, in Chroma's maximum batch size (ids absent from the store are ignored).
+        """Delete chunks by id from Chroma (in its maximum batch size), then from the BM25 index; ids absent
+        from either are ignored. Chroma goes first so that an :meth:`add_chunks` rollback removes what dense
+        search would find even when the BM25 index fails.
 
         Raises:
             StoreError: The delete failed.
@@ -313,6 +316,7 @@ class VectorStore:
                 collection.delete(ids=list(ids[start : start + batch]))
         except Exception as exc:
             raise StoreError(f"deleting {len(ids)} chunks from collection {domain!r} failed: {exc}") from exc
+        self.lexical.delete(domain, ids)
 
 
 def _json_dict(value: Any) -> dict[str, Any]:

@@ -66,6 +66,9 @@ def test_a_changed_file_under_the_same_name_replaces_all_its_chunks(services: Se
     }
     hits = services.store.search("finance", services.embedder.embed_query("foreign transaction fee"), 10)
     assert old.sha256 not in {h.metadata["document_sha256"] for h in hits}
+    assert services.store.lexical.ids("finance") == set(stored["ids"])  # BM25 holds exactly the same chunks
+    assert services.store.lexical.document_ids("finance", old.sha256) == set()
+    assert services.store.search_lexical("finance", "months", 10) == []  # only the old version said it
     (code,) = services.store.list_documents("code")  # the same name in another domain is left alone
     assert (code.sha256, code.chunks) == (elsewhere.sha256, elsewhere.chunks)
 
@@ -97,6 +100,7 @@ def test_an_update_whose_write_fails_leaves_the_older_version_intact(
     after = _records(services, "finance")
     assert after["ids"] == before["ids"] and after["documents"] == before["documents"]
     assert [d.sha256 for d in services.store.list_documents("finance")] == [old.sha256]
+    assert services.store.lexical.ids("finance") == set(before["ids"])
     assert ingest_bytes(services, "finance", "handbook.md", NEW).replaced == [
         ReplacedVersion(old.sha256, old.chunks)
     ]
@@ -124,6 +128,9 @@ def test_delete_removes_every_chunk_and_returns_a_receipt(services: Services) ->
         "deleted_at": receipt.deleted_at,
     }
     assert services.store.count("finance") == count - doc.chunks == kept.chunks
+    assert services.store.lexical.count("finance") == kept.chunks
+    assert services.store.lexical.document_ids("finance", doc.sha256) == set()
+    assert services.store.search_lexical("finance", "dispute months", 10) == []
     assert _records(services, "finance", document_sha256=doc.sha256)["ids"] == []
     assert "2.75%" not in " ".join(_records(services, "finance")["documents"])
     assert services.store.list_documents("finance", doc.sha256) == []
@@ -213,3 +220,23 @@ def test_update_and_delete_of_a_file_named_after_a_person_leave_no_raw_value_and
     assert new.sha256 not in log  # prefixes only
     assert services.store.count("finance") == 0
     assert scan_tree_for(services.settings.data_dir, CANARY_VALUES) == []
+
+
+def test_a_delete_interrupted_between_the_two_indexes_is_finished_by_deleting_again(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The BM25 delete fails (injected) after Chroma's went through; the next delete of that sha256 removes
+    the BM25 rows left behind."""
+    doc = ingest_bytes(services, "finance", "handbook.md", OLD)
+
+    def failing_delete(domain: str, ids: Any) -> int:
+        raise StoreError("deleting from the BM25 index of 'finance' failed: disk I/O error")
+
+    monkeypatch.setattr(services.store.lexical, "delete", failing_delete)
+    with pytest.raises(StoreError, match="disk I/O error"):
+        services.store.delete_document("finance", doc.sha256)
+    monkeypatch.undo()
+    assert services.store.count("finance") == 0
+    assert len(services.store.lexical.document_ids("finance", doc.sha256)) == doc.chunks
+    assert services.store.delete_document("finance", doc.sha256) == 0  # no chunk left in Chroma
+    assert services.store.lexical.count("finance") == 0

@@ -95,12 +95,15 @@ def render_sidebar(services: Services) -> SidebarChoice:
                         + ("" if report.duplicate else f" (risk above {report.hold_threshold:g})")
                         + "; release or reject it on the Documents page"
                     )
+                elif report.replaced:
+                    st.success(
+                        f"{report.name}: updated, {_chunks(report.chunks_added)} added; the earlier version "
+                        f"({_chunks(report.stale_chunks_removed)}) was removed"
+                    )
                 elif report.duplicate:
                     st.info(f"{report.name}: already indexed, nothing added")
                 else:
-                    st.success(
-                        f"{report.name}: {report.chunks_added} chunk{'' if report.chunks_added == 1 else 's'} added"
-                    )
+                    st.success(f"{report.name}: {_chunks(report.chunks_added)} added")
                 render_report(report.name, report.report, report.status)
         st.caption(" · ".join(f"{name}: {count} chunks" for name, count in services.status().items()))
     return SidebarChoice(state["session_id"], domain, backend, documents)
@@ -126,6 +129,10 @@ def _pinned_documents(services: Services, domain: str) -> tuple[str, ...]:
     )
     pinned[domain] = list(picked)
     return tuple(picked)
+
+
+def _chunks(count: int) -> str:
+    return f"{count} chunk" + ("" if count == 1 else "s")
 
 
 def _delete_conversation(services: Services) -> None:

@@ -272,6 +272,13 @@ class LexicalIndex:
             table = self._ensure(domain)
             return {row[0] for row in self._db.execute(f"SELECT chunk_id FROM {table}")}
 
+    def document_ids(self, domain: str, document: str) -> set[str]:
+        """The chunk ids indexed for one document (its sha256) in ``domain``."""
+        with self._lock:
+            table = self._ensure(domain)
+            query = f"SELECT chunk_id FROM {table} WHERE document = ?"
+            return {row[0] for row in self._db.execute(query, (document,))}
+
     def search(
         self, domain: str, query: str, k: int, documents: Sequence[str] | None = None
     ) -> list[LexicalHit]:

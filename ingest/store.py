@@ -127,7 +127,7 @@ class VectorStore:
         except Exception as exc:
             rollback = [i for i in written if i in set(new_ids)]
             if rollback:
-                collection.delete(ids=rollback)
+                self._delete_ids(domain, rollback)
             raise StoreError(f"writing {len(ids)} chunks to collection {domain!r} failed: {exc}") from exc
         return len(new_ids)
 
@@ -229,9 +229,25 @@ class VectorStore:
             hits.append(RetrievedChunk(chunk_id, text or "", 1.0 - float(distance), dict(metadata or {})))
         return hits
 
-    def list_documents(self, domain: str, sha256: str | None = None) -> list[DocumentInfo]:
-        """Return the documents of a domain, newest first (only the one with ``sha256`` when given)."""
-        where = {"document_sha256": sha256} if sha256 is not None else None
+    def list_documents(
+        self, domain: str, sha256: str | None = None, name: str | None = None
+    ) -> list[DocumentInfo]:
+        """Return the documents of a domain, newest first.
+
+        Args:
+            domain: The domain.
+            sha256: Only the document with this sha256 (hex), when given.
+            name: Only documents stored under this (de-identified) file name, when given.
+
+        Returns:
+            One :class:`DocumentInfo` per distinct document sha256, sorted by ``ingested_at`` descending.
+        """
+        conditions: list[dict[str, Any]] = []
+        if sha256 is not None:
+            conditions.append({"document_sha256": sha256})
+        if name is not None:
+            conditions.append({"source": name})
+        where = conditions[0] if len(conditions) == 1 else ({"$and": conditions} if conditions else None)
         records = self._collection(domain).get(where=where, include=["metadatas"])
         documents: dict[str, dict[str, Any]] = {}
         for metadata in records["metadatas"] or []:
@@ -254,6 +270,53 @@ class VectorStore:
         """Whether any chunk of the document with this sha256 is stored."""
         found = self._collection(domain).get(where={"document_sha256": sha256}, limit=1, include=[])
         return bool(found["ids"])
+
+    def delete_document(self, domain: str, sha256: str) -> int:
+        """Delete every chunk of the document with ``sha256``: its vectors, texts and metadata (which Chroma
+        keeps together per id) and its BM25 entries.
+
+        This and :meth:`add_chunks`' rollback are the only ways chunks leave the store (both through
+        :meth:`_delete_ids`).
+
+        Args:
+            domain: The document's domain.
+            sha256: The document's full sha256 (hex).
+
+        Returns:
+            Number of chunks removed from Chroma (0 when no chunk has that sha256).
+
+        Raises:
+            StoreError: Reading or deleting failed; what is left is found by sha256 in either index, so
+                calling again finishes the deletion.
+        """
+        try:
+            ids = self._collection(domain).get(where={"document_sha256": sha256}, include=[])["ids"]
+        except Exception as exc:
+            raise StoreError(
+                f"reading document {sha256[:12]} of collection {domain!r} failed: {exc}"
+            ) from exc
+        leftover = self.lexical.document_ids(domain, sha256) - set(ids)  # a delete that failed halfway
+        self._delete_ids(domain, [*ids, *sorted(leftover)])
+        return len(ids)
+
+    def _delete_ids(self, domain: str, ids: Sequence[str]) -> None:
+        """Delete chunks by id from Chroma (in its maximum batch size), then from the BM25 index; ids absent
+        from either are ignored. Chroma goes first so that an :meth:`add_chunks` rollback removes what dense
+        search would find even when the BM25 index fails.
+
+        Raises:
+            StoreError: The delete failed.
+        """
+        if not ids:
+            return
+        collection = self._collection(domain)
+        batch = max(1, int(self.client.get_max_batch_size()))
+        try:
+            for start in range(0, len(ids), batch):
+                collection.delete(ids=list(ids[start : start + batch]))
+        except Exception as exc:
+            raise StoreError(f"deleting {len(ids)} chunks from collection {domain!r} failed: {exc}") from exc
+        self.lexical.delete(domain, ids)
 
 
 def _json_dict(value: Any) -> dict[str, Any]:

@@ -10,9 +10,12 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from pipelines.errors import USER_FACING_ERRORS, AssistantError
 from pipelines.services import Services
@@ -62,20 +65,22 @@ def ingest(
     services = _services()
     services.domain(domain)
     failed = 0
-    for path in paths:
-        try:
-            report = ingest_path(services, domain, path)
-        except USER_FACING_ERRORS as exc:
-            failed += 1
+    with _StderrProgress() as bar:
+        for path in paths:
+            bar.start(path.name)
+            try:
+                report = ingest_path(services, domain, path, progress=bar.stage)
+            except USER_FACING_ERRORS as exc:
+                failed += 1
+                if as_json:
+                    _emit({"file": str(path), "ok": False, "error": str(exc)})
+                else:
+                    typer.echo(f"error: {exc}", err=True)
+                continue
             if as_json:
-                _emit({"file": str(path), "ok": False, "error": str(exc)})
+                _emit({"file": str(path), "ok": True, **report.to_dict()})
             else:
-                typer.echo(f"error: {exc}", err=True)
-            continue
-        if as_json:
-            _emit({"file": str(path), "ok": True, **report.to_dict()})
-        else:
-            typer.echo(_ingest_line(report))
+                typer.echo(_ingest_line(report))
     if failed:
         raise typer.Exit(1)
 
@@ -103,7 +108,9 @@ def ask(
 
     services = _services()
     if services.settings.ingest.index_samples_on_start:
-        index_sample_corpora(services, progress=_stderr_progress)
+        with _StderrProgress() as bar:
+            bar.start("indexing sample corpus")
+            index_sample_corpora(services, progress=bar.overall)
     pinned = None
     if document:
         resolved = resolve_documents(services, document, domain)
@@ -162,6 +169,13 @@ def _ingest_line(report: IngestReport) -> str:
             f"{report.hold_threshold:g}; {counts}); release with: assistant review release --domain "
             f"{report.domain} {report.sha256[:12]}"
         )
+    if report.replaced:
+        older = ", ".join(version.sha256[:12] for version in report.replaced)
+        added = "nothing added" if report.duplicate else f"{_count(report.chunks_added, 'chunk')} added"
+        return (
+            f"{report.name}: updated in {report.domain} (sha256 {report.sha256[:12]}), {added}; replaced "
+            f"{older}: {_count(report.stale_chunks_removed, 'stale chunk')} removed ({counts}, {risk})"
+        )
     if report.duplicate:
         return (
             f"{report.name}: already indexed in {report.domain} (sha256 {report.sha256[:12]}), nothing added"
@@ -182,8 +196,74 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def _stderr_progress(stage: str, fraction: float) -> None:
-    typer.echo(f"indexing sample corpus {fraction:4.0%} {stage}", err=True)
+#: Share of a file's ingest time at the start of each stage, and at its end (the next stage's start): a rough
+#: split (de-identification is the slow step on CPU) so that one bar moves forward through all stages.
+_STAGE_SPANS = {
+    "load": (0.0, 0.05),
+    "deidentify": (0.05, 0.6),
+    "chunk": (0.6, 0.65),
+    "embed": (0.65, 0.95),
+    "store": (0.95, 1.0),
+}
+
+
+class _StderrProgress:
+    """Progress on stderr: a rich bar when stderr is a terminal, else one plain line per stage or file.
+
+    Use as a context manager; :meth:`start` begins a task (a file, or the sample corpora), then pass
+    :meth:`stage` (a file's ``(stage, fraction)`` callback) or :meth:`overall` (a fraction of the whole task,
+    labelled by ``stage``) as the ``progress`` callback.
+    """
+
+    def __init__(self) -> None:
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+        self._label = ""
+        self._last_line = ""
+
+    def __enter__(self) -> _StderrProgress:
+        if sys.stderr.isatty():
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def start(self, label: str) -> None:
+        """Begin a new task (a new bar) called ``label``."""
+        self._label = label
+        self._last_line = ""
+        if self._bar is not None:
+            if self._task is not None:
+                self._bar.remove_task(self._task)
+            self._task = self._bar.add_task(label, total=1.0)
+
+    def stage(self, stage: str, fraction: float) -> None:
+        """A file's progress: ``fraction`` (0..1) of ``stage`` (load|deidentify|chunk|embed|store)."""
+        low, high = _STAGE_SPANS.get(stage, (0.0, 1.0))
+        self._show(f"{self._label}: {stage}", low + (high - low) * min(max(fraction, 0.0), 1.0), stage)
+
+    def overall(self, stage: str, fraction: float) -> None:
+        """The task's overall progress ``fraction`` (0..1), now at ``stage``."""
+        self._show(f"{self._label} {fraction:4.0%} {stage}", fraction, stage)
+
+    def _show(self, line: str, fraction: float, stage: str) -> None:
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, completed=fraction, description=f"{self._label}: {stage}")
+        elif self._bar is None and stage != self._last_line:
+            self._last_line = stage
+            typer.echo(line, err=True)
 
 
 @app.command()
@@ -249,13 +329,38 @@ def documents(
     held: Annotated[
         bool, typer.Option("--held", help="List the documents held for review instead of the indexed ones.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    delete: Annotated[
+        str | None,
+        typer.Option(
+            "--delete",
+            metavar="NAME",
+            help="Delete this document (file name as listed, or a sha256 prefix of >= 8 hex digits) and "
+            "print an erasure receipt.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list (with --delete: the receipt object).")
+    ] = False,
 ) -> None:
-    """List the documents indexed in a domain (or held for review, with --held), with their reports."""
+    """List the documents indexed in a domain (or held for review, with --held), with their reports; or delete
+    one with --delete (its chunks, vectors and metadata together)."""
+    from pipelines.documents import delete_document
     from pipelines.ingestion import held_documents
 
+    if delete is not None and held:
+        raise typer.BadParameter(
+            "--delete removes indexed documents; reject a held one with: assistant review reject",
+            param_hint="--delete",
+        )
     services = _services()
     services.domain(domain)
+    if delete is not None:
+        receipt = delete_document(services, domain, delete)
+        if as_json:
+            _emit(receipt.to_dict())
+        else:
+            typer.echo(receipt.summary())
+        return
     if held:
         queue = held_documents(services, domain)
         if as_json:

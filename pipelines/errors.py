@@ -6,7 +6,7 @@ from domains import DomainError
 from ingest import IngestError
 from privacy import PrivacyError
 
-__all__ = ["USER_FACING_ERRORS", "AssistantError", "BackendError", "SessionError"]
+__all__ = ["USER_FACING_ERRORS", "AssistantError", "BackendError", "DocumentError", "SessionError"]
 
 
 class AssistantError(Exception):
@@ -19,6 +19,10 @@ class BackendError(AssistantError):
 
 class SessionError(AssistantError):
     """A session id that does not exist or is malformed."""
+
+
+class DocumentError(AssistantError):
+    """An indexed document named by a file name or sha256 prefix that matches none, or several."""
 
 
 #: Errors whose message is safe and useful to show a user (no traceback, no PII).

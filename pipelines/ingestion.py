@@ -4,6 +4,12 @@
 All-or-nothing per document: every step up to the embeddings runs before anything is written, and the
 store write rolls back on failure. A document already present (same sha256) is skipped.
 
+Update: a document stored under the same (de-identified) file name as an older version in the same domain
+replaces it. The new chunks are written first; only then is every chunk of each older version deleted
+(:meth:`ingest.VectorStore.delete_document`). A failed write leaves the older version intact; a failed delete
+is an error, and ingesting the same file again finishes it (a re-ingest also removes older versions stored
+under its name). The report lists what was replaced (``status`` ``updated``).
+
 Each document gets a report (:class:`privacy.DocumentReport`: findings per entity type and per recognizer, and
 a risk score; counts only). An indexed document's report is stored in its chunk metadata (written with the
 chunks, in the same all-or-nothing write). With ``ingest.hold_risk_threshold`` set, a document whose risk is
@@ -41,6 +47,7 @@ from privacy import DocumentReport, Finding, build_report
 __all__ = [
     "IngestReport",
     "ProgressFn",
+    "ReplacedVersion",
     "deidentify_document",
     "held_documents",
     "index_sample_corpora",
@@ -53,6 +60,19 @@ __all__ = [
 
 #: ``progress(stage, fraction)`` with stage in load|deidentify|chunk|embed|store and fraction in 0..1.
 ProgressFn = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class ReplacedVersion:
+    """An older version of a document that an update removed.
+
+    Attributes:
+        sha256: The older version's sha256 (hex).
+        chunks_removed: Its chunks deleted from the store.
+    """
+
+    sha256: str
+    chunks_removed: int
 
 
 @dataclass
@@ -73,6 +93,7 @@ class IngestReport:
         report: The document's :class:`privacy.DocumentReport` as a dict (``entities``, ``recognizers``,
             ``characters``, ``risk``, ``findings``); for a duplicate, the stored one.
         hold_threshold: The ``ingest.hold_risk_threshold`` in force (None = off).
+        replaced: Older versions stored under the same file name that this ingest removed (an update).
     """
 
     name: str
@@ -87,13 +108,22 @@ class IngestReport:
     held: bool = False
     report: dict[str, Any] = field(default_factory=dict)
     hold_threshold: float | None = None
+    replaced: list[ReplacedVersion] = field(default_factory=list)
 
     @property
     def status(self) -> str:
-        """``held`` (held for review, now or before), ``duplicate`` (already indexed) or ``indexed``."""
+        """``held`` (held for review, now or before), ``updated`` (older versions under the same name were
+        replaced), ``duplicate`` (already indexed) or ``indexed``."""
         if self.held:
             return "held"
+        if self.replaced:
+            return "updated"
         return "duplicate" if self.duplicate else "indexed"
+
+    @property
+    def stale_chunks_removed(self) -> int:
+        """Chunks of the replaced older versions deleted, in total."""
+        return sum(version.chunks_removed for version in self.replaced)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict (the fields plus ``status``)."""
@@ -160,10 +190,14 @@ def _ingest_loaded(
     threshold = services.settings.ingest.hold_risk_threshold
     previous = _previous(services, domain, document.sha256)
     if previous is not None:
-        held, stored = previous
+        held, stored, stored_name = previous
         logger.info("ingest skip duplicate domain=%s sha256=%s held=%s", domain, document.sha256[:12], held)
+        name = _safe_name(services, domain, document.name)[0]
+        replaced = (
+            [] if held or name != stored_name else _replace_older(services, domain, name, document.sha256)
+        )
         return IngestReport(
-            _safe_name(services, domain, document.name)[0],
+            name,
             domain,
             document.sha256,
             document.kind,
@@ -175,6 +209,7 @@ def _ingest_loaded(
             held=held,
             report=stored,
             hold_threshold=threshold,
+            replaced=replaced,
         )
     safe, report = deidentify_document(services, domain, document, progress)
     safe_name, redacted = safe.name, list(safe.sections)
@@ -269,13 +304,34 @@ def deidentify_document(
     return safe, build_report(findings, document.char_count)
 
 
-def _previous(services: Services, domain: str, sha256: str) -> tuple[bool, dict[str, Any]] | None:
-    """``(held, report)`` of a document already indexed or held, else None."""
+def _previous(services: Services, domain: str, sha256: str) -> tuple[bool, dict[str, Any], str] | None:
+    """``(held, report, stored name)`` of a document already indexed or held, else None."""
     indexed = services.store.list_documents(domain, sha256)
     if indexed:
-        return False, indexed[0].report
+        return False, indexed[0].report, indexed[0].name
     held = review_queue(services).get(domain, sha256)
-    return (True, held.report) if held is not None else None
+    return (True, held.report, held.name) if held is not None else None
+
+
+def _replace_older(services: Services, domain: str, name: str, sha256: str) -> list[ReplacedVersion]:
+    """Delete every document stored under ``name`` in ``domain`` except the one with ``sha256``.
+
+    Raises:
+        StoreError: A delete failed (the versions not yet deleted stay; a re-ingest finishes the job).
+    """
+    replaced = []
+    for older in services.store.list_documents(domain, name=name):
+        if older.sha256 != sha256:
+            removed = services.store.delete_document(domain, older.sha256)
+            replaced.append(ReplacedVersion(older.sha256, removed))
+            logger.info(
+                "ingest replaced domain=%s sha256=%s by=%s chunks_removed=%d",
+                domain,
+                older.sha256[:12],
+                sha256[:12],
+                removed,
+            )
+    return replaced
 
 
 def _index(
@@ -309,6 +365,7 @@ def _index(
         for chunk in chunks
     ]
     added = services.store.add_chunks(domain, chunks, embeddings, metadatas)
+    replaced = _replace_older(services, domain, document.name, document.sha256)
     progress("store", 1.0)
     seconds = time.perf_counter() - started
     logger.info(
@@ -334,6 +391,7 @@ def _index(
         seconds,
         report=report.to_dict(),
         hold_threshold=services.settings.ingest.hold_risk_threshold,
+        replaced=replaced,
     )
 
 

@@ -1,5 +1,6 @@
-"""Documents page: what each domain's collection holds (with each document's report), and the documents held
-for review, which can be released (indexed) or rejected (deleted) here."""
+"""Documents page: what each domain's collection holds (with each document's report), deleting an indexed
+document (after a confirmation, with an erasure receipt), and the documents held for review, which can be
+released (indexed) or rejected (deleted) here."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import streamlit as st
 
 from app.privacy_view import render_report
 from app.state import get_services, guarded
+from pipelines.documents import delete_document
 from pipelines.ingestion import held_documents, reject_held, release_held
 from pipelines.transparency import report_rows
 
@@ -63,3 +65,48 @@ st.dataframe(
     ],
     width="stretch",
 )
+
+
+def _chunks(count: int) -> str:
+    return f"{count} chunk" + ("" if count == 1 else "s")
+
+
+def _ask_to_delete(sha256: str) -> None:
+    st.session_state["confirm_delete"] = sha256
+
+
+def _cancel_delete() -> None:
+    st.session_state.pop("confirm_delete", None)
+
+
+def _delete(target: str, sha256: str) -> None:
+    """Button callback: delete the document of domain ``target``; its receipt is shown by the run that follows."""
+    st.session_state.pop("confirm_delete", None)
+    receipt = guarded(partial(delete_document, services, target, sha256))
+    if receipt is not None:
+        st.session_state["review_notices"] = [receipt.summary()]
+
+
+if documents:
+    with st.expander("Delete documents", expanded="confirm_delete" in st.session_state):
+        st.caption(
+            "Deleting removes a document's chunks, vectors and report from the index; it cannot be undone."
+        )
+        pending = st.session_state.get("confirm_delete")
+        for d in documents:
+            name, chunks, button = st.columns([6, 2, 2], vertical_alignment="center")
+            name.markdown(f"**{d.name}** `{d.sha256[:12]}`")
+            chunks.caption(_chunks(d.chunks))
+            if pending != d.sha256:
+                button.button("Delete", key=f"delete-{d.sha256}", on_click=_ask_to_delete, args=(d.sha256,))
+                continue
+            st.warning(f"Delete {d.name} ({_chunks(d.chunks)}) from {services.domains[domain].title}?")
+            yes, no = st.columns(2)
+            yes.button(
+                "Yes, delete it",
+                key=f"confirm-delete-{d.sha256}",
+                type="primary",
+                on_click=_delete,
+                args=(domain, d.sha256),
+            )
+            no.button("Cancel", key=f"cancel-delete-{d.sha256}", on_click=_cancel_delete)

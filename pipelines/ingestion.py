@@ -21,6 +21,7 @@ de-identified text and report in one atomically written file. :func:`release_hel
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -313,12 +314,24 @@ def _previous(services: Services, domain: str, sha256: str) -> tuple[bool, dict[
     return (True, held.report, held.name) if held is not None else None
 
 
+#: A placeholder left in a de-identified file name ("<PERSON>.pdf").
+_PLACEHOLDER_IN_NAME = re.compile(r"<[A-Z][A-Z0-9_]*(?:#[0-9a-f]+)?>")
+
+
 def _replace_older(services: Services, domain: str, name: str, sha256: str) -> list[ReplacedVersion]:
-    """Delete every document stored under ``name`` in ``domain`` except the one with ``sha256``.
+    """Delete every document stored under ``name`` in ``domain`` except the one with ``sha256``; nothing when
+    the de-identified name contains a placeholder (two different files may share it).
 
     Raises:
         StoreError: A delete failed (the versions not yet deleted stay; a re-ingest finishes the job).
     """
+    if _PLACEHOLDER_IN_NAME.search(name):
+        # "Jane Doe.pdf" and "John Roe.pdf" are both stored as "<PERSON>.pdf": the name no longer tells
+        # versions from different documents, so nothing is replaced (delete an old version explicitly)
+        logger.info(
+            "ingest kept older versions domain=%s sha256=%s: name has a placeholder", domain, sha256[:12]
+        )
+        return []
     replaced = []
     for older in services.store.list_documents(domain, name=name):
         if older.sha256 != sha256:

@@ -200,25 +200,29 @@ def test_reingesting_a_document_removes_older_versions_left_under_its_name(servi
     assert [d.sha256 for d in services.store.list_documents("finance")] == [second.sha256]
 
 
-def test_update_and_delete_of_a_file_named_after_a_person_leave_no_raw_value_and_log_a_receipt(
+def test_files_whose_names_differ_only_in_personal_data_do_not_replace_each_other_and_leave_no_raw_value(
     services: Services,
 ) -> None:
-    name = f"{CANARY_NAME} {CANARY_CARD}.md"
-    old = ingest_bytes(services, "finance", name, OLD)
-    new = ingest_bytes(services, "finance", name, NEW)
+    """ "<PERSON> <CREDIT_CARD>.md" may be two different customers' files: both are kept, deleted one by one."""
+    old = ingest_bytes(services, "finance", f"{CANARY_NAME} {CANARY_CARD}.md", OLD)
+    new = ingest_bytes(services, "finance", f"Quentin Marlowe-Hatch {CANARY_CARD}.md", NEW)
     assert new.name == old.name == "<PERSON> <CREDIT_CARD>.md"
-    assert new.replaced == [ReplacedVersion(old.sha256, old.chunks)]
-    receipt = delete_document(services, "finance", new.name)
+    assert new.replaced == [] and new.status == "indexed"
+    assert {d.sha256 for d in services.store.list_documents("finance")} == {old.sha256, new.sha256}
+    with pytest.raises(DocumentError, match="matches 2 documents"):
+        delete_document(services, "finance", new.name)
+    receipt = delete_document(services, "finance", new.sha256[:12])
     assert (receipt.name, receipt.chunks) == ("<PERSON> <CREDIT_CARD>.md", new.chunks)
+    assert delete_document(services, "finance", old.sha256[:12]).chunks == old.chunks
     for handler in logger.handlers:
         handler.flush()
     log = services.log_path.read_text(encoding="utf-8")
     assert (
-        f"ingest replaced domain=finance sha256={old.sha256[:12]} by={new.sha256[:12]} chunks_removed=" in log
+        f"ingest kept older versions domain=finance sha256={new.sha256[:12]}: name has a placeholder" in log
     )
     assert f"document deleted domain=finance sha256={new.sha256[:12]} chunks={new.chunks}" in log
     assert new.sha256 not in log  # prefixes only
-    assert services.store.count("finance") == 0
+    assert services.store.count("finance") == 0 and services.store.lexical.count("finance") == 0
     assert scan_tree_for(services.settings.data_dir, CANARY_VALUES) == []
 
 

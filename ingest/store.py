@@ -4,7 +4,7 @@ index (:class:`ingest.lexical.LexicalIndex`), both persisted under the same dire
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,7 +121,7 @@ class VectorStore:
             self.lexical.upsert(
                 domain,
                 ids,
-                [chunk.text for chunk in chunks],
+                [lexical_text(chunk.text, m) for chunk, m in zip(chunks, metadatas, strict=True)],
                 [str(m.get("document_sha256", "")) for m in metadatas],
             )
         except Exception as exc:
@@ -130,6 +130,24 @@ class VectorStore:
                 self._delete_ids(domain, rollback)
             raise StoreError(f"writing {len(ids)} chunks to collection {domain!r} failed: {exc}") from exc
         return len(new_ids)
+
+    def update_metadatas(self, domain: str, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
+        """Replace the metadata of existing chunks (texts and embeddings stay).
+
+        Raises:
+            StoreError: Lengths differ or Chroma fails.
+        """
+        if len(ids) != len(metadatas):
+            raise StoreError("ids and metadatas differ in length")
+        collection = self._collection(domain)
+        batch = max(1, int(self.client.get_max_batch_size()))
+        try:
+            for start in range(0, len(ids), batch):
+                collection.update(
+                    ids=list(ids[start : start + batch]), metadatas=list(metadatas[start : start + batch])
+                )
+        except Exception as exc:
+            raise StoreError(f"updating metadata in collection {domain!r} failed: {exc}") from exc
 
     def embeddings(self, domain: str, ids: Sequence[str]) -> dict[str, list[float]]:
         """Return the stored embedding of each of ``ids`` that exists (id → 384 floats)."""
@@ -163,7 +181,10 @@ class VectorStore:
             self.lexical.upsert(
                 domain,
                 records["ids"],
-                [text or "" for text in records["documents"]],
+                [
+                    lexical_text(text or "", m or {})
+                    for text, m in zip(records["documents"], records["metadatas"], strict=True)
+                ],
                 [str((m or {}).get("document_sha256", "")) for m in records["metadatas"]],
             )
             changed += len(records["ids"])
@@ -317,6 +338,20 @@ class VectorStore:
         except Exception as exc:
             raise StoreError(f"deleting {len(ids)} chunks from collection {domain!r} failed: {exc}") from exc
         self.lexical.delete(domain, ids)
+
+
+def lexical_text(text: str, metadata: Mapping[str, Any]) -> str:
+    """The text a chunk is BM25-indexed by: its document's ``title`` metadata, then the chunk text (the title is
+    not repeated when the chunk starts with it).
+
+    Why: a chunk after the first loses the words of its document's title, which name the topic; a contextual
+    header puts them back. Measured on SciFact (README, "Retrieval"): BM25 nDCG@10 0.663 without, 0.681 with.
+    Only the BM25 index gets the header; the embedding and the stored chunk text are the chunk alone.
+    """
+    title = str(metadata.get("title") or "").strip()
+    if not title or text.lstrip().startswith(title[:40]):
+        return text
+    return f"{title}\n{text}"
 
 
 def _json_dict(value: Any) -> dict[str, Any]:

@@ -314,6 +314,21 @@ def _previous(services: Services, domain: str, sha256: str) -> tuple[bool, dict[
     return (True, held.report, held.name) if held is not None else None
 
 
+def document_title(document: LoadedDocument) -> str:
+    """A short title for a (de-identified) document, stored with each chunk and put before the chunk in the BM25
+    index (:func:`ingest.store.lexical_text`): the first non-empty line of the text when it is at most 120
+    characters (a heading; ``#`` marks dropped), else, and always for source code, the file name without its
+    extension, separators as spaces."""
+    stem = re.sub(r"[_\-.]+", " ", document.name.rsplit(".", 1)[0]).strip()
+    if document.kind == "code":
+        return stem
+    for line in document.sections[0].text.splitlines() if document.sections else []:
+        first = line.strip().lstrip("#").strip()
+        if first:
+            return first if len(first) <= 120 else stem
+    return stem
+
+
 #: A placeholder left in a de-identified file name ("<PERSON>.pdf").
 _PLACEHOLDER_IN_NAME = re.compile(r"<[A-Z][A-Z0-9_]*(?:#[0-9a-f]+)?>")
 
@@ -368,6 +383,7 @@ def _index(
             "location": chunk.location,
             "chunk_index": chunk.index,
             "document_sha256": document.sha256,
+            "title": document_title(document),
             "kind": document.kind,
             "domain": domain,
             "ingested_at": ingested_at,

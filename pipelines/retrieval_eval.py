@@ -7,7 +7,7 @@ judgement are evaluated.
 
 Method: each corpus document (title, a blank line, text) is split with the product's chunker and the chunk
 settings of the chosen domain, embedded with the product's embedder and written to a product store (Chroma +
-the BM25 index) cached under ``<data_dir>/eval/retrieval/<dataset>-<fingerprint>``; the same store then
+the BM25 index, whose entries carry the document title as the product's do) cached under ``<data_dir>/eval/retrieval/<dataset>-<fingerprint>``; the same store then
 answers every query with :func:`pipelines.retrieval.hybrid_search` in three modes (``bm25``, ``dense``,
 ``hybrid``) and the domain's retrieval constants. Chunk rankings become document rankings by each document's
 best chunk (first occurrence; "MaxP", Dai & Callan, SIGIR 2019). The benchmark corpora are public research
@@ -50,6 +50,8 @@ MODES = ("bm25", "dense", "hybrid")
 _EVAL_DOMAIN = "eval"
 #: Chunks each retriever returns per query before chunks become documents (enough for 100 documents).
 _DEPTH_CHUNKS = 300
+#: Version of what the cached BM25 entries contain ("title": the title header of ingest.store.lexical_text).
+_LEXICAL_VERSION = "title"
 
 
 @dataclass(frozen=True)
@@ -172,8 +174,23 @@ def _chunks(dataset: BeirDataset, config: DomainConfig) -> tuple[list[Chunk], li
             document, list(document.sections), config.chunking.chunk_size, config.chunking.chunk_overlap
         ):
             chunks.append(chunk)
-            metadatas.append({"source": doc_id, "document_sha256": sha, "chunk_index": chunk.index})
+            metadatas.append(
+                {
+                    "source": doc_id,
+                    "document_sha256": sha,
+                    "chunk_index": chunk.index,
+                    "title": title or doc_id,
+                }
+            )
     return chunks, metadatas
+
+
+def _upgrade_lexical(store: VectorStore, chunks: list[Chunk], metadatas: list[dict[str, Any]]) -> None:
+    """Bring a cached index built before BM25 entries carried titles up to date: same chunk ids and embeddings,
+    the title added to each chunk's metadata, the BM25 index rebuilt from it."""
+    store.update_metadatas(_EVAL_DOMAIN, [chunk.id for chunk in chunks], metadatas)
+    store.lexical.delete(_EVAL_DOMAIN, sorted(store.lexical.ids(_EVAL_DOMAIN)))
+    store.sync_lexical(_EVAL_DOMAIN)
 
 
 def build_index(
@@ -197,7 +214,11 @@ def build_index(
     marker = folder / "built.json"
     store = VectorStore(folder)
     if marker.is_file():
-        return store, float(json.loads(marker.read_text())["seconds"]), False
+        built = json.loads(marker.read_text())
+        if built.get("lexical") != _LEXICAL_VERSION:
+            _upgrade_lexical(store, *_chunks(dataset, config))
+            marker.write_text(json.dumps({**built, "lexical": _LEXICAL_VERSION}))
+        return store, float(built["seconds"]), False
     started = time.perf_counter()
     chunks, metadatas = _chunks(dataset, config)
     batch = 512
@@ -214,7 +235,14 @@ def build_index(
             progress("index", min(start + batch, len(chunks)), len(chunks))
     seconds = time.perf_counter() - started
     marker.write_text(
-        json.dumps({"seconds": seconds, "chunks": len(chunks), "documents": len(dataset.corpus)})
+        json.dumps(
+            {
+                "seconds": seconds,
+                "chunks": len(chunks),
+                "documents": len(dataset.corpus),
+                "lexical": _LEXICAL_VERSION,
+            }
+        )
     )
     return store, seconds, True
 

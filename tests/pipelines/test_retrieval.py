@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from domains import RetrievalConfig
-from ingest import Chunk, Embedder, RetrievedChunk, VectorStore, chunk_id
+from ingest import Chunk, Embedder, LoadedDocument, RetrievedChunk, Section, VectorStore, chunk_id
+from ingest.store import lexical_text
+from pipelines.ingestion import document_title
 from pipelines.retrieval import hybrid_search, maximal_marginal_relevance, reciprocal_rank_fusion
 from pipelines.retrieval_eval import mrr_at_k, ndcg_at_k, recall_at_k
 
@@ -136,3 +138,41 @@ def test_hybrid_scores_are_fractions_of_the_best_possible_fusion(
     assert all(0.0 < hit.score <= 1.0 for hit in hits)
     assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
     assert hits[0].score == pytest.approx(1.0)  # the SWIFT passage is first for both retrievers
+
+
+def test_bm25_finds_a_later_chunk_by_its_document_title(tmp_path: Path, embedder: Embedder) -> None:
+    built = VectorStore(tmp_path / "titled")
+    texts = ["Warfarin dosing\n\nStart low.", "Check the INR weekly during the first month."]
+    chunks = [Chunk(chunk_id("w", i, t), t, i, "") for i, t in enumerate(texts)]
+    meta = [{"source": "w.md", "document_sha256": "w", "title": "Warfarin dosing"} for _ in chunks]
+    built.add_chunks("medical", chunks, embedder.embed(texts), meta)
+    hits = built.search_lexical("medical", "warfarin INR", 2)
+    assert hits[0].text.startswith("Check the INR")  # title words + INR beat the title alone
+    assert hits[0].text == texts[1]  # the stored text is the chunk alone
+
+
+@pytest.mark.parametrize(
+    ("text", "metadata", "expected"),
+    [
+        ("Check the INR.", {"title": "Warfarin"}, "Warfarin\nCheck the INR."),
+        ("Warfarin dosing\n\nStart low.", {"title": "Warfarin dosing"}, "Warfarin dosing\n\nStart low."),
+        ("Check the INR.", {}, "Check the INR."),
+    ],
+)
+def test_lexical_text_puts_the_title_before_the_chunk_once(text: str, metadata: dict, expected: str) -> None:
+    assert lexical_text(text, metadata) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "text", "title"),
+    [
+        ("fees.md", "markdown", "# Card fees\n\nThe fee is 2.75%.", "Card fees"),
+        ("loan_terms-2024.txt", "text", "x" * 200 + "\nmore", "loan terms 2024"),
+        ("parse.py", "code", "import os\n", "parse"),
+    ],
+)
+def test_document_title_is_a_short_first_line_or_the_file_name(
+    name: str, kind: str, text: str, title: str
+) -> None:
+    document = LoadedDocument(name, "0" * 64, kind, None, (Section(text, ""),), len(text))
+    assert document_title(document) == title

@@ -10,10 +10,13 @@ import pytest
 
 from domains import RetrievalConfig
 from ingest import Chunk, Embedder, LoadedDocument, RetrievedChunk, Section, VectorStore, chunk_id
+from ingest.lexical import lexical_tokens
 from ingest.store import lexical_text
-from pipelines.ingestion import document_title
+from pipelines.ingestion import document_title, ingest_bytes
 from pipelines.retrieval import hybrid_search, maximal_marginal_relevance, reciprocal_rank_fusion
 from pipelines.retrieval_eval import mrr_at_k, ndcg_at_k, recall_at_k
+from pipelines.services import Services
+from tests.conftest import CANARY_CARD, CANARY_EMAIL, CANARY_NAME, CANARY_PHONE, CANARY_VALUES
 
 PASSAGES = {
     "cards": [
@@ -176,3 +179,23 @@ def test_document_title_is_a_short_first_line_or_the_file_name(
 ) -> None:
     document = LoadedDocument(name, "0" * 64, kind, None, (Section(text, ""),), len(text))
     assert document_title(document) == title
+
+
+def test_canary_the_bm25_index_holds_no_token_of_a_raw_value(services: Services) -> None:
+    """The BM25 index stores stemmed, lower-case tokens, which a byte scan for the raw value would miss."""
+    text = (
+        f"# Complaint\n\nCustomer {CANARY_NAME} ({CANARY_EMAIL}, {CANARY_PHONE}) disputes card {CANARY_CARD}.\n"
+        "The foreign transaction fee was charged twice."
+    )
+    report = ingest_bytes(services, "finance", f"{CANARY_NAME}.md", text.encode())
+    assert report.chunks_added >= 1
+    stored = {
+        token
+        for row in services.store.lexical._db.execute("SELECT tokens FROM bm25_finance")
+        for token in row[0].split()
+    }
+    assert "fee" in stored and "foreign" in stored  # the index is filled
+    for value in CANARY_VALUES:
+        leaked = set(lexical_tokens(value)) & stored
+        assert not leaked, (value, leaked)
+    assert not {"zelda", "quartermain", "quartermaine", "0173", "6467"} & stored

@@ -199,3 +199,13 @@ def test_canary_the_bm25_index_holds_no_token_of_a_raw_value(services: Services)
         leaked = set(lexical_tokens(value)) & stored
         assert not leaked, (value, leaked)
     assert not {"zelda", "quartermain", "quartermaine", "0173", "6467"} & stored
+
+
+def test_hybrid_with_mmr_returns_k_distinct_chunks_led_by_the_best(
+    store: VectorStore, embedder: Embedder
+) -> None:
+    config = RetrievalConfig(mmr_lambda=0.5)
+    hits = hybrid_search(store, embedder, "finance", "lost or stolen card", 3, config)
+    plain = hybrid_search(store, embedder, "finance", "lost or stolen card", 3, RetrievalConfig())
+    assert len(hits) == 3 and len({h.chunk_id for h in hits}) == 3
+    assert hits[0].chunk_id == plain[0].chunk_id  # MMR's first pick is the most relevant by cosine

@@ -550,7 +550,9 @@ def eval_retrieval(
     domain: Annotated[
         str, typer.Option("--domain", help="Domain whose chunking and retrieval settings are evaluated.")
     ] = "medical",
-    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N judged queries.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Only the first N judged queries.")
+    ] = None,
     as_json: Annotated[
         bool,
         typer.Option("--json", help="Print one JSON object keyed bm25, dense, hybrid (and run details)."),

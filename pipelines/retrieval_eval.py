@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -72,9 +73,12 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
         for number, line in enumerate(handle, start=1):
             if line.strip():
                 try:
-                    yield json.loads(line)
+                    row = json.loads(line)
                 except ValueError as exc:
                     raise AssistantError(f"{path}: line {number} is not JSON: {exc}") from exc
+                if not isinstance(row, dict) or "_id" not in row:
+                    raise AssistantError(f"{path}: line {number} is not a JSON object with an _id")
+                yield row
 
 
 def load_beir(path: Path, split: str = "test", limit: int | None = None) -> BeirDataset:
@@ -103,22 +107,28 @@ def load_beir(path: Path, split: str = "test", limit: int | None = None) -> Beir
     assert corpus_file is not None
     corpus = {}
     for row in _lines(corpus_file):
-        if "_id" not in row:
-            raise AssistantError(f"{corpus_file}: a line has no _id")
         corpus[str(row["_id"])] = (str(row.get("title") or ""), str(row.get("text") or ""))
     qrels: dict[str, dict[str, int]] = {}
     with qrels_file.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             parts = line.rstrip("\n").split("\t")
-            if number == 1 and not parts[-1].strip().lstrip("-").isdigit():
+            if number == 1 and not re.fullmatch(r"-?\d+(?:\.\d*)?", parts[-1].strip()):
                 continue  # header
             if len(parts) < 3:
                 raise AssistantError(f"{qrels_file}: line {number} has fewer than 3 tab-separated fields")
-            if int(parts[2]) > 0:
-                qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
+            try:
+                grade = float(parts[2])
+            except ValueError:
+                raise AssistantError(
+                    f"{qrels_file}: line {number}: score {parts[2]!r} is not a number"
+                ) from None
+            if grade > 0:
+                qrels.setdefault(parts[0], {})[parts[1]] = int(round(grade))
     texts = {str(row["_id"]): str(row.get("text") or "") for row in _lines(path / "queries.jsonl")}
     judged = [q for q in qrels if q in texts]
     if limit is not None:
+        if limit < 1:
+            raise AssistantError(f"--limit must be at least 1, not {limit}")
         judged = judged[:limit]
     if not judged:
         raise AssistantError(

@@ -77,3 +77,30 @@ def test_eval_retrieval_prints_the_three_systems_and_caches_the_index(tmp_path: 
     assert second.returncode == 0, second.stderr
     assert "(cached)" in second.stdout
     assert [line.split()[0] for line in second.stdout.splitlines()[2:5]] == ["bm25", "dense", "hybrid"]
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "message"),
+    [
+        ("qrels/test.tsv", "query-id\tcorpus-id\tscore\nq1\td1\tone\n", "score 'one' is not a number"),
+        ("queries.jsonl", '{"text": "no id"}\n', "line 1 is not a JSON object with an _id"),
+        ("corpus.jsonl", "5\n", "line 1 is not a JSON object with an _id"),
+        ("corpus.jsonl", "[1, 2]\n", "line 1 is not a JSON object with an _id"),
+    ],
+)
+def test_malformed_beir_files_are_named_with_their_line(
+    tmp_path: Path, file: str, content: str, message: str
+) -> None:
+    folder = _write(tmp_path / "tiny", gz=False)
+    (folder / file).write_text(content)
+    with pytest.raises(AssistantError, match=message):
+        load_beir(folder)
+
+
+def test_decimal_grades_are_read_and_a_limit_below_one_is_refused(tmp_path: Path) -> None:
+    folder = _write(tmp_path / "tiny", gz=False)
+    (folder / "qrels" / "test.tsv").write_text("q1\td1\t1.0\nq2\td2\t2\n")  # no header
+    assert load_beir(folder).qrels == {"q1": {"d1": 1}, "q2": {"d2": 2}}
+    assert list(load_beir(folder, limit=1).queries) == ["q1"]
+    with pytest.raises(AssistantError, match="--limit must be at least 1"):
+        load_beir(folder, limit=0)

@@ -131,24 +131,6 @@ class VectorStore:
             raise StoreError(f"writing {len(ids)} chunks to collection {domain!r} failed: {exc}") from exc
         return len(new_ids)
 
-    def update_metadatas(self, domain: str, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
-        """Replace the metadata of existing chunks (texts and embeddings stay).
-
-        Raises:
-            StoreError: Lengths differ or Chroma fails.
-        """
-        if len(ids) != len(metadatas):
-            raise StoreError("ids and metadatas differ in length")
-        collection = self._collection(domain)
-        batch = max(1, int(self.client.get_max_batch_size()))
-        try:
-            for start in range(0, len(ids), batch):
-                collection.update(
-                    ids=list(ids[start : start + batch]), metadatas=list(metadatas[start : start + batch])
-                )
-        except Exception as exc:
-            raise StoreError(f"updating metadata in collection {domain!r} failed: {exc}") from exc
-
     def embeddings(self, domain: str, ids: Sequence[str]) -> dict[str, list[float]]:
         """Return the stored embedding of each of ``ids`` that exists (id → 384 floats)."""
         if not ids:

@@ -51,8 +51,6 @@ MODES = ("bm25", "dense", "hybrid")
 _EVAL_DOMAIN = "eval"
 #: Chunks each retriever returns per query before chunks become documents (enough for 100 documents).
 _DEPTH_CHUNKS = 300
-#: Version of what the cached BM25 entries contain ("title": the title header of ingest.store.lexical_text).
-_LEXICAL_VERSION = "title"
 
 
 @dataclass(frozen=True)
@@ -195,14 +193,6 @@ def _chunks(dataset: BeirDataset, config: DomainConfig) -> tuple[list[Chunk], li
     return chunks, metadatas
 
 
-def _upgrade_lexical(store: VectorStore, chunks: list[Chunk], metadatas: list[dict[str, Any]]) -> None:
-    """Bring a cached index built before BM25 entries carried titles up to date: same chunk ids and embeddings,
-    the title added to each chunk's metadata, the BM25 index rebuilt from it."""
-    store.update_metadatas(_EVAL_DOMAIN, [chunk.id for chunk in chunks], metadatas)
-    store.lexical.delete(_EVAL_DOMAIN, sorted(store.lexical.ids(_EVAL_DOMAIN)))
-    store.sync_lexical(_EVAL_DOMAIN)
-
-
 def build_index(
     dataset: BeirDataset,
     config: DomainConfig,
@@ -224,11 +214,7 @@ def build_index(
     marker = folder / "built.json"
     store = VectorStore(folder)
     if marker.is_file():
-        built = json.loads(marker.read_text())
-        if built.get("lexical") != _LEXICAL_VERSION:
-            _upgrade_lexical(store, *_chunks(dataset, config))
-            marker.write_text(json.dumps({**built, "lexical": _LEXICAL_VERSION}))
-        return store, float(built["seconds"]), False
+        return store, float(json.loads(marker.read_text())["seconds"]), False
     started = time.perf_counter()
     chunks, metadatas = _chunks(dataset, config)
     batch = 512
@@ -250,7 +236,6 @@ def build_index(
                 "seconds": seconds,
                 "chunks": len(chunks),
                 "documents": len(dataset.corpus),
-                "lexical": _LEXICAL_VERSION,
             }
         )
     )

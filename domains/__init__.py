@@ -1,14 +1,18 @@
 """Domains as data: one folder per domain with a validated ``domain.yaml`` and a sample corpus."""
 
+from domains.assist import AGENT_ASSIST_FILE, AgentAssistConfig, load_agent_assist
 from domains.config import ChunkingConfig, DomainConfig, RetrievalConfig
 from domains.registry import DomainError, default_domains_dir, load_domains, sample_corpus_files
 
 __all__ = [
+    "AGENT_ASSIST_FILE",
+    "AgentAssistConfig",
     "ChunkingConfig",
     "DomainConfig",
     "DomainError",
     "RetrievalConfig",
     "default_domains_dir",
+    "load_agent_assist",
     "load_domains",
     "sample_corpus_files",
 ]

@@ -464,6 +464,39 @@ def sessions_erase(
         typer.echo(receipt.summary())
 
 
+feedback_app = typer.Typer(no_args_is_help=True, help="Agents' feedback on suggested replies (agent assist).")
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("list")
+def feedback_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List stored feedback, oldest first: id, time, status, intent, risk flags (all texts de-identified)."""
+    records = _services().feedback.records()
+    if as_json:
+        _emit([record.to_json_dict() for record in records])
+        return
+    for r in records:
+        flags = ",".join(r.risk_categories) or "-"
+        typer.echo(f"{r.id}\t{r.created_at}\t{r.status}\t{r.intent or '-'}\t{flags}\t{r.final_text[:60]!r}")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the CSV to this file (default: standard output).")
+    ] = None,
+) -> None:
+    """Export all feedback as CSV with a header row (texts de-identified)."""
+    store = _services().feedback
+    if out is None:
+        store.export_csv(sys.stdout)
+        return
+    count = store.export_csv(out)
+    typer.echo(f"wrote {_count(count, 'record')} to {out}", err=True)
+
+
 eval_app = typer.Typer(no_args_is_help=True, help="Measure the product against baselines.")
 app.add_typer(eval_app, name="eval")
 

@@ -13,6 +13,7 @@ from typing import Any
 from domains import DomainConfig, load_domains
 from ingest import Embedder, VectorStore
 from pipelines.errors import AssistantError
+from pipelines.feedback import FeedbackStore
 from pipelines.llm import Backend, build_llamacpp_backend, resolve_backend
 from pipelines.logs import PiiLogFilter, configure_logging, logger
 from pipelines.memory import MemoryStore
@@ -164,6 +165,11 @@ class Services:
     def memory(self) -> MemoryStore:
         """Sessions and turns in ``<data_dir>/memory.sqlite``."""
         return MemoryStore(self.settings.data_dir / "memory.sqlite")
+
+    @cached_property
+    def feedback(self) -> FeedbackStore:
+        """Agents' feedback on suggested replies in ``<data_dir>/feedback.sqlite3`` (stored de-identified)."""
+        return FeedbackStore(self.settings.data_dir / "feedback.sqlite3")
 
     @cached_property
     def router(self) -> Router:

@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 __all__ = [
+    "AgentAssistSettings",
     "EmbeddingSettings",
     "IngestSettings",
     "LlamaCppSettings",
@@ -159,6 +160,15 @@ class PrivacySettings(BaseModel):
     )
 
 
+class AgentAssistSettings(BaseModel):
+    """The agent-assist view for customer-service agents (``pipelines.agent_assist``)."""
+
+    domain: str = Field(
+        default="finance",
+        description="Domain whose policy, collection and agent_assist.yaml the agent-assist view uses.",
+    )
+
+
 class Settings(BaseSettings):
     """Root of the settings tree. Every field can be set with ``ASSISTANT_<FIELD>`` (``__`` for nesting)."""
 
@@ -181,6 +191,7 @@ class Settings(BaseSettings):
     memory: MemorySettings = Field(default_factory=MemorySettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    agent_assist: AgentAssistSettings = Field(default_factory=AgentAssistSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,134 @@
+"""Agent assist page: a customer-service agent pastes a customer's message (or picks a conversation) and sees
+the de-identified message, intent, risk flags with evidence and escalation advice, cited policy passages and
+a streamed reply draft to edit, copy and rate (accepted / edited / rejected; stored de-identified)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from app.state import get_services, guarded
+from pipelines.agent_assist import AssistResult, conversation_message, record_feedback, stream_assist
+from pipelines.chat import session_titles
+from pipelines.transparency import masked_caption
+
+services = get_services()
+st.title("Agent assist")
+st.caption(
+    "For customer-service agents: personal data in the customer's message is replaced by placeholders "
+    "before the model, the index or the feedback store see it."
+)
+
+NEW = "Type or paste a message"
+PICK = "Use a conversation's last message"
+origin = st.radio("Customer message from", [NEW, PICK], horizontal=True, key="assist_origin")
+session_id: str | None = None
+prefill = ""
+if origin == PICK:
+    titles = dict(guarded(lambda: session_titles(services)) or [])
+    if titles:
+        session_id = st.selectbox(
+            "Conversation", list(titles), format_func=lambda s: titles.get(s, s), key="assist_session"
+        )
+        if session_id:
+            prefill = guarded(partial(conversation_message, services, session_id)) or ""
+    else:
+        st.info("No stored conversations yet.")
+message = st.text_area("Customer message", value=prefill, height=120, key=f"assist_message_{session_id}")
+
+
+def show_analysis(result: AssistResult) -> None:
+    """Render the de-identified message, intent, risk flags and advice, and the cited passages."""
+    st.markdown("**De-identified message** (what the model saw)")
+    st.code(result.message, language=None, wrap_lines=True)
+    if caption := masked_caption(result.masked):
+        st.caption(caption)
+    intent, confidence, severity = st.columns(3)
+    if result.intent is None:
+        intent.metric("Intent", "no intent model")
+    else:
+        intent.metric("Intent", result.intent.intent)
+        confidence.metric("Confidence", f"{result.intent.confidence:.2f}")
+        if result.intent.intent == "unknown":
+            intent.caption(f"below the confidence threshold; best guess: {result.intent.label}")
+    risk = result.risk
+    if risk is None:
+        st.caption("No risk detector for this domain.")
+    else:
+        severity.metric("Risk severity", risk.severity)
+        if result.escalate:
+            st.error("🚨 Escalate this conversation: " + " ".join(result.escalation_advice))
+        elif result.escalation_advice:
+            st.info("Advice: " + " ".join(result.escalation_advice))
+        if risk.categories:
+            st.markdown("**Risk flags**: " + ", ".join(f"`{c}`" for c in risk.categories))
+            for evidence in risk.evidence:
+                st.markdown(f"- **{evidence.category}**: “{evidence.text}” ({evidence.rule})")
+        else:
+            st.success("No risk flags.")
+    st.markdown(f"**Policy passages ({len(result.sources)})**")
+    for s in result.sources:
+        with st.expander(f"[{s.number}] {s.source} · {s.location}".rstrip(" ·")):
+            st.caption(f"score {s.score:.3f}")
+            st.text(s.text)
+
+
+if st.button("Analyse", type="primary", key="assist_analyse"):
+    st.session_state.pop("assist_result", None)
+    st.session_state.pop("assist_notice", None)
+    analysis = st.container()
+    draft = st.empty()
+    holder: dict[str, AssistResult] = {}
+
+    def draft_stream():  # wiring: render the analysis, forward the draft text, keep the result
+        for event in stream_assist(services, message, session_id):
+            if event.kind == "analysis" and event.data is not None:
+                with analysis:
+                    show_analysis(event.data)
+            elif event.kind == "draft":
+                yield event.text
+            elif event.kind == "done" and event.data is not None:
+                holder["result"] = event.data
+
+    with draft.container():
+        st.markdown("**Suggested reply** (drafting…)")
+        guarded(lambda: st.write_stream(draft_stream()))
+    if "result" in holder:
+        st.session_state["assist_result"] = holder["result"]
+        st.session_state["assist_count"] = st.session_state.get("assist_count", 0) + 1
+        st.rerun()
+
+result: AssistResult | None = st.session_state.get("assist_result")
+if result is not None:
+    show_analysis(result)
+    st.markdown("**Suggested reply**")
+    if result.wording_added:
+        st.caption("Required wording for this case was added to the model's draft.")
+    if not result.draft:
+        st.info("The model returned no draft: write the reply yourself.")
+    count = st.session_state.get("assist_count", 0)
+    edited = st.text_area("Reply (edit before sending)", value=result.draft, height=220, key=f"reply_{count}")
+    with st.expander("Copy the suggestion"):
+        st.code(result.draft, language=None, wrap_lines=True)
+    st.caption(f"Drafted by {result.backend} · {result.model}")
+    accept, save, reject = st.columns(3)
+    verdicts = {
+        "accepted": accept.button("Accept", key="assist_accept"),
+        "edited": save.button("Save edit", key="assist_edit"),
+        "rejected": reject.button("Reject", key="assist_reject"),
+    }
+    for status, clicked in verdicts.items():
+        if clicked:
+            text = {"accepted": result.draft, "edited": edited, "rejected": None}[status]
+            record = guarded(partial(record_feedback, services, result, status, text))
+            if record is not None:
+                st.session_state["assist_notice"] = f"Feedback stored: {status} (#{record.id})."
+
+if notice := st.session_state.get("assist_notice"):
+    st.success(notice)
+csv_text = guarded(services.feedback.export_csv_text)
+if csv_text is not None:
+    st.download_button(
+        "Download feedback CSV", csv_text, file_name="agent-feedback.csv", mime="text/csv", key="assist_csv"
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from domains.config import DomainConfig
 from domains.registry import DomainError
@@ -29,6 +29,8 @@ class AgentAssistConfig(BaseModel):
             draft, so every suggested reply carries it.
         escalation_advice: What the agent should do, keyed by risk category; shown next to the risk flags.
         default_escalation: Shown when the risk assessment says to escalate and no flagged category has advice.
+        request: The user turn of the draft prompt, with ``{message}`` standing for the de-identified
+            customer message (a base model without a chat template sees only this and the passages).
         passages: Policy passages retrieved and shown with citations (also the draft's context).
     """
 
@@ -45,7 +47,18 @@ class AgentAssistConfig(BaseModel):
         default="Escalate this conversation to a team leader before replying.",
         description="Advice when escalation is needed and no flagged category has its own.",
     )
+    request: str = Field(
+        default="A customer wrote: {message}\nWrite our reply to the customer.",
+        description="The user turn of the draft prompt; {message} is the de-identified customer message.",
+    )
     passages: int = Field(default=4, ge=1, le=20, description="Policy passages retrieved and cited.")
+
+    @field_validator("request")
+    @classmethod
+    def _request_has_the_message(cls, value: str) -> str:
+        if "{message}" not in value:
+            raise ValueError(f"request {value!r} must contain {{message}}")
+        return value
 
     def wording_for(self, keys: list[str]) -> list[str]:
         """The required sentences for ``keys`` (intent label and risk categories), in key order, each once.

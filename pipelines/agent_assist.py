@@ -249,7 +249,7 @@ def stream_assist(
         for p, hit in zip(passages, hits, strict=False)
     ]
     system = _instructions(config, prediction, risk, required)
-    messages = build_messages(system, passages, [], redacted)
+    messages = build_messages(system, passages, [], config.request.replace("{message}", redacted))
     result = AssistResult(
         session_id=session_id,
         domain=name,

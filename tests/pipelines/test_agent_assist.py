@@ -83,8 +83,9 @@ def test_wording_for_keeps_key_order_and_gives_a_shared_sentence_once() -> None:
         ("required_wording: {fraud: x}\n", "instructions"),
         ("instructions: be kind\npassages: 0\n", "passages"),
         ("instructions: be kind\ntone: warm\n", "tone"),
+        ("instructions: be kind\nrequest: Reply please\n", "must contain {message}"),
     ],
-    ids=["a-list", "no-instructions", "zero-passages", "unknown-key"],
+    ids=["a-list", "no-instructions", "zero-passages", "unknown-key", "request-without-message"],
 )
 def test_an_invalid_agent_assist_file_is_an_error_naming_the_file(
     tmp_path: Path, content: str, message: str

@@ -64,7 +64,8 @@ def show_analysis(result: AssistResult) -> None:
         if risk.categories:
             st.markdown("**Risk flags**: " + ", ".join(f"`{c}`" for c in risk.categories))
             for evidence in risk.evidence:
-                st.markdown(f"- **{evidence.category}**: “{evidence.text}” ({evidence.rule})")
+                quote = f"“{evidence.text}”" if evidence.text else "from the intent"
+                st.markdown(f"- **{evidence.category}**: {quote} ({evidence.rule})")
         else:
             st.success("No risk flags.")
     st.markdown(f"**Policy passages ({len(result.sources)})**")

@@ -66,6 +66,7 @@ class AssistResult:
         domain: The domain whose policy, collection and agent-assist config applied.
         message: The de-identified message (what intent, risk, retrieval and the model saw).
         message_display: The message with the values restored for display.
+        message_stored: The message de-identified with the domain's ``memory`` operators (what feedback stores).
         masked: What was de-identified, per entity type (counts only).
         intent: The intent prediction on ``message`` (None: the domain has no intent model).
         risk: The risk assessment of ``message`` (None: the domain has no risk detector).
@@ -85,6 +86,7 @@ class AssistResult:
     domain: str
     message: str
     message_display: str
+    message_stored: str
     masked: dict[str, int]
     intent: IntentPrediction | None
     risk: RiskAssessment | None
@@ -209,7 +211,7 @@ def stream_assist(
 
     mark = time.perf_counter()
     vault, _expired = open_session_vault(services, session_id)
-    redaction, _memory = services.deidentify_message(text, vault, name)
+    redaction, stored = services.deidentify_message(text, vault, name)
     services.vaults.save(vault)
     redacted = redaction.text
     display_policy = services.policy(name)
@@ -255,6 +257,7 @@ def stream_assist(
         domain=name,
         message=redacted,
         message_display=reidentify(redacted, vault, display_policy),
+        message_stored=stored.text,
         masked=dict(sorted(redaction.counts().items())),
         intent=prediction,
         risk=risk,
@@ -365,7 +368,7 @@ def record_feedback(
         session_id=result.session_id,
         domain=result.domain,
         status=status,
-        message=result.message,
+        message=result.message_stored,
         suggested=result.draft_redacted,
         final_text=stored,
         intent="" if result.intent is None else result.intent.intent,

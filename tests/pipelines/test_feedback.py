@@ -107,7 +107,7 @@ def _suggestion(services: Services, message: str) -> AssistResult:
     """A suggestion for ``message`` de-identified by the real pipeline components (no intent model or risk
     detector involved: ``intent`` and ``risk`` None, as for a domain without them)."""
     vault = services.vaults.open("canary-session")
-    redaction, _ = services.deidentify_message(message, vault, "finance")
+    redaction, stored = services.deidentify_message(message, vault, "finance")
     services.vaults.save(vault)
     draft = (
         "Dear <PERSON_1>, we have blocked your card <CREDIT_CARD_1> and will call you on <PHONE_NUMBER_1>."
@@ -119,6 +119,7 @@ def _suggestion(services: Services, message: str) -> AssistResult:
         domain="finance",
         message=redaction.text,
         message_display=reidentify(redaction.text, vault, policy),
+        message_stored=stored.text,
         masked=redaction.counts(),
         intent=None,
         risk=None,
@@ -149,6 +150,7 @@ def test_canary_raw_pii_in_the_message_and_the_edited_reply_never_reaches_the_db
     csv_path = tmp_path / "feedback.csv"
     assert services.feedback.export_csv(csv_path) == 3
 
+    assert stored.message == result.message_stored and "<PERSON_1>" in stored.message
     assert stored.final_text.startswith(result.draft_redacted)  # the shown and masked values are placeholders
     assert "<PERSON_2>" in stored.final_text and "<CREDIT_CARD_2>" in stored.final_text
     assert stored.final_text.count("<PERSON_1>") == 2

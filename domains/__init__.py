@@ -2,12 +2,14 @@
 
 from domains.config import ChunkingConfig, DomainConfig, RetrievalConfig
 from domains.registry import DomainError, default_domains_dir, load_domains, sample_corpus_files
+from domains.risk_config import RiskConfig
 
 __all__ = [
     "ChunkingConfig",
     "DomainConfig",
     "DomainError",
     "RetrievalConfig",
+    "RiskConfig",
     "default_domains_dir",
     "load_domains",
     "sample_corpus_files",

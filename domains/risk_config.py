@@ -155,6 +155,8 @@ class NegationConfig(BaseModel):
         zh: Chinese negators ("没有", "不", "未", ...), looked for in the ``zh_chars`` characters before a
             match, within its clause.
         zh_chars: How many characters before a Chinese match are looked at.
+        pseudo: Phrases that contain a cue but do not negate (NegEx's pseudo-negations: "not only", the
+            A-not-A questions "能不能", "是不是"); blanked out before cues are looked for.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -164,6 +166,7 @@ class NegationConfig(BaseModel):
     en_scope_end: tuple[str, ...] = ()
     zh: tuple[str, ...] = ()
     zh_chars: int = Field(default=3, ge=1, le=10)
+    pseudo: tuple[str, ...] = ()
 
 
 class IntentRisk(BaseModel):

@@ -218,6 +218,7 @@ class RiskDetector:
         self._neg_suffixes = tuple(c[1:] for c in negation.en if c.startswith("-"))
         self._neg_zh = tuple(negation.zh)
         self._scope_end = frozenset(negation.en_scope_end)
+        self._pseudo = tuple(_phrase_key(p) for p in negation.pseudo)
         self._escalate_at = _RANK[config.escalate_at]
 
     def assess(self, text: str, intent: str | None = None) -> RiskAssessment:
@@ -291,6 +292,8 @@ class RiskDetector:
         clause_ends = list(_CLAUSE_END.finditer(before))
         if clause_ends:
             before = before[clause_ends[-1].end() :]
+        for pseudo in self._pseudo:
+            before = before.replace(pseudo, " " * len(pseudo))
         if _has_han(norm[match.cue_start : match.end]) or (before and _is_han(before[-1])):
             window = before[-self._config.negation.zh_chars :]
             return any(cue in window for cue in self._neg_zh)
@@ -303,7 +306,7 @@ class RiskDetector:
 
     def _cancelled(self, match: _Match, cues: list[tuple[int, int, int]]) -> bool:
         for start, end, index in cues:
-            if not self._cue_targets(index, match.category, match.rule):
+            if not self._cue_targets(index, match.category, "/".join(match.rule.split("/")[:2])):
                 continue
             window = self._config.cancel[index].window
             if window is None or (start - window <= match.end and match.start <= end + window):

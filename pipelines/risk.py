@@ -106,11 +106,12 @@ class RiskAssessment:
 
 @dataclass(frozen=True)
 class _Entry:
-    """What an automaton key stands for: a phrase of a rule (kind "phrase") or a cancel cue (kind "cancel")."""
+    """What an automaton key stands for: a phrase of a rule (kind "phrase") or a cancel cue (kind "cancel",
+    with the index of its cancel rule)."""
 
     kind: str
     category: str
-    rule: str  # "category/rule" for phrases; index of the cancel rule for cues
+    rule: str  # "category/rule"; empty for cues
     severity: str
     cancel_index: int = -1
 

@@ -3,6 +3,7 @@
 from domains.assist import AGENT_ASSIST_FILE, AgentAssistConfig, load_agent_assist
 from domains.config import ChunkingConfig, DomainConfig, RetrievalConfig
 from domains.registry import DomainError, default_domains_dir, load_domains, sample_corpus_files
+from domains.risk_config import RiskConfig
 
 __all__ = [
     "AGENT_ASSIST_FILE",
@@ -11,6 +12,7 @@ __all__ = [
     "DomainConfig",
     "DomainError",
     "RetrievalConfig",
+    "RiskConfig",
     "default_domains_dir",
     "load_agent_assist",
     "load_domains",

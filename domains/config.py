@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domains.risk_config import RiskConfig
+
 __all__ = ["ChunkingConfig", "DomainConfig", "RetrievalConfig"]
 
 
@@ -74,6 +76,8 @@ class DomainConfig(BaseModel):
             shape is validated by the privacy package (``privacy.policies``), which this package does not import.
         disclaimer: Shown under every answer of the domain.
         keep_terms: Terms never treated as PII (against over-redaction of names the domain must convey).
+        risk: The domain's risk rules: ``risk: risk.yaml`` in ``domain.yaml`` names a file in the folder, which
+            the registry loads (an inline mapping works too); None = no risk detection for the domain.
         folder: The domain folder (set by the registry).
     """
 
@@ -93,6 +97,7 @@ class DomainConfig(BaseModel):
         description="Terms never treated as PII in this domain: organisation, product and service names, "
         "published helplines (a finding inside one of them is kept).",
     )
+    risk: RiskConfig | None = None
     folder: Path | None = None
 
     @property

@@ -9,6 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from domains.config import DomainConfig
+from domains.risk_config import RiskConfig
 
 __all__ = ["DomainError", "default_domains_dir", "load_domains", "sample_corpus_files"]
 
@@ -35,6 +36,8 @@ def load_domains(directory: Path | None = None) -> dict[str, DomainConfig]:
     for path in sorted(root.glob("*/domain.yaml")):
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if isinstance(raw, dict) and isinstance(raw.get("risk"), str):
+                raw["risk"] = _load_risk(path.parent / raw["risk"])
             config = DomainConfig(**raw, folder=path.parent)
         except (yaml.YAMLError, TypeError) as exc:
             raise DomainError(f"{path}: not a YAML mapping ({exc})") from exc
@@ -46,6 +49,23 @@ def load_domains(directory: Path | None = None) -> dict[str, DomainConfig]:
     if not domains:
         raise DomainError(f"no domain folders with a domain.yaml under {root}")
     return domains
+
+
+def _load_risk(path: Path) -> RiskConfig:
+    """The validated risk rules in ``path`` (named by ``risk:`` in a ``domain.yaml``).
+
+    Raises:
+        DomainError: The file is missing, not a YAML mapping, or invalid (the message names the field).
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return RiskConfig(**raw)
+    except OSError as exc:
+        raise DomainError(f"{path}: cannot read the risk rules ({exc.strerror})") from exc
+    except (yaml.YAMLError, TypeError) as exc:
+        raise DomainError(f"{path}: not a YAML mapping ({exc})") from exc
+    except ValidationError as exc:
+        raise DomainError(f"{path}: invalid risk rules: {exc}") from exc
 
 
 def sample_corpus_files(domain: DomainConfig) -> list[Path]:

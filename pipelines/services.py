@@ -17,6 +17,7 @@ from pipelines.feedback import FeedbackStore
 from pipelines.llm import Backend, build_llamacpp_backend, resolve_backend
 from pipelines.logs import PiiLogFilter, configure_logging, logger
 from pipelines.memory import MemoryStore
+from pipelines.risk import RiskDetector, build_risk_detector
 from pipelines.routing import Router
 from pipelines.settings import Settings
 from privacy import (
@@ -42,6 +43,8 @@ class Services:
         self.log_path = configure_logging(settings.data_dir, settings.log_level, pii_filter)
         self._llamacpp: Backend | None = None
         self._llamacpp_lock = threading.Lock()
+        self._risk_detectors: dict[str, RiskDetector | None] = {}
+        self._risk_lock = threading.Lock()
         if erased := self.vaults.purge_expired():
             logger.info(
                 "vaults expired erased=%d ttl_hours=%g", len(erased), settings.privacy.vault_ttl_hours
@@ -132,6 +135,18 @@ class Services:
         :meth:`privacy.Deidentifier.scrub`."""
         policy, keep_terms = self.message_policy(domain)
         return self.deidentifier.scrub(text, policy, vault, keep_terms)
+
+    def risk_detector(self, domain: str) -> RiskDetector | None:
+        """The risk detector of ``domain`` (built once from its ``risk:`` rules), or None when it has none.
+
+        Raises:
+            AssistantError: Unknown domain.
+        """
+        config = self.domain(domain)
+        with self._risk_lock:
+            if domain not in self._risk_detectors:
+                self._risk_detectors[domain] = build_risk_detector(config.risk) if config.risk else None
+            return self._risk_detectors[domain]
 
     @cached_property
     def embedder(self) -> Embedder:

@@ -21,16 +21,8 @@ from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_PHONE, CANARY_VALUES
 ROOT = Path(__file__).resolve().parents[2]
 FINANCE = ROOT / "domains" / "finance"
 BANKING77_LABELS = set(json.loads((ROOT.parent / "shared/datasets/banking77/categories.json").read_text()))
-RISK_CATEGORIES = {
-    "fraud",
-    "scam",
-    "account_takeover",
-    "complaint",
-    "legal_threat",
-    "vulnerable_customer",
-    "self_harm",
-    "money_laundering",
-}
+_FINANCE_RISK = load_domains()["finance"].risk
+RISK_CATEGORIES = set(_FINANCE_RISK.categories) if _FINANCE_RISK is not None else set()
 FRAUD_MESSAGE = (
     f"Hi, this is {CANARY_NAME}. My card {CANARY_CARD} was stolen last night and someone has used it to buy "
     f"things I never bought, this is fraud. Please call me on {CANARY_PHONE}."
@@ -44,6 +36,7 @@ def _normal(text: str) -> str:
 def test_the_finance_config_keys_are_banking77_intents_or_risk_categories() -> None:
     config = load_agent_assist(load_domains()["finance"])
     assert config is not None
+    assert {"fraud", "scam", "vulnerable_customer", "self_harm"} <= RISK_CATEGORIES
     assert set(config.required_wording) <= BANKING77_LABELS | RISK_CATEGORIES
     assert set(config.escalation_advice) <= RISK_CATEGORIES
 

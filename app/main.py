@@ -10,6 +10,7 @@ from pipelines.chat import ChatPipeline, ChatResult, load_transcript
 from pipelines.citations import citation_sentences, source_records
 from pipelines.memory import StoredTurn
 from pipelines.sessions import unrestorable_placeholders
+from pipelines.signals import signals_line
 from pipelines.transparency import masked_caption
 
 st.set_page_config(page_title="Domain assistant", page_icon="🔒", layout="wide")
@@ -70,8 +71,14 @@ def show_turn(turn: StoredTurn) -> None:
         if caption:
             st.caption(caption)
     with st.chat_message("assistant"):
+        if turn.signals and turn.signals.get("escalation"):
+            st.error(f"🚨 {turn.signals['escalation']}")
         st.markdown(turn.answer or "_(no answer)_")
-        st.caption(f"{turn.domain} · confidence {turn.route_confidence:.2f} · {turn.backend} {turn.model}")
+        flags = signals_line(turn.signals)
+        st.caption(
+            f"{turn.domain} · confidence {turn.route_confidence:.2f} · {turn.backend} {turn.model}"
+            + (f" · {flags}" if flags else "")
+        )
         show_sources(turn.sources, turn.answer)
 
 
@@ -91,6 +98,7 @@ if question:
         st.markdown(question)
         masked_slot = st.empty()
     with st.chat_message("assistant"):
+        notice_slot = st.empty()
         meta_slot = st.empty()
         holder: dict[str, ChatResult] = {}
         reasoning: list[str] = []
@@ -102,10 +110,14 @@ if question:
                 if event.kind == "meta" and event.data is not None:
                     if masked := masked_caption(event.data.masked):
                         masked_slot.caption(masked)
+                    if event.data.signals.notice:
+                        notice_slot.error(f"🚨 {event.data.signals.notice}")
+                    flags = signals_line(event.data.signals)
                     meta_slot.caption(
                         f"🧭 {event.data.domain} · confidence {event.data.route_confidence:.2f} · "
                         f"{event.data.backend} · {event.data.model}"
                         + (f" · only {len(choice.documents)} pinned documents" if choice.documents else "")
+                        + (f" · {flags}" if flags else "")
                     )
                 elif event.kind == "reasoning":
                     reasoning.append(event.text)

@@ -1,7 +1,7 @@
 """Domains as data: one folder per domain with a validated ``domain.yaml`` and a sample corpus."""
 
 from domains.assist import AGENT_ASSIST_FILE, AgentAssistConfig, load_agent_assist
-from domains.config import ChunkingConfig, DomainConfig, RetrievalConfig
+from domains.config import ChunkingConfig, DomainConfig, EscalationConfig, IntentConfig, RetrievalConfig
 from domains.registry import DomainError, default_domains_dir, load_domains, sample_corpus_files
 from domains.risk_config import RiskConfig
 
@@ -11,6 +11,8 @@ __all__ = [
     "ChunkingConfig",
     "DomainConfig",
     "DomainError",
+    "EscalationConfig",
+    "IntentConfig",
     "RetrievalConfig",
     "RiskConfig",
     "default_domains_dir",

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domains.risk_config import RiskConfig
 
-__all__ = ["ChunkingConfig", "DomainConfig", "RetrievalConfig"]
+__all__ = ["ChunkingConfig", "DomainConfig", "EscalationConfig", "IntentConfig", "RetrievalConfig"]
 
 
 class RetrievalConfig(BaseModel):
@@ -61,6 +61,41 @@ class ChunkingConfig(BaseModel):
         return self
 
 
+class IntentConfig(BaseModel):
+    """A domain's intent classifier, as data: the shipped model folder, the data it is trained from and the
+    confidence below which a message's intent is reported as ``unknown`` (applied by ``pipelines.intent``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: Path = Field(
+        description="Model folder written by ``assistant train intent``, relative to the domain folder."
+    )
+    training_data: Path = Field(
+        description="CSV with a header ``text,category`` (one labelled message per row), relative to the domain folder."
+    )
+    unknown_threshold: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="A top-label probability below this is reported as intent ``unknown`` (the label is kept).",
+    )
+
+
+class EscalationConfig(BaseModel):
+    """What a turn does when the message's risk escalates (applied by ``pipelines.signals``): instructions added
+    to the system prompt and a fixed notice shown to the user before the answer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    prompt: str = Field(min_length=1, description="Added to the system prompt when the risk escalates.")
+    notice: str = Field(min_length=1, description="Shown before the answer when the risk escalates.")
+    notices: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per risk category, a notice that replaces ``notice``; the first (in file order) whose "
+        "category was found wins.",
+    )
+
+
 class DomainConfig(BaseModel):
     """One domain: data only. Adding a folder with a valid ``domain.yaml`` adds a domain.
 
@@ -78,6 +113,8 @@ class DomainConfig(BaseModel):
         keep_terms: Terms never treated as PII (against over-redaction of names the domain must convey).
         risk: The domain's risk rules: ``risk: risk.yaml`` in ``domain.yaml`` names a file in the folder, which
             the registry loads (an inline mapping works too); None = no risk detection for the domain.
+        intent: The domain's intent classifier (None = the domain has none).
+        escalation: What a turn does when the message's risk escalates (None = nothing).
         folder: The domain folder (set by the registry).
     """
 
@@ -98,7 +135,15 @@ class DomainConfig(BaseModel):
         "published helplines (a finding inside one of them is kept).",
     )
     risk: RiskConfig | None = None
+    intent: IntentConfig | None = None
+    escalation: EscalationConfig | None = None
     folder: Path | None = None
+
+    def resolve(self, path: Path) -> Path:
+        """``path`` relative to the domain folder (absolute paths are returned as they are)."""
+        if path.is_absolute() or self.folder is None:
+            return path
+        return self.folder / path
 
     @property
     def corpus_dir(self) -> Path | None:

@@ -31,6 +31,7 @@ from pipelines.rewrite import rewrite_query
 from pipelines.routing import RouteDecision
 from pipelines.services import Services
 from pipelines.sessions import open_session_vault
+from pipelines.signals import MessageSignals, detect_signals
 from privacy import StreamingReidentifier, Vault, reidentify
 
 #: Shown and stored when the model returns nothing (tiny base models sometimes stop at once).
@@ -92,6 +93,8 @@ class ChatResult:
     vault_expired: bool = False  # the session's earlier values expired: their placeholders stay as they are
     rewrite: str = ""  # how retrieval_query was made: pipelines.rewrite.REWRITE_METHODS
     citations: list[Citation] = field(default_factory=list)  # checked [n] markers of the final answer
+    # intent and risk of the de-identified question, and the escalation notice shown before the answer
+    signals: MessageSignals = field(default_factory=MessageSignals)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The DESIGN.md ``ask --json`` shape (plus a few extra keys)."""
@@ -121,6 +124,7 @@ class ChatResult:
             "retrieval_query": self.retrieval_query,
             "rewrite": self.rewrite,
             "citations": [c.to_json_dict() for c in self.citations],
+            **self.signals.to_json_dict(),
         }
 
 
@@ -205,6 +209,10 @@ class ChatPipeline:
             redacted_question = redaction.text
             timings["deidentify"] += _ms(mark)
 
+        mark = time.perf_counter()
+        signals = detect_signals(services, decision.domain, redacted_question)
+        timings["signals"] = _ms(mark)
+
         chosen: Backend = services.backend(backend)
         mark = time.perf_counter()
         history = services.memory.history(session_id, services.settings.memory.history_turns)
@@ -237,7 +245,10 @@ class ChatPipeline:
             Source(p.number, p.source, hit.chunk_id, hit.score, p.location, hit.text)
             for p, hit in zip(passages, hits, strict=False)
         ]
-        messages = build_messages(config.system_prompt, passages, history, redacted_question)
+        system_prompt = config.system_prompt
+        if signals.prompt_addendum:
+            system_prompt = f"{system_prompt}\n\n{signals.prompt_addendum}"
+        messages = build_messages(system_prompt, passages, history, redacted_question)
         result = ChatResult(
             answer="",
             answer_redacted="",
@@ -256,6 +267,7 @@ class ChatPipeline:
             disclaimer=config.disclaimer,
             masked=dict(sorted(redaction.counts().items())),
             vault_expired=vault_expired,
+            signals=signals,
         )
         yield ChatEvent("meta", data=result)
 
@@ -332,12 +344,13 @@ class ChatPipeline:
             source_records(sources, result.citations),
             chosen.name,
             chosen.model_name,
+            signals.to_json_dict() if signals.intent or signals.risk else None,
         )
         timings["total"] = _ms(started)
         result.timings_ms = timings
         logger.info(
             "turn session=%s domain=%s confidence=%.3f pinned=%s rewrite=%s documents=%d sources=%d backend=%s "
-            "model=%s entities=%s timings_ms=%s",
+            "model=%s entities=%s intent=%s risk=%s escalate=%s timings_ms=%s",
             session_id,
             decision.domain,
             decision.confidence,
@@ -348,6 +361,9 @@ class ChatPipeline:
             chosen.name,
             chosen.model_name,
             json.dumps(redaction.counts()),
+            signals.intent.intent if signals.intent else "-",
+            ",".join(signals.risk.categories) if signals.risk and signals.risk.categories else "-",
+            signals.escalate,
             json.dumps(timings),
         )
         yield ChatEvent("done", data=result)

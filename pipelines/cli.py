@@ -105,6 +105,7 @@ def ask(
     from pipelines.chat import ChatPipeline
     from pipelines.ingestion import index_sample_corpora
     from pipelines.pinning import resolve_documents
+    from pipelines.signals import signals_line
 
     services = _services()
     if services.settings.ingest.index_samples_on_start:
@@ -128,6 +129,10 @@ def ask(
             )
             if meta.vault_expired:
                 typer.echo(_EXPIRED_NOTE, err=True)
+            if flags := signals_line(meta.signals):
+                typer.echo(f"[{flags}]", err=True)
+            if meta.signals.notice:
+                typer.echo(f"! {meta.signals.notice}\n")
         elif event.kind == "answer" and not as_json:
             sys.stdout.write(event.text)
             sys.stdout.flush()
@@ -323,6 +328,41 @@ def deidentify(
         typer.echo(result.text)
 
 
+def _input_lines(text: str) -> list[str]:
+    """``text``, or each non-empty stdin line when ``text`` is ``-``.
+
+    Raises:
+        AssistantError: The text (or every stdin line) is empty.
+    """
+    lines = [line.strip() for line in sys.stdin if line.strip()] if text == "-" else [text.strip()]
+    if not lines or not all(lines):
+        raise AssistantError("the text is empty")
+    return lines
+
+
+@app.command()
+def intent(
+    text: Annotated[str, typer.Argument(help="A customer message, or - to read one per stdin line.")],
+    domain: Annotated[str, typer.Option("--domain", help="Domain whose intent model is used.")] = "finance",
+) -> None:
+    """Classify customer messages into intents: one JSON line ``{text, intent, confidence}`` per message.
+
+    Each message is de-identified with the domain's policy first; ``text`` is the de-identified message (no
+    personal values in the output) and the model sees only that. ``intent`` is ``unknown`` when the top
+    probability is below the domain's ``unknown_threshold``.
+    """
+    from privacy import Vault
+
+    services = _services()
+    classifier = services.intent_classifier(domain)
+    if classifier is None:
+        raise AssistantError(f"domain {domain!r} has no intent model (no intent: block in its domain.yaml)")
+    vault = Vault(session_id="cli")
+    redacted = [services.pseudonymize(line, vault, domain).text for line in _input_lines(text)]
+    for prediction in classifier.predict(redacted):
+        _emit(prediction.to_json_dict())
+
+
 @app.command()
 def risk(
     text: Annotated[str, typer.Argument(help="A message, or - to read one message per stdin line.")],
@@ -331,19 +371,26 @@ def risk(
     """Detect risk (fraud, scams, complaints, vulnerable customers, ...) in messages, after de-identifying them.
 
     Prints one JSON object per message: ``{text, categories, evidence, severity, escalate}``, where ``text`` is
-    the de-identified message and evidence offsets point into it (no raw personal data in the output).
+    the de-identified message and evidence offsets point into it (no raw personal data in the output). When the
+    domain has an intent model, the message's intent feeds the rules' ``intents:`` map (evidence ``intent/<label>``).
     """
+    from pipelines.intent import UNKNOWN
     from privacy import Vault
 
     services = _services()
     detector = services.risk_detector(domain)
     if detector is None:
         raise AssistantError(f"domain {domain!r} has no risk rules (no risk: file in its domain.yaml)")
+    classifier = services.intent_classifier(domain)
     messages = sys.stdin.read().splitlines() if text == "-" else [text]
     vault = Vault(session_id="cli-risk")
     for message in messages:
         redacted = services.pseudonymize(message, vault, domain).text
-        _emit({"text": redacted, **detector.assess(redacted).to_json_dict()})
+        label = None
+        if classifier is not None and redacted.strip():
+            [prediction] = classifier.predict([redacted])
+            label = prediction.intent if prediction.intent != UNKNOWN else None
+        _emit({"text": redacted, **detector.assess(redacted, label).to_json_dict()})
 
 
 @app.command()
@@ -642,6 +689,110 @@ def eval_retrieval(
         typer.echo(
             f"{mode:<8}{row['ndcg@10']:>9.4f}{row['recall@100']:>12.4f}{row['mrr@10']:>9.4f}"
             f"{row['ms_per_query']:>10.1f}"
+        )
+
+
+@eval_app.command("intent")
+def eval_intent(
+    dataset: Annotated[
+        Path, typer.Option("--dataset", help="A text,category CSV, or a folder with test.csv (BANKING77).")
+    ],
+    domain: Annotated[
+        str, typer.Option("--domain", help="Domain whose intent model is evaluated.")
+    ] = "finance",
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N messages.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {product, baseline, confusions, ...} as one JSON object.")
+    ] = False,
+) -> None:
+    """Intent recognition: accuracy and macro-F1 of the shipped model and of the frozen-embedding + LR baseline."""
+    from pipelines.intent_eval import evaluate_intent
+
+    result = evaluate_intent(_services(), domain, dataset, limit, progress=_stderr_counter)
+    if as_json:
+        _emit(result)
+        return
+    product, baseline = result["product"], result["baseline"]
+    typer.echo(f"{result['dataset']}: {result['examples']} messages, domain {domain}")
+    typer.echo(f"{'system':<64}{'accuracy':>9}{'macro-F1':>10}")
+    typer.echo(
+        f"{'product: ' + product['model']['method']:<64}{product['accuracy']:>9.4f}{product['macro_f1']:>10.4f}"
+    )
+    typer.echo(
+        f"{'baseline: ' + baseline['method']:<64}{baseline['accuracy']:>9.4f}{baseline['macro_f1']:>10.4f}"
+    )
+    typer.echo(
+        f"product: {product['ms_per_message']:.1f} ms/message; below the unknown threshold "
+        f"({product['unknown_threshold']:g}): {1 - product['coverage']:.1%} of messages, accuracy on the rest "
+        f"{product['accuracy_labelled']:.4f}"
+    )
+    typer.echo("confusions that cost the most (gold -> predicted: errors):")
+    for pair in result["confusions"]:
+        typer.echo(f"  {pair['gold']} -> {pair['predicted']}: {pair['count']}")
+
+
+train_app = typer.Typer(no_args_is_help=True, help="Train the models a domain ships.")
+app.add_typer(train_app, name="train")
+
+
+@train_app.command("intent")
+def train_intent(
+    domain: Annotated[
+        str, typer.Option("--domain", help="Domain whose intent model is trained.")
+    ] = "finance",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Model folder to write (default: the domain's intent.model, replaced)."),
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the training data.")] = 4,
+    seed: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--seed",
+            help="Random seed (shuffling, initialisation, dropout); repeat it to train an ensemble, one model "
+            "per seed, whose probabilities are averaged. Default: the shipped model's seeds.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
+) -> None:
+    """Fine-tune the domain's intent model from its committed training data (CPU; about an hour on 2 cores)."""
+    from pipelines.intent_training import (
+        SHIPPED_SEEDS,
+        TrainingConfig,
+        load_labelled_csv,
+        train_intent_ensemble,
+    )
+
+    services = _services()
+    config = services.domain(domain)
+    if config.intent is None:
+        raise AssistantError(f"domain {domain!r} has no intent: block in its domain.yaml")
+    texts, labels = load_labelled_csv(config.resolve(config.intent.training_data))
+    target = out or config.resolve(config.intent.model)
+
+    def shown(step: int, total: int, loss: float) -> None:
+        every = max(1, total // 20)  # about 20 plain lines when stderr is not a terminal
+        bar.overall(f"step {step // every * every}/{total}", step / total)
+
+    with _StderrProgress() as bar:
+        bar.start(f"train intent ({len(texts)} messages)")
+        report = train_intent_ensemble(
+            texts, labels, target, list(seed or SHIPPED_SEEDS), TrainingConfig(epochs=epochs), shown
+        )
+    facts = {
+        "model_dir": str(report.model_dir),
+        "examples": report.examples,
+        "labels": report.labels,
+        "steps": report.steps,
+        "seconds": round(report.seconds, 1),
+        "size_bytes": report.size_bytes,
+    }
+    if as_json:
+        _emit(facts)
+    else:
+        typer.echo(
+            f"trained {report.labels} intents on {report.examples} messages in {report.seconds / 60:.1f} min "
+            f"({report.steps} steps); model {report.size_bytes / 1e6:.1f} MB in {report.model_dir}"
         )
 
 

@@ -16,7 +16,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, create_engine, delete, event, func, select
+from sqlalchemy import (
+    Engine,
+    ForeignKey,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from pipelines.errors import SessionError
@@ -52,6 +64,7 @@ class _TurnRow(_Base):
     backend: Mapped[str] = mapped_column(String(32), default="")
     model: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[str] = mapped_column(String(40))
+    signals_json: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,7 @@ class StoredTurn:
     backend: str
     model: str
     created_at: str
+    signals: dict[str, Any] | None = None  # intent, risk and escalation (pipelines.signals), de-identified
 
 
 def _now() -> str:
@@ -89,6 +103,14 @@ def new_session_id() -> str:
     return uuid.uuid4().hex
 
 
+def _add_missing_columns(engine: Engine) -> None:
+    """Add the nullable columns later versions introduced to a ``turns`` table made by an earlier version."""
+    present = {column["name"] for column in inspect(engine).get_columns("turns")}
+    with engine.begin() as connection:
+        if "signals_json" not in present:
+            connection.execute(sql_text("ALTER TABLE turns ADD COLUMN signals_json TEXT"))
+
+
 class MemoryStore:
     """Sessions and turns in ``<data_dir>/memory.sqlite``. Thread-safe (one short transaction per call)."""
 
@@ -97,6 +119,7 @@ class MemoryStore:
         self.engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
         event.listen(self.engine, "connect", _secure_delete)
         _Base.metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
 
     @staticmethod
     def check_id(session_id: str) -> str:
@@ -127,8 +150,10 @@ class MemoryStore:
         sources: Sequence[dict[str, Any]],
         backend: str,
         model: str,
+        signals: dict[str, Any] | None = None,
     ) -> int:
-        """Append a de-identified turn; returns its position (0-based)."""
+        """Append a de-identified turn; returns its position (0-based). ``signals`` is the turn's intent and
+        risk (:meth:`pipelines.signals.MessageSignals.to_json_dict`, computed on the de-identified message)."""
         self.ensure_session(session_id, title=question)
         with Session(self.engine) as db, db.begin():
             position = db.scalar(select(func.count()).where(_TurnRow.session_id == session_id)) or 0
@@ -144,6 +169,7 @@ class MemoryStore:
                     backend=backend,
                     model=model,
                     created_at=_now(),
+                    signals_json=None if signals is None else json.dumps(signals),
                 )
             )
             row = db.get(_SessionRow, session_id)
@@ -171,6 +197,7 @@ class MemoryStore:
                 r.backend,
                 r.model,
                 r.created_at,
+                None if r.signals_json is None else json.loads(r.signals_json),
             )
             for r in reversed(rows)
         ]

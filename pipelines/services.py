@@ -14,6 +14,7 @@ from domains import DomainConfig, load_domains
 from ingest import Embedder, VectorStore
 from pipelines.errors import AssistantError
 from pipelines.feedback import FeedbackStore
+from pipelines.intent import IntentClassifier
 from pipelines.llm import Backend, build_llamacpp_backend, resolve_backend
 from pipelines.logs import PiiLogFilter, configure_logging, logger
 from pipelines.memory import MemoryStore
@@ -45,6 +46,8 @@ class Services:
         self._llamacpp_lock = threading.Lock()
         self._risk_detectors: dict[str, RiskDetector | None] = {}
         self._risk_lock = threading.Lock()
+        self._intent_classifiers: dict[str, IntentClassifier | None] = {}
+        self._intent_lock = threading.Lock()
         if erased := self.vaults.purge_expired():
             logger.info(
                 "vaults expired erased=%d ttl_hours=%g", len(erased), settings.privacy.vault_ttl_hours
@@ -192,6 +195,24 @@ class Services:
         return Router(
             self.embedder, self.domains, self.settings.routing.top_n, self.settings.routing.temperature
         )
+
+    def intent_classifier(self, domain: str) -> IntentClassifier | None:
+        """The domain's intent model (its ``intent:`` block), loaded once; None when the domain has none.
+
+        Raises:
+            AssistantError: Unknown domain.
+            IntentError: The configured model folder is missing or malformed.
+        """
+        config = self.domain(domain)
+        with self._intent_lock:
+            if domain not in self._intent_classifiers:
+                intent = config.intent
+                self._intent_classifiers[domain] = (
+                    None
+                    if intent is None
+                    else IntentClassifier.load(config.resolve(intent.model), intent.unknown_threshold)
+                )
+            return self._intent_classifiers[domain]
 
     def llamacpp_backend(self) -> Backend:
         """The in-process llama.cpp backend, loaded once."""

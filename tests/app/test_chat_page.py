@@ -45,6 +45,22 @@ def test_a_question_in_the_chat_page_produces_an_answer_and_sources(app_env: Pat
     assert "2.75%" in texts
     captions = " ".join(c.value for c in at.caption)
     assert "finance" in captions and "llamacpp" in captions
+    assert "· intent " in captions and "no risk" in captions  # a finance turn shows its intent and risk
+
+
+def test_a_high_risk_message_shows_the_escalation_notice_now_and_after_a_rerun(app_env: Path) -> None:
+    from domains import load_domains
+
+    escalation = load_domains()["finance"].escalation
+    assert escalation is not None
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
+    at.run()
+    at.chat_input[0].set_value("Someone stole my card and is using it right now, help").run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [f"🚨 {escalation.notices['fraud']}"]
+    assert "risk fraud (high) · escalate" in " ".join(c.value for c in at.caption)
+    at.run()  # the stored turn keeps its signals
+    assert [e.value for e in at.error] == [f"🚨 {escalation.notices['fraud']}"]
 
 
 def test_the_session_is_listed_after_a_turn_and_survives_a_rerun(app_env: Path) -> None:

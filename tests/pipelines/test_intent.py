@@ -1,0 +1,239 @@
+"""Intent recognition: the shipped finance model, the training pipeline, the metric code and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from pipelines.intent import UNKNOWN, IntentClassifier, IntentError, strip_placeholders
+from pipelines.intent_eval import accuracy, confusion_pairs, macro_f1
+from pipelines.intent_training import (
+    TrainingConfig,
+    load_labelled_csv,
+    train_intent_ensemble,
+    train_intent_model,
+)
+from pipelines.services import Services
+from tests.conftest import CANARY_CARD, CANARY_NAME
+from tests.pipelines.test_cli import run
+
+BANKING77 = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "banking77"
+
+
+@pytest.fixture(scope="module")
+def finance_intents() -> IntentClassifier:
+    """The shipped finance model (domains/finance/intent/model), loaded offline."""
+    from domains import load_domains
+
+    config = load_domains()["finance"]
+    assert config.intent is not None
+    return IntentClassifier.load(config.resolve(config.intent.model), config.intent.unknown_threshold)
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("I think my card was stolen, someone took my wallet on the bus", "lost_or_stolen_card"),
+        ("My new card still hasn't arrived, it's been two weeks", "card_arrival"),
+        ("What is the exchange rate for euros?", "exchange_rate"),
+        ("How do I top up my account with a bank transfer?", "transfer_into_account"),
+        ("There is a payment on my card I did not make", "card_payment_not_recognised"),
+        ("Can I change my PIN at an ATM?", "change_pin"),
+    ],
+)
+def test_shipped_model_recognises_known_intents(
+    finance_intents: IntentClassifier, message: str, intent: str
+) -> None:
+    [prediction] = finance_intents.predict([message])
+    assert (prediction.intent, prediction.label) == (intent, intent)
+    assert finance_intents.threshold <= prediction.confidence <= 1.0
+
+
+def test_a_greeting_is_unknown_not_forced_into_an_intent(finance_intents: IntentClassifier) -> None:
+    [greeting] = finance_intents.predict(["hello"])
+    assert greeting.intent == UNKNOWN and greeting.confidence < finance_intents.threshold
+    assert greeting.label in finance_intents.labels
+
+
+@pytest.mark.parametrize(
+    ("redacted", "plain"),
+    [
+        ("I am <PERSON_1>, where is my new card?", "I am , where is my new card?"),
+        ("Card <CREDIT_CARD> and <PERSON#1a2b3c4d>  lost", "Card and lost"),
+        ("<PERSON_1>", ""),
+    ],
+)
+def test_placeholders_are_removed_before_classifying(redacted: str, plain: str) -> None:
+    assert strip_placeholders(redacted) == plain
+
+
+def test_a_placeholder_does_not_change_the_intent(finance_intents: IntentClassifier) -> None:
+    with_name, without = finance_intents.predict(
+        ["I am <PERSON_1>, where is my new card?", "I am , where is my new card?"]
+    )
+    assert with_name.intent == without.intent == "card_arrival"
+    assert with_name.confidence == pytest.approx(without.confidence)
+
+
+def test_low_confidence_is_reported_as_unknown_with_the_label_kept(finance_intents: IntentClassifier) -> None:
+    strict = IntentClassifier(
+        finance_intents.members,
+        finance_intents.tokenizer,
+        finance_intents.labels,
+        finance_intents.scale,
+        threshold=0.999999,
+    )
+    [vague] = strict.predict(["hello"])
+    assert vague.intent == UNKNOWN and vague.label in finance_intents.labels and vague.confidence < 0.999999
+    assert vague.to_json_dict() == {
+        "text": "hello",
+        "intent": UNKNOWN,
+        "confidence": round(vague.confidence, 4),
+    }
+
+
+def test_probabilities_are_one_distribution_per_message(finance_intents: IntentClassifier) -> None:
+    probabilities = finance_intents.probabilities(["card arrival?", "exchange rate?", "refund please"])
+    assert probabilities.shape == (3, 77)
+    assert probabilities.sum(axis=1) == pytest.approx([1.0, 1.0, 1.0], abs=1e-4)
+
+
+def test_an_empty_message_is_an_error(finance_intents: IntentClassifier) -> None:
+    with pytest.raises(IntentError, match="text 2 is empty"):
+        finance_intents.predict(["card arrival", "  "])
+
+
+def test_a_missing_model_folder_says_how_to_train_one(tmp_path: Path) -> None:
+    with pytest.raises(IntentError, match="assistant train intent"):
+        IntentClassifier.load(tmp_path / "nothing", 0.5)
+
+
+def test_services_load_the_finance_model_and_none_for_a_domain_without_one(services: Services) -> None:
+    assert services.intent_classifier("code") is None
+    finance = services.intent_classifier("finance")
+    assert finance is not None and len(finance.labels) == 77
+    assert services.intent_classifier("finance") is finance
+
+
+def test_metrics_on_a_hand_computed_case() -> None:
+    gold = ["a", "a", "b", "b", "c"]
+    predicted = ["a", "b", "b", "b", "a"]
+    assert accuracy(gold, predicted) == pytest.approx(3 / 5)
+    # F1: a = 2*1/(2+1+1) = 0.5; b = 2*2/(4+1+0) = 0.8; c = 0 (never predicted) -> mean 0.4333
+    assert macro_f1(gold, predicted) == pytest.approx((0.5 + 0.8 + 0.0) / 3)
+    assert confusion_pairs(gold, predicted) == [
+        {"gold": "a", "predicted": "b", "count": 1},
+        {"gold": "c", "predicted": "a", "count": 1},
+    ]
+    # an abstention counts against the gold label only
+    assert macro_f1(["a", "b"], ["a", UNKNOWN]) == pytest.approx((1.0 + 0.0) / 2)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("text,label\nhi,greeting\n", "expected a header with columns text,category"),
+        ("text,category\nhi,greeting\n,card_arrival\n", r":3: empty text or category"),
+        ("text,category\n", "no labelled rows"),
+    ],
+)
+def test_malformed_training_data_is_an_error_naming_the_problem(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "train.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(IntentError, match=message):
+        load_labelled_csv(path)
+
+
+def _tiny_training_set() -> tuple[list[str], list[str]]:
+    texts, labels = load_labelled_csv(
+        Path(__file__).resolve().parents[2] / "domains/finance/intent/train.csv"
+    )
+    wanted = ("card_arrival", "exchange_rate", "lost_or_stolen_card")
+    picked = [(t, label) for t, label in zip(texts, labels, strict=True) if label in wanted]
+    chosen: list[tuple[str, str]] = []
+    for label in wanted:
+        chosen += [pair for pair in picked if pair[1] == label][:12]
+    return [t for t, _ in chosen], [label for _, label in chosen]
+
+
+def test_training_writes_a_loadable_model_and_is_seeded(tmp_path: Path) -> None:
+    texts, labels = _tiny_training_set()
+    config = TrainingConfig(epochs=2, batch_size=12, seed=7)
+    steps: list[int] = []
+    first = train_intent_model(texts, labels, tmp_path / "a", config, lambda s, n, loss: steps.append(s))
+    second = train_intent_model(texts, labels, tmp_path / "b", config)
+    assert first.steps == 6 and steps == list(range(1, 7)) and first.labels == 3
+    assert 0 < first.size_bytes < 5_000_000
+    head_a = (tmp_path / "a" / "head.safetensors").read_bytes()
+    assert head_a == (tmp_path / "b" / "head.safetensors").read_bytes()
+    description = json.loads((tmp_path / "a" / "intent_model.json").read_text())
+    assert description["labels"] == ["card_arrival", "exchange_rate", "lost_or_stolen_card"]
+    model = IntentClassifier.load(tmp_path / "a", 0.0)
+    [prediction] = model.predict(["where is my new card? it has not been delivered"])
+    assert prediction.label in description["labels"]
+    assert second.seconds > 0 and not list(tmp_path.glob(".intent-*"))
+
+
+def test_training_refuses_a_single_label(tmp_path: Path) -> None:
+    with pytest.raises(IntentError, match="at least 2 distinct labels"):
+        train_intent_model(["a", "b"], ["x", "x"], tmp_path / "m")
+
+
+def test_cli_intent_reads_stdin_and_prints_json_lines_without_raw_pii(tmp_path: Path) -> None:
+    messages = f"My card {CANARY_CARD} was stolen yesterday\nI am {CANARY_NAME}, where is my new card?\n"
+    done = run("intent", "-", data_dir=tmp_path / "data", stdin=messages)
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [set(row) for row in rows] == [{"text", "intent", "confidence"}] * 2
+    assert [row["intent"] for row in rows] == ["lost_or_stolen_card", "card_arrival"]
+    assert CANARY_CARD not in done.stdout and CANARY_NAME not in done.stdout and "<" in rows[0]["text"]
+
+
+def test_cli_intent_refuses_a_domain_without_a_model(tmp_path: Path) -> None:
+    done = run("intent", "parse json", "--domain", "code", data_dir=tmp_path / "data")
+    assert done.returncode == 1 and "has no intent model" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not BANKING77.is_dir(), reason="../shared/datasets/banking77 is not beside the repo")
+def test_cli_eval_intent_json_has_product_and_baseline(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.csv"
+    with (BANKING77 / "test.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[::40]  # one message of each of the 77 intents
+    with sample.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["text", "category"])
+        writer.writeheader()
+        writer.writerows(rows)
+    done = run("eval", "intent", "--dataset", str(sample), "--json", data_dir=tmp_path / "data")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["examples"] == 77
+    for system in ("product", "baseline"):
+        assert 0.5 < result[system]["accuracy"] <= 1.0 and 0.0 < result[system]["macro_f1"] <= 1.0
+    assert {"gold", "predicted", "count"} <= set(result["confusions"][0]) if result["confusions"] else True
+
+
+def test_an_ensemble_averages_its_members_and_replaces_the_folder_only_when_done(tmp_path: Path) -> None:
+    texts, labels = _tiny_training_set()
+    config = TrainingConfig(epochs=1, batch_size=12)
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "old.txt").write_text("previous model")
+    report = train_intent_ensemble(texts, labels, target, [3, 4], config)
+    assert sorted(p.name for p in target.iterdir()) == ["intent_model.json", "seed3", "seed4"]
+    assert report.steps == 6 and report.labels == 3
+    ensemble = IntentClassifier.load(target, 0.0)
+    members = [IntentClassifier.load(target / name, 0.0) for name in ("seed3", "seed4")]
+    message = ["I lost my card on the train"]
+    averaged = (members[0].probabilities(message) + members[1].probabilities(message)) / 2
+    assert ensemble.probabilities(message) == pytest.approx(averaged, abs=1e-6)
+    assert len(ensemble.members) == 2 and len(ensemble.description["training"]["members"]) == 2
+
+
+def test_an_ensemble_needs_distinct_seeds(tmp_path: Path) -> None:
+    with pytest.raises(IntentError, match="distinct seeds"):
+        train_intent_ensemble(["a", "b"], ["x", "y"], tmp_path / "m", [1, 1])

@@ -72,7 +72,7 @@ def show_turn(turn: StoredTurn) -> None:
             st.caption(caption)
     with st.chat_message("assistant"):
         if turn.signals and turn.signals.get("escalation"):
-            st.error(f"🚨 {turn.signals['escalation']}")
+            st.error(turn.signals["escalation"], icon="🚨")
         st.markdown(turn.answer or "_(no answer)_")
         flags = signals_line(turn.signals)
         st.caption(
@@ -111,7 +111,7 @@ if question:
                     if masked := masked_caption(event.data.masked):
                         masked_slot.caption(masked)
                     if event.data.signals.notice:
-                        notice_slot.error(f"🚨 {event.data.signals.notice}")
+                        notice_slot.error(event.data.signals.notice, icon="🚨")
                     flags = signals_line(event.data.signals)
                     meta_slot.caption(
                         f"🧭 {event.data.domain} · confidence {event.data.route_confidence:.2f} · "

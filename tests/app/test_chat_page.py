@@ -57,10 +57,10 @@ def test_a_high_risk_message_shows_the_escalation_notice_now_and_after_a_rerun(a
     at.run()
     at.chat_input[0].set_value("Someone stole my card and is using it right now, help").run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == [f"🚨 {escalation.notices['fraud']}"]
+    assert [e.value for e in at.error] == [escalation.notices["fraud"]]
     assert "risk fraud (high) · escalate" in " ".join(c.value for c in at.caption)
     at.run()  # the stored turn keeps its signals
-    assert [e.value for e in at.error] == [f"🚨 {escalation.notices['fraud']}"]
+    assert [e.value for e in at.error] == [escalation.notices["fraud"]]
 
 
 def test_the_session_is_listed_after_a_turn_and_survives_a_rerun(app_env: Path) -> None:

@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from domains import AgentAssistConfig, load_agent_assist
-from pipelines.chat import Source
+from pipelines.chat import Source, number_passages
 from pipelines.errors import AssistantError, BackendError, SessionError
 from pipelines.feedback import FeedbackError, FeedbackRecord, check_status
 from pipelines.llm import Backend, map_ollama_error
 from pipelines.logs import logger
 from pipelines.memory import new_session_id
-from pipelines.prompts import Passage, build_messages, fit_passages
+from pipelines.prompts import build_messages
 from pipelines.reasoning import Piece, ThinkSplitter
 from pipelines.retrieval import retrieve
 from pipelines.services import Services
@@ -238,18 +238,7 @@ def stream_assist(
     timings["retrieve"] = _ms(mark)
 
     chosen: Backend = services.backend(backend)
-    max_context = services.settings.llamacpp.context_chars if chosen.name == "llamacpp" else None
-    passages = fit_passages(
-        [
-            Passage(n, hit.source, str(hit.metadata.get("location", "")), hit.text)
-            for n, hit in enumerate(hits, start=1)
-        ],
-        max_context,
-    )
-    sources = [
-        Source(p.number, p.source, hit.chunk_id, hit.score, p.location, hit.text)
-        for p, hit in zip(passages, hits, strict=False)
-    ]
+    passages, sources = number_passages(services, chosen, hits)
     system = _instructions(config, prediction, risk, required)
     messages = build_messages(system, passages, [], config.request.replace("{message}", redacted))
     result = AssistResult(

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ingest import RetrievedChunk
 from pipelines.citations import Citation, check_citations, source_records
 from pipelines.errors import AssistantError, BackendError
 from pipelines.llm import Backend, map_ollama_error
@@ -233,18 +234,7 @@ class ChatPipeline:
         hits = retrieve(services, decision.domain, retrieval_query, config.retrieval.top_k, documents)
         timings["retrieve"] = _ms(mark)
 
-        max_context = services.settings.llamacpp.context_chars if chosen.name == "llamacpp" else None
-        passages = fit_passages(
-            [
-                Passage(n, hit.source, str(hit.metadata.get("location", "")), hit.text)
-                for n, hit in enumerate(hits, start=1)
-            ],
-            max_context,
-        )
-        sources = [
-            Source(p.number, p.source, hit.chunk_id, hit.score, p.location, hit.text)
-            for p, hit in zip(passages, hits, strict=False)
-        ]
+        passages, sources = number_passages(services, chosen, hits)
         system_prompt = config.system_prompt
         if signals.prompt_addendum:
             system_prompt = f"{system_prompt}\n\n{signals.prompt_addendum}"
@@ -367,6 +357,30 @@ class ChatPipeline:
             json.dumps(timings),
         )
         yield ChatEvent("done", data=result)
+
+
+def number_passages(
+    services: Services, backend: Backend, hits: Sequence[RetrievedChunk]
+) -> tuple[list[Passage], list[Source]]:
+    """Number retrieved chunks ``[1]..[n]`` as prompt passages and as the sources they are cited by, keeping
+    as many as fit the llama.cpp context budget (``llamacpp.context_chars``; no limit for other backends).
+
+    Returns:
+        ``(passages, sources)``, equally long, in retrieval order.
+    """
+    max_context = services.settings.llamacpp.context_chars if backend.name == "llamacpp" else None
+    passages = fit_passages(
+        [
+            Passage(n, hit.source, str(hit.metadata.get("location", "")), hit.text)
+            for n, hit in enumerate(hits, start=1)
+        ],
+        max_context,
+    )
+    sources = [
+        Source(p.number, p.source, hit.chunk_id, hit.score, p.location, hit.text)
+        for p, hit in zip(passages, hits, strict=False)
+    ]
+    return passages, sources
 
 
 def _ms(since: float) -> float:

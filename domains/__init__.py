@@ -1,6 +1,7 @@
 """Domains as data: one folder per domain with a validated ``domain.yaml`` and a sample corpus."""
 
 from domains.assist import AGENT_ASSIST_FILE, AgentAssistConfig, load_agent_assist
+from domains.code_modes import CODE_MODES_FILE, CodeModeConfig, CodeModesConfig, load_code_modes
 from domains.config import ChunkingConfig, DomainConfig, EscalationConfig, IntentConfig, RetrievalConfig
 from domains.registry import DomainError, default_domains_dir, load_domains, sample_corpus_files
 from domains.risk_config import RiskConfig
@@ -8,7 +9,10 @@ from domains.risk_config import RiskConfig
 __all__ = [
     "AGENT_ASSIST_FILE",
     "AgentAssistConfig",
+    "CODE_MODES_FILE",
     "ChunkingConfig",
+    "CodeModeConfig",
+    "CodeModesConfig",
     "DomainConfig",
     "DomainError",
     "EscalationConfig",
@@ -17,6 +21,7 @@ __all__ = [
     "RiskConfig",
     "default_domains_dir",
     "load_agent_assist",
+    "load_code_modes",
     "load_domains",
     "sample_corpus_files",
 ]

@@ -15,25 +15,25 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ingest import RetrievedChunk
 from pipelines.citations import Citation, check_citations, source_records
-from pipelines.errors import AssistantError, BackendError
-from pipelines.llm import Backend, map_ollama_error
+from pipelines.errors import AssistantError
+from pipelines.generation import Generation, chat_parts, stream_generation
+from pipelines.llm import Backend
 from pipelines.logs import logger
 from pipelines.memory import StoredTurn, new_session_id
 from pipelines.prompts import Passage, build_messages, fit_passages
-from pipelines.reasoning import LineBuffer, Piece, ThinkSplitter
 from pipelines.retrieval import retrieve
 from pipelines.rewrite import rewrite_query
 from pipelines.routing import RouteDecision
 from pipelines.services import Services
 from pipelines.sessions import open_session_vault
 from pipelines.signals import MessageSignals, detect_signals
-from privacy import StreamingReidentifier, Vault, reidentify
+from privacy import Vault, reidentify
 
 #: Shown and stored when the model returns nothing (tiny base models sometimes stop at once).
 NO_ANSWER = (
@@ -262,63 +262,27 @@ class ChatPipeline:
         yield ChatEvent("meta", data=result)
 
         mark = time.perf_counter()
-        splitter = ThinkSplitter()
         display_policy = services.policy(decision.domain)
-        display = StreamingReidentifier(vault, display_policy)
-        thoughts = LineBuffer()
-        answer_parts: list[str] = []
-        reasoning_parts: list[str] = []
-        first_token: float | None = None
-
-        def reasoning(text: str) -> Iterator[ChatEvent]:
-            if text.strip():
-                text = services.scrub(text, vault, decision.domain).text
-            if text:
-                reasoning_parts.append(text)
-                yield ChatEvent("reasoning", text)
-
-        def emit(pieces: Iterable[Piece]) -> Iterator[ChatEvent]:
-            for piece in pieces:
-                if piece.kind == "reasoning":
-                    yield from reasoning(thoughts.feed(piece.text))
-                else:
-                    yield from reasoning(thoughts.flush())
-                    answer_parts.append(piece.text)
-                    shown = display.feed(piece.text)
-                    if shown:
-                        yield ChatEvent("answer", shown)
-
-        try:
-            for chunk in chosen.chat_model.stream(messages):
-                if first_token is None:
-                    first_token = _ms(started)
-                extra = chunk.additional_kwargs.get("reasoning_content") if chunk.additional_kwargs else None
-                if extra:
-                    yield from emit([Piece("reasoning", str(extra))])
-                yield from emit(splitter.feed(str(chunk.content)))
-        except BackendError:
-            raise
-        except Exception as exc:
-            if chosen.name == "ollama":
-                raise map_ollama_error(exc, chosen.host, chosen.model_name) from exc
-            raise BackendError(f"{chosen.name} failed while generating: {type(exc).__name__}") from exc
-        yield from emit(splitter.flush())
-        yield from reasoning(thoughts.flush())
-        tail = display.flush()
-        if tail:
-            yield ChatEvent("answer", tail)
+        generation = Generation()
+        parts = chat_parts(chosen, messages)
+        for kind, shown in stream_generation(
+            services, chosen, parts, vault, decision.domain, generation, started
+        ):
+            yield ChatEvent(kind, shown)
         timings["generate"] = _ms(mark)
-        timings["first_token"] = first_token if first_token is not None else _ms(started)
+        timings["first_token"] = (
+            generation.first_token_ms if generation.first_token_ms is not None else _ms(started)
+        )
 
-        answer_redacted = "".join(answer_parts).strip() or NO_ANSWER
-        if not "".join(answer_parts).strip():
+        answer_redacted = generation.answer_redacted or NO_ANSWER
+        if not generation.answer_redacted:
             yield ChatEvent("answer", NO_ANSWER)
         # memory, --json and the transcript get the answer scanned like reasoning: values the model writes out
         # that are not the user's become <TYPE> (the user's own become their placeholders, restored on display)
         answer_redacted = services.scrub(answer_redacted, vault, decision.domain).text
         result.answer_redacted = answer_redacted
         result.answer = reidentify(answer_redacted, vault, display_policy)
-        result.reasoning = "".join(reasoning_parts).strip()
+        result.reasoning = generation.reasoning
         result.citations = check_citations(
             answer_redacted, sources, lambda s: reidentify(s, vault, display_policy)
         )

@@ -159,6 +159,105 @@ def ask(
                     typer.echo(f"  {result.disclaimer}", err=True)
 
 
+@app.command()
+def code(
+    mode: Annotated[str, typer.Argument(help="ask | complete | write-tests | translate.")],
+    text: Annotated[
+        str | None,
+        typer.Argument(help="The question (ask) or the code; - reads it from stdin. Or use --file."),
+    ] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the code from this file.")] = None,
+    stdin_input: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input",
+            help="translate: a standard input both programs run on (repeatable; default: the model's "
+            "proposals, else one run with empty input).",
+        ),
+    ] = None,
+    session: Annotated[str | None, typer.Option("--session", help="Session id to continue.")] = None,
+    backend: Annotated[str | None, typer.Option("--backend", help="auto|ollama|llamacpp.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Code tasks: ask (RAG over the code collection), complete, write-tests (run with coverage), translate
+    (C++ to Python, run and compared with the compiled original). Generated code runs only in the sandbox."""
+    from pipelines.code_tasks import ASK_MODE, CodeTaskPipeline
+
+    name = mode.replace("-", "_")
+    if file is not None and text is not None:
+        raise AssistantError("give the code as an argument or with --file, not both")
+    if file is not None:
+        try:
+            source = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AssistantError(f"cannot read {file}: {exc}") from exc
+    elif text == "-":
+        source = sys.stdin.read()
+    elif text is not None:
+        source = text
+    else:
+        raise AssistantError("no code given: pass it as an argument, - for stdin, or --file PATH")
+    if name == ASK_MODE:
+        ask(source, domain="code", session=session, backend=backend, document=None, as_json=as_json)
+        return
+    pipeline = CodeTaskPipeline(_services())
+    for event in pipeline.stream(name, source, session, backend, stdin_input):
+        if event.kind == "meta" and not as_json and event.data is not None:
+            meta = event.data
+            masked = ", ".join(f"{k} {v}" for k, v in meta.masked.items())
+            typer.echo(
+                f"[{meta.label} · {meta.backend} {meta.model} · session {meta.session_id}"
+                + (f" · masked before the model: {masked}" if masked else "")
+                + "]",
+                err=True,
+            )
+        elif event.kind == "answer" and not as_json:
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+        elif event.kind == "check" and not as_json:
+            typer.echo(f"\n[{event.text}]", err=True)
+        elif event.kind == "done" and event.data is not None:
+            result = event.data
+            if as_json:
+                _emit(result.to_json_dict())
+            else:
+                typer.echo("")
+                for line in _check_lines(result):
+                    typer.echo(line, err=True)
+
+
+def _check_lines(result: Any) -> list[str]:
+    """The check's outcome for the terminal: summary, then cases (tests) or per-input outputs (translation)."""
+    lines = [f"check: {result.check_summary()}"]
+    if result.tests is not None:
+        for case in result.tests.cases:
+            lines.append(f"  {case.outcome:<7} {case.name}" + (f": {case.message}" if case.message else ""))
+        if result.tests.missing_lines:
+            lines.append(f"  lines of your code no test ran: {result.tests.missing_lines}")
+        if not result.tests.cases and result.tests.run.ran:
+            lines.append(_indent(result.tests.run.stdout or result.tests.run.stderr))
+    if result.translation is not None:
+        report = result.translation
+        if report.compile_errors:
+            lines.append("  C++ compile errors:\n" + _indent(report.compile_errors))
+        lines.append(f"  inputs: {result.inputs_from}")
+        for number, case in enumerate(report.cases, start=1):
+            verdict = {True: "match", False: "DIFFER", None: "not compared"}[case.match]
+            lines.append(f"  input {number} ({verdict}): {case.stdin!r}")
+            lines.append(f"    python exit {case.python_exit}: {case.python_stdout!r}")
+            if case.python_stderr.strip():
+                lines.append(f"    python stderr: {case.python_stderr.strip().splitlines()[-1]}")
+            if case.ran_cpp:
+                lines.append(f"    c++    exit {case.cpp_exit}: {case.cpp_stdout!r}")
+    if result.disclaimer:
+        lines.append(f"  {result.disclaimer}")
+    return lines
+
+
+def _indent(text: str, limit: int = 2000) -> str:
+    return "\n".join("    " + line for line in text[-limit:].splitlines())
+
+
 def _ingest_line(report: IngestReport) -> str:
     """One line per ingested file: what happened, the findings per entity type and recognizer, the risk."""
     data = report.report
@@ -729,6 +828,37 @@ def eval_intent(
     typer.echo("confusions that cost the most (gold -> predicted: errors):")
     for pair in result["confusions"]:
         typer.echo(f"  {pair['gold']} -> {pair['predicted']}: {pair['count']}")
+
+
+@eval_app.command("code")
+def eval_code(
+    dataset: Annotated[Path, typer.Option("--dataset", help="HumanEval folder or HumanEval.jsonl.gz.")],
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N problems.")] = None,
+    backend: Annotated[str | None, typer.Option("--backend", help="auto|ollama|llamacpp.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"backend", "model", "problems", "pass@1", ...} as JSON.')
+    ] = False,
+) -> None:
+    """HumanEval pass@1 through the complete mode with the active backend; tests run in the sandbox."""
+    from pipelines.code_eval import evaluate_code
+
+    report = evaluate_code(
+        _services(), dataset, limit, backend, progress=lambda d, t: _stderr_counter("problems", d, t)
+    )
+    if as_json:
+        _emit(report.to_json_dict())
+        return
+    typer.echo(
+        f"HumanEval: {report.problems} problems · backend {report.backend} · model {report.model}\n"
+        f"pass@1 {report.pass_at_1:.1%} ({report.passed}/{report.problems}) · "
+        f"{report.seconds_per_problem:.1f} s per problem (generation + sandboxed tests) · sandbox {report.sandbox}\n"
+        "published anchor: Codex-12B pass@1 28.8% (Chen et al. 2021); a 270M base model is expected near 0"
+    )
+    for row in report.rows:
+        typer.echo(
+            f"  {row['task_id']:<14} {'pass' if row['passed'] else row['status']:<8} {row['seconds']:>6.1f} s"
+            + (f"  {row['error']}" if row["error"] else "")
+        )
 
 
 train_app = typer.Typer(no_args_is_help=True, help="Train the models a domain ships.")

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -203,6 +203,30 @@ class LlamaCppCompletionChat(BaseChatModel):
                 prompt, max_tokens=max_tokens, temperature=0.0, stop=stop, stream=False
             )
         return str(out["choices"][0]["text"])
+
+    def stream_completion(self, prompt: str, max_tokens: int, stop: Sequence[str]) -> Iterator[str]:
+        """Stream the model's greedy continuation of a raw completion ``prompt`` (code completion: no
+        paragraph cut, no chat stops), at most ``max_tokens`` tokens, ending at the first of ``stop``.
+
+        The prompt's start is dropped (keeping its end) when it would not leave ``max_tokens`` of the context.
+        """
+        budget = int(self.llama.n_ctx()) - max_tokens
+        tokens = self.llama.tokenize(prompt.encode("utf-8"))
+        if len(tokens) > budget:
+            prompt = self.llama.detokenize(tokens[-budget:]).decode("utf-8", errors="ignore")
+        self.last_prompt = prompt
+        with self._lock:
+            for part in self.llama.create_completion(
+                prompt,
+                max_tokens=max_tokens,
+                temperature=0.0,
+                repeat_penalty=1.0,
+                stop=list(stop),
+                stream=True,
+            ):
+                text = part["choices"][0]["text"]
+                if text:
+                    yield str(text)
 
     def _fit_prompt(self, messages: list[BaseMessage]) -> str:
         """Render the prompt, dropping the oldest history turns until it fits the context window."""

@@ -10,7 +10,7 @@ import threading
 from functools import cached_property
 from typing import Any
 
-from domains import DomainConfig, load_domains
+from domains import CodeModesConfig, DomainConfig, load_code_modes, load_domains
 from ingest import Embedder, VectorStore
 from pipelines.errors import AssistantError
 from pipelines.feedback import FeedbackStore
@@ -138,6 +138,15 @@ class Services:
         :meth:`privacy.Deidentifier.scrub`."""
         policy, keep_terms = self.message_policy(domain)
         return self.deidentifier.scrub(text, policy, vault, keep_terms)
+
+    def code_modes(self, domain: str) -> CodeModesConfig | None:
+        """The code task modes of ``domain`` (its ``modes.yaml``), or None when it has none.
+
+        Raises:
+            AssistantError: Unknown domain.
+            DomainError: The file does not validate.
+        """
+        return load_code_modes(self.domain(domain))
 
     def risk_detector(self, domain: str) -> RiskDetector | None:
         """The risk detector of ``domain`` (built once from its ``risk:`` rules), or None when it has none.

@@ -30,6 +30,7 @@ __all__ = [
     "PrivacySettings",
     "RetrievalSettings",
     "RoutingSettings",
+    "SandboxSettings",
     "Settings",
     "load_settings",
 ]
@@ -169,6 +170,23 @@ class AgentAssistSettings(BaseModel):
     )
 
 
+class SandboxSettings(BaseModel):
+    """Limits of the sandbox that runs generated tests, translations and HumanEval checks
+    (``pipelines.sandbox``; bubblewrap + POSIX resource limits)."""
+
+    timeout_s: float = Field(default=20.0, gt=0, description="Wall-clock limit per run, seconds.")
+    memory_mb: int = Field(
+        default=1024, ge=64, description="Address-space limit (RLIMIT_AS) of the sandboxed process, MiB."
+    )
+    file_mb: int = Field(default=16, ge=1, description="Largest file the sandboxed code may write, MiB.")
+    output_chars: int = Field(
+        default=20_000, ge=100, description="Characters of stdout and of stderr kept for display, each."
+    )
+    cpp_compiler: str = Field(
+        default="g++", description="C++ compiler for checking translations (skipped when not installed)."
+    )
+
+
 class Settings(BaseSettings):
     """Root of the settings tree. Every field can be set with ``ASSISTANT_<FIELD>`` (``__`` for nesting)."""
 
@@ -192,6 +210,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     agent_assist: AgentAssistSettings = Field(default_factory=AgentAssistSettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,265 @@
+"""Running untrusted code (generated tests, translated programs, HumanEval checks) in a sandbox.
+
+Isolation comes from bubblewrap (``bwrap``, the sandbox Flatpak uses; Debian package ``bubblewrap``):
+
+- the whole file system is mounted read-only; the only writable place is a fresh temporary working
+  directory (also ``HOME`` and ``TMPDIR``);
+- the data dir (Chroma, memory, vault and its key, logs) is covered by an empty tmpfs, so it cannot be read;
+- new network, PID, IPC and UTS namespaces: there is no network interface but a down loopback, so any
+  connection fails with "Network is unreachable"; the process sees only its own processes;
+- a clean environment (no ``ASSISTANT_*`` settings, no proxies);
+- POSIX resource limits set on the process before it starts and inherited by everything it runs:
+  address space (``RLIMIT_AS``, memory), written file size (``RLIMIT_FSIZE``), CPU seconds (``RLIMIT_CPU``);
+- a wall-clock limit: the process group is killed when it runs out (``--die-with-parent`` takes the
+  sandbox down with it).
+
+When ``bwrap`` is missing or cannot create namespaces, nothing is run: :func:`run_sandboxed` returns a
+``not_run`` result whose ``reason`` says why and what to install. Code is never run unsandboxed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pipelines.settings import SandboxSettings
+
+__all__ = ["SandboxRun", "SandboxStatus", "run_sandboxed", "sandbox_status"]
+
+RunStatus = Literal["ok", "error", "timeout", "memory", "killed", "not_run"]
+
+
+@dataclass(frozen=True)
+class SandboxStatus:
+    """Whether sandboxed execution is possible here: ``available``, and ``reason`` (what to do when not)."""
+
+    available: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class SandboxRun:
+    """The outcome of one sandboxed command.
+
+    Attributes:
+        status: ``ok`` (exit code 0), ``error`` (non-zero exit), ``timeout`` (wall-clock limit hit, killed),
+            ``memory`` (ran out of its address-space limit), ``killed`` (ended by another signal, e.g. the CPU
+            or file-size limit), ``not_run`` (no sandbox available, see ``reason``).
+        exit_code: The process's exit code; negative for a signal (``-9`` = SIGKILL); None when not run.
+        stdout: Standard output, cut to ``output_chars``.
+        stderr: Standard error, cut to ``output_chars``.
+        duration_ms: Wall-clock time, milliseconds.
+        reason: Why it was not run or was stopped (empty for ``ok``/``error``).
+        files: Contents of the requested output files that the run left in its working directory.
+    """
+
+    status: RunStatus
+    exit_code: int | None
+    stdout: str = ""
+    stderr: str = ""
+    duration_ms: float = 0.0
+    reason: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ran(self) -> bool:
+        """True when the command was started (whatever its outcome)."""
+        return self.status != "not_run"
+
+
+@functools.cache
+def sandbox_status() -> SandboxStatus:
+    """Probe once whether ``bwrap`` exists and can create the namespaces the sandbox needs.
+
+    Returns:
+        :class:`SandboxStatus`; ``reason`` names the missing piece and the package to install.
+    """
+    if shutil.which("prlimit") is None:
+        return SandboxStatus(False, "util-linux prlimit is not installed, so code is not run")
+    binary = shutil.which("bwrap")
+    if binary is None:
+        return SandboxStatus(
+            False,
+            "bubblewrap (bwrap) is not installed, so code is not run; install Debian's `bubblewrap` "
+            "package (`make setup` does it when run as root)",
+        )
+    probe = [binary, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"]
+    try:
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return SandboxStatus(False, f"bubblewrap cannot start ({type(exc).__name__}), so code is not run")
+    if done.returncode != 0:
+        detail = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+        return SandboxStatus(
+            False,
+            f"bubblewrap cannot create namespaces here ({detail}), so code is not run; allow unprivileged "
+            "user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run as root",
+        )
+    return SandboxStatus(True, "bubblewrap")
+
+
+def _limits_argv(settings: SandboxSettings) -> list[str]:
+    """util-linux ``prlimit`` in front of ``bwrap``: the resource limits, inherited by everything it runs.
+
+    (``prlimit`` rather than ``preexec_fn``, which is unsafe in a threaded program such as the Streamlit app.)
+    """
+    memory = settings.memory_mb * 1024 * 1024
+    size = settings.file_mb * 1024 * 1024
+    cpu = max(1, int(settings.timeout_s) + 1)
+    return [
+        shutil.which("prlimit") or "prlimit",
+        f"--as={memory}",
+        f"--fsize={size}",
+        f"--cpu={cpu}",
+        "--core=0",
+        "--",
+    ]
+
+
+def _bwrap_argv(workdir: Path, hidden: Sequence[Path]) -> list[str]:
+    argv = [
+        shutil.which("bwrap") or "bwrap",
+        "--ro-bind", "/", "/",
+        "--dev", "/dev",
+        "--proc", "/proc",
+        "--bind", str(workdir), str(workdir),
+        "--chdir", str(workdir),
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+    ]  # fmt: skip
+    for path in hidden:
+        resolved = Path(path).expanduser().resolve()
+        if resolved.is_dir():
+            argv += ["--tmpfs", str(resolved)]
+        elif resolved.is_file():
+            argv += ["--ro-bind", "/dev/null", str(resolved)]
+    return argv
+
+
+def _read(path: Path, limit: int) -> str:
+    with path.open("rb") as handle:
+        data = handle.read(limit * 4 + 4)
+    text = data.decode("utf-8", errors="replace")
+    return text if len(text) <= limit else text[:limit] + f"\n… (cut at {limit} characters)"
+
+
+def _classify(
+    exit_code: int, stderr: str, timed_out: bool, settings: SandboxSettings
+) -> tuple[RunStatus, str]:
+    if timed_out:
+        return "timeout", f"stopped after the {settings.timeout_s:g} s time limit"
+    if "MemoryError" in stderr or "std::bad_alloc" in stderr or "Cannot allocate memory" in stderr:
+        return "memory", f"ran out of its {settings.memory_mb} MiB memory limit"
+    if exit_code == 0:
+        return "ok", ""
+    if exit_code < 0 or exit_code > 128:
+        number = -exit_code if exit_code < 0 else exit_code - 128
+        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
+        reasons = {
+            "SIGXCPU": "its CPU time limit",
+            "SIGXFSZ": f"its {settings.file_mb} MiB file-size limit",
+            "SIGSEGV": "a segmentation fault (or its memory limit)",
+        }
+        return "killed", f"ended by {name}" + (f" ({reasons[name]})" if name in reasons else "")
+    return "error", ""
+
+
+def run_sandboxed(
+    argv: Sequence[str],
+    files: Mapping[str, str],
+    settings: SandboxSettings,
+    *,
+    stdin: str = "",
+    hidden: Sequence[Path] = (),
+    collect: Sequence[str] = (),
+    timeout_s: float | None = None,
+) -> SandboxRun:
+    """Run ``argv`` in the sandbox with ``files`` written into its working directory.
+
+    Args:
+        argv: The command, run in the sandbox's working directory, e.g. ``[sys.executable, "-I", "main.py"]``.
+        files: Relative file name → text, written into the working directory before the run.
+        settings: Time, memory, file-size and output limits.
+        stdin: Text fed to standard input.
+        hidden: Directories (or files) made unreadable inside the sandbox, e.g. the data dir.
+        collect: Relative names of files to read back after the run (missing ones are left out).
+        timeout_s: Wall-clock limit for this run, seconds (default ``settings.timeout_s``).
+
+    Returns:
+        A :class:`SandboxRun`; ``status == "not_run"`` (with the reason) when no sandbox is available.
+
+    Raises:
+        ValueError: A file name that is absolute or leaves the working directory.
+    """
+    status = sandbox_status()
+    if not status.available:
+        return SandboxRun("not_run", None, reason=status.reason)
+    limit = timeout_s if timeout_s is not None else settings.timeout_s
+    with tempfile.TemporaryDirectory(prefix="assistant-sandbox-") as scratch:
+        root = Path(scratch)
+        workdir = root / "work"
+        workdir.mkdir()
+        for name, text in files.items():
+            target = (workdir / name).resolve()
+            if Path(name).is_absolute() or not target.is_relative_to(workdir.resolve()):
+                raise ValueError(
+                    f"sandbox file name {name!r} must be relative and stay in the working directory"
+                )
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        out_path, err_path = root / "stdout", root / "stderr"
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(workdir),
+            "TMPDIR": str(workdir),
+            "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONIOENCODING": "utf-8",
+        }
+        started = time.perf_counter()
+        timed_out = False
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            process = subprocess.Popen(  # noqa: S603 - the sandbox itself
+                [*_limits_argv(settings), *_bwrap_argv(workdir, hidden), *argv],
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=err,
+                env=env,
+                start_new_session=True,
+            )
+            try:
+                process.communicate(stdin.encode("utf-8"), timeout=limit)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill(process)
+            except BaseException:
+                _kill(process)
+                raise
+        duration = round((time.perf_counter() - started) * 1000.0, 1)
+        stdout = _read(out_path, settings.output_chars)
+        stderr = _read(err_path, settings.output_chars)
+        collected = {}
+        for name in collect:
+            path = workdir / name
+            if path.is_file():
+                collected[name] = path.read_text(encoding="utf-8", errors="replace")
+        exit_code = process.returncode
+        run_status, reason = _classify(exit_code, stderr, timed_out, settings)
+        return SandboxRun(run_status, exit_code, stdout, stderr, duration, reason, collected)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

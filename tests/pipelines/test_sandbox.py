@@ -1,0 +1,133 @@
+"""The sandbox really holds: time, memory, file-size limits, no network, no writes outside its directory, no data
+dir, a clean environment; and it refuses to run (saying why) when bubblewrap is missing."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+from pipelines.sandbox import SandboxRun, run_sandboxed, sandbox_status
+from pipelines.settings import SandboxSettings
+
+pytestmark = pytest.mark.skipif(
+    not sandbox_status().available, reason=f"no sandbox here: {sandbox_status().reason}"
+)
+
+PYTHON = [sys.executable, "-I", "main.py"]
+LIMITS = SandboxSettings(timeout_s=3, memory_mb=256, file_mb=1)
+
+
+def run_python(source: str, hidden: tuple[Path, ...] = ()) -> SandboxRun:
+    return run_sandboxed(PYTHON, {"main.py": source}, LIMITS, hidden=hidden)
+
+
+def test_a_normal_program_runs_reads_stdin_and_leaves_its_files() -> None:
+    source = "import sys\nname = sys.stdin.read().strip()\nopen('out.txt', 'w').write(name[::-1])\nprint('hi', name)"
+    run = run_sandboxed(PYTHON, {"main.py": source}, LIMITS, stdin="abc", collect=("out.txt", "absent.txt"))
+    assert (run.status, run.exit_code, run.stdout) == ("ok", 0, "hi abc\n")
+    assert run.files == {"out.txt": "cba"}
+
+
+@pytest.mark.parametrize(
+    ("case", "source", "status", "evidence"),
+    [
+        ("infinite loop", "while True:\n    pass", "timeout", "3 s time limit"),
+        ("sleeping forever", "import time\ntime.sleep(1000)", "timeout", "3 s time limit"),
+        ("one huge allocation", "x = bytearray(4 * 1024**3)", "memory", "256 MiB"),
+        ("growing memory", "keep = []\nwhile True:\n    keep.append(bytearray(10**7))", "memory", "256 MiB"),
+    ],
+)
+def test_runaway_programs_are_stopped(case: str, source: str, status: str, evidence: str) -> None:
+    run = run_python(source)
+    assert run.status == status, (case, run)
+    assert evidence in run.reason
+    assert run.duration_ms < 60_000
+
+
+def test_a_file_larger_than_the_limit_cannot_be_written() -> None:
+    run = run_python("open('big.bin', 'wb').write(b'x' * (4 * 1024 * 1024))")
+    assert run.status in {"error", "killed"}, run
+    assert "File too large" in run.stderr or "SIGXFSZ" in run.reason
+
+
+def test_children_of_a_timed_out_program_are_killed_too() -> None:
+    marker = f"sleep-{uuid.uuid4().hex[:8]}"
+    source = f"import subprocess\nsubprocess.Popen(['/bin/sh', '-c', 'exec -a {marker} sleep 1000'])\nwhile True:\n    pass"
+    run = run_python(source)
+    assert run.status == "timeout"
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True, check=False)
+    assert left.stdout.strip() == ""
+
+
+def test_network_is_unreachable_even_for_a_server_on_the_host_loopback() -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    accepted: list[object] = []
+    server.settimeout(5)
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            accepted.append(server.accept())
+
+    waiter = threading.Thread(target=accept)
+    waiter.start()
+    source = f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2)\nprint('connected')"
+    run = run_python(source)
+    waiter.join()
+    server.close()
+    assert run.status == "error" and "connected" not in run.stdout
+    assert "Network is unreachable" in run.stderr or "Connection refused" in run.stderr
+    assert accepted == []
+    # and outside hosts too (no interface but a down loopback)
+    outside = run_python("import socket\nsocket.create_connection(('1.1.1.1', 80), timeout=2)")
+    assert "Network is unreachable" in outside.stderr
+
+
+def test_writing_outside_the_working_directory_fails(tmp_path: Path) -> None:
+    target = tmp_path / "escaped.txt"
+    run = run_python(f"open({str(target)!r}, 'w').write('x')")
+    assert run.status == "error" and "Read-only file system" in run.stderr
+    assert not target.exists()
+
+
+def test_the_data_dir_cannot_be_read(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "vault.key").write_text("TOP-SECRET-KEY")
+    source = f"import os\nprint(os.listdir({str(data)!r}))\nprint(open({str(data / 'vault.key')!r}).read())"
+    run = run_python(source, hidden=(data,))
+    assert "TOP-SECRET-KEY" not in run.stdout and "vault.key" not in run.stdout
+    assert "FileNotFoundError" in run.stderr
+
+
+def test_the_environment_is_clean(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_PRIVACY__VAULT_KEY", "do-not-leak")
+    run = run_python(
+        "import os\nprint(sorted(os.environ))\nprint(os.environ.get('ASSISTANT_PRIVACY__VAULT_KEY'))"
+    )
+    assert "do-not-leak" not in run.stdout and "ASSISTANT" not in run.stdout
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../outside.py", "a/../../b.py"])
+def test_file_names_must_stay_in_the_working_directory(name: str) -> None:
+    with pytest.raises(ValueError, match="must be relative"):
+        run_sandboxed(PYTHON, {name: "x"}, LIMITS)
+
+
+def test_without_bubblewrap_nothing_runs_and_the_reason_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "prlimit").symlink_to("/usr/bin/prlimit")
+    monkeypatch.setenv("PATH", str(tmp_path))  # prlimit, but no bwrap
+    status = sandbox_status.__wrapped__()
+    assert not status.available
+    assert "bubblewrap (bwrap) is not installed" in status.reason and "install" in status.reason

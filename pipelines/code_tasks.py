@@ -40,6 +40,7 @@ __all__ = [
     "CodeTaskResult",
     "extract_code",
     "proposed_inputs",
+    "split_inputs",
 ]
 
 #: The mode that is the chat pipeline (retrieval over the code collection), not a ``modes.yaml`` entry.
@@ -78,6 +79,16 @@ def proposed_inputs(answer: str, limit: int = 3) -> list[str]:
     """Standard inputs the model proposed, as fenced ``input`` blocks (at most ``limit``)."""
     found = [m.group(2) for m in _FENCE.finditer(answer) if m.group(1).lower() in {"input", "stdin"}]
     return [text if text.endswith("\n") else text + "\n" for text in found[:limit]]
+
+
+def split_inputs(text: str) -> list[str]:
+    """Standard inputs typed in one box, separated by lines that hold only ``---`` (blank inputs dropped).
+
+    Returns:
+        The inputs, each ending in a newline, e.g. ``"1 2\n---\n3 4"`` → ``["1 2\n", "3 4\n"]``.
+    """
+    blocks = re.split(r"^---[ \t]*$\n?", text, flags=re.MULTILINE)
+    return [block.strip("\n") + "\n" for block in blocks if block.strip()]
 
 
 @dataclass
@@ -264,6 +275,9 @@ class CodeTaskPipeline:
 
         mark = time.perf_counter()
         generation = Generation()
+        cap = services.settings.llamacpp.code_max_tokens if chosen.name == "llamacpp" else None
+        if cap is not None and cap < config.max_tokens:
+            config = config.model_copy(update={"max_tokens": cap})
         parts, raw = _model_parts(chosen, config, redaction.text)
         for kind, shown in stream_generation(
             services, chosen, parts, vault, self.domain, generation, started

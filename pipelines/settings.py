@@ -64,6 +64,12 @@ class LlamaCppSettings(BaseModel):
     max_tokens: int = Field(default=192, description="Maximum new tokens per answer.")
     temperature: float = Field(default=0.1, description="Sampling temperature.")
     repeat_penalty: float = Field(default=1.3, description="Repetition penalty (1.0 = off).")
+    code_max_tokens: int | None = Field(
+        default=None,
+        ge=8,
+        description="Caps the new tokens of code tasks (each mode's max_tokens in modes.yaml) on llama.cpp; "
+        "None keeps the modes' own.",
+    )
     context_chars: int = Field(
         default=1600,
         description="Maximum characters of retrieved context put in the completion prompt (small model: "

@@ -1,0 +1,92 @@
+"""``assistant code`` and ``assistant eval code`` as a user runs them (subprocesses, real llama.cpp, real sandbox)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.sandbox import sandbox_status
+from tests.pipelines.test_code_checks import CODE, HUMANEVAL, SUM_CPP
+
+ASSISTANT = str(Path(sys.executable).with_name("assistant"))
+needs_sandbox = pytest.mark.skipif(
+    not sandbox_status().available, reason=f"no sandbox here: {sandbox_status().reason}"
+)
+
+
+def run(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "ASSISTANT_INGEST__INDEX_SAMPLES_ON_START": "false",
+        "ASSISTANT_LLM__BACKEND": "llamacpp",
+        "ASSISTANT_LLAMACPP__CODE_MAX_TOKENS": "16",
+    }
+    return subprocess.run(
+        [ASSISTANT, "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=600,
+        check=False,
+    )
+
+
+@needs_sandbox
+def test_translate_from_a_file_with_inputs_prints_json(tmp_path: Path) -> None:
+    source = tmp_path / "sum.cpp"
+    source.write_text(SUM_CPP)
+    done = run(
+        "code", "translate", "--file", str(source), "--input", "2 3\n", "--input", "4 5\n", "--json",
+        data_dir=tmp_path / "data",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert (out["mode"], out["backend"], out["inputs_from"]) == ("translate", "llamacpp", "user")
+    assert [case["stdin"] for case in out["translation"]["cases"]] == ["2 3\n", "4 5\n"]
+    assert out["check_summary"].startswith("the Python translation ran on 2 input(s)")
+
+
+@needs_sandbox
+def test_write_tests_from_stdin_prints_the_answer_and_the_check(tmp_path: Path) -> None:
+    done = run("code", "write-tests", "-", data_dir=tmp_path / "data", stdin=CODE)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("import pytest\n\nfrom solution import *")
+    assert "[Write tests · llamacpp" in done.stderr and "check: " in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("code", "refactor", "x = 1"), "error: unknown code mode 'refactor'; use ask or one of: complete"),
+        (("code", "complete"), "error: no code given"),
+        (
+            ("code", "complete", "x", "--file", "/nonexistent.py"),
+            "error: give the code as an argument or with --file",
+        ),
+        (("code", "complete", "--file", "/nonexistent.py"), "error: cannot read /nonexistent.py"),
+        (("eval", "code", "--dataset", "/nonexistent"), "error: /nonexistent does not exist"),
+    ],
+)
+def test_bad_input_is_one_error_line(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    done = run(*args, data_dir=tmp_path / "data")
+    assert done.returncode == 1 and done.stderr.startswith(message), done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@needs_sandbox
+def test_eval_code_json_names_backend_model_and_pass_at_1(tmp_path: Path) -> None:
+    if not HUMANEVAL.is_dir():
+        pytest.skip(f"HumanEval is not at {HUMANEVAL}")
+    done = run(
+        "eval", "code", "--dataset", str(HUMANEVAL), "--limit", "1", "--json", data_dir=tmp_path / "data"
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert {"backend", "model", "problems", "pass@1"} <= set(out)
+    assert (out["backend"], out["problems"]) == ("llamacpp", 1) and out["pass@1"] in (0.0, 1.0)

@@ -21,23 +21,23 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from domains import AgentAssistConfig, load_agent_assist
 from pipelines.chat import Source, number_passages
-from pipelines.errors import AssistantError, BackendError, SessionError
+from pipelines.errors import AssistantError, SessionError
 from pipelines.feedback import FeedbackError, FeedbackRecord, check_status
-from pipelines.llm import Backend, map_ollama_error
+from pipelines.generation import Generation, chat_parts, stream_generation
+from pipelines.llm import Backend
 from pipelines.logs import logger
 from pipelines.memory import new_session_id
 from pipelines.prompts import build_messages
-from pipelines.reasoning import Piece, ThinkSplitter
 from pipelines.retrieval import retrieve
 from pipelines.services import Services
 from pipelines.sessions import open_session_vault
-from privacy import StreamingReidentifier, Vault, reidentify
+from privacy import Vault, reidentify
 
 if TYPE_CHECKING:
     from pipelines.intent import IntentPrediction
@@ -260,35 +260,18 @@ def stream_assist(
     yield AssistEvent("analysis", data=result)
 
     mark = time.perf_counter()
-    parts: list[str] = []
-    display = StreamingReidentifier(vault, display_policy)
-    splitter = ThinkSplitter()
-
-    def emit(pieces: Iterable[Piece]) -> Iterator[AssistEvent]:
-        for piece in pieces:
-            if piece.kind == "answer":  # reasoning is dropped: the agent needs the reply only
-                parts.append(piece.text)
-                shown = display.feed(piece.text)
-                if shown:
-                    yield AssistEvent("draft", shown)
-
-    try:
-        for chunk in chosen.chat_model.stream(messages):
-            yield from emit(splitter.feed(str(chunk.content)))
-    except BackendError:
-        raise
-    except Exception as exc:
-        if chosen.name == "ollama":
-            raise map_ollama_error(exc, chosen.host, chosen.model_name) from exc
-        raise BackendError(f"{chosen.name} failed while generating: {type(exc).__name__}") from exc
-    yield from emit(splitter.flush())
-    if tail := display.flush():
-        yield AssistEvent("draft", tail)
+    generation = Generation()
+    stream = stream_generation(
+        services, chosen, chat_parts(chosen, messages), vault, name, generation, started
+    )
+    for kind, shown in stream:
+        if kind == "answer":  # reasoning is dropped: the agent needs the reply only
+            yield AssistEvent("draft", shown)
     timings["generate"] = _ms(mark)
 
     # values the model writes out that are not the customer's become <TYPE>; the customer's own become their
     # placeholders (restored on display)
-    written = "".join(parts).strip()
+    written = generation.answer_redacted
     draft = services.scrub(written, vault, name).text if written else ""
     missing = [sentence for sentence in required if not _contains(draft, sentence)]
     if missing:

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Definition", "outline", "supports"]
+__all__ = ["Definition", "outline"]
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,6 @@ class Definition:
     start_line: int
     end_line: int
     children: tuple[Definition, ...] = field(default=())
-
-
-def supports(language: str | None) -> bool:
-    """Whether :func:`outline` can parse ``language`` (a :data:`ingest.filetypes` language name)."""
-    return language == "python" or language in _TREE_SITTER
 
 
 def outline(text: str, language: str | None, typescript_jsx: bool = False) -> list[Definition] | None:

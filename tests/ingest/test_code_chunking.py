@@ -82,6 +82,17 @@ impl fmt::Display for Tag {
 }
 """
 
+TSX = """\
+import React from "react";
+
+// Greets someone.
+export const Hello = ({ name }: { name: string }) => <p>Hello {name}</p>;
+
+export default function App() {
+  return <Hello name="you" />;
+}
+"""
+
 JAVA = """\
 package demo;
 
@@ -179,6 +190,13 @@ def _assert_lines_match_source(chunks: list[Chunk], source: str) -> None:
             RUST,
             800,
             [("", 1, 1), ("Tag", 3, 7), ("Tag", 9, 13)],
+        ),
+        (
+            "tsx arrow function component named by its variable, JSX parsed with the TSX grammar",
+            "app.tsx",
+            TSX,
+            800,
+            [("", 1, 1), ("Hello", 3, 4), ("App", 6, 8)],
         ),
         (
             "java long class split per constructor and method",

@@ -107,7 +107,12 @@ def load_bytes(name: str, data: bytes, max_bytes: int, max_chars: int) -> Loaded
         raise EmptyDocumentError(f"{name}: the file is empty")
     kind = detect_kind(name, data)
     sections = _read(name, data, kind)
-    sections = [Section(s.text.strip(), s.location) for s in sections if s.text.strip()]
+    # source code keeps its leading blank lines, so chunks' line numbers are the file's
+    sections = [
+        Section(s.text.rstrip() if kind.kind == "code" else s.text.strip(), s.location)
+        for s in sections
+        if s.text.strip()
+    ]
     if not sections:
         hint = " (a scanned PDF? OCR is not supported)" if kind.kind == "pdf" else ""
         raise EmptyDocumentError(f"{name}: no extractable text{hint}")

@@ -33,6 +33,18 @@ class RetrievedChunk:
         """File name the chunk came from."""
         return str(self.metadata.get("source", "?"))
 
+    @property
+    def symbol(self) -> str:
+        """Code only: the function/class/method the chunk is in (``RetryPolicy.next_delay``), else ""."""
+        return str(self.metadata.get("symbol", ""))
+
+    @property
+    def lines(self) -> tuple[int, int] | None:
+        """Code only: ``(first, last)`` line of the chunk in its file (1-based, inclusive), else None (also for
+        code indexed before chunks carried lines)."""
+        first, last = self.metadata.get("start_line"), self.metadata.get("end_line")
+        return (int(first), int(last)) if isinstance(first, int) and isinstance(last, int) else None
+
 
 @dataclass(frozen=True)
 class DocumentInfo:

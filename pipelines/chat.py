@@ -54,7 +54,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Source:
-    """A retrieved passage as cited: number in the prompt, file name, chunk id, cosine score, location, text."""
+    """A retrieved passage as cited: number in the prompt, file name, chunk id, cosine score, location, text;
+    for code also the enclosing symbol and the 1-based line range (None for other documents)."""
 
     number: int
     source: str
@@ -62,6 +63,9 @@ class Source:
     score: float
     location: str
     text: str
+    symbol: str = ""
+    start_line: int | None = None
+    end_line: int | None = None
 
 
 @dataclass
@@ -112,6 +116,9 @@ class ChatResult:
                     "text": s.text,
                     "location": s.location,
                     "number": s.number,
+                    "symbol": s.symbol,
+                    "start_line": s.start_line,
+                    "end_line": s.end_line,
                 }
                 for s in self.sources
             ],
@@ -341,7 +348,16 @@ def number_passages(
         max_context,
     )
     sources = [
-        Source(p.number, p.source, hit.chunk_id, hit.score, p.location, hit.text)
+        Source(
+            p.number,
+            p.source,
+            hit.chunk_id,
+            hit.score,
+            p.location,
+            hit.text,
+            hit.symbol,
+            *(hit.lines or (None, None)),
+        )
         for p, hit in zip(passages, hits, strict=False)
     ]
     return passages, sources

@@ -390,6 +390,11 @@ def _index(
             "redactions": json.dumps(report.entities, sort_keys=True),
             "risk": report.risk,
             "report": report_json,
+            **(
+                {"symbol": chunk.symbol, "start_line": chunk.start_line, "end_line": chunk.end_line}
+                if document.kind == "code"
+                else {}
+            ),
         }
         for chunk in chunks
     ]

@@ -124,7 +124,8 @@ def test_python_code_is_split_along_functions_and_classes() -> None:
     starts = [c.text.splitlines()[0] for c in chunks]
     assert starts[:4] == [f"def function_{i}(x):" for i in range(4)]
     assert any(c.text.startswith("class Account") for c in chunks)
-    assert chunks[1].location.startswith("lines ")
+    # each function is 15 lines and two blank lines separate them: function_1 is lines 18-32
+    assert chunks[1].location == "function_1, lines 18-32"
 
 
 def test_chunk_ids_are_stable_content_hashes() -> None:

@@ -52,8 +52,13 @@ def show_task(result: CodeTaskResult) -> None:
     if result.reasoning:
         with st.expander("Reasoning"):
             st.markdown(result.reasoning)
-    st.markdown("**Answer**")
-    st.markdown(result.answer or "(the model returned nothing)")
+    if not result.answer.strip():
+        st.info("The model returned nothing.")
+    elif (
+        "```" in result.answer
+    ):  # a chat model's explanation with fenced code (highlighted, with a copy button)
+        st.markdown("**Answer**")
+        st.markdown(result.answer)
     if result.code:
         st.markdown("**Code**")
         st.code(result.code, language=result.language, line_numbers=True)

@@ -184,6 +184,11 @@ def code(
     from pipelines.code_tasks import ASK_MODE, CodeTaskPipeline
 
     name = mode.replace("-", "_")
+    pipeline = CodeTaskPipeline(_services())
+    known = [ASK_MODE, *pipeline.modes()]
+    if name not in known:
+        shown = ", ".join(m.replace("_", "-") for m in known)
+        raise typer.BadParameter(f"unknown code mode {mode!r}; use one of: {shown}", param_hint="MODE")
     if file is not None and text is not None:
         raise AssistantError("give the code as an argument or with --file, not both")
     if file is not None:
@@ -200,7 +205,6 @@ def code(
     if name == ASK_MODE:
         ask(source, domain="code", session=session, backend=backend, document=None, as_json=as_json)
         return
-    pipeline = CodeTaskPipeline(_services())
     for event in pipeline.stream(name, source, session, backend, stdin_input):
         if event.kind == "meta" and not as_json and event.data is not None:
             meta = event.data

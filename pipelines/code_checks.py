@@ -238,7 +238,7 @@ class TranslationReport:
     """What running a C++→Python translation showed.
 
     Attributes:
-        run: The sandbox run that compiled and ran everything (``not_run`` with the reason when it could not).
+        run: The translation's first sandbox run (``not_run`` with the reason when nothing could run).
         cases: One per standard input.
         compiled: True/False when the C++ was (not) compiled successfully; None when no compiler ran.
         cpp_note: Why the C++ original was not run or compared (no compiler, compile error), else "".
@@ -255,10 +255,6 @@ class TranslationReport:
         """One line for people: "outputs match on 3 of 3 inputs" or why nothing was compared."""
         if not self.run.ran:
             return f"translation not run: {self.run.reason}"
-        if self.run.status in ("timeout", "memory", "killed"):
-            return f"translation run stopped: {self.run.reason}"
-        if not self.cases:
-            return "translation not run: the checker failed (see output)"
         failures = sum(1 for c in self.cases if c.python_exit != 0)
         ran = f"the Python translation ran on {len(self.cases)} input(s)"
         if failures:
@@ -302,31 +298,26 @@ def outputs_match(left: str, right: str) -> bool:
     return lines(left) == lines(right)
 
 
-#: Runs inside the sandbox: compiles the C++ (when asked), runs both programs on every input, writes JSON.
-_DRIVER = r"""
-import json, subprocess, sys
+#: Runs inside the C++ sandbox: compiles the original, runs it on every input, writes JSON. The translation
+#: never runs in the same sandbox, so it cannot replace the compiled program or these results.
+_CPP_DRIVER = r"""
+import json, subprocess
 cfg = json.load(open("cases.json"))
 limit = cfg["output_chars"]
 result = {"compile": None, "cases": []}
-if cfg["compiler"]:
-    try:
-        c = subprocess.run([cfg["compiler"], "-std=c++17", "-O1", "-o", "prog", "main.cpp"],
-                           capture_output=True, text=True, timeout=cfg["compile_timeout"])
-        result["compile"] = {"ok": c.returncode == 0, "stderr": c.stderr[-limit:]}
-    except subprocess.TimeoutExpired:
-        result["compile"] = {"ok": False, "stderr": "compiling timed out"}
-def run(argv, stdin):
-    try:
-        r = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=cfg["case_timeout"])
-        return {"exit": r.returncode, "stdout": r.stdout[-limit:], "stderr": r.stderr[-limit:]}
-    except subprocess.TimeoutExpired:
-        return {"exit": None, "stdout": "", "stderr": "timed out after %s s" % cfg["case_timeout"]}
-for stdin in cfg["inputs"]:
-    case = {"stdin": stdin, "python": run([sys.executable, "-I", "translated.py"], stdin)}
-    if result["compile"] and result["compile"]["ok"]:
-        case["cpp"] = run(["./prog"], stdin)
-    result["cases"].append(case)
-    json.dump(result, open("result.json", "w"))
+try:
+    c = subprocess.run([cfg["compiler"], "-std=c++17", "-O1", "-o", "prog", "main.cpp"],
+                       capture_output=True, text=True, timeout=cfg["compile_timeout"])
+    result["compile"] = {"ok": c.returncode == 0, "stderr": c.stderr[-limit:]}
+except subprocess.TimeoutExpired:
+    result["compile"] = {"ok": False, "stderr": "compiling timed out"}
+if result["compile"]["ok"]:
+    for stdin in cfg["inputs"]:
+        try:
+            r = subprocess.run(["./prog"], input=stdin, capture_output=True, text=True, timeout=cfg["case_timeout"])
+            result["cases"].append({"exit": r.returncode, "stdout": r.stdout[-limit:]})
+        except subprocess.TimeoutExpired:
+            result["cases"].append({"exit": None, "stdout": ""})
 json.dump(result, open("result.json", "w"))
 """
 
@@ -339,6 +330,9 @@ def check_translation(
     hidden: Sequence[Path] = (),
 ) -> TranslationReport:
     """Run the Python translation, and the compiled C++ original when a compiler exists, on the same inputs.
+
+    The original is compiled and run in one sandbox; the translation runs in a fresh sandbox per input, so it
+    cannot touch the compiled program or its outputs.
 
     Args:
         cpp_source: The original C++ program (reads standard input, writes standard output).
@@ -356,43 +350,48 @@ def check_translation(
     )
     stdins = list(inputs) or [""]
     per_case = max(1.0, settings.timeout_s / 4)
-    config = {
-        "compiler": compiler,
-        "inputs": stdins,
-        "output_chars": settings.output_chars,
-        "compile_timeout": settings.timeout_s * 2,
-        "case_timeout": per_case,
-    }
-    run = run_sandboxed(
-        [sys.executable, "-I", "driver.py"],
-        {
-            "driver.py": _DRIVER,
-            "cases.json": json.dumps(config),
-            "main.cpp": cpp_source,
-            "translated.py": python_source,
-        },
-        settings,
-        hidden=hidden,
-        collect=("result.json",),
-        timeout_s=settings.timeout_s * 2 + per_case * 2 * len(stdins) + 5,
-    )
-    report = TranslationReport(run=run, cpp_note=note)
-    if "result.json" not in run.files:
+    python_runs = [check_program(python_source, settings, stdin, hidden, per_case) for stdin in stdins]
+    report = TranslationReport(run=python_runs[0], cpp_note=note)
+    if not python_runs[0].ran:
         return report
-    data = json.loads(run.files["result.json"])
-    if data["compile"] is not None:
-        report.compiled = bool(data["compile"]["ok"])
-        if not report.compiled:
-            report.compile_errors = data["compile"]["stderr"]
-            report.cpp_note = "the C++ original did not compile, so outputs were not compared"
-    for case in data["cases"]:
-        python, cpp = case["python"], case.get("cpp")
+    cpp_cases: list[dict[str, Any]] = []
+    if compiler:
+        config = {
+            "compiler": compiler,
+            "inputs": stdins,
+            "output_chars": settings.output_chars,
+            "compile_timeout": settings.timeout_s * 2,
+            "case_timeout": per_case,
+        }
+        cpp_run = run_sandboxed(
+            [sys.executable, "-I", "driver.py"],
+            {"driver.py": _CPP_DRIVER, "cases.json": json.dumps(config), "main.cpp": cpp_source},
+            settings,
+            hidden=hidden,
+            collect=("result.json",),
+            timeout_s=settings.timeout_s * 2 + per_case * len(stdins) + 5,
+        )
+        data = json.loads(cpp_run.files["result.json"]) if "result.json" in cpp_run.files else None
+        if data is None:
+            report.compiled = False
+            report.cpp_note = (
+                f"the C++ original could not be compiled and run ({cpp_run.reason or cpp_run.status})"
+            )
+        else:
+            report.compiled = bool(data["compile"]["ok"])
+            cpp_cases = data["cases"]
+            if not report.compiled:
+                report.compile_errors = data["compile"]["stderr"]
+                report.cpp_note = "the C++ original did not compile, so outputs were not compared"
+    for index, (stdin, run) in enumerate(zip(stdins, python_runs, strict=True)):
+        cpp = cpp_cases[index] if index < len(cpp_cases) else None
+        finished = run.status in ("ok", "error")
         report.cases.append(
             TranslationCase(
-                stdin=case["stdin"],
-                python_stdout=python["stdout"],
-                python_stderr=python["stderr"],
-                python_exit=python["exit"],
+                stdin=stdin,
+                python_stdout=run.stdout,
+                python_stderr=run.stderr if finished else f"{run.stderr}\n{run.reason}".strip(),
+                python_exit=run.exit_code if finished else None,
                 cpp_stdout=cpp["stdout"] if cpp else "",
                 cpp_exit=cpp["exit"] if cpp else None,
                 ran_cpp=cpp is not None,

@@ -24,6 +24,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from domains import CodeModeConfig
 from pipelines.code_checks import TestReport, TranslationReport, check_translation, run_tests
+from pipelines.code_privacy import deidentify_code, scrub_code
 from pipelines.errors import AssistantError
 from pipelines.generation import Generation, chat_parts, stream_generation
 from pipelines.llm import Backend, LlamaCppCompletionChat
@@ -252,8 +253,9 @@ class CodeTaskPipeline:
 
         mark = time.perf_counter()
         vault, _ = open_session_vault(services, session_id)
-        redaction, memory_redaction = services.deidentify_message(code, vault, self.domain)
-        services.vaults.save(vault)
+        redaction, memory_redaction = deidentify_code(
+            services, code, vault, self.domain, config.input_language
+        )
         timings["deidentify"] = _ms(mark)
 
         chosen = services.backend(backend)
@@ -288,7 +290,7 @@ class CodeTaskPipeline:
         display_policy = services.policy(self.domain)
         # a base model's continuation keeps its leading indent (it continues the user's last line)
         written = generation.answer_unstripped.rstrip() if raw else generation.answer_redacted
-        answer_redacted = services.scrub(written, vault, self.domain).text if written.strip() else ""
+        answer_redacted = scrub_code(services, written, vault, self.domain).text if written.strip() else ""
         result.answer_redacted = answer_redacted
         result.answer = reidentify(answer_redacted, vault, display_policy)
         result.reasoning = generation.reasoning

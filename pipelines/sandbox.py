@@ -2,14 +2,21 @@
 
 Isolation comes from bubblewrap (``bwrap``, the sandbox Flatpak uses; Debian package ``bubblewrap``):
 
-- the whole file system is mounted read-only; the only writable place is a fresh temporary working
-  directory (also ``HOME`` and ``TMPDIR``);
-- the data dir (Chroma, memory, vault and its key, logs) is covered by an empty tmpfs, so it cannot be read;
-- new network, PID, IPC and UTS namespaces: there is no network interface but a down loopback, so any
-  connection fails with "Network is unreachable"; the process sees only its own processes;
+- an empty root file system with only the system's programs and libraries (``/usr``, compilers included) and
+  the running Python installation and virtual environment, all read-only; a fresh empty ``/tmp`` holding
+  the only writable place, a temporary working directory (also ``HOME`` and ``TMPDIR``). Home directories,
+  ``/etc`` (but for the dynamic linker's cache and Debian's alternatives), ``/run`` with its sockets, other
+  runs' directories and the data dir (Chroma, memory, the vault and its key, logs) are simply not there;
+- user ``nobody`` (65534) in a new user namespace with every capability dropped and no further user
+  namespaces, so nothing can be unmounted or remounted even when the app runs as root;
+- new network, PID, IPC, UTS and cgroup namespaces: the only network interface is the sandbox's own
+  loopback, so a connection to another host fails ("Network is unreachable") and one to the host's
+  services is refused; the process sees only its own processes;
 - a clean environment (no ``ASSISTANT_*`` settings, no proxies);
 - POSIX resource limits set on the process before it starts and inherited by everything it runs:
-  address space (``RLIMIT_AS``, memory), written file size (``RLIMIT_FSIZE``), CPU seconds (``RLIMIT_CPU``);
+  address space (``RLIMIT_AS``, memory, per process), written file size (``RLIMIT_FSIZE``), CPU seconds
+  (``RLIMIT_CPU``); when the cgroup v1 ``pids`` controller is writable (running as root), a pids cgroup
+  caps the number of processes (``max_processes``) against fork bombs;
 - a wall-clock limit: the process group is killed when it runs out (``--die-with-parent`` takes the
   sandbox down with it).
 
@@ -25,16 +32,27 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from pipelines.settings import SandboxSettings
 
-__all__ = ["SandboxRun", "SandboxStatus", "run_sandboxed", "sandbox_status"]
+__all__ = [
+    "PIDS_CGROUP_ROOT",
+    "SandboxRun",
+    "SandboxStatus",
+    "pids_limit_available",
+    "run_sandboxed",
+    "sandbox_status",
+]
+
+#: The cgroup v1 pids hierarchy where each run gets its own group (when writable).
+PIDS_CGROUP_ROOT = Path("/sys/fs/cgroup/pids")
 
 RunStatus = Literal["ok", "error", "timeout", "memory", "killed", "not_run"]
 
@@ -126,25 +144,96 @@ def _limits_argv(settings: SandboxSettings) -> list[str]:
     ]
 
 
+#: Host paths visible (read-only) in the sandbox besides the Python installation: the system's programs and
+#: libraries (compilers included) and the two files the dynamic linker and Debian's alternatives need.
+_SYSTEM_PATHS = ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/ld.so.cache")
+
+
+def _visible_paths() -> list[Path]:
+    """The host paths the sandbox mounts read-only: system programs and libraries, and the Python installation
+    and virtual environment running this process (for ``sys.executable``, pytest and coverage.py)."""
+    paths = [Path(p) for p in _SYSTEM_PATHS]
+    paths += [Path(sys.base_prefix), Path(sys.base_exec_prefix), Path(sys.prefix), Path(sys.exec_prefix)]
+    visible: list[Path] = []
+    for path in paths:
+        if (path.exists() or path.is_symlink()) and path not in visible:
+            visible.append(path)
+    return visible
+
+
 def _bwrap_argv(workdir: Path, hidden: Sequence[Path]) -> list[str]:
+    """The bubblewrap command line: an empty root with only the visible paths, a fresh ``/tmp`` holding the
+    working directory, new namespaces (user, mount, PID, network, IPC, UTS, cgroup), user ``nobody`` with no
+    capabilities, and no further user namespaces (so nothing can be unmounted or remounted)."""
     argv = [
         shutil.which("bwrap") or "bwrap",
-        "--ro-bind", "/", "/",
-        "--dev", "/dev",
-        "--proc", "/proc",
-        "--bind", str(workdir), str(workdir),
-        "--chdir", str(workdir),
         "--unshare-all",
+        "--unshare-user",
+        "--uid", "65534",
+        "--gid", "65534",
+        "--cap-drop", "ALL",
+        "--disable-userns",
         "--die-with-parent",
         "--new-session",
+        "--proc", "/proc",
+        "--dev", "/dev",
+        "--tmpfs", "/tmp",
     ]  # fmt: skip
-    for path in hidden:
+    for path in _visible_paths():
+        if path.is_symlink() and str(path) in _SYSTEM_PATHS:  # merged /usr: /bin -> usr/bin
+            argv += ["--symlink", os.readlink(path), str(path)]
+        else:
+            argv += ["--ro-bind", str(path), str(path)]
+    argv += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    # the sandbox's own root and /tmp (in-memory, owned by the sandbox user) become read-only too
+    argv += ["--remount-ro", "/", "--remount-ro", "/tmp"]
+    visible = [p.resolve() for p in _visible_paths()]
+    for path in hidden:  # only matters when a hidden path lies inside a visible one
         resolved = Path(path).expanduser().resolve()
+        if not any(resolved.is_relative_to(root) for root in visible):
+            continue
         if resolved.is_dir():
             argv += ["--tmpfs", str(resolved)]
         elif resolved.is_file():
             argv += ["--ro-bind", "/dev/null", str(resolved)]
     return argv
+
+
+def pids_limit_available() -> bool:
+    """Whether runs can be put in their own pids cgroup (cgroup v1 ``pids`` controller, writable)."""
+    return (PIDS_CGROUP_ROOT / "cgroup.procs").is_file() and os.access(PIDS_CGROUP_ROOT, os.W_OK)
+
+
+@contextlib.contextmanager
+def _pids_cgroup(max_processes: int) -> Iterator[Path | None]:
+    """A fresh pids cgroup limited to ``max_processes`` (its ``cgroup.procs`` path), or None when unavailable;
+    whatever is left in it is killed and the group removed on exit."""
+    if not pids_limit_available():
+        yield None
+        return
+    group = PIDS_CGROUP_ROOT / f"assistant-sandbox-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        group.mkdir()
+        (group / "pids.max").write_text(str(max_processes))
+    except OSError:
+        yield None
+        return
+    try:
+        yield group / "cgroup.procs"
+    finally:
+        for _ in range(50):
+            try:
+                pids = [int(line) for line in (group / "cgroup.procs").read_text().split()]
+            except OSError:
+                pids = []
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            try:
+                group.rmdir()
+                break
+            except OSError:
+                time.sleep(0.02)
 
 
 def _read(path: Path, limit: int) -> str:
@@ -229,9 +318,16 @@ def run_sandboxed(
         }
         started = time.perf_counter()
         timed_out = False
-        with out_path.open("wb") as out, err_path.open("wb") as err:
+        command = [*_limits_argv(settings), *_bwrap_argv(workdir, hidden), *argv]
+        with (
+            _pids_cgroup(settings.max_processes) as procs,
+            out_path.open("wb") as out,
+            err_path.open("wb") as err,
+        ):
+            if procs is not None:  # the shell joins the group, then becomes prlimit → bwrap → the command
+                command = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(procs), *command]
             process = subprocess.Popen(  # noqa: S603 - the sandbox itself
-                [*_limits_argv(settings), *_bwrap_argv(workdir, hidden), *argv],
+                command,
                 stdin=subprocess.PIPE,
                 stdout=out,
                 stderr=err,
@@ -251,8 +347,8 @@ def run_sandboxed(
         stderr = _read(err_path, settings.output_chars)
         collected = {}
         for name in collect:
-            path = workdir / name
-            if path.is_file():
+            path = workdir / name  # a symlink planted by the code is not followed out of the sandbox
+            if not path.is_symlink() and path.is_file() and path.resolve().is_relative_to(workdir.resolve()):
                 collected[name] = path.read_text(encoding="utf-8", errors="replace")
         exit_code = process.returncode
         run_status, reason = _classify(exit_code, stderr, timed_out, settings)

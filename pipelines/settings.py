@@ -185,6 +185,12 @@ class SandboxSettings(BaseModel):
         default=1024, ge=64, description="Address-space limit (RLIMIT_AS) of the sandboxed process, MiB."
     )
     file_mb: int = Field(default=16, ge=1, description="Largest file the sandboxed code may write, MiB.")
+    max_processes: int = Field(
+        default=64,
+        ge=8,
+        description="Most processes at once in one sandbox (a pids cgroup; applied when the cgroup v1 pids "
+        "controller is writable, e.g. running as root).",
+    )
     output_chars: int = Field(
         default=20_000, ge=100, description="Characters of stdout and of stderr kept for display, each."
     )

@@ -63,7 +63,6 @@ def test_write_tests_from_stdin_prints_the_answer_and_the_check(tmp_path: Path) 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("code", "refactor", "x = 1"), "error: unknown code mode 'refactor'; use ask or one of: complete"),
         (("code", "complete"), "error: no code given"),
         (
             ("code", "complete", "x", "--file", "/nonexistent.py"),
@@ -77,6 +76,13 @@ def test_bad_input_is_one_error_line(tmp_path: Path, args: tuple[str, ...], mess
     done = run(*args, data_dir=tmp_path / "data")
     assert done.returncode == 1 and done.stderr.startswith(message), done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_unknown_mode_is_a_usage_error_listing_the_modes(tmp_path: Path) -> None:
+    done = run("code", "refactor", "x = 1", data_dir=tmp_path / "data")
+    assert done.returncode == 2, done.stderr
+    message = " ".join(done.stderr.replace("│", " ").split())  # Typer draws the usage error in a box
+    assert "unknown code mode 'refactor'; use one of: ask, complete, write-tests, translate" in message
 
 
 @needs_sandbox

@@ -237,3 +237,29 @@ def test_bad_humaneval_files_are_named(tmp_path: Path, content: str, message: st
         load_humaneval(path)
     with pytest.raises(AssistantError, match="does not exist"):
         load_humaneval(tmp_path / "missing")
+
+
+@needs_sandbox
+@needs_gxx
+def test_a_translation_cannot_forge_the_compiled_originals_output() -> None:
+    forged = (
+        "import os\n"
+        "open('prog', 'w').write('#!/bin/sh\\necho FORGED\\n')\n"
+        "os.chmod('prog', 0o755)\n"
+        "open('result.json', 'w').write('{}')\n"
+        "print('FORGED')\n"
+    )
+    report = check_translation(SUM_CPP, forged, ["2 3\n"], SETTINGS)
+    assert report.cases[0].cpp_stdout == "5\n6\n" and report.cases[0].python_stdout == "FORGED\n"
+    assert report.cases[0].match is False
+
+
+@needs_sandbox
+def test_a_translation_that_hangs_on_one_input_is_stopped_for_that_input_only() -> None:
+    python = "x = input()\nwhile x == 'loop':\n    pass\nprint(x)\n"
+    report = check_translation(
+        SUM_CPP, python, ["loop\n", "ok\n"], SandboxSettings(timeout_s=4, cpp_compiler="none")
+    )
+    assert [c.python_exit for c in report.cases] == [None, 0]
+    assert "time limit" in report.cases[0].python_stderr and report.cases[1].python_stdout == "ok\n"
+    assert "1 with an error" in report.summary()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.sandbox import SandboxRun, run_sandboxed, sandbox_status
+from pipelines.sandbox import SandboxRun, pids_limit_available, run_sandboxed, sandbox_status
 from pipelines.settings import SandboxSettings
 
 pytestmark = pytest.mark.skipif(
@@ -92,11 +92,53 @@ def test_network_is_unreachable_even_for_a_server_on_the_host_loopback() -> None
     assert "Network is unreachable" in outside.stderr
 
 
-def test_writing_outside_the_working_directory_fails(tmp_path: Path) -> None:
-    target = tmp_path / "escaped.txt"
+@pytest.mark.parametrize("where", ["tmp_path", "/usr/escaped.txt", "/work-escaped.txt"])
+def test_writing_outside_the_working_directory_fails(tmp_path: Path, where: str) -> None:
+    target = tmp_path / "escaped.txt" if where == "tmp_path" else Path(where)
     run = run_python(f"open({str(target)!r}, 'w').write('x')")
-    assert run.status == "error" and "Read-only file system" in run.stderr
+    assert run.status == "error", run
+    assert any(
+        e in run.stderr for e in ("Read-only file system", "No such file or directory", "Permission denied")
+    )
     assert not target.exists()
+
+
+def test_it_runs_as_nobody_without_capabilities_and_cannot_unmount_or_remount() -> None:
+    source = (
+        "import os, subprocess\n"
+        "print('uid', os.getuid())\n"
+        "print([l for l in open('/proc/self/status') if l.startswith('CapEff')][0].split()[1])\n"
+        "for cmd in ('umount /tmp', 'mount -o remount,bind,rw /usr', 'unshare -Urm true'):\n"
+        "    print(cmd, subprocess.run(cmd, shell=True, capture_output=True).returncode)\n"
+    )
+    run = run_python(source)
+    lines = run.stdout.splitlines()
+    assert lines[0] == "uid 65534" and lines[1] == "0000000000000000", run.stdout
+    assert all(not line.endswith(" 0") for line in lines[2:]), run.stdout  # every attempt failed
+
+
+@pytest.mark.parametrize("path", ["/etc/shadow", "/etc/passwd", "/root", "/run", "/var"])
+def test_host_files_outside_the_system_programs_are_not_there(path: str) -> None:
+    run = run_python(f"import os\np = {path!r}\nprint(os.listdir(p) if os.path.isdir(p) else open(p).read())")
+    if run.status == "ok":  # a mount point on the way to the Python installation (e.g. /root/.pyenv) is empty
+        assert "shadow" not in run.stdout and ".bashrc" not in run.stdout and ".ssh" not in run.stdout, (
+            run.stdout
+        )
+    else:
+        assert "No such file or directory" in run.stderr
+
+
+def test_a_host_unix_socket_cannot_be_reached(tmp_path: Path) -> None:
+    path = tmp_path / "host.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    server.listen()
+    run = run_python(
+        f"import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect({str(path)!r})\nprint('connected')"
+    )
+    server.close()
+    assert run.status == "error" and "connected" not in run.stdout
+    assert "No such file or directory" in run.stderr or "Connection refused" in run.stderr
 
 
 def test_the_data_dir_cannot_be_read(tmp_path: Path) -> None:
@@ -131,3 +173,34 @@ def test_without_bubblewrap_nothing_runs_and_the_reason_says_what_to_install(
     status = sandbox_status.__wrapped__()
     assert not status.available
     assert "bubblewrap (bwrap) is not installed" in status.reason and "install" in status.reason
+
+
+@pytest.mark.skipif(not pids_limit_available(), reason="the cgroup v1 pids controller is not writable here")
+def test_a_fork_bomb_hits_the_process_limit() -> None:
+    source = (
+        "import subprocess\n"
+        "started = 0\n"
+        "try:\n"
+        "    for _ in range(200):\n"
+        "        subprocess.Popen(['sleep', '30'])\n"
+        "        started += 1\n"
+        "except OSError as exc:\n"
+        "    print('refused', type(exc).__name__)\n"
+        "print('started', started)\n"
+    )
+    run = run_sandboxed(PYTHON, {"main.py": source}, SandboxSettings(timeout_s=10, max_processes=32))
+    assert "refused BlockingIOError" in run.stdout, run
+    started = int(run.stdout.split("started ")[1])
+    assert 0 < started < 32
+
+
+def test_a_symlink_left_in_the_working_directory_is_not_followed_when_collecting(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("HOST-ONLY")
+    run = run_sandboxed(
+        PYTHON,
+        {"main.py": f"import os\nos.symlink({str(secret)!r}, 'report.xml')"},
+        LIMITS,
+        collect=("report.xml",),
+    )
+    assert run.status == "ok" and run.files == {}

@@ -6,7 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     ASSISTANT_DATA_DIR=/data
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends build-essential cmake make git \
+ && apt-get install -y --no-install-recommends build-essential cmake make git bubblewrap \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /srv/assistant

@@ -53,6 +53,8 @@ __all__ = [
 
 #: The cgroup v1 pids hierarchy where each run gets its own group (when writable).
 PIDS_CGROUP_ROOT = Path("/sys/fs/cgroup/pids")
+#: The cgroup v1 memory hierarchy where each run gets its own group (when writable).
+MEMORY_CGROUP_ROOT = Path("/sys/fs/cgroup/memory")
 
 RunStatus = Literal["ok", "error", "timeout", "memory", "killed", "not_run"]
 
@@ -102,8 +104,9 @@ def sandbox_status() -> SandboxStatus:
     Returns:
         :class:`SandboxStatus`; ``reason`` names the missing piece and the package to install.
     """
-    if shutil.which("prlimit") is None:
-        return SandboxStatus(False, "util-linux prlimit is not installed, so code is not run")
+    for tool in ("prlimit", "setpriv"):
+        if shutil.which(tool) is None:
+            return SandboxStatus(False, f"util-linux {tool} is not installed, so code is not run")
     binary = shutil.which("bwrap")
     if binary is None:
         return SandboxStatus(
@@ -161,32 +164,77 @@ def _visible_paths() -> list[Path]:
     return visible
 
 
+#: The sandbox user (``nobody``).
+SANDBOX_UID = 65534
+
+
+def _running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _identity_argv() -> list[str]:
+    """How the sandbox drops privilege.
+
+    As root, bubblewrap runs privileged (no user namespace) and the command starts through util-linux
+    ``setpriv`` as the *host* user ``nobody`` with no capabilities (not even in its bounding set) and
+    no-new-privileges: a user namespace would map the sandbox user to host root, whose files and kernel
+    settings (``/proc/sys``) ordinary permission checks would then let it change. As another user, bubblewrap
+    maps ``nobody`` in a new user namespace to that user, drops every capability and forbids nested user
+    namespaces.
+    """
+    if _running_as_root():
+        return [
+            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP",
+        ]  # fmt: skip
+    return [
+        "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+        "--cap-drop", "ALL", "--disable-userns",
+    ]  # fmt: skip
+
+
+def _command_prefix() -> list[str]:
+    """What runs inside bubblewrap before the command: ``setpriv`` to ``nobody`` when running as root."""
+    if not _running_as_root():
+        return []
+    uid = str(SANDBOX_UID)
+    return [
+        shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+        "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
+    ]  # fmt: skip
+
+
 def _bwrap_argv(workdir: Path, hidden: Sequence[Path]) -> list[str]:
-    """The bubblewrap command line: an empty root with only the visible paths, a fresh ``/tmp`` holding the
-    working directory, new namespaces (user, mount, PID, network, IPC, UTS, cgroup), user ``nobody`` with no
-    capabilities, and no further user namespaces (so nothing can be unmounted or remounted)."""
+    """The bubblewrap command line: an empty root with only the visible paths (read-only), a fresh read-only
+    ``/tmp`` holding the working directory, read-only ``/proc/sys``, new namespaces (mount, PID, network, IPC,
+    UTS, cgroup) and the identity of :func:`_identity_argv`."""
     argv = [
         shutil.which("bwrap") or "bwrap",
-        "--unshare-all",
-        "--unshare-user",
-        "--uid", "65534",
-        "--gid", "65534",
-        "--cap-drop", "ALL",
-        "--disable-userns",
+        *_identity_argv(),
         "--die-with-parent",
         "--new-session",
         "--proc", "/proc",
+        "--ro-bind", "/proc/sys", "/proc/sys",
+        *(["--ro-bind", "/proc/sysrq-trigger", "/proc/sysrq-trigger"] if Path("/proc/sysrq-trigger").exists() else []),
         "--dev", "/dev",
         "--tmpfs", "/tmp",
     ]  # fmt: skip
+    made: set[Path] = {Path("/"), Path("/tmp")}
     for path in _visible_paths():
+        for parent in reversed(path.parents):  # directories on the way, searchable by the sandbox user
+            if parent not in made:
+                argv += ["--perms", "0755", "--dir", str(parent)]
+                made.add(parent)
         if path.is_symlink() and str(path) in _SYSTEM_PATHS:  # merged /usr: /bin -> usr/bin
             argv += ["--symlink", os.readlink(path), str(path)]
         else:
             argv += ["--ro-bind", str(path), str(path)]
+        made.add(path)
+    for parent in reversed(workdir.parents):
+        if parent not in made:
+            argv += ["--perms", "0755", "--dir", str(parent)]
+            made.add(parent)
     argv += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
-    # the sandbox's own root and /tmp (in-memory, owned by the sandbox user) become read-only too
-    argv += ["--remount-ro", "/", "--remount-ro", "/tmp"]
     visible = [p.resolve() for p in _visible_paths()]
     for path in hidden:  # only matters when a hidden path lies inside a visible one
         resolved = Path(path).expanduser().resolve()
@@ -196,6 +244,8 @@ def _bwrap_argv(workdir: Path, hidden: Sequence[Path]) -> list[str]:
             argv += ["--tmpfs", str(resolved)]
         elif resolved.is_file():
             argv += ["--ro-bind", "/dev/null", str(resolved)]
+    # the sandbox's own root, /tmp and /dev (in memory) become read-only too
+    argv += ["--remount-ro", "/", "--remount-ro", "/tmp", "--remount-ro", "/dev"]
     return argv
 
 
@@ -204,36 +254,53 @@ def pids_limit_available() -> bool:
     return (PIDS_CGROUP_ROOT / "cgroup.procs").is_file() and os.access(PIDS_CGROUP_ROOT, os.W_OK)
 
 
+def memory_limit_available() -> bool:
+    """Whether runs can be put in their own memory cgroup (cgroup v1 ``memory`` controller, writable)."""
+    return (MEMORY_CGROUP_ROOT / "cgroup.procs").is_file() and os.access(MEMORY_CGROUP_ROOT, os.W_OK)
+
+
 @contextlib.contextmanager
-def _pids_cgroup(max_processes: int) -> Iterator[Path | None]:
-    """A fresh pids cgroup limited to ``max_processes`` (its ``cgroup.procs`` path), or None when unavailable;
-    whatever is left in it is killed and the group removed on exit."""
-    if not pids_limit_available():
-        yield None
-        return
-    group = PIDS_CGROUP_ROOT / f"assistant-sandbox-{os.getpid()}-{time.monotonic_ns()}"
+def _cgroups(settings: SandboxSettings) -> Iterator[list[Path]]:
+    """Fresh cgroups for one run: pids (``max_processes``) and memory (``total_memory_mb``, all processes
+    together, in-memory files included), where writable; yields their ``cgroup.procs`` paths. Whatever is left
+    in them is killed and the groups removed on exit."""
+    name = f"assistant-sandbox-{os.getpid()}-{time.monotonic_ns()}"
+    wanted = []
+    if pids_limit_available():
+        wanted.append((PIDS_CGROUP_ROOT / name, {"pids.max": str(settings.max_processes)}))
+    if memory_limit_available():
+        limit = str(settings.total_memory_mb * 1024 * 1024)
+        wanted.append((MEMORY_CGROUP_ROOT / name, {"memory.limit_in_bytes": limit}))
+    groups = []
+    for group, limits in wanted:
+        try:
+            group.mkdir()
+            groups.append(group)
+            for key, value in limits.items():
+                (group / key).write_text(value)
+        except OSError:
+            continue
     try:
-        group.mkdir()
-        (group / "pids.max").write_text(str(max_processes))
-    except OSError:
-        yield None
-        return
-    try:
-        yield group / "cgroup.procs"
+        yield [group / "cgroup.procs" for group in groups]
     finally:
-        for _ in range(50):
-            try:
-                pids = [int(line) for line in (group / "cgroup.procs").read_text().split()]
-            except OSError:
-                pids = []
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            try:
-                group.rmdir()
-                break
-            except OSError:
-                time.sleep(0.02)
+        for group in groups:
+            _remove_cgroup(group)
+
+
+def _remove_cgroup(group: Path) -> None:
+    for _ in range(50):
+        try:
+            pids = [int(line) for line in (group / "cgroup.procs").read_text().split()]
+        except OSError:
+            pids = []
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        try:
+            group.rmdir()
+            return
+        except OSError:
+            time.sleep(0.02)
 
 
 def _read(path: Path, limit: int) -> str:
@@ -295,64 +362,81 @@ def run_sandboxed(
     if not status.available:
         return SandboxRun("not_run", None, reason=status.reason)
     limit = timeout_s if timeout_s is not None else settings.timeout_s
-    with tempfile.TemporaryDirectory(prefix="assistant-sandbox-") as scratch:
-        root = Path(scratch)
-        workdir = root / "work"
-        workdir.mkdir()
-        for name, text in files.items():
-            target = (workdir / name).resolve()
-            if Path(name).is_absolute() or not target.is_relative_to(workdir.resolve()):
-                raise ValueError(
-                    f"sandbox file name {name!r} must be relative and stay in the working directory"
+    root = Path(tempfile.mkdtemp(prefix="assistant-sandbox-"))
+    try:
+        return _run_in(root, argv, files, settings, stdin, hidden, collect, limit)
+    finally:  # `rm -rf`, not shutil.rmtree: a deep tree left by the code must not crash the caller
+        subprocess.run(["rm", "-rf", "--", str(root)], check=False, capture_output=True)  # noqa: S607
+
+
+def _run_in(
+    root: Path,
+    argv: Sequence[str],
+    files: Mapping[str, str],
+    settings: SandboxSettings,
+    stdin: str,
+    hidden: Sequence[Path],
+    collect: Sequence[str],
+    limit: float,
+) -> SandboxRun:
+    workdir = root / "work"
+    workdir.mkdir()
+    for name, text in files.items():
+        target = (workdir / name).resolve()
+        if Path(name).is_absolute() or not target.is_relative_to(workdir.resolve()):
+            raise ValueError(f"sandbox file name {name!r} must be relative and stay in the working directory")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    if _running_as_root():  # the sandbox user owns its working directory (and nothing else)
+        for path in (workdir, *workdir.rglob("*")):
+            os.chown(path, SANDBOX_UID, SANDBOX_UID)
+    out_path, err_path = root / "stdout", root / "stderr"
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(workdir),
+        "TMPDIR": str(workdir),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+    }
+    started = time.perf_counter()
+    timed_out = False
+    command = [*_limits_argv(settings), *_bwrap_argv(workdir, hidden), *_command_prefix(), *argv]
+    with _cgroups(settings) as groups, out_path.open("wb") as out, err_path.open("wb") as err:
+        if groups:  # the shell joins the groups, then becomes prlimit → bwrap → the command
+            joins = " && ".join(f'echo $$ > "${index + 1}"' for index in range(len(groups)))
+            script = f'{joins} && shift {len(groups)} && exec "$@"'
+            command = ["/bin/sh", "-c", script, "sh", *map(str, groups), *command]
+        process = subprocess.Popen(  # noqa: S603 - the sandbox itself
+            command,
+            stdin=subprocess.PIPE,
+            stdout=out,
+            stderr=err,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            process.communicate(stdin.encode("utf-8"), timeout=limit)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill(process)
+        except BaseException:
+            _kill(process)
+            raise
+    duration = round((time.perf_counter() - started) * 1000.0, 1)
+    stdout = _read(out_path, settings.output_chars)
+    stderr = _read(err_path, settings.output_chars)
+    collected = {}
+    for name in collect:
+        path = workdir / name  # a symlink planted by the code is not followed out of the sandbox
+        if not path.is_symlink() and path.is_file() and path.resolve().is_relative_to(workdir.resolve()):
+            with path.open("rb") as handle:
+                collected[name] = handle.read(settings.file_mb * 1024 * 1024).decode(
+                    "utf-8", errors="replace"
                 )
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        out_path, err_path = root / "stdout", root / "stderr"
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": str(workdir),
-            "TMPDIR": str(workdir),
-            "LANG": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONIOENCODING": "utf-8",
-        }
-        started = time.perf_counter()
-        timed_out = False
-        command = [*_limits_argv(settings), *_bwrap_argv(workdir, hidden), *argv]
-        with (
-            _pids_cgroup(settings.max_processes) as procs,
-            out_path.open("wb") as out,
-            err_path.open("wb") as err,
-        ):
-            if procs is not None:  # the shell joins the group, then becomes prlimit → bwrap → the command
-                command = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(procs), *command]
-            process = subprocess.Popen(  # noqa: S603 - the sandbox itself
-                command,
-                stdin=subprocess.PIPE,
-                stdout=out,
-                stderr=err,
-                env=env,
-                start_new_session=True,
-            )
-            try:
-                process.communicate(stdin.encode("utf-8"), timeout=limit)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                _kill(process)
-            except BaseException:
-                _kill(process)
-                raise
-        duration = round((time.perf_counter() - started) * 1000.0, 1)
-        stdout = _read(out_path, settings.output_chars)
-        stderr = _read(err_path, settings.output_chars)
-        collected = {}
-        for name in collect:
-            path = workdir / name  # a symlink planted by the code is not followed out of the sandbox
-            if not path.is_symlink() and path.is_file() and path.resolve().is_relative_to(workdir.resolve()):
-                collected[name] = path.read_text(encoding="utf-8", errors="replace")
-        exit_code = process.returncode
-        run_status, reason = _classify(exit_code, stderr, timed_out, settings)
-        return SandboxRun(run_status, exit_code, stdout, stderr, duration, reason, collected)
+    exit_code = process.returncode
+    run_status, reason = _classify(exit_code, stderr, timed_out, settings)
+    return SandboxRun(run_status, exit_code, stdout, stderr, duration, reason, collected)
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:

@@ -185,6 +185,12 @@ class SandboxSettings(BaseModel):
         default=1024, ge=64, description="Address-space limit (RLIMIT_AS) of the sandboxed process, MiB."
     )
     file_mb: int = Field(default=16, ge=1, description="Largest file the sandboxed code may write, MiB.")
+    total_memory_mb: int = Field(
+        default=2048,
+        ge=128,
+        description="Memory of all the sandbox's processes together, MiB (a memory cgroup; applied when the "
+        "cgroup v1 memory controller is writable, e.g. running as root).",
+    )
     max_processes: int = Field(
         default=64,
         ge=8,

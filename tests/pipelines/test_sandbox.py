@@ -7,13 +7,20 @@ import contextlib
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import uuid
 from pathlib import Path
 
 import pytest
 
-from pipelines.sandbox import SandboxRun, pids_limit_available, run_sandboxed, sandbox_status
+from pipelines.sandbox import (
+    SandboxRun,
+    memory_limit_available,
+    pids_limit_available,
+    run_sandboxed,
+    sandbox_status,
+)
 from pipelines.settings import SandboxSettings
 
 pytestmark = pytest.mark.skipif(
@@ -103,18 +110,39 @@ def test_writing_outside_the_working_directory_fails(tmp_path: Path, where: str)
     assert not target.exists()
 
 
-def test_it_runs_as_nobody_without_capabilities_and_cannot_unmount_or_remount() -> None:
+ESCAPES = [
+    "umount /tmp",
+    "mount -o remount,bind,rw /usr",
+    "unshare -Urm sh -c 'umount -l /usr'",
+    "unshare -Urm sh -c 'mount -o remount,bind,rw /usr'",
+    "unshare -Urm sh -c 'mount -o remount,rw /'",
+    "echo '|/bin/true' > /proc/sys/kernel/core_pattern",
+    "unshare -Urm sh -c \"echo '|/bin/true' > /proc/sys/kernel/core_pattern\"",
+    "echo 1 > /proc/sys/vm/swappiness",
+]
+
+
+def test_it_runs_as_nobody_without_capabilities_and_every_escape_attempt_fails() -> None:
+    before = Path("/proc/sys/kernel/core_pattern").read_text()
     source = (
         "import os, subprocess\n"
         "print('uid', os.getuid())\n"
         "print([l for l in open('/proc/self/status') if l.startswith('CapEff')][0].split()[1])\n"
-        "for cmd in ('umount /tmp', 'mount -o remount,bind,rw /usr', 'unshare -Urm true'):\n"
-        "    print(cmd, subprocess.run(cmd, shell=True, capture_output=True).returncode)\n"
+        f"for cmd in {ESCAPES!r}:\n"
+        "    print(subprocess.run(cmd, shell=True, capture_output=True).returncode, cmd)\n"
     )
     run = run_python(source)
     lines = run.stdout.splitlines()
     assert lines[0] == "uid 65534" and lines[1] == "0000000000000000", run.stdout
-    assert all(not line.endswith(" 0") for line in lines[2:]), run.stdout  # every attempt failed
+    assert len(lines) == 2 + len(ESCAPES) and all(not line.startswith("0 ") for line in lines[2:]), run.stdout
+    assert Path("/proc/sys/kernel/core_pattern").read_text() == before
+
+
+def test_a_deep_directory_tree_left_behind_is_removed_without_crashing_the_caller() -> None:
+    source = "import os\nfor _ in range(1500):\n    os.mkdir('a')\n    os.chdir('a')\nprint('deep')"
+    run = run_python(source)
+    assert run.stdout == "deep\n"
+    assert not list(Path(tempfile.gettempdir()).glob("assistant-sandbox-*/work/a"))
 
 
 @pytest.mark.parametrize("path", ["/etc/shadow", "/etc/passwd", "/root", "/run", "/var"])
@@ -168,8 +196,9 @@ def test_file_names_must_stay_in_the_working_directory(name: str) -> None:
 def test_without_bubblewrap_nothing_runs_and_the_reason_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "prlimit").symlink_to("/usr/bin/prlimit")
-    monkeypatch.setenv("PATH", str(tmp_path))  # prlimit, but no bwrap
+    for tool in ("prlimit", "setpriv"):
+        (tmp_path / tool).symlink_to(f"/usr/bin/{tool}")
+    monkeypatch.setenv("PATH", str(tmp_path))  # util-linux, but no bwrap
     status = sandbox_status.__wrapped__()
     assert not status.available
     assert "bubblewrap (bwrap) is not installed" in status.reason and "install" in status.reason
@@ -204,3 +233,21 @@ def test_a_symlink_left_in_the_working_directory_is_not_followed_when_collecting
         collect=("report.xml",),
     )
     assert run.status == "ok" and run.files == {}
+
+
+@pytest.mark.skipif(
+    not memory_limit_available(), reason="the cgroup v1 memory controller is not writable here"
+)
+def test_memory_is_capped_for_all_processes_together() -> None:
+    source = (
+        "import subprocess, sys\n"
+        "hog = \"data = b'x' * (400 * 1024 * 1024)\\nimport time\\ntime.sleep(3)\"\n"
+        "children = [subprocess.Popen([sys.executable, '-c', hog]) for _ in range(4)]\n"
+        "print(sorted(child.wait() for child in children))\n"
+    )
+    settings = SandboxSettings(timeout_s=30, memory_mb=600, total_memory_mb=900)
+    run = run_sandboxed(PYTHON, {"main.py": source}, settings)
+    codes = eval(run.stdout) if run.status == "ok" else []  # noqa: S307 - our own printout
+    assert run.status in {"ok", "killed"}, run
+    if codes:
+        assert codes.count(0) <= 2 and any(code != 0 for code in codes), codes  # 4 x 400 MiB > 900 MiB

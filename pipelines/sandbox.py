@@ -311,14 +311,14 @@ def _read(path: Path, limit: int) -> str:
 
 
 def _classify(
-    exit_code: int, stderr: str, timed_out: bool, settings: SandboxSettings
+    exit_code: int, stderr: str, timed_out: bool, settings: SandboxSettings, limit: float
 ) -> tuple[RunStatus, str]:
     if timed_out:
-        return "timeout", f"stopped after the {settings.timeout_s:g} s time limit"
-    if "MemoryError" in stderr or "std::bad_alloc" in stderr or "Cannot allocate memory" in stderr:
-        return "memory", f"ran out of its {settings.memory_mb} MiB memory limit"
+        return "timeout", f"stopped after the {limit:g} s time limit"
     if exit_code == 0:
         return "ok", ""
+    if "MemoryError" in stderr or "std::bad_alloc" in stderr or "Cannot allocate memory" in stderr:
+        return "memory", f"ran out of its {settings.memory_mb} MiB memory limit"
     if exit_code < 0 or exit_code > 128:
         number = -exit_code if exit_code < 0 else exit_code - 128
         name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
@@ -435,7 +435,7 @@ def _run_in(
                     "utf-8", errors="replace"
                 )
     exit_code = process.returncode
-    run_status, reason = _classify(exit_code, stderr, timed_out, settings)
+    run_status, reason = _classify(exit_code, stderr, timed_out, settings, limit)
     return SandboxRun(run_status, exit_code, stdout, stderr, duration, reason, collected)
 
 

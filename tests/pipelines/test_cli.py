@@ -15,12 +15,16 @@ from tests.conftest import CANARY_CARD, CANARY_EMAIL, CANARY_NAME, CANARY_VALUES
 ASSISTANT = str(Path(sys.executable).with_name("assistant"))
 
 
-def run(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, data_dir: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the console script on the embedded model, without indexing the samples; ``env`` adds variables."""
     env = {
         **os.environ,
         "ASSISTANT_INGEST__INDEX_SAMPLES_ON_START": "false",
         "ASSISTANT_LLM__BACKEND": "llamacpp",
         "ASSISTANT_LLAMACPP__MAX_TOKENS": "32",
+        **(env or {}),
     }
     return subprocess.run(
         [ASSISTANT, "--data-dir", str(data_dir), *args],

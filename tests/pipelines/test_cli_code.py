@@ -3,38 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pipelines.sandbox import sandbox_status
+from tests.pipelines import test_cli as cli
 from tests.pipelines.test_code_checks import CODE, HUMANEVAL, SUM_CPP
 
-ASSISTANT = str(Path(sys.executable).with_name("assistant"))
 needs_sandbox = pytest.mark.skipif(
     not sandbox_status().available, reason=f"no sandbox here: {sandbox_status().reason}"
 )
 
 
 def run(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "ASSISTANT_INGEST__INDEX_SAMPLES_ON_START": "false",
-        "ASSISTANT_LLM__BACKEND": "llamacpp",
-        "ASSISTANT_LLAMACPP__CODE_MAX_TOKENS": "16",
-    }
-    return subprocess.run(
-        [ASSISTANT, "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=600,
-        check=False,
-    )
+    return cli.run(*args, data_dir=data_dir, stdin=stdin, env={"ASSISTANT_LLAMACPP__CODE_MAX_TOKENS": "16"})
 
 
 @needs_sandbox

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domains.config import DomainConfig
-from domains.registry import DomainError
+from domains.registry import load_yaml_model
 
 __all__ = ["AGENT_ASSIST_FILE", "AgentAssistConfig", "load_agent_assist"]
 
@@ -94,10 +93,4 @@ def load_agent_assist(domain: DomainConfig) -> AgentAssistConfig | None:
     path: Path = domain.folder / AGENT_ASSIST_FILE
     if not path.is_file():
         return None
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return AgentAssistConfig(**raw)
-    except (yaml.YAMLError, TypeError) as exc:
-        raise DomainError(f"{path}: not a YAML mapping ({exc})") from exc
-    except ValidationError as exc:
-        raise DomainError(f"{path}: invalid agent-assist config: {exc}") from exc
+    return load_yaml_model(path, AgentAssistConfig, "agent-assist config")

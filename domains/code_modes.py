@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domains.config import DomainConfig
-from domains.registry import DomainError
+from domains.registry import load_yaml_model
 
 __all__ = ["CODE_MODES_FILE", "CodeModeConfig", "CodeModesConfig", "load_code_modes"]
 
@@ -86,10 +85,4 @@ def load_code_modes(domain: DomainConfig) -> CodeModesConfig | None:
     path: Path = domain.folder / CODE_MODES_FILE
     if not path.is_file():
         return None
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return CodeModesConfig(**raw)
-    except (yaml.YAMLError, TypeError) as exc:
-        raise DomainError(f"{path}: not a YAML mapping ({exc})") from exc
-    except ValidationError as exc:
-        raise DomainError(f"{path}: invalid code modes: {exc}") from exc
+    return load_yaml_model(path, CodeModesConfig, "code modes")

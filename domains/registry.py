@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from domains.config import DomainConfig
 from domains.risk_config import RiskConfig
 
-__all__ = ["DomainError", "default_domains_dir", "load_domains", "sample_corpus_files"]
+__all__ = ["DomainError", "default_domains_dir", "load_domains", "load_yaml_model", "sample_corpus_files"]
+
+M = TypeVar("M", bound=BaseModel)
 
 _SKIP_FILES = {"SOURCE.md", "NOTICE.md", "LICENSE", "LICENSE.md", "README.md"}
 
@@ -51,21 +54,32 @@ def load_domains(directory: Path | None = None) -> dict[str, DomainConfig]:
     return domains
 
 
-def _load_risk(path: Path) -> RiskConfig:
-    """The validated risk rules in ``path`` (named by ``risk:`` in a ``domain.yaml``).
+def load_yaml_model(path: Path, model: type[M], what: str) -> M:
+    """Read ``path`` (a YAML mapping in a domain folder) into ``model``.
+
+    Args:
+        path: The YAML file.
+        model: The pydantic model it must validate against.
+        what: What the file holds, for messages ("risk rules", "code modes").
 
     Raises:
-        DomainError: The file is missing, not a YAML mapping, or invalid (the message names the field).
+        DomainError: The file cannot be read, is not a YAML mapping, or is invalid (the message names the
+            file and the field).
     """
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return RiskConfig(**raw)
+        return model(**raw)
     except OSError as exc:
-        raise DomainError(f"{path}: cannot read the risk rules ({exc.strerror})") from exc
+        raise DomainError(f"{path}: cannot read the {what} ({exc.strerror})") from exc
     except (yaml.YAMLError, TypeError) as exc:
         raise DomainError(f"{path}: not a YAML mapping ({exc})") from exc
     except ValidationError as exc:
-        raise DomainError(f"{path}: invalid risk rules: {exc}") from exc
+        raise DomainError(f"{path}: invalid {what}: {exc}") from exc
+
+
+def _load_risk(path: Path) -> RiskConfig:
+    """The validated risk rules in ``path`` (named by ``risk:`` in a ``domain.yaml``); see :func:`load_yaml_model`."""
+    return load_yaml_model(path, RiskConfig, "risk rules")
 
 
 def sample_corpus_files(domain: DomainConfig) -> list[Path]:

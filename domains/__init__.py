@@ -2,7 +2,7 @@
 
 from domains.assist import AGENT_ASSIST_FILE, AgentAssistConfig, load_agent_assist
 from domains.code_modes import CODE_MODES_FILE, CodeModeConfig, CodeModesConfig, load_code_modes
-from domains.config import ChunkingConfig, DomainConfig, EscalationConfig, IntentConfig, RetrievalConfig
+from domains.config import ChunkingConfig, DomainConfig, EscalationConfig, IntentConfig, NerConfig, RetrievalConfig
 from domains.registry import DomainError, default_domains_dir, load_domains, sample_corpus_files
 from domains.risk_config import RiskConfig
 
@@ -17,6 +17,7 @@ __all__ = [
     "DomainError",
     "EscalationConfig",
     "IntentConfig",
+    "NerConfig",
     "RetrievalConfig",
     "RiskConfig",
     "default_domains_dir",

@@ -9,7 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domains.risk_config import RiskConfig
 
-__all__ = ["ChunkingConfig", "DomainConfig", "EscalationConfig", "IntentConfig", "RetrievalConfig"]
+__all__ = [
+    "ChunkingConfig",
+    "DomainConfig",
+    "EscalationConfig",
+    "IntentConfig",
+    "NerConfig",
+    "RetrievalConfig",
+]
 
 
 class RetrievalConfig(BaseModel):
@@ -81,6 +88,23 @@ class IntentConfig(BaseModel):
     )
 
 
+class NerConfig(BaseModel):
+    """A domain's entity recognizer, as data: the shipped model folder and the labelled data it is trained
+    from (applied by ``pipelines.medical_ner``; trained by ``assistant train ner``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: Path = Field(description="Model folder written by ``assistant train ner``, relative to the domain folder.")
+    training_data: tuple[Path, ...] = Field(
+        min_length=1,
+        description="IOB2 files (``token<TAB>tag`` lines, blank line between sentences), relative to the domain folder.",
+    )
+    lexicon_data: Path | None = Field(
+        default=None,
+        description="Extra gazetteer (``phrase<TAB>type`` lines) used as a feature, relative to the domain folder.",
+    )
+
+
 class EscalationConfig(BaseModel):
     """What a turn does when the message's risk escalates (applied by ``pipelines.signals``): instructions added
     to the system prompt and a fixed notice shown to the user before the answer."""
@@ -115,6 +139,7 @@ class DomainConfig(BaseModel):
             the registry loads (an inline mapping works too); None = no risk detection for the domain.
         intent: The domain's intent classifier (None = the domain has none).
         escalation: What a turn does when the message's risk escalates (None = nothing).
+        ner: The domain's entity recognizer (None = the domain has none).
         folder: The domain folder (set by the registry).
     """
 
@@ -137,6 +162,7 @@ class DomainConfig(BaseModel):
     risk: RiskConfig | None = None
     intent: IntentConfig | None = None
     escalation: EscalationConfig | None = None
+    ner: NerConfig | None = None
     folder: Path | None = None
 
     def resolve(self, path: Path) -> Path:

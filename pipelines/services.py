@@ -17,6 +17,7 @@ from pipelines.feedback import FeedbackStore
 from pipelines.intent import IntentClassifier
 from pipelines.llm import Backend, build_llamacpp_backend, resolve_backend
 from pipelines.logs import PiiLogFilter, configure_logging, logger
+from pipelines.medical_ner import MedicalEntityRecognizer
 from pipelines.memory import MemoryStore
 from pipelines.risk import RiskDetector, build_risk_detector
 from pipelines.routing import Router
@@ -48,6 +49,8 @@ class Services:
         self._risk_lock = threading.Lock()
         self._intent_classifiers: dict[str, IntentClassifier | None] = {}
         self._intent_lock = threading.Lock()
+        self._entity_recognizers: dict[str, MedicalEntityRecognizer | None] = {}
+        self._entity_lock = threading.Lock()
         if erased := self.vaults.purge_expired():
             logger.info(
                 "vaults expired erased=%d ttl_hours=%g", len(erased), settings.privacy.vault_ttl_hours
@@ -222,6 +225,22 @@ class Services:
                     else IntentClassifier.load(config.resolve(intent.model), intent.unknown_threshold)
                 )
             return self._intent_classifiers[domain]
+
+    def entity_recognizer(self, domain: str) -> MedicalEntityRecognizer | None:
+        """The domain's entity model (its ``ner:`` block), loaded once; None when the domain has none.
+
+        Raises:
+            AssistantError: Unknown domain.
+            NerError: The configured model folder is missing or malformed.
+        """
+        config = self.domain(domain)
+        with self._entity_lock:
+            if domain not in self._entity_recognizers:
+                ner = config.ner
+                self._entity_recognizers[domain] = (
+                    None if ner is None else MedicalEntityRecognizer(config.resolve(ner.model))
+                )
+            return self._entity_recognizers[domain]
 
     def llamacpp_backend(self) -> Backend:
         """The in-process llama.cpp backend, loaded once."""

@@ -1,0 +1,201 @@
+"""Disease and chemical/drug recognition (the medical domain's entity recognizer).
+
+Method: a linear-chain conditional random field (Lafferty, McCallum & Pereira 2001) over BC5CDR-style tokens,
+trained by :mod:`pipelines.ner_training` with CRFsuite (L-BFGS, L1 + L2 regularisation). Each token is
+described by sparse features in the tradition of BANNER (Leaman & Gonzalez 2008) and tmChem: the word, its
+lemma-free lower case, prefixes and suffixes (2-5 characters, which carry chemical morphology such as -ine,
+-ol, -emia, -itis), word shape, character classes, the words and shapes in a +-2 window, and two gazetteer
+features: the longest-match tag of the training mentions' lexicon and of MedQuAD's drug and disease foci.
+
+The model folder (``ner.model`` in the domain's YAML) holds ``ner_model.json`` (facts of training),
+``model.crfsuite`` (the CRF weights), ``lexicon.tsv`` (training mentions, ``tokens<TAB>type``) and
+``foci.tsv`` (MedQuAD foci, same shape).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import AssistantError
+from pipelines.ner_lexicon import MedicalEntity, TermLexicon, entities_from_tags, tokenize
+
+__all__ = [
+    "MODEL_FILE",
+    "MedicalEntityRecognizer",
+    "NerError",
+    "read_lexicon",
+    "sentence_features",
+    "write_lexicon",
+]
+
+#: Name of the model description file inside a model folder.
+MODEL_FILE = "ner_model.json"
+#: CRF weights inside a model folder.
+WEIGHTS_FILE = "model.crfsuite"
+#: Training-mention lexicon inside a model folder.
+LEXICON_FILE = "lexicon.tsv"
+#: MedQuAD foci lexicon inside a model folder.
+FOCI_FILE = "foci.tsv"
+
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+_DIGIT = re.compile(r"\d")
+
+
+class NerError(AssistantError):
+    """An entity model is missing or malformed, or labelled data is invalid."""
+
+
+def _shape(word: str) -> str:
+    """Word shape: ``Xx`` classes with runs collapsed (``Selegiline`` -> ``Xx``, ``FK506`` -> ``Xd``)."""
+    out: list[str] = []
+    for char in word:
+        kind = "X" if char.isupper() else "x" if char.islower() else "d" if char.isdigit() else char
+        if not out or out[-1] != kind:
+            out.append(kind)
+    return "".join(out)[:6]
+
+
+def _word_features(word: str) -> list[str]:
+    lower = word.lower()
+    feats = [f"w={lower}", f"shape={_shape(word)}", f"len={min(len(word), 12)}"]
+    for n in (2, 3, 4, 5):
+        if len(lower) > n:
+            feats.append(f"p{n}={lower[:n]}")
+            feats.append(f"s{n}={lower[-n:]}")
+    if _UPPER.search(word) and _LOWER.search(word) and not word[0].isupper():
+        feats.append("mixedcase")
+    if word.isupper() and len(word) > 1:
+        feats.append("allcaps")
+    if word[:1].isupper():
+        feats.append("title")
+    if _DIGIT.search(word) and _UPPER.search(word):
+        feats.append("alnum")
+    return feats
+
+
+def sentence_features(words: Sequence[str], lexicon_tags: Sequence[str], foci_tags: Sequence[str]) -> list[list[str]]:
+    """The CRF features of one sentence: one list of binary feature names per token.
+
+    Args:
+        words: The sentence's tokens.
+        lexicon_tags: IOB2 tags of the training-mention lexicon's longest matches (same length).
+        foci_tags: IOB2 tags of the MedQuAD foci lexicon's longest matches (same length).
+    """
+    n = len(words)
+    lowers = [w.lower() for w in words]
+    shapes = [_shape(w) for w in words]
+    own = [_word_features(w) for w in words]
+    features: list[list[str]] = []
+    for i in range(n):
+        feats = ["bias", *own[i], f"lex={lexicon_tags[i]}", f"foci={foci_tags[i]}"]
+        for offset in (-2, -1, 1, 2):
+            j = i + offset
+            if 0 <= j < n:
+                feats.append(f"{offset}:w={lowers[j]}")
+                feats.append(f"{offset}:shape={shapes[j]}")
+                if abs(offset) == 1:
+                    feats.append(f"{offset}:lex={lexicon_tags[j]}")
+                    feats.append(f"{offset}:s3={lowers[j][-3:]}")
+            else:
+                feats.append(f"{offset}:pad")
+        if i > 0:
+            feats.append(f"bi-={lowers[i - 1]}|{lowers[i]}")
+        if i + 1 < n:
+            feats.append(f"bi+={lowers[i]}|{lowers[i + 1]}")
+        features.append(feats)
+    return features
+
+
+def write_lexicon(lexicon: TermLexicon, path: Path) -> None:
+    """Write ``lexicon`` as ``tokens (space-joined)<TAB>type`` lines, sorted."""
+    lines = sorted(f"{' '.join(key)}\t{label}" for key, label in lexicon.terms.items())
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def read_lexicon(path: Path) -> TermLexicon:
+    """Read a lexicon written by :func:`write_lexicon`.
+
+    Raises:
+        NerError: A line is not ``tokens<TAB>type``.
+    """
+    terms: dict[tuple[str, ...], str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line:
+            continue
+        phrase, sep, label = line.partition("\t")
+        if not sep or not phrase or not label:
+            raise NerError(f"{path}:{number}: expected 'tokens<TAB>type', got {line!r}")
+        terms[tuple(phrase.split(" "))] = label
+    return TermLexicon(terms)
+
+
+class MedicalEntityRecognizer:
+    """The shipped CRF entity model (see the module docstring). Thread-safe: one tagger per thread.
+
+    Args:
+        folder: A model folder written by :func:`pipelines.ner_training.train_ner_model`.
+
+    Raises:
+        NerError: The folder or one of its files is missing or malformed.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        import pycrfsuite
+
+        self.folder = folder
+        try:
+            self.info: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+            self.lexicon = read_lexicon(folder / LEXICON_FILE)
+            self.foci = read_lexicon(folder / FOCI_FILE)
+        except (OSError, ValueError) as exc:
+            raise NerError(f"entity model folder {folder} is missing or malformed: {exc}") from exc
+        weights = folder / WEIGHTS_FILE
+        if not weights.is_file():
+            raise NerError(f"entity model folder {folder} has no {WEIGHTS_FILE}; run 'assistant train ner'")
+        self._weights = str(weights)
+        self._local = threading.local()
+        self._tagger_class = pycrfsuite.Tagger
+        self._tagger()  # fail now on an unreadable weights file
+
+    def _tagger(self) -> Any:
+        tagger = getattr(self._local, "tagger", None)
+        if tagger is None:
+            tagger = self._tagger_class()
+            try:
+                tagger.open(self._weights)
+            except (OSError, ValueError) as exc:
+                raise NerError(f"cannot read the CRF weights {self._weights}: {exc}") from exc
+            self._local.tagger = tagger
+        return tagger
+
+    def tag(self, words: Sequence[str]) -> list[str]:
+        """IOB2 tags (``B-DISEASE``, ``I-CHEMICAL``, ``O``) for one sentence's tokens."""
+        if not words:
+            return []
+        features = sentence_features(words, self.lexicon.match(words), self.foci.match(words))
+        return list(self._tagger().tag(features))
+
+    def recognize(self, text: str) -> list[MedicalEntity]:
+        """Disease and chemical mentions of ``text``, in order, with character offsets into ``text``.
+
+        The text is tagged a line at a time (the model was trained on sentences; a whole note in one sequence
+        would work too, but lines keep the Viterbi pass short).
+        """
+        entities: list[MedicalEntity] = []
+        offset = 0
+        for line in text.splitlines(keepends=True):
+            tokens = tokenize(line)
+            if tokens:
+                tags = self.tag([t.text for t in tokens])
+                for entity in entities_from_tags(line, tokens, tags):
+                    entities.append(
+                        MedicalEntity(entity.label, entity.start + offset, entity.end + offset, entity.text)
+                    )
+            offset += len(line)
+        return entities

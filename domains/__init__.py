@@ -2,7 +2,15 @@
 
 from domains.assist import AGENT_ASSIST_FILE, AgentAssistConfig, load_agent_assist
 from domains.code_modes import CODE_MODES_FILE, CodeModeConfig, CodeModesConfig, load_code_modes
-from domains.config import ChunkingConfig, DomainConfig, EscalationConfig, IntentConfig, NerConfig, RetrievalConfig
+from domains.config import (
+    ChunkingConfig,
+    ClinicalSummaryConfig,
+    DomainConfig,
+    EscalationConfig,
+    IntentConfig,
+    NerConfig,
+    RetrievalConfig,
+)
 from domains.registry import DomainError, default_domains_dir, load_domains, sample_corpus_files
 from domains.risk_config import RiskConfig
 
@@ -11,6 +19,7 @@ __all__ = [
     "AgentAssistConfig",
     "CODE_MODES_FILE",
     "ChunkingConfig",
+    "ClinicalSummaryConfig",
     "CodeModeConfig",
     "CodeModesConfig",
     "DomainConfig",

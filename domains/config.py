@@ -11,6 +11,7 @@ from domains.risk_config import RiskConfig
 
 __all__ = [
     "ChunkingConfig",
+    "ClinicalSummaryConfig",
     "DomainConfig",
     "EscalationConfig",
     "IntentConfig",
@@ -94,7 +95,9 @@ class NerConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    model: Path = Field(description="Model folder written by ``assistant train ner``, relative to the domain folder.")
+    model: Path = Field(
+        description="Model folder written by ``assistant train ner``, relative to the domain folder."
+    )
     training_data: tuple[Path, ...] = Field(
         min_length=1,
         description="IOB2 files (``token<TAB>tag`` lines, blank line between sentences), relative to the domain folder.",
@@ -103,6 +106,22 @@ class NerConfig(BaseModel):
         default=None,
         description="Extra gazetteer (``phrase<TAB>type`` lines) used as a feature, relative to the domain folder.",
     )
+
+
+class ClinicalSummaryConfig(BaseModel):
+    """Prompts of the clinical record view's summary (applied by ``pipelines.clinical``): the model sees the
+    de-identified note in place of ``{note}`` and nothing else of it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    system: str = Field(min_length=1, description="System prompt of the summary.")
+    request: str = Field(min_length=1, description="The user message; must contain ``{note}``.")
+
+    @model_validator(mode="after")
+    def _has_note(self) -> ClinicalSummaryConfig:
+        if "{note}" not in self.request:
+            raise ValueError("clinical_summary.request must contain {note}")
+        return self
 
 
 class EscalationConfig(BaseModel):
@@ -140,6 +159,7 @@ class DomainConfig(BaseModel):
         intent: The domain's intent classifier (None = the domain has none).
         escalation: What a turn does when the message's risk escalates (None = nothing).
         ner: The domain's entity recognizer (None = the domain has none).
+        clinical_summary: Prompts of the clinical record view's summary (None = no summary).
         folder: The domain folder (set by the registry).
     """
 
@@ -163,6 +183,7 @@ class DomainConfig(BaseModel):
     intent: IntentConfig | None = None
     escalation: EscalationConfig | None = None
     ner: NerConfig | None = None
+    clinical_summary: ClinicalSummaryConfig | None = None
     folder: Path | None = None
 
     def resolve(self, path: Path) -> Path:

@@ -670,6 +670,33 @@ def feedback_export(
     typer.echo(f"wrote {_count(count, 'record')} to {out}", err=True)
 
 
+medical_app = typer.Typer(no_args_is_help=True, help="Medical domain tools.")
+app.add_typer(medical_app, name="medical")
+
+
+@medical_app.command("entities")
+def medical_entities(
+    text: Annotated[str, typer.Argument(help="Text, or - to read stdin (all of it, as one text).")],
+    domain: Annotated[str, typer.Option("--domain", help="Domain whose entity model is used.")] = "medical",
+) -> None:
+    """Diseases and chemicals/drugs in a text: one JSON line ``{type, start, end, text}`` per entity.
+
+    Offsets are characters into the given text. The model runs in-process; nothing is stored or logged.
+    """
+    raw = sys.stdin.read() if text == "-" else text
+    if not raw.strip():
+        raise AssistantError("the text is empty")
+    for entity in _entity_recognizer(domain).recognize(raw):
+        _emit(entity.to_dict())
+
+
+def _entity_recognizer(domain: str) -> Any:
+    recognizer = _services().entity_recognizer(domain)
+    if recognizer is None:
+        raise AssistantError(f"domain {domain!r} has no entity model (no ner: block in its domain.yaml)")
+    return recognizer
+
+
 eval_app = typer.Typer(no_args_is_help=True, help="Measure the product against baselines.")
 app.add_typer(eval_app, name="eval")
 
@@ -865,6 +892,59 @@ def eval_code(
         )
 
 
+@eval_app.command("ner")
+def eval_ner(
+    dataset: Annotated[
+        Path,
+        typer.Option(
+            "--dataset",
+            help="An IOB file, a corpus folder with test.tsv, or a folder of corpora (../shared/datasets/medical_ner).",
+        ),
+    ],
+    domain: Annotated[
+        str, typer.Option("--domain", help="Domain whose entity model is evaluated.")
+    ] = "medical",
+    split: Annotated[
+        str, typer.Option("--split", help="File name (without .tsv) read in corpus folders.")
+    ] = "test",
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N sentences.")] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help='One JSON object per corpus: {"dataset", "product": {...}, "baseline": {...}, ...}.',
+        ),
+    ] = False,
+) -> None:
+    """Entity recognition: entity-level exact-match P/R/F1 (seqeval) of the shipped model beside a dictionary."""
+    from pipelines.ner_eval import evaluate_ner, find_test_files
+
+    recognizer = _entity_recognizer(domain)
+    for path in find_test_files(dataset, split):
+        result = evaluate_ner(recognizer, path, limit)
+        if as_json:
+            _emit(result.to_dict())
+            continue
+        typer.echo(
+            f"{result.dataset}: {result.sentences} sentences, types {', '.join(result.types)} "
+            "(entity-level exact match, seqeval default mode, micro-averaged)"
+        )
+        typer.echo(f"{'system':<44}{'type':<10}{'precision':>10}{'recall':>8}{'F1':>8}{'support':>9}")
+        for name, scores in (
+            ("product: CRF (" + domain + ")", result.product),
+            ("baseline: dictionary", result.baseline),
+        ):
+            for kind, row in sorted(scores.per_type.items()):
+                typer.echo(
+                    f"{name:<44}{kind:<10}{row['precision']:>10.4f}{row['recall']:>8.4f}{row['f1']:>8.4f}"
+                    f"{row['support']:>9}"
+                )
+            typer.echo(
+                f"{name:<44}{'overall':<10}{scores.precision:>10.4f}{scores.recall:>8.4f}{scores.f1:>8.4f}"
+                f"{'':>9}  ({scores.ms_per_sentence:.2f} ms/sentence)"
+            )
+
+
 train_app = typer.Typer(no_args_is_help=True, help="Train the models a domain ships.")
 app.add_typer(train_app, name="train")
 
@@ -927,6 +1007,48 @@ def train_intent(
         typer.echo(
             f"trained {report.labels} intents on {report.examples} messages in {report.seconds / 60:.1f} min "
             f"({report.steps} steps); model {report.size_bytes / 1e6:.1f} MB in {report.model_dir}"
+        )
+
+
+@train_app.command("ner")
+def train_ner(
+    domain: Annotated[
+        str, typer.Option("--domain", help="Domain whose entity model is trained.")
+    ] = "medical",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Model folder to write (default: the domain's ner.model, replaced)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the lexicon feature's fold split.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
+) -> None:
+    """Train the domain's CRF entity model from its committed IOB data (CPU; minutes on 2 cores)."""
+    from pipelines.ner_training import NerTrainingConfig, train_ner_model
+
+    config = _services().domain(domain)
+    if config.ner is None:
+        raise AssistantError(f"domain {domain!r} has no ner: block in its domain.yaml")
+    files = [config.resolve(path) for path in config.ner.training_data]
+    foci = config.resolve(config.ner.lexicon_data) if config.ner.lexicon_data else None
+    target = out or config.resolve(config.ner.model)
+    training = NerTrainingConfig(seed=seed)
+
+    def shown(stage: str, done: int, total: int) -> None:
+        if stage == "features":
+            bar.overall("features", 0.0)
+        else:  # L-BFGS iterations; about 20 plain lines when stderr is not a terminal
+            every = max(1, total // 20)
+            bar.overall(f"iteration {done // every * every}/{total}", min(done / max(total, 1), 1.0))
+
+    with _StderrProgress() as bar:
+        bar.start(f"train ner ({', '.join(path.name for path in files)})")
+        report = train_ner_model(files, target, foci, training, shown)
+    if as_json:
+        _emit(report.to_dict())
+    else:
+        typer.echo(
+            f"trained on {report.sentences} sentences ({report.tokens} tokens) in {report.seconds / 60:.1f} min; "
+            f"{report.features} features; model {report.size_bytes / 1e6:.1f} MB in {report.model_dir}"
         )
 
 

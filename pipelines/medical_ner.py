@@ -2,9 +2,9 @@
 
 Method: a linear-chain conditional random field (Lafferty, McCallum & Pereira 2001) over BC5CDR-style tokens,
 trained by :mod:`pipelines.ner_training` with CRFsuite (L-BFGS, L1 + L2 regularisation). Each token is
-described by sparse features in the tradition of BANNER (Leaman & Gonzalez 2008) and tmChem: the word, its
-lemma-free lower case, prefixes and suffixes (2-5 characters, which carry chemical morphology such as -ine,
--ol, -emia, -itis), word shape, character classes, the words and shapes in a +-2 window, and two gazetteer
+described by sparse features in the tradition of BANNER (Leaman & Gonzalez 2008) and tmChem: the word in
+lower case, prefixes and suffixes (2-5 characters, which carry chemical morphology such as -ine, -ol, -emia,
+-itis), word-internal character 4-grams (stems such as "coxi", "fent"), word shape, character classes, the words and shapes in a +-2 window, and two gazetteer
 features: the longest-match tag of the training mentions' lexicon and of MedQuAD's drug and disease foci.
 
 The model folder (``ner.model`` in the domain's YAML) holds ``ner_model.json`` (facts of training),
@@ -76,10 +76,14 @@ def _word_features(word: str) -> list[str]:
         feats.append("title")
     if _DIGIT.search(word) and _UPPER.search(word):
         feats.append("alnum")
+    if len(lower) > 5:  # word-internal character 4-grams: stems such as "coxi", "fent", "azep"
+        feats.extend(sorted({f"g4={lower[i : i + 4]}" for i in range(1, len(lower) - 4)}))
     return feats
 
 
-def sentence_features(words: Sequence[str], lexicon_tags: Sequence[str], foci_tags: Sequence[str]) -> list[list[str]]:
+def sentence_features(
+    words: Sequence[str], lexicon_tags: Sequence[str], foci_tags: Sequence[str]
+) -> list[list[str]]:
     """The CRF features of one sentence: one list of binary feature names per token.
 
     Args:

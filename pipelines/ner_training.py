@@ -54,7 +54,7 @@ class NerTrainingConfig:
 
     c1: float = 0.05
     c2: float = 0.01
-    max_iterations: int = 150
+    max_iterations: int = 300
     folds: int = 5
     min_precision: float = 0.5
     seed: int = 0
@@ -93,17 +93,15 @@ class NerTrainingReport:
         return out
 
 
-def _jackknifed_lexicon_tags(
-    sentences: Sequence[Sentence], config: NerTrainingConfig
-) -> list[list[str]]:
+def _jackknifed_lexicon_tags(sentences: Sequence[Sentence], settings: NerTrainingConfig) -> list[list[str]]:
     """Per sentence, the lexicon tags from a lexicon that excludes the sentence's own fold."""
     order = list(range(len(sentences)))
-    random.Random(config.seed).shuffle(order)
-    fold_of = {index: position % config.folds for position, index in enumerate(order)}
+    random.Random(settings.seed).shuffle(order)
+    fold_of = {index: position % settings.folds for position, index in enumerate(order)}
     tags: list[list[str]] = [[] for _ in sentences]
-    for fold in range(config.folds):
+    for fold in range(settings.folds):
         others = [s for i, s in enumerate(sentences) if fold_of[i] != fold]
-        lexicon = build_training_lexicon(others, config.min_precision)
+        lexicon = build_training_lexicon(others, settings.min_precision)
         for i, (words, _labels) in enumerate(sentences):
             if fold_of[i] == fold:
                 tags[i] = lexicon.match(words)
@@ -134,19 +132,19 @@ def train_ner_model(
     """
     import pycrfsuite
 
-    config = config or NerTrainingConfig()
-    if not 2 <= config.folds <= 20:
-        raise NerError(f"folds must be 2-20, got {config.folds}")
+    settings = config or NerTrainingConfig()
+    if not 2 <= settings.folds <= 20:
+        raise NerError(f"folds must be 2-20, got {settings.folds}")
     started = time.perf_counter()
     sentences: list[Sentence] = [s for path in training_files for s in read_iob(path)]
     foci = TermLexicon.from_phrases(read_phrases(foci_file)) if foci_file else TermLexicon({})
-    lexicon_tags = _jackknifed_lexicon_tags(sentences, config)
-    lexicon = build_training_lexicon(sentences, config.min_precision)
+    lexicon_tags = _jackknifed_lexicon_tags(sentences, settings)
+    lexicon = build_training_lexicon(sentences, settings.min_precision)
 
     class _Trainer(pycrfsuite.Trainer):  # type: ignore[misc]
         def on_iteration(self, log: str, info: dict[str, Any]) -> None:
             if progress:
-                progress("iterations", int(info.get("num", 0)), config.max_iterations)
+                progress("iterations", int(info.get("num", 0)), settings.max_iterations)
 
     trainer = _Trainer(verbose=False)
     for index, ((words, tags), lex) in enumerate(zip(sentences, lexicon_tags, strict=True)):
@@ -155,14 +153,15 @@ def train_ner_model(
             progress("features", index + 1, len(sentences))
     trainer.set_params(
         {
-            "c1": config.c1,
-            "c2": config.c2,
-            "max_iterations": config.max_iterations,
+            "c1": settings.c1,
+            "c2": settings.c2,
+            "max_iterations": settings.max_iterations,
             "feature.possible_transitions": True,
         }
     )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    tmp.chmod(0o755)
     try:
         trainer.train(str(tmp / WEIGHTS_FILE))
         write_lexicon(lexicon, tmp / LEXICON_FILE)
@@ -182,7 +181,7 @@ def train_ner_model(
             features=features,
             seconds=round(seconds, 1),
             size_bytes=size,
-            config=config,
+            config=settings,
         )
         info = report.to_dict()
         info.pop("model_dir")

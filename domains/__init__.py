@@ -2,8 +2,16 @@
 
 from domains.assist import AGENT_ASSIST_FILE, AgentAssistConfig, load_agent_assist
 from domains.code_modes import CODE_MODES_FILE, CodeModeConfig, CodeModesConfig, load_code_modes
-from domains.config import ChunkingConfig, DomainConfig, EscalationConfig, IntentConfig, NerConfig, RetrievalConfig
+from domains.config import (
+    ChunkingConfig,
+    DomainConfig,
+    EscalationConfig,
+    IntentConfig,
+    NerConfig,
+    RetrievalConfig,
+)
 from domains.registry import DomainError, default_domains_dir, load_domains, sample_corpus_files
+from domains.relations_config import RelationCues, RelationsConfig, RelationTypeConfig
 from domains.risk_config import RiskConfig
 
 __all__ = [
@@ -18,6 +26,9 @@ __all__ = [
     "EscalationConfig",
     "IntentConfig",
     "NerConfig",
+    "RelationCues",
+    "RelationTypeConfig",
+    "RelationsConfig",
     "RetrievalConfig",
     "RiskConfig",
     "default_domains_dir",

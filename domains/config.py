@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domains.relations_config import RelationsConfig
 from domains.risk_config import RiskConfig
 
 __all__ = [
@@ -94,7 +95,9 @@ class NerConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    model: Path = Field(description="Model folder written by ``assistant train ner``, relative to the domain folder.")
+    model: Path = Field(
+        description="Model folder written by ``assistant train ner``, relative to the domain folder."
+    )
     training_data: tuple[Path, ...] = Field(
         min_length=1,
         description="IOB2 files (``token<TAB>tag`` lines, blank line between sentences), relative to the domain folder.",
@@ -140,6 +143,8 @@ class DomainConfig(BaseModel):
         intent: The domain's intent classifier (None = the domain has none).
         escalation: What a turn does when the message's risk escalates (None = nothing).
         ner: The domain's entity recognizer (None = the domain has none).
+        relations: The domain's relation extraction rules: ``relations: relations.yaml`` names a file in the
+            folder, loaded by the registry like ``risk`` (None = no relation extraction).
         folder: The domain folder (set by the registry).
     """
 
@@ -163,6 +168,7 @@ class DomainConfig(BaseModel):
     intent: IntentConfig | None = None
     escalation: EscalationConfig | None = None
     ner: NerConfig | None = None
+    relations: RelationsConfig | None = None
     folder: Path | None = None
 
     def resolve(self, path: Path) -> Path:

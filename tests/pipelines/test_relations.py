@@ -272,3 +272,16 @@ def test_cli_eval_relations_with_predicted_entities(tmp_path: Path) -> None:
     out = json.loads(done.stdout)
     assert out["entities"] == "predicted" and 0 < out["entity_match"]["f1"] <= 1
     assert out["product"]["f1"] > out["baseline"]["f1"]
+
+
+def test_cli_medical_relations(tmp_path: Path) -> None:
+    text = "Lisinopril was started for hypertension. The cough is not due to lisinopril."
+    done = cli.run("medical", "relations", "-", "--json", data_dir=tmp_path / "data", stdin=text)
+    if MEDICAL.ner is None:
+        assert done.returncode == 1 and "has no entity model" in done.stderr
+        return
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    pairs = {(r["type"], r["head"]["text"], r["tail"]["text"]) for r in out["relations"]}
+    assert ("treats", "Lisinopril", "hypertension") in pairs
+    assert not any(r["tail"]["text"] == "cough" for r in out["relations"])

@@ -12,6 +12,7 @@ from domains.config import (
     RetrievalConfig,
 )
 from domains.registry import DomainError, default_domains_dir, load_domains, sample_corpus_files
+from domains.relations_config import RelationCues, RelationsConfig, RelationTypeConfig
 from domains.risk_config import RiskConfig
 
 __all__ = [
@@ -27,6 +28,9 @@ __all__ = [
     "EscalationConfig",
     "IntentConfig",
     "NerConfig",
+    "RelationCues",
+    "RelationTypeConfig",
+    "RelationsConfig",
     "RetrievalConfig",
     "RiskConfig",
     "default_domains_dir",

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domains.relations_config import RelationsConfig
 from domains.risk_config import RiskConfig
 
 __all__ = [
@@ -160,6 +161,8 @@ class DomainConfig(BaseModel):
         escalation: What a turn does when the message's risk escalates (None = nothing).
         ner: The domain's entity recognizer (None = the domain has none).
         clinical_summary: Prompts of the clinical record view's summary (None = no summary).
+        relations: The domain's relation extraction rules: ``relations: relations.yaml`` names a file in the
+            folder, loaded by the registry like ``risk`` (None = no relation extraction).
         folder: The domain folder (set by the registry).
     """
 
@@ -184,6 +187,7 @@ class DomainConfig(BaseModel):
     escalation: EscalationConfig | None = None
     ner: NerConfig | None = None
     clinical_summary: ClinicalSummaryConfig | None = None
+    relations: RelationsConfig | None = None
     folder: Path | None = None
 
     def resolve(self, path: Path) -> Path:

@@ -10,11 +10,18 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from domains.config import DomainConfig
+from domains.relations_config import RelationsConfig
 from domains.risk_config import RiskConfig
 
 __all__ = ["DomainError", "default_domains_dir", "load_domains", "load_yaml_model", "sample_corpus_files"]
 
 M = TypeVar("M", bound=BaseModel)
+
+#: ``domain.yaml`` keys whose string value names a YAML file in the domain folder: key -> (model, what it holds).
+_FILE_KEYS: dict[str, tuple[type[BaseModel], str]] = {
+    "risk": (RiskConfig, "risk rules"),
+    "relations": (RelationsConfig, "relation rules"),
+}
 
 _SKIP_FILES = {"SOURCE.md", "NOTICE.md", "LICENSE", "LICENSE.md", "README.md"}
 
@@ -39,8 +46,10 @@ def load_domains(directory: Path | None = None) -> dict[str, DomainConfig]:
     for path in sorted(root.glob("*/domain.yaml")):
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-            if isinstance(raw, dict) and isinstance(raw.get("risk"), str):
-                raw["risk"] = _load_risk(path.parent / raw["risk"])
+            if isinstance(raw, dict):
+                for key, (model, what) in _FILE_KEYS.items():
+                    if isinstance(raw.get(key), str):
+                        raw[key] = load_yaml_model(path.parent / raw[key], model, what)
             config = DomainConfig(**raw, folder=path.parent)
         except (yaml.YAMLError, TypeError) as exc:
             raise DomainError(f"{path}: not a YAML mapping ({exc})") from exc
@@ -75,11 +84,6 @@ def load_yaml_model(path: Path, model: type[M], what: str) -> M:
         raise DomainError(f"{path}: not a YAML mapping ({exc})") from exc
     except ValidationError as exc:
         raise DomainError(f"{path}: invalid {what}: {exc}") from exc
-
-
-def _load_risk(path: Path) -> RiskConfig:
-    """The validated risk rules in ``path`` (named by ``risk:`` in a ``domain.yaml``); see :func:`load_yaml_model`."""
-    return load_yaml_model(path, RiskConfig, "risk rules")
 
 
 def sample_corpus_files(domain: DomainConfig) -> list[Path]:

@@ -670,7 +670,9 @@ def feedback_export(
     typer.echo(f"wrote {_count(count, 'record')} to {out}", err=True)
 
 
-medical_app = typer.Typer(no_args_is_help=True, help="Medical domain tools.")
+medical_app = typer.Typer(
+    no_args_is_help=True, help="Medical text analysis: entities, relations and private statistics."
+)
 app.add_typer(medical_app, name="medical")
 
 
@@ -943,6 +945,118 @@ def eval_ner(
                 f"{name:<44}{'overall':<10}{scores.precision:>10.4f}{scores.recall:>8.4f}{scores.f1:>8.4f}"
                 f"{'':>9}  ({scores.ms_per_sentence:.2f} ms/sentence)"
             )
+
+
+@eval_app.command("relations")
+def eval_relations(
+    dataset: Annotated[
+        Path | None,
+        typer.Option(
+            "--dataset", help="Labelled JSON lines (default: the domain's shipped relation test set)."
+        ),
+    ] = None,
+    entities: Annotated[
+        str,
+        typer.Option(
+            "--entities", help="gold = the labelled mentions; predicted = the domain's entity recogniser."
+        ),
+    ] = "gold",
+    domain: Annotated[
+        str, typer.Option("--domain", help="Domain whose relation rules are evaluated.")
+    ] = "medical",
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print {product, baseline, entities, sentences} as one JSON object."),
+    ] = False,
+) -> None:
+    """Relation extraction: precision, recall and F1 of the rules and of a co-occurrence baseline."""
+    from pipelines.relations_eval import evaluate_relations, load_relation_set
+
+    if entities not in ("gold", "predicted"):
+        raise typer.BadParameter(f"--entities must be gold or predicted, not {entities!r}")
+    services = _services()
+    config = services.domain(domain)
+    rules = _relation_rules(config)
+    path = dataset
+    if path is None:
+        if rules.test_set is None:
+            raise AssistantError(f"domain {domain!r} ships no relation test set; pass --dataset")
+        path = config.resolve(rules.test_set)
+    sentences = load_relation_set(path, list(rules.relations))
+    recognize = None
+    if entities == "predicted":
+        recognizer = services.entity_recognizer(domain)
+        if recognizer is None:
+            raise AssistantError(
+                f"domain {domain!r} has no entity model (no ner: block in its domain.yaml); use --entities gold"
+            )
+        recognize = recognizer.recognize
+    result = evaluate_relations(sentences, rules, "predicted" if recognize else "gold", recognize)
+    result["dataset"] = str(path)
+    if as_json:
+        _emit(result)
+        return
+    typer.echo(
+        f"{path.name}: {result['sentences']} sentences, {result['product']['gold']} gold relations; entities: "
+        f"{entities}; a relation counts when its type, head span and tail span all match"
+    )
+    if "entity_match" in result:
+        match = result["entity_match"]
+        typer.echo(
+            f"entity recogniser on these sentences (exact span and type): P {match['precision']:.3f} "
+            f"R {match['recall']:.3f} F1 {match['f1']:.3f}"
+        )
+    typer.echo(f"{'type':<12}{'support':>8}  {'rules P/R/F1':>20}  {'co-occurrence P/R/F1':>22}")
+    types = sorted(set(result["product"]["per_type"]) | set(result["baseline"]["per_type"]))
+    for label, key in [("OVERALL", None), *((t, t) for t in types)]:
+        cells = []
+        for system in ("product", "baseline"):
+            stats = result[system] if key is None else result[system]["per_type"].get(key)
+            cells.append(
+                "/".join(f"{stats[m]:.3f}" for m in ("precision", "recall", "f1")) if stats else "-/-/-"
+            )
+        gold = result["product"] if key is None else result["product"]["per_type"].get(key, {})
+        support = gold.get("gold", gold.get("support", 0))
+        typer.echo(f"{label:<12}{support:>8}  {cells[0]:>20}  {cells[1]:>22}")
+
+
+def _relation_rules(config: Any) -> Any:
+    """The domain's relation rules, or an error naming the domain."""
+    if config.relations is None:
+        raise AssistantError(
+            f"domain {config.name!r} has no relation rules (no relations: in its domain.yaml)"
+        )
+    return config.relations
+
+
+@medical_app.command("relations")
+def medical_relations(
+    text: Annotated[str, typer.Argument(help="Clinical text, or - to read it from stdin.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {entities, relations} as one JSON object.")
+    ] = False,
+) -> None:
+    """Drug-disease (treats, causes) and symptom-disease relations in TEXT, on the recogniser's entities.
+
+    Nothing is stored or logged; the output goes to stdout only.
+    """
+    from pipelines.relations import extract_relations
+
+    content = sys.stdin.read() if text == "-" else text
+    services = _services()
+    rules = _relation_rules(services.domain("medical"))
+    recognizer = services.entity_recognizer("medical")
+    if recognizer is None:
+        raise AssistantError("the medical domain has no entity model (no ner: block in its domain.yaml)")
+    found = recognizer.recognize(content)
+    relations = extract_relations(content, found, rules)
+    if as_json:
+        _emit({"entities": [e.to_dict() for e in found], "relations": [r.to_dict() for r in relations]})
+        return
+    if not relations:
+        typer.echo(f"no relations ({len(found)} entities found)")
+    for relation in relations:
+        typer.echo(f"{relation.type}: {relation.head.text} -> {relation.tail.text}   [{relation.trigger}]")
 
 
 train_app = typer.Typer(no_args_is_help=True, help="Train the models a domain ships.")

@@ -700,7 +700,7 @@ def medical_stats(
         _emit(result.to_dict())
         return
     for row in result.counts:
-        typer.echo(f"{row.count:>8}  {row.type:<9} {row.term}")
+        typer.echo(f"{row.count}\t{row.type}\t{row.term}")
     typer.echo(
         f"noisy counts of records per term (discrete Laplace, scale {result.scale:g}; each within "
         f"±{result.accuracy:.0f} of the true count with 95% probability)"

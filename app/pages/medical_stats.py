@@ -61,7 +61,7 @@ else:
         help="Spent from the budget when you release. Smaller = noisier, more private.",
     )
     top = st.number_input("Terms shown", min_value=1, max_value=100, value=15)
-    if st.button(f"Release (spends ε = {epsilon:g})", type="primary"):
+    if st.button(f"Release (spends ε = {epsilon:g})", type="primary", key="release"):
         release = guarded(lambda: medical_stats(services, domain, kind, epsilon, int(top)))
         if release is not None:
             st.bar_chart(

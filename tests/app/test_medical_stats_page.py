@@ -41,7 +41,7 @@ def _page() -> AppTest:
 
 
 def _charts(at: AppTest) -> list[object]:
-    return list(at.get("arrow_vega_lite_chart"))
+    return list(at.get("vega_lite_chart"))
 
 
 def test_a_release_draws_the_noisy_counts_and_spends_budget(app_env: Path) -> None:

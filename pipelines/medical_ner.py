@@ -79,9 +79,7 @@ def _word_features(word: str) -> list[str]:
     return feats
 
 
-def sentence_features(
-    words: Sequence[str], lexicon_tags: Sequence[str], foci_tags: Sequence[str]
-) -> list[list[str]]:
+def sentence_features(words: Sequence[str], lexicon_tags: Sequence[str], foci_tags: Sequence[str]) -> list[list[str]]:
     """The CRF features of one sentence: one list of binary feature names per token.
 
     Args:

@@ -156,7 +156,9 @@ def find_test_files(path: Path, split: str = "test") -> list[Path]:
     return found
 
 
-def evaluate_ner(recognizer: MedicalEntityRecognizer, path: Path, limit: int | None = None) -> NerEvaluation:
+def evaluate_ner(
+    recognizer: MedicalEntityRecognizer, path: Path, limit: int | None = None
+) -> NerEvaluation:
     """Score the product and the dictionary baseline on one IOB file.
 
     Args:

@@ -93,7 +93,9 @@ class NerTrainingReport:
         return out
 
 
-def _jackknifed_lexicon_tags(sentences: Sequence[Sentence], config: NerTrainingConfig) -> list[list[str]]:
+def _jackknifed_lexicon_tags(
+    sentences: Sequence[Sentence], config: NerTrainingConfig
+) -> list[list[str]]:
     """Per sentence, the lexicon tags from a lexicon that excludes the sentence's own fold."""
     order = list(range(len(sentences)))
     random.Random(config.seed).shuffle(order)

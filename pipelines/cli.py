@@ -699,6 +699,66 @@ def _entity_recognizer(domain: str) -> Any:
     return recognizer
 
 
+@medical_app.command("stats")
+def medical_stats(
+    domain: Annotated[str, typer.Option("--domain", help="Domain whose records are counted.")] = "medical",
+    entity_type: Annotated[
+        str, typer.Option("--type", help="DISEASE (diagnoses), CHEMICAL (drugs) or all.")
+    ] = "all",
+    epsilon: Annotated[
+        float | None,
+        typer.Option("--epsilon", help="Privacy loss of this query (default: dp.query_epsilon, 0.1)."),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Terms shown (highest noisy counts).")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the release as one JSON object.")] = False,
+) -> None:
+    """Release differentially private counts of records mentioning each diagnosis or drug (spends budget).
+
+    Counts are noisy (discrete Laplace, OpenDP); each query spends its epsilon from the data dir's budget
+    (dp.total_epsilon) and is refused once the budget would be exceeded. See README, "Differentially private
+    statistics".
+    """
+    from pipelines.dp_stats import medical_stats as release
+
+    result = release(_services(), domain, entity_type, epsilon, top)
+    if as_json:
+        _emit(result.to_dict())
+        return
+    for row in result.counts:
+        typer.echo(f"{row.count}\t{row.type}\t{row.term}")
+    typer.echo(
+        f"noisy counts of records per term (discrete Laplace, scale {result.scale:g}; each within "
+        f"±{result.accuracy:.0f} of the true count with 95% probability)"
+    )
+    if result.budget is not None:
+        typer.echo(f"epsilon spent by this query {result.epsilon:g}; {_budget_line(result.budget)}")
+
+
+def _budget_line(status: Any) -> str:
+    queries = "1 query" if status.queries == 1 else f"{status.queries} queries"
+    return (
+        f"budget: total {status.total:g}, spent {status.spent:g}, remaining {status.remaining:g} "
+        f"({queries} released)"
+    )
+
+
+@medical_app.command("budget")
+def medical_budget(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {total, spent, remaining, queries}.")
+    ] = False,
+) -> None:
+    """Show the data dir's privacy budget for medical statistics: total, spent, remaining epsilon."""
+    from pipelines.dp_stats import budget_status
+
+    services = _services()
+    status = budget_status(services.records, services.settings.dp.total_epsilon)
+    if as_json:
+        _emit(status.to_dict())
+    else:
+        typer.echo(_budget_line(status))
+
+
 eval_app = typer.Typer(no_args_is_help=True, help="Measure the product against baselines.")
 app.add_typer(eval_app, name="eval")
 

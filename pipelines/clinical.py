@@ -24,6 +24,7 @@ from pipelines.generation import Generation, chat_parts, stream_generation
 from pipelines.llm import Backend
 from pipelines.ner_lexicon import MedicalEntity
 from pipelines.prompts import build_messages
+from pipelines.relations import Relation, extract_relations
 from pipelines.services import Services
 from privacy import Vault
 
@@ -49,7 +50,7 @@ class ClinicalNote:
     redacted: str
     phi_counts: dict[str, int]
     entities: list[MedicalEntity]
-    relations: list[Any] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
 
     def relation_rows(self) -> list[dict[str, str]]:
         """The relations as table rows ``{relation, from, from type, to, to type, trigger}``."""
@@ -110,7 +111,9 @@ def analyze_note(services: Services, text: str, domain: str = "medical") -> Clin
     redaction = services.pseudonymize(text, Vault(session_id="clinical-view"), domain)
     counts = Counter(finding.entity_type for finding in redaction.findings)
     entities = recognizer.recognize(redaction.text)
-    return ClinicalNote(domain, redaction.text, dict(sorted(counts.items())), entities)
+    rules = services.domain(domain).relations
+    relations = extract_relations(redaction.text, entities, rules) if rules is not None else []
+    return ClinicalNote(domain, redaction.text, dict(sorted(counts.items())), entities, relations)
 
 
 def stream_summary(

@@ -110,6 +110,7 @@ def delete_document(services: Services, domain: str, name_or_sha256: str) -> Doc
     """
     info = find_document(services, domain, name_or_sha256)
     removed = services.store.delete_document(domain, info.sha256)
+    services.records.forget(domain, info.sha256)  # its medical terms (pipelines.records), if any
     receipt = DocumentReceipt(
         name=info.name,
         sha256=info.sha256,

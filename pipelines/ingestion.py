@@ -16,6 +16,11 @@ chunks, in the same all-or-nothing write). With ``ingest.hold_risk_threshold`` s
 above it is not indexed but held for review (:class:`ingest.ReviewQueue`, ``<data_dir>/review``): its
 de-identified text and report in one atomically written file. :func:`release_held` indexes it,
 :func:`reject_held` deletes it. The raw text is never written anywhere.
+
+In a domain with an entity recognizer (``ner:`` block), indexing a document also stores its distinct disease
+and drug terms, found in its *de-identified* text, as one record of :mod:`pipelines.records` (counted by
+:mod:`pipelines.dp_stats`); replacing or deleting the document deletes them, a held document gets them only
+when released.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from ingest import (
     split_document,
 )
 from pipelines.logs import logger
+from pipelines.records import record_terms
 from pipelines.services import Services
 from privacy import DocumentReport, Finding, build_report
 
@@ -351,6 +357,7 @@ def _replace_older(services: Services, domain: str, name: str, sha256: str) -> l
     for older in services.store.list_documents(domain, name=name):
         if older.sha256 != sha256:
             removed = services.store.delete_document(domain, older.sha256)
+            services.records.forget(domain, older.sha256)
             replaced.append(ReplacedVersion(older.sha256, removed))
             logger.info(
                 "ingest replaced domain=%s sha256=%s by=%s chunks_removed=%d",
@@ -360,6 +367,17 @@ def _replace_older(services: Services, domain: str, name: str, sha256: str) -> l
                 removed,
             )
     return replaced
+
+
+def _record_terms(services: Services, domain: str, document: LoadedDocument) -> set[tuple[str, str]] | None:
+    """The distinct ``(type, normalized term)`` pairs the domain's entity recognizer finds in the
+    (de-identified) ``document``, or None when the domain has no recognizer."""
+    recognizer = services.entity_recognizer(domain)
+    if recognizer is None:
+        return None
+    return record_terms(
+        entity for section in document.sections for entity in recognizer.recognize(section.text)
+    )
 
 
 def _index(
@@ -398,7 +416,15 @@ def _index(
         }
         for chunk in chunks
     ]
-    added = services.store.add_chunks(domain, chunks, embeddings, metadatas)
+    terms = _record_terms(services, domain, document)
+    if terms is not None:
+        services.records.replace_terms(domain, document.sha256, terms)
+    try:
+        added = services.store.add_chunks(domain, chunks, embeddings, metadatas)
+    except Exception:
+        if terms is not None:
+            services.records.forget(domain, document.sha256)
+        raise
     replaced = _replace_older(services, domain, document.name, document.sha256)
     progress("store", 1.0)
     seconds = time.perf_counter() - started

@@ -19,6 +19,7 @@ from pipelines.llm import Backend, build_llamacpp_backend, resolve_backend
 from pipelines.logs import PiiLogFilter, configure_logging, logger
 from pipelines.medical_ner import MedicalEntityRecognizer
 from pipelines.memory import MemoryStore
+from pipelines.records import RecordStore
 from pipelines.risk import RiskDetector, build_risk_detector
 from pipelines.routing import Router
 from pipelines.settings import Settings
@@ -200,6 +201,11 @@ class Services:
     def feedback(self) -> FeedbackStore:
         """Agents' feedback on suggested replies in ``<data_dir>/feedback.sqlite3`` (stored de-identified)."""
         return FeedbackStore(self.settings.data_dir / "feedback.sqlite3")
+
+    @cached_property
+    def records(self) -> RecordStore:
+        """Per-record medical terms and the DP budget ledger in ``<data_dir>/records.sqlite3``."""
+        return RecordStore(self.settings.data_dir / "records.sqlite3")
 
     @cached_property
     def router(self) -> Router:

@@ -21,6 +21,7 @@ from pydantic_settings import (
 
 __all__ = [
     "AgentAssistSettings",
+    "DpSettings",
     "EmbeddingSettings",
     "IngestSettings",
     "LlamaCppSettings",
@@ -205,6 +206,29 @@ class SandboxSettings(BaseModel):
     )
 
 
+class DpSettings(BaseModel):
+    """Differentially private statistics over the ingested medical records (``pipelines.dp_stats``)."""
+
+    total_epsilon: float = Field(
+        default=1.0,
+        gt=0,
+        description="Privacy budget of the data dir: the epsilons of all released queries add up to at most "
+        "this (pure epsilon-DP per record, basic composition); 1.0 bounds how much any one record can change "
+        "the odds of any output to a factor e (about 2.7) over the data dir's life.",
+    )
+    query_epsilon: float = Field(
+        default=0.1,
+        gt=0,
+        description="Epsilon of one query when none is given (0.1 = ten queries per default budget).",
+    )
+    max_terms_per_record: int = Field(
+        default=20,
+        ge=1,
+        description="Contribution bound k: a record counts for at most this many terms per query (the "
+        "sensitivity; noise scale = k / epsilon).",
+    )
+
+
 class Settings(BaseSettings):
     """Root of the settings tree. Every field can be set with ``ASSISTANT_<FIELD>`` (``__`` for nesting)."""
 
@@ -229,6 +253,7 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     agent_assist: AgentAssistSettings = Field(default_factory=AgentAssistSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    dp: DpSettings = Field(default_factory=DpSettings)
 
     @classmethod
     def settings_customise_sources(

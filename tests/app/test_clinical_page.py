@@ -45,6 +45,8 @@ def test_a_pasted_note_shows_masked_text_entities_and_relations(app_env: Path) -
     captions = " ".join(c.value for c in at.caption)
     assert "PERSON ×1" in captions and "chemical/drug mentions" in captions
     assert [s.value for s in at.subheader] == ["De-identified note", "Relations", "Summary"]
+    [table] = at.dataframe
+    assert "treats" in set(table.value["relation"]) and "metformin" in set(table.value["from"])
 
 
 def test_the_summary_is_streamed_and_nothing_raw_is_stored(app_env: Path) -> None:

@@ -31,6 +31,8 @@ def test_the_note_is_deidentified_before_entities_are_found(services: Services) 
     assert {("DISEASE", "hypertension"), ("CHEMICAL", "metformin"), ("CHEMICAL", "sumatriptan")} <= found
     for entity in note.entities:
         assert note.redacted[entity.start : entity.end] == entity.text
+    rows = {(r["relation"], r["from"], r["to"]) for r in note.relation_rows()}
+    assert ("treats", "metformin", "type 2 diabetes") in rows or ("treats", "metformin", "diabetes") in rows
     payload = note.to_dict()
     assert all(value not in str(payload) for value in RAW)
     assert scan_tree_for(services.settings.data_dir, RAW) == []  # nothing stored

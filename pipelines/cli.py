@@ -979,7 +979,7 @@ def eval_ner(
     ] = False,
 ) -> None:
     """Entity recognition: entity-level exact-match P/R/F1 (seqeval) of the shipped model beside a dictionary."""
-    from pipelines.ner_eval import evaluate_ner, find_test_files
+    from pipelines.ner_eval import CONTEXT_WINDOW, evaluate_ner, find_test_files
 
     recognizer = _entity_recognizer(domain)
     for path in find_test_files(dataset, split):
@@ -993,7 +993,8 @@ def eval_ner(
         )
         typer.echo(f"{'system':<44}{'type':<10}{'precision':>10}{'recall':>8}{'F1':>8}{'support':>9}")
         for name, scores in (
-            ("product: CRF (" + domain + ")", result.product),
+            (f"product: CRF + text context (±{CONTEXT_WINDOW} sentences)", result.product),
+            ("product, each sentence alone", result.product_sentence),
             ("baseline: dictionary", result.baseline),
         ):
             for kind, row in sorted(scores.per_type.items()):
@@ -1003,7 +1004,8 @@ def eval_ner(
                 )
             typer.echo(
                 f"{name:<44}{'overall':<10}{scores.precision:>10.4f}{scores.recall:>8.4f}{scores.f1:>8.4f}"
-                f"{'':>9}  ({scores.ms_per_sentence:.2f} ms/sentence)"
+                f"{'':>9}"
+                + (f"  ({scores.ms_per_sentence:.2f} ms/sentence)" if scores.ms_per_sentence else "")
             )
 
 

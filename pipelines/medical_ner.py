@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.errors import AssistantError
+from pipelines.ner_context import tag_with_context
 from pipelines.ner_lexicon import MedicalEntity, TermLexicon, entities_from_tags, tokenize
 
 __all__ = [
@@ -188,18 +189,23 @@ class MedicalEntityRecognizer:
     def recognize(self, text: str) -> list[MedicalEntity]:
         """Disease and chemical mentions of ``text``, in order, with character offsets into ``text``.
 
-        The text is tagged a line at a time (the model was trained on sentences; a whole note in one sequence
-        would work too, but lines keep the Viterbi pass short).
+        Each line is tagged on its own (the model was trained on sentences), then the whole text is the
+        context of :func:`pipelines.ner_context.tag_with_context` (abbreviations defined in the text, and
+        mentions tagged in one place tagged where they recur).
         """
-        entities: list[MedicalEntity] = []
+        lines: list[tuple[int, str, list[Any]]] = []
         offset = 0
         for line in text.splitlines(keepends=True):
             tokens = tokenize(line)
             if tokens:
-                tags = self.tag([t.text for t in tokens])
-                for entity in entities_from_tags(line, tokens, tags):
-                    entities.append(
-                        MedicalEntity(entity.label, entity.start + offset, entity.end + offset, entity.text)
-                    )
+                lines.append((offset, line, tokens))
             offset += len(line)
+        words = [[t.text for t in tokens] for _, _, tokens in lines]
+        tags = tag_with_context(words, [self.tag(w) for w in words])
+        entities: list[MedicalEntity] = []
+        for (start, line, tokens), labels in zip(lines, tags, strict=True):
+            for entity in entities_from_tags(line, tokens, labels):
+                entities.append(
+                    MedicalEntity(entity.label, entity.start + start, entity.end + start, entity.text)
+                )
         return entities

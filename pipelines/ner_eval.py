@@ -7,7 +7,11 @@ already tokenized, so both systems tag the gold tokens and no alignment is invol
 
 Systems, on the same sentences in one run:
 
-- ``product``: the shipped CRF model (:class:`pipelines.medical_ner.MedicalEntityRecognizer`);
+- ``product``: the shipped CRF model (:class:`pipelines.medical_ner.MedicalEntityRecognizer`) with its
+  text-level consistency pass (:mod:`pipelines.ner_context`). The product gives that pass the whole text; the
+  IOB files have no document boundaries, so here each sentence's context is the :data:`CONTEXT_WINDOW`
+  sentences before and after it (BC5CDR abstracts have about 10 sentences). ``product_sentence`` is the same
+  model on each sentence alone (the usual sentence-level protocol), reported beside it;
 - ``baseline``: dictionary only — longest match of the shipped training-mention lexicon (every BC5CDR
   train+devel mention annotated in at least half of its occurrences), nothing learned.
 
@@ -24,9 +28,20 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.medical_ner import MedicalEntityRecognizer, NerError
+from pipelines.ner_context import tag_with_context
 from pipelines.ner_corpus import Sentence, read_iob
 
-__all__ = ["NerScores", "NerEvaluation", "evaluate_ner", "find_test_files", "score_entities"]
+__all__ = [
+    "CONTEXT_WINDOW",
+    "NerScores",
+    "NerEvaluation",
+    "evaluate_ner",
+    "find_test_files",
+    "score_entities",
+]
+
+#: Sentences before and after a test sentence given to the consistency pass as its text.
+CONTEXT_WINDOW = 10
 
 
 @dataclass(frozen=True)
@@ -66,8 +81,9 @@ class NerEvaluation:
         dataset: Name of the corpus (its folder name) and split, e.g. ``BC5CDR-IOB/test``.
         sentences: Sentences scored.
         types: Entity types scored.
-        product: The shipped model's scores.
+        product: The shipped model's scores (with the text-level pass over a +-10 sentence context).
         baseline: The dictionary baseline's scores.
+        product_sentence: The shipped model on each sentence alone.
         model: Facts of the shipped model (its ``ner_model.json``).
     """
 
@@ -76,17 +92,21 @@ class NerEvaluation:
     types: tuple[str, ...]
     product: NerScores
     baseline: NerScores
+    product_sentence: NerScores
     model: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"dataset", "sentences", "types", "matching", "product", "baseline", "model"}``."""
+        """``{"dataset", "sentences", "types", "matching", "context", "product", "baseline", "product_sentence",
+        "model"}``."""
         return {
             "dataset": self.dataset,
             "sentences": self.sentences,
             "types": list(self.types),
             "matching": "entity-level exact match (seqeval default, conlleval rules), micro-averaged",
+            "context": f"product: each sentence with the {CONTEXT_WINDOW} sentences before and after it as its text",
             "product": self.product.to_dict(),
             "baseline": self.baseline.to_dict(),
+            "product_sentence": self.product_sentence.to_dict(),
             "model": self.model,
         }
 
@@ -172,9 +192,14 @@ def evaluate_ner(recognizer: MedicalEntityRecognizer, path: Path, limit: int | N
     if not types:
         raise NerError(f"{path} has no annotated entities")
     gold = [tags for _, tags in sentences]
-    product_tags, product_ms = _timed(recognizer.tag, sentences, types)
+    started = time.perf_counter()
+    sentence_tags = [recognizer.tag(words) for words, _ in sentences]
+    words = [w for w, _ in sentences]
+    context_tags = [_keep_types(t, types) for t in tag_with_context(words, sentence_tags, CONTEXT_WINDOW)]
+    product_ms = round(1000 * (time.perf_counter() - started) / max(len(sentences), 1), 3)
     baseline_tags, baseline_ms = _timed(recognizer.lexicon.match, sentences, types)
-    product = score_entities(gold, product_tags)
+    product = score_entities(gold, context_tags)
+    alone = score_entities(gold, [_keep_types(t, types) for t in sentence_tags])
     baseline = score_entities(gold, baseline_tags)
     return NerEvaluation(
         dataset=f"{path.parent.name}/{path.stem}",
@@ -182,5 +207,6 @@ def evaluate_ner(recognizer: MedicalEntityRecognizer, path: Path, limit: int | N
         types=tuple(sorted(types)),
         product=NerScores(**{**product.__dict__, "ms_per_sentence": product_ms}),
         baseline=NerScores(**{**baseline.__dict__, "ms_per_sentence": baseline_ms}),
+        product_sentence=alone,
         model=recognizer.info,
     )

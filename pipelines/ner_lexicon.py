@@ -20,6 +20,7 @@ __all__ = [
     "Token",
     "build_training_lexicon",
     "entities_from_tags",
+    "tag_spans",
     "tokenize",
 ]
 
@@ -139,7 +140,7 @@ class TermLexicon:
         return entities_from_tags(text, tokens, self.match([t.text for t in tokens]))
 
 
-def _spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+def tag_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     """``(first token, last token + 1, type)`` of every IOB2 entity in ``tags``."""
     spans: list[tuple[int, int, str]] = []
     start, label = -1, ""
@@ -167,7 +168,7 @@ def build_training_lexicon(
     labels: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
     for words, tags in sentences:
         lowered = [w.lower() for w in words]
-        for start, end, label in _spans(tags):
+        for start, end, label in tag_spans(tags):
             labels[tuple(lowered[start:end])][label] += 1
     max_len = max((len(key) for key in labels), default=0)
     occurrences: Counter[tuple[str, ...]] = Counter()

@@ -8,6 +8,7 @@ import pytest
 
 from domains import load_domains
 from pipelines.medical_ner import MODEL_FILE, MedicalEntityRecognizer, NerError
+from pipelines.ner_context import apply_context, context_terms, tag_with_context
 from pipelines.ner_corpus import read_iob, read_phrases
 from pipelines.ner_eval import evaluate_ner, find_test_files, score_entities
 from pipelines.ner_lexicon import TermLexicon, build_training_lexicon, entities_from_tags, tokenize
@@ -161,3 +162,40 @@ def test_committed_foci_lexicon_is_well_formed() -> None:
     assert MEDICAL.ner is not None and MEDICAL.ner.lexicon_data is not None
     pairs = read_phrases(MEDICAL.resolve(MEDICAL.ner.lexicon_data))
     assert len(pairs) > 5000 and ("warfarin resistance", "DISEASE") in pairs
+
+
+def test_context_pass_resolves_abbreviations_and_recurring_mentions() -> None:
+    sentences = [
+        ["Puromycin", "aminonucleoside", "(", "PAN", ")", "caused", "nephrosis", "."],
+        ["PAN", "rats", "developed", "proteinuria", "and", "nephrosis", "."],
+        ["No", "PAN", "was", "given", "to", "the", "controls", "."],
+    ]
+    tags = [
+        ["B-CHEMICAL", "I-CHEMICAL", "O", "O", "O", "O", "B-DISEASE", "O"],
+        ["O", "O", "O", "B-DISEASE", "O", "O", "O"],
+        ["O", "O", "O", "O", "O", "O", "O", "O"],
+    ]
+    terms = context_terms(sentences, tags)
+    assert terms[("PAN",)] == "CHEMICAL" and terms[("nephrosis",)] == "DISEASE"
+    out = tag_with_context(sentences, tags)
+    assert out[0][3] == "B-CHEMICAL"  # the definition's own short form
+    assert out[1] == ["B-CHEMICAL", "O", "O", "B-DISEASE", "O", "B-DISEASE", "O"]
+    assert out[2][1] == "B-CHEMICAL"
+    # a window of 0 sentences: only the sentence itself is its context
+    assert tag_with_context(sentences, tags, window=0)[2] == tags[2]
+
+
+def test_context_pass_never_overwrites_a_tag_or_propagates_short_tokens() -> None:
+    terms = {("heart", "failure"): "DISEASE", ("Na",): "CHEMICAL"}
+    words = ["heart", "failure", "with", "heart", "failure"]
+    tags = ["B-CHEMICAL", "I-CHEMICAL", "O", "O", "O"]
+    assert apply_context(words, tags, terms) == ["B-CHEMICAL", "I-CHEMICAL", "O", "B-DISEASE", "I-DISEASE"]
+    assert context_terms([["Na", "and", "K"]], [["B-CHEMICAL", "O", "B-CHEMICAL"]]) == {}
+
+
+def test_recognize_uses_the_whole_text_as_context(recognizer: MedicalEntityRecognizer) -> None:
+    text = "Treatment with remifentanil (RMF) was stopped.\nRMF was restarted later."
+    found = [(e.label, e.text, e.start) for e in recognizer.recognize(text)]
+    assert ("CHEMICAL", "remifentanil", 15) in found
+    assert ("CHEMICAL", "RMF", text.index("RMF was")) in found  # the second line alone: "RMF" is unknown
+    assert recognizer.tag(["RMF", "was", "restarted", "later", "."])[0] == "O"

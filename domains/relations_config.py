@@ -88,7 +88,9 @@ class RelationCues(BaseModel):
             one lies between its two mentions, or among the ``window`` tokens before the first mention.
         hypothetical: Cues of conditional or questioned statements ("if", "whether", "would"), looked for the same
             way; a sentence ending in "?" is always hypothetical.
-        window: Tokens before the first mention that are looked at.
+        post_negation: NegEx post-negation triggers ("ruled out", "excluded", "unlikely") that drop a pair when
+            they follow its second mention within ``window`` tokens ("Warfarin-induced bleeding was ruled out").
+        window: Tokens before the first mention (and after the second, for ``post_negation``) that are looked at.
         scope_end: Tokens that end a cue's scope when they lie between the cue and the pair (NegEx termination
             terms: "but", ";", ...).
     """
@@ -97,10 +99,11 @@ class RelationCues(BaseModel):
 
     negation: tuple[str, ...] = ()
     hypothetical: tuple[str, ...] = ()
+    post_negation: tuple[str, ...] = ()
     window: int = Field(default=5, ge=0, le=30)
     scope_end: tuple[str, ...] = ()
 
-    @field_validator("negation", "hypothetical", "scope_end")
+    @field_validator("negation", "hypothetical", "post_negation", "scope_end")
     @classmethod
     def _not_blank(cls, cues: tuple[str, ...]) -> tuple[str, ...]:
         for cue in cues:

@@ -683,12 +683,13 @@ def medical_entities(
 ) -> None:
     """Diseases and chemicals/drugs in a text: one JSON line ``{type, start, end, text}`` per entity.
 
-    Offsets are characters into the given text. The model runs in-process; nothing is stored or logged.
+    Offsets are characters into the given text (at most 200,000). A mention overlapping a personal identifier
+    (name, phone, record number, ...) is never reported. The model runs in-process; nothing is stored or logged.
     """
+    from pipelines.clinical import find_entities
+
     raw = sys.stdin.read() if text == "-" else text
-    if not raw.strip():
-        raise AssistantError("the text is empty")
-    for entity in _entity_recognizer(domain).recognize(raw):
+    for entity in find_entities(_services(), raw, domain):
         _emit(entity.to_dict())
 
 
@@ -1094,23 +1095,25 @@ def _relation_rules(config: Any) -> Any:
 @medical_app.command("relations")
 def medical_relations(
     text: Annotated[str, typer.Argument(help="Clinical text, or - to read it from stdin.")],
+    domain: Annotated[
+        str, typer.Option("--domain", help="Domain whose entity model and relation rules are used.")
+    ] = "medical",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print {entities, relations} as one JSON object.")
     ] = False,
 ) -> None:
     """Drug-disease (treats, causes) and symptom-disease relations in TEXT, on the recogniser's entities.
 
-    Nothing is stored or logged; the output goes to stdout only.
+    At most 200,000 characters; mentions overlapping a personal identifier are left out. Nothing is stored or
+    logged; the output goes to stdout only.
     """
+    from pipelines.clinical import find_entities
     from pipelines.relations import extract_relations
 
     content = sys.stdin.read() if text == "-" else text
     services = _services()
-    rules = _relation_rules(services.domain("medical"))
-    recognizer = services.entity_recognizer("medical")
-    if recognizer is None:
-        raise AssistantError("the medical domain has no entity model (no ner: block in its domain.yaml)")
-    found = recognizer.recognize(content)
+    rules = _relation_rules(services.domain(domain))
+    found = find_entities(services, content, domain)
     relations = extract_relations(content, found, rules)
     if as_json:
         _emit({"entities": [e.to_dict() for e in found], "relations": [r.to_dict() for r in relations]})

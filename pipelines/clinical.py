@@ -12,6 +12,7 @@ Nothing here writes to the data dir; "add to records" is the ordinary ingestion 
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -28,10 +29,21 @@ from pipelines.relations import Relation, extract_relations
 from pipelines.services import Services
 from privacy import Vault
 
-__all__ = ["ClinicalNote", "MAX_NOTE_CHARS", "analyze_note", "load_note", "stream_summary"]
+__all__ = [
+    "ClinicalNote",
+    "MAX_NOTE_CHARS",
+    "MAX_TEXT_CHARS",
+    "analyze_note",
+    "find_entities",
+    "load_note",
+    "stream_summary",
+]
 
 #: Longest note accepted, characters (about 8 pages); longer notes are refused, not cut.
 MAX_NOTE_CHARS = 20_000
+_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*(?:#[0-9a-f]+)?>")
+#: Longest text ``assistant medical entities|relations`` accepts, characters (about 10 s of tagging).
+MAX_TEXT_CHARS = 200_000
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,32 @@ def load_note(services: Services, name: str, data: bytes) -> str:
     return "\n\n".join(section.text for section in document.sections)
 
 
+def find_entities(services: Services, text: str, domain: str = "medical") -> list[MedicalEntity]:
+    """Disease and chemical mentions of ``text`` (offsets into it), without any that overlaps a personal
+    identifier of the domain's policy: a phone number or record number is never reported as a drug.
+
+    Nothing is stored (a throwaway vault finds the identifiers).
+
+    Raises:
+        AssistantError: Empty text, a text over :data:`MAX_TEXT_CHARS`, or a domain without an entity model.
+    """
+    if not text.strip():
+        raise AssistantError("the text is empty")
+    if len(text) > MAX_TEXT_CHARS:
+        raise AssistantError(
+            f"the text has {len(text):,} characters; at most {MAX_TEXT_CHARS:,} are accepted"
+        )
+    recognizer = services.entity_recognizer(domain)
+    if recognizer is None:
+        raise AssistantError(f"domain {domain!r} has no entity model (no ner: block in its domain.yaml)")
+    identifiers = services.pseudonymize(text, Vault(session_id="entities"), domain).findings
+    return [
+        entity
+        for entity in recognizer.recognize(text)
+        if not any(f.start < entity.end and entity.start < f.end for f in identifiers)
+    ]
+
+
 def analyze_note(services: Services, text: str, domain: str = "medical") -> ClinicalNote:
     """De-identify a note and find its entities and relations (no model call, nothing stored).
 
@@ -108,9 +146,15 @@ def analyze_note(services: Services, text: str, domain: str = "medical") -> Clin
     recognizer = services.entity_recognizer(domain)
     if recognizer is None:
         raise AssistantError(f"domain {domain!r} has no entity model (no ner: block in its domain.yaml)")
-    redaction = services.pseudonymize(text, Vault(session_id="clinical-view"), domain)
+    keep = tuple(recognizer.known_chemicals(text))
+    redaction = services.pseudonymize(text, Vault(session_id="clinical-view"), domain, keep)
     counts = Counter(finding.entity_type for finding in redaction.findings)
-    entities = recognizer.recognize(redaction.text)
+    placeholders = [m.span() for m in _PLACEHOLDER.finditer(redaction.text)]
+    entities = [  # a placeholder (<PHONE_NUMBER_1>) is never a drug
+        e
+        for e in recognizer.recognize(redaction.text)
+        if not any(start < e.end and e.start < end for start, end in placeholders)
+    ]
     rules = services.domain(domain).relations
     relations = extract_relations(redaction.text, entities, rules) if rules is not None else []
     return ClinicalNote(domain, redaction.text, dict(sorted(counts.items())), entities, relations)

@@ -65,6 +65,7 @@ from pipelines.services import Services
 
 __all__ = [
     "CONTRIBUTION_SEED",
+    "MIN_EPSILON",
     "BudgetStatus",
     "DpBudgetError",
     "DpError",
@@ -86,6 +87,11 @@ CONTRIBUTION_SEED = "domain-assistant/dp_stats/v1"
 _SEP = "\x1f"
 #: Probability that a shown count is further from the true count than ``accuracy``.
 ACCURACY_ALPHA = 0.05
+
+
+#: Smallest epsilon a query may spend: below it the noise scale (k / epsilon) makes every count meaningless
+#: and integer counts overflow.
+MIN_EPSILON = 0.001
 
 
 class DpError(AssistantError):
@@ -239,7 +245,8 @@ def query_types(entity_type: str) -> tuple[str, ...]:
 def budget_status(store: RecordStore, total_epsilon: float) -> BudgetStatus:
     """The budget of the data dir whose records file is ``store``."""
     spent = store.spent()
-    return BudgetStatus(total_epsilon, spent, max(0.0, total_epsilon - spent), len(store.ledger()))
+    # rounded to 1e-9: ten charges of 0.1 leave 0, not 1.1e-16
+    return BudgetStatus(total_epsilon, spent, max(0.0, round(total_epsilon - spent, 9)), len(store.ledger()))
 
 
 def release_counts(
@@ -268,12 +275,15 @@ def release_counts(
         The release, with the budget after it.
 
     Raises:
-        DpError: ``epsilon`` is not a positive finite number, ``top`` or ``k`` < 1, or the vocabulary has no
+        DpError: ``epsilon`` is not a finite number of at least :data:`MIN_EPSILON`, ``top`` or ``k`` < 1, or the vocabulary has no
             term of ``types``.
         DpBudgetError: ``epsilon`` exceeds the remaining budget; nothing is charged or released.
     """
-    if not (math.isfinite(epsilon) and epsilon > 0):
-        raise DpError(f"epsilon must be a positive number, got {epsilon!r}")
+    if not (math.isfinite(epsilon) and epsilon >= MIN_EPSILON):
+        raise DpError(
+            f"epsilon must be a number of at least {MIN_EPSILON:g}, got {epsilon!r} (smaller values give noise "
+            "so large that no count means anything)"
+        )
     if top < 1 or max_terms_per_record < 1:
         raise DpError(f"top ({top}) and max_terms_per_record ({max_terms_per_record}) must be at least 1")
     bins = vocabulary.bins(types)
@@ -286,7 +296,7 @@ def release_counts(
     query = f"counts domain={domain} types={','.join(types)} k={k} bins={len(bins)} discrete-laplace scale={scale:g}"
     spent = store.spent()
     if store.charge(domain, charged, total_epsilon, query) is None:
-        remaining = max(0.0, total_epsilon - spent)
+        remaining = max(0.0, round(total_epsilon - spent, 9))
         raise DpBudgetError(
             f"privacy budget exhausted: this query needs epsilon {charged:g} but only {remaining:g} of "
             f"{total_epsilon:g} remains for this data dir ({spent:g} spent); nothing was released"

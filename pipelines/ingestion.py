@@ -282,6 +282,9 @@ def deidentify_document(
 ) -> tuple[LoadedDocument, DocumentReport]:
     """De-identify a loaded document (file name and every section) for ``domain``'s index sink and report it.
 
+    In a domain with an entity model, the drug names it finds that a public lexicon lists are kept (see
+    :meth:`pipelines.medical_ner.MedicalEntityRecognizer.known_chemicals`).
+
     Args:
         services: Shared services.
         domain: The domain whose policy applies.
@@ -297,10 +300,12 @@ def deidentify_document(
     """
     config = services.domain(domain)
     policy = services.policy(domain)
+    recognizer = services.entity_recognizer(domain)
     safe_name, findings = _safe_name(services, domain, document.name)
     redacted: list[Section] = []
     for number, section in enumerate(document.sections, start=1):
-        result = services.deidentifier.redact(section.text, policy, config.keep_terms)
+        keep = (*config.keep_terms, *(recognizer.known_chemicals(section.text) if recognizer else ()))
+        result = services.deidentifier.redact(section.text, policy, keep)
         findings.extend(result.findings)
         redacted.append(Section(result.text, section.location))
         if progress is not None:

@@ -44,6 +44,8 @@ LEXICON_FILE = "lexicon.tsv"
 FOCI_FILE = "foci.tsv"
 
 _UPPER = re.compile(r"[A-Z]")
+#: A sentence break inside a line: ``.``, ``!`` or ``?`` then white space then a capital, digit or opening mark.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
 _LOWER = re.compile(r"[a-z]")
 _DIGIT = re.compile(r"\d")
 
@@ -186,19 +188,38 @@ class MedicalEntityRecognizer:
         features = sentence_features(words, self.lexicon.match(words), self.foci.match(words))
         return list(self._tagger().tag(features))
 
+    def known_chemicals(self, text: str) -> list[str]:
+        """The drug/chemical mentions of ``text`` that a public lexicon lists (training mentions or MedQuAD
+        foci), as written: kept out of de-identification, where the small spaCy model reads a sentence-initial
+        drug name ("Warfarin was added") as a place. Diseases are not included (eponyms are surnames)."""
+        found = []
+        for entity in self.recognize(text):
+            key = tuple(token.text.lower() for token in tokenize(entity.text))
+            if entity.label == "CHEMICAL" and "CHEMICAL" in (
+                self.lexicon.terms.get(key),
+                self.foci.terms.get(key),
+            ):
+                found.append(entity.text)
+        return found
+
     def recognize(self, text: str) -> list[MedicalEntity]:
         """Disease and chemical mentions of ``text``, in order, with character offsets into ``text``.
 
-        Each line is tagged on its own (the model was trained on sentences), then the whole text is the
+        Each sentence (a line, split after ``.``/``!``/``?`` before a capital) is tagged on its own, as the
+        model was trained, so no mention spans a sentence break; then the whole text is the
         context of :func:`pipelines.ner_context.tag_with_context` (abbreviations defined in the text, and
         mentions tagged in one place tagged where they recur).
         """
         lines: list[tuple[int, str, list[Any]]] = []
         offset = 0
         for line in text.splitlines(keepends=True):
-            tokens = tokenize(line)
-            if tokens:
-                lines.append((offset, line, tokens))
+            start = 0
+            for cut in [*(m.end() for m in _SENTENCE_BREAK.finditer(line)), len(line)]:
+                sentence = line[start:cut]
+                tokens = tokenize(sentence)
+                if tokens:
+                    lines.append((offset + start, sentence, tokens))
+                start = cut
             offset += len(line)
         words = [[t.text for t in tokens] for _, _, tokens in lines]
         tags = tag_with_context(words, [self.tag(w) for w in words])

@@ -42,8 +42,8 @@ def read_iob(path: Path) -> list[Sentence]:
     """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise NerError(f"cannot read labelled data {path}: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NerError(f"cannot read labelled data {path} (UTF-8 text expected): {exc}") from exc
     sentences: list[Sentence] = []
     words: list[str] = []
     tags: list[str] = []
@@ -73,8 +73,8 @@ def read_phrases(path: Path) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise NerError(f"cannot read lexicon {path}: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NerError(f"cannot read lexicon {path} (UTF-8 text expected): {exc}") from exc
     for number, line in enumerate(lines, 1):
         if not line.strip() or line.startswith("#"):
             continue

@@ -18,7 +18,8 @@ documents the pattern syntax). For each sentence of the text:
    mention is a symptom when the symptom lexicon says so);
 3. a pair is dropped when a negation cue ("not", "without", "ruled out", "rather than") lies between the two
    mentions or among the ``window`` tokens before the first (NegEx's scope, cut by ``scope_end`` tokens), when a
-   hypothetical cue ("if", "whether") does, or when the sentence is a question.
+   post-negation cue ("was ruled out", "excluded", "unlikely") follows the second within ``window`` tokens
+   (NegEx's post-negation triggers), when a hypothetical cue ("if", "whether") does, or when the sentence is a question.
 
 Known limits: one sentence at a time (no coreference: "it was stopped"), no syntax (a pattern sees words, not
 dependencies), negation of the outcome rather than the relation is over-applied ("not controlled with
@@ -123,7 +124,9 @@ def _compile(
     """The regex of one pattern over a space-joined token string (every token followed by one space).
 
     A gap may cross only mentions of the tail's label, and none when head and tail share a label (a mention the
-    gap would skip could be the nearer argument), and no clause break.
+    gap would skip could be the nearer argument), and no clause break. The gap right before a pattern's final
+    argument crosses no mention at all: the mention nearest the trigger is its argument ("chest pain secondary
+    to myocardial infarction, treated with aspirin" does not make aspirin the cause).
     """
     blocked = [
         f"<{label.lower()}>"
@@ -133,10 +136,16 @@ def _compile(
     blocked += [" ".join(t.text for t in tokenize(b.lower())) for b in breaks]
     stop = "|".join(re.escape(b) + " " for b in blocked)
     gap = f"(?:(?!{stop})\\S+ ){{0,{max_gap}}}"
+    strict_stop = "|".join(re.escape(b) + " " for b in ["<chemical>", "<disease>", *blocked])
+    strict_gap = f"(?:(?!{strict_stop})\\S+ ){{0,{max_gap}}}"
+    words = pattern.split()
+    last_gap = (
+        len(words) - 2 if len(words) >= 2 and words[-2] == "..." and words[-1] in ("{head}", "{tail}") else -1
+    )
     parts: list[str] = ["(?:^|(?<= ))"]
-    for word in pattern.split():
+    for index, word in enumerate(words):
         if word == "...":
-            parts.append(gap)
+            parts.append(strict_gap if index == last_gap else gap)
         elif word == "{head}":
             parts.append(re.escape(_HEAD) + " ")
         elif word == "{tail}":
@@ -232,14 +241,28 @@ def _marked(words: Sequence[str], groups: Sequence[_Group], head: int, tail: int
 
 
 def _dropped(
-    words: Sequence[str], before: int, after_first: int, second: int, config: RelationsConfig
+    words: Sequence[str],
+    before: int,
+    after_first: int,
+    second: int,
+    config: RelationsConfig,
+    after_second: int | None = None,
 ) -> bool:
-    """NegEx-style check: a cue between the two groups, or in the window before the first within its scope."""
+    """NegEx-style check: a cue between the two groups, or in the window before the first within its scope,
+    or a post-negation cue ("was ruled out") in the window after the second, within its scope."""
     cues = (*config.cues.negation, *config.cues.hypothetical)
     if _has_cue(words[after_first:second], cues):
         return True
-    window = list(words[max(0, before - config.cues.window) : before])
     scope_end = {c.lower() for c in config.cues.scope_end}
+    if after_second is not None and config.cues.post_negation:
+        following = list(words[after_second : after_second + config.cues.window])
+        for i, word in enumerate(following):
+            if word in scope_end:
+                following = following[:i]
+                break
+        if _has_cue(following, config.cues.post_negation):
+            return True
+    window = list(words[max(0, before - config.cues.window) : before])
     for i in range(len(window) - 1, -1, -1):
         if window[i] in scope_end:
             window = window[i + 1 :]
@@ -302,7 +325,7 @@ def _sentence_relations(
             first, second = groups[a], groups[b]
             if second.first - first.last > config.max_tokens:
                 break
-            if _dropped(words, first.first, first.last, second.first, config):
+            if _dropped(words, first.first, first.last, second.first, config, second.last):
                 continue
             done: set[tuple[int, int]] = set()
             for name, rule in config.relations.items():

@@ -65,8 +65,9 @@ def load_relation_set(path: Path, types: Sequence[str] | None = None) -> list[La
     """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise RelationError(f"cannot read the relation test set {path} ({exc.strerror})") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text: {exc}"
+        raise RelationError(f"cannot read the relation test set {path} ({reason})") from exc
     sentences: list[LabelledSentence] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():

@@ -117,10 +117,13 @@ class Services:
             return self.routing_policy, self.routing_keep_terms
         return self.policy(domain), self.domain(domain).keep_terms
 
-    def pseudonymize(self, text: str, vault: Vault, domain: str | None = None) -> Redaction:
-        """De-identify a user message for the prompt sink with :meth:`message_policy`."""
+    def pseudonymize(
+        self, text: str, vault: Vault, domain: str | None = None, extra_keep: tuple[str, ...] = ()
+    ) -> Redaction:
+        """De-identify a user message for the prompt sink with :meth:`message_policy` (``extra_keep``: more
+        terms never treated as PII in this call)."""
         policy, keep_terms = self.message_policy(domain)
-        return self.deidentifier.deidentify(text, policy, "prompt", vault, keep_terms)
+        return self.deidentifier.deidentify(text, policy, "prompt", vault, (*keep_terms, *extra_keep))
 
     def deidentify_message(
         self, text: str, vault: Vault, domain: str | None = None

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.clinical import MAX_NOTE_CHARS, analyze_note, load_note, stream_summary
+from pipelines.clinical import (
+    MAX_NOTE_CHARS,
+    MAX_TEXT_CHARS,
+    analyze_note,
+    find_entities,
+    load_note,
+    stream_summary,
+)
 from pipelines.errors import AssistantError
 from pipelines.generation import Generation
 from pipelines.services import Services
@@ -67,3 +74,20 @@ def test_a_domain_without_an_entity_model_is_refused(services: Services) -> None
 
 def test_an_uploaded_text_note_is_read(services: Services) -> None:
     assert load_note(services, "note.txt", NOTE.encode()).startswith("Patient")
+
+
+def test_an_identifier_is_never_reported_as_a_drug(services: Services) -> None:
+    text = "Patient John Smith (MRN 4829173, phone 617-555-0143) was seen for hypertension."
+    assert [(e.label, e.text) for e in find_entities(services, text)] == [("DISEASE", "hypertension")]
+    with pytest.raises(AssistantError, match="at most 200,000"):
+        find_entities(services, "x " * (MAX_TEXT_CHARS // 2 + 1))
+    with pytest.raises(AssistantError, match="the text is empty"):
+        find_entities(services, " ")
+
+
+def test_the_note_added_to_the_records_keeps_no_dates_places_or_names(services: Services) -> None:
+    from pipelines.ingestion import ingest_bytes
+
+    note = NOTE + "\nAddress: 42 Wallaby Lane, Springfield, IL 62704. Discharged March 9, 2024."
+    ingest_bytes(services, "medical", "note.txt", note.encode())
+    assert scan_tree_for(services.settings.data_dir, (*RAW, "Springfield", "March 9, 2024", "Wallaby")) == []

@@ -117,14 +117,12 @@ def test_ten_default_queries_fit_the_default_budget_and_the_eleventh_is_refused(
     with pytest.raises(DpBudgetError):
         _release(store, 0.1)
     status = budget_status(store, 1.0)
-    assert (
-        status.queries == 10 and status.spent == pytest.approx(1.0) and status.remaining == pytest.approx(0.0)
-    )
+    assert status.queries == 10 and status.spent == pytest.approx(1.0) and status.remaining == 0.0
 
 
-@pytest.mark.parametrize("epsilon", [0.0, -0.1, math.nan, math.inf])
+@pytest.mark.parametrize("epsilon", [0.0, -0.1, 1e-9, 1e-300, math.nan, math.inf])
 def test_an_invalid_epsilon_is_refused_before_anything_is_charged(store: RecordStore, epsilon: float) -> None:
-    with pytest.raises(DpError, match="epsilon must be a positive number"):
+    with pytest.raises(DpError, match="epsilon must be a number of at least 0.001"):
         _release(store, epsilon)
     assert store.ledger() == []
 

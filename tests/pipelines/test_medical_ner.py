@@ -95,6 +95,10 @@ def test_read_iob_names_the_bad_line(tmp_path: Path) -> None:
     bad.write_text("Aspirin\tB-Chemical\nworks\tX-Thing\n")
     with pytest.raises(NerError, match=r"bad.tsv:2: expected"):
         read_iob(bad)
+    latin = tmp_path / "latin.tsv"
+    latin.write_bytes(b"caf\xe9\tO\n")
+    with pytest.raises(NerError, match="UTF-8 text expected"):
+        read_iob(latin)
     empty = tmp_path / "empty.tsv"
     empty.write_text("\n\n")
     with pytest.raises(NerError, match="no sentences"):
@@ -199,3 +203,10 @@ def test_recognize_uses_the_whole_text_as_context(recognizer: MedicalEntityRecog
     assert ("CHEMICAL", "remifentanil", 15) in found
     assert ("CHEMICAL", "RMF", text.index("RMF was")) in found  # the second line alone: "RMF" is unknown
     assert recognizer.tag(["RMF", "was", "restarted", "later", "."])[0] == "O"
+
+
+def test_no_mention_spans_a_sentence_break(recognizer: MedicalEntityRecognizer) -> None:
+    text = "Warfarin caused a GI bleed. Fever and cough are symptoms of pneumonia."
+    for entity in recognizer.recognize(text):
+        assert ". " not in entity.text
+    assert ("DISEASE", "pneumonia") in {(e.label, e.text) for e in recognizer.recognize(text)}

@@ -38,6 +38,13 @@ LEAFLET = (
         ("I want to end my life", NOTICES["self_harm"]),
         ("I'm not suicidal, I just feel low", NOTICES["self_harm"]),  # never dropped by negation
         ("我胸口痛，喘不过气", NOTICES["heart_attack"]),
+        ("我胸口很痛", NOTICES["heart_attack"]),
+        ("my chest is really tight", NOTICES["heart_attack"]),
+        ("his face drooped", NOTICES["stroke"]),
+        ("No chest pain since yesterday, but my left arm is numb and weak", NOTICES["stroke"]),
+        ("他流血不止", NOTICES["severe_bleeding"]),
+        ("the bleeding won't stop", NOTICES["severe_bleeding"]),
+        ("I took a whole bottle of pills", DEFAULT),
     ],
 )
 def test_emergency_phrases_get_the_urgent_notice(services: Services, message: str, notice: str) -> None:
@@ -55,6 +62,9 @@ def test_emergency_phrases_get_the_urgent_notice(services: Services, message: st
         "How is high blood cholesterol treated?",
         "What foods help with iron-deficiency anemia?",
         "He denies chest pain",
+        "I deny chest pain",
+        "不胸痛",
+        "I took my pills this morning",
     ],
 )
 def test_non_emergencies_get_no_notice(services: Services, message: str) -> None:

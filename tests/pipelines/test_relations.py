@@ -101,6 +101,18 @@ def found(sentence: str) -> set[tuple[str, str, str]]:
             {("treats", "Ceftriaxone", "pneumonia")},
         ),
         ("He has [asthma]D and takes [omeprazole]C daily.", set()),
+        # NegEx post-negation triggers after the second mention
+        ("[Warfarin]C-induced [hemorrhage]D was ruled out.", set()),
+        ("[Hemorrhage]D caused by [warfarin]C was excluded.", set()),
+        # the gap before the final argument skips no mention: the nearest one after the trigger is it
+        (
+            "[Chest pain]D secondary to [myocardial infarction]D, treated with [aspirin]C.",
+            {
+                ("symptom_of", "Chest pain", "myocardial infarction"),
+                ("treats", "aspirin", "myocardial infarction"),
+                ("treats", "aspirin", "Chest pain"),
+            },
+        ),
     ],
 )
 def test_extractor_on_labelled_examples(sentence: str, expected: set[tuple[str, str, str]]) -> None:
@@ -285,3 +297,17 @@ def test_cli_medical_relations(tmp_path: Path) -> None:
     pairs = {(r["type"], r["head"]["text"], r["tail"]["text"]) for r in out["relations"]}
     assert ("treats", "Lisinopril", "hypertension") in pairs
     assert not any(r["tail"]["text"] == "cough" for r in out["relations"])
+    # an identifier is never a drug; empty text is an error
+    text = "Patient John Smith (MRN 4829173, phone 617-555-0143) was seen for hypertension."
+    done = cli.run("medical", "relations", text, "--json", data_dir=tmp_path / "data")
+    out = json.loads(done.stdout)
+    assert [e["text"] for e in out["entities"]] == ["hypertension"] and out["relations"] == []
+    done = cli.run("medical", "relations", "", data_dir=tmp_path / "data")
+    assert done.returncode == 1 and "the text is empty" in done.stderr
+
+
+def test_a_test_set_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b'{"text": "caf\xe9"}\n')
+    with pytest.raises(RelationError, match="not UTF-8"):
+        load_relation_set(path)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 
 import streamlit as st
 
+from pipelines.intent import PLACEHOLDER
 from pipelines.ner_lexicon import MedicalEntity
 
 __all__ = ["ENTITY_COLOURS", "highlighted_html", "render_highlighted"]
 
 #: Background colour per entity type (and for the note's placeholders).
 ENTITY_COLOURS = {"DISEASE": "#fde2e1", "CHEMICAL": "#dcecfb", "PLACEHOLDER": "#eeeeee"}
-_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*(?:#[0-9a-f]+)?>")
 
 
 def _mark(text: str, kind: str) -> str:
@@ -33,7 +32,7 @@ def highlighted_html(text: str, entities: Sequence[MedicalEntity]) -> str:
 
     def plain(chunk: str) -> None:
         last = 0
-        for match in _PLACEHOLDER.finditer(chunk):
+        for match in PLACEHOLDER.finditer(chunk):
             parts.append(html.escape(chunk[last : match.start()]))
             parts.append(_mark(match.group(), "PLACEHOLDER"))
             last = match.end()

@@ -12,7 +12,6 @@ Nothing here writes to the data dir; "add to records" is the ordinary ingestion 
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from typing import Any
 from ingest import load_bytes
 from pipelines.errors import AssistantError
 from pipelines.generation import Generation, chat_parts, stream_generation
+from pipelines.intent import PLACEHOLDER
 from pipelines.llm import Backend
 from pipelines.ner_lexicon import MedicalEntity
 from pipelines.prompts import build_messages
@@ -41,7 +41,6 @@ __all__ = [
 
 #: Longest note accepted, characters (about 8 pages); longer notes are refused, not cut.
 MAX_NOTE_CHARS = 20_000
-_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*(?:#[0-9a-f]+)?>")
 #: Longest text ``assistant medical entities|relations`` accepts, characters (about 10 s of tagging).
 MAX_TEXT_CHARS = 200_000
 
@@ -149,7 +148,7 @@ def analyze_note(services: Services, text: str, domain: str = "medical") -> Clin
     keep = tuple(recognizer.known_chemicals(text))
     redaction = services.pseudonymize(text, Vault(session_id="clinical-view"), domain, keep)
     counts = Counter(finding.entity_type for finding in redaction.findings)
-    placeholders = [m.span() for m in _PLACEHOLDER.finditer(redaction.text)]
+    placeholders = [m.span() for m in PLACEHOLDER.finditer(redaction.text)]
     entities = [  # a placeholder (<PHONE_NUMBER_1>) is never a drug
         e
         for e in recognizer.recognize(redaction.text)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipelines.ner_lexicon import tag_spans
+from pipelines.ner_lexicon import TermLexicon, tag_spans
 
 __all__ = ["apply_context", "context_terms", "tag_with_context"]
 
@@ -49,26 +49,7 @@ def context_terms(
 
 def apply_context(words: Sequence[str], tags: Sequence[str], terms: dict[tuple[str, ...], str]) -> list[str]:
     """``tags`` with untagged occurrences of ``terms`` tagged (longest match first, case-sensitive)."""
-    if not terms:
-        return list(tags)
-    out = list(tags)
-    max_len = max(len(key) for key in terms)
-    i = 0
-    while i < len(words):
-        if out[i] != "O":
-            i += 1
-            continue
-        for length in range(min(max_len, len(words) - i), 0, -1):
-            label = terms.get(tuple(words[i : i + length]))
-            if label is not None and all(tag == "O" for tag in out[i : i + length]):
-                out[i] = f"B-{label}"
-                for j in range(i + 1, i + length):
-                    out[j] = f"I-{label}"
-                i += length
-                break
-        else:
-            i += 1
-    return out
+    return TermLexicon(terms).match(words, tags, lower=False)
 
 
 def tag_with_context(

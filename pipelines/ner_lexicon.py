@@ -116,23 +116,32 @@ class TermLexicon:
             terms.setdefault(key, label)
         return cls(terms)
 
-    def match(self, words: Sequence[str]) -> list[str]:
-        """IOB2 tags of the longest matches over ``words`` (tokens as strings), e.g. ``["B-DISEASE", "O"]``."""
-        lowered = [word.lower() for word in words]
-        tags = ["O"] * len(words)
+    def match(self, words: Sequence[str], tags: Sequence[str] | None = None, lower: bool = True) -> list[str]:
+        """IOB2 tags of the longest matches over ``words`` (tokens as strings), e.g. ``["B-DISEASE", "O"]``.
+
+        Args:
+            words: The tokens.
+            tags: Existing tags to fill in: only runs of ``O`` are matched, the rest is kept (None = all ``O``).
+            lower: Match lower-cased words (the keys are lower case); False = case-sensitive keys.
+        """
+        keys = [word.lower() for word in words] if lower else list(words)
+        out = list(tags) if tags is not None else ["O"] * len(words)
         i = 0
         while i < len(words):
+            if out[i] != "O":
+                i += 1
+                continue
             for length in range(min(self.max_len, len(words) - i), 0, -1):
-                label = self.terms.get(tuple(lowered[i : i + length]))
-                if label is not None:
-                    tags[i] = f"B-{label}"
+                label = self.terms.get(tuple(keys[i : i + length]))
+                if label is not None and all(tag == "O" for tag in out[i : i + length]):
+                    out[i] = f"B-{label}"
                     for j in range(i + 1, i + length):
-                        tags[j] = f"I-{label}"
+                        out[j] = f"I-{label}"
                     i += length
                     break
             else:
                 i += 1
-        return tags
+        return out
 
     def recognize(self, text: str) -> list[MedicalEntity]:
         """Entities of ``text`` by longest match alone (the dictionary baseline)."""

@@ -694,10 +694,9 @@ def medical_entities(
 
 
 def _entity_recognizer(domain: str) -> Any:
-    recognizer = _services().entity_recognizer(domain)
-    if recognizer is None:
-        raise AssistantError(f"domain {domain!r} has no entity model (no ner: block in its domain.yaml)")
-    return recognizer
+    from pipelines.clinical import require_recognizer
+
+    return require_recognizer(_services(), domain)
 
 
 @medical_app.command("stats")

@@ -23,6 +23,7 @@ from pipelines.errors import AssistantError
 from pipelines.generation import Generation, chat_parts, stream_generation
 from pipelines.intent import PLACEHOLDER
 from pipelines.llm import Backend
+from pipelines.medical_ner import MedicalEntityRecognizer
 from pipelines.ner_lexicon import MedicalEntity
 from pipelines.prompts import build_messages
 from pipelines.relations import Relation, extract_relations
@@ -36,6 +37,7 @@ __all__ = [
     "analyze_note",
     "find_entities",
     "load_note",
+    "require_recognizer",
     "stream_summary",
 ]
 
@@ -99,6 +101,26 @@ def load_note(services: Services, name: str, data: bytes) -> str:
     return "\n\n".join(section.text for section in document.sections)
 
 
+def require_recognizer(services: Services, domain: str) -> MedicalEntityRecognizer:
+    """The domain's entity model.
+
+    Raises:
+        AssistantError: Unknown domain, or the domain has no ``ner:`` block.
+    """
+    recognizer = services.entity_recognizer(domain)
+    if recognizer is None:
+        raise AssistantError(f"domain {domain!r} has no entity model (no ner: block in its domain.yaml)")
+    return recognizer
+
+
+def _check_length(text: str, noun: str, limit: int) -> None:
+    """Refuse an empty ``text`` or one over ``limit`` characters (the message names ``noun``)."""
+    if not text.strip():
+        raise AssistantError(f"the {noun} is empty")
+    if len(text) > limit:
+        raise AssistantError(f"the {noun} has {len(text):,} characters; at most {limit:,} are accepted")
+
+
 def find_entities(services: Services, text: str, domain: str = "medical") -> list[MedicalEntity]:
     """Disease and chemical mentions of ``text`` (offsets into it), without any that overlaps a personal
     identifier of the domain's policy: a phone number or record number is never reported as a drug.
@@ -108,15 +130,8 @@ def find_entities(services: Services, text: str, domain: str = "medical") -> lis
     Raises:
         AssistantError: Empty text, a text over :data:`MAX_TEXT_CHARS`, or a domain without an entity model.
     """
-    if not text.strip():
-        raise AssistantError("the text is empty")
-    if len(text) > MAX_TEXT_CHARS:
-        raise AssistantError(
-            f"the text has {len(text):,} characters; at most {MAX_TEXT_CHARS:,} are accepted"
-        )
-    recognizer = services.entity_recognizer(domain)
-    if recognizer is None:
-        raise AssistantError(f"domain {domain!r} has no entity model (no ner: block in its domain.yaml)")
+    _check_length(text, "text", MAX_TEXT_CHARS)
+    recognizer = require_recognizer(services, domain)
     identifiers = services.pseudonymize(text, Vault(session_id="entities"), domain).findings
     return [
         entity
@@ -136,15 +151,8 @@ def analyze_note(services: Services, text: str, domain: str = "medical") -> Clin
     Raises:
         AssistantError: Empty or too long note, or the domain has no entity model.
     """
-    if not text.strip():
-        raise AssistantError("the note is empty")
-    if len(text) > MAX_NOTE_CHARS:
-        raise AssistantError(
-            f"the note has {len(text):,} characters; the clinical view takes at most {MAX_NOTE_CHARS:,}"
-        )
-    recognizer = services.entity_recognizer(domain)
-    if recognizer is None:
-        raise AssistantError(f"domain {domain!r} has no entity model (no ner: block in its domain.yaml)")
+    _check_length(text, "note", MAX_NOTE_CHARS)
+    recognizer = require_recognizer(services, domain)
     keep = tuple(recognizer.known_chemicals(text))
     redaction = services.pseudonymize(text, Vault(session_id="clinical-view"), domain, keep)
     counts = Counter(finding.entity_type for finding in redaction.findings)

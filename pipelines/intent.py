@@ -1,13 +1,20 @@
 """Intent recognition for a domain's messages (BANKING77's 77 intents in the finance domain).
 
-The model is the bundled all-MiniLM-L6-v2 sentence encoder with a LoRA adapter (Hu et al. 2021,
-arXiv:2106.09685) fine-tuned by :mod:`pipelines.intent_training`, followed by a cosine-softmax head: the
-probability of label *c* for a message with unit embedding *e* is ``softmax(scale * cos(e, w_c))``. A top
-probability below the domain's ``unknown_threshold`` is reported as intent ``unknown`` (the top label is kept
-in :attr:`IntentPrediction.label`), never forced.
+The shipped model is an ensemble of three members whose label probabilities are averaged (soft voting):
 
-The model folder (``intent.model`` in the domain's YAML) holds ``intent_model.json`` (labels, scale, the base
-model, training facts), ``head.safetensors`` (the label vectors, 77 x 384) and ``adapter/`` (peft LoRA weights).
+* ``lora``: the bundled all-MiniLM-L6-v2 sentence encoder with a LoRA adapter (Hu et al. 2021,
+  arXiv:2106.09685) fine-tuned by :mod:`pipelines.intent_training`, followed by a cosine-softmax head: the
+  probability of label *c* for a message with unit embedding *e* is ``softmax(scale * cos(e, w_c))``;
+* ``embedding_lr`` and ``tfidf_lr``: logistic regression on the frozen encoder's embedding and on character and
+  word n-gram TF-IDF (:mod:`pipelines.intent_linear`).
+
+A top probability below the domain's ``unknown_threshold`` is reported as intent ``unknown`` (the top label is
+kept in :attr:`IntentPrediction.label`), never forced.
+
+The model folder (``intent.model`` in the domain's YAML) holds ``intent_model.json``, either one member's
+description or ``{"ensemble": [member folder names]}``. A ``lora`` member folder holds ``intent_model.json``
+(labels, scale, the base model, training facts), ``head.safetensors`` (the label vectors, 77 x 384) and
+``adapter/`` (peft LoRA weights).
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pipelines.errors import AssistantError
 
@@ -29,9 +36,11 @@ __all__ = [
     "IntentClassifier",
     "IntentError",
     "IntentMember",
+    "Member",
     "IntentPrediction",
     "base_encoder_path",
     "load_encoder",
+    "read_description",
     "mean_pool",
     "strip_placeholders",
 ]
@@ -117,18 +126,47 @@ def mean_pool(encoder: Any, tokenizer: Any, texts: Sequence[str], max_length: in
 
 @dataclass(frozen=True)
 class IntentMember:
-    """One fine-tuned model of an intent classifier.
+    """One fine-tuned encoder of an intent classifier (kind ``lora``).
 
     Attributes:
         encoder: The adapter-merged transformers encoder, in eval mode.
         head: Label vectors, a float tensor of shape (labels, 384) with unit rows.
+        tokenizer: The encoder's tokenizer.
+        scale: Cosine-softmax temperature (logits = scale * cosine).
+        max_length: Tokens per message (longer ones are truncated).
     """
 
     encoder: Any
     head: Any
+    tokenizer: Any
+    scale: float
+    max_length: int = 64
+    kind: str = "lora"
+
+    def probabilities(self, texts: Sequence[str]) -> Any:
+        """Label probabilities, a numpy array (len(texts), labels) whose rows sum to 1."""
+        import torch
+
+        with torch.inference_mode():
+            embedded = mean_pool(self.encoder, self.tokenizer, texts, self.max_length)
+            return torch.softmax(self.scale * embedded @ self.head.T, dim=-1).numpy()
 
 
-def _read_description(folder: Path) -> dict[str, Any]:
+class Member(Protocol):
+    """What the classifier needs of a member: a kind and label probabilities in the shared label order."""
+
+    @property
+    def kind(self) -> str: ...
+
+    def probabilities(self, texts: Sequence[str]) -> Any: ...
+
+
+def read_description(folder: Path) -> dict[str, Any]:
+    """The parsed ``intent_model.json`` of a model or member folder.
+
+    Raises:
+        IntentError: The file is missing or is not a JSON object.
+    """
     described = folder / MODEL_FILE
     if not described.is_file():
         raise IntentError(
@@ -143,9 +181,15 @@ def _read_description(folder: Path) -> dict[str, Any]:
     return description
 
 
-def _load_member(folder: Path) -> tuple[IntentMember, Any, list[str], float, int, dict[str, Any]]:
-    """Load one fine-tuned model folder: ``(member, tokenizer, labels, scale, max_length, description)``."""
-    description = _read_description(folder)
+def _load_member(folder: Path) -> tuple[Member, list[str], dict[str, Any]]:
+    """Load one member folder (a fine-tuned encoder, or a linear member of :mod:`pipelines.intent_linear`):
+    ``(member, labels, description)``."""
+    description = read_description(folder)
+    if description.get("kind", "lora") != "lora":
+        from pipelines.intent_linear import load_linear_member
+
+        linear, labels = load_linear_member(folder, description)
+        return linear, labels, description
     try:
         labels = [str(label) for label in description["labels"]]
         scale = float(description["scale"])
@@ -173,33 +217,27 @@ def _load_member(folder: Path) -> tuple[IntentMember, Any, list[str], float, int
         except (OSError, ValueError, RuntimeError) as exc:
             raise IntentError(f"{folder / adapter}: cannot load the LoRA adapter ({exc})") from exc
     encoder.eval()
-    member = IntentMember(encoder, torch.nn.functional.normalize(head, dim=-1))
-    return member, tokenizer, labels, scale, max_length, description
+    member = IntentMember(encoder, torch.nn.functional.normalize(head, dim=-1), tokenizer, scale, max_length)
+    return member, labels, description
 
 
 class IntentClassifier:
-    """A loaded intent model: one fine-tuned member, or an ensemble whose label probabilities are averaged.
-    Thread-safe for :meth:`predict` (inference only, under a lock)."""
+    """A loaded intent model: one member, or an ensemble whose members' label probabilities are averaged with
+    equal weights (soft voting). Thread-safe for :meth:`predict` (inference only, under a lock)."""
 
     def __init__(
         self,
-        members: Sequence[IntentMember],
-        tokenizer: Any,
+        members: Sequence[Member],
         labels: Sequence[str],
-        scale: float,
         threshold: float,
-        max_length: int = 64,
         batch_size: int = 64,
     ) -> None:
         """Wrap ready members.
 
         Args:
-            members: The fine-tuned models (at least one), sharing ``labels`` in the same row order.
-            tokenizer: The encoders' tokenizer.
-            labels: Label names, in the heads' row order.
-            scale: Cosine-softmax temperature (logits = scale * cosine).
+            members: The members (at least one), sharing ``labels`` in the same row order.
+            labels: Label names, in the members' row order.
             threshold: Top probability below which the intent is ``unknown``.
-            max_length: Tokens per message (longer ones are truncated).
             batch_size: Messages per forward pass.
 
         Raises:
@@ -208,20 +246,23 @@ class IntentClassifier:
         if not members:
             raise IntentError("an intent classifier needs at least one model")
         self.members = list(members)
-        self.tokenizer = tokenizer
         self.labels = list(labels)
-        self.scale = scale
         self.threshold = threshold
-        self.max_length = max_length
         self.batch_size = batch_size
         self.description: dict[str, Any] = {}
         self._lock = threading.Lock()
+
+    @property
+    def method(self) -> str:
+        """The members in words, e.g. ``lora + embedding_lr + tfidf_lr (probabilities averaged)``."""
+        kinds = " + ".join(member.kind for member in self.members)
+        return kinds if len(self.members) == 1 else f"{kinds} (probabilities averaged)"
 
     @classmethod
     def load(cls, folder: Path, threshold: float) -> IntentClassifier:
         """Load a model folder written by :mod:`pipelines.intent_training`: one model (``intent_model.json``
         with ``labels``, ``head.safetensors``, ``adapter/``) or an ensemble (``intent_model.json`` with
-        ``ensemble``: the names of member folders, each one model).
+        ``ensemble``: the names of member folders, each a fine-tuned encoder or a linear member).
 
         Args:
             folder: The model folder.
@@ -231,28 +272,32 @@ class IntentClassifier:
             IntentError: The folder, a description file or weights are missing or malformed, or the members'
                 labels differ.
         """
-        description = _read_description(folder)
+        description = read_description(folder)
         names = description.get("ensemble")
         if names is None:
-            member, tokenizer, labels, scale, max_length, described = _load_member(folder)
-            classifier = cls([member], tokenizer, labels, scale, threshold, max_length)
+            member, labels, described = _load_member(folder)
+            classifier = cls([member], labels, threshold)
             classifier.description = described
             return classifier
         if not isinstance(names, list) or not names:
             raise IntentError(f"{folder / MODEL_FILE}: 'ensemble' must be a non-empty list of folder names")
         loaded = [_load_member(folder / str(name)) for name in names]
-        _, tokenizer, labels, scale, max_length, _ = loaded[0]
-        for name, (_, _, other, other_scale, _, _) in zip(names, loaded, strict=True):
-            if other != labels or other_scale != scale:
-                raise IntentError(f"{folder / str(name)}: labels or scale differ from the first member's")
-        classifier = cls([m for m, *_ in loaded], tokenizer, labels, scale, threshold, max_length)
+        labels = loaded[0][1]
+        for name, (_, other, _) in zip(names, loaded, strict=True):
+            if other != labels:
+                raise IntentError(f"{folder / str(name)}: labels differ from the first member's")
+        classifier = cls([member for member, _, _ in loaded], labels, threshold)
+        facts = [described.get("training", {}) for _, _, described in loaded]
         classifier.description = {
             **description,
             "training": {
-                "members": [d.get("training", {}) for *_, d in loaded],
-                "seconds": sum(float(d.get("training", {}).get("seconds", 0)) for *_, d in loaded),
-                "examples": loaded[0][5].get("training", {}).get("examples"),
-                "steps": sum(int(d.get("training", {}).get("steps", 0)) for *_, d in loaded),
+                "members": [
+                    {"name": str(n), "kind": m.kind, **f}
+                    for n, (m, _, _), f in zip(names, loaded, facts, strict=True)
+                ],
+                "seconds": round(sum(float(f.get("seconds", 0)) for f in facts), 1),
+                "examples": facts[0].get("examples"),
+                "steps": sum(int(f.get("steps", 0)) for f in facts),
             },
         }
         return classifier
@@ -261,19 +306,13 @@ class IntentClassifier:
         """Label probabilities averaged over the members, a numpy array of shape (len(texts), len(labels));
         rows sum to 1. Placeholders are removed first (:func:`strip_placeholders`)."""
         import numpy as np
-        import torch
 
         rows = []
-        with self._lock, torch.inference_mode():
+        with self._lock:
             for start in range(0, len(texts), self.batch_size):
                 batch = [strip_placeholders(text) for text in texts[start : start + self.batch_size]]
-                total = None
-                for member in self.members:
-                    embedded = mean_pool(member.encoder, self.tokenizer, batch, self.max_length)
-                    probabilities = torch.softmax(self.scale * embedded @ member.head.T, dim=-1)
-                    total = probabilities if total is None else total + probabilities
-                assert total is not None
-                rows.append((total / len(self.members)).numpy())
+                total = sum(member.probabilities(batch) for member in self.members)
+                rows.append((total / len(self.members)).astype(np.float32))
         return np.concatenate(rows) if rows else np.zeros((0, len(self.labels)), dtype=np.float32)
 
     def predict(self, texts: Sequence[str]) -> list[IntentPrediction]:

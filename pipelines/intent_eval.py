@@ -140,7 +140,7 @@ def evaluate_intent(
         "unknown_threshold": classifier.threshold,
         "ms_per_message": 1000 * product_seconds / len(texts),
         "model": {
-            "method": "all-MiniLM-L6-v2 + LoRA adapter + cosine-softmax head",
+            "method": classifier.method,
             "training": classifier.description.get("training", {}),
         },
     }

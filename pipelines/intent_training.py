@@ -1,10 +1,14 @@
 """Training the intent model a domain ships (``assistant train intent``): one command, seeded, CPU only.
 
-Method: the bundled all-MiniLM-L6-v2 gets LoRA adapters (Hu et al. 2021, arXiv:2106.09685; rank 16 on every
-linear layer of the 6 transformer blocks, 0.68M trainable parameters, via ``peft``) and a cosine-softmax head
-(one unit vector per label, logits = 20 x cosine, as in NormFace, Wang et al. 2017), trained jointly with
-label-smoothed (0.1) cross-entropy, AdamW, linear warm-up over 6 % of the steps then linear decay. The artifact
-is the adapter plus the head (about 3 MB), small enough to commit; the base encoder comes from its package.
+The shipped model is an ensemble (probabilities averaged, :class:`pipelines.intent.IntentClassifier`) of one
+fine-tuned encoder per seed and two logistic-regression members (:mod:`pipelines.intent_linear`).
+
+Fine-tuned member: the bundled all-MiniLM-L6-v2 gets LoRA adapters (Hu et al. 2021, arXiv:2106.09685; rank 16
+on every linear layer of the 6 transformer blocks, 0.68M trainable parameters, via ``peft``) and a
+cosine-softmax head (one unit vector per label, logits = 20 x cosine, as in NormFace, Wang et al. 2017), trained
+jointly with label-smoothed (0.1) cross-entropy, AdamW, linear warm-up over 6 % of the steps then linear decay.
+Its artifact is the adapter plus the head (about 3 MB); the base encoder comes from its package. The linear
+members add about 6.5 MB (float16 weights and the TF-IDF vocabulary) and train in about 2 minutes.
 
 The model is written to a temporary folder beside the target and moved into place only when complete, so an
 interrupted run leaves the previous model untouched.
@@ -20,19 +24,21 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pipelines.intent import BASE_MODEL, MODEL_FILE, IntentError, load_encoder, mean_pool
+from pipelines.intent import BASE_MODEL, MODEL_FILE, IntentError, load_encoder, mean_pool, read_description
+from pipelines.intent_linear import LINEAR_KINDS, train_linear_member
 
 __all__ = [
     "SHIPPED_SEEDS",
     "TrainingConfig",
     "TrainingReport",
     "load_labelled_csv",
+    "refit_linear_members",
     "train_intent_ensemble",
     "train_intent_model",
 ]
@@ -266,50 +272,152 @@ def train_intent_ensemble(
     seeds: list[int],
     config: TrainingConfig | None = None,
     progress: Callable[[int, int, float], None] | None = None,
+    linear: Sequence[str] = LINEAR_KINDS,
 ) -> TrainingReport:
-    """Train one model per seed (:func:`train_intent_model`) into ``model_dir/seed<N>`` and describe them as an
-    ensemble whose probabilities :class:`pipelines.intent.IntentClassifier` averages (one seed = one model,
-    written directly). Like one model, the ensemble replaces ``model_dir`` only when every member is done.
+    """Train one fine-tuned model per seed (:func:`train_intent_model`) into ``model_dir/seed<N>`` and the
+    ``linear`` members (:func:`pipelines.intent_linear.train_linear_member`) into ``model_dir/<kind>``, and
+    describe them as an ensemble whose probabilities :class:`pipelines.intent.IntentClassifier` averages (one
+    seed and no linear member = one model, written directly). The ensemble replaces ``model_dir`` only when
+    every member is done.
 
     Args:
         texts: Training messages.
         labels: Their labels.
         model_dir: Target folder.
-        seeds: One seed per member (distinct, at least one).
-        config: Hyper-parameters shared by the members (their ``seed`` is replaced).
-        progress: Called as ``progress(step, total_steps, loss)`` over all members' steps.
+        seeds: One seed per fine-tuned member (distinct, at least one).
+        config: Hyper-parameters shared by the fine-tuned members (their ``seed`` is replaced).
+        progress: Called as ``progress(step, total_steps, loss)`` over all members' steps (a linear member
+            counts as one step, loss 0).
+        linear: Linear member kinds (default: both, as shipped).
 
     Raises:
-        IntentError: No seed, repeated seeds, or invalid data (see :func:`train_intent_model`).
+        IntentError: No seed, repeated seeds, an unknown linear kind, or invalid data (see
+            :func:`train_intent_model`).
     """
     config = config or TrainingConfig()
     if not seeds or len(set(seeds)) != len(seeds):
         raise IntentError(f"need distinct seeds, got {seeds}")
-    if len(seeds) == 1:
+    _check_kinds(linear)
+    if len(seeds) == 1 and not linear:
         return train_intent_model(texts, labels, model_dir, replace(config, seed=seeds[0]), progress)
     per_member = config.epochs * math.ceil(len(texts) / config.batch_size)
+    total = per_member * len(seeds) + len(linear)
     reports = []
     with _staged(model_dir) as staging:
         for index, seed in enumerate(seeds):
             offset = index * per_member
 
-            def shifted(step: int, total: int, loss: float, offset: int = offset) -> None:
+            def shifted(step: int, _total: int, loss: float, offset: int = offset) -> None:
                 if progress is not None:
-                    progress(offset + step, per_member * len(seeds), loss)
+                    progress(offset + step, total, loss)
 
             reports.append(
                 train_intent_model(
                     texts, labels, staging / f"seed{seed}", replace(config, seed=seed), shifted
                 )
             )
-        description = {"format": 1, "ensemble": [f"seed{seed}" for seed in seeds]}
-        (staging / MODEL_FILE).write_text(json.dumps(description, indent=1) + "\n", encoding="utf-8")
+        seconds = sum(r.seconds for r in reports)
+        seconds += _write_linear(texts, labels, staging, linear, per_member * len(seeds), total, progress)
+        _describe_ensemble(staging, [f"seed{seed}" for seed in seeds] + list(linear))
     return TrainingReport(
         model_dir,
         len(texts),
         reports[0].labels,
         sum(r.steps for r in reports),
-        sum(r.seconds for r in reports),
+        seconds,
         _folder_size(model_dir),
         config,
     )
+
+
+def refit_linear_members(
+    texts: list[str],
+    labels: list[str],
+    model_dir: Path,
+    linear: Sequence[str] = LINEAR_KINDS,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> TrainingReport:
+    """Keep the fine-tuned members of the model in ``model_dir`` and (re)train only its linear members (about
+    two minutes instead of about an hour). The model folder is replaced only when done.
+
+    Args:
+        texts: Training messages.
+        labels: Their labels (the same label set the fine-tuned members were trained on).
+        model_dir: An existing model folder: one fine-tuned model, or an ensemble.
+        linear: Linear member kinds to train.
+        progress: Called as ``progress(step, total_steps, 0.0)``, one step per linear member.
+
+    Raises:
+        IntentError: No model in ``model_dir`` (or none with a fine-tuned member), an unknown kind, or labels
+            that differ from the fine-tuned members'.
+    """
+    _check_kinds(linear)
+    description = read_description(model_dir)
+    if "ensemble" in description:
+        kept = [
+            str(name)
+            for name in description["ensemble"]
+            if read_description(model_dir / str(name)).get("kind", "lora") == "lora"
+        ]
+        sources = {name: model_dir / name for name in kept}
+    elif description.get("kind", "lora") == "lora":
+        seed = int(description.get("training", {}).get("config", {}).get("seed", 0))
+        sources = {f"seed{seed}": model_dir}
+    else:
+        sources = {}
+    if not sources:
+        raise IntentError(
+            f"{model_dir}: no fine-tuned member to keep; train one with `assistant train intent`"
+        )
+    names = sorted(set(labels))
+    for source in sources.values():
+        if read_description(source).get("labels") != names:
+            raise IntentError(
+                f"{source}: its labels differ from the training data's; retrain the whole model"
+            )
+    started = time.perf_counter()
+    with _staged(model_dir) as staging:
+        for name, source in sources.items():
+            shutil.copytree(source, staging / name, ignore=shutil.ignore_patterns(*LINEAR_KINDS, "seed*"))
+        _write_linear(texts, labels, staging, linear, 0, len(linear), progress)
+        _describe_ensemble(staging, list(sources) + list(linear))
+    return TrainingReport(
+        model_dir,
+        len(texts),
+        len(names),
+        len(linear),
+        time.perf_counter() - started,
+        _folder_size(model_dir),
+    )
+
+
+def _check_kinds(linear: Sequence[str]) -> None:
+    unknown = [kind for kind in linear if kind not in LINEAR_KINDS]
+    if unknown or len(set(linear)) != len(linear):
+        raise IntentError(
+            f"linear members must be distinct kinds among {', '.join(LINEAR_KINDS)}, got {list(linear)}"
+        )
+
+
+def _write_linear(
+    texts: list[str],
+    labels: list[str],
+    staging: Path,
+    linear: Sequence[str],
+    done: int,
+    total: int,
+    progress: Callable[[int, int, float], None] | None,
+) -> float:
+    """Train the linear members into ``staging``; returns their training seconds."""
+    names = sorted(set(labels))
+    seconds = 0.0
+    for number, kind in enumerate(linear, start=1):
+        seconds += float(train_linear_member(kind, texts, labels, names, staging / kind)["seconds"])
+        if progress is not None:
+            progress(done + number, total, 0.0)
+    return seconds
+
+
+def _describe_ensemble(staging: Path, members: list[str]) -> None:
+    description = {"format": 1, "ensemble": members}
+    (staging / MODEL_FILE).write_text(json.dumps(description, indent=1) + "\n", encoding="utf-8")

@@ -79,13 +79,7 @@ def test_a_placeholder_does_not_change_the_intent(finance_intents: IntentClassif
 
 
 def test_low_confidence_is_reported_as_unknown_with_the_label_kept(finance_intents: IntentClassifier) -> None:
-    strict = IntentClassifier(
-        finance_intents.members,
-        finance_intents.tokenizer,
-        finance_intents.labels,
-        finance_intents.scale,
-        threshold=0.999999,
-    )
+    strict = IntentClassifier(finance_intents.members, finance_intents.labels, threshold=0.999999)
     [vague] = strict.predict(["hello"])
     assert vague.intent == UNKNOWN and vague.label in finance_intents.labels and vague.confidence < 0.999999
     assert vague.to_json_dict() == {
@@ -223,17 +217,122 @@ def test_an_ensemble_averages_its_members_and_replaces_the_folder_only_when_done
     target = tmp_path / "model"
     target.mkdir()
     (target / "old.txt").write_text("previous model")
-    report = train_intent_ensemble(texts, labels, target, [3, 4], config)
-    assert sorted(p.name for p in target.iterdir()) == ["intent_model.json", "seed3", "seed4"]
+    steps: list[tuple[int, int]] = []
+    report = train_intent_ensemble(
+        texts, labels, target, [3, 4], config, lambda s, n, _: steps.append((s, n))
+    )
+    assert sorted(p.name for p in target.iterdir()) == [
+        "embedding_lr",
+        "intent_model.json",
+        "seed3",
+        "seed4",
+        "tfidf_lr",
+    ]
     assert report.steps == 6 and report.labels == 3
+    assert steps == [(s, 8) for s in range(1, 9)]  # 2 x 3 optimisation steps, then one per linear member
     ensemble = IntentClassifier.load(target, 0.0)
-    members = [IntentClassifier.load(target / name, 0.0) for name in ("seed3", "seed4")]
+    names = ("seed3", "seed4", "embedding_lr", "tfidf_lr")
+    members = [IntentClassifier.load(target / name, 0.0) for name in names]
     message = ["I lost my card on the train"]
-    averaged = (members[0].probabilities(message) + members[1].probabilities(message)) / 2
+    averaged = sum(member.probabilities(message) for member in members) / 4
     assert ensemble.probabilities(message) == pytest.approx(averaged, abs=1e-6)
-    assert len(ensemble.members) == 2 and len(ensemble.description["training"]["members"]) == 2
+    assert [m.kind for m in ensemble.members] == ["lora", "lora", "embedding_lr", "tfidf_lr"]
+    assert [m["name"] for m in ensemble.description["training"]["members"]] == list(names)
+    assert ensemble.method == "lora + lora + embedding_lr + tfidf_lr (probabilities averaged)"
+
+
+def test_an_ensemble_without_linear_members_has_only_the_fine_tuned_ones(tmp_path: Path) -> None:
+    texts, labels = _tiny_training_set()
+    train_intent_ensemble(
+        texts, labels, tmp_path / "m", [1, 2], TrainingConfig(epochs=1, batch_size=12), None, ()
+    )
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["intent_model.json", "seed1", "seed2"]
+
+
+def test_the_shipped_model_is_the_fine_tuned_encoder_and_two_linear_members(
+    finance_intents: IntentClassifier,
+) -> None:
+    assert [m.kind for m in finance_intents.members] == ["lora", "embedding_lr", "tfidf_lr"]
+    message = ["my card has not arrived yet"]
+    each = [member.probabilities(message) for member in finance_intents.members]
+    assert finance_intents.probabilities(message) == pytest.approx(sum(each) / 3, abs=1e-6)
+    for probabilities in each:  # every member alone already knows this one
+        assert finance_intents.labels[int(probabilities.argmax())] == "card_arrival"
+
+
+def test_a_linear_member_reloaded_from_disk_predicts_like_the_fitted_scikit_learn_model(
+    tmp_path: Path,
+) -> None:
+    import numpy as np
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from pipelines.intent import read_description
+    from pipelines.intent_linear import (
+        LINEAR_C,
+        TFIDF_FEATURES,
+        TFIDF_LR,
+        load_linear_member,
+        train_linear_member,
+    )
+
+    texts, labels = _tiny_training_set()
+    names = sorted(set(labels))
+    facts = train_linear_member(TFIDF_LR, texts, labels, names, tmp_path / "t")
+    member, loaded_labels = load_linear_member(tmp_path / "t", read_description(tmp_path / "t"))
+    assert loaded_labels == names and facts["examples"] == 36 and facts["features"] == member.coef.shape[1]
+
+    vectorizers = [TfidfVectorizer(**spec).fit(texts) for spec in TFIDF_FEATURES]
+    reference = LogisticRegression(C=LINEAR_C, max_iter=3000).fit(
+        hstack([v.transform(texts) for v in vectorizers]), labels
+    )
+    unseen = [
+        "someone stole my wallet with the card",
+        "what rate do you give for dollars",
+        "card not here yet",
+    ]
+    expected = reference.predict_proba(hstack([v.transform(unseen) for v in vectorizers]))
+    assert list(reference.classes_) == names
+    assert member.probabilities(unseen) == pytest.approx(expected, abs=2e-3)  # float16 weights
+    assert [names[i] for i in np.argmax(member.probabilities(unseen), axis=1)] == list(
+        names[i] for i in expected.argmax(1)
+    )
+
+
+def test_refitting_the_linear_members_keeps_the_fine_tuned_one_byte_for_byte(tmp_path: Path) -> None:
+    from pipelines.intent_training import refit_linear_members
+
+    texts, labels = _tiny_training_set()
+    target = tmp_path / "model"
+    train_intent_model(texts, labels, target, TrainingConfig(epochs=1, batch_size=12, seed=5))
+    head = (target / "head.safetensors").read_bytes()
+    report = refit_linear_members(texts, labels, target)
+    assert sorted(p.name for p in target.iterdir()) == [
+        "embedding_lr",
+        "intent_model.json",
+        "seed5",
+        "tfidf_lr",
+    ]
+    assert (target / "seed5" / "head.safetensors").read_bytes() == head and report.steps == 2
+    refit_linear_members(texts, labels, target, ("tfidf_lr",))  # again, on the ensemble: one linear kind only
+    assert sorted(p.name for p in target.iterdir()) == ["intent_model.json", "seed5", "tfidf_lr"]
+    assert (target / "seed5" / "head.safetensors").read_bytes() == head
+    assert [m.kind for m in IntentClassifier.load(target, 0.5).members] == ["lora", "tfidf_lr"]
+    with pytest.raises(IntentError, match="labels differ"):
+        refit_linear_members(texts[:24], labels[:24], target)
+    with pytest.raises(IntentError, match="distinct kinds"):
+        refit_linear_members(texts, labels, target, ("svm",))
+    with pytest.raises(IntentError, match="assistant train intent"):
+        refit_linear_members(texts, labels, tmp_path / "none")
 
 
 def test_an_ensemble_needs_distinct_seeds(tmp_path: Path) -> None:
     with pytest.raises(IntentError, match="distinct seeds"):
         train_intent_ensemble(["a", "b"], ["x", "y"], tmp_path / "m", [1, 1])
+
+
+def test_cli_linear_only_refuses_options_that_would_retrain_the_fine_tuned_member(tmp_path: Path) -> None:
+    done = run("train", "intent", "--linear-only", "--seed", "3", data_dir=tmp_path / "data")
+    assert done.returncode == 1 and "--linear-only keeps the fine-tuned members" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -58,6 +58,12 @@ class Redaction:
         return counts
 
 
+#: Recognizers whose PERSON findings rest on context (a title, a relative word, a credential, a signature line)
+#: and which apply their own ordinary-word checks, so the common-word filter does not undo them: "Dr. Lally",
+#: "per dr. lowell" (WordNet lists "lally" and "Lowell"), "son Rob".
+_CONTEXT_NAME_RECOGNIZERS = frozenset({"ClinicalNameRecognizer"})
+
+
 class Deidentifier:
     """Applies PII policies with a shared Presidio analyzer (build once; thread-safe)."""
 
@@ -103,7 +109,10 @@ class Deidentifier:
             if f.end > f.start
             and not (
                 f.entity_type == "PERSON"
-                and (self._is_not_a_name(text[f.start : f.end]) or _EPONYM.match(text, f.end))
+                and (
+                    self._is_not_a_name(text[f.start : f.end], f.recognizer in _CONTEXT_NAME_RECOGNIZERS)
+                    or _EPONYM.match(text, f.end)
+                )
             )
             and not (f.entity_type == "DATE_TIME" and not _CALENDAR.search(text[f.start : f.end]))
         ]
@@ -266,8 +275,10 @@ class Deidentifier:
         """A part of a name worth matching alone: a known name, or not a common English word."""
         return is_name_word(word, self._common_words)
 
-    def _is_not_a_name(self, span: str) -> bool:
-        return bool(_NOT_A_NAME.search(span)) or self._is_common_phrase(span)
+    def _is_not_a_name(self, span: str, from_context: bool = False) -> bool:
+        """True for a span with digits, "/" or "@", and, unless a recognizer found it from its context
+        (``from_context``: "Dr. Lally", "son Rob"), for one made only of common words that are not names."""
+        return bool(_NOT_A_NAME.search(span)) or (not from_context and self._is_common_phrase(span))
 
     def _is_common_phrase(self, span: str) -> bool:
         words = [w.lower() for w in re.findall(r"[^\W\d_]+", span)]

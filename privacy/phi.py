@@ -405,6 +405,17 @@ _BEFORE_CREDENTIAL = re.compile(
     r"(?:RN|RRT|NP|MD|LICSW|MSW|CCRN|LPN)\b",
     re.IGNORECASE,
 )
+#: "Hank Przybylo (son)", "call Mary (dtr)": a name right before a relative word in brackets.
+_BEFORE_RELATIVE = re.compile(
+    r"(?P<name>(?:[A-Za-z][A-Za-z'\u2019-]*[ \t]+){0,2}[A-Za-z][A-Za-z'\u2019-]*)[ \t]*\(\s*(?:pt's\s+|his\s+|her\s+)?"
+    r"(?:sons?|daughters?|dtrs?|wife|husband|sisters?|brothers?|niece|nephew|mother|father|mom|dad|friend|"
+    r"proxy|hcp|grand\s?son|grand\s?daughter|cousin|aunt|uncle|spouse|partner|fianc[eé]e?|"
+    r"(?:son|daughter|brother|sister)[ -]in[ -]law)\s*\)",
+    re.IGNORECASE,
+)
+#: The note's last line, or its last sentence, when it is one to three words: where a nurse signs ("SUSAN",
+#: "... 1400U/HR. SUSAN", "Karen B.").
+_LAST_LINE = re.compile(r"(?:\A|\n|[.!?][ \t]+)[ \t]*(?P<name>[A-Za-z][A-Za-z'\u2019-]+(?:[ \t]+[A-Za-z][A-Za-z'\u2019.-]*){0,2})\s*\Z")
 #: "W. MAROTTA", "d. renna": an initial with a full stop before a surname.
 _INITIAL_SURNAME = re.compile(
     r"(?<![\w.'\u2019/])(?P<initial>[A-Za-z])\.\s?(?P<surname>[A-Za-z][A-Za-z'\u2019-]{2,})"
@@ -440,6 +451,8 @@ class ClinicalNameRecognizer(_PhiRecognizer):
     - after a relative or contact word: "SON DAVID", "pt's daughter, Emily Canvan", "wife(?) Joellen";
     - signatures and names before a credential: "Marie Munroe RN", "DAN A. FORMAN-LYONS, RRT",
       "florencia cooke np into eval";
+    - a name before a relative word in brackets: "Hank Przybylo (son)";
+    - a given name alone on the note's last line (a signature: "SUSAN");
     - an initial before an unusual surname ("W. MAROTTA", "d. renna"; not "E. coli" or SOAP headings);
     - a Census given name before an unusual word ("LINDSEY CARDARELLI", "mary souza");
     - after communication verbs and a "social:" heading ("spoke with suzette", "social: bill called");
@@ -505,7 +518,28 @@ class ClinicalNameRecognizer(_PhiRecognizer):
                 spans.append(name)
                 spans += self._list_continuation(text, name[1])
         spans += self._before_credentials(text)
+        for match in _BEFORE_RELATIVE.finditer(text):
+            words = list(re.finditer(r"[A-Za-z][A-Za-z'\u2019-]*", match.group("name")))
+            kept = []
+            for word in reversed(words):  # the name-like words right before the bracket
+                if not self._name_like(word.group()) or (
+                    self._ordinary(word.group()) and word.group().lower() not in census_names()[0]
+                ):
+                    break
+                kept.append(word)
+            if kept:
+                base = match.start("name")
+                spans.append((base + kept[-1].start(), base + kept[0].end()))
         given_names, surnames = census_names()
+        last = _LAST_LINE.search(text)
+        if last is not None:
+            signed_words = last.group("name").split()
+            if (
+                signed_words[0].lower() in given_names
+                and not self._ordinary(signed_words[0])
+                and all(self._name_like(w.rstrip(".")) for w in signed_words[1:])
+            ):
+                spans.append(last.span("name"))
         for match in _INITIAL_SURNAME.finditer(text):
             surname = match.group("surname")
             line_start = text.rfind("\n", 0, match.start()) + 1
@@ -594,9 +628,20 @@ class ClinicalNameRecognizer(_PhiRecognizer):
         if (strict or given) and self._ordinary(word) and word.lower() not in census_names()[0]:
             return None  # after "NP"/"MS"/a relative word, an ordinary word must be a given name ("son Bill")
         end = cursor + first.end()
+        given_first = lower in census_names()[0] and not word.islower()
         for _ in range(2):
             nxt = re.match(r"[ \t]+(" + _WORD + ")", text[end:])
-            if nxt is None or self._ordinary(nxt.group(1)) or not self._name_like(nxt.group(1)):
+            if nxt is None:
+                break
+            surname_after_given = (  # "Dr Ferdinand Halfpenny": a dictionary word written like the given name
+                given_first
+                and _case(nxt.group(1)) == _case(word)
+                and nxt.group(1).lower() not in STOP_WORDS
+                and nxt.group(1).lower() not in _NOT_AFTER_CUE
+                and nxt.group(1).lower() not in _UNITS
+                and len(nxt.group(1)) > 2
+            )
+            if not surname_after_given and (self._ordinary(nxt.group(1)) or not self._name_like(nxt.group(1))):
                 break
             if _case(nxt.group(1)) != _case(word) and nxt.group(1).lower() not in census_names()[1]:
                 break  # "Mr. O'Brien-Hughes wrote": a differently written word is no surname
@@ -668,6 +713,13 @@ _STRONG_FACILITY = re.compile(
     r"(?:hospital|hosp|medical\s+center|med\.?\s+ctr|medical\s+ctr|med\s+center|memorial|regional|adventist)$",
     re.IGNORECASE,
 )
+#: "from Memorial Hospital", "GENERAL HOSPITAL": a facility adjective right before the facility noun is the
+#: place's name (the facility rule above needs a name before the adjective).
+_NAMED_BY_FACILITY_WORD = re.compile(
+    r"\b(?P<name>memorial|general|regional|community|mercy|adventist|university)[ \t]+"
+    r"(?:hospital|hosp|medical\s+center|med\.?\s+ctr|medical\s+ctr)\b",
+    re.IGNORECASE,
+)
 #: A named ward with its number after a transfer ("TRANSFER QUARTERMAIN 2", "plan: Quartermain 5").
 _WARD = re.compile(
     rf"\b(?:transfer(?:r?ed)?|xfer|tx|to|plan:?|per)\s+(?:to\s+)?(?P<ward>{_WORD})[ \t]+\d\b", re.IGNORECASE
@@ -699,6 +751,12 @@ _TRANSFER_CUE = re.compile(
 )
 #: Words after an unknown facility name ("GH EW", "GBMC CATH LAB", "Quartermain 2").
 _FACILITY_AFTER = re.compile(r"^[ \t]+(?:er|ew|ed|eu|emergency|cath\s+lab|hospital|hosp|\d)\b", re.IGNORECASE)
+#: Hospital initialisms after "at"/"to"/"into"/"from" ("followed at GH", "came into GH", "ED AT BMH", "to UMMC").
+_HOSPITAL_ABBREVIATION = re.compile(r"[a-z]{0,3}h|[a-z]{1,3}mc")
+#: Clinical abbreviations of that shape that are not hospitals ("due to ICH", "secondary to LVH").
+_ABBREVIATIONS_ENDING_H = _words(
+    "ich sah sdh edh ivh lvh rvh bph pph pah tsh fsh lh acth adh hh ph dh ugh ah oh uh eh nah mh"
+)
 #: Care units, services and clinical abbreviations that follow "to"/"from"/"at" without being places.
 _UNITS = _words(
     """icu micu sicu ccu csru nsicu ticu picu nicu cvicu cticu pacu or er ed ew eu floor unit units ward home
@@ -722,11 +780,12 @@ class ClinicalLocationRecognizer(_PhiRecognizer):
     """``LOCATION`` for places smaller than a state in clinical notes, any case:
 
     - facility names: "CALVERT HOSPITAL", "Baltimore Rehab", "Keeley House", "Laurel Regional", "St. Agnes",
-      "Holy Cross", "Sacred Heart", "U Maryland";
+      "Holy Cross", "Sacred Heart", "U Maryland", "Memorial Hospital";
     - US cities and counties (GeoNames lists): anywhere when the name is not an ordinary English word
       ("catonsville", "TOWSON"); after a place cue ("lives in Hampton", "from Union") otherwise;
     - an unknown word after a transfer or place cue ("TRANSFERRED TO GH", "sent to GBMC", "to Quartermain 2"),
-      unless it is a care unit or clinical abbreviation (ICU, CCU, OR, EW, CATH, ...);
+      unless it is a care unit or clinical abbreviation (ICU, CCU, OR, EW, CATH, ...); a hospital initialism
+      after "at"/"to"/"into" ("followed at gh", "ED AT BMH"; not "due to ICH");
     - repeats in the same text of a place found by one of the rules above.
 
     US states are not reported (Safe Harbor keeps them), except inside a facility name.
@@ -777,6 +836,7 @@ class ClinicalLocationRecognizer(_PhiRecognizer):
                 keep.append(word)
             if keep:
                 spans.append((match.start("name") + keep[-1].start(), match.end()))
+        spans += [m.span("name") for m in _NAMED_BY_FACILITY_WORD.finditer(text)]
         for match in _WARD.finditer(text):
             ward = match.group("ward")
             if len(ward) >= 4 and not self._ordinary(ward) and ward.lower() not in _UNITS:
@@ -820,7 +880,11 @@ class ClinicalLocationRecognizer(_PhiRecognizer):
                 continue
             before = text[max(0, hit.start() - 40) : hit.start()]
             if _TRANSFER_CUE.search(before) or (
-                _PLACE_CUE.search(before) and _FACILITY_AFTER.match(text[hit.end() : hit.end() + 12])
+                _PLACE_CUE.search(before)
+                and (
+                    _FACILITY_AFTER.match(text[hit.end() : hit.end() + 12])
+                    or (_HOSPITAL_ABBREVIATION.fullmatch(lower) and lower not in _ABBREVIATIONS_ENDING_H)
+                )
             ):
                 spans.append(hit.span())
         return _with_repeats(text, spans, lambda w: w.lower() not in _UNITS and not self._ordinary(w))

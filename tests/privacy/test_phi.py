@@ -68,11 +68,29 @@ def covered(findings: list[tuple[str, str]], entity: str, value: str) -> bool:
         ("MR. NICHOLSON IS AWAKE AND ALERT.", "PERSON", "NICHOLSON", True),
         ("cont to titrate neo.\nMarie Munroe RN\n", "PERSON", "Munroe", True),
         ("SOCIAL: SON CALLED FOR UPDATE.", "PERSON", "CALLED", False),
+        # after a title, a surname that is also a dictionary word (WordNet lists "lally" and "Lowell")
+        ("Dr. Lally called in to bronch pt for secretions.", "PERSON", "Lally", True),
+        ("ativan to 12mg/hr per dr. lowell. pt comfortable", "PERSON", "lowell", True),
+        ("Dr. aware of the low BP.", "PERSON", "aware", False),
+        # a name before a relative word in brackets
+        ("Hank Przybylo (son) cell# 450-928-6612", "PERSON", "Przybylo", True),
+        ("call Suzette (daughter) with updates", "PERSON", "Suzette", True),
+        ("pain relieved (son at bedside)", "PERSON", "relieved", False),
+        # a dictionary-word surname after a given name and a title; a given name signing the note
+        ("BP low. Dr Ferdinand Halfpenny and the team spoke", "PERSON", "Halfpenny", True),
+        ("DR JOHN AWARE OF BP", "PERSON", "AWARE", False),
+        ("PT IS ON 850U/HR HEPARIN NOT 1400U/HR. SUSAN\n\n", "PERSON", "SUSAN", True),
+        ("PT RESTING COMFORTABLY. WILL CONTINUE PLAN.\n", "PERSON", "CONTINUE", False),
         # facilities and towns
         ("PT TRANSFERRED TO GH FOR CATH.", "LOCATION", "GH", True),
         ("pt married, lives in catonsville with husband", "LOCATION", "catonsville", True),
         ("ADMITTED IN TRANSFER FROM CALVERT HOSPITAL FOR MS CHANGES", "LOCATION", "CALVERT", True),
         ("TRANSFERRED TO CCU FOR MONITORING.", "LOCATION", "CCU", False),
+        ("was transfered from Memorial Hospital 9/13 after a syncope", "LOCATION", "Memorial", True),
+        ("pt is a 57yo f who is followed at gh by dr healey.", "LOCATION", "gh", True),
+        ("PT SENT TO ED AT BMH. SOMNOLENT", "LOCATION", "BMH", True),
+        ("LETHARGY DUE TO ICH, TO CT TONIGHT", "LOCATION", "ICH", False),
+        ("TO THE OR FOR A HOSPITAL-ACQUIRED PNEUMONIA WORKUP", "LOCATION", "HOSPITAL", False),
     ],
 )
 def test_clinical_phi_recognizers(

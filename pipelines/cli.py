@@ -1156,8 +1156,8 @@ def train_intent(
         bool,
         typer.Option(
             "--linear-only",
-            help="Keep the model's fine-tuned members and retrain only the logistic-regression members "
-            "(about 2 minutes).",
+            help="Keep the domain model's fine-tuned members and retrain only the logistic-regression members "
+            "(about 2 minutes); with --out the domain's model is left as it is.",
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
@@ -1190,7 +1190,9 @@ def train_intent(
     with _StderrProgress() as bar:
         bar.start(f"train intent ({len(texts)} messages)")
         if linear_only:
-            report = refit_linear_members(texts, labels, target, kinds, shown)
+            report = refit_linear_members(
+                texts, labels, target, kinds, shown, source=config.resolve(config.intent.model)
+            )
         else:
             report = train_intent_ensemble(
                 texts,

@@ -336,9 +336,11 @@ def refit_linear_members(
     model_dir: Path,
     linear: Sequence[str] = LINEAR_KINDS,
     progress: Callable[[int, int, float], None] | None = None,
+    source: Path | None = None,
 ) -> TrainingReport:
-    """Keep the fine-tuned members of the model in ``model_dir`` and (re)train only its linear members (about
-    two minutes instead of about an hour). The model folder is replaced only when done.
+    """Keep the fine-tuned members of the model in ``source`` (default ``model_dir``) and (re)train only the
+    linear members (about two minutes instead of about an hour), writing the ensemble to ``model_dir``, which is
+    replaced only when done.
 
     Args:
         texts: Training messages.
@@ -346,29 +348,29 @@ def refit_linear_members(
         model_dir: An existing model folder: one fine-tuned model, or an ensemble.
         linear: Linear member kinds to train.
         progress: Called as ``progress(step, total_steps, 0.0)``, one step per linear member.
+        source: The model whose fine-tuned members are kept (None = ``model_dir`` itself).
 
     Raises:
-        IntentError: No model in ``model_dir`` (or none with a fine-tuned member), an unknown kind, or labels
+        IntentError: No model in the source folder (or none with a fine-tuned member), an unknown kind, or labels
             that differ from the fine-tuned members'.
     """
     _check_kinds(linear)
-    description = read_description(model_dir)
+    origin = source or model_dir
+    description = read_description(origin)
     if "ensemble" in description:
         kept = [
             str(name)
             for name in description["ensemble"]
-            if read_description(model_dir / str(name)).get("kind", "lora") == "lora"
+            if read_description(origin / str(name)).get("kind", "lora") == "lora"
         ]
-        sources = {name: model_dir / name for name in kept}
+        sources = {name: origin / name for name in kept}
     elif description.get("kind", "lora") == "lora":
         seed = int(description.get("training", {}).get("config", {}).get("seed", 0))
-        sources = {f"seed{seed}": model_dir}
+        sources = {f"seed{seed}": origin}
     else:
         sources = {}
     if not sources:
-        raise IntentError(
-            f"{model_dir}: no fine-tuned member to keep; train one with `assistant train intent`"
-        )
+        raise IntentError(f"{origin}: no fine-tuned member to keep; train one with `assistant train intent`")
     names = sorted(set(labels))
     for source in sources.values():
         if read_description(source).get("labels") != names:

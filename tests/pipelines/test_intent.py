@@ -336,3 +336,21 @@ def test_cli_linear_only_refuses_options_that_would_retrain_the_fine_tuned_membe
     done = run("train", "intent", "--linear-only", "--seed", "3", data_dir=tmp_path / "data")
     assert done.returncode == 1 and "--linear-only keeps the fine-tuned members" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_cli_linear_only_with_out_keeps_the_domains_model_untouched(tmp_path: Path) -> None:
+    from domains import load_domains
+
+    config = load_domains()["finance"]
+    assert config.intent is not None
+    shipped = config.resolve(config.intent.model)
+    before = {p: p.stat().st_mtime_ns for p in shipped.rglob("*")}
+    out = tmp_path / "refit"
+    done = run("train", "intent", "--linear-only", "--out", str(out), "--json", data_dir=tmp_path / "data")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["model_dir"] == str(out)
+    assert sorted(p.name for p in out.iterdir()) == ["embedding_lr", "intent_model.json", "seed0", "tfidf_lr"]
+    assert (out / "seed0" / "head.safetensors").read_bytes() == (
+        shipped / "seed0" / "head.safetensors"
+    ).read_bytes()
+    assert {p: p.stat().st_mtime_ns for p in shipped.rglob("*")} == before

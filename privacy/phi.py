@@ -415,7 +415,9 @@ _BEFORE_RELATIVE = re.compile(
 )
 #: The note's last line, or its last sentence, when it is one to three words: where a nurse signs ("SUSAN",
 #: "... 1400U/HR. SUSAN", "Karen B.").
-_LAST_LINE = re.compile(r"(?:\A|\n|[.!?][ \t]+)[ \t]*(?P<name>[A-Za-z][A-Za-z'\u2019-]+(?:[ \t]+[A-Za-z][A-Za-z'\u2019.-]*){0,2})\s*\Z")
+_LAST_LINE = re.compile(
+    r"(?:\A|\n|[.!?][ \t]+)[ \t]*(?P<name>[A-Za-z][A-Za-z'\u2019-]+(?:[ \t]+[A-Za-z][A-Za-z'\u2019.-]*){0,2})\s*\Z"
+)
 #: "W. MAROTTA", "d. renna": an initial with a full stop before a surname.
 _INITIAL_SURNAME = re.compile(
     r"(?<![\w.'\u2019/])(?P<initial>[A-Za-z])\.\s?(?P<surname>[A-Za-z][A-Za-z'\u2019-]{2,})"
@@ -641,7 +643,9 @@ class ClinicalNameRecognizer(_PhiRecognizer):
                 and nxt.group(1).lower() not in _UNITS
                 and len(nxt.group(1)) > 2
             )
-            if not surname_after_given and (self._ordinary(nxt.group(1)) or not self._name_like(nxt.group(1))):
+            if not surname_after_given and (
+                self._ordinary(nxt.group(1)) or not self._name_like(nxt.group(1))
+            ):
                 break
             if _case(nxt.group(1)) != _case(word) and nxt.group(1).lower() not in census_names()[1]:
                 break  # "Mr. O'Brien-Hughes wrote": a differently written word is no surname

@@ -1136,7 +1136,9 @@ def train_intent(
         Path | None,
         typer.Option("--out", help="Model folder to write (default: the domain's intent.model, replaced)."),
     ] = None,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the training data.")] = 4,
+    epochs: Annotated[
+        int | None, typer.Option("--epochs", min=1, help="Passes over the training data (default 4).")
+    ] = None,
     seed: Annotated[
         list[int] | None,
         typer.Option(
@@ -1177,8 +1179,10 @@ def train_intent(
     config = services.domain(domain)
     if config.intent is None:
         raise AssistantError(f"domain {domain!r} has no intent: block in its domain.yaml")
-    if linear_only and (seed or not linear):
-        raise AssistantError("--linear-only keeps the fine-tuned members: it takes no --seed or --no-linear")
+    if linear_only and (seed or not linear or epochs is not None):
+        raise AssistantError(
+            "--linear-only keeps the fine-tuned members: it takes no --seed, --epochs or --no-linear"
+        )
     texts, labels = load_labelled_csv(config.resolve(config.intent.training_data))
     target = out or config.resolve(config.intent.model)
     kinds = LINEAR_KINDS if linear else ()
@@ -1199,7 +1203,7 @@ def train_intent(
                 labels,
                 target,
                 list(seed or SHIPPED_SEEDS),
-                TrainingConfig(epochs=epochs),
+                TrainingConfig(epochs=epochs or TrainingConfig.epochs),
                 shown,
                 kinds,
             )

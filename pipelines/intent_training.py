@@ -36,6 +36,7 @@ from pipelines.intent_linear import LINEAR_KINDS, train_linear_member
 __all__ = [
     "SHIPPED_SEEDS",
     "TrainingConfig",
+    "check_model_target",
     "TrainingReport",
     "load_labelled_csv",
     "refit_linear_members",
@@ -110,29 +111,37 @@ class TrainingReport:
 
 
 def load_labelled_csv(path: Path) -> tuple[list[str], list[str]]:
-    """Read a ``text,category`` CSV (the BANKING77 layout) into texts and labels.
+    """Read a ``text,category`` CSV (the BANKING77 layout; UTF-8, with or without a byte-order mark) into
+    texts and labels.
 
     Raises:
-        IntentError: The file is missing, lacks the two columns, or a row has an empty text or category
-            (the message names the file and line).
+        IntentError: The file is missing or not UTF-8, lacks the two columns, or a row has an empty text or
+            category (the message names the file and line).
     """
     if not path.is_file():
         raise IntentError(f"labelled data not found: {path}")
     texts: list[str] = []
     labels: list[str] = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or not {"text", "category"} <= set(reader.fieldnames):
-            raise IntentError(
-                f"{path}: expected a header with columns text,category, got {reader.fieldnames}"
-            )
-        for row in reader:
-            text = (row.get("text") or "").strip()
-            label = (row.get("category") or "").strip()
-            if not text or not label:
-                raise IntentError(f"{path}:{reader.line_num}: empty text or category")
-            texts.append(text)
-            labels.append(label)
+    try:
+        with path.open(
+            encoding="utf-8-sig", newline=""
+        ) as handle:  # utf-8-sig: Excel's "CSV UTF-8" has a BOM
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None or not {"text", "category"} <= set(reader.fieldnames):
+                raise IntentError(
+                    f"{path}: expected a header with columns text,category, got {reader.fieldnames}"
+                )
+            for row in reader:
+                text = (row.get("text") or "").strip()
+                label = (row.get("category") or "").strip()
+                if not text or not label:
+                    raise IntentError(f"{path}:{reader.line_num}: empty text or category")
+                texts.append(text)
+                labels.append(label)
+    except UnicodeDecodeError as exc:
+        raise IntentError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from exc
     if not texts:
         raise IntentError(f"{path}: no labelled rows")
     return texts, labels
@@ -141,9 +150,14 @@ def load_labelled_csv(path: Path) -> tuple[list[str], list[str]]:
 @contextmanager
 def _staged(model_dir: Path) -> Iterator[Path]:
     """A temporary folder beside ``model_dir`` that replaces it when the block completes, and is removed
-    (leaving ``model_dir`` untouched) when the block fails or is interrupted."""
-    model_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".intent-", dir=model_dir.parent))
+    (leaving ``model_dir`` untouched) when the block fails or is interrupted by an exception (Ctrl-C; a
+    SIGTERM kill leaves the ``.intent-*`` folder behind)."""
+    check_model_target(model_dir)
+    try:
+        model_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".intent-", dir=model_dir.parent))
+    except OSError as exc:
+        raise IntentError(f"cannot write a model beside {model_dir}: {exc.strerror or exc}") from exc
     try:
         yield staging
         if model_dir.exists():
@@ -152,6 +166,22 @@ def _staged(model_dir: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def check_model_target(model_dir: Path) -> None:
+    """Refuse a target that training would destroy: a file, or a non-empty folder without ``intent_model.json``
+    (so ``--out ~`` cannot replace a home folder with a model). A missing, empty or model folder is fine.
+
+    Raises:
+        IntentError: The target is a file or a folder holding something other than an intent model.
+    """
+    if model_dir.is_file() or (model_dir.exists() and not model_dir.is_dir()):
+        raise IntentError(f"{model_dir} is a file, not a model folder")
+    if model_dir.is_dir() and any(model_dir.iterdir()) and not (model_dir / MODEL_FILE).is_file():
+        raise IntentError(
+            f"{model_dir} is not empty and holds no intent model ({MODEL_FILE}); refusing to replace it: "
+            "choose a new or empty folder"
+        )
 
 
 def _folder_size(folder: Path) -> int:
@@ -181,6 +211,7 @@ def train_intent_model(
         IntentError: Lengths differ, or fewer than 2 labels.
     """
     config = config or TrainingConfig()
+    check_model_target(model_dir)
     if len(texts) != len(labels):
         raise IntentError(f"{len(texts)} texts but {len(labels)} labels")
     names = sorted(set(labels))
@@ -298,6 +329,7 @@ def train_intent_ensemble(
     if not seeds or len(set(seeds)) != len(seeds):
         raise IntentError(f"need distinct seeds, got {seeds}")
     _check_kinds(linear)
+    check_model_target(model_dir)
     if len(seeds) == 1 and not linear:
         return train_intent_model(texts, labels, model_dir, replace(config, seed=seeds[0]), progress)
     per_member = config.epochs * math.ceil(len(texts) / config.batch_size)
@@ -355,6 +387,7 @@ def refit_linear_members(
             that differ from the fine-tuned members'.
     """
     _check_kinds(linear)
+    check_model_target(model_dir)
     origin = source or model_dir
     description = read_description(origin)
     if "ensemble" in description:

@@ -32,7 +32,9 @@ _ISSUERS: tuple[tuple[int, int, frozenset[int]], ...] = (
     (50, 50, frozenset(range(12, 20))),
     (56, 69, frozenset(range(12, 20))),
 )
-_CANDIDATE = re.compile(r"(?<![\w.-])\d(?:[ -]?\d){11,18}(?![\w-]|\.\d)")
+#: Boundaries are ASCII letters/digits, not ``\w``: in "卡号是4111111111111111" the Han character before the
+#: number is a word character, and ``\w`` let the number through unmasked.
+_CANDIDATE = re.compile(r"(?<![A-Za-z0-9_.-])\d(?:[ -]?\d){11,18}(?![A-Za-z0-9_-]|\.\d)")
 _CONTEXT = re.compile(r"\b(?:card|cards|visa|mastercard|amex|maestro|debit|credit|pan)\b", re.IGNORECASE)
 
 

@@ -216,7 +216,7 @@ def test_an_ensemble_averages_its_members_and_replaces_the_folder_only_when_done
     config = TrainingConfig(epochs=1, batch_size=12)
     target = tmp_path / "model"
     target.mkdir()
-    (target / "old.txt").write_text("previous model")
+    (target / "intent_model.json").write_text('{"format": 1, "ensemble": ["old"]}')  # a previous model
     steps: list[tuple[int, int]] = []
     report = train_intent_ensemble(
         texts, labels, target, [3, 4], config, lambda s, n, _: steps.append((s, n))
@@ -354,3 +354,31 @@ def test_cli_linear_only_with_out_keeps_the_domains_model_untouched(tmp_path: Pa
         shipped / "seed0" / "head.safetensors"
     ).read_bytes()
     assert {p: p.stat().st_mtime_ns for p in shipped.rglob("*")} == before
+
+
+def test_training_refuses_to_replace_a_folder_that_is_not_a_model_before_training(tmp_path: Path) -> None:
+    texts, labels = _tiny_training_set()
+    victim = tmp_path / "notes"
+    victim.mkdir()
+    (victim / "precious.txt").write_text("keep me")
+    with pytest.raises(IntentError, match="not empty and holds no intent model"):
+        train_intent_ensemble(texts, labels, victim, [1])
+    from pipelines.intent_training import refit_linear_members
+
+    with pytest.raises(IntentError, match="not empty and holds no intent model"):
+        refit_linear_members(texts, labels, victim, source=tmp_path / "unused")
+    a_file = tmp_path / "model.bin"
+    a_file.write_text("x")
+    with pytest.raises(IntentError, match="is a file"):
+        train_intent_model(texts, labels, a_file)
+    assert (victim / "precious.txt").read_text() == "keep me" and a_file.read_text() == "x"
+
+
+def test_labelled_csv_with_a_byte_order_mark_is_read_and_non_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    with_bom = tmp_path / "bom.csv"
+    with_bom.write_bytes("\ufefftext,category\nwhere is my card,card_arrival\n".encode())
+    assert load_labelled_csv(with_bom) == (["where is my card"], ["card_arrival"])
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"\xff\xfetext,category\n")
+    with pytest.raises(IntentError, match="not UTF-8"):
+        load_labelled_csv(latin)

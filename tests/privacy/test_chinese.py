@@ -108,6 +108,8 @@ def test_mainland_mobile_numbers(deidentifier: Deidentifier, text: str, expected
         ("card 6212-2610-0200-1234-561 lost", ["6212-2610-0200-1234-561"]),
         ("卡号6222021234567890127被盗刷了", []),  # Luhn fails
         ("卡号6217001234567894", []),  # Luhn fails
+        ("我的卡号是4111111111111111，卡丢了", ["4111111111111111"]),  # a Visa number right after Han text
+        ("卡号是4111111111111112，卡丢了", []),  # Luhn fails
     ],
 )
 def test_unionpay_cards_are_luhn_validated(

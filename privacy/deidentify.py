@@ -58,10 +58,16 @@ class Redaction:
         return counts
 
 
-#: Recognizers whose PERSON findings rest on context (a title, a relative word, a credential, a signature line)
-#: and which apply their own ordinary-word checks, so the common-word filter does not undo them: "Dr. Lally",
-#: "per dr. lowell" (WordNet lists "lally" and "Lowell"), "son Rob".
-_CONTEXT_NAME_RECOGNIZERS = frozenset({"ClinicalNameRecognizer"})
+#: An abbreviated personal title right before a finding: "Dr. Lally", "per dr. lowell" (WordNet lists "lally" and
+#: "Lowell", so the common-word filter would undo them). Spelled-out "doctor" is not one: "your doctor finds".
+_TITLE_BEFORE = re.compile(r"(?<![\w.])(?:dr|drs|mr|mrs)\.?[ \t]*\Z", re.IGNORECASE)
+
+
+def _after_title(text: str, finding: Finding) -> bool:
+    """True when the clinical name recognizer found ``finding`` right after an abbreviated title."""
+    return finding.recognizer == "ClinicalNameRecognizer" and bool(
+        _TITLE_BEFORE.search(text[max(0, finding.start - 8) : finding.start])
+    )
 
 
 class Deidentifier:
@@ -110,7 +116,7 @@ class Deidentifier:
             and not (
                 f.entity_type == "PERSON"
                 and (
-                    self._is_not_a_name(text[f.start : f.end], f.recognizer in _CONTEXT_NAME_RECOGNIZERS)
+                    self._is_not_a_name(text[f.start : f.end], _after_title(text, f))
                     or _EPONYM.match(text, f.end)
                 )
             )

@@ -49,7 +49,7 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed: the browser test will be skipped (apt-get install chromium)"; fi; }
 
-# bubblewrap: the sandbox that runs generated tests, translations and HumanEval checks (pipelines/sandbox.py).
+# bubblewrap: the sandbox that runs generated tests, translations and HumanEval checks (pipelines/skills/code/sandbox.py).
 # Installed when running as root (e.g. in CI); otherwise generated code is not run and the app says why.
 sandbox:
 	@command -v bwrap >/dev/null 2>&1 || { \

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from pipelines.intent import PLACEHOLDER
-from pipelines.ner_lexicon import MedicalEntity
+from pipelines.skills.medical.lexicon import MedicalEntity
+from pipelines.skills.triage.intent import PLACEHOLDER
 
 __all__ = ["ENTITY_COLOURS", "highlighted_html", "render_highlighted"]
 

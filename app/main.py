@@ -6,12 +6,12 @@ import streamlit as st
 
 from app.sidebar import render_sidebar
 from app.state import get_services, guarded, index_samples_once
-from pipelines.chat import ChatPipeline, ChatResult, load_transcript
-from pipelines.citations import citation_sentences, source_records
-from pipelines.memory import StoredTurn
-from pipelines.sessions import unrestorable_placeholders
-from pipelines.signals import signals_line
-from pipelines.transparency import masked_caption
+from pipelines.chat.citations import citation_sentences, source_records
+from pipelines.chat.pipeline import ChatPipeline, ChatResult, load_transcript
+from pipelines.chat.signals import signals_line
+from pipelines.chat.transparency import masked_caption
+from pipelines.conversation.memory import StoredTurn
+from pipelines.conversation.sessions import unrestorable_placeholders
 
 st.set_page_config(page_title="Domain assistant", page_icon="🔒", layout="wide")
 services = get_services()

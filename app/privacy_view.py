@@ -6,8 +6,8 @@ from typing import Any
 
 import streamlit as st
 
+from pipelines.chat.transparency import policy_view, report_rows
 from pipelines.services import Services
-from pipelines.transparency import policy_view, report_rows
 
 __all__ = ["render_policy_panel", "render_report"]
 

@@ -10,11 +10,11 @@ import streamlit as st
 
 from app.privacy_view import render_policy_panel, render_report
 from app.state import guarded
-from pipelines.chat import session_titles
-from pipelines.ingestion import ingest_bytes
-from pipelines.memory import new_session_id
+from pipelines.chat.pipeline import session_titles
+from pipelines.conversation.memory import new_session_id
+from pipelines.conversation.sessions import erase_session
+from pipelines.documents.ingestion import ingest_bytes
 from pipelines.services import Services
-from pipelines.sessions import erase_session
 
 __all__ = ["SidebarChoice", "render_sidebar"]
 

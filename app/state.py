@@ -8,7 +8,7 @@ from typing import TypeVar
 import streamlit as st
 
 from pipelines import USER_FACING_ERRORS, load_settings
-from pipelines.ingestion import index_sample_corpora
+from pipelines.documents.ingestion import index_sample_corpora
 from pipelines.services import Services
 
 __all__ = ["get_services", "guarded", "index_samples_once"]

@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.chat import ChatPipeline
-from pipelines.ingestion import index_sample_corpora
+from pipelines.chat.pipeline import ChatPipeline
+from pipelines.core.settings import load_settings
+from pipelines.documents.ingestion import index_sample_corpora
 from pipelines.services import Services
-from pipelines.settings import load_settings
 
 QUESTIONS = [
     "How long do I have to dispute a card transaction?",

@@ -6,7 +6,7 @@ another fact on the same topic, another topic; two negations and two heavy parap
 cases and where a threshold sits, not a general accuracy.
 
 Methods:
-- ``lexical``: the product's rule (:func:`pipelines.citations.support`): content-word recall (Snowball stems,
+- ``lexical``: the product's rule (:func:`pipelines.chat.citations.support`): content-word recall (Snowball stems,
   spaCy stop words removed) with every number of the sentence required in the passage.
 - ``lexical, no number rule``: the recall alone.
 - ``cosine``: cosine similarity of all-MiniLM-L6-v2 embeddings of the sentence (markers removed) and the
@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 
 from ingest import Embedder
-from pipelines.citations import SUPPORT_THRESHOLD, support
+from pipelines.chat.citations import SUPPORT_THRESHOLD, support
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "pipelines" / "citation_pairs.json"

@@ -1,8 +1,8 @@
-"""HumanEval through the product's *complete* mode (``pipelines.code_eval``), the same as ``assistant eval code``.
+"""HumanEval through the product's *complete* mode (``pipelines.evals.code``), the same as ``assistant eval code``.
 
 HumanEval: Chen et al. 2021, arXiv:2107.03374, MIT licence (../shared/datasets/humaneval). Each problem's prompt
 goes through de-identification and the active backend with greedy decoding and the mode's stop sequences; the
-completed code runs with the problem's tests in the sandbox (``pipelines.sandbox``). pass@1 = problems passed /
+completed code runs with the problem's tests in the sandbox (``pipelines.skills.code.sandbox``). pass@1 = problems passed /
 problems (one greedy sample each). Published anchor in the same table: Codex-12B 28.8% (the paper, table 1).
 Also: how each failure ended (exception type), seconds per problem (generation + sandboxed tests) and the
 generation time alone. No Ollama is reachable here, so only the embedded llama.cpp model is measured.
@@ -21,9 +21,9 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from pipelines.code_eval import evaluate_code
+from pipelines.core.settings import load_settings
+from pipelines.evals.code import evaluate_code
 from pipelines.services import Services
-from pipelines.settings import load_settings
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[1] / "shared" / "datasets" / "humaneval"

@@ -19,9 +19,9 @@ import statistics
 import time
 from pathlib import Path
 
-from pipelines.intent_eval import evaluate_intent, load_intent_dataset
+from pipelines.core.settings import load_settings
+from pipelines.evals.intent import evaluate_intent, load_intent_dataset
 from pipelines.services import Services
-from pipelines.settings import load_settings
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "banking77"
 OUT = Path(__file__).resolve().parent / "results"

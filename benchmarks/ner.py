@@ -19,12 +19,12 @@ import statistics
 import time
 from pathlib import Path
 
-from pipelines.medical_ner import MedicalEntityRecognizer
-from pipelines.ner_context import tag_with_context
-from pipelines.ner_corpus import read_iob
-from pipelines.ner_eval import evaluate_ner, score_entities
+from pipelines.core.settings import load_settings
+from pipelines.evals.ner import evaluate_ner, score_entities
 from pipelines.services import Services
-from pipelines.settings import load_settings
+from pipelines.skills.medical.context import tag_with_context
+from pipelines.skills.medical.entities import MedicalEntityRecognizer
+from pipelines.training.ner_corpus import read_iob
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "medical_ner"
 OUT = Path(__file__).resolve().parent / "results"

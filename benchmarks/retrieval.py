@@ -1,6 +1,6 @@
 """nDCG@10, recall@100 and MRR@10 of BM25 alone, dense alone and the product's hybrid retrieval, on SciFact (BEIR
 test) and MedQuAD x TREC LiveQA, side by side (``assistant eval retrieval`` on each; method and metric
-definitions in ``pipelines/retrieval_eval.py``). Writes results/retrieval.{json,md}.
+definitions in ``pipelines/evals/retrieval.py``). Writes results/retrieval.{json,md}.
 
 Reference points (SciFact test, measured on this machine with the same data, ../shared/datasets/scifact_beir/
 SOURCE.md): BM25 with rank_bm25 and lower-case word tokens 0.652; all-MiniLM-L6-v2 on whole abstracts 0.6451
@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 from pipelines import load_settings
-from pipelines.retrieval_eval import MODES, evaluate_retrieval, load_beir
+from pipelines.evals.retrieval import MODES, evaluate_retrieval, load_beir
 from pipelines.services import Services
 
 ROOT = Path(__file__).resolve().parent.parent

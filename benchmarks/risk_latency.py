@@ -1,4 +1,4 @@
-"""Latency and detection quality of the finance domain's risk detector (``pipelines.risk``).
+"""Latency and detection quality of the finance domain's risk detector (``pipelines.skills.triage.risk``).
 
 Latency: ``RiskDetector.assess`` per message (no intent label), timed with ``time.perf_counter_ns`` over
 every BANKING77 test query (Casanueva et al. 2020, CC BY 4.0; ../shared/datasets/banking77/test.csv) plus the
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from domains import load_domains
-from pipelines.risk import RiskDetector, build_risk_detector
+from pipelines.skills.triage.risk import RiskDetector, build_risk_detector
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[1] / "shared" / "datasets"

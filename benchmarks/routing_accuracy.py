@@ -24,7 +24,7 @@ from pathlib import Path
 
 from domains import load_domains
 from ingest import Embedder
-from pipelines.routing import Router
+from pipelines.chat.routing import Router
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 OUT = Path(__file__).resolve().parent / "results"

@@ -22,7 +22,7 @@ __all__ = [
 
 
 class RetrievalConfig(BaseModel):
-    """Retrieval parameters of a domain (applied by ``pipelines.retrieval``; defaults measured on SciFact,
+    """Retrieval parameters of a domain (applied by ``pipelines.chat.retrieval``; defaults measured on SciFact,
     see the README's retrieval table)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -72,7 +72,7 @@ class ChunkingConfig(BaseModel):
 
 class IntentConfig(BaseModel):
     """A domain's intent classifier, as data: the shipped model folder, the data it is trained from and the
-    confidence below which a message's intent is reported as ``unknown`` (applied by ``pipelines.intent``)."""
+    confidence below which a message's intent is reported as ``unknown`` (applied by ``pipelines.skills.triage.intent``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -92,7 +92,7 @@ class IntentConfig(BaseModel):
 
 class NerConfig(BaseModel):
     """A domain's entity recognizer, as data: the shipped model folder and the labelled data it is trained
-    from (applied by ``pipelines.medical_ner``; trained by ``assistant train ner``)."""
+    from (applied by ``pipelines.skills.medical.entities``; trained by ``assistant train ner``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -110,7 +110,7 @@ class NerConfig(BaseModel):
 
 
 class ClinicalSummaryConfig(BaseModel):
-    """Prompts of the clinical record view's summary (applied by ``pipelines.clinical``): the model sees the
+    """Prompts of the clinical record view's summary (applied by ``pipelines.skills.medical.clinical``): the model sees the
     de-identified note in place of ``{note}`` and nothing else of it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -126,7 +126,7 @@ class ClinicalSummaryConfig(BaseModel):
 
 
 class EscalationConfig(BaseModel):
-    """What a turn does when the message's risk escalates (applied by ``pipelines.signals``): instructions added
+    """What a turn does when the message's risk escalates (applied by ``pipelines.chat.signals``): instructions added
     to the system prompt and a fixed notice shown to the user before the answer."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

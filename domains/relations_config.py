@@ -4,7 +4,7 @@ Rules are data: per relation type the entity labels of its head and tail, whethe
 not) be a symptom, and Hearst-style lexico-syntactic patterns over tokens, e.g. ``{tail} ... treated with
 {head}`` or ``{head} - induced {tail}``; a symptom lexicon; negation and hypothetical cues; distance limits;
 and the labelled test set scored by ``assistant eval relations``. The matcher lives in
-``pipelines.relations``; this module only validates.
+``pipelines.skills.medical.relations``; this module only validates.
 
 Pattern syntax (tokens separated by spaces):
 

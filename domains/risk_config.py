@@ -1,7 +1,7 @@
 """The validated shape of a domain's risk rules file (``risk: risk.yaml`` in ``domain.yaml``).
 
 Rules are data: per category a severity, an escalation flag and named rules, each with English and Chinese
-lexicon phrases (matched by ``pipelines.risk`` with an Aho-Corasick automaton) and, where phrases are not
+lexicon phrases (matched by ``pipelines.skills.triage.risk`` with an Aho-Corasick automaton) and, where phrases are not
 enough, a few regular expressions; cancel cues ("found my card", "false alarm", "找到了") that drop nearby
 matches; negation cues ("not", "没有") that drop a match they directly precede; and an ``intents`` map from
 intent labels (BANKING77) to categories. The matcher lives in ``pipelines``; this module only validates.

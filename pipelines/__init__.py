@@ -1,7 +1,13 @@
 """Pipelines: the composition root, the chat and ingestion flows, routing, memory, prompts, LLM backends, CLI."""
 
-from pipelines.errors import USER_FACING_ERRORS, AssistantError, BackendError, DocumentError, SessionError
-from pipelines.settings import Settings, load_settings
+from pipelines.core.errors import (
+    USER_FACING_ERRORS,
+    AssistantError,
+    BackendError,
+    DocumentError,
+    SessionError,
+)
+from pipelines.core.settings import Settings, load_settings
 
 __all__ = [
     "USER_FACING_ERRORS",

@@ -1,5 +1,5 @@
 """``python -m pipelines`` = the ``assistant`` command."""
 
-from pipelines.cli import main
+from cli import main
 
 main()

@@ -12,17 +12,17 @@ from typing import Any
 
 from domains import CodeModesConfig, DomainConfig, load_code_modes, load_domains
 from ingest import Embedder, VectorStore
-from pipelines.errors import AssistantError
-from pipelines.feedback import FeedbackStore
-from pipelines.intent import IntentClassifier
-from pipelines.llm import Backend, build_llamacpp_backend, resolve_backend
-from pipelines.logs import PiiLogFilter, configure_logging, logger
-from pipelines.medical_ner import MedicalEntityRecognizer
-from pipelines.memory import MemoryStore
-from pipelines.records import RecordStore
-from pipelines.risk import RiskDetector, build_risk_detector
-from pipelines.routing import Router
-from pipelines.settings import Settings
+from pipelines.chat.routing import Router
+from pipelines.conversation.memory import MemoryStore
+from pipelines.core.errors import AssistantError
+from pipelines.core.logs import PiiLogFilter, configure_logging, logger
+from pipelines.core.settings import Settings
+from pipelines.llm.backends import Backend, build_llamacpp_backend, resolve_backend
+from pipelines.skills.agent_assist.feedback import FeedbackStore
+from pipelines.skills.medical.entities import MedicalEntityRecognizer
+from pipelines.skills.medical.records import RecordStore
+from pipelines.skills.triage.intent import IntentClassifier
+from pipelines.skills.triage.risk import RiskDetector, build_risk_detector
 from privacy import (
     Deidentifier,
     PiiPolicy,

@@ -13,9 +13,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from ingest import Embedder  # noqa: E402
-from pipelines.llm import Backend, build_llamacpp_backend  # noqa: E402
+from pipelines.core.settings import LlamaCppSettings, load_settings  # noqa: E402
+from pipelines.llm.backends import Backend, build_llamacpp_backend  # noqa: E402
 from pipelines.services import Services  # noqa: E402
-from pipelines.settings import LlamaCppSettings, load_settings  # noqa: E402
 from privacy import Deidentifier, PiiPolicy, build_analyzer  # noqa: E402
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.settings import Settings
+from pipelines.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["app", "pipelines", "domains", "ingest", "privacy"]
+PACKAGES = ["app", "cli", "pipelines", "domains", "ingest", "privacy"]
 ALLOWED = {
     "app": {"app", "pipelines"},
+    "cli": {"cli", "pipelines", "privacy"},  # privacy: until the CLI is split into command modules
     "pipelines": {"pipelines", "domains", "ingest", "privacy"},
     "domains": {"domains"},
     "ingest": {"ingest"},
@@ -47,6 +48,8 @@ def _sources(package: str) -> list[Path]:
 def test_dependency_rule(package: str) -> None:
     for path in _sources(package):
         own = _imports(path) & set(PACKAGES)
+        if path == ROOT / "pipelines" / "__main__.py":  # python -m pipelines runs the command line
+            own -= {"cli"}
         assert own <= ALLOWED[package], f"{path.relative_to(ROOT)} imports {own - ALLOWED[package]}"
         for library, home in ONLY_IN.items():
             if library in _imports(path):

@@ -9,9 +9,14 @@ from functools import partial
 import streamlit as st
 
 from app.state import get_services, guarded
-from pipelines.agent_assist import AssistResult, conversation_message, record_feedback, stream_assist
-from pipelines.chat import session_titles
-from pipelines.transparency import masked_caption
+from pipelines.chat.pipeline import session_titles
+from pipelines.chat.transparency import masked_caption
+from pipelines.skills.agent_assist.assist import (
+    AssistResult,
+    conversation_message,
+    record_feedback,
+    stream_assist,
+)
 
 services = get_services()
 st.title("Agent assist")

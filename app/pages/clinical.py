@@ -10,8 +10,8 @@ import streamlit as st
 
 from app.clinical_view import render_highlighted
 from app.state import get_services, guarded
-from pipelines.clinical import ClinicalNote, analyze_note, load_note, stream_summary
-from pipelines.ingestion import ingest_bytes
+from pipelines.documents.ingestion import ingest_bytes
+from pipelines.skills.medical.clinical import ClinicalNote, analyze_note, load_note, stream_summary
 
 services = get_services()
 DOMAIN = "medical"

@@ -7,10 +7,10 @@ from __future__ import annotations
 import streamlit as st
 
 from app.state import get_services, guarded
-from pipelines.chat import ChatPipeline, ChatResult
-from pipelines.code_tasks import ASK_MODE, CodeTaskPipeline, CodeTaskResult, split_inputs
-from pipelines.sandbox import sandbox_status
-from pipelines.transparency import masked_caption
+from pipelines.chat.pipeline import ChatPipeline, ChatResult
+from pipelines.chat.transparency import masked_caption
+from pipelines.skills.code.sandbox import sandbox_status
+from pipelines.skills.code.tasks import ASK_MODE, CodeTaskPipeline, CodeTaskResult, split_inputs
 
 services = get_services()
 pipeline = CodeTaskPipeline(services)

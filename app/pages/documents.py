@@ -10,9 +10,9 @@ import streamlit as st
 
 from app.privacy_view import render_report
 from app.state import get_services, guarded
-from pipelines.documents import delete_document
-from pipelines.ingestion import held_documents, reject_held, release_held
-from pipelines.transparency import report_rows
+from pipelines.chat.transparency import report_rows
+from pipelines.documents.catalog import delete_document
+from pipelines.documents.ingestion import held_documents, reject_held, release_held
 
 services = get_services()
 st.title("Documents")

@@ -1,5 +1,5 @@
 """Medical statistics page: differentially private counts of the records that mention each diagnosis or drug
-(pipelines.dp_stats), released as a bar chart; each release spends privacy budget (epsilon) from the data
+(pipelines.skills.medical.dp_stats), released as a bar chart; each release spends privacy budget (epsilon) from the data
 dir's ledger, shown as spent / remaining."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import math
 import streamlit as st
 
 from app.state import get_services, guarded
-from pipelines.dp_stats import budget_status, medical_stats
+from pipelines.skills.medical.dp_stats import budget_status, medical_stats
 
 #: Smallest epsilon the slider offers (and its step).
 MIN_EPSILON = 0.01

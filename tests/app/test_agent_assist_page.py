@@ -30,7 +30,7 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     st.cache_resource.clear()
     services = _services()
-    from pipelines.ingestion import ingest_path
+    from pipelines.documents.ingestion import ingest_path
 
     for name in ("01-lost-stolen-cards-and-blocking.md", "07-fraud-and-scam-warnings.md"):
         ingest_path(services, "finance", CORPUS / name, review=False)
@@ -59,7 +59,7 @@ def _analysed() -> AppTest:
 def test_analysing_a_message_shows_the_analysis_and_an_editable_draft_with_the_required_wording(
     app_env: Path,
 ) -> None:
-    from pipelines.agent_assist import assist_config
+    from pipelines.skills.agent_assist.assist import assist_config
 
     at = _analysed()
     codes = [c.value for c in at.code]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.ingestion import ingest_bytes
+from pipelines.documents.ingestion import ingest_bytes
 from pipelines.services import Services
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,7 +21,7 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     st.cache_resource.clear()
     from pipelines import load_settings
-    from pipelines.ingestion import ingest_bytes
+    from pipelines.documents.ingestion import ingest_bytes
     from pipelines.services import Services
 
     services = Services(load_settings())
@@ -122,7 +122,7 @@ def test_a_conversation_whose_values_expired_says_so(app_env: Path) -> None:
 
 def test_pinned_documents_restrict_the_answer_sources_and_survive_a_rerun(app_env: Path) -> None:
     from pipelines import load_settings
-    from pipelines.ingestion import ingest_bytes
+    from pipelines.documents.ingestion import ingest_bytes
     from pipelines.services import Services
 
     disputes = b"# Disputes\n\nA card payment can be disputed within 13 months of the transaction date.\n"
@@ -145,8 +145,8 @@ def test_pinned_documents_restrict_the_answer_sources_and_survive_a_rerun(app_en
 
 def test_an_unsupported_citation_and_an_invalid_one_are_flagged_under_the_answer(app_env: Path) -> None:
     from pipelines import load_settings
-    from pipelines.chat import Source
-    from pipelines.citations import check_citations, source_records
+    from pipelines.chat.citations import check_citations, source_records
+    from pipelines.chat.pipeline import Source
     from pipelines.services import Services
 
     services = Services(load_settings())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines.sandbox import sandbox_status
+from pipelines.skills.code.sandbox import sandbox_status
 from tests.pipelines.test_code_checks import CODE, SUM_CPP
 
 ROOT = Path(__file__).resolve().parents[2]

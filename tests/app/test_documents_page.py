@@ -41,7 +41,7 @@ def _documents_page() -> AppTest:
 
 
 def test_delete_asks_for_confirmation_then_removes_the_document_and_shows_the_receipt(app_env: Path) -> None:
-    from pipelines.ingestion import ingest_bytes
+    from pipelines.documents.ingestion import ingest_bytes
 
     services = _services()
     fees = ingest_bytes(services, "finance", "fees.md", FEES)
@@ -69,7 +69,7 @@ def test_delete_asks_for_confirmation_then_removes_the_document_and_shows_the_re
 
 
 def test_a_failed_delete_shows_an_error_not_a_traceback(app_env: Path) -> None:
-    from pipelines.ingestion import ingest_bytes
+    from pipelines.documents.ingestion import ingest_bytes
 
     services = _services()
     fees = ingest_bytes(services, "finance", "fees.md", FEES)
@@ -83,7 +83,7 @@ def test_a_failed_delete_shows_an_error_not_a_traceback(app_env: Path) -> None:
 
 
 def test_uploading_a_changed_file_says_it_replaced_the_earlier_version(app_env: Path) -> None:
-    from pipelines.ingestion import ingest_bytes
+    from pipelines.documents.ingestion import ingest_bytes
 
     services = _services()
     old = ingest_bytes(services, "finance", "fees.md", b"# Fees\n\nThe fee is 2.75% and 3% abroad.\n")

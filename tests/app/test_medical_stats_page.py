@@ -45,7 +45,7 @@ def _charts(at: AppTest) -> list[object]:
 
 
 def test_a_release_draws_the_noisy_counts_and_spends_budget(app_env: Path) -> None:
-    from pipelines.ingestion import ingest_bytes
+    from pipelines.documents.ingestion import ingest_bytes
 
     services = _services()
     ingest_bytes(services, "medical", "note.txt", NOTE)
@@ -67,7 +67,7 @@ def test_a_release_draws_the_noisy_counts_and_spends_budget(app_env: Path) -> No
 
 
 def test_an_exhausted_budget_shows_an_error_and_no_chart(app_env: Path) -> None:
-    from pipelines.dp_stats import medical_stats
+    from pipelines.skills.medical.dp_stats import medical_stats
 
     services = _services()
     medical_stats(services, "medical", "all", epsilon=0.25)

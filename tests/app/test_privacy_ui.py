@@ -40,7 +40,7 @@ def _captions(at: AppTest) -> list[str]:
 
 
 def test_the_chat_shows_what_was_masked_under_the_question_and_keeps_it_on_rerun(app_env: Path) -> None:
-    from pipelines.ingestion import ingest_bytes
+    from pipelines.documents.ingestion import ingest_bytes
 
     ingest_bytes(_services(), "finance", "fees.md", b"# Fees\n\nThe foreign transaction fee is 2.75%.\n")
     at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
@@ -58,7 +58,7 @@ def test_the_chat_shows_what_was_masked_under_the_question_and_keeps_it_on_rerun
 
 @pytest.mark.parametrize("domain", ["auto", "finance", "medical", "code"])
 def test_the_privacy_panel_explains_the_active_policy(app_env: Path, domain: str) -> None:
-    from pipelines.transparency import policy_view
+    from pipelines.chat.transparency import policy_view
     from privacy import OPERATOR_MEANINGS, SINK_MEANINGS
 
     services = _services()
@@ -88,7 +88,7 @@ def test_the_privacy_panel_explains_the_active_policy(app_env: Path, domain: str
 def test_a_held_document_is_released_or_rejected_on_the_documents_page(
     app_env: Path, button: str, indexed: int, notice: str
 ) -> None:
-    from pipelines.ingestion import ingest_bytes
+    from pipelines.documents.ingestion import ingest_bytes
 
     held = ingest_bytes(_services(), "finance", "letter.md", LETTER.encode())
     assert held.held

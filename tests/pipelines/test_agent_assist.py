@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from domains import DomainError, load_agent_assist, load_domains
-from pipelines.agent_assist import assist, assist_config, conversation_message, stream_assist
-from pipelines.chat import ChatPipeline
-from pipelines.errors import AssistantError
-from pipelines.ingestion import ingest_path
+from pipelines.chat.pipeline import ChatPipeline
+from pipelines.core.errors import AssistantError
+from pipelines.documents.ingestion import ingest_path
 from pipelines.services import Services
+from pipelines.skills.agent_assist.assist import assist, assist_config, conversation_message, stream_assist
 from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_PHONE, CANARY_VALUES, scan_tree_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.chat import ChatPipeline, Source
-from pipelines.citations import SUPPORT_THRESHOLD, check_citations, parse_citations, support
-from pipelines.ingestion import ingest_bytes
-from pipelines.retrieval import retrieve
+from pipelines.chat.citations import SUPPORT_THRESHOLD, check_citations, parse_citations, support
+from pipelines.chat.pipeline import ChatPipeline, Source
+from pipelines.chat.retrieval import retrieve
+from pipelines.documents.ingestion import ingest_bytes
 from pipelines.services import Services
 from tests.ingest.conftest import make_pdf
 

@@ -131,7 +131,7 @@ def test_errors_are_one_clear_line_without_traceback(
 
 
 def test_sessions_erase_removes_vault_and_turns_and_prints_a_receipt(cli_data: Path) -> None:
-    from pipelines.memory import MemoryStore
+    from pipelines.conversation.memory import MemoryStore
     from privacy import VaultStore
 
     vaults = VaultStore(cli_data / "vault")

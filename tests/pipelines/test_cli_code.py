@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.sandbox import sandbox_status
+from pipelines.skills.code.sandbox import sandbox_status
 from tests.pipelines import test_cli as cli
 from tests.pipelines.test_code_checks import CODE, HUMANEVAL, SUM_CPP
 

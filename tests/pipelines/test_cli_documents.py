@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import cli
+import cli
 from pipelines.services import Services
 
 OLD = "# Fees\n\nThe foreign transaction fee is 2.75%.\n\n# Disputes\n\nRaise a dispute within 13 months.\n"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.clinical import (
+from pipelines.core.errors import AssistantError
+from pipelines.llm.generation import Generation
+from pipelines.services import Services
+from pipelines.skills.medical.clinical import (
     MAX_NOTE_CHARS,
     MAX_TEXT_CHARS,
     analyze_note,
@@ -12,9 +15,6 @@ from pipelines.clinical import (
     load_note,
     stream_summary,
 )
-from pipelines.errors import AssistantError
-from pipelines.generation import Generation
-from pipelines.services import Services
 from tests.conftest import scan_tree_for
 
 PATIENT = "Bartholomew Quince"
@@ -86,7 +86,7 @@ def test_an_identifier_is_never_reported_as_a_drug(services: Services) -> None:
 
 
 def test_the_note_added_to_the_records_keeps_no_dates_places_or_names(services: Services) -> None:
-    from pipelines.ingestion import ingest_bytes
+    from pipelines.documents.ingestion import ingest_bytes
 
     note = NOTE + "\nAddress: 42 Wallaby Lane, Springfield, IL 62704. Discharged March 9, 2024."
     ingest_bytes(services, "medical", "note.txt", note.encode())

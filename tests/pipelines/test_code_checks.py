@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.code_checks import check_translation, outputs_match, run_tests
-from pipelines.code_eval import check_problem, humaneval_program, load_humaneval
-from pipelines.errors import AssistantError
-from pipelines.sandbox import SandboxRun, sandbox_status
-from pipelines.settings import SandboxSettings
+from pipelines.core.errors import AssistantError
+from pipelines.core.settings import SandboxSettings
+from pipelines.evals.code import check_problem, humaneval_program, load_humaneval
+from pipelines.skills.code.checks import check_translation, outputs_match, run_tests
+from pipelines.skills.code.sandbox import SandboxRun, sandbox_status
 
 needs_sandbox = pytest.mark.skipif(
     not sandbox_status().available, reason=f"no sandbox here: {sandbox_status().reason}"
@@ -117,7 +117,7 @@ def test_hanging_tests_are_stopped() -> None:
 
 
 def test_a_run_that_could_not_start_says_why_in_the_summary() -> None:
-    from pipelines.code_checks import TestReport, TranslationReport
+    from pipelines.skills.code.checks import TestReport, TranslationReport
 
     run = SandboxRun("not_run", None, reason="bubblewrap (bwrap) is not installed, so code is not run")
     assert (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.code_privacy import deidentify_code, prose_spans, scrub_code
 from pipelines.services import Services
+from pipelines.skills.code.deidentify import deidentify_code, prose_spans, scrub_code
 from privacy import Vault
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.chat import ChatPipeline, number_passages
-from pipelines.ingestion import ingest_path
-from pipelines.prompts import build_messages
-from pipelines.retrieval import retrieve
+from pipelines.chat.pipeline import ChatPipeline, number_passages
+from pipelines.chat.retrieval import retrieve
+from pipelines.documents.ingestion import ingest_path
+from pipelines.llm.prompts import build_messages
 from pipelines.services import Services
 
 BACKOFF_PY = '''\

@@ -9,11 +9,11 @@ import json
 import pytest
 
 from domains import load_code_modes, load_domains
-from pipelines.code_eval import evaluate_code
-from pipelines.code_tasks import CodeTaskPipeline, _task_code, extract_code, proposed_inputs
-from pipelines.errors import AssistantError
-from pipelines.sandbox import sandbox_status
+from pipelines.core.errors import AssistantError
+from pipelines.evals.code import evaluate_code
 from pipelines.services import Services
+from pipelines.skills.code.sandbox import sandbox_status
+from pipelines.skills.code.tasks import CodeTaskPipeline, _task_code, extract_code, proposed_inputs
 from tests.conftest import scan_tree_for
 from tests.pipelines.fake_ollama import FakeOllamaServer
 from tests.pipelines.test_code_checks import CODE, HUMANEVAL, SUM_CPP

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from ingest import StoreError
-from pipelines.documents import delete_document, find_document
-from pipelines.errors import DocumentError
-from pipelines.ingestion import ReplacedVersion, ingest_bytes
-from pipelines.logs import logger
+from pipelines.core.errors import DocumentError
+from pipelines.core.logs import logger
+from pipelines.documents.catalog import delete_document, find_document
+from pipelines.documents.ingestion import ReplacedVersion, ingest_bytes
 from pipelines.services import Services
 from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_VALUES, scan_tree_for
 

@@ -1,4 +1,4 @@
-"""Record terms written at ingestion (pipelines.records) and their DP counts (pipelines.dp_stats), with the real
+"""Record terms written at ingestion (pipelines.skills.medical.records) and their DP counts (pipelines.skills.medical.dp_stats), with the real
 shipped entity model, real Presidio, real embeddings and a real Chroma in tmp_path."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from pipelines.documents import delete_document
-from pipelines.dp_stats import DpBudgetError, medical_stats
-from pipelines.ingestion import ingest_bytes, reject_held, release_held
+from pipelines.documents.catalog import delete_document
+from pipelines.documents.ingestion import ingest_bytes, reject_held, release_held
 from pipelines.services import Services
+from pipelines.skills.medical.dp_stats import DpBudgetError, medical_stats
 from tests.conftest import CANARY_NAME, CANARY_PHONE, CANARY_VALUES, scan_tree_for
 
 MRN = "MRN 4471203"

@@ -1,4 +1,4 @@
-"""Differentially private term counts (pipelines.dp_stats) over a real records file (SQLite in tmp_path) with
+"""Differentially private term counts (pipelines.skills.medical.dp_stats) over a real records file (SQLite in tmp_path) with
 the real OpenDP measurement: budget accounting, noise scale, contribution bounding, counting once per record."""
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.dp_stats import (
+from pipelines.core.settings import load_settings
+from pipelines.services import Services
+from pipelines.skills.medical.dp_stats import (
     DpBudgetError,
     DpError,
     Vocabulary,
@@ -19,10 +21,8 @@ from pipelines.dp_stats import (
     query_types,
     release_counts,
 )
-from pipelines.ner_lexicon import MedicalEntity, TermLexicon
-from pipelines.records import RecordStore, normalize_term, record_terms
-from pipelines.services import Services
-from pipelines.settings import load_settings
+from pipelines.skills.medical.lexicon import MedicalEntity, TermLexicon
+from pipelines.skills.medical.records import RecordStore, normalize_term, record_terms
 
 DISEASES = [f"disease {i}" for i in range(20)]
 DRUGS = ["aspirin", "metformin", "warfarin", "5-ht", "non-small cell"]

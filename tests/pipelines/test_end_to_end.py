@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from pipelines.chat import ChatPipeline, load_transcript
-from pipelines.ingestion import ingest_bytes
+from pipelines.chat.pipeline import ChatPipeline, load_transcript
+from pipelines.documents.ingestion import ingest_bytes
 from pipelines.services import Services
 from tests.conftest import (
     CANARY_CARD,

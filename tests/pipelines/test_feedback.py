@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.agent_assist import AssistResult, record_feedback
-from pipelines.feedback import FEEDBACK_COLUMNS, FeedbackError, FeedbackStore
 from pipelines.services import Services
+from pipelines.skills.agent_assist.assist import AssistResult, record_feedback
+from pipelines.skills.agent_assist.feedback import FEEDBACK_COLUMNS, FeedbackError, FeedbackStore
 from privacy import reidentify
 from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_PHONE, CANARY_VALUES, scan_tree_for
 from tests.pipelines.test_cli import run

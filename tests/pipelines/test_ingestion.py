@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest import CorruptFileError, EmptyDocumentError, IngestError
-from pipelines.ingestion import index_sample_corpora, ingest_bytes
+from pipelines.documents.ingestion import index_sample_corpora, ingest_bytes
 from pipelines.services import Services
 from tests.conftest import scan_tree_for
 from tests.ingest.conftest import make_pdf

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ingest import EmptyDocumentError, ReviewError
-from pipelines.ingestion import (
+from pipelines.documents.ingestion import (
     held_documents,
     index_sample_corpora,
     ingest_bytes,

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.intent import UNKNOWN, IntentClassifier, IntentError, strip_placeholders
-from pipelines.intent_eval import accuracy, confusion_pairs, macro_f1
-from pipelines.intent_training import (
+from pipelines.evals.intent import accuracy, confusion_pairs, macro_f1
+from pipelines.services import Services
+from pipelines.skills.triage.intent import UNKNOWN, IntentClassifier, IntentError, strip_placeholders
+from pipelines.training.intent import (
     TrainingConfig,
     load_labelled_csv,
     train_intent_ensemble,
     train_intent_model,
 )
-from pipelines.services import Services
 from tests.conftest import CANARY_CARD, CANARY_NAME
 from tests.pipelines.test_cli import run
 
@@ -268,8 +268,8 @@ def test_a_linear_member_reloaded_from_disk_predicts_like_the_fitted_scikit_lear
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from pipelines.intent import read_description
-    from pipelines.intent_linear import (
+    from pipelines.skills.triage.intent import read_description
+    from pipelines.skills.triage.intent_linear import (
         LINEAR_C,
         TFIDF_FEATURES,
         TFIDF_LR,
@@ -301,7 +301,7 @@ def test_a_linear_member_reloaded_from_disk_predicts_like_the_fitted_scikit_lear
 
 
 def test_refitting_the_linear_members_keeps_the_fine_tuned_one_byte_for_byte(tmp_path: Path) -> None:
-    from pipelines.intent_training import refit_linear_members
+    from pipelines.training.intent import refit_linear_members
 
     texts, labels = _tiny_training_set()
     target = tmp_path / "model"
@@ -363,7 +363,7 @@ def test_training_refuses_to_replace_a_folder_that_is_not_a_model_before_trainin
     (victim / "precious.txt").write_text("keep me")
     with pytest.raises(IntentError, match="not empty and holds no intent model"):
         train_intent_ensemble(texts, labels, victim, [1])
-    from pipelines.intent_training import refit_linear_members
+    from pipelines.training.intent import refit_linear_members
 
     with pytest.raises(IntentError, match="not empty and holds no intent model"):
         refit_linear_members(texts, labels, victim, source=tmp_path / "unused")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.llm import _cut_at_paragraph_end
+from pipelines.llm.backends import _cut_at_paragraph_end
 
 
 @pytest.mark.parametrize(
@@ -24,7 +24,7 @@ def test_generation_stops_at_the_first_blank_line_after_content(
 
 
 def test_completion_prompt_lays_out_example_history_passages_and_question() -> None:
-    from pipelines.prompts import (
+    from pipelines.llm.prompts import (
         COMPLETION_EXAMPLE,
         HistoryTurn,
         Passage,

@@ -7,11 +7,11 @@ import socket
 
 import pytest
 
-from pipelines.chat import ChatPipeline
-from pipelines.errors import BackendError
-from pipelines.llm import build_ollama_chat, map_ollama_error, probe_ollama, resolve_backend
+from pipelines.chat.pipeline import ChatPipeline
+from pipelines.core.errors import BackendError
+from pipelines.core.settings import OllamaSettings, load_settings
+from pipelines.llm.backends import build_ollama_chat, map_ollama_error, probe_ollama, resolve_backend
 from pipelines.services import Services
-from pipelines.settings import OllamaSettings, load_settings
 from tests.pipelines.fake_ollama import FakeOllamaServer
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.logs import PiiLogFilter, logger
+from pipelines.core.logs import PiiLogFilter, logger
+from pipelines.core.settings import load_settings
 from pipelines.services import Services
-from pipelines.settings import load_settings
 from privacy import Deidentifier, PiiPolicy, salted_hash
 from tests.conftest import CANARY_CARD, CANARY_EMAIL, CANARY_NAME, CANARY_PHONE, CANARY_VALUES, scan_tree_for
 

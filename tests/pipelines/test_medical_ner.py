@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from domains import load_domains
-from pipelines.medical_ner import MODEL_FILE, MedicalEntityRecognizer, NerError
-from pipelines.ner_context import apply_context, context_terms, tag_with_context
-from pipelines.ner_corpus import read_iob, read_phrases
-from pipelines.ner_eval import evaluate_ner, find_test_files, score_entities
-from pipelines.ner_lexicon import TermLexicon, build_training_lexicon, entities_from_tags, tokenize
-from pipelines.ner_training import NerTrainingConfig, train_ner_model
+from pipelines.evals.ner import evaluate_ner, find_test_files, score_entities
+from pipelines.skills.medical.context import apply_context, context_terms, tag_with_context
+from pipelines.skills.medical.entities import MODEL_FILE, MedicalEntityRecognizer, NerError
+from pipelines.skills.medical.lexicon import TermLexicon, build_training_lexicon, entities_from_tags, tokenize
+from pipelines.training.ner import NerTrainingConfig, train_ner_model
+from pipelines.training.ner_corpus import read_iob, read_phrases
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "medical_ner"
 MEDICAL = load_domains()["medical"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from domains import load_domains
-from pipelines.chat import ChatPipeline
-from pipelines.ingestion import ingest_bytes
+from pipelines.chat.pipeline import ChatPipeline
+from pipelines.chat.signals import detect_signals
+from pipelines.documents.ingestion import ingest_bytes
 from pipelines.services import Services
-from pipelines.signals import detect_signals
 from tests.pipelines.fake_ollama import FakeOllamaServer
 
 MEDICAL = load_domains()["medical"]

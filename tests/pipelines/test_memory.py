@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.errors import SessionError
-from pipelines.memory import MemoryStore, standalone_query
-from pipelines.prompts import HistoryTurn
+from pipelines.conversation.memory import MemoryStore, standalone_query
+from pipelines.core.errors import SessionError
+from pipelines.llm.prompts import HistoryTurn
 
 
 def test_turns_survive_a_restart_and_sessions_are_listed(tmp_path: Path) -> None:

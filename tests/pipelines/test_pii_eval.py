@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.pii_eval import GoldSpan, Sample, load_dataset, score
+from pipelines.evals.pii import GoldSpan, Sample, load_dataset, score
 from privacy import Finding
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
@@ -95,7 +95,7 @@ def test_eval_pii_command_prints_product_and_baseline(tmp_path: Path) -> None:
 
 
 def test_an_unknown_dataset_path_is_a_clear_error(tmp_path: Path) -> None:
-    from pipelines.errors import AssistantError
+    from pipelines.core.errors import AssistantError
 
     with pytest.raises(AssistantError, match="not a presidio_synth JSON file or folder"):
         load_dataset(tmp_path)
@@ -120,7 +120,7 @@ def test_physionet_splits_are_disjoint_halves_by_patient() -> None:
     ],
 )
 def test_a_bad_split_is_a_clear_error(dataset: str, split: str, message: str) -> None:
-    from pipelines.errors import AssistantError
+    from pipelines.core.errors import AssistantError
 
     with pytest.raises(AssistantError, match=message):
         load_dataset(SHARED / dataset, split=split)

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import cli
-from pipelines.chat import ChatPipeline
-from pipelines.errors import AssistantError
-from pipelines.ingestion import IngestReport, ingest_path
-from pipelines.pinning import resolve_documents
-from pipelines.retrieval import retrieve
+import cli
+from pipelines.chat.pinning import resolve_documents
+from pipelines.chat.pipeline import ChatPipeline
+from pipelines.chat.retrieval import retrieve
+from pipelines.core.errors import AssistantError
+from pipelines.documents.ingestion import IngestReport, ingest_path
 from pipelines.services import Services
 
 FEES = "# Fees\n\nThe foreign transaction fee on debit card purchases abroad is 2.75% of the amount.\n"

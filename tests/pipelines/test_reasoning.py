@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.reasoning import LineBuffer, ThinkSplitter, split_reasoning
+from pipelines.llm.reasoning import LineBuffer, ThinkSplitter, split_reasoning
 
 
 @pytest.mark.parametrize(

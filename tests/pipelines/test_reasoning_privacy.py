@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from pipelines.chat import ChatPipeline
+from pipelines.chat.pipeline import ChatPipeline
 from pipelines.services import Services
 from tests.conftest import CANARY_NAME, CANARY_VALUES, scan_tree_for
 from tests.pipelines.fake_ollama import FakeOllamaServer

@@ -12,9 +12,14 @@ import pytest
 from pydantic import ValidationError
 
 from domains import DomainError, RelationsConfig, load_domains
-from pipelines.ner_lexicon import MedicalEntity
-from pipelines.relations import RelationError, cooccurrence_relations, extract_relations, is_symptom
-from pipelines.relations_eval import evaluate_relations, load_relation_set, score_relations
+from pipelines.evals.relations import evaluate_relations, load_relation_set, score_relations
+from pipelines.skills.medical.lexicon import MedicalEntity
+from pipelines.skills.medical.relations import (
+    RelationError,
+    cooccurrence_relations,
+    extract_relations,
+    is_symptom,
+)
 from tests.pipelines import test_cli as cli
 
 MEDICAL = load_domains()["medical"]

@@ -12,9 +12,9 @@ from domains import RetrievalConfig
 from ingest import Chunk, Embedder, LoadedDocument, RetrievedChunk, Section, VectorStore, chunk_id
 from ingest.lexical import lexical_tokens
 from ingest.store import lexical_text
-from pipelines.ingestion import document_title, ingest_bytes
-from pipelines.retrieval import hybrid_search, maximal_marginal_relevance, reciprocal_rank_fusion
-from pipelines.retrieval_eval import mrr_at_k, ndcg_at_k, recall_at_k
+from pipelines.chat.retrieval import hybrid_search, maximal_marginal_relevance, reciprocal_rank_fusion
+from pipelines.documents.ingestion import document_title, ingest_bytes
+from pipelines.evals.retrieval import mrr_at_k, ndcg_at_k, recall_at_k
 from pipelines.services import Services
 from tests.conftest import CANARY_CARD, CANARY_EMAIL, CANARY_NAME, CANARY_PHONE, CANARY_VALUES
 

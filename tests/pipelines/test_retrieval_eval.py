@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.errors import AssistantError
-from pipelines.retrieval_eval import load_beir
+from pipelines.core.errors import AssistantError
+from pipelines.evals.retrieval import load_beir
 from tests.pipelines.test_cli import run
 
 CORPUS = [

@@ -1,4 +1,4 @@
-"""Follow-up rewriting (pipelines.rewrite): sanitation, the concat path, the real llama.cpp model's contract,
+"""Follow-up rewriting (pipelines.chat.rewrite): sanitation, the concat path, the real llama.cpp model's contract,
 and the chat-model path against FakeOllamaServer (a STAND-IN for an Ollama server: it replays scripted text,
 it proves nothing about a real model)."""
 
@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.chat import ChatPipeline
-from pipelines.llm import Backend, build_ollama_chat
-from pipelines.memory import standalone_query
-from pipelines.prompts import HistoryTurn
-from pipelines.rewrite import choose_method, rewrite_query, sanitize_rewrite
+from pipelines.chat.pipeline import ChatPipeline
+from pipelines.chat.rewrite import choose_method, rewrite_query, sanitize_rewrite
+from pipelines.conversation.memory import standalone_query
+from pipelines.core.settings import OllamaSettings
+from pipelines.llm.backends import Backend, build_ollama_chat
+from pipelines.llm.prompts import HistoryTurn
 from pipelines.services import Services
-from pipelines.settings import OllamaSettings
 from tests.conftest import CANARY_NAME
 from tests.pipelines.fake_ollama import FakeOllamaServer
 

@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from domains import DomainError, default_domains_dir, load_domains
-from pipelines.risk import RiskAssessment, RiskDetector, build_risk_detector
 from pipelines.services import Services
+from pipelines.skills.triage.risk import RiskAssessment, RiskDetector, build_risk_detector
 from tests.conftest import CANARY_CARD, CANARY_EMAIL, CANARY_NAME, CANARY_PHONE, CANARY_VALUES, scan_tree_for
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from domains import load_domains
 from ingest import Embedder
-from pipelines.routing import Router
+from pipelines.chat.routing import Router
 
 
 @pytest.fixture(scope="module")

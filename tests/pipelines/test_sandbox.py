@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.sandbox import (
+from pipelines.core.settings import SandboxSettings
+from pipelines.skills.code.sandbox import (
     SandboxRun,
     memory_limit_available,
     pids_limit_available,
     run_sandboxed,
     sandbox_status,
 )
-from pipelines.settings import SandboxSettings
 
 pytestmark = pytest.mark.skipif(
     not sandbox_status().available, reason=f"no sandbox here: {sandbox_status().reason}"

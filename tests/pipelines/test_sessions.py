@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from pipelines.chat import load_transcript
-from pipelines.errors import SessionError
+from pipelines.chat.pipeline import load_transcript
+from pipelines.conversation.sessions import erase_session, open_session_vault, unrestorable_placeholders
+from pipelines.core.errors import SessionError
 from pipelines.services import Services
-from pipelines.sessions import erase_session, open_session_vault, unrestorable_placeholders
 from privacy import VaultStore
 from tests.conftest import CANARY_NAME, CANARY_PHONE
 
@@ -102,7 +102,7 @@ def test_a_zero_time_to_live_keeps_vaults(services: Services) -> None:
 
 
 def test_a_turn_in_an_expired_session_is_flagged_and_gets_fresh_numbers(services: Services) -> None:
-    from pipelines.chat import ChatPipeline
+    from pipelines.chat.pipeline import ChatPipeline
     from tests.pipelines.fake_ollama import FakeOllamaServer
 
     _stored_turn(services, "s", f"My name is {CANARY_NAME}. What is the fee?")

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from domains import load_domains
-from pipelines.chat import ChatPipeline, load_transcript
-from pipelines.ingestion import ingest_bytes
-from pipelines.memory import MemoryStore
-from pipelines.risk import RiskAssessment
+from pipelines.chat.pipeline import ChatPipeline, load_transcript
+from pipelines.chat.signals import detect_signals, escalation_notice, signals_line
+from pipelines.conversation.memory import MemoryStore
+from pipelines.documents.ingestion import ingest_bytes
 from pipelines.services import Services
-from pipelines.signals import detect_signals, escalation_notice, signals_line
+from pipelines.skills.triage.risk import RiskAssessment
 from tests.conftest import CANARY_NAME, CANARY_VALUES, scan_tree_for
 from tests.pipelines.fake_ollama import FakeOllamaServer
 

@@ -181,7 +181,7 @@ def test_physionet_heldout_recall_floor(deidentifier: Deidentifier) -> None:
     """PHI recall (type-agnostic span overlap) of the medical policy on the first 100 held-out notes (even
     patient ids). Measured 0.829 (92 of 111 gold spans) when written and 0.910 (101 of 111) after the title,
     signature and hospital-initialism rules; the floor leaves a margin of 5 spans."""
-    from pipelines.pii_eval import load_dataset, score
+    from pipelines.evals.pii import load_dataset, score
 
     data = load_dataset(SHARED / "physionet_deid", limit=100, split="heldout")
     predictions = [deidentifier.find_for(s.text, MEDICAL, "prompt") for s in data.samples]

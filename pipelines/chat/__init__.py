@@ -1,0 +1,3 @@
+"""chat"""
+
+__all__: list[str] = []

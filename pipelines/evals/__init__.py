@@ -1,0 +1,3 @@
+"""evals"""
+
+__all__: list[str] = []

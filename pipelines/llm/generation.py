@@ -1,0 +1,118 @@
+"""Streaming one generation for display: reasoning split off and scanned, the answer re-identified as it comes.
+
+Shared by the chat turn and the code tasks. The model's output arrives as ``(content, reasoning)`` text
+parts; ``<think>`` reasoning (or the backend's separate reasoning field) is scanned line by line
+(:meth:`Services.scrub`) before it is shown, and the answer is shown with the user's own values restored
+(:class:`privacy.StreamingReidentifier`) while the de-identified answer is kept for memory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from langchain_core.messages import BaseMessage
+
+from pipelines.core.errors import BackendError
+from pipelines.llm.backends import Backend, map_ollama_error
+from pipelines.llm.reasoning import LineBuffer, Piece, ThinkSplitter
+from pipelines.services import Services
+from privacy import StreamingReidentifier, Vault
+
+__all__ = ["Generation", "chat_parts", "stream_generation"]
+
+
+@dataclass
+class Generation:
+    """What one generation produced, filled in by :func:`stream_generation` as it runs.
+
+    Attributes:
+        answer_redacted: The answer as the model wrote it (de-identified; placeholders not restored), stripped.
+        answer_unstripped: The same with its leading and trailing whitespace (a code continuation's indent).
+        reasoning: The reasoning, scanned, stripped.
+        first_token_ms: Milliseconds from ``started`` to the first output part; None before it.
+    """
+
+    answer_redacted: str = ""
+    answer_unstripped: str = ""
+    reasoning: str = ""
+    first_token_ms: float | None = None
+
+
+def chat_parts(backend: Backend, messages: Sequence[BaseMessage]) -> Iterator[tuple[str, str]]:
+    """Stream ``messages`` through the backend's chat model as ``(content, reasoning)`` parts (the second is the
+    backend's separate reasoning field, e.g. Ollama's ``reasoning_content``, or "")."""
+    for chunk in backend.chat_model.stream(list(messages)):
+        extra = chunk.additional_kwargs.get("reasoning_content") if chunk.additional_kwargs else None
+        yield str(chunk.content), str(extra or "")
+
+
+def stream_generation(
+    services: Services,
+    backend: Backend,
+    parts: Iterable[tuple[str, str]],
+    vault: Vault,
+    domain: str,
+    out: Generation,
+    started: float,
+) -> Iterator[tuple[str, str]]:
+    """Consume the model's output ``parts`` and yield ``("answer" | "reasoning", text)`` for display.
+
+    Args:
+        services: For the domain's display policy and the reasoning scan.
+        backend: The backend producing ``parts`` (named in errors).
+        parts: ``(content, reasoning)`` pairs, e.g. :func:`chat_parts`; iterated inside the error mapping.
+        vault: The session vault (restores the user's own values in the answer).
+        domain: Domain whose policy applies to display and scanning.
+        out: Filled with the de-identified answer, the reasoning and the first-token time.
+        started: ``time.perf_counter()`` at the start of the turn (for ``first_token_ms``).
+
+    Raises:
+        BackendError: The backend failed while generating (Ollama errors say what to do).
+    """
+    splitter = ThinkSplitter()
+    display = StreamingReidentifier(vault, services.policy(domain))
+    thoughts = LineBuffer()
+    answer_parts: list[str] = []
+    reasoning_parts: list[str] = []
+
+    def reasoning(text: str) -> Iterator[tuple[str, str]]:
+        if text.strip():
+            text = services.scrub(text, vault, domain).text
+        if text:
+            reasoning_parts.append(text)
+            yield "reasoning", text
+
+    def emit(pieces: Iterable[Piece]) -> Iterator[tuple[str, str]]:
+        for piece in pieces:
+            if piece.kind == "reasoning":
+                yield from reasoning(thoughts.feed(piece.text))
+            else:
+                yield from reasoning(thoughts.flush())
+                answer_parts.append(piece.text)
+                shown = display.feed(piece.text)
+                if shown:
+                    yield "answer", shown
+
+    try:
+        for content, extra in parts:
+            if out.first_token_ms is None:
+                out.first_token_ms = round((time.perf_counter() - started) * 1000.0, 1)
+            if extra:
+                yield from emit([Piece("reasoning", extra)])
+            yield from emit(splitter.feed(content))
+    except BackendError:
+        raise
+    except Exception as exc:
+        if backend.name == "ollama":
+            raise map_ollama_error(exc, backend.host, backend.model_name) from exc
+        raise BackendError(f"{backend.name} failed while generating: {type(exc).__name__}") from exc
+    yield from emit(splitter.flush())
+    yield from reasoning(thoughts.flush())
+    tail = display.flush()
+    if tail:
+        yield "answer", tail
+    out.answer_unstripped = "".join(answer_parts)
+    out.answer_redacted = out.answer_unstripped.strip()
+    out.reasoning = "".join(reasoning_parts).strip()

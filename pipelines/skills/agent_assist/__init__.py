@@ -1,0 +1,3 @@
+"""skills.agent_assist"""
+
+__all__: list[str] = []

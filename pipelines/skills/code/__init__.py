@@ -1,0 +1,3 @@
+"""skills.code"""
+
+__all__: list[str] = []

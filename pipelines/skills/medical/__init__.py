@@ -1,0 +1,3 @@
+"""skills.medical"""
+
+__all__: list[str] = []

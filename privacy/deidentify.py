@@ -18,13 +18,13 @@ from dataclasses import dataclass, replace
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
+from privacy.anonymizers import apply_operator, show_value
 from privacy.chinese import HAN, HAS_HAN
-from privacy.errors import PrivacyError
 from privacy.lexicon import common_english_words, given_names, is_name_word, surnames
-from privacy.operators import mask_last4, salted_hash, session_date_offset, shift_date
+from privacy.placeholders import PLACEHOLDER_PATTERN
 from privacy.places import place_names
 from privacy.policies import PiiPolicy, Sink
-from privacy.vault import IDENTIFIER_TYPES, PLACEHOLDER_PATTERN, Vault, normalise_value
+from privacy.vault import IDENTIFIER_TYPES, Vault, normalise_value
 
 __all__ = ["Deidentifier", "Finding", "Redaction", "StreamingReidentifier", "find_vanilla", "reidentify"]
 
@@ -189,22 +189,9 @@ class Deidentifier:
         return Redaction(text=replaced, findings=tuple(applied))
 
     def _operate(self, operator: str, finding: Finding, text: str, vault: Vault | None) -> str:
+        """What ``operator`` (a policy's name for a sink) writes for ``finding`` (:mod:`privacy.anonymizers`)."""
         value = text[finding.start : finding.end]
-        entity = finding.entity_type
-        if operator in ("pseudonymize", "date_shift") and vault is None:
-            raise PrivacyError(f"operator {operator!r} for {entity} needs a session vault")
-        if operator == "pseudonymize":
-            assert vault is not None
-            return finding.placeholder or vault.placeholder_for(entity, value)
-        if operator == "hash":
-            return salted_hash(entity, value, self._secret)
-        if operator == "date_shift":
-            assert vault is not None
-            shifted = shift_date(value, session_date_offset(vault.session_id, self._secret))
-            if shifted is not None:
-                return shifted
-            return f"<{entity}>" if _DATE_LIKE.search(value) else value
-        return f"<{entity}>"  # redact, drop
+        return apply_operator(operator, value, finding.entity_type, vault, finding.placeholder, self._secret)
 
     def pseudonymize(
         self, text: str, policy: PiiPolicy, vault: Vault, keep_terms: Iterable[str] = ()
@@ -316,13 +303,6 @@ _CALENDAR = re.compile(
     r"\b(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b|"
     r"(?<![\d.])(?:19|20)\d\d(?![\d.])|\b\d{1,4}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,4})?\b|\b\d{1,2}:\d\d\b|"
     r"\bthe\s+\d{1,2}(?:st|nd|rd|th)\b",
-    re.IGNORECASE,
-)
-#: A DATE_TIME finding that is a calendar date in a form :func:`shift_date` does not know: redacted, not kept
-#: (a month alone, "the 11th" and month/year are date elements too under HIPAA Safe Harbor).
-_DATE_LIKE = re.compile(
-    r"\d{1,4}\s*[-/.]\s*\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b"
-    r"|\bthe\s+\d{1,2}(?:st|nd|rd|th)\b",
     re.IGNORECASE,
 )
 _EDGE = " \t\n.,;:!?\"'()[]"
@@ -515,9 +495,7 @@ def reidentify(text: str, vault: Vault, policy: PiiPolicy | None = None) -> str:
         if value is None:
             return match.group(0)
         operator = policy.operator(match.group(1), "display") if policy is not None else "restore"
-        if operator == "mask_last4":
-            return mask_last4(value)
-        return value if operator == "restore" else match.group(0)
+        return show_value(operator, value, match.group(0))
 
     return PLACEHOLDER_PATTERN.sub(show, text)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 
 from privacy.errors import VaultError
+from privacy.placeholders import PLACEHOLDER_PATTERN
 
 __all__ = [
     "IDENTIFIER_TYPES",
@@ -33,7 +34,6 @@ __all__ = [
     "normalise_value",
 ]
 
-PLACEHOLDER_PATTERN = re.compile(r"<([A-Z][A-Z_]*?)_(\d+)>")
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 

@@ -12,6 +12,7 @@ RUN apt-get update \
 WORKDIR /srv/assistant
 COPY pyproject.toml Makefile README.md ./
 COPY app ./app
+COPY cli ./cli
 COPY pipelines ./pipelines
 COPY domains ./domains
 COPY ingest ./ingest

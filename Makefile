@@ -16,7 +16,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 WHEELHOUSE ?= $(HOME)/.cache/domain-assistant/wheels/avx2
 
-.PHONY: setup run test lint browser sandbox clean-venv
+.PHONY: setup run test test-fast lint browser sandbox clean-venv
 
 setup: $(STAMP) sandbox
 
@@ -41,6 +41,10 @@ run: $(STAMP) sandbox
 test: $(STAMP) sandbox browser
 	$(VENV)/bin/pytest -q
 
+# the inner loop: everything but the tests marked slow (training, full evaluations, browser, subprocesses)
+test-fast: $(STAMP) sandbox
+	$(VENV)/bin/pytest -q -m "not slow"
+
 # Debian chromium for the real-browser test (installed when running as root, e.g. in CI; else that test skips)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -60,7 +64,7 @@ sandbox:
 	  else echo "bubblewrap is not installed: generated code will not be run (apt-get install bubblewrap)"; fi; }
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy app pipelines domains ingest privacy
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy app cli pipelines domains ingest privacy
 
 clean-venv:
 	rm -rf $(VENV)

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from pipelines.chat.transparency import placeholder_spans
 from pipelines.skills.medical.lexicon import MedicalEntity
-from pipelines.skills.triage.intent import PLACEHOLDER
 
 __all__ = ["ENTITY_COLOURS", "highlighted_html", "render_highlighted"]
 
@@ -32,10 +32,10 @@ def highlighted_html(text: str, entities: Sequence[MedicalEntity]) -> str:
 
     def plain(chunk: str) -> None:
         last = 0
-        for match in PLACEHOLDER.finditer(chunk):
-            parts.append(html.escape(chunk[last : match.start()]))
-            parts.append(_mark(match.group(), "PLACEHOLDER"))
-            last = match.end()
+        for start, end in placeholder_spans(chunk):
+            parts.append(html.escape(chunk[last:start]))
+            parts.append(_mark(chunk[start:end], "PLACEHOLDER"))
+            last = end
         parts.append(html.escape(chunk[last:]))
 
     for entity in sorted(entities, key=lambda e: (e.start, -e.end)):

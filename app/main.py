@@ -7,11 +7,10 @@ import streamlit as st
 from app.sidebar import render_sidebar
 from app.state import get_services, guarded, index_samples_once
 from pipelines.chat.citations import citation_sentences, source_records
-from pipelines.chat.pipeline import ChatPipeline, ChatResult, load_transcript
+from pipelines.chat.pipeline import ChatResult
 from pipelines.chat.signals import signals_line
 from pipelines.chat.transparency import masked_caption
 from pipelines.conversation.memory import StoredTurn
-from pipelines.conversation.sessions import unrestorable_placeholders
 
 st.set_page_config(page_title="Domain assistant", page_icon="🔒", layout="wide")
 services = get_services()
@@ -82,13 +81,13 @@ def show_turn(turn: StoredTurn) -> None:
         show_sources(turn.sources, turn.answer)
 
 
-expired = guarded(lambda: unrestorable_placeholders(services, choice.session_id)) or []
+expired = guarded(lambda: services.conversations.unrestorable_placeholders(choice.session_id)) or []
 if expired:
     shown = ", ".join(f"`{placeholder}`" for placeholder in expired[:5])
     st.info(
         f"The personal values of earlier turns expired and were erased: {shown} can no longer be restored."
     )
-past_turns = guarded(lambda: load_transcript(services, choice.session_id)) or []
+past_turns = guarded(lambda: services.conversations.transcript(choice.session_id, services.domains)) or []
 for past in past_turns:
     show_turn(past)
 
@@ -104,7 +103,7 @@ if question:
         reasoning: list[str] = []
 
         def answer_stream():  # wiring: forward answer text, keep reasoning and the result
-            for event in ChatPipeline(services).stream(
+            for event in services.chat.stream(
                 question, choice.session_id, choice.domain, choice.backend, list(choice.documents) or None
             ):
                 if event.kind == "meta" and event.data is not None:

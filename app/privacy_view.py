@@ -14,7 +14,7 @@ __all__ = ["render_policy_panel", "render_report"]
 
 def render_policy_panel(services: Services, domain: str) -> None:
     """An expander explaining the PII policy in force for ``domain`` (``auto`` = the union policy)."""
-    view = policy_view(services, domain)
+    view = policy_view(services.domains, domain)
     with st.expander(f"🔒 Privacy policy: {view.name}"):
         st.caption(view.note)
         st.dataframe(

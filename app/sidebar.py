@@ -10,10 +10,7 @@ import streamlit as st
 
 from app.privacy_view import render_policy_panel, render_report
 from app.state import guarded
-from pipelines.chat.pipeline import session_titles
 from pipelines.conversation.memory import new_session_id
-from pipelines.conversation.sessions import erase_session
-from pipelines.documents.ingestion import ingest_bytes
 from pipelines.services import Services
 
 __all__ = ["SidebarChoice", "render_sidebar"]
@@ -38,7 +35,7 @@ def render_sidebar(services: Services) -> SidebarChoice:
         st.header("Conversations")
         if st.button("➕ New chat", use_container_width=True):
             state["session_id"] = new_session_id()
-        sessions = dict(guarded(lambda: session_titles(services)) or [])
+        sessions = dict(guarded(lambda: services.conversations.titles()) or [])
         if state["session_id"] not in sessions:
             sessions = {state["session_id"]: "(new chat)", **sessions}
         ids = list(sessions)
@@ -84,7 +81,7 @@ def render_sidebar(services: Services) -> SidebarChoice:
                     bar.progress(min(max(fraction, 0.0), 1.0), text=f"{name}: {stage}")
 
                 report = guarded(
-                    partial(ingest_bytes, services, target, upload.name, upload.getvalue(), progress)
+                    partial(services.ingestion.ingest_bytes, target, upload.name, upload.getvalue(), progress)
                 )
                 bar.empty()
                 if report is None:
@@ -115,7 +112,7 @@ def _pinned_documents(services: Services, domain: str) -> tuple[str, ...]:
     if domain == "auto":
         st.caption("Pick a domain to answer only from chosen documents.")
         return ()
-    infos = guarded(lambda: services.store.list_documents(domain)) or []
+    infos = guarded(lambda: services.catalog.documents(domain)) or []
     names = {info.sha256: info.name for info in infos}
     pinned: dict[str, list[str]] = st.session_state.setdefault("pinned_documents", {})
     kept = [sha for sha in pinned.get(domain, []) if sha in names]
@@ -138,7 +135,7 @@ def _chunks(count: int) -> str:
 def _delete_conversation(services: Services) -> None:
     """Button callback: erase the shown conversation (vault and turns), keep the receipt, start a new chat."""
     state = st.session_state
-    receipt = guarded(lambda: erase_session(services, state["session_id"]))
+    receipt = guarded(lambda: services.conversations.erase(state["session_id"]))
     if receipt is not None:
         state["erasure_receipt"] = receipt.summary()
         state["session_id"] = new_session_id()

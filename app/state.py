@@ -8,8 +8,7 @@ from typing import TypeVar
 import streamlit as st
 
 from pipelines import USER_FACING_ERRORS, load_settings
-from pipelines.documents.ingestion import index_sample_corpora
-from pipelines.services import Services
+from pipelines.services import Models, Services
 
 __all__ = ["get_services", "guarded", "index_samples_once"]
 
@@ -18,8 +17,8 @@ T = TypeVar("T")
 
 @st.cache_resource(show_spinner="Loading models…")
 def get_services() -> Services:
-    """The process-wide services (stateless, thread-safe), built from the settings tree."""
-    return Services(load_settings())
+    """The process-wide services (thread-safe), built from the settings tree over the process's shared models."""
+    return Services(load_settings(), Models.shared())
 
 
 def index_samples_once(services: Services) -> None:
@@ -31,7 +30,7 @@ def index_samples_once(services: Services) -> None:
     def progress(stage: str, fraction: float) -> None:
         bar.progress(fraction, text=f"Indexing {stage}")
 
-    index_sample_corpora(services, progress=progress)
+    services.ingestion.index_sample_corpora(progress=progress)
     bar.empty()
 
 

@@ -18,9 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.chat.pipeline import ChatPipeline
 from pipelines.core.settings import load_settings
-from pipelines.documents.ingestion import index_sample_corpora
 from pipelines.services import Services
 
 QUESTIONS = [
@@ -41,9 +39,9 @@ def main() -> None:
     services = Services(load_settings(data_dir=data_dir))
     services.settings.llm.backend = "llamacpp"
     started = time.perf_counter()
-    index_sample_corpora(services)
+    services.ingestion.index_sample_corpora()
     index_seconds = time.perf_counter() - started
-    pipeline = ChatPipeline(services)
+    pipeline = services.chat
     pipeline.ask(QUESTIONS[0])  # warm-up: loads the models
     rows = [pipeline.ask(q).timings_ms | {"question": q} for q in QUESTIONS]
 

@@ -31,12 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from ingest import RetrievedChunk
-from pipelines.chat.retrieval import retrieve
-from pipelines.chat.rewrite import rewrite_query
-from pipelines.conversation.memory import standalone_query
+from pipelines.chat.rewrite import rewrite_query, standalone_query
 from pipelines.core.settings import load_settings
-from pipelines.documents.ingestion import index_sample_corpora
-from pipelines.llm.backends import Backend, probe_ollama, resolve_backend
+from pipelines.llm.backends import Backend, resolve_backend
+from pipelines.llm.ollama import probe_ollama
 from pipelines.llm.prompts import HistoryTurn
 from pipelines.services import Services
 from privacy import Vault
@@ -67,13 +65,13 @@ def main() -> None:
     items = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-rewrite-")) / "data"
     services = Services(load_settings(data_dir=data_dir))
-    index_sample_corpora(services)
+    services.ingestion.index_sample_corpora()
 
     conversations = []
     for item in items:
         vault = Vault(session_id="bench")
-        first = services.pseudonymize(item["first"], vault, item["domain"]).text
-        follow = services.pseudonymize(item["follow_up"], vault, item["domain"]).text
+        first = services.deidentification.pseudonymize(item["first"], vault, item["domain"]).text
+        follow = services.deidentification.pseudonymize(item["follow_up"], vault, item["domain"]).text
         conversations.append((item, [HistoryTurn(first, "")], follow))
 
     Method = Callable[[list[HistoryTurn], str], tuple[str, str]]
@@ -105,7 +103,7 @@ def main() -> None:
             query, how = method(history, follow)
             seconds.append(time.perf_counter() - started)
             used[how] = used.get(how, 0) + 1
-            hits = retrieve(services, item["domain"], query, max(KS))
+            hits = services.retriever.retrieve(item["domain"], query, max(KS))
             rank = first_hit_rank(hits, item)
             ranks.append(rank)
             per_domain.setdefault(item["domain"], []).append(rank)
@@ -163,7 +161,7 @@ def _llm(backend: Backend, services: Services) -> Callable[[list[HistoryTurn], s
             "llm",
             settings.rewrite_max_chars,
             settings.rewrite_history_turns,
-            scrub=lambda text: services.scrub(text, Vault(session_id="bench")).text,
+            scrub=lambda text: services.deidentification.scrub(text, Vault(session_id="bench")).text,
         )
         return result.query, result.method
 

@@ -28,7 +28,6 @@ from pathlib import Path
 from domains import sample_corpus_files
 from ingest import load_bytes, load_document
 from pipelines.core.settings import load_settings
-from pipelines.documents.ingestion import deidentify_document
 from pipelines.services import Services
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -41,9 +40,9 @@ _LIMIT = {"max_bytes": 25 * 2**20, "max_chars": 2_000_000}
 def reference(services: Services) -> list[float]:
     risks = []
     for domain in services.domains:
-        for path in sample_corpus_files(services.domain(domain)):
+        for path in sample_corpus_files(services.domains.domain(domain)):
             document = load_document(path, **_LIMIT)
-            risks.append(deidentify_document(services, domain, document)[1].risk)
+            risks.append(services.ingestion.deidentify_document(domain, document)[1].risk)
     return risks
 
 
@@ -52,7 +51,9 @@ def nursing_notes(services: Services, count: int, seed: int = 13) -> list[float]
     notes = [m.group(3) for m in _RECORD.finditer(text) if m.group(3).strip()]
     picked = random.Random(seed).sample(notes, min(count, len(notes)))
     return [
-        deidentify_document(services, "medical", load_bytes(f"note{i}.txt", n.encode(), **_LIMIT))[1].risk
+        services.ingestion.deidentify_document("medical", load_bytes(f"note{i}.txt", n.encode(), **_LIMIT))[
+            1
+        ].risk
         for i, n in enumerate(picked)
     ]
 
@@ -64,7 +65,7 @@ def synthetic_letters(services: Services, count: int) -> list[float]:
         body = "\n".join(r["full_text"] for r in records[i * 10 : (i + 1) * 10])
         if body.strip():
             document = load_bytes(f"letter{i}.txt", body.encode(), **_LIMIT)
-            risks.append(deidentify_document(services, "finance", document)[1].risk)
+            risks.append(services.ingestion.deidentify_document("finance", document)[1].risk)
     return risks
 
 

@@ -65,7 +65,7 @@ def main() -> None:
     from privacy import Vault
 
     vault = Vault(session_id="benchmark")
-    redacted = [services.pseudonymize(text, vault, "finance").text for text in texts]
+    redacted = [services.deidentification.pseudonymize(text, vault, "finance").text for text in texts]
     changed = sum(a != b for a, b in zip(texts, redacted, strict=True))
     redacted_best = classifier.probabilities(redacted).argmax(axis=1)
     result["deidentified"] = {
@@ -86,7 +86,7 @@ def main() -> None:
         "p95": latencies[int(0.95 * len(latencies)) - 1],
         "p99": latencies[int(0.99 * len(latencies)) - 1],
     }
-    model_dir = services.domain("finance").resolve(services.domain("finance").intent.model)  # type: ignore[union-attr]
+    model_dir = services.domains.domain("finance").resolve(services.domains.domain("finance").intent.model)  # type: ignore[union-attr]
     result["model_size_bytes"] = sum(p.stat().st_size for p in model_dir.rglob("*") if p.is_file())
     OUT.mkdir(exist_ok=True)
     (OUT / "intent.json").write_text(json.dumps(result, indent=1) + "\n")

@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--domain", default="medical")
     args = parser.parse_args()
     services = Services(load_settings(data_dir=args.data_dir))
-    config = services.domain(args.domain)
+    config = services.domains.domain(args.domain)
     results = []
     for name in DATASETS:
         data = load_beir(args.shared / name)

@@ -1,4 +1,5 @@
-"""Pipelines: the composition root, the chat and ingestion flows, routing, memory, prompts, LLM backends, CLI."""
+"""Pipelines: the composition root (``services``) and the flows over the leaves ``domains``, ``ingest`` and
+``privacy`` (see ARCHITECTURE.md). The package itself exports the settings and the errors users see."""
 
 from pipelines.core.errors import (
     USER_FACING_ERRORS,

@@ -1,181 +1,160 @@
-"""The composition root: builds the shared, stateless services from the settings, lazily and once.
+"""The composition root: builds every component of one data dir from the settings, lazily and once, and wires
+the skills into the core flows. Only the delivery adapters (``app``, ``cli``) use it; nothing below imports it.
 
-Nothing is built at import time; each service is created on first use and cached on the instance
+Nothing is built at import time; each component is created on first use and cached on the instance
 (``functools.cached_property`` is locked per instance on Python 3.11, so concurrent first use builds once).
+
+The heavy models (the sentence embedder, the Presidio analyzer with its spaCy pipeline, the llama.cpp model)
+live in a :class:`Models` cache that several :class:`Services` may share: the app keeps one per process, a test
+session one for all its data dirs. They hold no per-data-dir state (the operator secret, the vault key and the
+stores belong to :class:`Services`).
+
+Skills plug into the core flows through two protocols, wired here from each domain's ``domain.yaml`` blocks:
+
+- message analyzers (:class:`pipelines.chat.signals.MessageAnalyzer`): ``intent:`` adds
+  :class:`~pipelines.skills.triage.analyzers.IntentAnalyzer`, ``risk:`` adds :class:`~pipelines.skills.triage.analyzers.RiskAnalyzer`;
+- indexing hooks (:class:`pipelines.documents.hooks.IndexingHook`): ``ner:`` adds
+  :class:`~pipelines.skills.medical.records_hook.MedicalRecordsHook`.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
-from domains import CodeModesConfig, DomainConfig, load_code_modes, load_domains
-from ingest import Embedder, VectorStore
+from domains import load_domains
+from ingest import Embedder, ReviewQueue, VectorStore
+from pipelines.chat.pipeline import ChatPipeline
+from pipelines.chat.retrieval import Retriever
 from pipelines.chat.routing import Router
+from pipelines.chat.signals import MessageAnalyzer
 from pipelines.conversation.memory import MemoryStore
-from pipelines.core.errors import AssistantError
+from pipelines.conversation.sessions import Conversations
+from pipelines.core.deidentification import DomainDeidentifier
+from pipelines.core.domains import DomainRegistry
 from pipelines.core.logs import PiiLogFilter, configure_logging, logger
-from pipelines.core.settings import Settings
-from pipelines.llm.backends import Backend, build_llamacpp_backend, resolve_backend
+from pipelines.core.settings import EmbeddingSettings, LlamaCppSettings, Settings
+from pipelines.documents.catalog import Catalog
+from pipelines.documents.hooks import IndexingHook
+from pipelines.documents.ingestion import Ingestion
+from pipelines.documents.review import Review
+from pipelines.llm.backends import Backend, resolve_backend
+from pipelines.llm.llamacpp import LoadedLlama, build_llamacpp_backend, load_llama
+from pipelines.skills.agent_assist.assist import AgentAssist
 from pipelines.skills.agent_assist.feedback import FeedbackStore
+from pipelines.skills.code.tasks import CodeTaskPipeline
+from pipelines.skills.medical.clinical import ClinicalNotes
 from pipelines.skills.medical.entities import MedicalEntityRecognizer
 from pipelines.skills.medical.records import RecordStore
+from pipelines.skills.medical.records_hook import MedicalRecordsHook
+from pipelines.skills.triage.analyzers import IntentAnalyzer, RiskAnalyzer
 from pipelines.skills.triage.intent import IntentClassifier
 from pipelines.skills.triage.risk import RiskDetector, build_risk_detector
-from privacy import (
-    Deidentifier,
-    PiiPolicy,
-    Redaction,
-    Vault,
-    VaultStore,
-    build_analyzer,
-    load_or_create_secret,
-)
+from privacy import Analyzer, Deidentifier, VaultStore, build_analyzer, load_or_create_secret
 
-__all__ = ["Services"]
+__all__ = ["Models", "Services"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _KeyedCache:
+    """Values built once per key, thread-safe (a lock per cache; building happens under it)."""
+
+    def __init__(self) -> None:
+        self._values: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: K, build: Callable[[], V]) -> V:
+        with self._lock:
+            if key not in self._values:
+                self._values[key] = build()
+            return self._values[key]  # type: ignore[no-any-return]
+
+
+class Models:
+    """The heavy models, loaded on first use and shared by every :class:`Services` given this instance.
+
+    Keyed by the settings that shape them, so two data dirs with the same model settings share one copy:
+    the embedder by device and batch size, the analyzer by spaCy pipeline, the llama.cpp model by file, context
+    size and threads (each backend wrapper then applies its own token limit and sampling settings).
+    """
+
+    _shared: ClassVar[Models | None] = None
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self) -> None:
+        self._cache = _KeyedCache()
+
+    @classmethod
+    def shared(cls) -> Models:
+        """The process-wide instance: what the app and the command line use, so that every data dir a process
+        opens shares one copy of each model."""
+        with cls._shared_lock:
+            if cls._shared is None:
+                cls._shared = cls()
+            return cls._shared
+
+    def embedder(self, settings: EmbeddingSettings) -> Embedder:
+        """The all-MiniLM-L6-v2 embedder (:class:`ingest.Embedder`)."""
+        key = ("embedder", settings.batch_size, settings.device)
+        return self._cache.get(key, lambda: Embedder(settings.batch_size, settings.device))
+
+    def analyzer(self, spacy_model: str) -> Analyzer:
+        """The Presidio analyzer with this product's recognizers (:func:`privacy.build_analyzer`)."""
+        return self._cache.get(("analyzer", spacy_model), lambda: build_analyzer(spacy_model))
+
+    def llama(self, settings: LlamaCppSettings) -> LoadedLlama:
+        """The loaded GGUF model (:func:`pipelines.llm.llamacpp.load_llama`).
+
+        Raises:
+            BackendError: llama-cpp-python is missing or the model cannot be loaded.
+        """
+        key = ("llama", str(settings.model_path), settings.n_ctx, settings.n_threads)
+        return self._cache.get(key, lambda: load_llama(settings))
 
 
 class Services:
-    """Everything a pipeline needs, built from one :class:`Settings` (share one instance per process)."""
+    """Every component of one data dir, built from one :class:`Settings` (share one instance per process and
+    data dir)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, models: Models | None = None) -> None:
+        """Create the data dir and its log file; erase the vaults whose time has run out.
+
+        Args:
+            settings: The settings tree (the data dir, every component's settings).
+            models: The heavy models to share with other instances (None: a private cache;
+                :meth:`Models.shared` is the process-wide one).
+        """
         self.settings = settings
+        self.models = models or Models()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        pii_filter = PiiLogFilter(self._scrub_log_text)
-        self.log_path = configure_logging(settings.data_dir, settings.log_level, pii_filter)
         self._llamacpp: Backend | None = None
         self._llamacpp_lock = threading.Lock()
-        self._risk_detectors: dict[str, RiskDetector | None] = {}
-        self._risk_lock = threading.Lock()
-        self._intent_classifiers: dict[str, IntentClassifier | None] = {}
-        self._intent_lock = threading.Lock()
-        self._entity_recognizers: dict[str, MedicalEntityRecognizer | None] = {}
-        self._entity_lock = threading.Lock()
+        self._per_domain = _KeyedCache()
+        pii_filter = PiiLogFilter(self._scrub_log_text)
+        self.log_path = configure_logging(settings.data_dir, settings.log_level, pii_filter)
         if erased := self.vaults.purge_expired():
             logger.info(
                 "vaults expired erased=%d ttl_hours=%g", len(erased), settings.privacy.vault_ttl_hours
             )
 
     def _scrub_log_text(self, text: str) -> str:
-        """A log message with the ``logs`` operator (hash or drop) of :attr:`routing_policy` applied to every
-        finding; every domain's keep_terms and the model names are kept (the URL recognizer reads
-        "q4_k_m.gguf" as a web address)."""
+        """A log message with the routing policy's ``logs`` operator applied; the model names are kept (the
+        URL recognizer reads "q4_k_m.gguf" as a web address)."""
         models = [self.settings.ollama.model, self._llamacpp.model_name if self._llamacpp else ""]
         if self.settings.llamacpp.model_path is not None:
             models.append(self.settings.llamacpp.model_path.name)
-        keep = (*self.routing_keep_terms, *(m for m in models if m))
-        return self.deidentifier.deidentify(text, self.routing_policy, "logs", None, keep).text
+        return self.deidentification.scrub_log_text(text, [m for m in models if m])
+
+    # --- domains and privacy -----------------------------------------------------------------------------
 
     @cached_property
-    def domains(self) -> dict[str, DomainConfig]:
-        """Loaded and validated domain configs by name."""
-        domains = load_domains(self.settings.domains_dir)
-        for config in domains.values():
-            self._policy(config)  # fail early on an invalid policy
-        return domains
-
-    def domain(self, name: str) -> DomainConfig:
-        """Return the domain called ``name``.
-
-        Raises:
-            AssistantError: Unknown domain (the message lists the known ones).
-        """
-        try:
-            return self.domains[name]
-        except KeyError:
-            raise AssistantError(f"unknown domain {name!r}; known: {', '.join(self.domains)}") from None
-
-    def policy(self, domain: str) -> PiiPolicy:
-        """The PII policy of ``domain`` (its ``privacy:`` block).
-
-        Raises:
-            AssistantError: Unknown domain.
-            PrivacyError: The block is not a valid policy.
-        """
-        return self._policy(self.domain(domain))
-
-    @staticmethod
-    def _policy(config: DomainConfig) -> PiiPolicy:
-        return PiiPolicy.from_mapping(config.name, config.privacy)
-
-    @cached_property
-    def routing_policy(self) -> PiiPolicy:
-        """The policy applied before a domain is known: every domain's entities, each with the strictest
-        operator any domain gives it per sink (:meth:`privacy.PiiPolicy.union`)."""
-        return PiiPolicy.union(self.policy(name) for name in self.domains)
-
-    @cached_property
-    def routing_keep_terms(self) -> tuple[str, ...]:
-        """Every domain's keep_terms, used before a domain is known."""
-        return tuple(sorted({term for config in self.domains.values() for term in config.keep_terms}))
-
-    def message_policy(self, domain: str | None = None) -> tuple[PiiPolicy, tuple[str, ...]]:
-        """``(policy, keep_terms)`` for a user message: ``domain``'s, or, before a domain is known (None), the
-        union of every domain's (:attr:`routing_policy`, :attr:`routing_keep_terms`)."""
-        if domain is None:
-            return self.routing_policy, self.routing_keep_terms
-        return self.policy(domain), self.domain(domain).keep_terms
-
-    def pseudonymize(
-        self, text: str, vault: Vault, domain: str | None = None, extra_keep: tuple[str, ...] = ()
-    ) -> Redaction:
-        """De-identify a user message for the prompt sink with :meth:`message_policy` (``extra_keep``: more
-        terms never treated as PII in this call)."""
-        policy, keep_terms = self.message_policy(domain)
-        return self.deidentifier.deidentify(text, policy, "prompt", vault, (*keep_terms, *extra_keep))
-
-    def deidentify_message(
-        self, text: str, vault: Vault, domain: str | None = None
-    ) -> tuple[Redaction, Redaction]:
-        """De-identify a user message once for both the prompt and the memory sink.
-
-        Returns:
-            ``(for the prompt, for memory)``: the policy may give the two sinks different operators.
-        """
-        policy, keep_terms = self.message_policy(domain)
-        findings = self.deidentifier.find_for(text, policy, ("prompt", "memory"), keep_terms, vault)
-        return (
-            self.deidentifier.deidentify(text, policy, "prompt", vault, keep_terms, findings),
-            self.deidentifier.deidentify(text, policy, "memory", vault, keep_terms, findings),
-        )
-
-    def scrub(self, text: str, vault: Vault, domain: str | None = None) -> Redaction:
-        """De-identify model output (reasoning) with :meth:`message_policy`, without adding to the vault: see
-        :meth:`privacy.Deidentifier.scrub`."""
-        policy, keep_terms = self.message_policy(domain)
-        return self.deidentifier.scrub(text, policy, vault, keep_terms)
-
-    def code_modes(self, domain: str) -> CodeModesConfig | None:
-        """The code task modes of ``domain`` (its ``modes.yaml``), or None when it has none.
-
-        Raises:
-            AssistantError: Unknown domain.
-            DomainError: The file does not validate.
-        """
-        return load_code_modes(self.domain(domain))
-
-    def risk_detector(self, domain: str) -> RiskDetector | None:
-        """The risk detector of ``domain`` (built once from its ``risk:`` rules), or None when it has none.
-
-        Raises:
-            AssistantError: Unknown domain.
-        """
-        config = self.domain(domain)
-        with self._risk_lock:
-            if domain not in self._risk_detectors:
-                self._risk_detectors[domain] = build_risk_detector(config.risk) if config.risk else None
-            return self._risk_detectors[domain]
-
-    @cached_property
-    def embedder(self) -> Embedder:
-        """The all-MiniLM-L6-v2 embedder."""
-        return Embedder(self.settings.embedding.batch_size, self.settings.embedding.device)
-
-    @cached_property
-    def store(self) -> VectorStore:
-        """The Chroma store under ``<data_dir>/chroma``."""
-        return VectorStore(self.settings.data_dir / "chroma")
+    def domains(self) -> DomainRegistry:
+        """The loaded and validated domains (a mapping by name; policies validated at load)."""
+        return DomainRegistry(load_domains(self.settings.domains_dir))
 
     @cached_property
     def deidentifier(self) -> Deidentifier:
@@ -187,7 +166,24 @@ class Services:
             if configured
             else load_or_create_secret(self.settings.data_dir / "vault" / "operators.secret")
         )
-        return Deidentifier(build_analyzer(self.settings.privacy.spacy_model), secret)
+        return Deidentifier(self.models.analyzer(self.settings.privacy.spacy_model), secret)
+
+    @cached_property
+    def deidentification(self) -> DomainDeidentifier:
+        """The de-identifier under each domain's policy (messages, model output, documents, log lines)."""
+        return DomainDeidentifier(self.deidentifier, self.domains)
+
+    # --- stores ------------------------------------------------------------------------------------------
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        """The all-MiniLM-L6-v2 embedder."""
+        return self.models.embedder(self.settings.embedding)
+
+    @cached_property
+    def store(self) -> VectorStore:
+        """The Chroma store under ``<data_dir>/chroma``."""
+        return VectorStore(self.settings.data_dir / "chroma")
 
     @cached_property
     def vaults(self) -> VaultStore:
@@ -197,8 +193,8 @@ class Services:
 
     @cached_property
     def memory(self) -> MemoryStore:
-        """Sessions and turns in ``<data_dir>/memory.sqlite``."""
-        return MemoryStore(self.settings.data_dir / "memory.sqlite")
+        """Sessions and turns in ``<data_dir>/memory.sqlite3`` (``memory.sqlite`` before 0.2, renamed)."""
+        return MemoryStore(self.settings.data_dir / "memory.sqlite3", legacy_names=("memory.sqlite",))
 
     @cached_property
     def feedback(self) -> FeedbackStore:
@@ -211,11 +207,16 @@ class Services:
         return RecordStore(self.settings.data_dir / "records.sqlite3")
 
     @cached_property
-    def router(self) -> Router:
-        """Embedding-similarity router over the domains."""
-        return Router(
-            self.embedder, self.domains, self.settings.routing.top_n, self.settings.routing.temperature
-        )
+    def review_queue(self) -> ReviewQueue:
+        """Documents held for review under ``<data_dir>/review``."""
+        return ReviewQueue(self.settings.data_dir / "review")
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        """Sessions with their turns and vaults."""
+        return Conversations(self.memory, self.vaults)
+
+    # --- skills per domain (wired from domain.yaml) --------------------------------------------------------
 
     def intent_classifier(self, domain: str) -> IntentClassifier | None:
         """The domain's intent model (its ``intent:`` block), loaded once; None when the domain has none.
@@ -224,16 +225,26 @@ class Services:
             AssistantError: Unknown domain.
             IntentError: The configured model folder is missing or malformed.
         """
-        config = self.domain(domain)
-        with self._intent_lock:
-            if domain not in self._intent_classifiers:
-                intent = config.intent
-                self._intent_classifiers[domain] = (
-                    None
-                    if intent is None
-                    else IntentClassifier.load(config.resolve(intent.model), intent.unknown_threshold)
-                )
-            return self._intent_classifiers[domain]
+        config = self.domains.domain(domain)
+
+        def load() -> IntentClassifier | None:
+            intent = config.intent
+            if intent is None:
+                return None
+            return IntentClassifier.load(config.resolve(intent.model), intent.unknown_threshold)
+
+        return self._per_domain.get(("intent", domain), load)
+
+    def risk_detector(self, domain: str) -> RiskDetector | None:
+        """The risk detector of ``domain`` (built once from its ``risk:`` rules), or None when it has none.
+
+        Raises:
+            AssistantError: Unknown domain.
+        """
+        config = self.domains.domain(domain)
+        return self._per_domain.get(
+            ("risk", domain), lambda: build_risk_detector(config.risk) if config.risk else None
+        )
 
     def entity_recognizer(self, domain: str) -> MedicalEntityRecognizer | None:
         """The domain's entity model (its ``ner:`` block), loaded once; None when the domain has none.
@@ -242,25 +253,132 @@ class Services:
             AssistantError: Unknown domain.
             NerError: The configured model folder is missing or malformed.
         """
-        config = self.domain(domain)
-        with self._entity_lock:
-            if domain not in self._entity_recognizers:
-                ner = config.ner
-                self._entity_recognizers[domain] = (
-                    None if ner is None else MedicalEntityRecognizer(config.resolve(ner.model))
-                )
-            return self._entity_recognizers[domain]
+        config = self.domains.domain(domain)
+        return self._per_domain.get(
+            ("ner", domain),
+            lambda: None if config.ner is None else MedicalEntityRecognizer(config.resolve(config.ner.model)),
+        )
+
+    def analyzers(self, domain: str) -> list[MessageAnalyzer]:
+        """The message analyzers of ``domain`` in order: intent (``intent:``), then risk (``risk:``).
+
+        Raises:
+            AssistantError: Unknown domain.
+            IntentError: The configured intent model cannot be loaded.
+        """
+        found: list[MessageAnalyzer] = []
+        if (classifier := self.intent_classifier(domain)) is not None:
+            found.append(IntentAnalyzer(classifier))
+        if (detector := self.risk_detector(domain)) is not None:
+            found.append(RiskAnalyzer(detector))
+        return found
+
+    def indexing_hooks(self, domain: str) -> list[IndexingHook]:
+        """The indexing hooks of ``domain``: the medical records hook when it has an entity model (``ner:``).
+
+        Raises:
+            AssistantError: Unknown domain.
+            NerError: The configured entity model cannot be loaded.
+        """
+        recognizer = self.entity_recognizer(domain)
+        return [] if recognizer is None else [MedicalRecordsHook(recognizer, self.records)]
+
+    # --- backends ----------------------------------------------------------------------------------------
 
     def llamacpp_backend(self) -> Backend:
-        """The in-process llama.cpp backend, loaded once."""
+        """The in-process llama.cpp backend (the shared model with this data dir's generation settings)."""
         with self._llamacpp_lock:
             if self._llamacpp is None:
-                self._llamacpp = build_llamacpp_backend(self.settings.llamacpp)
+                settings = self.settings.llamacpp
+                self._llamacpp = build_llamacpp_backend(settings, self.models.llama(settings))
             return self._llamacpp
 
     def backend(self, requested: str | None = None) -> Backend:
         """Resolve the chat backend (``requested`` or the settings' choice); see :func:`resolve_backend`."""
         return resolve_backend(self.settings, requested or self.settings.llm.backend, self.llamacpp_backend)
+
+    # --- flows -------------------------------------------------------------------------------------------
+
+    @cached_property
+    def router(self) -> Router:
+        """Embedding-similarity router over the domains."""
+        routing = self.settings.routing
+        return Router(self.embedder, self.domains, routing.top_n, routing.temperature)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        """Hybrid retrieval over the domains' collections."""
+        return Retriever(self.store, self.embedder, self.domains)
+
+    @cached_property
+    def chat(self) -> ChatPipeline:
+        """The chat turn."""
+        return ChatPipeline(
+            self.domains,
+            self.deidentification,
+            self.conversations,
+            self.router,
+            self.retriever,
+            self.backend,
+            self.analyzers,
+            self.settings,
+        )
+
+    @cached_property
+    def assist(self) -> AgentAssist:
+        """Agent assist: analysis and reply drafts for customer-service agents, and their feedback."""
+        return AgentAssist(
+            self.domains,
+            self.deidentification,
+            self.conversations,
+            self.retriever,
+            self.backend,
+            self.analyzers,
+            self.feedback,
+            self.settings,
+        )
+
+    def code_tasks(self, domain: str = "code", max_tokens: int | None = None) -> CodeTaskPipeline:
+        """The code tasks of ``domain`` (its ``modes.yaml``); ``max_tokens`` caps every mode's (quick runs)."""
+        return CodeTaskPipeline(
+            self.domains,
+            self.deidentification,
+            self.conversations,
+            self.backend,
+            self.settings,
+            domain,
+            max_tokens,
+        )
+
+    @cached_property
+    def clinical(self) -> ClinicalNotes:
+        """The clinical record view and the medical text commands."""
+        return ClinicalNotes(
+            self.domains, self.deidentification, self.entity_recognizer, self.settings.ingest
+        )
+
+    @cached_property
+    def ingestion(self) -> Ingestion:
+        """Document ingestion into the domains' collections."""
+        return Ingestion(
+            self.domains,
+            self.deidentification,
+            self.store,
+            self.embedder,
+            self.review_queue,
+            self.indexing_hooks,
+            self.settings.ingest,
+        )
+
+    @cached_property
+    def review(self) -> Review:
+        """The review queue's flow (release, reject)."""
+        return Review(self.ingestion, self.review_queue)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """The indexed documents (list, find, delete with a receipt)."""
+        return Catalog(self.store, self.domains, self.indexing_hooks)
 
     def status(self) -> dict[str, Any]:
         """Counts per domain collection, for status displays."""

@@ -13,10 +13,16 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from ingest import Embedder  # noqa: E402
-from pipelines.core.settings import LlamaCppSettings, load_settings  # noqa: E402
-from pipelines.llm.backends import Backend, build_llamacpp_backend  # noqa: E402
-from pipelines.services import Services  # noqa: E402
-from privacy import Deidentifier, PiiPolicy, build_analyzer  # noqa: E402
+from pipelines.core.settings import (  # noqa: E402
+    EmbeddingSettings,
+    LlamaCppSettings,
+    PrivacySettings,
+    load_settings,
+)
+from pipelines.llm.backends import Backend  # noqa: E402
+from pipelines.llm.llamacpp import build_llamacpp_backend  # noqa: E402
+from pipelines.services import Models, Services  # noqa: E402
+from privacy import Deidentifier, PiiPolicy  # noqa: E402
 
 
 def domain_policy(name: str) -> PiiPolicy:
@@ -42,39 +48,43 @@ CANARY_VALUES = (
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
+def models() -> Models:
+    """The real models, loaded once for the whole test session: the process-wide cache that the app and the
+    command line use too, so in-process app and CLI tests share them."""
+    return Models.shared()
+
+
+@pytest.fixture(scope="session")
+def embedder(models: Models) -> Embedder:
     """The real all-MiniLM-L6-v2 embedder."""
-    return Embedder()
+    return models.embedder(EmbeddingSettings())
 
 
 @pytest.fixture(scope="session")
-def deidentifier() -> Deidentifier:
-    """Real Presidio with the real spaCy model."""
-    return Deidentifier(build_analyzer())
+def deidentifier(models: Models) -> Deidentifier:
+    """Real Presidio with the real spaCy model (a random operator secret)."""
+    return Deidentifier(models.analyzer(PrivacySettings().spacy_model))
 
 
 @pytest.fixture(scope="session")
-def llamacpp_backend() -> Backend:
-    """The real llama.cpp backend with the Gemma 3 270M GGUF."""
-    return build_llamacpp_backend(LlamaCppSettings(max_tokens=48))
+def llamacpp_backend(models: Models) -> Backend:
+    """The real llama.cpp backend with the Gemma 3 270M GGUF (48 new tokens at most)."""
+    settings = LlamaCppSettings(max_tokens=48)
+    return build_llamacpp_backend(settings, models.llama(settings))
 
 
 @pytest.fixture
-def services(
-    tmp_path: Path, embedder: Embedder, deidentifier: Deidentifier, llamacpp_backend: Backend
-) -> Iterator[Services]:
+def services(tmp_path: Path, models: Models) -> Iterator[Services]:
     """Fresh services on an empty data dir in ``tmp_path``, sharing the session's loaded models.
 
-    The backend is pinned to llama.cpp (no Ollama exists in CI) and sample indexing is off.
+    The backend is pinned to llama.cpp (no Ollama exists in CI), at most 48 new tokens, and sample indexing
+    is off.
     """
     settings = load_settings(data_dir=tmp_path / "data")
     settings.llm.backend = "llamacpp"
+    settings.llamacpp.max_tokens = 48
     settings.ingest.index_samples_on_start = False
-    built = Services(settings)
-    built.__dict__["embedder"] = embedder
-    built.__dict__["deidentifier"] = deidentifier
-    built._llamacpp = llamacpp_backend
-    yield built
+    yield Services(settings, models)
 
 
 def scan_tree_for(root: Path, values: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -39,7 +39,7 @@ def test_compose_environment_is_understood_by_the_settings(monkeypatch) -> None:
 
 def test_dockerfile_copies_every_package_and_runs_the_readme_setup() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    for package in ["app", "pipelines", "domains", "ingest", "privacy"]:
+    for package in ["app", "cli", "pipelines", "domains", "ingest", "privacy"]:
         assert f"COPY {package} ./{package}" in dockerfile
     assert "make setup" in dockerfile
     assert "app/main.py" in dockerfile

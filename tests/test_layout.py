@@ -1,4 +1,5 @@
-"""Architecture rules from DESIGN.md, checked by scanning imports (AST)."""
+"""The architecture's rules (ARCHITECTURE.md, "Layers and rules"), checked by scanning every import (AST),
+function-local and ``TYPE_CHECKING`` imports included."""
 
 from __future__ import annotations
 
@@ -9,16 +10,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ["app", "cli", "pipelines", "domains", "ingest", "privacy"]
+#: Top-level packages each package may import (its own always).
 ALLOWED = {
     "app": {"app", "pipelines"},
-    "cli": {"cli", "pipelines", "privacy"},  # privacy: until the CLI is split into command modules
+    "cli": {"cli", "pipelines"},
     "pipelines": {"pipelines", "domains", "ingest", "privacy"},
     "domains": {"domains"},
     "ingest": {"ingest"},
     "privacy": {"privacy"},
 }
+#: The one module below the adapters that imports one: ``python -m pipelines`` runs the command line.
+ENTRY_SHIM = ROOT / "pipelines" / "__main__.py"
+#: Third-party libraries only one package may use.
 ONLY_IN = {
     "streamlit": "app",
+    "typer": "cli",
     "presidio_analyzer": "privacy",
     "presidio_anonymizer": "privacy",
     "chromadb": "ingest",
@@ -26,17 +32,35 @@ ONLY_IN = {
     "llama_cpp": "pipelines",
     "ollama": "pipelines",
     "langchain_ollama": "pipelines",
+    "sqlalchemy": "pipelines",
 }
+#: Subpackages of ``pipelines`` and the subpackages each may import (itself always; skills: see below).
+LAYERS = {
+    "core": {"core"},
+    "llm": {"core"},
+    "conversation": {"core", "llm"},
+    "documents": {"core", "llm"},
+    "chat": {"core", "llm", "conversation", "documents"},
+    "skills": {"core", "llm", "conversation", "documents", "chat"},
+    "training": {"core", "llm", "skills"},
+    "evals": {"core", "llm", "conversation", "documents", "chat", "skills", "training"},
+}
+#: Subpackages that are offline tools, never imported by the request path (anything the app serves).
+OFFLINE = {"evals", "training"}
 
 
-def _imports(path: Path) -> set[str]:
+def _imported_modules(path: Path) -> set[str]:
+    """Every absolute module name ``path`` imports (``from a.b import c`` gives ``a.b`` and ``a.b.c``)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
+            names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            raise AssertionError(f"{path.relative_to(ROOT)}: relative import (use absolute imports)")
     return names
 
 
@@ -44,16 +68,99 @@ def _sources(package: str) -> list[Path]:
     return [p for p in (ROOT / package).rglob("*.py") if "corpus" not in p.parts]
 
 
+def _subpackage(path: Path) -> str | None:
+    """``chat`` for ``pipelines/chat/x.py``; None for ``pipelines/services.py`` and the package's own files."""
+    parts = path.relative_to(ROOT / "pipelines").parts
+    return parts[0] if len(parts) > 1 else None
+
+
+def _pipelines_targets(path: Path) -> set[tuple[str, str | None]]:
+    """``(subpackage, skill)`` of each ``pipelines.*`` module ``path`` imports (skill: for ``skills.<name>``)."""
+    targets = set()
+    for name in _imported_modules(path):
+        parts = name.split(".")
+        if parts[0] != "pipelines" or len(parts) < 2:
+            continue
+        skill = parts[2] if parts[1] == "skills" and len(parts) > 2 else None
+        targets.add((parts[1], skill))
+    return targets
+
+
 @pytest.mark.parametrize("package", PACKAGES)
-def test_dependency_rule(package: str) -> None:
+def test_packages_import_only_the_packages_below_them(package: str) -> None:
     for path in _sources(package):
-        own = _imports(path) & set(PACKAGES)
-        if path == ROOT / "pipelines" / "__main__.py":  # python -m pipelines runs the command line
-            own -= {"cli"}
-        assert own <= ALLOWED[package], f"{path.relative_to(ROOT)} imports {own - ALLOWED[package]}"
+        own = {name.split(".")[0] for name in _imported_modules(path)} & set(PACKAGES)
+        allowed = ALLOWED[package] | ({"cli"} if path == ENTRY_SHIM else set())
+        assert own <= allowed, f"{path.relative_to(ROOT)} imports {own - allowed}"
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_third_party_libraries_stay_in_their_package(package: str) -> None:
+    for path in _sources(package):
+        libraries = {name.split(".")[0] for name in _imported_modules(path)}
         for library, home in ONLY_IN.items():
-            if library in _imports(path):
+            if library in libraries:
                 assert package == home, f"{path.relative_to(ROOT)} imports {library} (only {home} may)"
+
+
+def test_pipelines_layers_import_downwards_only() -> None:
+    for path in _sources("pipelines"):
+        layer = _subpackage(path)
+        if layer is None:
+            continue
+        assert layer in LAYERS, f"{path.relative_to(ROOT)}: subpackage {layer!r} has no place in LAYERS"
+        for target, _skill in _pipelines_targets(path):
+            if target == layer:
+                continue
+            assert target in LAYERS[layer], f"{path.relative_to(ROOT)} ({layer}) imports pipelines.{target}"
+
+
+def test_skills_never_import_each_other() -> None:
+    for path in _sources("pipelines"):
+        parts = path.relative_to(ROOT / "pipelines").parts
+        if parts[0] != "skills" or len(parts) < 3:
+            continue
+        for target, skill in _pipelines_targets(path):
+            if target == "skills" and skill is not None:
+                assert skill == parts[1], f"{path.relative_to(ROOT)} (skill {parts[1]}) imports skill {skill}"
+
+
+def test_only_the_delivery_adapters_use_the_composition_root() -> None:
+    for package in PACKAGES:
+        for path in _sources(package):
+            if "pipelines.services" in _imported_modules(path):
+                assert package in {"app", "cli"}, f"{path.relative_to(ROOT)} imports the composition root"
+
+
+def test_the_request_path_never_imports_offline_tools() -> None:
+    """The app and everything it runs (pipelines outside evals/ and training/) never import evals or training;
+    the command line may (its eval and train commands are the offline tools' adapters)."""
+    request_path = [p for p in _sources("pipelines") if _subpackage(p) not in OFFLINE] + _sources("app")
+    for path in request_path:
+        for target, _skill in _pipelines_targets(path):
+            assert target not in OFFLINE, f"{path.relative_to(ROOT)} imports pipelines.{target}"
+
+
+def test_one_sql_engine_factory() -> None:
+    for package in PACKAGES:
+        for path in _sources(package):
+            if path == ROOT / "pipelines" / "core" / "sql.py":
+                continue
+            assert "sqlalchemy.create_engine" not in _imported_modules(path), (
+                f"{path.relative_to(ROOT)} creates its own engine; use pipelines.core.sql.sqlite_engine"
+            )
+
+
+def test_the_placeholder_patterns_are_defined_once() -> None:
+    for package in PACKAGES:
+        for path in _sources(package):
+            if path == ROOT / "privacy" / "placeholders.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    assert "<[A-Z]" not in node.value and "<([A-Z]" not in node.value, (
+                        f"{path.relative_to(ROOT)} writes its own placeholder pattern; use privacy.placeholders"
+                    )
 
 
 def test_environment_is_read_only_by_the_settings_module() -> None:
@@ -69,3 +176,11 @@ def test_packages_declare_all(package: str) -> None:
     targets = [t for n in tree.body if isinstance(n, ast.Assign) for t in n.targets]
     targets += [n.target for n in tree.body if isinstance(n, ast.AnnAssign)]
     assert any(getattr(t, "id", "") == "__all__" for t in targets)
+
+
+def test_every_module_has_a_docstring() -> None:
+    for package in PACKAGES:
+        for path in _sources(package):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            if tree.body:
+                assert ast.get_docstring(tree), f"{path.relative_to(ROOT)} has no module docstring"

@@ -9,14 +9,8 @@ from functools import partial
 import streamlit as st
 
 from app.state import get_services, guarded
-from pipelines.chat.pipeline import session_titles
 from pipelines.chat.transparency import masked_caption
-from pipelines.skills.agent_assist.assist import (
-    AssistResult,
-    conversation_message,
-    record_feedback,
-    stream_assist,
-)
+from pipelines.skills.agent_assist.assist import AssistResult
 
 services = get_services()
 st.title("Agent assist")
@@ -31,13 +25,13 @@ origin = st.radio("Customer message from", [NEW, PICK], horizontal=True, key="as
 session_id: str | None = None
 prefill = ""
 if origin == PICK:
-    titles = dict(guarded(lambda: session_titles(services)) or [])
+    titles = dict(guarded(lambda: services.conversations.titles()) or [])
     if titles:
         session_id = st.selectbox(
             "Conversation", list(titles), format_func=lambda s: titles.get(s, s), key="assist_session"
         )
         if session_id:
-            prefill = guarded(partial(conversation_message, services, session_id)) or ""
+            prefill = guarded(partial(services.conversations.last_message, session_id)) or ""
     else:
         st.info("No stored conversations yet.")
 message = st.text_area("Customer message", value=prefill, height=120, key=f"assist_message_{session_id}")
@@ -68,9 +62,9 @@ def show_analysis(result: AssistResult) -> None:
             st.info("Advice: " + " ".join(result.escalation_advice))
         if risk.categories:
             st.markdown("**Risk flags**: " + ", ".join(f"`{c}`" for c in risk.categories))
-            for evidence in risk.evidence:
-                quote = f"“{evidence.text}”" if evidence.text else "from the intent"
-                st.markdown(f"- **{evidence.category}**: {quote} ({evidence.rule})")
+            for evidence in risk.to_json_dict()["evidence"]:
+                quote = f"“{evidence['text']}”" if evidence["text"] else "from the intent"
+                st.markdown(f"- **{evidence['category']}**: {quote} ({evidence['rule']})")
         else:
             st.success("No risk flags.")
     st.markdown(f"**Policy passages ({len(result.sources)})**")
@@ -88,11 +82,11 @@ if st.button("Analyse", type="primary", key="assist_analyse"):
     holder: dict[str, AssistResult] = {}
 
     def draft_stream():  # wiring: render the analysis, forward the draft text, keep the result
-        for event in stream_assist(services, message, session_id):
-            if event.kind == "analysis" and event.data is not None:
+        for event in services.assist.stream(message, session_id):
+            if event.kind == "meta" and event.data is not None:
                 with analysis:
                     show_analysis(event.data)
-            elif event.kind == "draft":
+            elif event.kind == "answer":
                 yield event.text
             elif event.kind == "done" and event.data is not None:
                 holder["result"] = event.data
@@ -127,7 +121,7 @@ if result is not None:
     for status, clicked in verdicts.items():
         if clicked:
             text = {"accepted": result.draft, "edited": edited, "rejected": None}[status]
-            record = guarded(partial(record_feedback, services, result, status, text))
+            record = guarded(partial(services.assist.record_feedback, result, status, text))
             if record is not None:
                 st.session_state["assist_notice"] = f"Feedback stored: {status} (#{record.id})."
 

@@ -10,8 +10,7 @@ import streamlit as st
 
 from app.clinical_view import render_highlighted
 from app.state import get_services, guarded
-from pipelines.documents.ingestion import ingest_bytes
-from pipelines.skills.medical.clinical import ClinicalNote, analyze_note, load_note, stream_summary
+from pipelines.skills.medical.clinical import ClinicalNote
 
 services = get_services()
 DOMAIN = "medical"
@@ -27,9 +26,9 @@ pasted = st.text_area("…or paste a note", height=200, key="clinical_text")
 
 if st.button("Analyse", type="primary", key="clinical_analyse"):
     st.session_state.pop("clinical_note", None)
-    text = guarded(partial(load_note, services, upload.name, upload.getvalue())) if upload else pasted
+    text = guarded(partial(services.clinical.load_note, upload.name, upload.getvalue())) if upload else pasted
     if text is not None:
-        note = guarded(partial(analyze_note, services, text, DOMAIN))
+        note = guarded(partial(services.clinical.analyze_note, text, DOMAIN))
         if note is not None:
             st.session_state["clinical_note"] = note
             st.session_state["clinical_source"] = (upload.name if upload else "pasted-note.txt", text)
@@ -54,7 +53,7 @@ if isinstance(note, ClinicalNote):
         if backend is not None:
 
             def summary():  # wiring: forward the answer parts
-                for kind, text in stream_summary(services, note, backend):
+                for kind, text in services.clinical.stream_summary(note, backend):
                     if kind == "answer":
                         yield text
 
@@ -62,9 +61,9 @@ if isinstance(note, ClinicalNote):
             st.caption(f"{backend.name} · {backend.model_name} · the model saw only the de-identified note")
     if st.button("Add to the medical records", key="clinical_ingest"):
         name, text = st.session_state["clinical_source"]
-        report = guarded(partial(ingest_bytes, services, DOMAIN, name, text.encode("utf-8")))
+        report = guarded(partial(services.ingestion.ingest_bytes, DOMAIN, name, text.encode("utf-8")))
         if report is not None:
             st.success(f"{report.name}: {report.status}")
-    disclaimer = services.domain(DOMAIN).disclaimer
+    disclaimer = services.domains.domain(DOMAIN).disclaimer
     if disclaimer:
         st.caption(disclaimer)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import streamlit as st
 
 from app.state import get_services, guarded
-from pipelines.chat.pipeline import ChatPipeline, ChatResult
+from pipelines.chat.pipeline import ChatResult
 from pipelines.chat.transparency import masked_caption
 from pipelines.skills.code.sandbox import sandbox_status
-from pipelines.skills.code.tasks import ASK_MODE, CodeTaskPipeline, CodeTaskResult, split_inputs
+from pipelines.skills.code.tasks import ASK_MODE, CodeTaskResult, split_inputs
 
 services = get_services()
-pipeline = CodeTaskPipeline(services)
+pipeline = services.code_tasks()
 st.title("Code")
 st.caption(
     "Secrets, e-mail addresses and other personal data in your code are masked before the model sees them. "
@@ -134,7 +134,7 @@ if st.button("Run", type="primary", key="code_run"):
 
     def answer_stream():  # wiring: forward answer text, show what is being run, keep the result
         if mode == ASK_MODE:
-            events = ChatPipeline(services).stream(text, session_id=session, domain="code")
+            events = services.chat.stream(text, session_id=session, domain="code")
         else:
             events = pipeline.stream(mode, text, session, None, split_inputs(inputs_text))
         for event in events:

@@ -11,8 +11,6 @@ import streamlit as st
 from app.privacy_view import render_report
 from app.state import get_services, guarded
 from pipelines.chat.transparency import report_rows
-from pipelines.documents.catalog import delete_document
-from pipelines.documents.ingestion import held_documents, reject_held, release_held
 
 services = get_services()
 st.title("Documents")
@@ -21,7 +19,7 @@ domain = st.selectbox("Domain", list(services.domains), format_func=lambda d: se
 for notice in st.session_state.pop("review_notices", []):
     st.success(notice)
 
-held = guarded(lambda: held_documents(services, domain)) or []
+held = guarded(lambda: services.review.held(domain)) or []
 if held:
     threshold = services.settings.ingest.hold_risk_threshold
     st.subheader(f"Held for review ({len(held)})")
@@ -35,19 +33,19 @@ if held:
             render_report(document.name, document.report, f"held {document.held_at}")
             release, reject = st.columns(2)
             if release.button("Release (index it)", key=f"release-{document.sha256}"):
-                report = guarded(partial(release_held, services, domain, document.sha256))
+                report = guarded(partial(services.review.release, domain, document.sha256))
                 if report is not None:
                     st.session_state["review_notices"] = [
                         f"{report.name}: released, {report.chunks_added} chunks indexed"
                     ]
                     st.rerun()
             if reject.button("Reject (delete it)", key=f"reject-{document.sha256}"):
-                gone = guarded(partial(reject_held, services, domain, document.sha256))
+                gone = guarded(partial(services.review.reject, domain, document.sha256))
                 if gone is not None:
                     st.session_state["review_notices"] = [f"{gone.name}: rejected and deleted"]
                     st.rerun()
 
-documents = guarded(lambda: services.store.list_documents(domain)) or []
+documents = guarded(lambda: services.catalog.documents(domain)) or []
 st.subheader("Indexed")
 st.caption(f"{len(documents)} documents")
 st.dataframe(
@@ -82,7 +80,7 @@ def _cancel_delete() -> None:
 def _delete(target: str, sha256: str) -> None:
     """Button callback: delete the document of domain ``target``; its receipt is shown by the run that follows."""
     st.session_state.pop("confirm_delete", None)
-    receipt = guarded(partial(delete_document, services, target, sha256))
+    receipt = guarded(partial(services.catalog.delete, target, sha256))
     if receipt is not None:
         st.session_state["review_notices"] = [receipt.summary()]
 

@@ -62,7 +62,17 @@ else:
     )
     top = st.number_input("Terms shown", min_value=1, max_value=100, value=15)
     if st.button(f"Release (spends ε = {epsilon:g})", type="primary", key="release"):
-        release = guarded(lambda: medical_stats(services, domain, kind, epsilon, int(top)))
+        release = guarded(
+            lambda: medical_stats(
+                services.records,
+                services.entity_recognizer(domain),
+                settings,
+                domain,
+                kind,
+                epsilon,
+                int(top),
+            )
+        )
         if release is not None:
             st.bar_chart(
                 [{"term": row.term, "records (noisy)": row.count} for row in release.counts],

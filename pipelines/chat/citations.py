@@ -39,6 +39,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Protocol
 
+from privacy import ANY_PLACEHOLDER
+
 __all__ = [
     "SUPPORT_THRESHOLD",
     "CitedSource",
@@ -59,7 +61,6 @@ _NUMBERS_IN_GROUP = re.compile(r"(\d+)\s*[-\u2013]\s*(\d+)|(\d+)")
 _CODE_SPAN = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s+|\n+")
 _LEADING_GROUP = re.compile(r"\s*((?:\[\s*\d+(?:\s*(?:[,;]|[-\u2013])\s*\d+)*\s*\])+)[.!?]?")
-_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*(?:#[0-9a-f]+)?>")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W\d_]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -223,7 +224,7 @@ def _stemmer() -> Any:
 
 def _clean(text: str) -> str:
     text = _CODE_SPAN.sub(lambda m: m.group().strip("`"), text)
-    return _PLACEHOLDER.sub(" ", _GROUP.sub(" ", text)).casefold()
+    return ANY_PLACEHOLDER.sub(" ", _GROUP.sub(" ", text)).casefold()
 
 
 def _content_words(text: str) -> set[str]:

@@ -11,9 +11,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest import DocumentInfo
+from ingest import DocumentInfo, VectorStore
+from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
-from pipelines.services import Services
 
 __all__ = ["MIN_SHA256_PREFIX", "PinnedDocuments", "resolve_documents"]
 
@@ -32,11 +32,14 @@ class PinnedDocuments:
     names: list[str]
 
 
-def resolve_documents(services: Services, references: Sequence[str], domain: str = "auto") -> PinnedDocuments:
+def resolve_documents(
+    store: VectorStore, domains: DomainRegistry, references: Sequence[str], domain: str = "auto"
+) -> PinnedDocuments:
     """Resolve file names or sha256 prefixes to indexed documents.
 
     Args:
-        services: Shared services (store, domain configs).
+        store: The vector store that lists each domain's documents.
+        domains: The domains.
         references: File names as ``assistant documents`` lists them, or sha256 prefixes of at least
             :data:`MIN_SHA256_PREFIX` hex digits (a name is tried first).
         domain: The domain to look in, or ``auto`` for every domain.
@@ -50,12 +53,12 @@ def resolve_documents(services: Services, references: Sequence[str], domain: str
     """
     if not references:
         raise AssistantError("no document given")
-    domains = list(services.domains) if domain in ("", "auto") else [services.domain(domain).name]
-    listing = {name: services.store.list_documents(name) for name in domains}
+    names = list(domains) if domain in ("", "auto") else [domains.domain(domain).name]
+    listing = {name: store.list_documents(name) for name in names}
     chosen: dict[str, tuple[str, DocumentInfo]] = {}
     for reference in references:
         matches = _matches(listing, reference.strip())
-        where = f"domain {domains[0]!r}" if len(domains) == 1 else "any domain"
+        where = f"domain {names[0]!r}" if len(names) == 1 else "any domain"
         if not matches:
             raise AssistantError(
                 f"unknown document {reference!r} in {where}; use a file name as `assistant documents "
@@ -65,7 +68,7 @@ def resolve_documents(services: Services, references: Sequence[str], domain: str
             places = ", ".join(f"{d}:{info.sha256[:12]}" for d, info in matches)
             raise AssistantError(
                 f"document {reference!r} matches {len(matches)} documents ({places}); give a longer sha256 "
-                "prefix" + (" or --domain" if len(domains) > 1 else "")
+                "prefix" + (" or --domain" if len(names) > 1 else "")
             )
         chosen.setdefault(matches[0][1].sha256, matches[0])
     found_in = sorted({d for d, _ in chosen.values()})

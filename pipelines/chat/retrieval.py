@@ -16,36 +16,45 @@ from typing import Any
 
 from domains import RetrievalConfig
 from ingest import Embedder, RetrievedChunk, VectorStore
-from pipelines.services import Services
+from pipelines.core.domains import DomainRegistry
 
-__all__ = ["hybrid_search", "maximal_marginal_relevance", "reciprocal_rank_fusion", "retrieve"]
+__all__ = ["Retriever", "hybrid_search", "maximal_marginal_relevance", "reciprocal_rank_fusion"]
 
 
-def retrieve(
-    services: Services,
-    domain: str,
-    query: str,
-    k: int,
-    documents: Sequence[str] | None = None,
-) -> list[RetrievedChunk]:
-    """Return up to ``k`` chunks of ``domain`` for ``query``, best first, with distinct texts, using the
-    domain's retrieval settings (``retrieval:`` in its ``domain.yaml``).
+class Retriever:
+    """Searches a domain's collection with the domain's retrieval settings (one instance per data dir)."""
 
-    Args:
-        services: Shared services (store, embedder, domain configs).
-        domain: Domain whose collection is searched.
-        query: The de-identified, standalone retrieval query.
-        k: Number of chunks wanted.
-        documents: sha256 values of the documents the user pinned; ``None`` or empty = the whole collection.
+    def __init__(self, store: VectorStore, embedder: Embedder, domains: DomainRegistry) -> None:
+        """Args:
+        store: The vector store and BM25 index.
+        embedder: Embeds the queries (the model the chunks were embedded with).
+        domains: The domains (each one's ``retrieval:`` settings).
+        """
+        self.store = store
+        self.embedder = embedder
+        self.domains = domains
 
-    Returns:
-        At most ``k`` hits; fewer when the collection (or the pinned documents) hold fewer.
+    def retrieve(
+        self, domain: str, query: str, k: int, documents: Sequence[str] | None = None
+    ) -> list[RetrievedChunk]:
+        """Return up to ``k`` chunks of ``domain`` for ``query``, best first, with distinct texts, using the
+        domain's retrieval settings (``retrieval:`` in its ``domain.yaml``; :func:`hybrid_search`).
 
-    Raises:
-        StoreError: The collection or the BM25 index cannot be read.
-    """
-    config = services.domain(domain).retrieval
-    return hybrid_search(services.store, services.embedder, domain, query, k, config, documents)
+        Args:
+            domain: Domain whose collection is searched.
+            query: The de-identified, standalone retrieval query.
+            k: Number of chunks wanted.
+            documents: sha256 values of the documents the user pinned; ``None`` or empty = the whole collection.
+
+        Returns:
+            At most ``k`` hits; fewer when the collection (or the pinned documents) hold fewer.
+
+        Raises:
+            AssistantError: Unknown domain.
+            StoreError: The collection or the BM25 index cannot be read.
+        """
+        config = self.domains.domain(domain).retrieval
+        return hybrid_search(self.store, self.embedder, domain, query, k, config, documents)
 
 
 def hybrid_search(

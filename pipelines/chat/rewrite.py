@@ -8,7 +8,7 @@ Methods (setting ``retrieval.rewrite``):
   extra lines removed) and rejected, falling back to ``concat``, when it is empty, longer than
   ``rewrite_max_chars``, drops a placeholder of the question or contains a placeholder the conversation
   does not (see :func:`sanitize_rewrite`).
-- ``concat``: :func:`pipelines.conversation.memory.standalone_query` (prefix the previous question when the message looks
+- ``concat``: :func:`standalone_query` (prefix the previous question when the message looks
   like a follow-up; no model call).
 - ``off``: the message as it is.
 - ``auto``: ``llm`` with Ollama, ``concat`` with the embedded llama.cpp model (Gemma 3 270M base is not a
@@ -28,19 +28,24 @@ from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from pipelines.conversation.memory import standalone_query
 from pipelines.core.logs import logger
 from pipelines.llm.backends import Backend
 from pipelines.llm.prompts import HistoryTurn, build_rewrite_messages, render_rewrite_completion
+from privacy import ANY_PLACEHOLDER
 
-__all__ = ["REWRITE_METHODS", "Rewrite", "choose_method", "rewrite_query", "sanitize_rewrite"]
+__all__ = [
+    "REWRITE_METHODS",
+    "Rewrite",
+    "choose_method",
+    "rewrite_query",
+    "sanitize_rewrite",
+    "standalone_query",
+]
 
 #: The values of ``Rewrite.method``: none (first turn, nothing to resolve), off, concat, llm, and
 #: llm-fallback (the model's rewrite was rejected or failed; the concat query was used).
 REWRITE_METHODS = ("none", "off", "concat", "llm", "llm-fallback")
 
-#: Any placeholder: session ones (``<PERSON_1>``) and the typed ones scrubbing writes (``<PERSON>``).
-_ANY_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>")
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _PREFIX = re.compile(
     r"^\s*(?:\*\*)?(?:standalone\s+(?:search\s+)?(?:query|question)|rewritten\s+(?:query|question)|"
@@ -115,9 +120,9 @@ def sanitize_rewrite(
         return None, "empty output"
     if len(query) > max_chars:
         return None, f"longer than {max_chars} characters"
-    wanted = set(_ANY_PLACEHOLDER.findall(question))
-    known = wanted | {p for t in history for p in _ANY_PLACEHOLDER.findall(f"{t.question} {t.answer}")}
-    found = set(_ANY_PLACEHOLDER.findall(query))
+    wanted = set(ANY_PLACEHOLDER.findall(question))
+    known = wanted | {p for t in history for p in ANY_PLACEHOLDER.findall(f"{t.question} {t.answer}")}
+    found = set(ANY_PLACEHOLDER.findall(query))
     if lost := sorted(wanted - found):
         return None, f"placeholder lost: {', '.join(lost)}"
     if invented := sorted(found - known):
@@ -144,7 +149,7 @@ def rewrite_query(
         max_chars: ``retrieval.rewrite_max_chars``.
         history_turns: Recent turns the model sees.
         scrub: De-identifies the model's output before it is checked (the session's
-            :meth:`pipelines.services.Services.scrub`); None = no scrubbing.
+            :meth:`pipelines.core.deidentification.DomainDeidentifier.scrub`); None = no scrubbing.
 
     Returns:
         The :class:`Rewrite`; a failing model call never raises, it falls back to ``concat``.
@@ -179,7 +184,7 @@ def rewrite_query(
 
 def _ask_model(model: BaseChatModel, history: Sequence[HistoryTurn], question: str) -> str:
     """One short, non-streamed call: a completion prompt for a base model that offers ``complete``
-    (:class:`pipelines.llm.backends.LlamaCppCompletionChat`), else chat messages with reasoning off and a token cap
+    (:class:`pipelines.llm.llamacpp.LlamaCppCompletionChat`), else chat messages with reasoning off and a token cap
     where the model has those fields (``ChatOllama``: ``reasoning``, ``num_predict``)."""
     complete = getattr(model, "complete", None)
     if callable(complete):
@@ -188,3 +193,29 @@ def _ask_model(model: BaseChatModel, history: Sequence[HistoryTurn], question: s
     updates = {k: v for k, v in {"reasoning": False, "num_predict": 96}.items() if k in fields}
     short = model.model_copy(update=updates) if updates else model
     return str(short.invoke(build_rewrite_messages(history, question)).content)
+
+
+_FOLLOW_UP_START = re.compile(
+    r"^(and|but|so|also|what about|how about|then|ok|okay|why|how long|how much|is it|does it|can i|what if)\b",
+    re.IGNORECASE,
+)
+_ANAPHORA = re.compile(
+    r"\b(it|that|this|those|these|they|them|its|there|he|she|his|her|the same)\b", re.IGNORECASE
+)
+
+
+def standalone_query(question: str, history: Sequence[HistoryTurn]) -> str:
+    """Return a self-contained retrieval query for ``question`` given the earlier turns.
+
+    Method (no LLM, works with the tiny embedded model): a question that looks like a follow-up — it starts
+    with a connective ("and how long…"), refers back with a pronoun ("does that…"), or has five words or
+    fewer — is prefixed with the previous user question; otherwise it is returned unchanged.
+    """
+    text = question.strip()
+    if not history:
+        return text
+    words = re.findall(r"\w+", text)
+    follow_up = bool(_FOLLOW_UP_START.search(text) or _ANAPHORA.search(text) or len(words) <= 5)
+    if not follow_up:
+        return text
+    return f"{history[-1].question.strip()} {text}"

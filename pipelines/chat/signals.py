@@ -1,21 +1,73 @@
 """What a customer message signals besides its question: its intent and its risk, and what the turn must do
 about a risk that escalates (the domain's ``escalation:`` block: a prompt addendum and a notice for the user).
 
-Both detectors read the de-identified message only. A domain without an intent model or risk rules gets
-``None`` for that signal, so adding the signals to a domain is data (``intent:``, ``risk:``, ``escalation:``).
+The signals come from *message analyzers*, the skills a domain turns on in its ``domain.yaml`` (an intent model
+with ``intent:``, risk rules with ``risk:``; :mod:`pipelines.skills.triage`). The composition root builds each
+domain's analyzers in order; :func:`detect_signals` runs them on the de-identified message, each seeing what
+the earlier ones found (the risk rules read the intent). A domain without analyzers gets empty signals, so
+adding the signals to a domain is data, and this package never imports a skill.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 from domains import DomainConfig
-from pipelines.services import Services
-from pipelines.skills.triage.intent import UNKNOWN, IntentPrediction
-from pipelines.skills.triage.risk import RiskAssessment
+from pipelines.llm.turn import Stopwatch
 
-__all__ = ["MessageSignals", "detect_signals", "escalation_notice", "signals_line"]
+__all__ = [
+    "UNKNOWN_INTENT",
+    "IntentSignal",
+    "MessageAnalyzer",
+    "MessageSignals",
+    "RiskSignal",
+    "detect_signals",
+    "escalation_notice",
+    "signals_line",
+]
+
+#: The intent of a message whose top label is below the model's confidence threshold.
+UNKNOWN_INTENT = "unknown"
+
+
+class IntentSignal(Protocol):
+    """A message's intent as an analyzer reports it (e.g. :class:`pipelines.skills.triage.intent.IntentPrediction`)."""
+
+    @property
+    def intent(self) -> str:
+        """The label, or :data:`UNKNOWN_INTENT` below the confidence threshold."""
+
+    @property
+    def confidence(self) -> float:
+        """Probability of the top label, 0..1."""
+
+    @property
+    def label(self) -> str:
+        """The top label (also when ``intent`` is unknown)."""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON form for the analyzer's own output."""
+
+
+class RiskSignal(Protocol):
+    """A message's risk as an analyzer reports it (e.g. :class:`pipelines.skills.triage.risk.RiskAssessment`)."""
+
+    @property
+    def categories(self) -> list[str]:
+        """Matched risk categories, in the rules file's order; empty for a benign message."""
+
+    @property
+    def severity(self) -> str:
+        """``none`` | ``low`` | ``medium`` | ``high``."""
+
+    @property
+    def escalate(self) -> bool:
+        """Whether a human should take over."""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """``{categories, evidence, severity, escalate}``."""
 
 
 @dataclass(frozen=True)
@@ -29,8 +81,8 @@ class MessageSignals:
         prompt_addendum: Instructions added to the system prompt when the risk escalates ("" otherwise).
     """
 
-    intent: IntentPrediction | None = None
-    risk: RiskAssessment | None = None
+    intent: IntentSignal | None = None
+    risk: RiskSignal | None = None
     notice: str = ""
     prompt_addendum: str = ""
 
@@ -38,6 +90,13 @@ class MessageSignals:
     def escalate(self) -> bool:
         """Whether the risk calls for a human now."""
         return bool(self.risk is not None and self.risk.escalate)
+
+    @property
+    def known_intent(self) -> str | None:
+        """The intent label, or None when there is none or it is unknown."""
+        if self.intent is None or self.intent.intent == UNKNOWN_INTENT:
+            return None
+        return self.intent.intent
 
     def to_json_dict(self) -> dict[str, Any]:
         """``{intent: {intent, confidence, label} | None, risk: {...} | None, escalation: notice | None}``."""
@@ -55,7 +114,18 @@ class MessageSignals:
         }
 
 
-def escalation_notice(config: DomainConfig, risk: RiskAssessment) -> str:
+class MessageAnalyzer(Protocol):
+    """A skill that reads a de-identified message and adds what it finds to the message's signals."""
+
+    #: The step name in a turn's timings (``intent``, ``risk``).
+    name: str
+
+    def analyze(self, text: str, signals: MessageSignals) -> MessageSignals:
+        """Return ``signals`` with this analyzer's finding added (``text`` is de-identified; earlier analyzers'
+        findings are in ``signals``)."""
+
+
+def escalation_notice(config: DomainConfig, risk: RiskSignal) -> str:
     """The notice for an escalating ``risk``: the first ``escalation.notices`` entry (in file order, so the file
     sets the priority) whose category was found, else ``escalation.notice``; "" when the risk does not
     escalate or the domain has no ``escalation:`` block."""
@@ -68,28 +138,33 @@ def escalation_notice(config: DomainConfig, risk: RiskAssessment) -> str:
     return escalation.notice
 
 
-def detect_signals(services: Services, domain: str, text: str) -> MessageSignals:
-    """Intent and risk of a de-identified message in ``domain``.
+def detect_signals(
+    config: DomainConfig,
+    analyzers: Sequence[MessageAnalyzer],
+    text: str,
+    watch: Stopwatch | None = None,
+) -> MessageSignals:
+    """Intent and risk of a de-identified message in the domain ``config``, and its escalation.
 
     Args:
-        services: Shared services (the domain's intent model and risk detector).
-        domain: The domain the message was routed to.
+        config: The domain the message was routed to (its ``escalation:`` block).
+        analyzers: The domain's analyzers, in order (see the module docstring).
         text: The de-identified message.
+        watch: Times each analyzer as a step named after it (None: not timed).
 
     Raises:
-        AssistantError: Unknown domain; IntentError when the configured intent model cannot be loaded.
+        AssistantError: An analyzer's model cannot be loaded (e.g. IntentError).
     """
-    config = services.domain(domain)
-    classifier = services.intent_classifier(domain)
-    intent = classifier.predict([text])[0] if classifier is not None else None
-    detector = services.risk_detector(domain)
-    risk = None
-    if detector is not None:
-        label = intent.intent if intent is not None and intent.intent != UNKNOWN else None
-        risk = detector.assess(text, label)
-    notice = escalation_notice(config, risk) if risk is not None else ""
+    signals = MessageSignals()
+    for analyzer in analyzers:
+        if watch is None:
+            signals = analyzer.analyze(text, signals)
+        else:
+            with watch.step(analyzer.name):
+                signals = analyzer.analyze(text, signals)
+    notice = escalation_notice(config, signals.risk) if signals.risk is not None else ""
     addendum = config.escalation.prompt if notice and config.escalation is not None else ""
-    return MessageSignals(intent, risk, notice, addendum)
+    return replace(signals, notice=notice, prompt_addendum=addendum)
 
 
 def signals_line(signals: MessageSignals | dict[str, Any] | None) -> str:

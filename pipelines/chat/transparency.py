@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.services import Services
-from privacy import OPERATOR_MEANINGS, SINK_MEANINGS, SINKS, entity_label, summarize_counts
+from pipelines.core.domains import DomainRegistry
+from privacy import OPERATOR_MEANINGS, SINK_MEANINGS, SINKS, entity_label, placeholder_spans, summarize_counts
 
-__all__ = ["PolicyView", "masked_caption", "policy_view", "report_rows"]
+__all__ = ["PolicyView", "masked_caption", "placeholder_spans", "policy_view", "report_rows"]
 
 #: Words of the chat caption under a user message.
 MASKED_PREFIX = "Masked before the model saw it: "
@@ -53,22 +53,22 @@ class PolicyView:
     sinks: dict[str, str]
 
 
-def policy_view(services: Services, domain: str) -> PolicyView:
+def policy_view(domains: DomainRegistry, domain: str) -> PolicyView:
     """Explain the policy in force for ``domain``; ``auto`` (or "") = the union policy applied before routing
-    (:attr:`Services.routing_policy`).
+    (:attr:`pipelines.core.domains.DomainRegistry.routing_policy`).
 
     Raises:
         AssistantError: Unknown domain.
     """
     if domain in ("", "auto"):
-        policy = services.routing_policy
+        policy = domains.routing_policy
         note = (
             "Before a question is routed, every domain's policy applies at once: each type any domain "
             "lists, at its lowest threshold, with the strictest treatment any domain gives it."
         )
     else:
-        policy = services.policy(domain)
-        note = f"The {services.domain(domain).title} policy (domains/{domain}/domain.yaml, privacy:)."
+        policy = domains.policy(domain)
+        note = f"The {domains.domain(domain).title} policy (domains/{domain}/domain.yaml, privacy:)."
     rows = policy.describe()
     used = dict.fromkeys(str(row[sink]) for row in rows for sink in SINKS)
     return PolicyView(

@@ -1,8 +1,7 @@
 """Multi-turn memory: sessions and their turns in SQLite (SQLAlchemy), stored de-identified.
 
 A turn stores the de-identified question, the answer as the model wrote it (placeholders, no reasoning),
-the domain and the sources. Reasoning is never stored. :func:`standalone_query` turns a follow-up into a
-self-contained retrieval query from the history.
+the domain and the sources. Reasoning is never stored.
 """
 
 from __future__ import annotations
@@ -16,25 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Engine,
-    ForeignKey,
-    String,
-    Text,
-    create_engine,
-    delete,
-    event,
-    func,
-    inspect,
-    select,
-)
+from sqlalchemy import Engine, ForeignKey, String, Text, delete, func, inspect, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from pipelines.core.errors import SessionError
+from pipelines.core.sql import checkpoint, sqlite_engine
 from pipelines.llm.prompts import HistoryTurn
 
-__all__ = ["MemoryStore", "SessionInfo", "StoredTurn", "new_session_id", "standalone_query"]
+__all__ = ["MemoryStore", "SessionInfo", "StoredTurn", "new_session_id"]
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -114,12 +103,14 @@ def _add_missing_columns(engine: Engine) -> None:
 
 
 class MemoryStore:
-    """Sessions and turns in ``<data_dir>/memory.sqlite``. Thread-safe (one short transaction per call)."""
+    """Sessions and turns in ``<data_dir>/memory.sqlite3`` (:func:`pipelines.core.sql.sqlite_engine`; a data dir
+    made before 0.2 has it as ``memory.sqlite``, which is renamed on first open). Thread-safe (one short
+    transaction per call)."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
-        event.listen(self.engine, "connect", _secure_delete)
+    def __init__(self, path: Path, legacy_names: Sequence[str] = ()) -> None:
+        """Open (creating when needed) the store at ``path``; ``legacy_names``: earlier names of the file."""
+        self.path = path
+        self.engine = sqlite_engine(path, legacy_names)
         _Base.metadata.create_all(self.engine)
         _add_missing_columns(self.engine)
 
@@ -235,41 +226,10 @@ class MemoryStore:
             turns = db.scalar(select(func.count()).where(_TurnRow.session_id == session_id)) or 0
             db.execute(delete(_TurnRow).where(_TurnRow.session_id == session_id))
             db.execute(delete(_SessionRow).where(_SessionRow.id == session_id))
+        checkpoint(self.engine)
         return int(turns)
 
     def exists(self, session_id: str) -> bool:
         """Whether the session exists."""
         with Session(self.engine) as db:
             return db.get(_SessionRow, session_id) is not None
-
-
-def _secure_delete(connection: Any, _record: Any) -> None:
-    """Per connection: deleted content is overwritten, not left in free pages
-    (https://sqlite.org/pragma.html#pragma_secure_delete)."""
-    connection.execute("PRAGMA secure_delete = ON")
-
-
-_FOLLOW_UP_START = re.compile(
-    r"^(and|but|so|also|what about|how about|then|ok|okay|why|how long|how much|is it|does it|can i|what if)\b",
-    re.IGNORECASE,
-)
-_ANAPHORA = re.compile(
-    r"\b(it|that|this|those|these|they|them|its|there|he|she|his|her|the same)\b", re.IGNORECASE
-)
-
-
-def standalone_query(question: str, history: Sequence[HistoryTurn]) -> str:
-    """Return a self-contained retrieval query for ``question`` given the earlier turns.
-
-    Method (no LLM, works with the tiny embedded model): a question that looks like a follow-up — it starts
-    with a connective ("and how long…"), refers back with a pronoun ("does that…"), or has five words or
-    fewer — is prefixed with the previous user question; otherwise it is returned unchanged.
-    """
-    text = question.strip()
-    if not history:
-        return text
-    words = re.findall(r"\w+", text)
-    follow_up = bool(_FOLLOW_UP_START.search(text) or _ANAPHORA.search(text) or len(words) <= 5)
-    if not follow_up:
-        return text
-    return f"{history[-1].question.strip()} {text}"

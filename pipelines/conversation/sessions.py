@@ -3,21 +3,26 @@
 A session's personal values live in its encrypted vault for ``privacy.vault_ttl_hours`` after its last turn
 (see :class:`privacy.VaultStore`). Its de-identified turns stay in memory after that: their placeholders can
 no longer be restored, and they are never handed out again in that session, so ``<PERSON_1>`` cannot come to
-mean a new person. Erasing a session (:func:`erase_session`) removes the vault and the turns together.
+mean a new person. Erasing a session (:meth:`Conversations.erase`) removes the vault and the turns together.
+
+:class:`Conversations` is the one place that joins a session's turns (:class:`MemoryStore`) with its vault:
+opening the vault for a new turn, showing a transcript or the session list with the user's values restored,
+erasing.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from pipelines.conversation.memory import MemoryStore, StoredTurn
+from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import SessionError
 from pipelines.core.logs import logger
-from pipelines.services import Services
-from privacy import PLACEHOLDER_PATTERN, Vault, VaultError
+from privacy import PLACEHOLDER_PATTERN, Vault, VaultError, VaultStore, reidentify
 
-__all__ = ["ErasureReceipt", "erase_session", "open_session_vault", "unrestorable_placeholders"]
+__all__ = ["Conversations", "ErasureReceipt"]
 
 
 @dataclass(frozen=True)
@@ -56,84 +61,124 @@ class ErasureReceipt:
         return f"erased session {self.session_id} at {self.erased_at}: {turns}, {vault}"
 
 
-def erase_session(services: Services, session_id: str) -> ErasureReceipt:
-    """Erase a session for good: its vault file first (the personal values), then its turns and record.
+class Conversations:
+    """Sessions with their turns and their vaults (see the module docstring). Thread-safe as its stores are."""
 
-    Args:
-        services: The shared services (vault store and memory).
-        session_id: The session to erase.
+    def __init__(self, memory: MemoryStore, vaults: VaultStore) -> None:
+        """Args:
+        memory: The sessions' de-identified turns.
+        vaults: The sessions' encrypted vaults of personal values.
+        """
+        self.memory = memory
+        self.vaults = vaults
 
-    Returns:
-        The receipt of what was removed.
+    def open_vault(self, session_id: str) -> tuple[Vault, bool]:
+        """Open a session's vault for a new turn.
 
-    Raises:
-        SessionError: The id is malformed, or nothing is stored under it.
-    """
-    services.memory.check_id(session_id)
-    had_record = services.memory.exists(session_id)
-    had_vault = services.vaults.exists(session_id)
-    if not had_record and not had_vault:
-        raise SessionError(f"no session {session_id!r}: nothing to erase")
-    values: int | None = 0
-    if had_vault:
-        try:
-            values = len(services.vaults.open(session_id).values)
-        except VaultError:
-            values = None
-        services.vaults.erase(session_id)
-    turns = services.memory.delete_session(session_id)
-    receipt = ErasureReceipt(
-        session_id=session_id,
-        erased_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        turns=turns,
-        session_record=had_record,
-        vault_file=had_vault,
-        vault_values=values,
-    )
-    logger.info(
-        "session erased session=%s turns=%d vault_file=%s vault_values=%s",
-        session_id,
-        turns,
-        had_vault,
-        values,
-    )
-    return receipt
+        When the session has turns but no vault any more (its values expired), the placeholders left in those
+        turns are reserved in the new vault, so that they are never handed out again for new values.
 
+        Returns:
+            ``(vault, expired)``: ``expired`` is True when the earlier turns' values were erased.
+        """
+        vault = self.vaults.open(session_id)
+        if self.vaults.exists(session_id):
+            return vault, False
+        turns = self.memory.turns(session_id)
+        if not turns:
+            return vault, False
+        vault.reserve(
+            m.group(0) for t in turns for m in PLACEHOLDER_PATTERN.finditer(f"{t.question}\n{t.answer}")
+        )
+        return vault, True
 
-def open_session_vault(services: Services, session_id: str) -> tuple[Vault, bool]:
-    """Open a session's vault for a new turn.
+    def erase(self, session_id: str) -> ErasureReceipt:
+        """Erase a session for good: its vault file first (the personal values), then its turns and record.
 
-    When the session has turns but no vault any more (its values expired), the placeholders left in those
-    turns are reserved in the new vault, so that they are never handed out again for new values.
+        Returns:
+            The receipt of what was removed.
 
-    Returns:
-        ``(vault, expired)``: ``expired`` is True when the earlier turns' values were erased.
-    """
-    vault = services.vaults.open(session_id)
-    if services.vaults.exists(session_id):
-        return vault, False
-    turns = services.memory.turns(session_id)
-    if not turns:
-        return vault, False
-    vault.reserve(
-        m.group(0) for t in turns for m in PLACEHOLDER_PATTERN.finditer(f"{t.question}\n{t.answer}")
-    )
-    return vault, True
+        Raises:
+            SessionError: The id is malformed, or nothing is stored under it.
+        """
+        self.memory.check_id(session_id)
+        had_record = self.memory.exists(session_id)
+        had_vault = self.vaults.exists(session_id)
+        if not had_record and not had_vault:
+            raise SessionError(f"no session {session_id!r}: nothing to erase")
+        values: int | None = 0
+        if had_vault:
+            try:
+                values = len(self.vaults.open(session_id).values)
+            except VaultError:
+                values = None
+            self.vaults.erase(session_id)
+        turns = self.memory.delete_session(session_id)
+        receipt = ErasureReceipt(
+            session_id=session_id,
+            erased_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            turns=turns,
+            session_record=had_record,
+            vault_file=had_vault,
+            vault_values=values,
+        )
+        logger.info(
+            "session erased session=%s turns=%d vault_file=%s vault_values=%s",
+            session_id,
+            turns,
+            had_vault,
+            values,
+        )
+        return receipt
 
+    def unrestorable_placeholders(self, session_id: str) -> list[str]:
+        """Placeholders in the session's stored questions that its vault cannot restore (their values expired).
 
-def unrestorable_placeholders(services: Services, session_id: str) -> list[str]:
-    """Placeholders in the session's stored questions that its vault cannot restore (their values expired).
+        Only questions are read: a placeholder in a question was put there by de-identification, while an
+        answer may contain placeholder-like text the model made up.
 
-    Only questions are read: a placeholder in a question was put there by de-identification, while an answer
-    may contain placeholder-like text the model made up.
+        Returns:
+            The distinct placeholders, in order of first appearance.
+        """
+        vault = self.vaults.open(self.memory.check_id(session_id))
+        found: dict[str, None] = {}
+        for turn in self.memory.turns(session_id):
+            for match in PLACEHOLDER_PATTERN.finditer(turn.question):
+                if match.group(0) not in vault.values:
+                    found.setdefault(match.group(0))
+        return list(found)
 
-    Returns:
-        The distinct placeholders, in order of first appearance.
-    """
-    vault = services.vaults.open(services.memory.check_id(session_id))
-    found: dict[str, None] = {}
-    for turn in services.memory.turns(session_id):
-        for match in PLACEHOLDER_PATTERN.finditer(turn.question):
-            if match.group(0) not in vault.values:
-                found.setdefault(match.group(0))
-    return list(found)
+    def transcript(self, session_id: str, domains: DomainRegistry) -> list[StoredTurn]:
+        """A session's turns for display, re-identified with the session's own vault (oldest first), each with
+        its domain's ``display`` operators (a turn of a domain no longer configured: restored)."""
+        vault = self.vaults.open(self.memory.check_id(session_id))
+        turns = []
+        for turn in self.memory.turns(session_id):
+            policy = domains.policy(turn.domain) if turn.domain in domains else None
+            turns.append(
+                replace(
+                    turn,
+                    question=reidentify(turn.question, vault, policy),
+                    answer=reidentify(turn.answer, vault, policy),
+                )
+            )
+        return turns
+
+    def titles(self, limit: int = 50) -> list[tuple[str, str]]:
+        """``(session_id, display title)`` of recent sessions, newest first, titles re-identified."""
+        items = []
+        for info in self.memory.sessions()[:limit]:
+            title = reidentify(info.title, self.vaults.open(info.id)) if info.title else "(empty)"
+            items.append((info.id, f"{title[:60]} · {info.turns} turns"))
+        return items
+
+    def last_message(self, session_id: str) -> str:
+        """The last user message of a session, with the session's values restored.
+
+        Raises:
+            SessionError: Malformed id, or the session has no turns.
+        """
+        turns = self.memory.turns(self.memory.check_id(session_id), last=1)
+        if not turns:
+            raise SessionError(f"session {session_id!r} has no messages")
+        return reidentify(turns[-1].question, self.vaults.open(session_id))

@@ -1,22 +1,26 @@
-"""Indexed documents: finding one by file name or sha256 prefix, and deleting it with an erasure receipt.
+"""Indexed documents: listing them, finding one by file name or sha256 prefix, and deleting it with an
+erasure receipt.
 
 A document's chunks (vectors, texts and metadata: its report, name and ingest time) live together in the
-domain's collection and are removed together by :meth:`ingest.VectorStore.delete_document`.
+domain's collection and are removed together by :meth:`ingest.VectorStore.delete_document`; whatever the
+domain's skills stored beside it goes with them (:meth:`pipelines.documents.hooks.IndexingHook.on_removed`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ingest import DocumentInfo
+from ingest import DocumentInfo, VectorStore
+from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import DocumentError
 from pipelines.core.logs import logger
-from pipelines.services import Services
+from pipelines.documents.hooks import IndexingHook
 
-__all__ = ["MIN_SHA256_PREFIX", "DocumentReceipt", "delete_document", "find_document"]
+__all__ = ["MIN_SHA256_PREFIX", "Catalog", "DocumentReceipt", "remove_document"]
 
 #: Fewest hex digits of a sha256 accepted as a document id (the length git shows; shorter prefixes could read
 #: as file names). A prefix shared by several documents is reported as ambiguous, never guessed.
@@ -55,70 +59,109 @@ class DocumentReceipt:
         )
 
 
-def find_document(services: Services, domain: str, name_or_sha256: str) -> DocumentInfo:
-    """The indexed document of ``domain`` named ``name_or_sha256``.
-
-    Args:
-        services: Shared services.
-        domain: The domain.
-        name_or_sha256: A file name exactly as listed (de-identified), or a sha256 prefix of at least
-            :data:`MIN_SHA256_PREFIX` hex digits.
+def remove_document(store: VectorStore, hooks: Sequence[IndexingHook], domain: str, sha256: str) -> int:
+    """Delete document ``sha256`` of ``domain``: its chunks, vectors and metadata, then what the domain's hooks
+    stored beside it.
 
     Returns:
-        The document.
+        The number of chunks deleted.
 
     Raises:
-        AssistantError: Unknown domain.
-        DocumentError: Nothing matches, or several documents do (the message lists them by sha256 prefix).
-    """
-    services.domain(domain)
-    wanted = name_or_sha256.strip()
-    if not wanted:
-        raise DocumentError("give a document's file name or a sha256 prefix of at least 8 hex digits")
-    prefix = wanted.lower() if _HEX.fullmatch(wanted.lower()) else None
-    matches = [
-        info
-        for info in services.store.list_documents(domain)
-        if info.name == wanted or (prefix is not None and info.sha256.startswith(prefix))
-    ]
-    if not matches:
-        hint = "" if prefix else f" (a sha256 prefix needs at least {MIN_SHA256_PREFIX} hex digits)"
-        raise DocumentError(f"no document {wanted!r} is indexed in {domain!r}{hint}")
-    if len(matches) > 1:
-        listed = ", ".join(f"{info.name} {info.sha256[:12]}" for info in matches)
-        raise DocumentError(
-            f"{wanted!r} matches {len(matches)} documents in {domain!r} ({listed}); give a longer sha256 prefix"
-        )
-    return matches[0]
-
-
-def delete_document(services: Services, domain: str, name_or_sha256: str) -> DocumentReceipt:
-    """Delete an indexed document: all its chunks with their vectors and metadata.
-
-    Args:
-        services: Shared services.
-        domain: The domain.
-        name_or_sha256: A file name exactly as listed, or a sha256 prefix (>= 8 hex digits).
-
-    Returns:
-        The erasure receipt.
-
-    Raises:
-        AssistantError: Unknown domain.
-        DocumentError: Nothing or several documents match; nothing is deleted.
         StoreError: The store failed; the chunks not yet deleted stay, and deleting again finishes.
     """
-    info = find_document(services, domain, name_or_sha256)
-    removed = services.store.delete_document(domain, info.sha256)
-    services.records.forget(
-        domain, info.sha256
-    )  # its medical terms (pipelines.skills.medical.records), if any
-    receipt = DocumentReceipt(
-        name=info.name,
-        sha256=info.sha256,
-        domain=domain,
-        chunks=removed,
-        deleted_at=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
-    logger.info("document deleted domain=%s sha256=%s chunks=%d", domain, info.sha256[:12], removed)
-    return receipt
+    removed = store.delete_document(domain, sha256)
+    for hook in hooks:
+        hook.on_removed(domain, sha256)
+    return removed
+
+
+class Catalog:
+    """The indexed documents of every domain (one instance per data dir)."""
+
+    def __init__(
+        self,
+        store: VectorStore,
+        domains: DomainRegistry,
+        hooks: Callable[[str], Sequence[IndexingHook]],
+    ) -> None:
+        """Args:
+        store: The vector store holding the documents' chunks.
+        domains: The domains (to check a name).
+        hooks: The indexing hooks of a domain.
+        """
+        self.store = store
+        self.domains = domains
+        self.hooks = hooks
+
+    def documents(self, domain: str) -> list[DocumentInfo]:
+        """The documents indexed in ``domain``, as the store lists them.
+
+        Raises:
+            AssistantError: Unknown domain.
+        """
+        self.domains.domain(domain)
+        return self.store.list_documents(domain)
+
+    def find(self, domain: str, name_or_sha256: str) -> DocumentInfo:
+        """The indexed document of ``domain`` named ``name_or_sha256``.
+
+        Args:
+            domain: The domain.
+            name_or_sha256: A file name exactly as listed (de-identified), or a sha256 prefix of at least
+                :data:`MIN_SHA256_PREFIX` hex digits.
+
+        Returns:
+            The document.
+
+        Raises:
+            AssistantError: Unknown domain.
+            DocumentError: Nothing matches, or several documents do (the message lists them by sha256 prefix).
+        """
+        self.domains.domain(domain)
+        wanted = name_or_sha256.strip()
+        if not wanted:
+            raise DocumentError("give a document's file name or a sha256 prefix of at least 8 hex digits")
+        prefix = wanted.lower() if _HEX.fullmatch(wanted.lower()) else None
+        matches = [
+            info
+            for info in self.store.list_documents(domain)
+            if info.name == wanted or (prefix is not None and info.sha256.startswith(prefix))
+        ]
+        if not matches:
+            hint = "" if prefix else f" (a sha256 prefix needs at least {MIN_SHA256_PREFIX} hex digits)"
+            raise DocumentError(f"no document {wanted!r} is indexed in {domain!r}{hint}")
+        if len(matches) > 1:
+            listed = ", ".join(f"{info.name} {info.sha256[:12]}" for info in matches)
+            raise DocumentError(
+                f"{wanted!r} matches {len(matches)} documents in {domain!r} ({listed}); give a longer sha256 "
+                "prefix"
+            )
+        return matches[0]
+
+    def delete(self, domain: str, name_or_sha256: str) -> DocumentReceipt:
+        """Delete an indexed document: all its chunks with their vectors and metadata, and what the domain's
+        skills stored beside it.
+
+        Args:
+            domain: The domain.
+            name_or_sha256: A file name exactly as listed, or a sha256 prefix (>= 8 hex digits).
+
+        Returns:
+            The erasure receipt.
+
+        Raises:
+            AssistantError: Unknown domain.
+            DocumentError: Nothing or several documents match; nothing is deleted.
+            StoreError: The store failed; the chunks not yet deleted stay, and deleting again finishes.
+        """
+        info = self.find(domain, name_or_sha256)
+        removed = remove_document(self.store, self.hooks(domain), domain, info.sha256)
+        receipt = DocumentReceipt(
+            name=info.name,
+            sha256=info.sha256,
+            domain=domain,
+            chunks=removed,
+            deleted_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        logger.info("document deleted domain=%s sha256=%s chunks=%d", domain, info.sha256[:12], removed)
+        return receipt

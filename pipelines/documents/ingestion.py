@@ -14,13 +14,12 @@ Each document gets a report (:class:`privacy.DocumentReport`: findings per entit
 a risk score; counts only). An indexed document's report is stored in its chunk metadata (written with the
 chunks, in the same all-or-nothing write). With ``ingest.hold_risk_threshold`` set, a document whose risk is
 above it is not indexed but held for review (:class:`ingest.ReviewQueue`, ``<data_dir>/review``): its
-de-identified text and report in one atomically written file. :func:`release_held` indexes it,
-:func:`reject_held` deletes it. The raw text is never written anywhere.
+de-identified text and report in one atomically written file. :class:`pipelines.documents.review.Review` indexes
+it or deletes it. The raw text is never written anywhere.
 
-In a domain with an entity recognizer (``ner:`` block), indexing a document also stores its distinct disease
-and drug terms, found in its *de-identified* text, as one record of :mod:`pipelines.skills.medical.records` (counted by
-:mod:`pipelines.skills.medical.dp_stats`); replacing or deleting the document deletes them, a held document gets them only
-when released.
+A domain's skills take part through its indexing hooks (:mod:`pipelines.documents.hooks`): terms they keep from
+de-identification, and what they store beside an indexed document (the medical records of the DP statistics)
+and remove with it; a held document reaches them only when it is released.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,32 +36,32 @@ from typing import Any
 from domains import sample_corpus_files
 from ingest import (
     Chunk,
+    Embedder,
     HeldDocument,
     IngestError,
     LoadedDocument,
     ReviewQueue,
     Section,
+    VectorStore,
     load_bytes,
     load_document,
     split_document,
 )
+from pipelines.core.deidentification import DomainDeidentifier
+from pipelines.core.domains import DomainRegistry
 from pipelines.core.logs import logger
-from pipelines.services import Services
-from pipelines.skills.medical.records import record_terms
-from privacy import DocumentReport, Finding, build_report
+from pipelines.core.settings import IngestSettings
+from pipelines.documents.catalog import remove_document
+from pipelines.documents.hooks import IndexingHook
+from privacy import ANY_PLACEHOLDER, DocumentReport, Finding, build_report
 
 __all__ = [
+    "HooksFor",
     "IngestReport",
+    "Ingestion",
     "ProgressFn",
     "ReplacedVersion",
-    "deidentify_document",
-    "held_documents",
-    "index_sample_corpora",
-    "ingest_bytes",
-    "ingest_path",
-    "reject_held",
-    "release_held",
-    "review_queue",
+    "document_title",
 ]
 
 #: ``progress(stage, fraction)`` with stage in load|deidentify|chunk|embed|store and fraction in 0..1.
@@ -137,192 +136,348 @@ class IngestReport:
         return {**asdict(self), "status": self.status}
 
 
+#: The indexing hooks of a domain (:mod:`pipelines.documents.hooks`), given by the composition root.
+HooksFor = Callable[[str], Sequence[IndexingHook]]
+
+
 def _noop(stage: str, fraction: float) -> None:
     return None
 
 
-def review_queue(services: Services) -> ReviewQueue:
-    """The review queue under ``<data_dir>/review``."""
-    return ReviewQueue(services.settings.data_dir / "review")
+class Ingestion:
+    """Ingests documents into the domains' collections (see the module docstring). Thread-safe as its
+    components are; one instance per data dir (the composition root builds it)."""
 
+    def __init__(
+        self,
+        domains: DomainRegistry,
+        deidentifier: DomainDeidentifier,
+        store: VectorStore,
+        embedder: Embedder,
+        review_queue: ReviewQueue,
+        hooks: HooksFor,
+        settings: IngestSettings,
+    ) -> None:
+        """Args:
+        domains: The domains (chunking settings, policies, sample corpora).
+        deidentifier: Applies each domain's ``index`` policy.
+        store: The vector store and BM25 index the chunks go to.
+        embedder: Embeds the chunks.
+        review_queue: Where a document over the risk threshold is held (``<data_dir>/review``).
+        hooks: The indexing hooks of a domain.
+        settings: Size limits and the hold threshold.
+        """
+        self.domains = domains
+        self.deidentifier = deidentifier
+        self.store = store
+        self.embedder = embedder
+        self.review_queue = review_queue
+        self.hooks = hooks
+        self.settings = settings
 
-def ingest_path(
-    services: Services,
-    domain: str,
-    path: Path,
-    progress: ProgressFn | None = None,
-    review: bool = True,
-) -> IngestReport:
-    """Ingest the file at ``path`` into ``domain``.
+    def ingest_path(
+        self, domain: str, path: Path, progress: ProgressFn | None = None, review: bool = True
+    ) -> IngestReport:
+        """Ingest the file at ``path`` into ``domain``.
 
-    Args:
-        services: Shared services.
-        domain: Target domain.
-        path: The file.
-        progress: Called with ``(stage, fraction)``.
-        review: Apply ``ingest.hold_risk_threshold`` (False for the shipped sample corpora).
+        Args:
+            domain: Target domain.
+            path: The file.
+            progress: Called with ``(stage, fraction)``.
+            review: Apply ``ingest.hold_risk_threshold`` (False for the shipped sample corpora).
 
-    Returns:
-        What happened; ``held`` is True when the document went to the review queue instead of the index.
+        Returns:
+            What happened; ``held`` is True when the document went to the review queue instead of the index.
 
-    Raises:
-        IngestError: The file cannot be read (message names the file and reason); nothing is indexed or held.
-        AssistantError: Unknown domain.
-    """
-    limits = services.settings.ingest
-    document = load_document(path, max_bytes=int(limits.max_file_mb * 2**20), max_chars=limits.max_chars)
-    return _ingest_loaded(services, domain, document, progress or _noop, review)
+        Raises:
+            IngestError: The file cannot be read (message names the file and reason); nothing is indexed or
+                held.
+            AssistantError: Unknown domain.
+        """
+        limits = self.settings
+        document = load_document(path, max_bytes=int(limits.max_file_mb * 2**20), max_chars=limits.max_chars)
+        return self._ingest_loaded(domain, document, progress or _noop, review)
 
-
-def ingest_bytes(
-    services: Services,
-    domain: str,
-    name: str,
-    data: bytes,
-    progress: ProgressFn | None = None,
-    review: bool = True,
-) -> IngestReport:
-    """Ingest an uploaded file given as ``name`` + ``data``; see :func:`ingest_path`."""
-    limits = services.settings.ingest
-    document = load_bytes(name, data, max_bytes=int(limits.max_file_mb * 2**20), max_chars=limits.max_chars)
-    return _ingest_loaded(services, domain, document, progress or _noop, review)
-
-
-def _ingest_loaded(
-    services: Services, domain: str, document: LoadedDocument, progress: ProgressFn, review: bool
-) -> IngestReport:
-    started = time.perf_counter()
-    config = services.domain(domain)
-    progress("load", 1.0)
-    threshold = services.settings.ingest.hold_risk_threshold
-    previous = _previous(services, domain, document.sha256)
-    if previous is not None:
-        held, stored, stored_name = previous
-        logger.info("ingest skip duplicate domain=%s sha256=%s held=%s", domain, document.sha256[:12], held)
-        name = _safe_name(services, domain, document.name)[0]
-        replaced = (
-            [] if held or name != stored_name else _replace_older(services, domain, name, document.sha256)
+    def ingest_bytes(
+        self,
+        domain: str,
+        name: str,
+        data: bytes,
+        progress: ProgressFn | None = None,
+        review: bool = True,
+    ) -> IngestReport:
+        """Ingest an uploaded file given as ``name`` + ``data``; see :meth:`ingest_path`."""
+        limits = self.settings
+        document = load_bytes(
+            name, data, max_bytes=int(limits.max_file_mb * 2**20), max_chars=limits.max_chars
         )
-        return IngestReport(
-            name,
-            domain,
-            document.sha256,
-            document.kind,
-            chunks=0,
-            chunks_added=0,
-            duplicate=True,
-            redactions=dict(stored.get("entities", {})),
-            seconds=time.perf_counter() - started,
-            held=held,
-            report=stored,
-            hold_threshold=threshold,
-            replaced=replaced,
-        )
-    safe, report = deidentify_document(services, domain, document, progress)
-    safe_name, redacted = safe.name, list(safe.sections)
-    chunks = split_document(safe, redacted, config.chunking.chunk_size, config.chunking.chunk_overlap)
-    if not chunks:
-        raise IngestError(f"{document.name}: no text left to index after de-identification")
-    progress("chunk", 1.0)
-    if review and threshold is not None and report.risk > threshold:
-        held_at = datetime.now(UTC).isoformat(timespec="seconds")
-        review_queue(services).hold(
-            HeldDocument(
+        return self._ingest_loaded(domain, document, progress or _noop, review)
+
+    def _ingest_loaded(
+        self, domain: str, document: LoadedDocument, progress: ProgressFn, review: bool
+    ) -> IngestReport:
+        started = time.perf_counter()
+        config = self.domains.domain(domain)
+        progress("load", 1.0)
+        threshold = self.settings.hold_risk_threshold
+        previous = self._previous(domain, document.sha256)
+        if previous is not None:
+            held, stored, stored_name = previous
+            logger.info(
+                "ingest skip duplicate domain=%s sha256=%s held=%s", domain, document.sha256[:12], held
+            )
+            name = self._safe_name(domain, document.name)[0]
+            replaced = (
+                [] if held or name != stored_name else self.replace_older(domain, name, document.sha256)
+            )
+            return IngestReport(
+                name,
+                domain,
+                document.sha256,
+                document.kind,
+                chunks=0,
+                chunks_added=0,
+                duplicate=True,
+                redactions=dict(stored.get("entities", {})),
+                seconds=time.perf_counter() - started,
+                held=held,
+                report=stored,
+                hold_threshold=threshold,
+                replaced=replaced,
+            )
+        safe, report = self.deidentify_document(domain, document, progress)
+        safe_name, redacted = safe.name, list(safe.sections)
+        chunks = split_document(safe, redacted, config.chunking.chunk_size, config.chunking.chunk_overlap)
+        if not chunks:
+            raise IngestError(f"{document.name}: no text left to index after de-identification")
+        progress("chunk", 1.0)
+        if review and threshold is not None and report.risk > threshold:
+            held_at = datetime.now(UTC).isoformat(timespec="seconds")
+            self.review_queue.hold(
+                HeldDocument(
+                    safe_name,
+                    domain,
+                    document.sha256,
+                    document.kind,
+                    document.language,
+                    tuple(redacted),
+                    report.to_dict(),
+                    held_at,
+                )
+            )
+            progress("store", 1.0)
+            seconds = time.perf_counter() - started
+            logger.info(
+                "ingest held domain=%s sha256=%s kind=%s risk=%.2f threshold=%.2f redactions=%s seconds=%.2f",
+                domain,
+                document.sha256[:12],
+                document.kind,
+                report.risk,
+                threshold,
+                json.dumps(report.entities),
+                seconds,
+            )
+            return IngestReport(
                 safe_name,
                 domain,
                 document.sha256,
                 document.kind,
-                document.language,
-                tuple(redacted),
-                report.to_dict(),
-                held_at,
+                len(chunks),
+                0,
+                False,
+                dict(report.entities),
+                seconds,
+                held=True,
+                report=report.to_dict(),
+                hold_threshold=threshold,
             )
+        return self.index(domain, safe, chunks, report, progress, started)
+
+    def _safe_name(self, domain: str, name: str) -> tuple[str, list[Finding]]:
+        """The de-identified file name and its findings: names carry personal data too ("Jane Doe statement
+        4539….pdf") and are de-identified like text; the extension is kept."""
+        stem, dot, suffix = name.rpartition(".")
+        redaction = self.deidentifier.redact(stem or suffix, domain)
+        return redaction.text + (dot + suffix if stem else ""), list(redaction.findings)
+
+    def deidentify_document(
+        self, domain: str, document: LoadedDocument, progress: ProgressFn | None = None
+    ) -> tuple[LoadedDocument, DocumentReport]:
+        """De-identify a loaded document (file name and every section) for ``domain``'s index sink and report it.
+
+        The domain's indexing hooks may keep terms from de-identification (a medical domain keeps the drug names
+        a public lexicon lists: :class:`pipelines.skills.medical.records_hook.MedicalRecordsHook`).
+
+        Args:
+            domain: The domain whose policy applies.
+            document: The raw loaded document.
+            progress: Called with ``("deidentify", fraction)`` after each section.
+
+        Returns:
+            ``(the de-identified document, its report)``: same sha256, kind and locations; the report counts the
+            findings of the name and the text against the text's length (:func:`privacy.build_report`).
+
+        Raises:
+            AssistantError: Unknown domain.
+        """
+        self.domains.domain(domain)
+        hooks = self.hooks(domain)
+        safe_name, findings = self._safe_name(domain, document.name)
+        redacted: list[Section] = []
+        for number, section in enumerate(document.sections, start=1):
+            keep = [term for hook in hooks for term in hook.keep_terms(section.text)]
+            result = self.deidentifier.redact(section.text, domain, keep)
+            findings.extend(result.findings)
+            redacted.append(Section(result.text, section.location))
+            if progress is not None:
+                progress("deidentify", number / len(document.sections))
+        safe = LoadedDocument(
+            safe_name, document.sha256, document.kind, document.language, tuple(redacted), document.size_bytes
         )
+        return safe, build_report(findings, document.char_count)
+
+    def _previous(self, domain: str, sha256: str) -> tuple[bool, dict[str, Any], str] | None:
+        """``(held, report, stored name)`` of a document already indexed or held, else None."""
+        indexed = self.store.list_documents(domain, sha256)
+        if indexed:
+            return False, indexed[0].report, indexed[0].name
+        held = self.review_queue.get(domain, sha256)
+        return (True, held.report, held.name) if held is not None else None
+
+    def replace_older(self, domain: str, name: str, sha256: str) -> list[ReplacedVersion]:
+        """Delete every document stored under ``name`` in ``domain`` except the one with ``sha256``; nothing
+        when the de-identified name contains a placeholder (two different files may share it).
+
+        Raises:
+            StoreError: A delete failed (the versions not yet deleted stay; a re-ingest finishes the job).
+        """
+        if ANY_PLACEHOLDER.search(name):
+            # "Jane Doe.pdf" and "John Roe.pdf" are both stored as "<PERSON>.pdf": the name no longer tells
+            # versions from different documents, so nothing is replaced (delete an old version explicitly)
+            logger.info(
+                "ingest kept older versions domain=%s sha256=%s: name has a placeholder", domain, sha256[:12]
+            )
+            return []
+        replaced = []
+        for older in self.store.list_documents(domain, name=name):
+            if older.sha256 != sha256:
+                removed = remove_document(self.store, self.hooks(domain), domain, older.sha256)
+                replaced.append(ReplacedVersion(older.sha256, removed))
+                logger.info(
+                    "ingest replaced domain=%s sha256=%s by=%s chunks_removed=%d",
+                    domain,
+                    older.sha256[:12],
+                    sha256[:12],
+                    removed,
+                )
+        return replaced
+
+    def index(
+        self,
+        domain: str,
+        document: LoadedDocument,
+        chunks: list[Chunk],
+        report: DocumentReport,
+        progress: ProgressFn | None = None,
+        started: float | None = None,
+    ) -> IngestReport:
+        """Embed and store the chunks of an already de-identified ``document``, its report in every chunk; the
+        domain's hooks see it first and are undone when the write fails; older versions under its name are
+        replaced after the write.
+
+        Raises:
+            StoreError: The write failed (nothing of the document stays) or a replaced version's delete did.
+        """
+        progress = progress or _noop
+        started = time.perf_counter() if started is None else started
+        embeddings = self.embedder.embed(
+            [c.text for c in chunks], lambda done, total: progress("embed", done / total)
+        )
+        ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+        report_json = json.dumps(report.to_dict(), sort_keys=True)
+        metadatas: list[dict[str, str | int | float | bool]] = [
+            {
+                "source": document.name,
+                "location": chunk.location,
+                "chunk_index": chunk.index,
+                "document_sha256": document.sha256,
+                "title": document_title(document),
+                "kind": document.kind,
+                "domain": domain,
+                "ingested_at": ingested_at,
+                "redactions": json.dumps(report.entities, sort_keys=True),
+                "risk": report.risk,
+                "report": report_json,
+                **(
+                    {"symbol": chunk.symbol, "start_line": chunk.start_line, "end_line": chunk.end_line}
+                    if document.kind == "code"
+                    else {}
+                ),
+            }
+            for chunk in chunks
+        ]
+        hooks = self.hooks(domain)
+        for hook in hooks:
+            hook.on_indexed(domain, document)
+        try:
+            added = self.store.add_chunks(domain, chunks, embeddings, metadatas)
+        except Exception:
+            for hook in hooks:
+                hook.on_removed(domain, document.sha256)
+            raise
+        replaced = self.replace_older(domain, document.name, document.sha256)
         progress("store", 1.0)
         seconds = time.perf_counter() - started
         logger.info(
-            "ingest held domain=%s sha256=%s kind=%s risk=%.2f threshold=%.2f redactions=%s seconds=%.2f",
+            "ingest domain=%s sha256=%s kind=%s chunks=%d added=%d risk=%.2f redactions=%s seconds=%.2f",
             domain,
             document.sha256[:12],
             document.kind,
+            len(chunks),
+            added,
             report.risk,
-            threshold,
             json.dumps(report.entities),
             seconds,
         )
         return IngestReport(
-            safe_name,
+            document.name,
             domain,
             document.sha256,
             document.kind,
             len(chunks),
-            0,
+            added,
             False,
             dict(report.entities),
             seconds,
-            held=True,
             report=report.to_dict(),
-            hold_threshold=threshold,
+            hold_threshold=self.settings.hold_risk_threshold,
+            replaced=replaced,
         )
-    return _index(services, domain, safe, chunks, report, progress, started)
 
+    def index_sample_corpora(
+        self, domains: Iterable[str] | None = None, progress: ProgressFn | None = None
+    ) -> list[IngestReport]:
+        """Index each domain's shipped sample corpus into an *empty* collection (no-op once indexed).
 
-def _safe_name(services: Services, domain: str, name: str) -> tuple[str, list[Finding]]:
-    """The de-identified file name and its findings: names carry personal data too ("Jane Doe statement
-    4539….pdf") and are de-identified like text; the extension is kept."""
-    stem, dot, suffix = name.rpartition(".")
-    redaction = services.deidentifier.redact(
-        stem or suffix, services.policy(domain), services.domain(domain).keep_terms
-    )
-    return redaction.text + (dot + suffix if stem else ""), list(redaction.findings)
+        Args:
+            domains: Domains to consider (default: all).
+            progress: Called as ``progress("<domain>: <file>", fraction_of_all_files)``.
 
-
-def deidentify_document(
-    services: Services, domain: str, document: LoadedDocument, progress: ProgressFn | None = None
-) -> tuple[LoadedDocument, DocumentReport]:
-    """De-identify a loaded document (file name and every section) for ``domain``'s index sink and report it.
-
-    In a domain with an entity model, the drug names it finds that a public lexicon lists are kept (see
-    :meth:`pipelines.skills.medical.entities.MedicalEntityRecognizer.known_chemicals`).
-
-    Args:
-        services: Shared services.
-        domain: The domain whose policy applies.
-        document: The raw loaded document.
-        progress: Called with ``("deidentify", fraction)`` after each section.
-
-    Returns:
-        ``(the de-identified document, its report)``: same sha256, kind and locations; the report counts the
-        findings of the name and the text against the text's length (:func:`privacy.build_report`).
-
-    Raises:
-        AssistantError: Unknown domain.
-    """
-    config = services.domain(domain)
-    policy = services.policy(domain)
-    recognizer = services.entity_recognizer(domain)
-    safe_name, findings = _safe_name(services, domain, document.name)
-    redacted: list[Section] = []
-    for number, section in enumerate(document.sections, start=1):
-        keep = (*config.keep_terms, *(recognizer.known_chemicals(section.text) if recognizer else ()))
-        result = services.deidentifier.redact(section.text, policy, keep)
-        findings.extend(result.findings)
-        redacted.append(Section(result.text, section.location))
-        if progress is not None:
-            progress("deidentify", number / len(document.sections))
-    safe = LoadedDocument(
-        safe_name, document.sha256, document.kind, document.language, tuple(redacted), document.size_bytes
-    )
-    return safe, build_report(findings, document.char_count)
-
-
-def _previous(services: Services, domain: str, sha256: str) -> tuple[bool, dict[str, Any], str] | None:
-    """``(held, report, stored name)`` of a document already indexed or held, else None."""
-    indexed = services.store.list_documents(domain, sha256)
-    if indexed:
-        return False, indexed[0].report, indexed[0].name
-    held = review_queue(services).get(domain, sha256)
-    return (True, held.report, held.name) if held is not None else None
+        Returns:
+            Reports of the documents ingested now (never held: the shipped corpora are reviewed content).
+        """
+        todo: list[tuple[str, Path]] = []
+        for name in domains or self.domains:
+            if self.store.count(name) == 0:
+                todo.extend((name, path) for path in sample_corpus_files(self.domains.domain(name)))
+        reports = []
+        for number, (name, path) in enumerate(todo, start=1):
+            if progress is not None:
+                progress(f"{name}: {path.name}", (number - 1) / len(todo))
+            reports.append(self.ingest_path(name, path, review=False))
+        if progress is not None and todo:
+            progress("done", 1.0)
+        return reports
 
 
 def document_title(document: LoadedDocument) -> str:
@@ -338,242 +493,3 @@ def document_title(document: LoadedDocument) -> str:
         if first:
             return first if len(first) <= 120 else stem
     return stem
-
-
-#: A placeholder left in a de-identified file name ("<PERSON>.pdf").
-_PLACEHOLDER_IN_NAME = re.compile(r"<[A-Z][A-Z0-9_]*(?:#[0-9a-f]+)?>")
-
-
-def _replace_older(services: Services, domain: str, name: str, sha256: str) -> list[ReplacedVersion]:
-    """Delete every document stored under ``name`` in ``domain`` except the one with ``sha256``; nothing when
-    the de-identified name contains a placeholder (two different files may share it).
-
-    Raises:
-        StoreError: A delete failed (the versions not yet deleted stay; a re-ingest finishes the job).
-    """
-    if _PLACEHOLDER_IN_NAME.search(name):
-        # "Jane Doe.pdf" and "John Roe.pdf" are both stored as "<PERSON>.pdf": the name no longer tells
-        # versions from different documents, so nothing is replaced (delete an old version explicitly)
-        logger.info(
-            "ingest kept older versions domain=%s sha256=%s: name has a placeholder", domain, sha256[:12]
-        )
-        return []
-    replaced = []
-    for older in services.store.list_documents(domain, name=name):
-        if older.sha256 != sha256:
-            removed = services.store.delete_document(domain, older.sha256)
-            services.records.forget(domain, older.sha256)
-            replaced.append(ReplacedVersion(older.sha256, removed))
-            logger.info(
-                "ingest replaced domain=%s sha256=%s by=%s chunks_removed=%d",
-                domain,
-                older.sha256[:12],
-                sha256[:12],
-                removed,
-            )
-    return replaced
-
-
-def _record_terms(services: Services, domain: str, document: LoadedDocument) -> set[tuple[str, str]] | None:
-    """The distinct ``(type, normalized term)`` pairs the domain's entity recognizer finds in the
-    (de-identified) ``document``, or None when the domain has no recognizer."""
-    recognizer = services.entity_recognizer(domain)
-    if recognizer is None:
-        return None
-    return record_terms(
-        entity for section in document.sections for entity in recognizer.recognize(section.text)
-    )
-
-
-def _index(
-    services: Services,
-    domain: str,
-    document: LoadedDocument,
-    chunks: list[Chunk],
-    report: DocumentReport,
-    progress: ProgressFn,
-    started: float,
-) -> IngestReport:
-    """Embed and store the chunks of an already de-identified ``document``, its report in every chunk."""
-    embeddings = services.embedder.embed(
-        [c.text for c in chunks], lambda done, total: progress("embed", done / total)
-    )
-    ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
-    report_json = json.dumps(report.to_dict(), sort_keys=True)
-    metadatas: list[dict[str, str | int | float | bool]] = [
-        {
-            "source": document.name,
-            "location": chunk.location,
-            "chunk_index": chunk.index,
-            "document_sha256": document.sha256,
-            "title": document_title(document),
-            "kind": document.kind,
-            "domain": domain,
-            "ingested_at": ingested_at,
-            "redactions": json.dumps(report.entities, sort_keys=True),
-            "risk": report.risk,
-            "report": report_json,
-            **(
-                {"symbol": chunk.symbol, "start_line": chunk.start_line, "end_line": chunk.end_line}
-                if document.kind == "code"
-                else {}
-            ),
-        }
-        for chunk in chunks
-    ]
-    terms = _record_terms(services, domain, document)
-    if terms is not None:
-        services.records.replace_terms(domain, document.sha256, terms)
-    try:
-        added = services.store.add_chunks(domain, chunks, embeddings, metadatas)
-    except Exception:
-        if terms is not None:
-            services.records.forget(domain, document.sha256)
-        raise
-    replaced = _replace_older(services, domain, document.name, document.sha256)
-    progress("store", 1.0)
-    seconds = time.perf_counter() - started
-    logger.info(
-        "ingest domain=%s sha256=%s kind=%s chunks=%d added=%d risk=%.2f redactions=%s seconds=%.2f",
-        domain,
-        document.sha256[:12],
-        document.kind,
-        len(chunks),
-        added,
-        report.risk,
-        json.dumps(report.entities),
-        seconds,
-    )
-    return IngestReport(
-        document.name,
-        domain,
-        document.sha256,
-        document.kind,
-        len(chunks),
-        added,
-        False,
-        dict(report.entities),
-        seconds,
-        report=report.to_dict(),
-        hold_threshold=services.settings.ingest.hold_risk_threshold,
-        replaced=replaced,
-    )
-
-
-def held_documents(services: Services, domain: str) -> list[HeldDocument]:
-    """The documents of ``domain`` held for review, newest first.
-
-    A held file whose document is already indexed (a release interrupted after indexing) is removed here.
-
-    Raises:
-        AssistantError: Unknown domain.
-        ReviewError: An unreadable review record.
-    """
-    services.domain(domain)
-    queue = review_queue(services)
-    held = []
-    for document in queue.held(domain):
-        if services.store.has_document(domain, document.sha256):
-            queue.remove(domain, document.sha256)
-        else:
-            held.append(document)
-    return held
-
-
-def release_held(
-    services: Services, domain: str, sha256_prefix: str, progress: ProgressFn | None = None
-) -> IngestReport:
-    """Index a held document (its stored de-identified text, whatever its risk) and remove it from the queue.
-
-    Args:
-        services: Shared services.
-        domain: The document's domain.
-        sha256_prefix: Its sha256 or a unique prefix of at least 4 hex digits.
-        progress: Called with ``(stage, fraction)``.
-
-    Returns:
-        The report of the indexing (``held`` False); ``duplicate`` when it was already indexed.
-
-    Raises:
-        AssistantError: Unknown domain.
-        ReviewError: No (or more than one) held document matches; nothing changes.
-        IngestError: Indexing failed; the document stays held.
-    """
-    started = time.perf_counter()
-    config = services.domain(domain)
-    queue = review_queue(services)
-    held = queue.find(domain, sha256_prefix)
-    report = DocumentReport.from_dict(held.report)
-    indexed = services.store.list_documents(domain, held.sha256)
-    if indexed:
-        queue.remove(domain, held.sha256)
-        return IngestReport(
-            held.name,
-            domain,
-            held.sha256,
-            held.kind,
-            0,
-            0,
-            True,
-            dict(report.entities),
-            time.perf_counter() - started,
-            report=held.report,
-        )
-    document = held.as_document()
-    chunks = split_document(
-        document, list(document.sections), config.chunking.chunk_size, config.chunking.chunk_overlap
-    )
-    result = _index(services, domain, document, chunks, report, progress or _noop, started)
-    queue.remove(domain, held.sha256)
-    logger.info("ingest released domain=%s sha256=%s", domain, held.sha256[:12])
-    return result
-
-
-def reject_held(services: Services, domain: str, sha256_prefix: str) -> HeldDocument:
-    """Delete a held document (its de-identified text and report) without indexing it.
-
-    Args:
-        services: Shared services.
-        domain: The document's domain.
-        sha256_prefix: Its sha256 or a unique prefix of at least 4 hex digits.
-
-    Returns:
-        The document that was deleted.
-
-    Raises:
-        AssistantError: Unknown domain.
-        ReviewError: No (or more than one) held document matches.
-    """
-    services.domain(domain)
-    queue = review_queue(services)
-    held = queue.find(domain, sha256_prefix)
-    queue.remove(domain, held.sha256)
-    logger.info("ingest rejected domain=%s sha256=%s", domain, held.sha256[:12])
-    return held
-
-
-def index_sample_corpora(
-    services: Services, domains: Iterable[str] | None = None, progress: ProgressFn | None = None
-) -> list[IngestReport]:
-    """Index each domain's shipped sample corpus into an *empty* collection (no-op once indexed).
-
-    Args:
-        services: Shared services.
-        domains: Domains to consider (default: all).
-        progress: Called as ``progress("<domain>: <file>", fraction_of_all_files)``.
-
-    Returns:
-        Reports of the documents ingested now (never held: the shipped corpora are reviewed content).
-    """
-    todo: list[tuple[str, Path]] = []
-    for name in domains or services.domains:
-        if services.store.count(name) == 0:
-            todo.extend((name, path) for path in sample_corpus_files(services.domain(name)))
-    reports = []
-    for number, (name, path) in enumerate(todo, start=1):
-        if progress is not None:
-            progress(f"{name}: {path.name}", (number - 1) / len(todo))
-        reports.append(ingest_path(services, name, path, review=False))
-    if progress is not None and todo:
-        progress("done", 1.0)
-    return reports

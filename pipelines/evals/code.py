@@ -23,7 +23,6 @@ from typing import Any
 
 from pipelines.core.errors import AssistantError
 from pipelines.core.settings import SandboxSettings
-from pipelines.services import Services
 from pipelines.skills.code.checks import check_program
 from pipelines.skills.code.sandbox import SandboxRun
 from pipelines.skills.code.tasks import CodeTaskPipeline
@@ -141,24 +140,21 @@ class CodeEvalReport:
 
 
 def evaluate_code(
-    services: Services,
+    pipeline: CodeTaskPipeline,
     dataset: Path,
     limit: int | None = None,
     backend: str | None = None,
     progress: Callable[[int, int], None] | None = None,
-    domain: str = "code",
-    max_tokens: int | None = None,
 ) -> CodeEvalReport:
-    """Run HumanEval through the ``complete`` mode of ``domain`` with ``backend`` and score pass@1.
+    """Run HumanEval through the ``complete`` mode of the pipeline's domain with ``backend`` and score pass@1.
 
     Args:
-        services: Shared services (backend, privacy, sandbox settings).
+        pipeline: The code tasks of a domain (its backends, privacy and sandbox settings; its ``max_tokens``
+            caps the mode's for quick runs).
         dataset: HumanEval folder or file (:func:`load_humaneval`).
         limit: Only the first N problems.
         backend: auto|ollama|llamacpp (None = settings).
         progress: Called with ``(done, total)`` after each problem.
-        domain: Domain whose ``complete`` mode is used.
-        max_tokens: Caps the mode's ``max_tokens`` (quick runs); None keeps it.
 
     Returns:
         A :class:`CodeEvalReport`. Nothing is stored in sessions.
@@ -172,16 +168,15 @@ def evaluate_code(
     if not status.available:
         raise AssistantError(f"cannot score HumanEval: {status.reason}")
     problems = load_humaneval(dataset)[:limit]
-    pipeline = CodeTaskPipeline(services, domain, max_tokens)
-    hidden = [services.settings.data_dir]
-    chosen = services.backend(backend)
+    hidden = [pipeline.settings.data_dir]
+    chosen = pipeline.backends(backend)
     rows = []
     started = time.perf_counter()
     for done, problem in enumerate(problems, start=1):
         mark = time.perf_counter()
         result = pipeline.run("complete", problem.prompt, backend=chosen.name, persist=False)
         generated = time.perf_counter() - mark
-        run = check_problem(problem, result.code, services.settings.sandbox, hidden)
+        run = check_problem(problem, result.code, pipeline.settings.sandbox, hidden)
         rows.append(
             {
                 "task_id": problem.task_id,

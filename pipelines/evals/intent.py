@@ -17,8 +17,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipelines.services import Services
-from pipelines.skills.triage.intent import UNKNOWN, IntentError
+from domains import DomainConfig
+from ingest import Embedder
+from pipelines.skills.triage.intent import UNKNOWN, IntentClassifier, IntentError
 from pipelines.training.intent import load_labelled_csv
 
 __all__ = [
@@ -90,8 +91,9 @@ def _scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
 
 
 def evaluate_intent(
-    services: Services,
-    domain: str,
+    config: DomainConfig,
+    classifier: IntentClassifier | None,
+    embedder: Embedder,
     dataset: Path,
     limit: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
@@ -99,8 +101,9 @@ def evaluate_intent(
     """Score the domain's shipped intent model and the frozen-embedding baseline on one labelled set.
 
     Args:
-        services: Shared services (the intent model and the embedder).
-        domain: A domain with an ``intent`` block.
+        config: A domain with an ``intent`` block.
+        classifier: Its intent model (None: it has none).
+        embedder: The embedder of the baseline (all-MiniLM-L6-v2).
         dataset: A ``text,category`` CSV or a folder with ``test.csv``.
         limit: Score only the first N messages (None = all).
         progress: Called as ``progress(stage, done, total)``.
@@ -118,9 +121,9 @@ def evaluate_intent(
     texts, gold = load_intent_dataset(dataset)
     if limit is not None:
         texts, gold = texts[:limit], gold[:limit]
-    classifier = services.intent_classifier(domain)
-    config = services.domain(domain).intent
-    if classifier is None or config is None:
+    domain = config.name
+    intent = config.intent
+    if classifier is None or intent is None:
         raise IntentError(f"domain {domain!r} has no intent model (no intent: block in its domain.yaml)")
 
     started = time.perf_counter()
@@ -146,8 +149,7 @@ def evaluate_intent(
     }
 
     started = time.perf_counter()
-    train_texts, train_labels = load_labelled_csv(services.domain(domain).resolve(config.training_data))
-    embedder = services.embedder
+    train_texts, train_labels = load_labelled_csv(config.resolve(intent.training_data))
     train_vectors = embedder.embed(
         train_texts, (lambda d, t: progress("baseline: embed training set", d, t)) if progress else None
     )

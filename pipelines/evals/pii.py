@@ -30,8 +30,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
-from privacy import Finding
+from privacy import Deidentifier, Finding, build_vanilla_analyzer, find_vanilla
 
 __all__ = [
     "PRODUCT_TO_EVAL",
@@ -40,6 +41,7 @@ __all__ = [
     "Sample",
     "as_evaluated",
     "evaluate",
+    "evaluate_product_and_presidio",
     "load_dataset",
     "score",
 ]
@@ -273,4 +275,43 @@ def evaluate(
             if progress is not None and (number % 100 == 0 or number == len(dataset.samples)):
                 progress(name, number, len(dataset.samples))
         result[name] = score(dataset.samples, predictions, dataset.typed)
+    return result
+
+
+def evaluate_product_and_presidio(
+    dataset: Dataset,
+    deidentifier: Deidentifier,
+    domains: DomainRegistry,
+    domain: str | None,
+    spacy_model: str,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Score this product's detection (``domain``'s policy, or the routing policy when None) and vanilla Presidio
+    on the same spaCy model (:func:`privacy.build_vanilla_analyzer`) over ``dataset``.
+
+    Returns:
+        :func:`evaluate`'s result with the systems ``product`` and ``baseline``, plus ``product_policy`` (the
+        domain, or ``union``) and ``product_unscored_findings`` (product findings of types the data does not
+        annotate, left out of the scores).
+
+    Raises:
+        AssistantError: Unknown domain.
+        PrivacyError: The spaCy model is not installed.
+    """
+    policy, keep_terms = domains.message_policy(domain)
+    vanilla = build_vanilla_analyzer(spacy_model)
+    left_out = [0]
+
+    def product(text: str, entities: object) -> list[Finding]:
+        found, dropped = as_evaluated(deidentifier.find_for(text, policy, "prompt", keep_terms), dataset)
+        left_out[0] += dropped
+        return found
+
+    result = evaluate(
+        dataset,
+        {"product": product, "baseline": lambda text, entities: find_vanilla(vanilla, text, entities)},
+        progress=progress,
+    )
+    result["product_policy"] = domain or "union"
+    result["product_unscored_findings"] = left_out[0]
     return result

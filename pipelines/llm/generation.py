@@ -2,25 +2,26 @@
 
 Shared by the chat turn and the code tasks. The model's output arrives as ``(content, reasoning)`` text
 parts; ``<think>`` reasoning (or the backend's separate reasoning field) is scanned line by line
-(:meth:`Services.scrub`) before it is shown, and the answer is shown with the user's own values restored
+(the caller's ``scrub``, e.g. :meth:`pipelines.core.deidentification.DomainDeidentifier.scrub`) before it is shown, and the answer is shown with the user's own values restored
 (:class:`privacy.StreamingReidentifier`) while the de-identified answer is kept for memory.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from langchain_core.messages import BaseMessage
 
 from pipelines.core.errors import BackendError
-from pipelines.llm.backends import Backend, map_ollama_error
+from pipelines.llm.backends import Backend
+from pipelines.llm.ollama import map_ollama_error
 from pipelines.llm.reasoning import LineBuffer, Piece, ThinkSplitter
-from pipelines.services import Services
-from privacy import StreamingReidentifier, Vault
+from privacy import PiiPolicy, StreamingReidentifier, Vault
 
-__all__ = ["Generation", "chat_parts", "stream_generation"]
+__all__ = ["Generation", "chat_parts", "sent_prompt", "stream_generation"]
 
 
 @dataclass
@@ -48,23 +49,31 @@ def chat_parts(backend: Backend, messages: Sequence[BaseMessage]) -> Iterator[tu
         yield str(chunk.content), str(extra or "")
 
 
+def sent_prompt(backend: Backend, messages: Sequence[BaseMessage]) -> str:
+    """The exact prompt text the model received: the rendered completion prompt for llama.cpp, else the JSON
+    list of chat messages ``[{role, content}]``."""
+    return getattr(backend.chat_model, "last_prompt", "") or json.dumps(
+        [{"role": m.type, "content": str(m.content)} for m in messages]
+    )
+
+
 def stream_generation(
-    services: Services,
     backend: Backend,
     parts: Iterable[tuple[str, str]],
     vault: Vault,
-    domain: str,
+    display_policy: PiiPolicy | None,
+    scrub: Callable[[str], str],
     out: Generation,
     started: float,
 ) -> Iterator[tuple[str, str]]:
     """Consume the model's output ``parts`` and yield ``("answer" | "reasoning", text)`` for display.
 
     Args:
-        services: For the domain's display policy and the reasoning scan.
         backend: The backend producing ``parts`` (named in errors).
         parts: ``(content, reasoning)`` pairs, e.g. :func:`chat_parts`; iterated inside the error mapping.
         vault: The session vault (restores the user's own values in the answer).
-        domain: Domain whose policy applies to display and scanning.
+        display_policy: The domain's policy, whose ``display`` operators show the restored values.
+        scrub: De-identifies a line of reasoning before it is shown (the domain's policy, the same vault).
         out: Filled with the de-identified answer, the reasoning and the first-token time.
         started: ``time.perf_counter()`` at the start of the turn (for ``first_token_ms``).
 
@@ -72,14 +81,14 @@ def stream_generation(
         BackendError: The backend failed while generating (Ollama errors say what to do).
     """
     splitter = ThinkSplitter()
-    display = StreamingReidentifier(vault, services.policy(domain))
+    display = StreamingReidentifier(vault, display_policy)
     thoughts = LineBuffer()
     answer_parts: list[str] = []
     reasoning_parts: list[str] = []
 
     def reasoning(text: str) -> Iterator[tuple[str, str]]:
         if text.strip():
-            text = services.scrub(text, vault, domain).text
+            text = scrub(text)
         if text:
             reasoning_parts.append(text)
             yield "reasoning", text

@@ -30,18 +30,17 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     st.cache_resource.clear()
     services = _services()
-    from pipelines.documents.ingestion import ingest_path
 
     for name in ("01-lost-stolen-cards-and-blocking.md", "07-fraud-and-scam-warnings.md"):
-        ingest_path(services, "finance", CORPUS / name, review=False)
+        services.ingestion.ingest_path("finance", CORPUS / name, review=False)
     return data
 
 
 def _services():  # type: ignore[no-untyped-def]
     from pipelines import load_settings
-    from pipelines.services import Services
+    from pipelines.services import Models, Services
 
-    return Services(load_settings())
+    return Services(load_settings(), Models.shared())
 
 
 def _analysed() -> AppTest:
@@ -59,8 +58,6 @@ def _analysed() -> AppTest:
 def test_analysing_a_message_shows_the_analysis_and_an_editable_draft_with_the_required_wording(
     app_env: Path,
 ) -> None:
-    from pipelines.skills.agent_assist.assist import assist_config
-
     at = _analysed()
     codes = [c.value for c in at.code]
     assert any("<PERSON_1>" in c and "<CREDIT_CARD_1>" in c for c in codes), codes
@@ -74,7 +71,7 @@ def test_analysing_a_message_shows_the_analysis_and_an_editable_draft_with_the_r
     assert any(label.startswith("[1] ") and ".md" in label for label in labels), labels
 
     (reply,) = [t for t in at.text_area if t.label == "Reply (edit before sending)"]
-    fraud = " ".join(assist_config(_services()).required_wording["fraud"].split())
+    fraud = " ".join(_services().assist.config().required_wording["fraud"].split())
     assert fraud in " ".join(reply.value.split())
     assert any(fraud in " ".join(c.split()) for c in codes)  # the copyable suggestion
 

@@ -17,15 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.documents.ingestion import ingest_bytes
 from pipelines.services import Services
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason="Debian chromium is not installed (make test installs it when run as root: apt-get install chromium)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason="Debian chromium is not installed (make test installs it when run as root: apt-get install chromium)",
+    ),
+]
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -45,8 +47,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def app_url(services: Services, tmp_path: Path) -> Iterator[str]:
-    ingest_bytes(
-        services, "finance", "fees.md", b"# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
+    services.ingestion.ingest_bytes(
+        "finance", "fees.md", b"# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
     )
     port = _free_port()
     env = {

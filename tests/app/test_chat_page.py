@@ -21,12 +21,11 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     st.cache_resource.clear()
     from pipelines import load_settings
-    from pipelines.documents.ingestion import ingest_bytes
-    from pipelines.services import Services
+    from pipelines.services import Models, Services
 
-    services = Services(load_settings())
-    ingest_bytes(
-        services, "finance", "fees.md", b"# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
+    services = Services(load_settings(), Models.shared())
+    services.ingestion.ingest_bytes(
+        "finance", "fees.md", b"# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
     )
     return data
 
@@ -75,11 +74,11 @@ def test_the_session_is_listed_after_a_turn_and_survives_a_rerun(app_env: Path) 
 
 def test_delete_conversation_erases_vault_and_turns_and_shows_the_receipt(app_env: Path) -> None:
     from pipelines import load_settings
-    from pipelines.services import Services
+    from pipelines.services import Models, Services
 
-    services = Services(load_settings())
+    services = Services(load_settings(), Models.shared())
     vault = services.vaults.open("seeded")
-    question = services.pseudonymize("I am Zelda Quartermaine. What is the fee?", vault).text
+    question = services.deidentification.pseudonymize("I am Zelda Quartermaine. What is the fee?", vault).text
     services.vaults.save(vault)
     services.memory.add_turn("seeded", question, "It is 2.75% [1].", "finance", 0.9, [], "llamacpp", "m")
 
@@ -102,13 +101,13 @@ def test_a_conversation_whose_values_expired_says_so(app_env: Path) -> None:
     import time
 
     from pipelines import load_settings
-    from pipelines.services import Services
+    from pipelines.services import Models, Services
     from privacy import VaultStore
 
-    services = Services(load_settings())
+    services = Services(load_settings(), Models.shared())
     old = VaultStore(services.vaults.directory, clock=lambda: time.time() - 48 * 3600)
     vault = old.open("stale")
-    question = services.pseudonymize("I am Zelda Quartermaine. What is the fee?", vault).text
+    question = services.deidentification.pseudonymize("I am Zelda Quartermaine. What is the fee?", vault).text
     old.save(vault)
     services.memory.add_turn("stale", question, "It is 2.75% [1].", "finance", 0.9, [], "llamacpp", "m")
 
@@ -122,11 +121,14 @@ def test_a_conversation_whose_values_expired_says_so(app_env: Path) -> None:
 
 def test_pinned_documents_restrict_the_answer_sources_and_survive_a_rerun(app_env: Path) -> None:
     from pipelines import load_settings
-    from pipelines.documents.ingestion import ingest_bytes
-    from pipelines.services import Services
+    from pipelines.services import Models, Services
 
     disputes = b"# Disputes\n\nA card payment can be disputed within 13 months of the transaction date.\n"
-    sha = ingest_bytes(Services(load_settings()), "finance", "disputes.md", disputes).sha256
+    sha = (
+        Services(load_settings(), Models.shared())
+        .ingestion.ingest_bytes("finance", "disputes.md", disputes)
+        .sha256
+    )
     at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
     at.run()
     label = "Answer only from these documents"
@@ -147,11 +149,11 @@ def test_an_unsupported_citation_and_an_invalid_one_are_flagged_under_the_answer
     from pipelines import load_settings
     from pipelines.chat.citations import check_citations, source_records
     from pipelines.chat.pipeline import Source
-    from pipelines.services import Services
+    from pipelines.services import Models, Services
 
-    services = Services(load_settings())
+    services = Services(load_settings(), Models.shared())
     vault = services.vaults.open("cited")
-    question = services.pseudonymize("I am Zelda Quartermaine. What is the fee?", vault).text
+    question = services.deidentification.pseudonymize("I am Zelda Quartermaine. What is the fee?", vault).text
     services.vaults.save(vault)
     sources = [
         Source(

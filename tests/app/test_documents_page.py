@@ -27,9 +27,9 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _services():  # type: ignore[no-untyped-def]
     from pipelines import load_settings
-    from pipelines.services import Services
+    from pipelines.services import Models, Services
 
-    return Services(load_settings())
+    return Services(load_settings(), Models.shared())
 
 
 def _documents_page() -> AppTest:
@@ -41,11 +41,10 @@ def _documents_page() -> AppTest:
 
 
 def test_delete_asks_for_confirmation_then_removes_the_document_and_shows_the_receipt(app_env: Path) -> None:
-    from pipelines.documents.ingestion import ingest_bytes
 
     services = _services()
-    fees = ingest_bytes(services, "finance", "fees.md", FEES)
-    ingest_bytes(services, "finance", "savings.md", SAVINGS)
+    fees = services.ingestion.ingest_bytes("finance", "fees.md", FEES)
+    services.ingestion.ingest_bytes("finance", "savings.md", SAVINGS)
     at = _documents_page()
     assert sorted(at.dataframe[0].value["name"]) == ["fees.md", "savings.md"]
 
@@ -69,10 +68,9 @@ def test_delete_asks_for_confirmation_then_removes_the_document_and_shows_the_re
 
 
 def test_a_failed_delete_shows_an_error_not_a_traceback(app_env: Path) -> None:
-    from pipelines.documents.ingestion import ingest_bytes
 
     services = _services()
-    fees = ingest_bytes(services, "finance", "fees.md", FEES)
+    fees = services.ingestion.ingest_bytes("finance", "fees.md", FEES)
     at = _documents_page()
     at.button(key=f"delete-{fees.sha256}").click().run()
     services.store.delete_document("finance", fees.sha256)  # gone meanwhile (another tab, the CLI)
@@ -83,10 +81,11 @@ def test_a_failed_delete_shows_an_error_not_a_traceback(app_env: Path) -> None:
 
 
 def test_uploading_a_changed_file_says_it_replaced_the_earlier_version(app_env: Path) -> None:
-    from pipelines.documents.ingestion import ingest_bytes
 
     services = _services()
-    old = ingest_bytes(services, "finance", "fees.md", b"# Fees\n\nThe fee is 2.75% and 3% abroad.\n")
+    old = services.ingestion.ingest_bytes(
+        "finance", "fees.md", b"# Fees\n\nThe fee is 2.75% and 3% abroad.\n"
+    )
     at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
     at.run()
     at.sidebar.selectbox(key="upload_domain").set_value("finance")

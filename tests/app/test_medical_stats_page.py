@@ -28,9 +28,9 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _services():  # type: ignore[no-untyped-def]
     from pipelines import load_settings
-    from pipelines.services import Services
+    from pipelines.services import Models, Services
 
-    return Services(load_settings())
+    return Services(load_settings(), Models.shared())
 
 
 def _page() -> AppTest:
@@ -45,10 +45,9 @@ def _charts(at: AppTest) -> list[object]:
 
 
 def test_a_release_draws_the_noisy_counts_and_spends_budget(app_env: Path) -> None:
-    from pipelines.documents.ingestion import ingest_bytes
 
     services = _services()
-    ingest_bytes(services, "medical", "note.txt", NOTE)
+    services.ingestion.ingest_bytes("medical", "note.txt", NOTE)
     at = _page()
     assert at.slider[0].max == pytest.approx(0.25) and at.slider[0].value == pytest.approx(0.1)
     assert not _charts(at)
@@ -70,7 +69,14 @@ def test_an_exhausted_budget_shows_an_error_and_no_chart(app_env: Path) -> None:
     from pipelines.skills.medical.dp_stats import medical_stats
 
     services = _services()
-    medical_stats(services, "medical", "all", epsilon=0.25)
+    medical_stats(
+        services.records,
+        services.entity_recognizer("medical"),
+        services.settings.dp,
+        "medical",
+        "all",
+        epsilon=0.25,
+    )
     at = _page()
     (error,) = [e.value for e in at.error]
     assert error.startswith("privacy budget exhausted: 0.25 of 0.25 spent")

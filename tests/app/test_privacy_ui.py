@@ -30,9 +30,9 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _services():  # type: ignore[no-untyped-def]
     from pipelines import load_settings
-    from pipelines.services import Services
+    from pipelines.services import Models, Services
 
-    return Services(load_settings())
+    return Services(load_settings(), Models.shared())
 
 
 def _captions(at: AppTest) -> list[str]:
@@ -40,9 +40,9 @@ def _captions(at: AppTest) -> list[str]:
 
 
 def test_the_chat_shows_what_was_masked_under_the_question_and_keeps_it_on_rerun(app_env: Path) -> None:
-    from pipelines.documents.ingestion import ingest_bytes
-
-    ingest_bytes(_services(), "finance", "fees.md", b"# Fees\n\nThe foreign transaction fee is 2.75%.\n")
+    _services().ingestion.ingest_bytes(
+        "finance", "fees.md", b"# Fees\n\nThe foreign transaction fee is 2.75%.\n"
+    )
     at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
     at.run()
     at.chat_input[0].set_value(f"I am {CANARY_NAME}, card {CANARY_CARD}. What is the foreign fee?").run()
@@ -62,7 +62,7 @@ def test_the_privacy_panel_explains_the_active_policy(app_env: Path, domain: str
     from privacy import OPERATOR_MEANINGS, SINK_MEANINGS
 
     services = _services()
-    policy = services.routing_policy if domain == "auto" else services.policy(domain)
+    policy = services.domains.routing_policy if domain == "auto" else services.domains.policy(domain)
     at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
     at.run()
     at.sidebar.selectbox[1].set_value(domain).run()
@@ -79,7 +79,7 @@ def test_the_privacy_panel_explains_the_active_policy(app_env: Path, domain: str
     used = {r[sink] for r in rows for sink in SINK_MEANINGS}
     assert all(OPERATOR_MEANINGS[op] in text for op in used)
     assert all(meaning in text for meaning in SINK_MEANINGS.values())
-    assert policy_view(services, domain).note in [str(c.value) for c in panel.caption]
+    assert policy_view(services.domains, domain).note in [str(c.value) for c in panel.caption]
 
 
 @pytest.mark.parametrize(
@@ -88,9 +88,7 @@ def test_the_privacy_panel_explains_the_active_policy(app_env: Path, domain: str
 def test_a_held_document_is_released_or_rejected_on_the_documents_page(
     app_env: Path, button: str, indexed: int, notice: str
 ) -> None:
-    from pipelines.documents.ingestion import ingest_bytes
-
-    held = ingest_bytes(_services(), "finance", "letter.md", LETTER.encode())
+    held = _services().ingestion.ingest_bytes("finance", "letter.md", LETTER.encode())
     assert held.held
     at = AppTest.from_file(str(ROOT / "app" / "pages" / "documents.py"), default_timeout=600)
     at.run()

@@ -11,11 +11,8 @@ from pathlib import Path
 import pytest
 
 from domains import DomainError, load_agent_assist, load_domains
-from pipelines.chat.pipeline import ChatPipeline
 from pipelines.core.errors import AssistantError
-from pipelines.documents.ingestion import ingest_path
 from pipelines.services import Services
-from pipelines.skills.agent_assist.assist import assist, assist_config, conversation_message, stream_assist
 from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_PHONE, CANARY_VALUES, scan_tree_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,20 +92,20 @@ def test_an_invalid_agent_assist_file_is_an_error_naming_the_file(
 def test_a_domain_without_agent_assist_file_is_an_error_naming_it(services: Services) -> None:
     name = next(n for n, d in services.domains.items() if load_agent_assist(d) is None)
     with pytest.raises(AssistantError, match=f"domain {name!r} has no agent_assist.yaml"):
-        assist_config(services, name)
+        services.assist.config(name)
 
 
 @pytest.mark.parametrize("message", ["", "   \n"])
 def test_an_empty_message_is_an_error(services: Services, message: str) -> None:
     with pytest.raises(AssistantError, match="the customer message is empty"):
-        assist(services, message)
+        services.assist.assist(message)
 
 
 @pytest.fixture
 def finance_services(services: Services) -> Services:
     """Services with the shipped finance handbook chapters on cards and fraud indexed."""
     for name in ("01-lost-stolen-cards-and-blocking.md", "07-fraud-and-scam-warnings.md"):
-        ingest_path(services, "finance", FINANCE / "corpus" / name, review=False)
+        services.ingestion.ingest_path("finance", FINANCE / "corpus" / name, review=False)
     return services
 
 
@@ -117,9 +114,9 @@ def test_a_fraud_message_gets_flags_cited_passages_and_a_draft_with_the_required
     finance_services: Services,
 ) -> None:
     services = finance_services
-    events = list(stream_assist(services, FRAUD_MESSAGE))
+    events = list(services.assist.stream(FRAUD_MESSAGE))
     kinds = [e.kind for e in events]
-    assert kinds[0] == "analysis" and kinds[-1] == "done" and set(kinds[1:-1]) == {"draft"}
+    assert kinds[0] == "meta" and kinds[-1] == "done" and set(kinds[1:-1]) == {"answer"}
     result = events[-1].data
     assert result is not None
 
@@ -136,20 +133,20 @@ def test_a_fraud_message_gets_flags_cited_passages_and_a_draft_with_the_required
     }
     assert all(s.location and s.text for s in result.sources)
 
-    config = assist_config(services)
+    config = services.assist.config()
     fraud = " ".join(config.required_wording["fraud"].split())
     assert fraud in result.required_wording
     for sentence in result.required_wording:
         assert _normal(sentence) in _normal(result.draft)
         assert _normal(sentence) in _normal(result.draft_redacted)
-    streamed = "".join(e.text for e in events if e.kind == "draft")
+    streamed = "".join(e.text for e in events if e.kind == "answer")
     assert _normal(fraud) in _normal(streamed)
     assert result.backend == "llamacpp"
 
 
 @pytest.mark.slow
 def test_canary_raw_pii_never_reaches_the_prompt_the_json_or_the_data_dir(finance_services: Services) -> None:
-    result = assist(finance_services, FRAUD_MESSAGE)
+    result = finance_services.assist.assist(FRAUD_MESSAGE)
     for value in CANARY_VALUES:
         assert value not in result.prompt, value
     assert not [v for v in CANARY_VALUES if v in json.dumps(result.to_json_dict(), ensure_ascii=False)]
@@ -161,12 +158,10 @@ def test_a_picked_conversation_gives_its_last_message_and_keeps_its_placeholders
     finance_services: Services,
 ) -> None:
     services = finance_services
-    chat = ChatPipeline(services).ask(
-        f"My name is {CANARY_NAME}. My card was stolen, what do I do?", domain="finance"
-    )
-    message = conversation_message(services, chat.session_id)
+    chat = services.chat.ask(f"My name is {CANARY_NAME}. My card was stolen, what do I do?", domain="finance")
+    message = services.conversations.last_message(chat.session_id)
     assert message == f"My name is {CANARY_NAME}. My card was stolen, what do I do?"
-    result = assist(services, message, session_id=chat.session_id)
+    result = services.assist.assist(message, session_id=chat.session_id)
     assert result.session_id == chat.session_id
     assert result.message == services.memory.turns(chat.session_id)[-1].question
     assert "<PERSON_1>" in result.message
@@ -174,4 +169,4 @@ def test_a_picked_conversation_gives_its_last_message_and_keeps_its_placeholders
 
 def test_a_conversation_without_messages_is_an_error(services: Services) -> None:
     with pytest.raises(AssistantError, match="session 'nothing-here' has no messages"):
-        conversation_message(services, "nothing-here")
+        services.conversations.last_message("nothing-here")

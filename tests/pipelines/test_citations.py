@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.chat.citations import SUPPORT_THRESHOLD, check_citations, parse_citations, support
-from pipelines.chat.pipeline import ChatPipeline, Source
-from pipelines.chat.retrieval import retrieve
-from pipelines.documents.ingestion import ingest_bytes
+from pipelines.chat.pipeline import Source
 from pipelines.services import Services
 from tests.ingest.conftest import make_pdf
 
@@ -125,12 +123,12 @@ def test_a_citation_points_at_the_right_page_of_a_multi_page_pdf(services: Servi
         "Card disputes\nA card dispute must be raised within 13 months of the transaction.",
         "Foreign fees\nThe foreign transaction fee is 2.75 percent of the amount.",
     ]
-    ingest_bytes(services, "finance", "handbook.pdf", make_pdf(pages))
+    services.ingestion.ingest_bytes("finance", "handbook.pdf", make_pdf(pages))
     stored = services.store._collection("finance").get(include=["metadatas"])
     assert sorted(m["location"] for m in stored["metadatas"]) == ["page 1", "page 2", "page 3"]
     assert sorted(m["chunk_index"] for m in stored["metadatas"]) == [0, 1, 2]
 
-    hits = retrieve(services, "finance", "How long do I have to raise a card dispute?", 3)
+    hits = services.retriever.retrieve("finance", "How long do I have to raise a card dispute?", 3)
     sources = [
         Source(n, h.source, h.chunk_id, h.score, str(h.metadata["location"]), h.text)
         for n, h in enumerate(hits, 1)
@@ -153,8 +151,8 @@ def test_a_citation_points_at_the_right_section_of_a_markdown_file(services: Ser
         "## Disputes\n\nA dispute must be raised within 13 months of the transaction date.\n\n"
         "## Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
     )
-    ingest_bytes(services, "finance", "policy.md", text.encode())
-    hits = retrieve(services, "finance", "What is the foreign transaction fee?", 3)
+    services.ingestion.ingest_bytes("finance", "policy.md", text.encode())
+    hits = services.retriever.retrieve("finance", "What is the foreign transaction fee?", 3)
     sources = [
         Source(n, h.source, h.chunk_id, h.score, str(h.metadata["location"]), h.text)
         for n, h in enumerate(hits, 1)
@@ -170,10 +168,10 @@ def test_a_citation_points_at_the_right_section_of_a_markdown_file(services: Ser
 
 
 def test_chat_result_citations_map_to_listed_sources_and_are_stored(services: Services) -> None:
-    ingest_bytes(
-        services, "finance", "fees.md", b"# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
+    services.ingestion.ingest_bytes(
+        "finance", "fees.md", b"# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
     )
-    result = ChatPipeline(services).ask("What is the foreign transaction fee?", domain="finance")
+    result = services.chat.ask("What is the foreign transaction fee?", domain="finance")
     listed = {s.number: s for s in result.sources}
     assert parse_citations(result.answer_redacted) == [] or result.citations
     for citation in result.citations:
@@ -194,7 +192,7 @@ def test_chat_result_citations_map_to_listed_sources_and_are_stored(services: Se
 
 
 def test_ask_json_has_citations_that_map_to_listed_sources(tmp_path: Path) -> None:
-    from tests.pipelines.test_cli import run
+    from tests.cli_runner import run
 
     data = tmp_path / "data"
     doc = tmp_path / "fees.md"

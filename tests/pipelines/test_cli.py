@@ -1,40 +1,17 @@
-"""The ``assistant`` console script as a user runs it (subprocesses, real models)."""
+"""The ``assistant`` command as a user runs it (in process through Typer's runner, and the installed console
+script in a subprocess), on the real models."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import run, run_console_script
 from tests.conftest import CANARY_CARD, CANARY_EMAIL, CANARY_NAME, CANARY_VALUES, scan_tree_for
-
-ASSISTANT = str(Path(sys.executable).with_name("assistant"))
-
-
-def run(
-    *args: str, data_dir: Path, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the console script on the embedded model, without indexing the samples; ``env`` adds variables."""
-    env = {
-        **os.environ,
-        "ASSISTANT_INGEST__INDEX_SAMPLES_ON_START": "false",
-        "ASSISTANT_LLM__BACKEND": "llamacpp",
-        "ASSISTANT_LLAMACPP__MAX_TOKENS": "32",
-        **(env or {}),
-    }
-    return subprocess.run(
-        [ASSISTANT, "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=600,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +115,7 @@ def test_sessions_erase_removes_vault_and_turns_and_prints_a_receipt(cli_data: P
     vault = vaults.open("erase-me")
     vault.placeholder_for("PERSON", CANARY_NAME)
     vaults.save(vault)
-    MemoryStore(cli_data / "memory.sqlite").add_turn(
+    MemoryStore(cli_data / "memory.sqlite3").add_turn(
         "erase-me", "I am <PERSON_1>.", "Hello <PERSON_1>.", "finance", 0.9, [], "llamacpp", "m"
     )
     listed = run("sessions", "list", "--json", data_dir=cli_data)
@@ -160,3 +137,38 @@ def test_sessions_erase_removes_vault_and_turns_and_prints_a_receipt(cli_data: P
 
     again = run("sessions", "erase", "erase-me", data_dir=cli_data)
     assert again.returncode == 1 and "error: no session 'erase-me': nothing to erase" in again.stderr
+
+
+@pytest.mark.slow
+def test_the_console_script_prints_one_error_line_and_exits_1(tmp_path: Path) -> None:
+    """The installed ``assistant`` in a real process: a user error is one line on stderr, exit code 1."""
+    done = run_console_script("ingest", "--domain", "nope", "x.md", data_dir=tmp_path / "data")
+    assert done.returncode == 1
+    assert done.stderr == "error: unknown domain 'nope'; known: code, finance, medical\n"
+    assert done.stdout == ""
+
+
+@pytest.mark.slow
+def test_the_console_script_and_python_m_pipelines_answer_the_same(tmp_path: Path) -> None:
+    """``assistant`` and ``python -m pipelines`` are the same command (in real processes)."""
+    text = f"Call {CANARY_NAME} on 212-555-0199"
+    script = run_console_script("deidentify", text, "--json", data_dir=tmp_path / "data")
+    module = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "deidentify",
+            text,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert script.returncode == module.returncode == 0, script.stderr + module.stderr
+    assert json.loads(script.stdout) == json.loads(module.stdout)
+    assert CANARY_NAME not in script.stdout and "<PHONE_NUMBER_1>" in json.loads(script.stdout)["text"]

@@ -1,15 +1,14 @@
-"""``assistant code`` and ``assistant eval code`` as a user runs them (subprocesses, real llama.cpp, real sandbox)."""
+"""``assistant code`` and ``assistant eval code`` as a user runs them (in process, real llama.cpp, real sandbox)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from pipelines.skills.code.sandbox import sandbox_status
-from tests.pipelines import test_cli as cli
+from tests import cli_runner as cli
 from tests.pipelines.test_code_checks import CODE, HUMANEVAL, SUM_CPP
 
 needs_sandbox = pytest.mark.skipif(
@@ -17,7 +16,7 @@ needs_sandbox = pytest.mark.skipif(
 )
 
 
-def run(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, data_dir: Path, stdin: str | None = None) -> cli.Completed:
     return cli.run(*args, data_dir=data_dir, stdin=stdin, env={"ASSISTANT_LLAMACPP__CODE_MAX_TOKENS": "16"})
 
 

@@ -8,23 +8,22 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import cli
 from pipelines.services import Services
+from tests.cli_runner import ServicesRunner
 
 OLD = "# Fees\n\nThe foreign transaction fee is 2.75%.\n\n# Disputes\n\nRaise a dispute within 13 months.\n"
 NEW = "# Fees\n\nThe foreign transaction fee is 1.95%.\n"
 
 
 @pytest.fixture
-def runner(services: Services, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def runner(services: Services) -> ServicesRunner:
     """A CliRunner whose commands use the test's services (so the session's loaded models are reused)."""
-    monkeypatch.setitem(cli._state, "services", services)
-    return CliRunner()
+    return ServicesRunner(services)
 
 
-def _ingest(runner: CliRunner, path: Path, text: str, *flags: str) -> str:
+def _ingest(runner: ServicesRunner, path: Path, text: str, *flags: str) -> str:
     path.write_text(text)
     done = runner.invoke(cli.app, ["ingest", "--domain", "finance", str(path), *flags])
     assert done.exit_code == 0, done.output
@@ -32,7 +31,7 @@ def _ingest(runner: CliRunner, path: Path, text: str, *flags: str) -> str:
 
 
 def test_ingest_of_a_changed_file_says_what_it_replaced(
-    runner: CliRunner, services: Services, tmp_path: Path
+    runner: ServicesRunner, services: Services, tmp_path: Path
 ) -> None:
     first = json.loads(_ingest(runner, tmp_path / "fees.md", OLD, "--json"))
     line = _ingest(runner, tmp_path / "fees.md", NEW)
@@ -49,7 +48,7 @@ def test_ingest_of_a_changed_file_says_what_it_replaced(
 
 @pytest.mark.parametrize("by", ["name", "sha256 prefix"])
 def test_documents_delete_prints_a_receipt_and_removes_the_document(
-    runner: CliRunner, services: Services, tmp_path: Path, by: str
+    runner: ServicesRunner, services: Services, tmp_path: Path, by: str
 ) -> None:
     report = json.loads(_ingest(runner, tmp_path / "fees.md", OLD, "--json"))
     _ingest(runner, tmp_path / "other.md", NEW)
@@ -70,7 +69,7 @@ def test_documents_delete_prints_a_receipt_and_removes_the_document(
 
 
 def test_documents_delete_without_json_prints_one_receipt_line(
-    runner: CliRunner, services: Services, tmp_path: Path
+    runner: ServicesRunner, services: Services, tmp_path: Path
 ) -> None:
     report = json.loads(_ingest(runner, tmp_path / "fees.md", OLD, "--json"))
     done = runner.invoke(cli.app, ["documents", "--domain", "finance", "--delete", "fees.md"])
@@ -89,7 +88,7 @@ def test_documents_delete_without_json_prints_one_receipt_line(
     ],
 )
 def test_documents_delete_of_an_unknown_document_is_one_error_line_and_exit_1(
-    runner: CliRunner,
+    runner: ServicesRunner,
     services: Services,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -99,7 +98,12 @@ def test_documents_delete_of_an_unknown_document_is_one_error_line_and_exit_1(
 ) -> None:
     _ingest(runner, tmp_path / "fees.md", OLD)
     count = services.store.count("finance")
-    monkeypatch.setattr(sys, "argv", ["assistant", "documents", "--domain", "finance", "--delete", target])
+    data_dir = str(services.settings.data_dir)
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        ["assistant", "--data-dir", data_dir, "documents", "--domain", "finance", "--delete", target],
+    )
     with pytest.raises(SystemExit) as exited:
         cli.main()
     assert exited.value.code == 1
@@ -108,14 +112,14 @@ def test_documents_delete_of_an_unknown_document_is_one_error_line_and_exit_1(
     assert services.store.count("finance") == count
 
 
-def test_delete_and_held_together_are_a_usage_error(runner: CliRunner) -> None:
+def test_delete_and_held_together_are_a_usage_error(runner: ServicesRunner) -> None:
     done = runner.invoke(cli.app, ["documents", "--domain", "finance", "--held", "--delete", "x.md"])
     assert done.exit_code == 2
     assert "assistant review reject" in done.stderr
 
 
 def test_ingest_progress_is_plain_lines_on_stderr_when_it_is_not_a_terminal(
-    runner: CliRunner, tmp_path: Path
+    runner: ServicesRunner, tmp_path: Path
 ) -> None:
     (tmp_path / "fees.md").write_text(OLD)
     done = runner.invoke(cli.app, ["ingest", "--domain", "finance", str(tmp_path / "fees.md")])

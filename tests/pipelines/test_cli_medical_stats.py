@@ -1,4 +1,4 @@
-"""``assistant medical stats`` and ``assistant medical budget`` as a user runs them (subprocesses, real models)."""
+"""``assistant medical stats`` and ``assistant medical budget`` as a user runs them (in process, real models)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import run
 from tests.conftest import CANARY_NAME, CANARY_VALUES
-from tests.pipelines.test_cli import run
 
 
 def test_stats_spend_the_budget_until_a_query_is_refused(tmp_path: Path) -> None:

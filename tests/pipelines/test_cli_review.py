@@ -1,40 +1,26 @@
-"""Ingestion reports and the review queue through the ``assistant`` console script (subprocesses, real models)."""
+"""Ingestion reports and the review queue through the ``assistant`` console script (in process, real models)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import Completed
+from tests.cli_runner import run as run_command
 from tests.conftest import CANARY_CARD, CANARY_EMAIL, CANARY_NAME, CANARY_VALUES, scan_tree_for
 
-ASSISTANT = str(Path(sys.executable).with_name("assistant"))
 LETTER = f"Complaint\n\nContact {CANARY_NAME} at {CANARY_EMAIL}. The card {CANARY_CARD} was charged twice.\n"
 FEES = "# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
 
 
-def run(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "ASSISTANT_INGEST__INDEX_SAMPLES_ON_START": "false",
-        "ASSISTANT_INGEST__HOLD_RISK_THRESHOLD": "1.0",
-    }
-    return subprocess.run(
-        [ASSISTANT, "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
+def run(*args: str, data_dir: Path) -> Completed:
+    return run_command(*args, data_dir=data_dir, env={"ASSISTANT_INGEST__HOLD_RISK_THRESHOLD": "1.0"})
 
 
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Completed]:
     root = tmp_path_factory.mktemp("review")
     (root / "letter.md").write_text(LETTER)
     (root / "fees.md").write_text(FEES)
@@ -44,7 +30,7 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess
 
 
 def test_ingest_prints_one_line_per_file_and_a_held_file_is_not_a_failure(
-    ingested: tuple[Path, subprocess.CompletedProcess[str]],
+    ingested: tuple[Path, Completed],
 ) -> None:
     data, done = ingested
     assert done.returncode == 0, done.stderr
@@ -57,7 +43,7 @@ def test_ingest_prints_one_line_per_file_and_a_held_file_is_not_a_failure(
 
 
 def test_documents_lists_reports_and_the_held_queue_then_release_indexes(
-    ingested: tuple[Path, subprocess.CompletedProcess[str]],
+    ingested: tuple[Path, Completed],
 ) -> None:
     data, _ = ingested
     (held,) = json.loads(run("documents", "--domain", "finance", "--held", "--json", data_dir=data).stdout)

@@ -10,10 +10,6 @@ from pipelines.services import Services
 from pipelines.skills.medical.clinical import (
     MAX_NOTE_CHARS,
     MAX_TEXT_CHARS,
-    analyze_note,
-    find_entities,
-    load_note,
-    stream_summary,
 )
 from tests.conftest import scan_tree_for
 
@@ -30,7 +26,7 @@ RAW = (PATIENT, "Quince", "4471928", "555-0199", "03/14/2024")
 
 
 def test_the_note_is_deidentified_before_entities_are_found(services: Services) -> None:
-    note = analyze_note(services, NOTE)
+    note = services.clinical.analyze_note(NOTE)
     for value in RAW:
         assert value not in note.redacted
     assert note.phi_counts.get("PERSON") == 1 and "MEDICAL_RECORD_NUMBER" in note.phi_counts
@@ -46,10 +42,10 @@ def test_the_note_is_deidentified_before_entities_are_found(services: Services) 
 
 
 def test_the_summary_model_sees_only_the_deidentified_note(services: Services) -> None:
-    note = analyze_note(services, NOTE)
+    note = services.clinical.analyze_note(NOTE)
     backend = services.llamacpp_backend()
     out = Generation()
-    parts = list(stream_summary(services, note, backend, out))
+    parts = list(services.clinical.stream_summary(note, backend, out))
     prompt = backend.chat_model.last_prompt
     assert note.redacted in prompt or note.redacted.splitlines()[1] in prompt
     for value in RAW:
@@ -64,30 +60,29 @@ def test_the_summary_model_sees_only_the_deidentified_note(services: Services) -
 )
 def test_bad_notes_are_refused_with_a_clear_error(services: Services, text: str, message: str) -> None:
     with pytest.raises(AssistantError, match=message):
-        analyze_note(services, text)
+        services.clinical.analyze_note(text)
 
 
 def test_a_domain_without_an_entity_model_is_refused(services: Services) -> None:
     with pytest.raises(AssistantError, match="no entity model"):
-        analyze_note(services, NOTE, domain="finance")
+        services.clinical.analyze_note(NOTE, domain="finance")
 
 
 def test_an_uploaded_text_note_is_read(services: Services) -> None:
-    assert load_note(services, "note.txt", NOTE.encode()).startswith("Patient")
+    assert services.clinical.load_note("note.txt", NOTE.encode()).startswith("Patient")
 
 
 def test_an_identifier_is_never_reported_as_a_drug(services: Services) -> None:
     text = "Patient John Smith (MRN 4829173, phone 617-555-0143) was seen for hypertension."
-    assert [(e.label, e.text) for e in find_entities(services, text)] == [("DISEASE", "hypertension")]
+    assert [(e.label, e.text) for e in services.clinical.find_entities(text)] == [("DISEASE", "hypertension")]
     with pytest.raises(AssistantError, match="at most 200,000"):
-        find_entities(services, "x " * (MAX_TEXT_CHARS // 2 + 1))
+        services.clinical.find_entities("x " * (MAX_TEXT_CHARS // 2 + 1))
     with pytest.raises(AssistantError, match="the text is empty"):
-        find_entities(services, " ")
+        services.clinical.find_entities(" ")
 
 
 def test_the_note_added_to_the_records_keeps_no_dates_places_or_names(services: Services) -> None:
-    from pipelines.documents.ingestion import ingest_bytes
 
     note = NOTE + "\nAddress: 42 Wallaby Lane, Springfield, IL 62704. Discharged March 9, 2024."
-    ingest_bytes(services, "medical", "note.txt", note.encode())
+    services.ingestion.ingest_bytes("medical", "note.txt", note.encode())
     assert scan_tree_for(services.settings.data_dir, (*RAW, "Springfield", "March 9, 2024", "Wallaby")) == []

@@ -32,17 +32,17 @@ CODE = (
 
 
 def test_identifiers_stay_names_in_prose_and_patterns_anywhere_are_masked(services: Services) -> None:
-    prompt, memory = deidentify_code(services, CODE, Vault(session_id="t"), "code", "python")
+    prompt, memory = deidentify_code(services.deidentification, CODE, Vault(session_id="t"), "code", "python")
     assert prompt.text.startswith("def clamp(x, lo, hi):\n")
     assert "Maintained by <PERSON_1>, <EMAIL_ADDRESS_1>." in prompt.text
     assert "token = '<SECRET>'" in prompt.text
     assert "Quartermaine" not in memory.text and "ghp_" not in memory.text
     # the chat path (no code awareness) reads the signature as names: the reason for this module
-    chat, _ = services.deidentify_message(CODE, Vault(session_id="u"), "code")
+    chat, _ = services.deidentification.deidentify_message(CODE, Vault(session_id="u"), "code")
     assert not chat.text.startswith("def clamp(x, lo, hi)")
 
 
 def test_scrubbing_generated_code_keeps_identifiers_and_masks_secrets(services: Services) -> None:
     answer = "def test_clamp():\n    assert clamp(5, lo=0, hi=3) == 3\n    key = 'AKIAZ3MHJX7Q2TRW5KPL'\n"
-    scrubbed = scrub_code(services, answer, Vault(session_id="v"), "code").text
+    scrubbed = scrub_code(services.deidentification, answer, Vault(session_id="v"), "code").text
     assert "assert clamp(5, lo=0, hi=3) == 3" in scrubbed and "AKIAZ3MHJX7Q2TRW5KPL" not in scrubbed

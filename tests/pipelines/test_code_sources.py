@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.chat.pipeline import ChatPipeline, number_passages
-from pipelines.chat.retrieval import retrieve
-from pipelines.documents.ingestion import ingest_path
+from pipelines.chat.pipeline import number_passages
 from pipelines.llm.prompts import build_messages
 from pipelines.services import Services
 
@@ -41,7 +39,7 @@ def parse_port(text):
 def backoff_indexed(services: Services, tmp_path: Path) -> Path:
     path = tmp_path / "backoff.py"
     path.write_text(BACKOFF_PY)
-    report = ingest_path(services, "code", path)
+    report = services.ingestion.ingest_path("code", path)
     assert report.chunks_added == report.chunks == 3  # module docstring + imports, the class, the function
     return path
 
@@ -71,7 +69,7 @@ def test_retrieved_code_chunk_carries_symbol_and_lines(
     lines: tuple[int, int],
     location: str,
 ) -> None:
-    top = retrieve(services, "code", query, 3)[0]
+    top = services.retriever.retrieve("code", query, 3)[0]
     assert top.source == "backoff.py"
     assert (top.symbol, top.lines, top.metadata["location"]) == (symbol, lines, location)
     assert (top.metadata["start_line"], top.metadata["end_line"]) == lines
@@ -92,22 +90,24 @@ def test_module_level_chunk_has_an_empty_symbol(services: Services, backoff_inde
 def test_prose_chunks_get_no_code_metadata(services: Services, tmp_path: Path) -> None:
     path = tmp_path / "notes.md"
     path.write_text("# Backoff\n\nWait longer after each failed attempt.\n")
-    ingest_path(services, "code", path)
+    services.ingestion.ingest_path("code", path)
     (metadata,) = services.store._collection("code").get(include=["metadatas"])["metadatas"]
     assert metadata["location"] == "section: Backoff"
     assert not {"symbol", "start_line", "end_line"} & set(metadata)
 
 
 def test_ask_sources_show_the_symbol_and_lines(services: Services, backoff_indexed: Path) -> None:
-    result = ChatPipeline(services).ask("How is the port number in a config string checked?", domain="code")
+    result = services.chat.ask("How is the port number in a config string checked?", domain="code")
     sources = result.to_json_dict()["sources"]
     port = next(s for s in sources if s["symbol"] == "parse_port")
     assert (port["location"], port["start_line"], port["end_line"]) == ("parse_port, lines 15-20", 15, 20)
 
 
 def test_chat_prompt_context_names_the_symbol_and_lines(services: Services, backoff_indexed: Path) -> None:
-    hits = retrieve(services, "code", "read a TCP port number from a config string", 3)
-    passages, sources = number_passages(services, services.backend("llamacpp"), hits)
+    hits = services.retriever.retrieve("code", "read a TCP port number from a config string", 3)
+    passages, sources = number_passages(
+        services.backend("llamacpp"), hits, services.settings.llamacpp.context_chars
+    )
     (system, _question) = build_messages("Answer from the passages.", passages, [], "How is the port read?")
     assert "(backoff.py, parse_port, lines 15-20)" in str(system.content)
     assert [(s.symbol, s.start_line, s.end_line) for s in sources][0] == ("parse_port", 15, 20)

@@ -13,7 +13,7 @@ from pipelines.core.errors import AssistantError
 from pipelines.evals.code import evaluate_code
 from pipelines.services import Services
 from pipelines.skills.code.sandbox import sandbox_status
-from pipelines.skills.code.tasks import CodeTaskPipeline, _task_code, extract_code, proposed_inputs
+from pipelines.skills.code.tasks import _task_code, extract_code, proposed_inputs
 from tests.conftest import scan_tree_for
 from tests.pipelines.fake_ollama import FakeOllamaServer
 from tests.pipelines.test_code_checks import CODE, HUMANEVAL, SUM_CPP
@@ -62,18 +62,18 @@ def test_completed_code_is_the_users_code_with_its_continuation(answer: str, raw
 
 
 def test_unknown_mode_and_empty_code_are_refused(services: Services) -> None:
-    pipeline = CodeTaskPipeline(services)
+    pipeline = services.code_tasks()
     with pytest.raises(AssistantError, match="unknown code mode 'refactor'; use ask or one of: complete"):
         pipeline.run("refactor", "x = 1")
     with pytest.raises(AssistantError, match="the code is empty"):
         pipeline.run("complete", "  \n")
     with pytest.raises(AssistantError, match="has no code modes"):
-        CodeTaskPipeline(services, "finance").run("complete", "x = 1")
+        services.code_tasks("finance").run("complete", "x = 1")
 
 
 @needs_sandbox
 def test_every_mode_runs_on_the_embedded_model_and_its_check_runs(services: Services) -> None:
-    pipeline = CodeTaskPipeline(services, max_tokens=48)
+    pipeline = services.code_tasks(max_tokens=48)
     complete = pipeline.run("complete", 'def add(a, b):\n    """Return a + b."""\n')
     assert complete.backend == "llamacpp" and complete.check == "syntax"
     assert complete.code.startswith('def add(a, b):\n    """Return a + b."""\n')
@@ -107,7 +107,7 @@ def test_chat_model_tests_run_against_the_users_code_with_coverage(services: Ser
     ]
     with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=reply) as fake:
         services.settings.ollama.hosts = [fake.url]
-        result = CodeTaskPipeline(services).run("write_tests", CODE, backend="ollama")
+        result = services.code_tasks().run("write_tests", CODE, backend="ollama")
     assert result.backend == "ollama" and result.reasoning == "sign has three branches"
     assert result.tests is not None
     assert result.check_summary() == "3 passed · line coverage 88% · branch coverage 100%"
@@ -123,7 +123,7 @@ def test_chat_model_translation_uses_the_models_proposed_inputs(services: Servic
     ]
     with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=reply) as fake:
         services.settings.ollama.hosts = [fake.url]
-        result = CodeTaskPipeline(services).run("translate", SUM_CPP, backend="ollama")
+        result = services.code_tasks().run("translate", SUM_CPP, backend="ollama")
     assert result.inputs_from == "model" and result.inputs == ["2 3\n", "-1 7\n"]
     assert result.translation is not None
     if result.translation.compiled:
@@ -143,9 +143,9 @@ def test_canary_secrets_in_pasted_code_never_reach_the_model_memory_or_logs(serv
     ]
     with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=reply) as fake:
         services.settings.ollama.hosts = [fake.url]
-        result = CodeTaskPipeline(services).run("write_tests", code, backend="ollama")
+        result = services.code_tasks().run("write_tests", code, backend="ollama")
         sent = json.dumps(fake.chat_requests)
-    local = CodeTaskPipeline(services, max_tokens=16).run("complete", code, session_id=result.session_id)
+    local = services.code_tasks(max_tokens=16).run("complete", code, session_id=result.session_id)
     assert GITHUB_TOKEN not in sent and EMAIL not in sent
     assert "<SECRET>" in sent and "<EMAIL_ADDRESS_1>" in sent
     assert GITHUB_TOKEN not in local.prompt and EMAIL not in local.prompt
@@ -161,7 +161,7 @@ def test_canary_secrets_in_pasted_code_never_reach_the_model_memory_or_logs(serv
 def test_humaneval_through_the_complete_mode_scores_and_names_the_backend(services: Services) -> None:
     if not HUMANEVAL.is_dir():
         pytest.skip(f"HumanEval is not at {HUMANEVAL}")
-    report = evaluate_code(services, HUMANEVAL, limit=2, max_tokens=32)
+    report = evaluate_code(services.code_tasks(max_tokens=32), HUMANEVAL, limit=2)
     data = report.to_json_dict()
     assert (data["backend"], data["problems"]) == ("llamacpp", 2)
     assert data["model"].endswith(".gguf")

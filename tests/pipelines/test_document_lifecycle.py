@@ -11,8 +11,7 @@ import pytest
 from ingest import StoreError
 from pipelines.core.errors import DocumentError
 from pipelines.core.logs import logger
-from pipelines.documents.catalog import delete_document, find_document
-from pipelines.documents.ingestion import ReplacedVersion, ingest_bytes
+from pipelines.documents.ingestion import ReplacedVersion
 from pipelines.services import Services
 from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_VALUES, scan_tree_for
 
@@ -32,9 +31,9 @@ def _records(services: Services, domain: str, **where: Any) -> dict[str, Any]:
 
 
 def test_reingesting_identical_content_under_the_same_name_is_a_no_op(services: Services) -> None:
-    first = ingest_bytes(services, "finance", "handbook.md", OLD)
+    first = services.ingestion.ingest_bytes("finance", "handbook.md", OLD)
     before = _records(services, "finance")
-    again = ingest_bytes(services, "finance", "handbook.md", OLD)
+    again = services.ingestion.ingest_bytes("finance", "handbook.md", OLD)
     assert (again.status, again.chunks_added, again.replaced) == ("duplicate", 0, [])
     after = _records(services, "finance")
     assert sorted(after["ids"]) == sorted(before["ids"]) and len(after["ids"]) == first.chunks
@@ -42,12 +41,12 @@ def test_reingesting_identical_content_under_the_same_name_is_a_no_op(services: 
 
 
 def test_a_changed_file_under_the_same_name_replaces_all_its_chunks(services: Services) -> None:
-    old = ingest_bytes(services, "finance", "handbook.md", OLD)
+    old = services.ingestion.ingest_bytes("finance", "handbook.md", OLD)
     old_ids = _records(services, "finance")["ids"]
-    kept = ingest_bytes(services, "finance", "savings.md", OTHER)
-    elsewhere = ingest_bytes(services, "code", "handbook.md", OLD)
+    kept = services.ingestion.ingest_bytes("finance", "savings.md", OTHER)
+    elsewhere = services.ingestion.ingest_bytes("code", "handbook.md", OLD)
 
-    new = ingest_bytes(services, "finance", "handbook.md", NEW)
+    new = services.ingestion.ingest_bytes("finance", "handbook.md", NEW)
 
     assert new.status == "updated" and new.chunks_added == new.chunks > old.chunks
     assert (
@@ -80,7 +79,7 @@ def test_an_update_whose_write_fails_leaves_the_older_version_intact(
     into the real collection's second upsert, as Chroma has no switch to make a write fail)."""
     from chromadb.api.models.Collection import Collection
 
-    old = ingest_bytes(services, "finance", "handbook.md", OLD)
+    old = services.ingestion.ingest_bytes("finance", "handbook.md", OLD)
     before = _records(services, "finance")
     real_upsert = Collection.upsert
     calls: list[int] = []
@@ -94,24 +93,24 @@ def test_an_update_whose_write_fails_leaves_the_older_version_intact(
     monkeypatch.setattr(services.store.client, "get_max_batch_size", lambda: 1)
     monkeypatch.setattr(Collection, "upsert", failing_upsert)
     with pytest.raises(StoreError, match="disk full"):
-        ingest_bytes(services, "finance", "handbook.md", NEW)
+        services.ingestion.ingest_bytes("finance", "handbook.md", NEW)
     monkeypatch.undo()
     assert calls == [1, 1]  # the first chunk of the new version was written, then rolled back
     after = _records(services, "finance")
     assert after["ids"] == before["ids"] and after["documents"] == before["documents"]
     assert [d.sha256 for d in services.store.list_documents("finance")] == [old.sha256]
     assert services.store.lexical.ids("finance") == set(before["ids"])
-    assert ingest_bytes(services, "finance", "handbook.md", NEW).replaced == [
+    assert services.ingestion.ingest_bytes("finance", "handbook.md", NEW).replaced == [
         ReplacedVersion(old.sha256, old.chunks)
     ]
 
 
 def test_delete_removes_every_chunk_and_returns_a_receipt(services: Services) -> None:
-    doc = ingest_bytes(services, "finance", "handbook.md", OLD)
-    kept = ingest_bytes(services, "finance", "savings.md", OTHER)
+    doc = services.ingestion.ingest_bytes("finance", "handbook.md", OLD)
+    kept = services.ingestion.ingest_bytes("finance", "savings.md", OTHER)
     count = services.store.count("finance")
 
-    receipt = delete_document(services, "finance", "handbook.md")
+    receipt = services.catalog.delete("finance", "handbook.md")
 
     assert (receipt.name, receipt.sha256, receipt.domain, receipt.chunks) == (
         "handbook.md",
@@ -135,12 +134,12 @@ def test_delete_removes_every_chunk_and_returns_a_receipt(services: Services) ->
     assert "2.75%" not in " ".join(_records(services, "finance")["documents"])
     assert services.store.list_documents("finance", doc.sha256) == []
     assert services.store.delete_document("finance", doc.sha256) == 0  # nothing left to delete
-    assert ingest_bytes(services, "finance", "handbook.md", OLD).status == "indexed"  # can come back
+    assert services.ingestion.ingest_bytes("finance", "handbook.md", OLD).status == "indexed"  # can come back
 
 
 def test_delete_by_sha256_prefix(services: Services) -> None:
-    doc = ingest_bytes(services, "finance", "handbook.md", OLD)
-    receipt = delete_document(services, "finance", doc.sha256[:8].upper())
+    doc = services.ingestion.ingest_bytes("finance", "handbook.md", OLD)
+    receipt = services.catalog.delete("finance", doc.sha256[:8].upper())
     assert (receipt.sha256, receipt.chunks) == (doc.sha256, doc.chunks)
     assert services.store.count("finance") == 0
 
@@ -156,45 +155,45 @@ def test_delete_by_sha256_prefix(services: Services) -> None:
 def test_an_unknown_name_is_an_error_and_deletes_nothing(
     services: Services, wanted: str, message: str
 ) -> None:
-    ingest_bytes(services, "finance", "handbook.md", OLD)
+    services.ingestion.ingest_bytes("finance", "handbook.md", OLD)
     count = services.store.count("finance")
     with pytest.raises(DocumentError, match=message):
-        delete_document(services, "finance", wanted)
+        services.catalog.delete("finance", wanted)
     assert services.store.count("finance") == count
 
 
 def test_a_short_sha256_prefix_is_not_accepted(services: Services) -> None:
-    doc = ingest_bytes(services, "finance", "handbook.md", OLD)
+    doc = services.ingestion.ingest_bytes("finance", "handbook.md", OLD)
     with pytest.raises(DocumentError, match="at least 8 hex digits"):
-        delete_document(services, "finance", doc.sha256[:7])
+        services.catalog.delete("finance", doc.sha256[:7])
     assert services.store.count("finance") == doc.chunks
 
 
 def test_a_name_shared_by_two_documents_is_ambiguous(services: Services) -> None:
     """Two documents under one name (stored before updates replaced versions): the name alone is refused, a
     sha256 prefix picks one."""
-    first = ingest_bytes(services, "finance", "handbook.md", OLD)
-    second = ingest_bytes(services, "finance", "other.md", NEW)
+    first = services.ingestion.ingest_bytes("finance", "handbook.md", OLD)
+    second = services.ingestion.ingest_bytes("finance", "other.md", NEW)
     collection = services.store.client.get_collection("domain_finance")
     ids = collection.get(where={"document_sha256": second.sha256})["ids"]
     collection.update(ids=ids, metadatas=[{"source": "handbook.md"}] * len(ids))  # as an older store had it
     with pytest.raises(DocumentError, match="matches 2 documents") as caught:
-        delete_document(services, "finance", "handbook.md")
+        services.catalog.delete("finance", "handbook.md")
     assert first.sha256[:12] in str(caught.value) and second.sha256[:12] in str(caught.value)
     assert services.store.count("finance") == first.chunks + second.chunks
-    assert find_document(services, "finance", second.sha256[:10]).sha256 == second.sha256
-    assert delete_document(services, "finance", second.sha256[:10]).chunks == second.chunks
+    assert services.catalog.find("finance", second.sha256[:10]).sha256 == second.sha256
+    assert services.catalog.delete("finance", second.sha256[:10]).chunks == second.chunks
     assert [d.sha256 for d in services.store.list_documents("finance")] == [first.sha256]
 
 
 def test_reingesting_a_document_removes_older_versions_left_under_its_name(services: Services) -> None:
     """A replacement whose delete did not finish is finished by ingesting the same file again."""
-    first = ingest_bytes(services, "finance", "handbook.md", OLD)
-    second = ingest_bytes(services, "finance", "other.md", NEW)
+    first = services.ingestion.ingest_bytes("finance", "handbook.md", OLD)
+    second = services.ingestion.ingest_bytes("finance", "other.md", NEW)
     collection = services.store.client.get_collection("domain_finance")
     ids = collection.get(where={"document_sha256": second.sha256})["ids"]
     collection.update(ids=ids, metadatas=[{"source": "handbook.md"}] * len(ids))
-    again = ingest_bytes(services, "finance", "handbook.md", NEW)
+    again = services.ingestion.ingest_bytes("finance", "handbook.md", NEW)
     assert again.status == "updated" and again.duplicate and again.chunks_added == 0
     assert again.replaced == [ReplacedVersion(first.sha256, first.chunks)]
     assert [d.sha256 for d in services.store.list_documents("finance")] == [second.sha256]
@@ -204,16 +203,16 @@ def test_files_whose_names_differ_only_in_personal_data_do_not_replace_each_othe
     services: Services,
 ) -> None:
     """ "<PERSON> <CREDIT_CARD>.md" may be two different customers' files: both are kept, deleted one by one."""
-    old = ingest_bytes(services, "finance", f"{CANARY_NAME} {CANARY_CARD}.md", OLD)
-    new = ingest_bytes(services, "finance", f"Quentin Marlowe-Hatch {CANARY_CARD}.md", NEW)
+    old = services.ingestion.ingest_bytes("finance", f"{CANARY_NAME} {CANARY_CARD}.md", OLD)
+    new = services.ingestion.ingest_bytes("finance", f"Quentin Marlowe-Hatch {CANARY_CARD}.md", NEW)
     assert new.name == old.name == "<PERSON> <CREDIT_CARD>.md"
     assert new.replaced == [] and new.status == "indexed"
     assert {d.sha256 for d in services.store.list_documents("finance")} == {old.sha256, new.sha256}
     with pytest.raises(DocumentError, match="matches 2 documents"):
-        delete_document(services, "finance", new.name)
-    receipt = delete_document(services, "finance", new.sha256[:12])
+        services.catalog.delete("finance", new.name)
+    receipt = services.catalog.delete("finance", new.sha256[:12])
     assert (receipt.name, receipt.chunks) == ("<PERSON> <CREDIT_CARD>.md", new.chunks)
-    assert delete_document(services, "finance", old.sha256[:12]).chunks == old.chunks
+    assert services.catalog.delete("finance", old.sha256[:12]).chunks == old.chunks
     for handler in logger.handlers:
         handler.flush()
     log = services.log_path.read_text(encoding="utf-8")
@@ -231,7 +230,7 @@ def test_a_delete_interrupted_between_the_two_indexes_is_finished_by_deleting_ag
 ) -> None:
     """The BM25 delete fails (injected) after Chroma's went through; the next delete of that sha256 removes
     the BM25 rows left behind."""
-    doc = ingest_bytes(services, "finance", "handbook.md", OLD)
+    doc = services.ingestion.ingest_bytes("finance", "handbook.md", OLD)
 
     def failing_delete(domain: str, ids: Any) -> int:
         raise StoreError("deleting from the BM25 index of 'finance' failed: disk I/O error")

@@ -7,8 +7,6 @@ import time
 
 import pytest
 
-from pipelines.documents.catalog import delete_document
-from pipelines.documents.ingestion import ingest_bytes, reject_held, release_held
 from pipelines.services import Services
 from pipelines.skills.medical.dp_stats import DpBudgetError, medical_stats
 from tests.conftest import CANARY_NAME, CANARY_PHONE, CANARY_VALUES, scan_tree_for
@@ -27,7 +25,7 @@ def _types(terms: set[tuple[str, str]]) -> set[str]:
 
 
 def test_an_indexed_note_stores_its_terms_from_the_deidentified_text_only(services: Services) -> None:
-    report = ingest_bytes(services, "medical", "note.txt", NOTE)
+    report = services.ingestion.ingest_bytes("medical", "note.txt", NOTE)
     assert report.status == "indexed" and "PERSON" in report.redactions
     terms = services.records.terms_of("medical", report.sha256)
     assert {("DISEASE", "hypertension"), ("DISEASE", "asthma"), ("CHEMICAL", "metformin")} <= terms
@@ -38,40 +36,52 @@ def test_an_indexed_note_stores_its_terms_from_the_deidentified_text_only(servic
 
 
 def test_a_domain_without_a_recognizer_stores_no_terms(services: Services) -> None:
-    report = ingest_bytes(services, "finance", "fees.md", b"# Fees\n\nAspirin costs 2.75 a pack.\n")
+    report = services.ingestion.ingest_bytes("finance", "fees.md", b"# Fees\n\nAspirin costs 2.75 a pack.\n")
     assert report.status == "indexed"
     assert services.records.terms_of("finance", report.sha256) == set()
 
 
 def test_held_notes_count_once_released_and_never_when_rejected(services: Services) -> None:
     services.settings.ingest.hold_risk_threshold = 0.0
-    held = ingest_bytes(services, "medical", "note.txt", NOTE)
-    other = ingest_bytes(services, "medical", "other.txt", OTHER + f"Seen by {CANARY_NAME}.\n".encode())
+    held = services.ingestion.ingest_bytes("medical", "note.txt", NOTE)
+    other = services.ingestion.ingest_bytes(
+        "medical", "other.txt", OTHER + f"Seen by {CANARY_NAME}.\n".encode()
+    )
     assert held.status == other.status == "held"
     assert services.records.terms_by_record("medical", ["DISEASE", "CHEMICAL"]) == {}
 
-    release_held(services, "medical", held.sha256)
-    reject_held(services, "medical", other.sha256)
+    services.review.release("medical", held.sha256)
+    services.review.reject("medical", other.sha256)
     assert set(services.records.terms_by_record("medical", ["DISEASE", "CHEMICAL"])) == {held.sha256}
 
 
 def test_deleting_or_replacing_a_note_drops_its_terms(services: Services) -> None:
-    first = ingest_bytes(services, "medical", "note.txt", NOTE)
-    second = ingest_bytes(services, "medical", "note.txt", NOTE + b"Warfarin was added.\n")  # a new version
+    first = services.ingestion.ingest_bytes("medical", "note.txt", NOTE)
+    second = services.ingestion.ingest_bytes(
+        "medical", "note.txt", NOTE + b"Warfarin was added.\n"
+    )  # a new version
     assert second.status == "updated"
     assert services.records.terms_of("medical", first.sha256) == set()
     assert ("CHEMICAL", "warfarin") in services.records.terms_of("medical", second.sha256)
 
-    delete_document(services, "medical", second.sha256)
+    services.catalog.delete("medical", second.sha256)
     assert services.records.terms_by_record("medical", ["DISEASE", "CHEMICAL"]) == {}
 
 
 def test_stats_release_noisy_counts_and_spend_the_budget(services: Services) -> None:
-    ingest_bytes(services, "medical", "note.txt", NOTE)
-    ingest_bytes(services, "medical", "other.txt", OTHER)
+    services.ingestion.ingest_bytes("medical", "note.txt", NOTE)
+    services.ingestion.ingest_bytes("medical", "other.txt", OTHER)
     services.settings.dp.total_epsilon = 0.3
     started = time.perf_counter()
-    release = medical_stats(services, "medical", "DISEASE", epsilon=0.2, top=5)
+    release = medical_stats(
+        services.records,
+        services.entity_recognizer("medical"),
+        services.settings.dp,
+        "medical",
+        "DISEASE",
+        epsilon=0.2,
+        top=5,
+    )
     seconds = time.perf_counter() - started
     assert len(release.counts) == 5 and {row.type for row in release.counts} == {"DISEASE"}
     assert release.scale == pytest.approx(20 / 0.2) and release.epsilon == pytest.approx(0.2)
@@ -79,5 +89,12 @@ def test_stats_release_noisy_counts_and_spend_the_budget(services: Services) -> 
     assert release.vocabulary_size > 1000  # the public lexicons, not the records' terms
     assert seconds < 10
     with pytest.raises(DpBudgetError):
-        medical_stats(services, "medical", "all", epsilon=0.2)
+        medical_stats(
+            services.records,
+            services.entity_recognizer("medical"),
+            services.settings.dp,
+            "medical",
+            "all",
+            epsilon=0.2,
+        )
     assert [entry.epsilon for entry in services.records.ledger()] == pytest.approx([0.2])

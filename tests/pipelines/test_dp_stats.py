@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.core.settings import load_settings
-from pipelines.services import Services
+from pipelines.services import Models, Services
 from pipelines.skills.medical.dp_stats import (
     DpBudgetError,
     DpError,
@@ -129,11 +129,11 @@ def test_an_invalid_epsilon_is_refused_before_anything_is_charged(store: RecordS
 
 def test_the_ledger_persists_across_services_on_the_same_data_dir(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path / "data")
-    first = Services(settings)
+    first = Services(settings, Models.shared())
     _release(first.records, 0.4, total=settings.dp.total_epsilon)
     _release(first.records, 0.4, total=settings.dp.total_epsilon)
 
-    again = Services(load_settings(data_dir=tmp_path / "data"))
+    again = Services(load_settings(data_dir=tmp_path / "data"), Models.shared())
     status = budget_status(again.records, again.settings.dp.total_epsilon)
     assert (status.spent, status.queries) == (pytest.approx(0.8), 2)
     with pytest.raises(DpBudgetError):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from pipelines.chat.pipeline import ChatPipeline, load_transcript
-from pipelines.documents.ingestion import ingest_bytes
+import pytest
+
 from pipelines.services import Services
 from tests.conftest import (
     CANARY_CARD,
@@ -28,8 +28,8 @@ POLICY = (
 
 
 def test_ingest_then_ask_answers_with_the_right_domain_and_sources(services: Services) -> None:
-    ingest_bytes(services, "finance", "dispute-policy.md", POLICY)
-    result = ChatPipeline(services).ask("How long do I have to raise a card dispute?")
+    services.ingestion.ingest_bytes("finance", "dispute-policy.md", POLICY)
+    result = services.chat.ask("How long do I have to raise a card dispute?")
     assert result.domain == "finance"
     assert result.backend == "llamacpp" and result.model.endswith(".gguf")
     assert result.answer.strip()
@@ -39,8 +39,8 @@ def test_ingest_then_ask_answers_with_the_right_domain_and_sources(services: Ser
 
 
 def test_canary_raw_pii_never_reaches_prompt_store_memory_logs_or_json(services: Services) -> None:
-    ingest_bytes(services, "finance", "dispute-policy.md", POLICY)
-    pipeline = ChatPipeline(services)
+    services.ingestion.ingest_bytes("finance", "dispute-policy.md", POLICY)
+    pipeline = services.chat
     question = (
         f"Hi, I am {CANARY_NAME}, phone {CANARY_PHONE}, email {CANARY_EMAIL}. "
         f"My card {CANARY_CARD} was charged twice. How long do I have to dispute it?"
@@ -59,7 +59,7 @@ def test_canary_raw_pii_never_reaches_prompt_store_memory_logs_or_json(services:
 
 
 def test_same_name_keeps_its_placeholder_across_turns_and_sessions_are_isolated(services: Services) -> None:
-    pipeline = ChatPipeline(services)
+    pipeline = services.chat
     first = pipeline.ask(f"My name is {CANARY_NAME}. What is the foreign transaction fee?", domain="finance")
     pipeline.ask("Thanks. Is there an ATM fee as well?", session_id=first.session_id, domain="finance")
     third = pipeline.ask(
@@ -72,13 +72,13 @@ def test_same_name_keeps_its_placeholder_across_turns_and_sessions_are_isolated(
     assert services.vaults.open(other.session_id).values == {"<PERSON_1>": "Marcus Ellingworth"}
     assert len(services.memory.turns(first.session_id)) == 3
     assert len(services.memory.turns(other.session_id)) == 1
-    shown = load_transcript(services, first.session_id)
+    shown = services.conversations.transcript(first.session_id, services.domains)
     assert CANARY_NAME in shown[0].question
     assert CANARY_NAME not in services.memory.turns(first.session_id)[0].question
 
 
 def test_prompt_carries_eight_turns_of_history(services: Services) -> None:
-    pipeline = ChatPipeline(services)
+    pipeline = services.chat
     session = None
     for i in range(9):
         session = pipeline.ask(
@@ -91,6 +91,7 @@ def test_prompt_carries_eight_turns_of_history(services: Services) -> None:
     assert last.retrieval_query.startswith("Question number 8")
 
 
+@pytest.mark.slow
 def test_a_long_history_is_trimmed_to_the_llamacpp_context_window(services: Services) -> None:
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
@@ -107,10 +108,10 @@ def test_a_long_history_is_trimmed_to_the_llamacpp_context_window(services: Serv
 
 def test_sources_are_exactly_the_distinct_passages_the_model_saw(services: Services) -> None:
     repeated = "# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
-    ingest_bytes(services, "finance", "fees-a.md", repeated.encode())
-    ingest_bytes(services, "finance", "fees-b.md", (repeated + "\n").encode())
+    services.ingestion.ingest_bytes("finance", "fees-a.md", repeated.encode())
+    services.ingestion.ingest_bytes("finance", "fees-b.md", (repeated + "\n").encode())
     services.settings.llamacpp.context_chars = 100
-    result = ChatPipeline(services).ask("What is the foreign transaction fee?", domain="finance")
+    result = services.chat.ask("What is the foreign transaction fee?", domain="finance")
     texts = [s.text for s in result.sources]
     assert len(texts) == len(set(texts)) == 1
     assert "Passage [1]:" in result.prompt and "Passage [2]:" not in result.prompt

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from pipelines.services import Services
-from pipelines.skills.agent_assist.assist import AssistResult, record_feedback
+from pipelines.skills.agent_assist.assist import AssistResult
 from pipelines.skills.agent_assist.feedback import FEEDBACK_COLUMNS, FeedbackError, FeedbackStore
 from privacy import reidentify
+from tests.cli_runner import run
 from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_PHONE, CANARY_VALUES, scan_tree_for
-from tests.pipelines.test_cli import run
 
 # A second made-up customer and card (Luhn-valid) that only the agent types, into the edited reply.
 TYPED_NAME = "Ottoline Brackenbury"
@@ -107,13 +107,13 @@ def _suggestion(services: Services, message: str) -> AssistResult:
     """A suggestion for ``message`` de-identified by the real pipeline components (no intent model or risk
     detector involved: ``intent`` and ``risk`` None, as for a domain without them)."""
     vault = services.vaults.open("canary-session")
-    redaction, stored = services.deidentify_message(message, vault, "finance")
+    redaction, stored = services.deidentification.deidentify_message(message, vault, "finance")
     services.vaults.save(vault)
     draft = (
         "Dear <PERSON_1>, we have blocked your card <CREDIT_CARD_1> and will call you on <PHONE_NUMBER_1>."
     )
     assert all(p in redaction.text for p in ("<CREDIT_CARD_1>", "<PHONE_NUMBER_1>")), redaction.text
-    policy = services.policy("finance")
+    policy = services.domains.policy("finance")
     return AssistResult(
         session_id="canary-session",
         domain="finance",
@@ -144,9 +144,9 @@ def test_canary_raw_pii_in_the_message_and_the_edited_reply_never_reaches_the_db
         "request."
     )
 
-    record_feedback(services, result, "accepted", result.draft)
-    stored = record_feedback(services, result, "edited", edited)
-    record_feedback(services, result, "rejected")
+    services.assist.record_feedback(result, "accepted", result.draft)
+    stored = services.assist.record_feedback(result, "edited", edited)
+    services.assist.record_feedback(result, "rejected")
     csv_path = tmp_path / "feedback.csv"
     assert services.feedback.export_csv(csv_path) == 3
 
@@ -164,12 +164,12 @@ def test_accepting_without_text_stores_the_suggestion_and_editing_without_text_i
     services: Services,
 ) -> None:
     result = _suggestion(services, f"My card {CANARY_CARD} was stolen, call {CANARY_PHONE}.")
-    accepted = record_feedback(services, result, "accepted")
+    accepted = services.assist.record_feedback(result, "accepted")
     assert accepted.final_text == result.draft_redacted == accepted.suggested
     with pytest.raises(FeedbackError, match="'edited' needs the edited text"):
-        record_feedback(services, result, "edited")
+        services.assist.record_feedback(result, "edited")
     with pytest.raises(FeedbackError, match="unknown feedback status 'ok'"):
-        record_feedback(services, result, "ok", result.draft)
+        services.assist.record_feedback(result, "ok", result.draft)
     assert len(services.feedback.records()) == 1
 
 

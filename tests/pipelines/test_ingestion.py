@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from ingest import CorruptFileError, EmptyDocumentError, IngestError
-from pipelines.documents.ingestion import index_sample_corpora, ingest_bytes
 from pipelines.services import Services
 from tests.conftest import scan_tree_for
 from tests.ingest.conftest import make_pdf
@@ -18,7 +17,7 @@ HANDBOOK = (
 
 
 def test_ingest_stores_deidentified_chunks_with_metadata(services: Services) -> None:
-    report = ingest_bytes(services, "finance", "handbook.md", HANDBOOK)
+    report = services.ingestion.ingest_bytes("finance", "handbook.md", HANDBOOK)
     assert report.chunks_added == report.chunks > 0
     assert report.redactions == {"EMAIL_ADDRESS": 1, "PERSON": 1}
     hits = services.store.search("finance", services.embedder.embed_query("dispute deadline"), 5)
@@ -30,9 +29,9 @@ def test_ingest_stores_deidentified_chunks_with_metadata(services: Services) -> 
 
 
 def test_reingesting_the_same_file_adds_nothing(services: Services) -> None:
-    first = ingest_bytes(services, "finance", "handbook.md", HANDBOOK)
+    first = services.ingestion.ingest_bytes("finance", "handbook.md", HANDBOOK)
     count = services.store.count("finance")
-    second = ingest_bytes(services, "finance", "renamed-copy.md", HANDBOOK)
+    second = services.ingestion.ingest_bytes("finance", "renamed-copy.md", HANDBOOK)
     assert second.duplicate and second.chunks_added == 0
     assert services.store.count("finance") == count == first.chunks
 
@@ -53,31 +52,32 @@ def test_reingesting_the_same_file_adds_nothing(services: Services) -> None:
 def test_unreadable_files_are_rejected_and_leave_the_collection_unchanged(
     services: Services, name: str, data: bytes, error: type[Exception]
 ) -> None:
-    ingest_bytes(services, "finance", "handbook.md", HANDBOOK)
+    services.ingestion.ingest_bytes("finance", "handbook.md", HANDBOOK)
     before = services.store.count("finance")
     with pytest.raises(error) as caught:
-        ingest_bytes(services, "finance", name, data)
+        services.ingestion.ingest_bytes("finance", name, data)
     assert name in str(caught.value)
     assert services.store.count("finance") == before
     assert [d.name for d in services.store.list_documents("finance")] == ["handbook.md"]
 
 
 def test_documents_are_listed_per_domain(services: Services) -> None:
-    ingest_bytes(services, "finance", "handbook.md", HANDBOOK)
-    ingest_bytes(services, "code", "util.py", b"def add(a, b):\n    return a + b\n")
+    services.ingestion.ingest_bytes("finance", "handbook.md", HANDBOOK)
+    services.ingestion.ingest_bytes("code", "util.py", b"def add(a, b):\n    return a + b\n")
     (finance,) = services.store.list_documents("finance")
     assert finance.name == "handbook.md" and finance.chunks >= 1 and finance.kind == "markdown"
     assert [d.name for d in services.store.list_documents("code")] == ["util.py"]
 
 
+@pytest.mark.slow
 def test_sample_corpora_are_indexed_once(services: Services) -> None:
-    reports = index_sample_corpora(services, domains=["code"])
+    reports = services.ingestion.index_sample_corpora(domains=["code"])
     assert reports and all(r.chunks_added > 0 for r in reports)
-    assert index_sample_corpora(services, domains=["code"]) == []
+    assert services.ingestion.index_sample_corpora(domains=["code"]) == []
 
 
 def test_personal_data_in_a_file_name_is_not_stored(services: Services) -> None:
-    report = ingest_bytes(services, "finance", "Zelda Quartermaine 4539 1488 0343 6467.md", HANDBOOK)
+    report = services.ingestion.ingest_bytes("finance", "Zelda Quartermaine 4539 1488 0343 6467.md", HANDBOOK)
     assert report.name == "<PERSON> <CREDIT_CARD>.md"
     (doc,) = services.store.list_documents("finance")
     assert doc.name == "<PERSON> <CREDIT_CARD>.md"

@@ -7,14 +7,6 @@ import json
 import pytest
 
 from ingest import EmptyDocumentError, ReviewError
-from pipelines.documents.ingestion import (
-    held_documents,
-    index_sample_corpora,
-    ingest_bytes,
-    reject_held,
-    release_held,
-    review_queue,
-)
 from pipelines.services import Services
 from privacy import risk_score
 from tests.conftest import (
@@ -50,7 +42,7 @@ def test_a_pdf_with_planted_pii_gets_a_report_stored_beside_its_chunks(services:
             f"Card {CANARY_CARD} was charged twice.\nThe dispute window is 13 months.",
         ]
     )
-    result = ingest_bytes(services, "finance", "complaint.pdf", pdf)
+    result = services.ingestion.ingest_bytes("finance", "complaint.pdf", pdf)
     report = result.report
     assert result.status == "indexed" and result.chunks_added > 0
     assert report["entities"] == {"CREDIT_CARD": 1, "EMAIL_ADDRESS": 1, "PERSON": 2, "PHONE_NUMBER": 1}
@@ -65,8 +57,8 @@ def test_a_pdf_with_planted_pii_gets_a_report_stored_beside_its_chunks(services:
 
 
 def test_a_duplicate_returns_the_stored_report(services: Services) -> None:
-    first = ingest_bytes(services, "finance", "letter.txt", LETTER)
-    again = ingest_bytes(services, "finance", "copy.txt", LETTER)
+    first = services.ingestion.ingest_bytes("finance", "letter.txt", LETTER)
+    again = services.ingestion.ingest_bytes("finance", "copy.txt", LETTER)
     assert again.status == "duplicate" and again.report == first.report and again.chunks_added == 0
 
 
@@ -83,9 +75,9 @@ def test_a_duplicate_returns_the_stored_report(services: Services) -> None:
 def test_documents_above_the_threshold_are_held_and_not_indexed(
     services: Services, threshold: float | None, data: bytes, status: str
 ) -> None:
-    result = ingest_bytes(_hold_above(services, threshold), "finance", "doc.txt", data)
+    result = _hold_above(services, threshold).ingestion.ingest_bytes("finance", "doc.txt", data)
     assert result.status == status
-    held = held_documents(services, "finance")
+    held = services.review.held("finance")
     if status == "held":
         assert result.chunks_added == 0 and services.store.count("finance") == 0
         assert [h.sha256 for h in held] == [result.sha256] and held[0].report == result.report
@@ -95,9 +87,9 @@ def test_documents_above_the_threshold_are_held_and_not_indexed(
 
 
 def test_a_held_document_keeps_no_raw_pii_anywhere_under_the_data_dir(services: Services) -> None:
-    result = ingest_bytes(_hold_above(services, 1.0), "finance", f"{CANARY_NAME}.txt", LETTER)
+    result = _hold_above(services, 1.0).ingestion.ingest_bytes("finance", f"{CANARY_NAME}.txt", LETTER)
     assert result.held
-    (held,) = held_documents(services, "finance")
+    (held,) = services.review.held("finance")
     text = " ".join(s.text for s in held.sections)
     assert "<PERSON>" in text and "<CREDIT_CARD>" in text and "2.75%" in text
     assert held.name == "<PERSON>.txt"
@@ -106,27 +98,27 @@ def test_a_held_document_keeps_no_raw_pii_anywhere_under_the_data_dir(services: 
 
 
 def test_releasing_a_held_document_indexes_it_with_its_report(services: Services) -> None:
-    held = ingest_bytes(_hold_above(services, 1.0), "finance", "letter.txt", LETTER)
-    again = ingest_bytes(services, "finance", "letter.txt", LETTER)
+    held = _hold_above(services, 1.0).ingestion.ingest_bytes("finance", "letter.txt", LETTER)
+    again = services.ingestion.ingest_bytes("finance", "letter.txt", LETTER)
     assert again.status == "held" and again.duplicate and again.report == held.report
-    released = release_held(services, "finance", held.sha256[:8])
+    released = services.review.release("finance", held.sha256[:8])
     assert released.status == "indexed" and released.chunks_added > 0
-    assert held_documents(services, "finance") == []
+    assert services.review.held("finance") == []
     (stored,) = services.store.list_documents("finance")
     assert stored.sha256 == held.sha256 and stored.report == held.report
     hits = services.store.search("finance", services.embedder.embed_query("card charged twice"), 3)
     assert "<CREDIT_CARD>" in hits[0].text
     assert scan_tree_for(services.settings.data_dir, CANARY_VALUES) == []
-    assert ingest_bytes(services, "finance", "letter.txt", LETTER).status == "duplicate"
+    assert services.ingestion.ingest_bytes("finance", "letter.txt", LETTER).status == "duplicate"
 
 
 def test_rejecting_a_held_document_deletes_it_and_indexes_nothing(services: Services) -> None:
-    held = ingest_bytes(_hold_above(services, 1.0), "finance", "letter.txt", LETTER)
-    gone = reject_held(services, "finance", held.sha256)
+    held = _hold_above(services, 1.0).ingestion.ingest_bytes("finance", "letter.txt", LETTER)
+    gone = services.review.reject("finance", held.sha256)
     assert gone.sha256 == held.sha256
-    assert held_documents(services, "finance") == [] and services.store.count("finance") == 0
+    assert services.review.held("finance") == [] and services.store.count("finance") == 0
     assert not list((services.settings.data_dir / "review").rglob("*.json"))
-    assert ingest_bytes(services, "finance", "letter.txt", LETTER).status == "held"  # a new decision
+    assert services.ingestion.ingest_bytes("finance", "letter.txt", LETTER).status == "held"  # a new decision
 
 
 @pytest.mark.parametrize(
@@ -138,31 +130,32 @@ def test_rejecting_a_held_document_deletes_it_and_indexes_nothing(services: Serv
     ],
 )
 def test_release_and_reject_name_a_bad_document_id(services: Services, prefix: str, message: str) -> None:
-    ingest_bytes(_hold_above(services, 1.0), "finance", "letter.txt", LETTER)
-    for action in (release_held, reject_held):
+    _hold_above(services, 1.0).ingestion.ingest_bytes("finance", "letter.txt", LETTER)
+    for action in (services.review.release, services.review.reject):
         with pytest.raises(ReviewError, match=message):
-            action(services, "finance", prefix)
-    assert len(held_documents(services, "finance")) == 1
+            action("finance", prefix)
+    assert len(services.review.held("finance")) == 1
 
 
 def test_a_release_interrupted_after_indexing_is_finished_by_the_listing(services: Services) -> None:
-    held = ingest_bytes(_hold_above(services, 1.0), "finance", "letter.txt", LETTER)
-    record = review_queue(services).get("finance", held.sha256)
+    held = _hold_above(services, 1.0).ingestion.ingest_bytes("finance", "letter.txt", LETTER)
+    record = services.review_queue.get("finance", held.sha256)
     assert record is not None
-    release_held(services, "finance", held.sha256)
-    review_queue(services).hold(record)  # as if the queue file had not been deleted
-    assert held_documents(services, "finance") == []
-    assert review_queue(services).get("finance", held.sha256) is None
+    services.review.release("finance", held.sha256)
+    services.review_queue.hold(record)  # as if the queue file had not been deleted
+    assert services.review.held("finance") == []
+    assert services.review_queue.get("finance", held.sha256) is None
 
 
 def test_a_failed_ingest_leaves_no_report_and_no_held_file(services: Services) -> None:
     with pytest.raises(EmptyDocumentError):
-        ingest_bytes(_hold_above(services, 0.0), "finance", "empty.txt", b"   ")
+        _hold_above(services, 0.0).ingestion.ingest_bytes("finance", "empty.txt", b"   ")
     assert not (services.settings.data_dir / "review").exists()
     assert services.store.list_documents("finance") == []
 
 
+@pytest.mark.slow
 def test_the_shipped_sample_corpora_are_never_held(services: Services) -> None:
-    reports = index_sample_corpora(_hold_above(services, 0.0), domains=["finance"])
+    reports = _hold_above(services, 0.0).ingestion.index_sample_corpora(domains=["finance"])
     assert reports and not any(r.held for r in reports)
-    assert held_documents(services, "finance") == []
+    assert services.review.held("finance") == []

@@ -17,8 +17,8 @@ from pipelines.training.intent import (
     train_intent_ensemble,
     train_intent_model,
 )
+from tests.cli_runner import run
 from tests.conftest import CANARY_CARD, CANARY_NAME
-from tests.pipelines.test_cli import run
 
 BANKING77 = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "banking77"
 
@@ -193,6 +193,7 @@ def test_cli_intent_refuses_a_domain_without_a_model(tmp_path: Path) -> None:
     assert done.returncode == 1 and "has no intent model" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not BANKING77.is_dir(), reason="../shared/datasets/banking77 is not beside the repo")
 def test_cli_eval_intent_json_has_product_and_baseline(tmp_path: Path) -> None:
     sample = tmp_path / "sample.csv"
@@ -338,6 +339,7 @@ def test_cli_linear_only_refuses_options_that_would_retrain_the_fine_tuned_membe
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_cli_linear_only_with_out_keeps_the_domains_model_untouched(tmp_path: Path) -> None:
     from domains import load_domains
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.llm.backends import _cut_at_paragraph_end
+from pipelines.llm.llamacpp import _cut_at_paragraph_end
 
 
 @pytest.mark.parametrize(

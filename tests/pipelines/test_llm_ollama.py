@@ -7,10 +7,10 @@ import socket
 
 import pytest
 
-from pipelines.chat.pipeline import ChatPipeline
 from pipelines.core.errors import BackendError
 from pipelines.core.settings import OllamaSettings, load_settings
-from pipelines.llm.backends import build_ollama_chat, map_ollama_error, probe_ollama, resolve_backend
+from pipelines.llm.backends import resolve_backend
+from pipelines.llm.ollama import build_ollama_chat, map_ollama_error, probe_ollama
 from pipelines.services import Services
 from tests.pipelines.fake_ollama import FakeOllamaServer
 
@@ -79,7 +79,7 @@ def test_pipeline_over_the_ollama_backend_streams_splits_reasoning_and_persists_
     chunks = ["<think>Reason about <PERSON_1>.</think>", "Hello <PERSON_1>, ", "the fee is 2.75%."]
     with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=chunks) as fake:
         services.settings.ollama.hosts = [fake.url]
-        result = ChatPipeline(services).ask(
+        result = services.chat.ask(
             "I am Zelda Quartermaine, what is the fee?", backend="ollama", domain="finance"
         )
         sent = fake.chat_requests[0]

@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.core.logs import PiiLogFilter, logger
 from pipelines.core.settings import load_settings
-from pipelines.services import Services
+from pipelines.services import Models, Services
 from privacy import Deidentifier, PiiPolicy, salted_hash
 from tests.conftest import CANARY_CARD, CANARY_EMAIL, CANARY_NAME, CANARY_PHONE, CANARY_VALUES, scan_tree_for
 
@@ -70,7 +70,7 @@ def test_canary_log_file_has_no_raw_pii_and_a_value_hashes_the_same_in_every_rec
     ],
 )
 def test_the_products_own_log_lines_pass_unchanged(services: Services, message: str, args: tuple) -> None:  # type: ignore[type-arg]
-    services._llamacpp = services.llamacpp_backend()
+    services.llamacpp_backend()  # loaded: its model name is kept in log lines
     logger.info(message, *args)
     assert _log_text(services).rstrip().endswith(message % args)
 
@@ -83,7 +83,9 @@ def test_log_hashes_are_keyed_by_the_operator_secret(
     secret = "a-secret-salt-of-32-characters!!"
     if configured:
         monkeypatch.setenv("ASSISTANT_PRIVACY__OPERATOR_SECRET", secret)
-    built = Services(load_settings(data_dir=tmp_path / "data"))  # builds its own de-identifier
+    built = Services(
+        load_settings(data_dir=tmp_path / "data"), Models.shared()
+    )  # builds its own de-identifier
     logger.info("caller %s", CANARY_PHONE)
     path = tmp_path / "data" / "vault" / "operators.secret"
     if configured:

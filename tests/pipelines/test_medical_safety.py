@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 
 from domains import load_domains
-from pipelines.chat.pipeline import ChatPipeline
 from pipelines.chat.signals import detect_signals
-from pipelines.documents.ingestion import ingest_bytes
 from pipelines.services import Services
 from tests.pipelines.fake_ollama import FakeOllamaServer
 
@@ -48,7 +46,7 @@ LEAFLET = (
     ],
 )
 def test_emergency_phrases_get_the_urgent_notice(services: Services, message: str, notice: str) -> None:
-    signals = detect_signals(services, "medical", message)
+    signals = detect_signals(services.domains.domain("medical"), services.analyzers("medical"), message)
     assert signals.escalate and signals.notice == notice
     assert "emergency number" in signals.notice
     assert signals.prompt_addendum == MEDICAL.escalation.prompt
@@ -68,7 +66,7 @@ def test_emergency_phrases_get_the_urgent_notice(services: Services, message: st
     ],
 )
 def test_non_emergencies_get_no_notice(services: Services, message: str) -> None:
-    signals = detect_signals(services, "medical", message)
+    signals = detect_signals(services.domains.domain("medical"), services.analyzers("medical"), message)
     assert not signals.escalate and signals.notice == "" and signals.prompt_addendum == ""
 
 
@@ -83,8 +81,8 @@ def test_the_system_prompt_keeps_answers_informational_cited_and_urgent() -> Non
 def test_an_emergency_turn_shows_the_notice_and_the_disclaimer_whatever_the_model_writes(
     services: Services,
 ) -> None:
-    ingest_bytes(services, "medical", "heart.md", LEAFLET)
-    result = ChatPipeline(services).ask("I have chest pain and feel faint", domain="medical")
+    services.ingestion.ingest_bytes("medical", "heart.md", LEAFLET)
+    result = services.chat.ask("I have chest pain and feel faint", domain="medical")
     assert result.signals.notice == NOTICES["heart_attack"]
     assert result.disclaimer == MEDICAL.disclaimer
     payload = result.to_json_dict()
@@ -93,10 +91,10 @@ def test_an_emergency_turn_shows_the_notice_and_the_disclaimer_whatever_the_mode
 
 def test_the_emergency_addendum_reaches_a_chat_models_system_message(services: Services) -> None:
     # FakeOllamaServer is a STAND-IN for an Ollama server (none exists here); it records the request sent.
-    ingest_bytes(services, "medical", "heart.md", LEAFLET)
+    services.ingestion.ingest_bytes("medical", "heart.md", LEAFLET)
     with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=["Call now."]) as fake:
         services.settings.ollama.hosts = [fake.url]
-        pipeline = ChatPipeline(services)
+        pipeline = services.chat
         pipeline.ask("My husband's face is drooping and he can't speak", backend="ollama", domain="medical")
         pipeline.ask("How is high blood pressure treated?", backend="ollama", domain="medical")
         urgent, calm = (request["messages"][0] for request in fake.chat_requests)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.conversation.memory import MemoryStore, standalone_query
+from pipelines.chat.rewrite import standalone_query
+from pipelines.conversation.memory import MemoryStore
 from pipelines.core.errors import SessionError
 from pipelines.llm.prompts import HistoryTurn
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pipelines.evals.pii import GoldSpan, Sample, load_dataset, score
 from privacy import Finding
+from tests.cli_runner import run
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
@@ -67,24 +65,15 @@ def test_both_datasets_load() -> None:
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/datasets is not beside the repository")
 def test_eval_pii_command_prints_product_and_baseline(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("assistant")),
-            "--data-dir",
-            str(tmp_path),
-            "eval",
-            "pii",
-            "--dataset",
-            str(SHARED / "presidio_synth" / "generated_small.json"),
-            "--limit",
-            "30",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=os.environ.copy(),
-        timeout=600,
+    done = run(
+        "eval",
+        "pii",
+        "--dataset",
+        str(SHARED / "presidio_synth" / "generated_small.json"),
+        "--limit",
+        "30",
+        "--json",
+        data_dir=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

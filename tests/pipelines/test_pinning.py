@@ -8,15 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import cli
 from pipelines.chat.pinning import resolve_documents
-from pipelines.chat.pipeline import ChatPipeline
-from pipelines.chat.retrieval import retrieve
 from pipelines.core.errors import AssistantError
-from pipelines.documents.ingestion import IngestReport, ingest_path
+from pipelines.documents.ingestion import IngestReport
 from pipelines.services import Services
+from tests.cli_runner import ServicesRunner
 
 FEES = "# Fees\n\nThe foreign transaction fee on debit card purchases abroad is 2.75% of the amount.\n"
 DISPUTES = (
@@ -36,7 +34,7 @@ def indexed(services: Services, tmp_path: Path) -> dict[str, IngestReport]:
     ):
         path = tmp_path / name
         path.write_text(text)
-        reports[name] = ingest_path(services, domain, path)
+        reports[name] = services.ingestion.ingest_path(domain, path)
     return reports
 
 
@@ -44,9 +42,9 @@ def test_pinned_filter_returns_only_chunks_of_the_pinned_document(
     services: Services, indexed: dict[str, IngestReport]
 ) -> None:
     query = "What is the foreign transaction fee abroad?"
-    unpinned = retrieve(services, "finance", query, 4)
+    unpinned = services.retriever.retrieve("finance", query, 4)
     assert unpinned[0].source == "fees.md"  # the pin below must override the better match
-    pinned = retrieve(services, "finance", query, 4, documents=[indexed["disputes.md"].sha256])
+    pinned = services.retriever.retrieve("finance", query, 4, documents=[indexed["disputes.md"].sha256])
     assert pinned and {hit.source for hit in pinned} == {"disputes.md"}
     assert {hit.metadata["document_sha256"] for hit in pinned} == {indexed["disputes.md"].sha256}
 
@@ -54,7 +52,7 @@ def test_pinned_filter_returns_only_chunks_of_the_pinned_document(
 def test_chat_answers_only_from_pinned_documents(
     services: Services, indexed: dict[str, IngestReport]
 ) -> None:
-    result = ChatPipeline(services).ask(
+    result = services.chat.ask(
         "What is the foreign transaction fee?", domain="finance", documents=[indexed["disputes.md"].sha256]
     )
     assert result.sources and {s.source for s in result.sources} == {"disputes.md"}
@@ -77,14 +75,14 @@ def test_names_resolve_to_documents_and_their_domain(
     expected_domain: str,
     names: list[str],
 ) -> None:
-    pinned = resolve_documents(services, references, domain)
+    pinned = resolve_documents(services.store, services.domains, references, domain)
     assert pinned.domain == expected_domain and pinned.names == names
     assert pinned.sha256 == [indexed[name].sha256 for name in names]
 
 
 def test_sha256_prefix_of_eight_digits_resolves(services: Services, indexed: dict[str, IngestReport]) -> None:
     sha = indexed["disputes.md"].sha256
-    assert resolve_documents(services, [sha[:8].upper()], "finance").sha256 == [sha]
+    assert resolve_documents(services.store, services.domains, [sha[:8].upper()], "finance").sha256 == [sha]
 
 
 @pytest.mark.parametrize(
@@ -100,26 +98,24 @@ def test_unresolvable_pins_are_errors_naming_the_value(
     services: Services, indexed: dict[str, IngestReport], references: list[str], domain: str, message: str
 ) -> None:
     with pytest.raises(AssistantError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        resolve_documents(services, references, domain)
+        resolve_documents(services.store, services.domains, references, domain)
 
 
 def test_a_short_sha256_prefix_is_not_accepted(services: Services, indexed: dict[str, IngestReport]) -> None:
     with pytest.raises(AssistantError, match="at least 8 hex digits"):
-        resolve_documents(services, [indexed["fees.md"].sha256[:7]], "finance")
+        resolve_documents(services.store, services.domains, [indexed["fees.md"].sha256[:7]], "finance")
 
 
 @pytest.fixture
 def runner_services(services: Services) -> Iterator[Services]:
-    """The CLI's cached services replaced by the test's (shared loaded models, tmp data dir)."""
-    cli._state["services"] = services
+    """The test's services (shared loaded models, tmp data dir), which the CLI runs below use."""
     yield services
-    cli._state.clear()
 
 
 def test_cli_ask_with_document_retrieves_only_from_it(
     runner_services: Services, indexed: dict[str, IngestReport]
 ) -> None:
-    done = CliRunner().invoke(
+    done = ServicesRunner(runner_services).invoke(
         cli.app, ["ask", "What is the foreign transaction fee?", "--document", "disputes.md", "--json"]
     )
     assert done.exit_code == 0, done.output
@@ -131,10 +127,10 @@ def test_cli_ask_with_document_retrieves_only_from_it(
 def test_cli_ask_with_an_unknown_document_exits_with_1(
     runner_services: Services, indexed: dict[str, IngestReport]
 ) -> None:
-    done = CliRunner().invoke(
+    done = ServicesRunner(runner_services).invoke(
         cli.app, ["ask", "What is the fee?", "--domain", "finance", "--document", "missing.md", "--json"]
     )
     assert done.exit_code == 1
-    assert isinstance(done.exception, AssistantError)
-    assert "unknown document 'missing.md'" in str(done.exception)
+    assert done.stderr.startswith("error: unknown document 'missing.md'") and done.stderr.count("\n") == 1
+    assert done.stdout == ""
     assert runner_services.memory.sessions() == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-from pipelines.chat.pipeline import ChatPipeline
 from pipelines.services import Services
 from tests.conftest import CANARY_NAME, CANARY_VALUES, scan_tree_for
 from tests.pipelines.fake_ollama import FakeOllamaServer
@@ -27,9 +26,7 @@ def test_canary_reasoning_is_scrubbed_before_it_is_shown_returned_or_logged(serv
     with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=CHUNKS) as fake:
         services.settings.ollama.hosts = [fake.url]
         events = list(
-            ChatPipeline(services).stream(
-                f"I am {CANARY_NAME}, what is the fee?", domain="finance", backend="ollama"
-            )
+            services.chat.stream(f"I am {CANARY_NAME}, what is the fee?", domain="finance", backend="ollama")
         )
     result = events[-1].data
     assert result is not None
@@ -58,9 +55,7 @@ def test_canary_values_the_model_invents_in_its_answer_are_not_stored(services: 
     with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=ANSWER_CHUNKS) as fake:
         services.settings.ollama.hosts = [fake.url]
         events = list(
-            ChatPipeline(services).stream(
-                f"I am {CANARY_NAME}, what is the fee?", domain="finance", backend="ollama"
-            )
+            services.chat.stream(f"I am {CANARY_NAME}, what is the fee?", domain="finance", backend="ollama")
         )
     result = events[-1].data
     assert result is not None

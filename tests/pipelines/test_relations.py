@@ -20,7 +20,7 @@ from pipelines.skills.medical.relations import (
     extract_relations,
     is_symptom,
 )
-from tests.pipelines import test_cli as cli
+from tests import cli_runner as cli
 
 MEDICAL = load_domains()["medical"]
 assert MEDICAL.relations is not None

@@ -13,7 +13,7 @@ from ingest import Chunk, Embedder, LoadedDocument, RetrievedChunk, Section, Vec
 from ingest.lexical import lexical_tokens
 from ingest.store import lexical_text
 from pipelines.chat.retrieval import hybrid_search, maximal_marginal_relevance, reciprocal_rank_fusion
-from pipelines.documents.ingestion import document_title, ingest_bytes
+from pipelines.documents.ingestion import document_title
 from pipelines.evals.retrieval import mrr_at_k, ndcg_at_k, recall_at_k
 from pipelines.services import Services
 from tests.conftest import CANARY_CARD, CANARY_EMAIL, CANARY_NAME, CANARY_PHONE, CANARY_VALUES
@@ -187,7 +187,7 @@ def test_canary_the_bm25_index_holds_no_token_of_a_raw_value(services: Services)
         f"# Complaint\n\nCustomer {CANARY_NAME} ({CANARY_EMAIL}, {CANARY_PHONE}) disputes card {CANARY_CARD}.\n"
         "The foreign transaction fee was charged twice."
     )
-    report = ingest_bytes(services, "finance", f"{CANARY_NAME}.md", text.encode())
+    report = services.ingestion.ingest_bytes("finance", f"{CANARY_NAME}.md", text.encode())
     assert report.chunks_added >= 1
     stored = {
         token

@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.core.errors import AssistantError
 from pipelines.evals.retrieval import load_beir
-from tests.pipelines.test_cli import run
+from tests.cli_runner import run
 
 CORPUS = [
     {"_id": "d1", "title": "Aspirin", "text": "Aspirin lowers the risk of a second heart attack."},

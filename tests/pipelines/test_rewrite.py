@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.chat.pipeline import ChatPipeline
-from pipelines.chat.rewrite import choose_method, rewrite_query, sanitize_rewrite
-from pipelines.conversation.memory import standalone_query
+from pipelines.chat.rewrite import choose_method, rewrite_query, sanitize_rewrite, standalone_query
 from pipelines.core.settings import OllamaSettings
-from pipelines.llm.backends import Backend, build_ollama_chat
+from pipelines.llm.backends import Backend
+from pipelines.llm.ollama import build_ollama_chat
 from pipelines.llm.prompts import HistoryTurn
 from pipelines.services import Services
 from tests.conftest import CANARY_NAME
@@ -160,7 +159,7 @@ def test_chat_model_that_writes_a_raw_value_is_scrubbed_and_rejected(services: S
             "How long does it take?",
             [HistoryTurn("Can I dispute a card payment?", "Yes.")],
             Backend("ollama", "deepseek-r1:7b", chat),
-            scrub=lambda text: services.scrub(text, vault, "finance").text,
+            scrub=lambda text: services.deidentification.scrub(text, vault, "finance").text,
         )
     assert result.method == "llm-fallback" and "invented" in result.reason
     assert CANARY_NAME not in result.query + result.reason
@@ -170,7 +169,7 @@ def test_pipeline_records_rewrite_method_query_and_timing(services: Services) ->
     reply = ["How long does a card dispute take?"]
     with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=reply) as fake:
         services.settings.ollama.hosts = [fake.url]
-        pipeline = ChatPipeline(services)
+        pipeline = services.chat
         first = pipeline.ask("Can I dispute a card payment?", backend="ollama", domain="finance")
         second = pipeline.ask("How long?", session_id=first.session_id, backend="ollama", domain="finance")
         rewrite_request = fake.chat_requests[1]
@@ -183,7 +182,7 @@ def test_pipeline_records_rewrite_method_query_and_timing(services: Services) ->
 
 
 def test_pipeline_with_llamacpp_uses_concat_by_default(services: Services) -> None:
-    pipeline = ChatPipeline(services)
+    pipeline = services.chat
     first = pipeline.ask("Can I dispute a card payment?", domain="finance")
     second = pipeline.ask("How long?", session_id=first.session_id, domain="finance")
     assert second.backend == "llamacpp" and second.rewrite == "concat"

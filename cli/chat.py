@@ -1,0 +1,130 @@
+"""``assistant ask`` and ``assistant route``: a chat turn streamed to the terminal, and routing alone."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from cli.context import emit, services
+from cli.progress import StderrProgress
+from pipelines.chat.pinning import resolve_documents
+from pipelines.chat.signals import signals_line
+from pipelines.core.errors import AssistantError
+
+__all__ = ["ask", "route", "run_ask"]
+
+EXPIRED_NOTE = (
+    "note: the personal values of this session's earlier turns expired and were erased; "
+    "their placeholders (such as <PERSON_1>) can no longer be restored"
+)
+
+
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The question.")],
+    domain: Annotated[str, typer.Option("--domain", help="auto, or a domain name to pin.")] = "auto",
+    session: Annotated[str | None, typer.Option("--session", help="Session id to continue.")] = None,
+    backend: Annotated[str | None, typer.Option("--backend", help="auto|ollama|llamacpp.")] = None,
+    document: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--document",
+            help="Answer only from this document (file name as `documents` lists it, or a sha256 prefix of "
+            ">= 8 hex digits); repeatable. Pins the documents' domain.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Ask a question; the answer streams to stdout (or one JSON object with --json)."""
+    run_ask(ctx, question, domain, session, backend, document, as_json)
+
+
+def run_ask(
+    ctx: typer.Context,
+    question: str,
+    domain: str = "auto",
+    session: str | None = None,
+    backend: str | None = None,
+    document: list[str] | None = None,
+    as_json: bool = False,
+) -> None:
+    """One chat turn: index the sample corpora if needed, then stream the answer to stdout and the route,
+    sources and citation checks to stderr (or print the ``ask --json`` object)."""
+    built = services(ctx)
+    if built.settings.ingest.index_samples_on_start:
+        with StderrProgress() as bar:
+            bar.start("indexing sample corpus")
+            built.ingestion.index_sample_corpora(progress=bar.overall)
+    pinned = None
+    if document:
+        resolved = resolve_documents(built.store, built.domains, document, domain)
+        domain, pinned = resolved.domain, resolved.sha256
+    for event in built.chat.stream(
+        question, session_id=session, domain=domain, backend=backend, documents=pinned
+    ):
+        if event.kind == "meta" and not as_json and event.data is not None:
+            meta = event.data
+            typer.echo(
+                f"[{meta.domain} {meta.route_confidence:.2f} · {meta.backend} {meta.model} · "
+                f"session {meta.session_id}]",
+                err=True,
+            )
+            if meta.vault_expired:
+                typer.echo(EXPIRED_NOTE, err=True)
+            if flags := signals_line(meta.signals):
+                typer.echo(f"[{flags}]", err=True)
+            if meta.signals.notice:
+                typer.echo(f"! {meta.signals.notice}\n")
+        elif event.kind == "answer" and not as_json:
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+        elif event.kind == "done" and event.data is not None:
+            result = event.data
+            if as_json:
+                emit(result.to_json_dict())
+                continue
+            typer.echo("")
+            for source in result.sources:
+                cited = [c for c in result.citations if c.number == source.number]
+                mark = " · cited" if cited and all(c.supported for c in cited) else ""
+                typer.echo(
+                    f"  [{source.number}] {source.source} ({source.location}) score {source.score:.3f}{mark}",
+                    err=True,
+                )
+                for citation in cited:
+                    if not citation.supported:
+                        typer.echo(f"      ! unsupported: {citation.shown} ({citation.reason})", err=True)
+            for citation in result.citations:
+                if not citation.valid:
+                    typer.echo(f"  ! [{citation.number}] invalid: {citation.reason}", err=True)
+            if result.disclaimer:
+                typer.echo(f"  {result.disclaimer}", err=True)
+
+
+def route(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="A question, or - to read one per stdin line.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Route questions to a domain (no LLM call); prints domain, confidence and the de-identified question."""
+    questions = (
+        [line.strip() for line in sys.stdin if line.strip()] if question == "-" else [question.strip()]
+    )
+    if not all(questions):
+        raise AssistantError("the question is empty")
+    chat = services(ctx).chat
+    for text in questions:
+        redacted, decision = chat.route(text)
+        if as_json:
+            emit(
+                {
+                    "question": redacted,
+                    "domain": decision.domain,
+                    "confidence": decision.confidence,
+                    "scores": decision.scores,
+                }
+            )
+        else:
+            typer.echo(f"{decision.domain}\t{decision.confidence:.3f}\t{redacted}")

@@ -1,0 +1,186 @@
+"""``assistant ingest``, ``assistant documents`` and ``assistant review``: documents into, in and out of a
+domain's collection."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.context import count, emit, services
+from cli.progress import StderrProgress
+from pipelines import USER_FACING_ERRORS
+from pipelines.documents.ingestion import IngestReport
+
+__all__ = ["documents", "ingest", "ingest_line", "review_app"]
+
+
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files to ingest.")],
+    domain: Annotated[str, typer.Option("--domain", help="Target domain (finance, code, medical, ...).")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
+) -> None:
+    """Ingest documents into a domain's collection (de-identified, chunked, embedded).
+
+    A document whose risk is above ``ingest.hold_risk_threshold`` is held for review instead of indexed; that
+    is not a failure (exit code 0). Exit code 1 only when a file was rejected.
+    """
+    built = services(ctx)
+    built.domains.domain(domain)
+    failed = 0
+    with StderrProgress() as bar:
+        for path in paths:
+            bar.start(path.name)
+            try:
+                report = built.ingestion.ingest_path(domain, path, progress=bar.stage)
+            except USER_FACING_ERRORS as exc:
+                failed += 1
+                if as_json:
+                    emit({"file": str(path), "ok": False, "error": str(exc)})
+                else:
+                    typer.echo(f"error: {exc}", err=True)
+                continue
+            if as_json:
+                emit({"file": str(path), "ok": True, **report.to_dict()})
+            else:
+                typer.echo(ingest_line(report))
+    if failed:
+        raise typer.Exit(1)
+
+
+def ingest_line(report: IngestReport) -> str:
+    """One line per ingested file: what happened, the findings per entity type and recognizer, the risk."""
+    data = report.report
+    entities = ", ".join(f"{k} {v}" for k, v in sorted(report.redactions.items())) or "none"
+    recognizers = ", ".join(f"{k} {v}" for k, v in sorted(dict(data.get("recognizers", {})).items()))
+    counts = f"redacted: {entities}" + (f"; by {recognizers}" if recognizers else "")
+    risk = f"risk {float(data['risk']):.2f}" if "risk" in data else "risk n/a"
+    if report.held and report.duplicate:
+        return f"{report.name}: already held for review in {report.domain} (sha256 {report.sha256[:12]})"
+    if report.held:
+        return (
+            f"{report.name}: held for review in {report.domain}, not indexed ({risk} > threshold "
+            f"{report.hold_threshold:g}; {counts}); release with: assistant review release --domain "
+            f"{report.domain} {report.sha256[:12]}"
+        )
+    if report.replaced:
+        older = ", ".join(version.sha256[:12] for version in report.replaced)
+        added = "nothing added" if report.duplicate else f"{count(report.chunks_added, 'chunk')} added"
+        return (
+            f"{report.name}: updated in {report.domain} (sha256 {report.sha256[:12]}), {added}; replaced "
+            f"{older}: {count(report.stale_chunks_removed, 'stale chunk')} removed ({counts}, {risk})"
+        )
+    if report.duplicate:
+        return (
+            f"{report.name}: already indexed in {report.domain} (sha256 {report.sha256[:12]}), nothing added"
+        )
+    return (
+        f"{report.name}: {count(report.chunks_added, 'chunk')} added to {report.domain} "
+        f"({report.kind}, {counts}, {risk}, {report.seconds:.1f}s)"
+    )
+
+
+def documents(
+    ctx: typer.Context,
+    domain: Annotated[str, typer.Option("--domain", help="Domain to list.")],
+    held: Annotated[
+        bool, typer.Option("--held", help="List the documents held for review instead of the indexed ones.")
+    ] = False,
+    delete: Annotated[
+        str | None,
+        typer.Option(
+            "--delete",
+            metavar="NAME",
+            help="Delete this document (file name as listed, or a sha256 prefix of >= 8 hex digits) and "
+            "print an erasure receipt.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list (with --delete: the receipt object).")
+    ] = False,
+) -> None:
+    """List the documents indexed in a domain (or held for review, with --held), with their reports; or delete
+    one with --delete (its chunks, vectors and metadata together)."""
+    if delete is not None and held:
+        raise typer.BadParameter(
+            "--delete removes indexed documents; reject a held one with: assistant review reject",
+            param_hint="--delete",
+        )
+    built = services(ctx)
+    built.domains.domain(domain)
+    if delete is not None:
+        receipt = built.catalog.delete(domain, delete)
+        if as_json:
+            emit(receipt.to_dict())
+        else:
+            typer.echo(receipt.summary())
+        return
+    if held:
+        queue = built.review.held(domain)
+        if as_json:
+            emit([document.summary() for document in queue])
+            return
+        for document in queue:
+            typer.echo(
+                f"{document.name}\t{document.sha256[:12]}\theld {document.held_at}\t"
+                f"{_report_cells(document.report)}"
+            )
+        return
+    infos = built.catalog.documents(domain)
+    if as_json:
+        emit([asdict(info) for info in infos])
+        return
+    for info in infos:
+        typer.echo(
+            f"{info.name}\t{info.sha256[:12]}\t{count(info.chunks, 'chunk')}\t{info.ingested_at}\t"
+            f"{_report_cells(info.report)}"
+        )
+
+
+def _report_cells(report: dict[str, Any]) -> str:
+    if "risk" not in report:
+        return "no report"
+    entities = ", ".join(f"{k} {v}" for k, v in sorted(dict(report.get("entities", {})).items())) or "none"
+    return f"risk {float(report['risk']):.2f}\tredacted: {entities}"
+
+
+review_app = typer.Typer(no_args_is_help=True, help="Release or reject documents held for review.")
+
+
+@review_app.command("release")
+def review_release(
+    ctx: typer.Context,
+    sha256: Annotated[
+        str, typer.Argument(help="The document's sha256 or a unique prefix (>= 4 hex digits).")
+    ],
+    domain: Annotated[str, typer.Option("--domain", help="The document's domain.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ingest report as JSON.")] = False,
+) -> None:
+    """Index a held document (its stored de-identified text) and remove it from the review queue."""
+    report = services(ctx).review.release(domain, sha256)
+    if as_json:
+        emit({"ok": True, **report.to_dict()})
+    else:
+        typer.echo(ingest_line(report))
+
+
+@review_app.command("reject")
+def review_reject(
+    ctx: typer.Context,
+    sha256: Annotated[
+        str, typer.Argument(help="The document's sha256 or a unique prefix (>= 4 hex digits).")
+    ],
+    domain: Annotated[str, typer.Option("--domain", help="The document's domain.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the deleted document's summary.")] = False,
+) -> None:
+    """Delete a held document without indexing it."""
+    document = services(ctx).review.reject(domain, sha256)
+    if as_json:
+        emit({"ok": True, "rejected": document.summary()})
+    else:
+        typer.echo(
+            f"{document.name}: rejected, deleted from the review queue of {domain} ({document.sha256[:12]})"
+        )

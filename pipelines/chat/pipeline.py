@@ -34,7 +34,7 @@ from pipelines.core.settings import Settings
 from pipelines.llm.backends import BackendResolver
 from pipelines.llm.generation import Generation, chat_parts, sent_prompt, stream_generation
 from pipelines.llm.prompts import build_messages
-from pipelines.llm.turn import Stopwatch, TurnEvent, run_to_completion
+from pipelines.llm.turn import Stopwatch, TurnEvent, completing
 from privacy import reidentify
 
 #: Shown and stored when the model returns nothing (tiny base models sometimes stop at once).
@@ -136,17 +136,6 @@ class ChatPipeline:
         self.backends = backends
         self.analyzers = analyzers
         self.settings = settings
-
-    def ask(
-        self,
-        question: str,
-        session_id: str | None = None,
-        domain: str = "auto",
-        backend: str | None = None,
-        documents: Sequence[str] | None = None,
-    ) -> ChatResult:
-        """Run one turn to completion; see :meth:`stream`."""
-        return run_to_completion(self.stream(question, session_id, domain, backend, documents))
 
     def route(self, question: str) -> tuple[str, RouteDecision]:
         """De-identify ``question`` with the routing policy and a throwaway vault (nothing stored) and route it.
@@ -312,3 +301,5 @@ class ChatPipeline:
             json.dumps(result.timings_ms),
         )
         yield ChatEvent("done", data=result)
+
+    ask = completing(stream)

@@ -16,14 +16,15 @@ complete form can never disagree.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, ParamSpec, TypeVar
 
-__all__ = ["Stopwatch", "TurnEvent", "elapsed_ms", "run_to_completion"]
+__all__ = ["Stopwatch", "TurnEvent", "completing", "elapsed_ms", "run_to_completion"]
 
 R = TypeVar("R")
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,19 @@ def run_to_completion(events: Iterable[TurnEvent[R]]) -> R:
     if result is None:
         raise RuntimeError("the turn ended without a result")
     return result
+
+
+def completing(stream: Callable[P, Iterable[TurnEvent[R]]]) -> Callable[P, R]:
+    """The complete form of a flow's ``stream`` method: the same arguments, the ``done`` event's data
+    (:func:`run_to_completion`). Use in the class body: ``ask = completing(stream)``."""
+
+    def complete(*args: P.args, **kwargs: P.kwargs) -> R:
+        return run_to_completion(stream(*args, **kwargs))
+
+    complete.__doc__ = (
+        f"Run :meth:`{stream.__name__}` to completion and return its final result (same arguments)."
+    )
+    return complete
 
 
 def elapsed_ms(since: float) -> float:

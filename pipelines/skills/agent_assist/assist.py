@@ -39,7 +39,7 @@ from pipelines.core.settings import Settings
 from pipelines.llm.backends import BackendResolver
 from pipelines.llm.generation import Generation, chat_parts, sent_prompt, stream_generation
 from pipelines.llm.prompts import build_messages
-from pipelines.llm.turn import Stopwatch, TurnEvent, run_to_completion
+from pipelines.llm.turn import Stopwatch, TurnEvent, completing
 from pipelines.skills.agent_assist.feedback import FeedbackError, FeedbackRecord, FeedbackStore, check_status
 from privacy import PiiPolicy, Vault, reidentify
 
@@ -177,16 +177,6 @@ class AgentAssist:
             raise AssistantError(f"domain {name!r} has no agent_assist.yaml; agent assist needs one")
         return config
 
-    def assist(
-        self,
-        message: str,
-        session_id: str | None = None,
-        backend: str | None = None,
-        domain: str | None = None,
-    ) -> AssistResult:
-        """Analyse a customer message and draft a reply, to completion; see :meth:`stream`."""
-        return run_to_completion(self.stream(message, session_id, backend, domain))
-
     def stream(
         self,
         message: str,
@@ -304,6 +294,8 @@ class AgentAssist:
             json.dumps(result.timings_ms),
         )
         yield AssistEvent("done", data=result)
+
+    assist = completing(stream)
 
     def record_feedback(
         self, result: AssistResult, status: str, final_text: str | None = None

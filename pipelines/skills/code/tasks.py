@@ -32,7 +32,7 @@ from pipelines.core.settings import Settings
 from pipelines.llm.backends import Backend, BackendResolver
 from pipelines.llm.generation import Generation, chat_parts, stream_generation
 from pipelines.llm.llamacpp import LlamaCppCompletionChat
-from pipelines.llm.turn import Stopwatch, TurnEvent, run_to_completion
+from pipelines.llm.turn import Stopwatch, TurnEvent, completing
 from pipelines.skills.code.checks import TestReport, TranslationReport, check_translation, run_tests
 from pipelines.skills.code.deidentify import deidentify_code, scrub_code
 from privacy import reidentify
@@ -212,18 +212,6 @@ class CodeTaskPipeline:
             raise AssistantError(f"domain {self.domain!r} has no code modes (no modes.yaml in its folder)")
         return config.modes
 
-    def run(
-        self,
-        mode: str,
-        code: str,
-        session_id: str | None = None,
-        backend: str | None = None,
-        inputs: Sequence[str] | None = None,
-        persist: bool = True,
-    ) -> CodeTaskResult:
-        """Run one task to completion; see :meth:`stream`."""
-        return run_to_completion(self.stream(mode, code, session_id, backend, inputs, persist))
-
     def stream(
         self,
         mode: str,
@@ -341,6 +329,8 @@ class CodeTaskPipeline:
             json.dumps(result.timings_ms),
         )
         yield CodeEvent("done", data=result)
+
+    run = completing(stream)
 
     def _check(
         self, result: CodeTaskResult, config: CodeModeConfig, code: str, inputs: Sequence[str] | None

@@ -1,6 +1,6 @@
 """Citation support check: lexical rule vs. MiniLM cosine on hand-labelled sentence–passage pairs.
 
-Data: ``tests/pipelines/citation_pairs.json`` (32 pairs, 17 supported, 15 unsupported; passages are
+Data: ``tests/pipelines/chat/citation_pairs.json`` (32 pairs, 17 supported, 15 unsupported; passages are
 excerpts of the shipped corpora, sentences written to be extractive, paraphrased, or wrong: a wrong number,
 another fact on the same topic, another topic; two negations and two heavy paraphrases). Small and hand-made: it shows which method separates the
 cases and where a threshold sits, not a general accuracy.
@@ -27,7 +27,7 @@ from ingest import Embedder
 from pipelines.chat.citations import SUPPORT_THRESHOLD, support
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "pipelines" / "citation_pairs.json"
+DATA = ROOT / "tests" / "pipelines" / "chat" / "citation_pairs.json"
 OUT = ROOT / "benchmarks" / "results"
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
 
@@ -95,7 +95,7 @@ def main() -> None:
     lines = [
         "# Citation support check",
         "",
-        f"{len(pairs)} hand-labelled pairs ({sum(labels)} supported), `tests/pipelines/citation_pairs.json`.",
+        f"{len(pairs)} hand-labelled pairs ({sum(labels)} supported), `tests/pipelines/chat/citation_pairs.json`.",
         "Command: `.venv/bin/python benchmarks/citation_support.py`.",
         "",
         "| method | best threshold (range with the same accuracy) | accuracy there | accuracy at 0.5 |",

@@ -6,12 +6,12 @@ made). Each triple is one two-turn conversation: the first question is the histo
 every method sees the same history), the follow-up is retrieved for with each query method:
 
 - raw: the follow-up alone;
-- concat: ``pipelines.conversation.memory.standalone_query`` (the fallback);
+- concat: ``pipelines.chat.rewrite.standalone_query`` (the fallback);
 - llm (llama.cpp): ``pipelines.chat.rewrite.rewrite_query`` forced to ``llm`` with the embedded Gemma 3 270M base
   model (few-shot completion prompt); a rejected rewrite falls back to concat and counts as it retrieves;
 - llm (Ollama): the same with the configured Ollama model, when one is reachable (else skipped and said so).
 
-Questions are de-identified first, as in the product. Retrieval is the product's ``pipelines.chat.retrieval.retrieve``
+Questions are de-identified first, as in the product. Retrieval is the product's ``pipelines.chat.retrieval.Retriever.retrieve``
 over the domain's index. A hit at k: a chunk of the labelled file whose location is the labelled section (or,
 for code files without sections, any chunk of the file) is among the top k. Writes
 ``results/followup_rewrite.{json,md}``.

@@ -1,7 +1,7 @@
 """Ingestion risk scores (privacy.report) of reference documents versus records about people, to choose
 ``ingest.hold_risk_threshold``.
 
-Groups, each scored exactly as ingestion does (``pipelines.documents.ingestion.deidentify_document``: file name and text
+Groups, each scored exactly as ingestion does (``pipelines.documents.ingestion.Ingestion.deidentify_document``: file name and text
 de-identified for the index sink with the domain's policy, then ``privacy.build_report``):
 - reference: every shipped sample corpus file (``domains/*/corpus``), with its own domain's policy;
 - nursing notes: PhysioNet deid gold-standard nursing notes (Neamatullah et al. 2008, GPL 2.0; real PHI replaced

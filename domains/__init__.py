@@ -11,7 +11,7 @@ from domains.config import (
     NerConfig,
     RetrievalConfig,
 )
-from domains.registry import DomainError, default_domains_dir, load_domains, sample_corpus_files
+from domains.loading import DomainError, default_domains_dir, load_domains, sample_corpus_files
 from domains.relations_config import RelationCues, RelationsConfig, RelationTypeConfig
 from domains.risk_config import RiskConfig
 

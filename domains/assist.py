@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domains.config import DomainConfig
-from domains.registry import load_yaml_model
+from domains.loading import load_yaml_model
 
 __all__ = ["AGENT_ASSIST_FILE", "AgentAssistConfig", "load_agent_assist"]
 

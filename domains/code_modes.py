@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domains.config import DomainConfig
-from domains.registry import load_yaml_model
+from domains.loading import load_yaml_model
 
 __all__ = ["CODE_MODES_FILE", "CodeModeConfig", "CodeModesConfig", "load_code_modes"]
 

@@ -156,14 +156,14 @@ class DomainConfig(BaseModel):
         disclaimer: Shown under every answer of the domain.
         keep_terms: Terms never treated as PII (against over-redaction of names the domain must convey).
         risk: The domain's risk rules: ``risk: risk.yaml`` in ``domain.yaml`` names a file in the folder, which
-            the registry loads (an inline mapping works too); None = no risk detection for the domain.
+            the loader (``domains.loading``) reads (an inline mapping works too); None = no risk detection for the domain.
         intent: The domain's intent classifier (None = the domain has none).
         escalation: What a turn does when the message's risk escalates (None = nothing).
         ner: The domain's entity recognizer (None = the domain has none).
         clinical_summary: Prompts of the clinical record view's summary (None = no summary).
         relations: The domain's relation extraction rules: ``relations: relations.yaml`` names a file in the
-            folder, loaded by the registry like ``risk`` (None = no relation extraction).
-        folder: The domain folder (set by the registry).
+            folder, read by the loader like ``risk`` (None = no relation extraction).
+        folder: The domain folder (set by the loader).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -193,7 +193,8 @@ class Services:
 
     @cached_property
     def memory(self) -> MemoryStore:
-        """Sessions and turns in ``<data_dir>/memory.sqlite3`` (``memory.sqlite`` before 0.2, renamed)."""
+        """Sessions and turns in ``<data_dir>/memory.sqlite3`` (a data dir made before this layout has it as
+        ``memory.sqlite``, renamed on first open)."""
         return MemoryStore(self.settings.data_dir / "memory.sqlite3", legacy_names=("memory.sqlite",))
 
     @cached_property
@@ -364,7 +365,7 @@ class Services:
             self.domains,
             self.deidentification,
             self.store,
-            self.embedder,
+            lambda: self.embedder,
             self.review_queue,
             self.indexing_hooks,
             self.settings.ingest,

@@ -19,7 +19,7 @@ with a number rule, which needs no model call:
 - supported iff no number is missing and ``score >= SUPPORT_THRESHOLD`` (0.5).
 
 The threshold comes from a measurement on 32 hand-labelled sentence–passage pairs drawn from the shipped
-corpora (``tests/pipelines/citation_pairs.json``; ``benchmarks/citation_support.py``, results in
+corpora (``tests/pipelines/chat/citation_pairs.json``; ``benchmarks/citation_support.py``, results in
 ``benchmarks/results/citation_support.md``): this rule classifies 0.875 of them right, the same at every
 threshold from 0.45 to 0.6 (supported sentences score 0.6-1.0 unless paraphrased with other words,
 unsupported ones 0-0.43 unless they reuse the passage's words); 0.5 sits mid-plateau. Recall alone (no

@@ -110,7 +110,7 @@ class ChatPipeline:
     def __init__(
         self,
         domains: DomainRegistry,
-        deidentifier: DomainDeidentifier,
+        deidentification: DomainDeidentifier,
         conversations: Conversations,
         router: Router,
         retriever: Retriever,
@@ -120,7 +120,7 @@ class ChatPipeline:
     ) -> None:
         """Args:
         domains: The domains (prompts, disclaimers, retrieval depth, policies).
-        deidentifier: Applies the policies to the question and the model's output.
+        deidentification: Applies the policies to the question and the model's output.
         conversations: Sessions: history, vaults, persisted turns.
         router: Chooses the domain of an unpinned question.
         retriever: Searches the chosen domain's collection.
@@ -129,7 +129,7 @@ class ChatPipeline:
         settings: History length, rewrite settings, the llama.cpp context budget.
         """
         self.domains = domains
-        self.deidentifier = deidentifier
+        self.deidentification = deidentification
         self.conversations = conversations
         self.router = router
         self.retriever = retriever
@@ -143,7 +143,7 @@ class ChatPipeline:
         Returns:
             ``(de-identified question, route decision)``.
         """
-        redacted = self.deidentifier.pseudonymize(question, scratch_vault("route")).text
+        redacted = self.deidentification.pseudonymize(question, scratch_vault("route")).text
         return redacted, self.router.route(redacted)
 
     def stream(
@@ -167,7 +167,7 @@ class ChatPipeline:
             AssistantError: Empty question, unknown domain, or a backend failure (BackendError) with a message
                 saying what to do. Nothing is persisted for a failed turn.
         """
-        conversations, deid = self.conversations, self.deidentifier
+        conversations, deid = self.conversations, self.deidentification
         watch = Stopwatch()
         text = question.strip()
         if not text:

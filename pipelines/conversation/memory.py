@@ -104,7 +104,7 @@ def _add_missing_columns(engine: Engine) -> None:
 
 class MemoryStore:
     """Sessions and turns in ``<data_dir>/memory.sqlite3`` (:func:`pipelines.core.sql.sqlite_engine`; a data dir
-    made before 0.2 has it as ``memory.sqlite``, which is renamed on first open). Thread-safe (one short
+    made before the feature subpackages has it as ``memory.sqlite``, which is renamed on first open). Thread-safe (one short
     transaction per call)."""
 
     def __init__(self, path: Path, legacy_names: Sequence[str] = ()) -> None:

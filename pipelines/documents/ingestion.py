@@ -151,24 +151,25 @@ class Ingestion:
     def __init__(
         self,
         domains: DomainRegistry,
-        deidentifier: DomainDeidentifier,
+        deidentification: DomainDeidentifier,
         store: VectorStore,
-        embedder: Embedder,
+        embedder: Callable[[], Embedder],
         review_queue: ReviewQueue,
         hooks: HooksFor,
         settings: IngestSettings,
     ) -> None:
         """Args:
         domains: The domains (chunking settings, policies, sample corpora).
-        deidentifier: Applies each domain's ``index`` policy.
+        deidentification: Applies each domain's ``index`` policy.
         store: The vector store and BM25 index the chunks go to.
-        embedder: Embeds the chunks.
+        embedder: Returns the embedder of the chunks (called when the first chunks are embedded, so that
+            listing, rejecting or a failed load never loads the model).
         review_queue: Where a document over the risk threshold is held (``<data_dir>/review``).
         hooks: The indexing hooks of a domain.
         settings: Size limits and the hold threshold.
         """
         self.domains = domains
-        self.deidentifier = deidentifier
+        self.deidentification = deidentification
         self.store = store
         self.embedder = embedder
         self.review_queue = review_queue
@@ -297,7 +298,7 @@ class Ingestion:
         """The de-identified file name and its findings: names carry personal data too ("Jane Doe statement
         4539….pdf") and are de-identified like text; the extension is kept."""
         stem, dot, suffix = name.rpartition(".")
-        redaction = self.deidentifier.redact(stem or suffix, domain)
+        redaction = self.deidentification.redact(stem or suffix, domain)
         return redaction.text + (dot + suffix if stem else ""), list(redaction.findings)
 
     def deidentify_document(
@@ -326,7 +327,7 @@ class Ingestion:
         redacted: list[Section] = []
         for number, section in enumerate(document.sections, start=1):
             keep = [term for hook in hooks for term in hook.keep_terms(section.text)]
-            result = self.deidentifier.redact(section.text, domain, keep)
+            result = self.deidentification.redact(section.text, domain, keep)
             findings.extend(result.findings)
             redacted.append(Section(result.text, section.location))
             if progress is not None:
@@ -390,7 +391,7 @@ class Ingestion:
         """
         progress = progress or _noop
         started = time.perf_counter() if started is None else started
-        embeddings = self.embedder.embed(
+        embeddings = self.embedder().embed(
             [c.text for c in chunks], lambda done, total: progress("embed", done / total)
         )
         ingested_at = datetime.now(UTC).isoformat(timespec="seconds")

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import scan_tree_for
-from tests.pipelines.test_clinical import NOTE, PATIENT, RAW
+from tests.pipelines.skills.medical.test_clinical import NOTE, PATIENT, RAW
 
 ROOT = Path(__file__).resolve().parents[2]
 

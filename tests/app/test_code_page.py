@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.skills.code.sandbox import sandbox_status
-from tests.pipelines.test_code_checks import CODE, SUM_CPP
+from tests.pipelines.skills.code.test_code_checks import CODE, SUM_CPP
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -137,7 +137,7 @@ class AgentAssist:
     def __init__(
         self,
         domains: DomainRegistry,
-        deidentifier: DomainDeidentifier,
+        deidentification: DomainDeidentifier,
         conversations: Conversations,
         retriever: Retriever,
         backends: BackendResolver,
@@ -147,7 +147,7 @@ class AgentAssist:
     ) -> None:
         """Args:
         domains: The domains (each one's ``agent_assist.yaml``, policy, collection).
-        deidentifier: Applies the domain's policy to the message, the draft and an agent's edit.
+        deidentification: Applies the domain's policy to the message, the draft and an agent's edit.
         conversations: The conversations whose vaults keep placeholders stable.
         retriever: Finds the policy passages.
         backends: Resolves the backend that drafts.
@@ -156,7 +156,7 @@ class AgentAssist:
         settings: The default domain (``agent_assist.domain``) and the llama.cpp context budget.
         """
         self.domains = domains
-        self.deidentifier = deidentifier
+        self.deidentification = deidentification
         self.conversations = conversations
         self.retriever = retriever
         self.backends = backends
@@ -206,7 +206,7 @@ class AgentAssist:
             raise AssistantError("the customer message is empty")
         name = domain or self.settings.agent_assist.domain
         config = self.config(name)
-        conversations, deid = self.conversations, self.deidentifier
+        conversations, deid = self.conversations, self.deidentification
         session_id = conversations.memory.check_id(session_id or new_session_id())
 
         with watch.step("deidentify"):
@@ -349,7 +349,7 @@ class AgentAssist:
     def _deidentify_reply(self, result: AssistResult, text: str) -> str:
         vault = self.conversations.vaults.open(result.session_id)
         text = _unmask(text, vault, self.domains.policy(result.domain))
-        _prompt, memory = self.deidentifier.deidentify_message(text, vault, result.domain)
+        _prompt, memory = self.deidentification.deidentify_message(text, vault, result.domain)
         self.conversations.vaults.save(vault)
         return memory.text
 

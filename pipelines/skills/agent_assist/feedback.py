@@ -2,7 +2,7 @@
 
 Every text field is stored de-identified: the customer's message and the suggested draft as the pipeline made
 them, and the agent's final text de-identified with the conversation's vault before it reaches this store
-(:func:`pipelines.skills.agent_assist.assist.record_feedback`), since an agent may type a card number or a name into it.
+(:meth:`pipelines.skills.agent_assist.assist.AgentAssist.record_feedback`), since an agent may type a card number or a name into it.
 The store lives in ``<data_dir>/feedback.sqlite3`` (:func:`pipelines.core.sql.sqlite_engine`).
 """
 

@@ -82,12 +82,12 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 def deidentify_code(
-    deidentifier: DomainDeidentifier, code: str, vault: Vault, domain: str, language: str
+    deidentification: DomainDeidentifier, code: str, vault: Vault, domain: str, language: str
 ) -> tuple[Redaction, Redaction]:
     """De-identify pasted code for the prompt and the memory sink (see the module docstring).
 
     Args:
-        deidentifier: For the analyzer and the domain's policy.
+        deidentification: For the analyzer and the domain's policy.
         code: The user's raw code.
         vault: The session vault (placeholders are consistent with the session's chat turns).
         domain: Domain whose policy applies.
@@ -98,8 +98,8 @@ def deidentify_code(
         :meth:`pipelines.core.deidentification.DomainDeidentifier.deidentify_message` (the caller saves the
         vault).
     """
-    policy, keep_terms = deidentifier.domains.message_policy(domain)
-    engine = deidentifier.deidentifier
+    policy, keep_terms = deidentification.domains.message_policy(domain)
+    engine = deidentification.deidentifier
     findings = engine.find_for(code, policy, ("prompt", "memory"), keep_terms, vault)
     spans = prose_spans(code, language)
     kept = [f for f in findings if f.entity_type not in NAME_ENTITIES or _inside(spans, f.start, f.end)]
@@ -108,12 +108,12 @@ def deidentify_code(
     return prompt, memory
 
 
-def scrub_code(deidentifier: DomainDeidentifier, text: str, vault: Vault, domain: str) -> Redaction:
+def scrub_code(deidentification: DomainDeidentifier, text: str, vault: Vault, domain: str) -> Redaction:
     """Scan a model's code answer like :meth:`pipelines.core.deidentification.DomainDeidentifier.scrub`, but for
     the pattern-based entity types only (identifiers in generated code are not names)."""
-    policy, keep_terms = deidentifier.domains.message_policy(domain)
+    policy, keep_terms = deidentification.domains.message_policy(domain)
     entities = {name: rule for name, rule in policy.entities.items() if name not in NAME_ENTITIES}
     if not entities:
         return Redaction(text=text, findings=())
     pattern_policy = policy.model_copy(update={"entities": entities})
-    return deidentifier.deidentifier.scrub(text, pattern_policy, vault, keep_terms)
+    return deidentification.deidentifier.scrub(text, pattern_policy, vault, keep_terms)

@@ -177,7 +177,7 @@ class CodeTaskPipeline:
     def __init__(
         self,
         domains: DomainRegistry,
-        deidentifier: DomainDeidentifier,
+        deidentification: DomainDeidentifier,
         conversations: Conversations,
         backends: BackendResolver,
         settings: Settings,
@@ -186,7 +186,7 @@ class CodeTaskPipeline:
     ) -> None:
         """Args:
         domains: The domains (the task domain's ``modes.yaml``, policy and disclaimer).
-        deidentifier: De-identifies the code and scans the model's answer.
+        deidentification: De-identifies the code and scans the model's answer.
         conversations: The sessions the tasks are stored in.
         backends: Resolves the backend of a task.
         settings: The sandbox limits, the data dir (hidden from the sandbox) and the llama.cpp token cap.
@@ -194,7 +194,7 @@ class CodeTaskPipeline:
         max_tokens: Caps every mode's ``max_tokens`` (quick runs); None keeps the modes' own.
         """
         self.domains = domains
-        self.deidentifier = deidentifier
+        self.deidentification = deidentification
         self.conversations = conversations
         self.backends = backends
         self.settings = settings
@@ -251,7 +251,7 @@ class CodeTaskPipeline:
         with watch.step("deidentify"):
             vault, _ = conversations.open_vault(session_id)
             redaction, memory_redaction = deidentify_code(
-                self.deidentifier, code, vault, self.domain, config.input_language
+                self.deidentification, code, vault, self.domain, config.input_language
             )
             conversations.vaults.save(vault)
 
@@ -284,7 +284,7 @@ class CodeTaskPipeline:
                 parts,
                 vault,
                 display_policy,
-                lambda line: self.deidentifier.scrub(line, vault, self.domain).text,
+                lambda line: self.deidentification.scrub(line, vault, self.domain).text,
                 generation,
                 watch.started,
             ):
@@ -295,7 +295,7 @@ class CodeTaskPipeline:
         # a base model's continuation keeps its leading indent (it continues the user's last line)
         written = generation.answer_unstripped.rstrip() if raw else generation.answer_redacted
         answer_redacted = (
-            scrub_code(self.deidentifier, written, vault, self.domain).text if written.strip() else ""
+            scrub_code(self.deidentification, written, vault, self.domain).text if written.strip() else ""
         )
         result.answer_redacted = answer_redacted
         result.answer = reidentify(answer_redacted, vault, display_policy)

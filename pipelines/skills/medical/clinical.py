@@ -89,18 +89,18 @@ class ClinicalNotes:
     def __init__(
         self,
         domains: DomainRegistry,
-        deidentifier: DomainDeidentifier,
+        deidentification: DomainDeidentifier,
         recognizers: Callable[[str], MedicalEntityRecognizer | None],
         limits: IngestSettings,
     ) -> None:
         """Args:
         domains: The domains (relation rules, summary prompts, policies).
-        deidentifier: Applies the domain's PHI policy to a note.
+        deidentification: Applies the domain's PHI policy to a note.
         recognizers: The entity model of a domain (None: it has no ``ner:`` block).
         limits: The upload size limit.
         """
         self.domains = domains
-        self.deidentifier = deidentifier
+        self.deidentification = deidentification
         self.recognizers = recognizers
         self.limits = limits
 
@@ -137,7 +137,7 @@ class ClinicalNotes:
         """
         _check_length(text, "text", MAX_TEXT_CHARS)
         recognizer = self.recognizer(domain)
-        identifiers = self.deidentifier.pseudonymize(text, scratch_vault("entities"), domain).findings
+        identifiers = self.deidentification.pseudonymize(text, scratch_vault("entities"), domain).findings
         return [
             entity
             for entity in recognizer.recognize(text)
@@ -157,7 +157,7 @@ class ClinicalNotes:
         _check_length(text, "note", MAX_NOTE_CHARS)
         recognizer = self.recognizer(domain)
         keep = tuple(recognizer.known_chemicals(text))
-        redaction = self.deidentifier.pseudonymize(text, Vault(session_id="clinical-view"), domain, keep)
+        redaction = self.deidentification.pseudonymize(text, Vault(session_id="clinical-view"), domain, keep)
         counts = Counter(finding.entity_type for finding in redaction.findings)
         placeholders = placeholder_spans(redaction.text)
         entities = [  # a placeholder (<PHONE_NUMBER_1>) is never a drug
@@ -191,7 +191,7 @@ class ClinicalNotes:
             chat_parts(backend, messages),
             vault,
             self.domains.policy(note.domain),
-            lambda line: self.deidentifier.scrub(line, vault, note.domain).text,
+            lambda line: self.deidentification.scrub(line, vault, note.domain).text,
             out or Generation(),
             time.perf_counter(),
         )

@@ -105,7 +105,7 @@ def test_a_zero_time_to_live_keeps_vaults(services: Services) -> None:
 
 
 def test_a_turn_in_an_expired_session_is_flagged_and_gets_fresh_numbers(services: Services) -> None:
-    from tests.pipelines.fake_ollama import FakeOllamaServer
+    from tests.pipelines.llm.fake_ollama import FakeOllamaServer
 
     _stored_turn(services, "s", f"My name is {CANARY_NAME}. What is the fee?")
     _age_vaults(services, 30)

@@ -12,7 +12,7 @@ from pipelines.core.settings import OllamaSettings, load_settings
 from pipelines.llm.backends import resolve_backend
 from pipelines.llm.ollama import build_ollama_chat, map_ollama_error, probe_ollama
 from pipelines.services import Services
-from tests.pipelines.fake_ollama import FakeOllamaServer
+from tests.pipelines.llm.fake_ollama import FakeOllamaServer
 
 
 def _closed_port_url() -> str:

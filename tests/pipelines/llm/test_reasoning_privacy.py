@@ -8,7 +8,7 @@ import json
 
 from pipelines.services import Services
 from tests.conftest import CANARY_NAME, CANARY_VALUES, scan_tree_for
-from tests.pipelines.fake_ollama import FakeOllamaServer
+from tests.pipelines.llm.fake_ollama import FakeOllamaServer
 
 INVENTED = ("Marcus Ellingworth", "Ellingworth", "415-555-0142", "m.ellingworth@example.com")
 # reasoning cut mid-name and mid-number across stream chunks, as a model streams it

@@ -11,7 +11,7 @@ from pipelines.evals.pii import GoldSpan, Sample, load_dataset, score
 from privacy import Finding
 from tests.cli_runner import run
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+SHARED = Path(__file__).resolve().parents[4] / "shared" / "datasets"
 
 
 def finding(entity: str, start: int, end: int) -> Finding:

@@ -14,7 +14,7 @@ from pipelines.skills.medical.lexicon import TermLexicon, build_training_lexicon
 from pipelines.training.ner import NerTrainingConfig, train_ner_model
 from pipelines.training.ner_corpus import read_iob, read_phrases
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "medical_ner"
+SHARED = Path(__file__).resolve().parents[5] / "shared" / "datasets" / "medical_ner"
 MEDICAL = load_domains()["medical"]
 assert MEDICAL.ner is not None
 MODEL_DIR = MEDICAL.resolve(MEDICAL.ner.model)

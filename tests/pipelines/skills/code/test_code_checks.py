@@ -21,7 +21,7 @@ needs_gxx = pytest.mark.skipif(
     shutil.which("g++") is None, reason="g++ is not installed (Debian package g++)"
 )
 
-HUMANEVAL = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "humaneval"
+HUMANEVAL = Path(__file__).resolve().parents[5] / "shared" / "datasets" / "humaneval"
 SETTINGS = SandboxSettings(timeout_s=20)
 
 # 8 statements (lines 1-6, 9, 10), 4 branches (line 2 -> 3|4, line 4 -> 5|6); the tests below never call unused()

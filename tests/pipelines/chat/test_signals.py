@@ -15,7 +15,7 @@ from pipelines.conversation.memory import MemoryStore
 from pipelines.services import Services
 from pipelines.skills.triage.risk import RiskAssessment
 from tests.conftest import CANARY_NAME, CANARY_VALUES, scan_tree_for
-from tests.pipelines.fake_ollama import FakeOllamaServer
+from tests.pipelines.llm.fake_ollama import FakeOllamaServer
 
 FINANCE = load_domains()["finance"]
 assert FINANCE.escalation is not None

@@ -15,7 +15,7 @@ from pipelines.core.errors import AssistantError
 from pipelines.services import Services
 from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_PHONE, CANARY_VALUES, scan_tree_for
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 FINANCE = ROOT / "domains" / "finance"
 BANKING77_LABELS = set(json.loads((ROOT.parent / "shared/datasets/banking77/categories.json").read_text()))
 _FINANCE_RISK = load_domains()["finance"].risk

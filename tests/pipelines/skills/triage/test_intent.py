@@ -20,7 +20,7 @@ from pipelines.training.intent import (
 from tests.cli_runner import run
 from tests.conftest import CANARY_CARD, CANARY_NAME
 
-BANKING77 = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "banking77"
+BANKING77 = Path(__file__).resolve().parents[5] / "shared" / "datasets" / "banking77"
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +145,7 @@ def test_malformed_training_data_is_an_error_naming_the_problem(
 
 def _tiny_training_set() -> tuple[list[str], list[str]]:
     texts, labels = load_labelled_csv(
-        Path(__file__).resolve().parents[2] / "domains/finance/intent/train.csv"
+        Path(__file__).resolve().parents[4] / "domains/finance/intent/train.csv"
     )
     wanted = ("card_arrival", "exchange_rate", "lost_or_stolen_card")
     picked = [(t, label) for t, label in zip(texts, labels, strict=True) if label in wanted]

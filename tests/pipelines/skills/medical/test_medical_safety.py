@@ -8,7 +8,7 @@ import pytest
 from domains import load_domains
 from pipelines.chat.signals import detect_signals
 from pipelines.services import Services
-from tests.pipelines.fake_ollama import FakeOllamaServer
+from tests.pipelines.llm.fake_ollama import FakeOllamaServer
 
 MEDICAL = load_domains()["medical"]
 assert MEDICAL.escalation is not None

@@ -15,8 +15,8 @@ from pipelines.services import Services
 from pipelines.skills.code.sandbox import sandbox_status
 from pipelines.skills.code.tasks import _task_code, extract_code, proposed_inputs
 from tests.conftest import scan_tree_for
-from tests.pipelines.fake_ollama import FakeOllamaServer
-from tests.pipelines.test_code_checks import CODE, HUMANEVAL, SUM_CPP
+from tests.pipelines.llm.fake_ollama import FakeOllamaServer
+from tests.pipelines.skills.code.test_code_checks import CODE, HUMANEVAL, SUM_CPP
 
 needs_sandbox = pytest.mark.skipif(
     not sandbox_status().available, reason=f"no sandbox here: {sandbox_status().reason}"

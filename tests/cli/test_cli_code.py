@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.skills.code.sandbox import sandbox_status
 from tests import cli_runner as cli
-from tests.pipelines.test_code_checks import CODE, HUMANEVAL, SUM_CPP
+from tests.pipelines.skills.code.test_code_checks import CODE, HUMANEVAL, SUM_CPP
 
 needs_sandbox = pytest.mark.skipif(
     not sandbox_status().available, reason=f"no sandbox here: {sandbox_status().reason}"

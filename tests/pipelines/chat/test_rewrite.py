@@ -13,7 +13,7 @@ from pipelines.llm.ollama import build_ollama_chat
 from pipelines.llm.prompts import HistoryTurn
 from pipelines.services import Services
 from tests.conftest import CANARY_NAME
-from tests.pipelines.fake_ollama import FakeOllamaServer
+from tests.pipelines.llm.fake_ollama import FakeOllamaServer
 
 HISTORY = [HistoryTurn("Can <PERSON_1> dispute a card payment?", "Yes, within 13 months [1].")]
 FOLLOW_UP = "How long does it take for <PERSON_1>?"

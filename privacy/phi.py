@@ -400,14 +400,20 @@ _RELATIVE = re.compile(
     re.IGNORECASE,
 )
 #: "Q. LANDER RRT", "florencia cooke np into eval", "Stord-Painter MD plans": names right before a credential.
+#: A name starts where no letter precedes it (``(?<![A-Za-z])``), so a long run of letters is tried from its start
+#: only, not from each of its letters (that made the search quadratic: 60,000 letters took minutes); words are at
+#: most 40 letters (benchmarks/regex_worst_case.py).
 _BEFORE_CREDENTIAL = re.compile(
-    r"(?P<name>(?:\b[A-Za-z]\.\s?)?(?:[A-Za-z][A-Za-z'\u2019-]+\s+){0,2}[A-Za-z][A-Za-z'\u2019-]+),?\s+"
+    r"(?P<name>(?<![A-Za-z])(?:\b[A-Za-z]\.\s?)?(?:[A-Za-z][A-Za-z'\u2019-]{1,40}\s+){0,2}"
+    r"[A-Za-z][A-Za-z'\u2019-]{1,40}),?\s+"
     r"(?:RN|RRT|NP|MD|LICSW|MSW|CCRN|LPN)\b",
     re.IGNORECASE,
 )
 #: "Hank Przybylo (son)", "call Mary (dtr)": a name right before a relative word in brackets.
+#: Like :data:`_BEFORE_CREDENTIAL`, a name starts where no letter precedes it and its words are at most 41 letters.
 _BEFORE_RELATIVE = re.compile(
-    r"(?P<name>(?:[A-Za-z][A-Za-z'\u2019-]*[ \t]+){0,2}[A-Za-z][A-Za-z'\u2019-]*)[ \t]*\(\s*(?:pt's\s+|his\s+|her\s+)?"
+    r"(?P<name>(?<![A-Za-z])(?:[A-Za-z][A-Za-z'\u2019-]{0,40}[ \t]+){0,2}[A-Za-z][A-Za-z'\u2019-]{0,40})[ \t]*"
+    r"\(\s*(?:pt's\s+|his\s+|her\s+)?"
     r"(?:sons?|daughters?|dtrs?|wife|husband|sisters?|brothers?|niece|nephew|mother|father|mom|dad|friend|"
     r"proxy|hcp|grand\s?son|grand\s?daughter|cousin|aunt|uncle|spouse|partner|fianc[eé]e?|"
     r"(?:son|daughter|brother|sister)[ -]in[ -]law)\s*\)",
@@ -425,9 +431,15 @@ _INITIAL_SURNAME = re.compile(
 #: "LINDSEY CARDARELLI", "mary souza", "Irene Czyzewicz": a given name before an unusual surname.
 _GIVEN_SURNAME = re.compile(rf"(?<![\w'-])(?P<given>[A-Za-z]{{3,}})[ \t]+(?P<surname>{_WORD})")
 _CREDENTIAL = r"(?:RN|R\.N\.|RRT|MD|M\.D\.|NP|PA-C|LICSW|MSW|BSN|CCRN|LPN|RD|PharmD|SLP)"
+#: "Jane Doe, RN" alone on a line. The name is words (no trailing blanks, so the blanks before the credential
+#: are read one way only: the old ``[A-Za-z. \t-]*?[ \t]*,?[ \t]*`` form was cubic in a run of blanks), and only
+#: lines of at most :data:`_MAX_SIGNED_LINE` characters are tried (benchmarks/regex_worst_case.py).
 _SIGNED = re.compile(
-    rf"^[ \t]*(?P<name>[A-Za-z][A-Za-z'\u2019. \t-]*?)[ \t]*,?[ \t]*{_CREDENTIAL}\.?[ \t]*$", re.IGNORECASE
+    rf"^[ \t]*(?P<name>[A-Za-z][A-Za-z'\u2019.-]*(?:[ \t]+[A-Za-z'\u2019.-]+)*?)[ \t]*(?:,[ \t]*)?{_CREDENTIAL}\.?[ \t]*$",
+    re.IGNORECASE,
 )
+#: A signature line is short; longer lines are not signatures.
+_MAX_SIGNED_LINE = 200
 _LIST_MORE = re.compile(
     r"\s*(?:,|and|&|/)\s*(?:(?:drs?|dr's)\b\.?\s*)?(?P<rest>(?:[A-Z]\.?\s+)?" + _WORD + ")", re.I
 )
@@ -564,7 +576,9 @@ class ClinicalNameRecognizer(_PhiRecognizer):
             ):
                 spans.append(match.span())
         for line in re.finditer(r"[^\n]+", text):
-            signed = _SIGNED.search(line.group())
+            if len(line.group()) > _MAX_SIGNED_LINE:
+                continue
+            signed = _SIGNED.match(line.group())
             if signed is None:
                 continue
             words = list(re.finditer(r"[A-Za-z][A-Za-z'\u2019-]*\.?", signed.group("name")))
@@ -728,7 +742,11 @@ _NAMED_BY_FACILITY_WORD = re.compile(
 _WARD = re.compile(
     rf"\b(?:transfer(?:r?ed)?|xfer|tx|to|plan:?|per)\s+(?:to\s+)?(?P<ward>{_WORD})[ \t]+\d\b", re.IGNORECASE
 )
-_FACILITY = re.compile(rf"(?P<name>(?:{_WORD}\.?[ \t]+){{1,3}}){_FACILITY_WORD}\b", re.IGNORECASE)
+#: The name starts where no word character precedes it (from inside a hyphenated run every start rescanned the
+#: run: quadratic).
+_FACILITY = re.compile(
+    rf"(?<![A-Za-z'\u2019-])(?P<name>(?:{_WORD}\.?[ \t]+){{1,3}}){_FACILITY_WORD}\b", re.IGNORECASE
+)
 _SAINT = re.compile(rf"\b(?:st|saint)\.?[ \t]+(?P<name>{_WORD})", re.IGNORECASE)
 _FACILITY_PHRASES = re.compile(
     r"\b(?:holy\s+(?:cross|family|name|redeemer|spirit)|sacred\s+heart|good\s+samaritan|johns\s+hopkins|"
@@ -907,7 +925,8 @@ def _us_states() -> frozenset[str]:
 
 def phi_recognizers(common_words: frozenset[str]) -> list[EntityRecognizer]:
     """Every recognizer of this module plus Presidio's US health-insurance member id, Medicare beneficiary
-    identifier (MBI) and National Provider Identifier (NPI) recognizers, which Presidio ships disabled.
+    identifier (MBI) and National Provider Identifier (NPI) recognizers, which Presidio ships disabled (the member
+    id with bounded look-aheads, :mod:`privacy.bounded_patterns`).
 
     Args:
         common_words: Ordinary English words (:func:`privacy.lexicon.common_english_words`).
@@ -915,14 +934,12 @@ def phi_recognizers(common_words: frozenset[str]) -> list[EntityRecognizer]:
     Returns:
         Recognizers to add to an ``AnalyzerEngine`` registry.
     """
-    from presidio_analyzer.predefined_recognizers import (
-        UsHealthInsuranceMemberIdRecognizer,
-        UsMbiRecognizer,
-        UsNpiRecognizer,
-    )
+    from presidio_analyzer.predefined_recognizers import UsMbiRecognizer, UsNpiRecognizer
+
+    from privacy.bounded_patterns import bounded_member_id_recognizer
 
     presidio: Iterable[EntityRecognizer] = (
-        UsHealthInsuranceMemberIdRecognizer(supported_entity="HEALTH_PLAN_ID"),
+        bounded_member_id_recognizer("HEALTH_PLAN_ID"),
         UsMbiRecognizer(supported_entity="HEALTH_PLAN_ID"),
         UsNpiRecognizer(),
     )

@@ -54,7 +54,7 @@ def detect_kind(name: str, data: bytes) -> FileKind:
     """Return the kind of the file called ``name`` with content ``data``.
 
     The content decides: PDF and DOCX by their magic bytes (``filetype``), text kinds by decoding as UTF-8
-    without NUL bytes; the extension only chooses among the text kinds and must agree with binary content.
+    without a NUL byte anywhere; the extension only chooses among the text kinds and must agree with binary content.
 
     Raises:
         UnsupportedFileError: Unknown extension, or binary content of a type we do not read.
@@ -70,21 +70,19 @@ def detect_kind(name: str, data: bytes) -> FileKind:
     mime = guess.mime if guess is not None else None
     if suffix == ".pdf":
         if mime != "application/pdf":
-            raise CorruptFileError(f"{name}: not a PDF (content {_describe(mime, data)}, no %PDF header)")
+            raise CorruptFileError(f"{name}: not a PDF ({_describe(mime, data)}, no %PDF header)")
         return FileKind("pdf")
     if suffix == ".docx":
         if mime != _DOCX_MIME:
-            raise CorruptFileError(f"{name}: not a DOCX document (content {_describe(mime, data)})")
+            raise CorruptFileError(f"{name}: not a DOCX document ({_describe(mime, data)})")
         return FileKind("docx")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) and mime is None:
         try:
             data = data.decode("utf-16").encode("utf-8")  # UTF-16 text with a byte-order mark
         except UnicodeDecodeError:
             raise CorruptFileError(f"{name}: has a UTF-16 byte-order mark but is not valid UTF-16") from None
-    if mime is not None or b"\x00" in data[:8192]:
-        raise CorruptFileError(
-            f"{name}: extension {suffix} promises text but the content is {_describe(mime, data)}"
-        )
+    if mime is not None or b"\x00" in data:
+        raise CorruptFileError(f"{name}: extension {suffix} promises text but {_describe(mime, data)}")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -95,8 +93,11 @@ def detect_kind(name: str, data: bytes) -> FileKind:
 
 
 def _describe(mime: str | None, data: bytes) -> str:
+    """What the content is, as a clause: "the content looks like image/png", "the content is binary data (a NUL
+    byte at offset 9015)", "the content is plain text"."""
     if mime:
-        return f"looks like {mime}"
-    if b"\x00" in data[:8192]:
-        return "binary data"
-    return "plain text"
+        return f"the content looks like {mime}"
+    nul = data.find(b"\x00")
+    if nul != -1:
+        return f"the content is binary data (a NUL byte at offset {nul:,})"
+    return "the content is plain text"

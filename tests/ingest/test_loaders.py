@@ -102,7 +102,9 @@ def test_encrypted_pdf_is_rejected() -> None:
 def test_too_large_file_is_rejected_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "big.txt"
     path.write_bytes(b"a" * (2 * MB))
-    with pytest.raises(FileTooLargeError, match=r"big.txt: 2.0 MiB exceeds the 1.0 MiB limit"):
+    with pytest.raises(
+        FileTooLargeError, match=r"big.txt: 2,097,152 bytes exceed the 1,048,576-byte limit \(1 MiB\)"
+    ):
         load_document(path, max_bytes=MB, max_chars=10_000_000)
 
 

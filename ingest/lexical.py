@@ -9,13 +9,21 @@ lower-case words, minus the Lucene English stop words, stemmed with the Snowball
 runs of Chinese characters are segmented into words with jieba's search mode (words and their sub-words), so a
 Chinese query matches Chinese passages. The tokens are stored space-joined in an FTS5 ``unicode61`` column and
 queries are tokenised the same way and matched with OR (any query term may match; BM25 ranks).
+
+The same file records the documents being written (table ``pending``: domain, sha256, the writing process's id,
+start time and chunk ids): a document's row goes in before its first vector is written and out in the one transaction
+that writes its BM25 rows, so a document with a ``pending`` row is incomplete (its process may have been killed)
+and is hidden until it is written again or cleaned up (:meth:`ingest.VectorStore.recover`).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import sqlite3
 import threading
+import time
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,7 +34,7 @@ from typing import Any
 
 from ingest.errors import StoreError
 
-__all__ = ["LexicalHit", "LexicalIndex", "lexical_tokens"]
+__all__ = ["LexicalHit", "LexicalIndex", "PendingDocument", "lexical_tokens"]
 
 #: Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET, the stop list of Anserini's BM25 baselines on BEIR.
 _STOP_WORDS = frozenset(
@@ -156,6 +164,18 @@ def _segment(run: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class PendingDocument:
+    """A document being written (or left half-written): its domain, sha256, writer's process id, start time
+    (seconds since the epoch) and the ids of the chunks being written."""
+
+    domain: str
+    sha256: str
+    pid: int
+    started: float
+    ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class LexicalHit:
     """A BM25 match: chunk id and its BM25 score (higher is better; FTS5's ``bm25()`` negated)."""
 
@@ -181,9 +201,13 @@ class LexicalIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         try:
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts5_probe USING fts5(x)")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS pending (domain TEXT NOT NULL, sha256 TEXT NOT NULL, pid INTEGER NOT NULL,"
+                " started REAL NOT NULL, ids TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (domain, sha256))"
+            )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the BM25 index at {path}: {exc}") from exc
         self.path = path
@@ -214,7 +238,14 @@ class LexicalIndex:
                 raise
             self._db.execute("COMMIT")
 
-    def upsert(self, domain: str, ids: Sequence[str], texts: Sequence[str], documents: Sequence[str]) -> None:
+    def upsert(
+        self,
+        domain: str,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        documents: Sequence[str],
+        completes: Sequence[str] = (),
+    ) -> None:
         """Index chunks (replacing any row with the same chunk id), all in one transaction.
 
         Args:
@@ -222,6 +253,7 @@ class LexicalIndex:
             ids: Chunk ids (the Chroma ids).
             texts: Chunk texts, raw (tokenised here).
             documents: The sha256 of each chunk's document (for pinned-document filters).
+            completes: Document sha256 values whose ``pending`` rows this transaction removes (written).
 
         Raises:
             StoreError: Lengths differ or SQLite fails (nothing of this call is kept).
@@ -234,10 +266,51 @@ class LexicalIndex:
                 table = self._ensure(domain)
                 db.executemany(f"DELETE FROM {table} WHERE chunk_id = ?", [(i,) for i in ids])
                 db.executemany(f"INSERT INTO {table}(tokens, chunk_id, document) VALUES (?, ?, ?)", rows)
+                db.executemany(
+                    "DELETE FROM pending WHERE domain = ? AND sha256 = ?",
+                    [(domain, sha) for sha in completes],
+                )
         except sqlite3.Error as exc:
             raise StoreError(
                 f"writing {len(ids)} chunks to the BM25 index of {domain!r} failed: {exc}"
             ) from exc
+
+    def begin_document(self, domain: str, sha256: str, ids: Sequence[str] = ()) -> None:
+        """Record that this process starts writing chunks ``ids`` of document ``sha256`` of ``domain`` (hidden
+        until done). The ids are kept because a killed writer's last vectors may not be readable yet: Chroma
+        applies its write-ahead log in the next process that writes, so a clean-up deletes them by id.
+
+        Raises:
+            StoreError: SQLite fails.
+        """
+        try:
+            with self._transaction() as db:
+                db.execute(
+                    "INSERT OR REPLACE INTO pending(domain, sha256, pid, started, ids) VALUES (?, ?, ?, ?, ?)",
+                    (domain, sha256, os.getpid(), time.time(), json.dumps(list(ids))),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"recording the write of document {sha256[:12]} failed: {exc}") from exc
+
+    def end_document(self, domain: str, sha256: str) -> None:
+        """Drop the ``pending`` row of ``sha256`` (written completely, or deleted)."""
+        try:
+            with self._transaction() as db:
+                db.execute("DELETE FROM pending WHERE domain = ? AND sha256 = ?", (domain, sha256))
+        except sqlite3.Error as exc:
+            raise StoreError(f"clearing the write record of document {sha256[:12]} failed: {exc}") from exc
+
+    def pending(self, domain: str | None = None) -> list[PendingDocument]:
+        """The documents being written, or left half-written by a process that died (of ``domain``, or all)."""
+        sql = "SELECT domain, sha256, pid, started, ids FROM pending"
+        with self._lock:
+            rows = self._db.execute(
+                sql + (" WHERE domain = ?" if domain else ""), (domain,) if domain else ()
+            )
+            return [
+                PendingDocument(str(d), str(s), int(p), float(t), tuple(json.loads(i)))
+                for d, s, p, t, i in rows.fetchall()
+            ]
 
     def delete(self, domain: str, ids: Sequence[str]) -> int:
         """Remove chunks by id; returns how many rows were removed.

@@ -1,21 +1,36 @@
 """The document store: one Chroma collection per domain (cosine distance) and, beside it, the domain's BM25
-index (:class:`ingest.lexical.LexicalIndex`), both persisted under the same directory and written together."""
+index (:class:`ingest.lexical.LexicalIndex`), both persisted under the same directory and written together.
+
+A document appears whole or not at all, even when the process is killed while writing it: its ``pending`` record
+goes into the BM25 file before its first vector is written and leaves in the one transaction that writes its BM25
+rows (:meth:`VectorStore.add_chunks`). Until then it is left out of listings and searches; a record whose writer
+is gone (a killed process) is cleaned up (:meth:`VectorStore.recover`): its vectors are deleted, and ingesting the
+file again writes it whole.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ingest.chunking import Chunk
 from ingest.errors import StoreError
-from ingest.lexical import LexicalHit, LexicalIndex
+from ingest.lexical import LexicalHit, LexicalIndex, PendingDocument
 
 __all__ = ["DocumentInfo", "RetrievedChunk", "VectorStore"]
 
 _COLLECTION_PREFIX = "domain_"
+#: A write record older than this (seconds) is stale even if a process with its id runs (ids are reused).
+_STALE_WRITE_S = 6 * 3600.0
+#: Documents this process is writing now: ``(store path, domain, sha256)`` (its records are not stale).
+_WRITING: set[tuple[str, str, str]] = set()
+_WRITING_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -64,8 +79,12 @@ class VectorStore:
     """Chroma ``PersistentClient`` at ``path`` with one collection per domain (``domain_<name>``), and the BM25
     index ``path/bm25.sqlite3`` (:class:`ingest.lexical.LexicalIndex`) kept in step with it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, batch_size: int | None = None) -> None:
         """Open or create the store.
+
+        Args:
+            path: The store's folder.
+            batch_size: Chunks per write to Chroma (None: Chroma's maximum).
 
         Raises:
             StoreError: Chroma cannot open the directory.
@@ -81,7 +100,14 @@ class VectorStore:
         except Exception as exc:  # chromadb raises its own and sqlite errors
             raise StoreError(f"cannot open the Chroma store at {path}: {exc}") from exc
         self.lexical = LexicalIndex(path / "bm25.sqlite3")
+        self.path = path
+        self.batch_size = batch_size
         self._synced: set[str] = set()
+        self._recovered: set[str] = set()
+
+    def _batch(self) -> int:
+        chroma_max = max(1, int(self.client.get_max_batch_size()))
+        return min(self.batch_size, chroma_max) if self.batch_size else chroma_max
 
     def _collection(self, domain: str) -> Any:
         return self.client.get_or_create_collection(
@@ -107,41 +133,124 @@ class VectorStore:
         chunks: Sequence[Chunk],
         embeddings: Sequence[Sequence[float]],
         metadatas: Sequence[dict[str, Any]],
+        progress: Callable[[int, int], None] | None = None,
     ) -> int:
-        """Upsert chunks all-or-nothing; returns how many ids were new.
+        """Write chunks all-or-nothing; returns how many ids were new.
+
+        The chunks' documents (``document_sha256`` of the metadata) are recorded as being written first, and
+        become visible only when the last step, their BM25 rows, commits (see the module docstring). Vectors a
+        killed earlier write left of the same documents are deleted first.
+
+        Args:
+            domain: The collection's domain.
+            chunks: The chunks, with their ids and texts.
+            embeddings: One vector per chunk.
+            metadatas: One metadata mapping per chunk (``document_sha256`` names its document).
+            progress: Called as ``progress(chunks_written, total)`` after each batch.
 
         Raises:
             StoreError: The write failed; chunks written by this call are removed again.
         """
         if not (len(chunks) == len(embeddings) == len(metadatas)):
             raise StoreError("chunks, embeddings and metadatas differ in length")
+        self.recover(domain)
         collection = self._collection(domain)
         ids = [chunk.id for chunk in chunks]
-        new_ids = [i for i in ids if i not in self.existing_ids(domain, ids)]
-        batch = max(1, int(self.client.get_max_batch_size()))
-        written: list[str] = []
+        documents = [str(m.get("document_sha256", "")) for m in metadatas]
+        shas = [sha for sha in dict.fromkeys(documents) if sha]
+        keys = [(str(self.path), domain, sha) for sha in shas]
+        with _WRITING_LOCK:
+            _WRITING.update(keys)
         try:
-            for start in range(0, len(ids), batch):
-                part = slice(start, start + batch)
-                collection.upsert(
-                    ids=ids[part],
-                    documents=[chunk.text for chunk in chunks[part]],
-                    embeddings=[list(vector) for vector in embeddings[part]],
-                    metadatas=list(metadatas[part]),
+            for sha in shas:
+                self.lexical.begin_document(
+                    domain, sha, [i for i, d in zip(ids, documents, strict=True) if d == sha]
                 )
-                written.extend(ids[part])
-            self.lexical.upsert(
-                domain,
-                ids,
-                [lexical_text(chunk.text, m) for chunk, m in zip(chunks, metadatas, strict=True)],
-                [str(m.get("document_sha256", "")) for m in metadatas],
-            )
-        except Exception as exc:
-            rollback = [i for i in written if i in set(new_ids)]
-            if rollback:
-                self._delete_ids(domain, rollback)
-            raise StoreError(f"writing {len(ids)} chunks to collection {domain!r} failed: {exc}") from exc
+                leftover = set(self._document_ids(domain, sha)) - set(ids)  # of a write that was killed
+                self._delete_ids(domain, sorted(leftover))
+            new_ids = [i for i in ids if i not in self.existing_ids(domain, ids)]
+            batch = self._batch()
+            written: list[str] = []
+            try:
+                for start in range(0, len(ids), batch):
+                    part = slice(start, start + batch)
+                    collection.upsert(
+                        ids=ids[part],
+                        documents=[chunk.text for chunk in chunks[part]],
+                        embeddings=[list(vector) for vector in embeddings[part]],
+                        metadatas=list(metadatas[part]),
+                    )
+                    written.extend(ids[part])
+                    if progress is not None:
+                        progress(len(written), len(ids))
+                self.lexical.upsert(
+                    domain,
+                    ids,
+                    [lexical_text(chunk.text, m) for chunk, m in zip(chunks, metadatas, strict=True)],
+                    documents,
+                    completes=shas,
+                )
+            except Exception as exc:
+                rollback = [i for i in written if i in set(new_ids)]
+                if rollback:
+                    self._delete_ids(domain, rollback)
+                for sha in shas:
+                    self.lexical.end_document(domain, sha)
+                raise StoreError(f"writing {len(ids)} chunks to collection {domain!r} failed: {exc}") from exc
+        finally:
+            with _WRITING_LOCK:
+                _WRITING.difference_update(keys)
         return len(new_ids)
+
+    def recover(self, domain: str) -> list[str]:
+        """Delete what killed writes left of documents in ``domain``: each ``pending`` record whose writer is
+        gone (no such process, or older than six hours, or this process not writing it) loses its vectors and
+        BM25 rows, then its record. Runs once per domain and store (and before each write).
+
+        Returns:
+            The sha256 values of the documents cleaned up.
+
+        Raises:
+            StoreError: Reading or deleting failed.
+        """
+        cleaned = []
+        for record in self.lexical.pending(domain):
+            if self._writer_alive(record):
+                continue
+            self._delete_ids(domain, sorted(set(record.ids) | set(self._document_ids(domain, record.sha256))))
+            self._delete_ids(domain, sorted(self.lexical.document_ids(domain, record.sha256)))
+            self.lexical.end_document(domain, record.sha256)
+            cleaned.append(record.sha256)
+        self._recovered.add(domain)
+        return cleaned
+
+    def _writer_alive(self, record: PendingDocument) -> bool:
+        if time.time() - record.started > _STALE_WRITE_S:
+            return False
+        if record.pid == os.getpid():
+            with _WRITING_LOCK:
+                return (str(self.path), record.domain, record.sha256) in _WRITING
+        try:
+            os.kill(record.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # a process of another user holds the id: alive
+            return True
+        return True
+
+    def _hidden(self, domain: str) -> set[str]:
+        """Documents of ``domain`` not to show: being written, or left incomplete (cleaned up when possible)."""
+        if domain not in self._recovered:
+            self.recover(domain)
+        return {record.sha256 for record in self.lexical.pending(domain)}
+
+    def _document_ids(self, domain: str, sha256: str) -> list[str]:
+        try:
+            return list(self._collection(domain).get(where={"document_sha256": sha256}, include=[])["ids"])
+        except Exception as exc:
+            raise StoreError(
+                f"reading document {sha256[:12]} of collection {domain!r} failed: {exc}"
+            ) from exc
 
     def embeddings(self, domain: str, ids: Sequence[str]) -> dict[str, list[float]]:
         """Return the stored embedding of each of ``ids`` that exists (id → 384 floats)."""
@@ -169,7 +278,7 @@ class VectorStore:
         indexed = self.lexical.ids(domain)
         missing = sorted(stored - indexed)
         changed = self.lexical.delete(domain, sorted(indexed - stored))
-        batch = max(1, int(self.client.get_max_batch_size()))
+        batch = self._batch()
         for start in range(0, len(missing), batch):
             records = collection.get(ids=missing[start : start + batch], include=["documents", "metadatas"])
             self.lexical.upsert(
@@ -223,6 +332,7 @@ class VectorStore:
         self, domain: str, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
     ) -> list[RetrievedChunk]:
         """Return the ``k`` nearest chunks by cosine similarity, best first (fewer if the collection is small)."""
+        hidden = self._hidden(domain)  # first: it may clean up leftovers the query would otherwise see
         collection = self._collection(domain)
         total = collection.count()
         if total == 0 or k <= 0:
@@ -241,6 +351,8 @@ class VectorStore:
             result["distances"][0],
             strict=True,
         ):
+            if str((metadata or {}).get("document_sha256", "")) in hidden:
+                continue  # a document still being written, or left half-written
             hits.append(RetrievedChunk(chunk_id, text or "", 1.0 - float(distance), dict(metadata or {})))
         return hits
 
@@ -263,10 +375,13 @@ class VectorStore:
         if name is not None:
             conditions.append({"source": name})
         where = conditions[0] if len(conditions) == 1 else ({"$and": conditions} if conditions else None)
+        hidden = self._hidden(domain)  # first: it may clean up leftovers the read would otherwise see
         records = self._collection(domain).get(where=where, include=["metadatas"])
         documents: dict[str, dict[str, Any]] = {}
         for metadata in records["metadatas"] or []:
             sha = str(metadata.get("document_sha256", ""))
+            if sha in hidden:
+                continue
             entry = documents.setdefault(
                 sha,
                 {
@@ -282,7 +397,9 @@ class VectorStore:
         return sorted(infos, key=lambda info: info.ingested_at, reverse=True)
 
     def has_document(self, domain: str, sha256: str) -> bool:
-        """Whether any chunk of the document with this sha256 is stored."""
+        """Whether the document with this sha256 is stored (whole: not being written or left half-written)."""
+        if sha256 in self._hidden(domain):
+            return False
         found = self._collection(domain).get(where={"document_sha256": sha256}, limit=1, include=[])
         return bool(found["ids"])
 
@@ -325,7 +442,7 @@ class VectorStore:
         if not ids:
             return
         collection = self._collection(domain)
-        batch = max(1, int(self.client.get_max_batch_size()))
+        batch = self._batch()
         try:
             for start in range(0, len(ids), batch):
                 collection.delete(ids=list(ids[start : start + batch]))

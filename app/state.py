@@ -23,7 +23,7 @@ def get_services() -> Services:
 
 def index_samples_once(services: Services) -> None:
     """Index the shipped sample corpora into empty collections, with a progress bar (first start only)."""
-    if not services.settings.ingest.index_samples_on_start or all(services.status().values()):
+    if not services.settings.ingest.index_samples_on_start or not services.ingestion.samples_pending():
         return
     bar = st.progress(0.0, text="Indexing the sample knowledge bases (first start only)…")
 

@@ -4,6 +4,7 @@ use), JSON output, and reading text from an argument or stdin."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,17 @@ import typer
 from pipelines import AssistantError, Settings, load_settings
 from pipelines.services import Models, Services
 
-__all__ = ["CliState", "count", "emit", "input_lines", "read_text", "services", "stderr_counter"]
+__all__ = [
+    "CliState",
+    "count",
+    "emit",
+    "input_lines",
+    "one_line",
+    "read_text",
+    "services",
+    "stderr_counter",
+    "unexpected",
+]
 
 
 @dataclass
@@ -73,6 +84,27 @@ def input_lines(text: str) -> list[str]:
     if not lines or not all(lines):
         raise AssistantError("the text is empty")
     return lines
+
+
+def unexpected(path: Path, exc: BaseException) -> str:
+    """One line for a failure no check foresaw, naming the file and the exception type only (its message may
+    hold file content); the traceback goes to the data dir's log, scrubbed."""
+    from pipelines.core.logs import logger
+
+    logger.error("ingest failed unexpectedly file=%s error=%s", path.name, type(exc).__name__, exc_info=exc)
+    return f"{path}: could not be ingested ({type(exc).__name__}); details in the log"
+
+
+#: Terminal escape sequences and control characters other than tab (kept out of one-line listings).
+_TERMINAL_CODES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?|[\x00-\x08\x0a-\x1f\x7f-\x9f]"
+)
+
+
+def one_line(text: str) -> str:
+    """``text`` safe for one line of a terminal listing: escape sequences and control characters removed, line
+    breaks as spaces (a stored title must neither break the listing nor drive the terminal)."""
+    return " ".join(_TERMINAL_CODES.sub(" ", text).split())
 
 
 def stderr_counter(stage: str, done: int, total: int) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.context import count, emit, services
+from cli.context import count, emit, services, unexpected
 from cli.progress import StderrProgress
 from pipelines import USER_FACING_ERRORS
 from pipelines.documents.ingestion import IngestReport
@@ -22,11 +22,18 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files to ingest.")],
     domain: Annotated[str, typer.Option("--domain", help="Target domain (finance, code, medical, ...).")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks", help="Ingest what a symbolic link points to (links are refused by default)."
+        ),
+    ] = False,
 ) -> None:
     """Ingest documents into a domain's collection (de-identified, chunked, embedded).
 
     A document whose risk is above ``ingest.hold_risk_threshold`` is held for review instead of indexed; that
-    is not a failure (exit code 0). Exit code 1 only when a file was rejected.
+    is not a failure (exit code 0). Exit code 1 only when a file was rejected; the other files are still
+    ingested.
     """
     built = services(ctx)
     built.domains.domain(domain)
@@ -35,13 +42,16 @@ def ingest(
         for path in paths:
             bar.start(path.name)
             try:
-                report = built.ingestion.ingest_path(domain, path, progress=bar.stage)
-            except USER_FACING_ERRORS as exc:
+                report = built.ingestion.ingest_path(
+                    domain, path, progress=bar.stage, follow_symlinks=follow_symlinks
+                )
+            except Exception as exc:  # one bad file never stops the others
                 failed += 1
+                message = str(exc) if isinstance(exc, USER_FACING_ERRORS) else unexpected(path, exc)
                 if as_json:
-                    emit({"file": str(path), "ok": False, "error": str(exc)})
+                    emit({"file": str(path), "ok": False, "error": message})
                 else:
-                    typer.echo(f"error: {exc}", err=True)
+                    typer.echo(f"error: {message}", err=True)
                 continue
             if as_json:
                 emit({"file": str(path), "ok": True, **report.to_dict()})

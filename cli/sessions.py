@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cli.context import count, emit, services
+from cli.context import count, emit, one_line, services
 
 __all__ = ["sessions_app"]
 
@@ -18,13 +18,15 @@ def sessions_list(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
-    """List stored sessions, newest first: id, turns, last update (titles stay de-identified)."""
-    infos = services(ctx).memory.sessions()
+    """List stored sessions, newest first: id, turns, last update (titles stay de-identified); sessions that
+    hold only a vault of personal values (an agent-assist analysis, a turn that failed) come last, with 0 turns."""
+    infos = services(ctx).conversations.sessions()
     if as_json:
         emit([info.__dict__ for info in infos])
         return
     for info in infos:
-        typer.echo(f"{info.id}\t{count(info.turns, 'turn')}\t{info.updated_at}\t{info.title[:60]}")
+        title = one_line(info.title)[:60] if info.title else "(vault only: no turns)"
+        typer.echo(f"{info.id}\t{count(info.turns, 'turn')}\t{info.updated_at}\t{title}")
 
 
 @sessions_app.command("erase")

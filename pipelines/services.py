@@ -19,9 +19,12 @@ Skills plug into the core flows through two protocols, wired here from each doma
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from domains import load_domains
@@ -34,6 +37,7 @@ from pipelines.conversation.memory import MemoryStore
 from pipelines.conversation.sessions import Conversations
 from pipelines.core.deidentification import DomainDeidentifier
 from pipelines.core.domains import DomainRegistry
+from pipelines.core.errors import AssistantError
 from pipelines.core.logs import PiiLogFilter, configure_logging, logger
 from pipelines.core.settings import EmbeddingSettings, LlamaCppSettings, Settings
 from pipelines.documents.catalog import Catalog
@@ -54,7 +58,7 @@ from pipelines.skills.triage.intent import IntentClassifier
 from pipelines.skills.triage.risk import RiskDetector, build_risk_detector
 from privacy import Analyzer, Deidentifier, VaultStore, build_analyzer, load_or_create_secret
 
-__all__ = ["Models", "Services"]
+__all__ = ["Models", "Services", "prepare_data_dir"]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -116,6 +120,29 @@ class Models:
         return self._cache.get(key, lambda: load_llama(settings))
 
 
+def prepare_data_dir(path: Path) -> None:
+    """Create the data dir (mode 0700) or check an existing one: a folder the process can write to, closed to
+    other users (group and other permissions are removed when this user owns it).
+
+    Raises:
+        AssistantError: The path is a file, cannot be created, or is not writable (named, with what to do).
+    """
+    if path.exists() and not path.is_dir():
+        raise AssistantError(f"the data dir {path} is a file, not a folder; choose another with --data-dir")
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise AssistantError(
+            f"the data dir {path} is not writable ({exc.strerror or type(exc).__name__}): the assistant keeps "
+            "its stores and its log there; choose another with --data-dir"
+        ) from None
+    info = path.stat()
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        path.chmod(0o700)
+
+
 class Services:
     """Every component of one data dir, built from one :class:`Settings` (share one instance per process and
     data dir)."""
@@ -130,7 +157,7 @@ class Services:
         """
         self.settings = settings
         self.models = models or Models()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_data_dir(settings.data_dir)
         self._llamacpp: Backend | None = None
         self._llamacpp_lock = threading.Lock()
         self._per_domain = _KeyedCache()
@@ -183,7 +210,7 @@ class Services:
     @cached_property
     def store(self) -> VectorStore:
         """The Chroma store under ``<data_dir>/chroma``."""
-        return VectorStore(self.settings.data_dir / "chroma")
+        return VectorStore(self.settings.data_dir / "chroma", self.settings.ingest.store_batch_size)
 
     @cached_property
     def vaults(self) -> VaultStore:
@@ -369,6 +396,7 @@ class Services:
             self.review_queue,
             self.indexing_hooks,
             self.settings.ingest,
+            self.settings.data_dir / "samples",
         )
 
     @cached_property

@@ -11,6 +11,7 @@ from privacy.deidentify import (
 )
 from privacy.errors import PrivacyError, VaultError
 from privacy.glossary import OPERATOR_MEANINGS, SINK_MEANINGS, entity_label, summarize_counts
+from privacy.lexicon import given_names, surnames
 from privacy.operators import load_or_create_secret, mask_last4, salted_hash, session_date_offset, shift_date
 from privacy.placeholders import ANY_PLACEHOLDER, PLACEHOLDER_PATTERN, placeholder_spans
 from privacy.policies import SINKS, PiiPolicy, Sink
@@ -46,6 +47,8 @@ __all__ = [
     "build_analyzer",
     "build_vanilla_analyzer",
     "find_vanilla",
+    "given_names",
+    "surnames",
     "load_or_create_secret",
     "mask_last4",
     "reidentify",

@@ -230,6 +230,21 @@ class VaultStore:
             handle.write(token)
         tmp.replace(path)
 
+    def session_ids(self) -> list[str]:
+        """The ids of every session with a vault file (expired or not), sorted."""
+        return sorted(path.stem for path in self.directory.glob("*.vault") if _SESSION_ID.match(path.stem))
+
+    def saved_at(self, session_id: str) -> float | None:
+        """When the vault of ``session_id`` was last written (seconds since the epoch), or None without one.
+
+        Raises:
+            VaultError: The id is invalid.
+        """
+        try:
+            return self._path(session_id).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
     def erase(self, session_id: str) -> bool:
         """Delete the vault of ``session_id``.
 

@@ -37,12 +37,15 @@ from pipelines.llm.prompts import build_messages
 from pipelines.llm.turn import Stopwatch, TurnEvent, completing
 from privacy import reidentify
 
+#: Longest question accepted, characters (a model's context holds about 8,000 tokens; a long text belongs in a
+#: document).
+MAX_QUESTION_CHARS = 20_000
 #: Shown and stored when the model returns nothing (tiny base models sometimes stop at once).
 NO_ANSWER = (
     "(The model returned no answer. Try rephrasing the question, or use a larger model through Ollama.)"
 )
 
-__all__ = ["NO_ANSWER", "ChatEvent", "ChatPipeline", "ChatResult", "Source"]
+__all__ = ["MAX_QUESTION_CHARS", "NO_ANSWER", "ChatEvent", "ChatPipeline", "ChatResult", "Source"]
 
 
 @dataclass
@@ -172,13 +175,17 @@ class ChatPipeline:
         text = question.strip()
         if not text:
             raise AssistantError("the question is empty")
+        if len(text) > MAX_QUESTION_CHARS:
+            raise AssistantError(
+                f"the question has {len(text):,} characters; at most {MAX_QUESTION_CHARS:,} are accepted "
+                "(ingest a long text as a document instead)"
+            )
         session_id = conversations.memory.check_id(session_id or new_session_id())
         pinned = None if domain in ("", "auto") else self.domains.domain(domain).name
 
         with watch.step("deidentify"):
             vault, vault_expired = conversations.open_vault(session_id)
             redaction, memory_redaction = deid.deidentify_message(text, vault, pinned)
-            conversations.vaults.save(vault)
 
         with watch.step("route"):
             decision = self.router.route(redaction.text, pinned=pinned)
@@ -187,7 +194,6 @@ class ChatPipeline:
             # routed on the union of every domain's policy; the prompt and memory follow the chosen domain's
             with watch.step("deidentify"):
                 redaction, memory_redaction = deid.deidentify_message(text, vault, decision.domain)
-                conversations.vaults.save(vault)
         redacted_question = redaction.text
 
         with watch.step("signals"):
@@ -270,6 +276,8 @@ class ChatPipeline:
             answer_redacted, sources, lambda s: reidentify(s, vault, display_policy)
         )
         result.prompt = sent_prompt(chosen, messages)
+        # the vault is written with the turn: a turn that fails keeps none of the user's values
+        conversations.vaults.save(vault)
         conversations.memory.add_turn(
             session_id,
             memory_redaction.text,

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from pipelines.conversation.memory import MemoryStore, StoredTurn
+from pipelines.conversation.memory import MemoryStore, SessionInfo, StoredTurn
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import SessionError
 from pipelines.core.logs import logger
@@ -164,10 +164,25 @@ class Conversations:
             )
         return turns
 
+    def sessions(self) -> list[SessionInfo]:
+        """Every session that holds anything: those with turns, most recently updated first, then those with
+        only a vault (an agent-assist analysis, or a turn that failed before it was stored), newest first, with
+        no title and 0 turns, so that no stored personal value is out of sight."""
+        listed = self.memory.sessions()
+        known = {info.id for info in listed}
+        vault_only = []
+        for session_id in self.vaults.session_ids():
+            saved = self.vaults.saved_at(session_id)
+            if session_id in known or saved is None:
+                continue
+            stamp = datetime.fromtimestamp(saved, UTC).isoformat(timespec="seconds")
+            vault_only.append(SessionInfo(session_id, "", stamp, stamp, 0))
+        return listed + sorted(vault_only, key=lambda info: info.updated_at, reverse=True)
+
     def titles(self, limit: int = 50) -> list[tuple[str, str]]:
         """``(session_id, display title)`` of recent sessions, newest first, titles re-identified."""
         items = []
-        for info in self.memory.sessions()[:limit]:
+        for info in self.sessions()[:limit]:
             title = reidentify(info.title, self.vaults.open(info.id)) if info.title else "(empty)"
             items.append((info.id, f"{title[:60]} · {info.turns} turns"))
         return items

@@ -12,12 +12,17 @@ chooses the policy and keep terms (:class:`~pipelines.core.domains.DomainRegistr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from pipelines.core.domains import DomainRegistry
-from privacy import Deidentifier, Redaction, Vault
+from privacy import Deidentifier, Finding, Redaction, Vault, given_names, surnames
 
 __all__ = ["DomainDeidentifier", "scratch_vault"]
+
+#: Separators of words in a file name.
+_SEPARATORS = re.compile(r"[_\-.+]+")
 
 
 def scratch_vault(name: str) -> Vault:
@@ -97,6 +102,48 @@ class DomainDeidentifier:
         policy = self.domains.policy(domain)
         keep = (*self.domains.domain(domain).keep_terms, *extra_keep)
         return self.deidentifier.redact(text, policy, keep)
+
+    def redact_file_name(self, name: str, domain: str) -> Redaction:
+        """De-identify a file name for ``domain``'s index sink, keeping its extension.
+
+        File names are typed in lower case with separators (``john_smith_passport.pdf``), where the NER model
+        finds no name; so the name is also read with its words capitalised and its separators as spaces (the
+        same offsets), and the people found there are de-identified too.
+
+        Raises:
+            AssistantError: Unknown domain.
+        """
+        stem, dot, suffix = name.rpartition(".")
+        base = stem or suffix
+        policy = self.domains.policy(domain)
+        keep = self.domains.domain(domain).keep_terms
+        engine = self.deidentifier
+        merged = engine.find_for(base, policy, "index", keep)
+        words = _SEPARATORS.sub(lambda m: " " * len(m.group()), base).title()
+        people: list[
+            Finding
+        ] = []  # the persons of this reading, neighbours joined ("Priya" + "Raghunathan Cv")
+        for person in (f for f in engine.find_for(words, policy, "index", keep) if f.entity_type == "PERSON"):
+            if people and not words[people[-1].end : person.start].strip():
+                people[-1] = replace(people[-1], end=person.end)
+            else:
+                people.append(person)
+        for person in people:
+            # a person only this reading finds must have a word that is a known given name or surname
+            # ("mortgage_calculator.xlsx" reads "Mortgage Calculator Xlsx": no one)
+            names = set(words[person.start : person.end].lower().split())
+            if not (names & given_names() or names & surnames()):
+                continue
+            overlapping = [f for f in merged if f.start < person.end and person.start < f.end]
+            if all(f.entity_type == "PERSON" for f in overlapping):  # a name read whole: one span for it all
+                start = min([person.start, *(f.start for f in overlapping)])
+                end = max([person.end, *(f.end for f in overlapping)])
+                merged = [f for f in merged if f not in overlapping]
+                merged.append(replace(person, start=start, end=end))
+        redaction = engine.deidentify(
+            base, policy, "index", None, keep, sorted(merged, key=lambda f: f.start)
+        )
+        return Redaction(text=redaction.text + (dot + suffix if stem else ""), findings=redaction.findings)
 
     def scrub_log_text(self, text: str, keep: Iterable[str] = ()) -> str:
         """A log message with the routing policy's ``logs`` operator (hash or drop) applied to every finding;

@@ -101,6 +101,12 @@ class IngestSettings(BaseModel):
     index_samples_on_start: bool = Field(
         default=True, description="Index each domain's shipped sample corpus when its collection is empty."
     )
+    store_batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        description="Chunks per write to the vector store (progress is shown after each); None = Chroma's maximum "
+        "(about 5,000).",
+    )
     hold_risk_threshold: float | None = Field(
         default=None,
         ge=0.0,

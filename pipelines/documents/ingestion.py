@@ -157,6 +157,7 @@ class Ingestion:
         review_queue: ReviewQueue,
         hooks: HooksFor,
         settings: IngestSettings,
+        samples_dir: Path,
     ) -> None:
         """Args:
         domains: The domains (chunking settings, policies, sample corpora).
@@ -167,6 +168,7 @@ class Ingestion:
         review_queue: Where a document over the risk threshold is held (``<data_dir>/review``).
         hooks: The indexing hooks of a domain.
         settings: Size limits and the hold threshold.
+        samples_dir: Where the sample corpora's markers and lock live (``<data_dir>/samples``).
         """
         self.domains = domains
         self.deidentification = deidentification
@@ -175,9 +177,15 @@ class Ingestion:
         self.review_queue = review_queue
         self.hooks = hooks
         self.settings = settings
+        self.samples_dir = samples_dir
 
     def ingest_path(
-        self, domain: str, path: Path, progress: ProgressFn | None = None, review: bool = True
+        self,
+        domain: str,
+        path: Path,
+        progress: ProgressFn | None = None,
+        review: bool = True,
+        follow_symlinks: bool = False,
     ) -> IngestReport:
         """Ingest the file at ``path`` into ``domain``.
 
@@ -186,6 +194,7 @@ class Ingestion:
             path: The file.
             progress: Called with ``(stage, fraction)``.
             review: Apply ``ingest.hold_risk_threshold`` (False for the shipped sample corpora).
+            follow_symlinks: Ingest what a symbolic link points to (refused by default).
 
         Returns:
             What happened; ``held`` is True when the document went to the review queue instead of the index.
@@ -196,7 +205,12 @@ class Ingestion:
             AssistantError: Unknown domain.
         """
         limits = self.settings
-        document = load_document(path, max_bytes=int(limits.max_file_mb * 2**20), max_chars=limits.max_chars)
+        document = load_document(
+            path,
+            max_bytes=int(limits.max_file_mb * 2**20),
+            max_chars=limits.max_chars,
+            follow_symlinks=follow_symlinks,
+        )
         return self._ingest_loaded(domain, document, progress or _noop, review)
 
     def ingest_bytes(
@@ -297,9 +311,8 @@ class Ingestion:
     def _safe_name(self, domain: str, name: str) -> tuple[str, list[Finding]]:
         """The de-identified file name and its findings: names carry personal data too ("Jane Doe statement
         4539….pdf") and are de-identified like text; the extension is kept."""
-        stem, dot, suffix = name.rpartition(".")
-        redaction = self.deidentification.redact(stem or suffix, domain)
-        return redaction.text + (dot + suffix if stem else ""), list(redaction.findings)
+        redaction = self.deidentification.redact_file_name(name, domain)
+        return redaction.text, list(redaction.findings)
 
     def deidentify_document(
         self, domain: str, document: LoadedDocument, progress: ProgressFn | None = None
@@ -421,7 +434,9 @@ class Ingestion:
         for hook in hooks:
             hook.on_indexed(domain, document)
         try:
-            added = self.store.add_chunks(domain, chunks, embeddings, metadatas)
+            added = self.store.add_chunks(
+                domain, chunks, embeddings, metadatas, lambda done, total: progress("store", done / total)
+            )
         except Exception:
             for hook in hooks:
                 hook.on_removed(domain, document.sha256)
@@ -455,10 +470,22 @@ class Ingestion:
             replaced=replaced,
         )
 
+    def samples_pending(self, domains: Iterable[str] | None = None) -> list[str]:
+        """The domains (of ``domains``, default all) whose shipped sample corpus has not been indexed yet."""
+        return [name for name in domains or self.domains if not self._sample_marker(name).exists()]
+
+    def _sample_marker(self, domain: str) -> Path:
+        return self.samples_dir / f"{domain}.indexed"
+
     def index_sample_corpora(
         self, domains: Iterable[str] | None = None, progress: ProgressFn | None = None
     ) -> list[IngestReport]:
-        """Index each domain's shipped sample corpus into an *empty* collection (no-op once indexed).
+        """Index each domain's shipped sample corpus once per data dir (whatever else the domain holds).
+
+        A marker file per domain (``<samples_dir>/<domain>.indexed``) records that it is done, so a corpus a
+        user deleted is not put back; an exclusive file lock lets one process index while the others wait and
+        then find the work done (four first questions at once index the samples once, not four times). Files
+        already indexed are skipped as duplicates.
 
         Args:
             domains: Domains to consider (default: all).
@@ -466,16 +493,33 @@ class Ingestion:
 
         Returns:
             Reports of the documents ingested now (never held: the shipped corpora are reviewed content).
+
+        Raises:
+            IngestError: A sample file failed (its domain stays pending and is tried again next time).
         """
-        todo: list[tuple[str, Path]] = []
-        for name in domains or self.domains:
-            if self.store.count(name) == 0:
-                todo.extend((name, path) for path in sample_corpus_files(self.domains.domain(name)))
-        reports = []
-        for number, (name, path) in enumerate(todo, start=1):
-            if progress is not None:
-                progress(f"{name}: {path.name}", (number - 1) / len(todo))
-            reports.append(self.ingest_path(name, path, review=False))
+        import fcntl
+
+        wanted = list(domains or self.domains)
+        if not self.samples_pending(wanted):
+            return []
+        self.samples_dir.mkdir(parents=True, exist_ok=True)
+        with (self.samples_dir / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            pending = self.samples_pending(wanted)  # another process may have done it meanwhile
+            todo = [
+                (name, path) for name in pending for path in sample_corpus_files(self.domains.domain(name))
+            ]
+            reports = []
+            for number, (name, path) in enumerate(todo, start=1):
+                if progress is not None:
+                    progress(f"{name}: {path.name}", (number - 1) / len(todo))
+                report = self.ingest_path(name, path, review=False)
+                if not report.duplicate:
+                    reports.append(report)
+                if number == len(todo) or todo[number][0] != name:  # the domain's last file
+                    self._sample_marker(name).write_text("indexed\n", encoding="utf-8")
+            for name in pending:  # a domain without sample files is done too
+                self._sample_marker(name).touch()
         if progress is not None and todo:
             progress("done", 1.0)
         return reports

@@ -43,7 +43,10 @@ from pipelines.llm.turn import Stopwatch, TurnEvent, completing
 from pipelines.skills.agent_assist.feedback import FeedbackError, FeedbackRecord, FeedbackStore, check_status
 from privacy import PiiPolicy, Vault, reidentify
 
-__all__ = ["AgentAssist", "AssistEvent", "AssistResult"]
+__all__ = ["MAX_MESSAGE_CHARS", "AgentAssist", "AssistEvent", "AssistResult"]
+
+#: Longest customer message accepted, characters.
+MAX_MESSAGE_CHARS = 20_000
 
 
 @dataclass
@@ -204,6 +207,10 @@ class AgentAssist:
         text = message.strip()
         if not text:
             raise AssistantError("the customer message is empty")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise AssistantError(
+                f"the customer message has {len(text):,} characters; at most {MAX_MESSAGE_CHARS:,} are accepted"
+            )
         name = domain or self.settings.agent_assist.domain
         config = self.config(name)
         conversations, deid = self.conversations, self.deidentification

@@ -253,7 +253,6 @@ class CodeTaskPipeline:
             redaction, memory_redaction = deidentify_code(
                 self.deidentification, code, vault, self.domain, config.input_language
             )
-            conversations.vaults.save(vault)
 
         chosen = self.backends(backend)
         domain_config = self.domains.domain(self.domain)
@@ -314,6 +313,7 @@ class CodeTaskPipeline:
                 if answer_redacted
                 else result.check_summary()
             )
+            conversations.vaults.save(vault)  # with the turn: a failed or unpersisted task keeps no values
             conversations.memory.add_turn(
                 session_id, question, stored, self.domain, 1.0, [], chosen.name, chosen.model_name
             )

@@ -64,7 +64,7 @@ sandbox:
 	  else echo "bubblewrap is not installed: generated code will not be run (apt-get install bubblewrap)"; fi; }
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy app cli pipelines domains ingest privacy
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy app cli api pipelines domains ingest privacy
 
 clean-venv:
 	rm -rf $(VENV)

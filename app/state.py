@@ -8,6 +8,7 @@ from typing import TypeVar
 import streamlit as st
 
 from pipelines import USER_FACING_ERRORS, load_settings
+from pipelines.core.serving import claim_server
 from pipelines.services import Models, Services
 
 __all__ = ["get_services", "guarded", "index_samples_once"]
@@ -16,9 +17,21 @@ T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner="Loading models…")
+def _services() -> Services:
+    services = Services(load_settings(), Models.shared())
+    claim_server(services.settings.data_dir, "the web app")
+    return services
+
+
 def get_services() -> Services:
-    """The process-wide services (thread-safe), built from the settings tree over the process's shared models."""
-    return Services(load_settings(), Models.shared())
+    """The process-wide services (thread-safe), built from the settings tree over the process's shared models.
+    When ``assistant serve`` already serves the data dir, the page shows why and stops."""
+    try:
+        return _services()
+    except USER_FACING_ERRORS as exc:
+        st.error(str(exc))
+        st.stop()
+        raise  # not reached: st.stop() ends the script run
 
 
 def index_samples_once(services: Services) -> None:

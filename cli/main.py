@@ -12,7 +12,20 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from cli import chat, code, documents, evals, feedback, medical, privacy, sessions, train, triage
+from cli import (
+    accounts,
+    chat,
+    code,
+    documents,
+    evals,
+    feedback,
+    medical,
+    privacy,
+    serve,
+    sessions,
+    train,
+    triage,
+)
 from cli.context import CliState
 from pipelines import USER_FACING_ERRORS
 
@@ -60,6 +73,9 @@ app.add_typer(feedback.feedback_app, name="feedback")
 app.add_typer(medical.medical_app, name="medical")
 app.add_typer(evals.eval_app, name="eval")
 app.add_typer(train.train_app, name="train")
+app.add_typer(accounts.users_app, name="users")
+app.add_typer(accounts.keys_app, name="keys")
+app.command()(serve.serve)
 
 
 def main() -> None:

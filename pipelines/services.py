@@ -19,6 +19,8 @@ Skills plug into the core flows through two protocols, wired here from each doma
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import tempfile
 import threading
@@ -29,6 +31,7 @@ from typing import Any, ClassVar, TypeVar
 
 from domains import load_domains
 from ingest import Embedder, ReviewQueue, VectorStore
+from pipelines.accounts import AccountStore
 from pipelines.chat.pipeline import ChatPipeline
 from pipelines.chat.retrieval import Retriever
 from pipelines.chat.routing import Router
@@ -238,6 +241,23 @@ class Services:
     def review_queue(self) -> ReviewQueue:
         """Documents held for review under ``<data_dir>/review``."""
         return ReviewQueue(self.settings.data_dir / "review")
+
+    @cached_property
+    def _accounts_secret(self) -> bytes:
+        """32 random bytes of the data dir (``<data_dir>/vault/accounts.secret``, mode 0600), the root of the
+        API keys' HMAC key and of the session-label key (separate keys derived by HMAC)."""
+        return load_or_create_secret(self.settings.data_dir / "vault" / "accounts.secret")
+
+    @cached_property
+    def accounts(self) -> AccountStore:
+        """Users, API keys and session owners (``<data_dir>/accounts.sqlite3``)."""
+        key = hmac.new(self._accounts_secret, b"api keys", hashlib.sha256).digest()
+        return AccountStore(self.settings.data_dir / "accounts.sqlite3", key)
+
+    @cached_property
+    def session_label_secret(self) -> bytes:
+        """Key of the HMAC that turns a client's session label (OpenAI's ``user`` field) into a session id."""
+        return hmac.new(self._accounts_secret, b"session labels", hashlib.sha256).digest()
 
     @cached_property
     def conversations(self) -> Conversations:

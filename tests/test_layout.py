@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["app", "cli", "pipelines", "domains", "ingest", "privacy"]
+PACKAGES = ["app", "cli", "api", "pipelines", "domains", "ingest", "privacy"]
 #: Folders that use the packages but are not shipped: the test suite and the benchmark scripts.
 NOT_SHIPPED = {"tests", "benchmarks"}
 #: Top-level packages each package may import (its own always).
 ALLOWED = {
     "app": {"app", "pipelines"},
     "cli": {"cli", "pipelines"},
+    "api": {"api", "pipelines"},
     "pipelines": {"pipelines", "domains", "ingest", "privacy"},
     "domains": {"domains"},
     "ingest": {"ingest"},
@@ -24,6 +25,8 @@ ALLOWED = {
 }
 #: The one module below the adapters that imports one: ``python -m pipelines`` runs the command line.
 ENTRY_SHIM = ROOT / "pipelines" / "__main__.py"
+#: The one command-line module that imports the REST API: ``assistant serve`` starts it.
+SERVE_COMMAND = ROOT / "cli" / "serve.py"
 #: Third-party libraries only one package may use.
 ONLY_IN = {
     "streamlit": "app",
@@ -36,6 +39,10 @@ ONLY_IN = {
     "ollama": "pipelines",
     "langchain_ollama": "pipelines",
     "sqlalchemy": "pipelines",
+    "argon2": "pipelines",
+    "fastapi": "api",
+    "starlette": "api",
+    "uvicorn": "api",
 }
 #: Subpackages of ``pipelines`` and the subpackages each may import (itself always; skills: see below).
 LAYERS = {
@@ -45,6 +52,7 @@ LAYERS = {
     "documents": {"core", "llm"},
     "chat": {"core", "llm", "conversation", "documents"},
     "skills": {"core", "llm", "conversation", "documents", "chat"},
+    "accounts": {"core"},
     "training": {"core", "llm", "skills"},
     "evals": {"core", "llm", "conversation", "documents", "chat", "skills", "training"},
 }
@@ -101,7 +109,11 @@ def test_every_top_level_package_has_rules() -> None:
 def test_packages_import_only_the_packages_below_them(package: str) -> None:
     for path in _sources(package):
         own = {name.split(".")[0] for name in _imported_modules(path)} & set(PACKAGES)
-        allowed = ALLOWED[package] | ({"cli"} if path == ENTRY_SHIM else set())
+        allowed = (
+            ALLOWED[package]
+            | ({"cli"} if path == ENTRY_SHIM else set())
+            | ({"api"} if path == SERVE_COMMAND else set())
+        )
         assert own <= allowed, f"{path.relative_to(ROOT)} imports {own - allowed}"
 
 
@@ -145,13 +157,19 @@ def test_only_the_delivery_adapters_use_the_composition_root() -> None:
     for package in PACKAGES:
         for path in _sources(package):
             if "pipelines.services" in _imported_modules(path):
-                assert package in {"app", "cli"}, f"{path.relative_to(ROOT)} imports the composition root"
+                assert package in {"app", "cli", "api"}, (
+                    f"{path.relative_to(ROOT)} imports the composition root"
+                )
 
 
 def test_the_request_path_never_imports_offline_tools() -> None:
     """The app and everything it runs (pipelines outside evals/ and training/) never import evals or training;
     the command line may (its eval and train commands are the offline tools' adapters)."""
-    request_path = [p for p in _sources("pipelines") if _subpackage(p) not in OFFLINE] + _sources("app")
+    request_path = (
+        [p for p in _sources("pipelines") if _subpackage(p) not in OFFLINE]
+        + _sources("app")
+        + _sources("api")
+    )
     for path in request_path:
         for target, _skill in _pipelines_targets(path):
             assert target not in OFFLINE, f"{path.relative_to(ROOT)} imports pipelines.{target}"

@@ -235,6 +235,29 @@ class DpSettings(BaseModel):
     )
 
 
+class AuthSettings(BaseModel):
+    """Who may use the service (README, "REST API and accounts")."""
+
+    mode: Literal["none", "local", "oidc"] = Field(
+        default="none",
+        description="none: single user, no sign-in, loopback addresses only; local: accounts and API keys "
+        "(`assistant users`, `assistant keys`); oidc: not available yet.",
+    )
+
+
+class ApiSettings(BaseModel):
+    """The REST API server (`assistant serve`)."""
+
+    host: str = Field(
+        default="127.0.0.1", description="Interface to listen on (non-loopback needs auth.mode local)."
+    )
+    port: int = Field(default=8000, ge=1, le=65535, description="TCP port.")
+    rate_limit_per_minute: int = Field(default=120, ge=1, description="Requests per minute per API key.")
+    generation_queue: int = Field(
+        default=4, ge=0, description="Chat requests that may wait while one generates; more get 429 at once."
+    )
+
+
 class Settings(BaseSettings):
     """Root of the settings tree. Every field can be set with ``ASSISTANT_<FIELD>`` (``__`` for nesting)."""
 
@@ -260,6 +283,8 @@ class Settings(BaseSettings):
     agent_assist: AgentAssistSettings = Field(default_factory=AgentAssistSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     dp: DpSettings = Field(default_factory=DpSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     @classmethod
     def settings_customise_sources(

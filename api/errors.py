@@ -1,0 +1,131 @@
+"""Error responses: OpenAI's shape under ``/v1``, one shape of our own under ``/api``; never a traceback, a stack
+path or an input value.
+
+- ``/v1``: ``{"error": {"message", "type", "param": null, "code"}}`` (OpenAI's API reference, "Error codes").
+- everything else: ``{"error": {"status", "type", "message"}}``.
+
+Statuses: 400 bad input (any error the product shows users), 401 no or bad key, 403 a domain the role may not
+use, 404 unknown session, document or model, 413 too large, 422 a body that does not fit the schema (the
+message names the fields, never their values), 429 rate limit or a full generation queue (with
+``Retry-After``), 503 no model server reachable, 500 anything else (logged with an id that the response gives).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from api.limits import Busy
+from pipelines.accounts import AuthError
+from pipelines.core.errors import USER_FACING_ERRORS, BackendError, DocumentError, SessionError
+
+__all__ = ["Forbidden", "NotFound", "TooLarge", "error_response", "install_error_handlers"]
+
+logger = logging.getLogger(__name__)
+
+
+class Forbidden(Exception):
+    """The caller's role may not use what it asked for."""
+
+
+class NotFound(Exception):
+    """No such model, session or document (for this caller)."""
+
+
+class TooLarge(Exception):
+    """A body or upload over its limit."""
+
+
+_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    405: "invalid_request_error",
+    413: "request_too_large",
+    422: "invalid_request_error",
+    429: "rate_limit_error",
+    500: "server_error",
+    503: "service_unavailable",
+}
+
+
+def error_response(
+    path: str, status: int, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The error body for ``path`` (OpenAI's shape under ``/v1``)."""
+    kind = _TYPES.get(status, "error")
+    body: dict[str, Any]
+    if path.startswith("/v1/") or path == "/v1":
+        body = {"error": {"message": message, "type": kind, "param": None, "code": str(status)}}
+    else:
+        body = {"error": {"status": status, "type": kind, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _status_of(error: Exception) -> int:
+    if isinstance(error, AuthError):
+        return 401
+    if isinstance(error, Forbidden):
+        return 403
+    if isinstance(error, NotFound | SessionError | DocumentError):
+        return 404
+    if isinstance(error, TooLarge):
+        return 413
+    if isinstance(error, BackendError):
+        return 503
+    return 400
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, error: Busy) -> JSONResponse:
+        return error_response(request.url.path, 429, str(error), {"Retry-After": str(error.retry_after)})
+
+    known_errors: tuple[type[Exception], ...] = (
+        AuthError,
+        Forbidden,
+        NotFound,
+        TooLarge,
+        *USER_FACING_ERRORS,
+    )
+    for kind in known_errors:
+
+        @app.exception_handler(kind)
+        async def known(request: Request, error: Exception) -> JSONResponse:
+            status = _status_of(error)
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            return error_response(request.url.path, status, str(error), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = []
+        for item in error.errors():
+            where = ".".join(str(part) for part in item.get("loc", ()) if part != "body") or "body"
+            problems.append(
+                f"{where}: {item.get('msg', 'invalid')}"
+            )  # never item["input"]: it may be personal
+        return error_response(request.url.path, 422, "invalid request: " + "; ".join(problems))
+
+    @app.exception_handler(HTTPException)
+    async def http(request: Request, error: HTTPException) -> JSONResponse:
+        message = error.detail if isinstance(error.detail, str) else "request failed"
+        return error_response(request.url.path, error.status_code, message, getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        incident = uuid.uuid4().hex[:12]
+        logger.error(
+            "unexpected error incident=%s path=%s kind=%s", incident, request.url.path, type(error).__name__
+        )
+        return error_response(
+            request.url.path, 500, f"internal error (incident {incident}); see the server log"
+        )

@@ -1,0 +1,77 @@
+"""Back-pressure: a per-key request rate limit and a bounded queue in front of generation.
+
+The embedded llama.cpp model generates one answer at a time (its context is not thread-safe); requests beyond
+the one generating and ``queue`` waiting are refused at once with 429 and ``Retry-After`` instead of piling up
+threads (:class:`GenerationGate`). Each API key may make ``per_minute`` requests per minute, as a token bucket
+that refills continuously (:class:`RateLimiter`).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["Busy", "GenerationGate", "RateLimiter"]
+
+
+class Busy(Exception):
+    """Refused for load: ``retry_after`` seconds is a sensible wait (the ``Retry-After`` header)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimiter:
+    """A token bucket per key: ``per_minute`` requests a minute, bursts up to ``per_minute``."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill, monotonic s)
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> None:
+        """Spend one request of ``key``.
+
+        Raises:
+            Busy: The key has no request left this minute (``retry_after``: seconds until it has one).
+        """
+        rate = self.per_minute / 60.0
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.per_minute), now))
+            tokens = min(float(self.per_minute), tokens + (now - last) * rate)
+            if tokens < 1.0:
+                self._buckets[key] = (tokens, now)
+                wait = math.ceil((1.0 - tokens) / rate)
+                raise Busy(f"rate limit of {self.per_minute} requests per minute reached", wait)
+            self._buckets[key] = (tokens - 1.0, now)
+
+
+class GenerationGate:
+    """At most one generation running and ``queue`` waiting; more are refused (:class:`Busy`)."""
+
+    def __init__(self, queue: int, retry_after: int = 5) -> None:
+        self.capacity = 1 + queue
+        self.retry_after = retry_after
+        self._slots = threading.BoundedSemaphore(self.capacity)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold a place for one generation (the model's own lock orders the waiting ones).
+
+        Raises:
+            Busy: ``1 + queue`` generations are already running or waiting.
+        """
+        if not self._slots.acquire(blocking=False):
+            raise Busy(
+                f"the model is busy ({self.capacity} requests running or queued); retry shortly",
+                self.retry_after,
+            )
+        try:
+            yield
+        finally:
+            self._slots.release()

@@ -1,0 +1,228 @@
+"""``/v1``: the OpenAI-compatible chat API (``GET /v1/models``, ``POST /v1/chat/completions``, streamed or not).
+
+Models: ``assistant`` routes each question to a domain, ``assistant-<domain>`` pins one (a role limited to one
+domain gets that domain under ``assistant``). The question is the last ``user`` message; the conversation is
+the server's session, chosen by the ``X-Session-Id`` header, else the ``user`` field (hashed with the caller:
+the label is never stored), else a new session per request (the client's earlier messages are not replayed:
+the server keeps each session's de-identified history and its vault, so placeholders stay stable across turns).
+The answer carries the reasoning in ``reasoning_content`` and the product's extras (domain, sources, citation
+checks, session id, masked counts) in ``assistant``. ``usage`` counts are estimates (characters / 4), since the
+pipeline does not see the backend's tokenizer.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.context import ApiContext, Caller, Context
+from api.errors import Forbidden, NotFound, error_response
+from api.principal import Principal
+from pipelines.chat.pipeline import ChatResult
+from pipelines.core.errors import USER_FACING_ERRORS, AssistantError
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
+BASE_MODEL = "assistant"
+
+
+class ContentPart(BaseModel):
+    """One part of a message's content (only text parts are read)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "text"
+    text: str | None = None
+
+
+class Message(BaseModel):
+    """A chat message (``content`` as a string or a list of parts)."""
+
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(part.text or "" for part in self.content if part.type == "text")
+        return self.content or ""
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(BaseModel):
+    """The subset of OpenAI's chat completion request this server reads (other fields are accepted, ignored)."""
+
+    model_config = ConfigDict(extra="allow")
+    model: str
+    messages: list[Message] = Field(min_length=1)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    user: str | None = None
+
+
+def model_ids(ctx: ApiContext, principal: Principal) -> list[str]:
+    """The models ``principal`` may use: ``assistant`` and ``assistant-<domain>`` per allowed domain."""
+    domains = [name for name in ctx.services.domains if principal.may_use(name)]
+    return [BASE_MODEL, *(f"{BASE_MODEL}-{name}" for name in domains)] if domains else []
+
+
+def domain_of(ctx: ApiContext, principal: Principal, model: str) -> str:
+    """The domain a model name asks for ("auto" for ``assistant``), checked against the caller's role.
+
+    Raises:
+        NotFound: No such model.
+        Forbidden: The caller's role may not use it.
+    """
+    if model == BASE_MODEL:
+        if principal.domains is None:
+            return "auto"
+        if len(principal.domains) == 1:
+            return principal.domains[0]
+        if not principal.domains:
+            raise Forbidden(f"the role {principal.role!r} does not chat")
+        return "auto"
+    name = model.removeprefix(f"{BASE_MODEL}-")
+    if not model.startswith(f"{BASE_MODEL}-") or name not in ctx.services.domains:
+        raise NotFound(f"the model {model!r} does not exist; GET /v1/models lists them")
+    if not principal.may_use(name):
+        raise Forbidden(f"the role {principal.role!r} may not use {model!r}")
+    return name
+
+
+@router.get("/models")
+def list_models(ctx: Context, principal: Caller) -> dict[str, Any]:
+    """The models of this server (OpenAI's list shape)."""
+    created = int(ctx.started_at)
+    data = [
+        {"id": m, "object": "model", "created": created, "owned_by": "assistant"}
+        for m in model_ids(ctx, principal)
+    ]
+    return {"object": "list", "data": data}
+
+
+def _estimate_tokens(text: str) -> int:
+    return max(1, (len(text) + 3) // 4) if text else 0
+
+
+def _extras(result: ChatResult) -> dict[str, Any]:
+    return {
+        "domain": result.domain,
+        "route_confidence": result.route_confidence,
+        "session_id": result.session_id,
+        "sources": [s.to_json_dict() for s in result.sources],
+        "citations": [c.to_json_dict() for c in result.citations],
+        "masked": result.masked,
+        "disclaimer": result.disclaimer,
+        "backend": result.backend,
+        "model": result.model,
+    }
+
+
+def _usage(question: str, result: ChatResult) -> dict[str, int]:
+    prompt = _estimate_tokens(question)
+    completion = _estimate_tokens(result.answer) + _estimate_tokens(result.reasoning)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+@router.post("/chat/completions", response_model=None)
+def chat_completions(
+    body: ChatCompletionRequest,
+    ctx: Context,
+    principal: Caller,
+    x_session_id: Annotated[str | None, Header()] = None,
+) -> JSONResponse | StreamingResponse | dict[str, Any]:
+    """One chat turn on the last user message (see the module docstring)."""
+    domain = domain_of(ctx, principal, body.model)
+    questions = [m.text() for m in body.messages if m.role == "user"]
+    if not questions or not questions[-1].strip():
+        raise AssistantError("the request has no user message with text")
+    question = questions[-1]
+    if x_session_id:
+        session_id = ctx.own_session(principal, x_session_id, create=True)
+    elif body.user:
+        session_id = ctx.own_session(principal, principal.session_for(body.user, ctx.secret), create=True)
+    else:
+        session_id = ctx.own_session(principal, None, create=True)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    events = ctx.chat_events(question, session_id, domain)  # raises before streaming: a proper error status
+    if not body.stream:
+        result: ChatResult | None = None
+        for event in events:
+            if event.kind == "done":
+                result = event.data
+        assert result is not None
+        return {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": created,
+            "model": body.model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {
+                        "role": "assistant",
+                        "content": result.answer,
+                        "reasoning_content": result.reasoning,
+                    },
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": _usage(question, result),
+            "assistant": _extras(result),
+        }
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+    return StreamingResponse(
+        _sse(events, completion_id, created, body.model, question, include_usage),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _chunk(
+    completion_id: str, created: int, model: str, delta: dict[str, Any], finish: str | None
+) -> dict[str, Any]:
+    return {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+def _sse(
+    events: Iterator[Any], completion_id: str, created: int, model: str, question: str, include_usage: bool
+) -> Iterator[str]:
+    def line(payload: dict[str, Any]) -> str:
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    yield line(_chunk(completion_id, created, model, {"role": "assistant", "content": ""}, None))
+    try:
+        for event in events:
+            if event.kind == "answer" and event.text:
+                yield line(_chunk(completion_id, created, model, {"content": event.text}, None))
+            elif event.kind == "reasoning" and event.text:
+                yield line(_chunk(completion_id, created, model, {"reasoning_content": event.text}, None))
+            elif event.kind == "done" and event.data is not None:
+                final = _chunk(completion_id, created, model, {}, "stop")
+                final["assistant"] = _extras(event.data)
+                yield line(final)
+                if include_usage:
+                    usage = {**_chunk(completion_id, created, model, {}, None), "choices": []}
+                    usage["usage"] = _usage(question, event.data)
+                    yield line(usage)
+    except USER_FACING_ERRORS as exc:  # after the first byte the status is sent: the error goes in the stream
+        yield line(json.loads(bytes(error_response("/v1/", 503, str(exc)).body)))
+    yield "data: [DONE]\n\n"

@@ -1,0 +1,143 @@
+"""``/api``: the product's own endpoints, each the JSON of its CLI command (README, "REST API")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.context import Caller, Context
+from api.errors import Forbidden, NotFound
+from api.principal import Principal
+from pipelines.chat.pinning import resolve_documents
+from pipelines.chat.pipeline import ChatResult
+from pipelines.core.deidentification import scratch_vault
+from pipelines.core.errors import AssistantError
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["product"])
+
+
+class AskRequest(BaseModel):
+    """``POST /api/ask``: the arguments of ``assistant ask``."""
+
+    question: str
+    domain: str = "auto"
+    session_id: str | None = None
+    documents: list[str] | None = None
+    backend: str | None = None
+
+
+class TextRequest(BaseModel):
+    """A text and, optionally, the domain whose policy applies (default: the union of every domain's)."""
+
+    text: str = Field(max_length=200_000)
+    domain: str | None = None
+
+
+class QuestionRequest(BaseModel):
+    """A question to route."""
+
+    question: str = Field(max_length=20_000)
+
+
+def _domain_allowed(principal: Principal, domain: str | None) -> None:
+    if domain not in (None, "", "auto") and not principal.may_use(domain):
+        raise Forbidden(f"the role {principal.role!r} may not use the domain {domain!r}")
+
+
+def _pinned(principal: Principal, domain: str) -> str:
+    """The domain a request runs in: the caller's only domain for ``auto`` when the role has one."""
+    _domain_allowed(principal, domain)
+    if domain in ("", "auto") and principal.domains is not None:
+        if not principal.domains:
+            raise Forbidden(f"the role {principal.role!r} does not chat")
+        if len(principal.domains) == 1:
+            return principal.domains[0]
+    return domain
+
+
+@router.post("/ask")
+def ask(body: AskRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
+    """One chat turn; the ``ask --json`` object."""
+    domain = _pinned(principal, body.domain)
+    session_id = ctx.own_session(principal, body.session_id, create=True)
+    pinned = None
+    if body.documents:
+        resolved = resolve_documents(ctx.services.store, ctx.services.domains, body.documents, domain)
+        _domain_allowed(principal, resolved.domain)
+        domain, pinned = resolved.domain, resolved.sha256
+    slot = ctx.gate.slot()
+    with slot:
+        result: ChatResult | None = None
+        for event in ctx.services.chat.stream(
+            body.question, session_id=session_id, domain=domain, backend=body.backend, documents=pinned
+        ):
+            if event.kind == "done":
+                result = event.data
+    if result is None:
+        raise AssistantError("the turn ended without an answer")
+    return result.to_json_dict()
+
+
+@router.post("/deidentify")
+def deidentify(body: TextRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
+    """``{text, entities}``: the text with placeholders (a throwaway vault: nothing is stored)."""
+    _domain_allowed(principal, body.domain)
+    result = ctx.services.deidentification.pseudonymize(body.text, scratch_vault("api"), body.domain)
+    return {
+        "text": result.text,
+        "entities": [
+            {"type": f.entity_type, "start": f.start, "end": f.end, "score": round(f.score, 3)}
+            for f in result.findings
+        ],
+    }
+
+
+@router.post("/route")
+def route(body: QuestionRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
+    """``{question, domain, confidence, scores}``: the de-identified question and its domain (no model call)."""
+    if not body.question.strip():
+        raise AssistantError("the question is empty")
+    redacted, decision = ctx.services.chat.route(body.question)
+    return {
+        "question": redacted,
+        "domain": decision.domain,
+        "confidence": decision.confidence,
+        "scores": decision.scores,
+    }
+
+
+@router.get("/sessions")
+def sessions(ctx: Context, principal: Caller) -> dict[str, Any]:
+    """The caller's sessions (titles de-identified), most recent first."""
+    listed = ctx.services.conversations.sessions()
+    if ctx.accounts is not None and principal.user is not None:
+        mine = ctx.accounts.sessions_of(principal.user)
+        listed = [info for info in listed if info.id in mine]
+    return {
+        "sessions": [
+            {
+                "session_id": info.id,
+                "title": info.title,
+                "turns": info.turns,
+                "created_at": info.created_at,
+                "updated_at": info.updated_at,
+            }
+            for info in listed
+        ]
+    }
+
+
+@router.delete("/sessions/{session_id}")
+def erase_session(session_id: str, ctx: Context, principal: Caller) -> dict[str, Any]:
+    """Erase one of the caller's sessions (vault and turns); the erasure receipt."""
+    owned = ctx.own_session(principal, session_id, create=False)
+    if ctx.accounts is None and not (ctx.services.memory.exists(owned) or ctx.services.vaults.exists(owned)):
+        raise NotFound(f"no session {session_id!r}")
+    receipt = ctx.services.conversations.erase(owned)
+    if ctx.accounts is not None:
+        ctx.accounts.release_session(owned)
+    return receipt.to_dict()

@@ -1,0 +1,193 @@
+"""The product's own endpoints, keys and isolation, against a real uvicorn server."""
+
+from __future__ import annotations
+
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from tests.api.conftest import Server
+from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_PHONE, scan_tree_for
+
+
+def test_health_needs_no_key_and_readiness_checks_the_stores(server: Server) -> None:
+    with server.client(None) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    assert set(ready.json()["checks"]) == {"analyzer", "vector_store", "memory", "accounts"}
+
+
+def test_missing_wrong_revoked_and_expired_keys_are_401(server: Server) -> None:
+    accounts = server.services.accounts
+    revoked = accounts.create_key("bob", "bob-revoked").key
+    accounts.revoke("bob-revoked")
+    expired = accounts.create_key("bob", "bob-expired", expires_days=1).key
+    from sqlalchemy import text
+
+    with accounts._engine.begin() as db:  # noqa: SLF001 - age the key instead of waiting a day
+        db.execute(
+            text("UPDATE api_keys SET expires_at = '2000-01-01T00:00:00+00:00' WHERE name = 'bob-expired'")
+        )
+    cases = {
+        None: "missing API key",
+        "not-a-key": "invalid API key",
+        "ak_00000000_" + "A" * 43: "invalid API key",
+        revoked: "revoked",
+        expired: "expired",
+    }
+    for key, message in cases.items():
+        with server.client(key) as client:
+            response = client.post("/api/route", json={"question": "hello"})
+        assert response.status_code == 401, key
+        assert message in response.json()["error"]["message"]
+        assert response.headers["www-authenticate"] == "Bearer"
+        if key:
+            assert key not in response.text
+
+
+def test_keys_are_stored_only_as_keyed_hashes(server: Server) -> None:
+    data_dir = server.services.settings.data_dir
+    leaked = scan_tree_for(data_dir, (server.alice_key, server.bob_key, server.carol_key))
+    assert leaked == []
+    secret_part = server.alice_key.split("_", 2)[2]
+    assert scan_tree_for(data_dir, (secret_part,)) == []
+
+
+def test_route_and_deidentify_return_the_cli_json(server: Server) -> None:
+    with server.client(server.alice_key) as client:
+        routed = client.post(
+            "/api/route", json={"question": f"I am {CANARY_NAME}; my card was declined"}
+        ).json()
+        masked = client.post(
+            "/api/deidentify", json={"text": f"Call {CANARY_NAME} on {CANARY_PHONE}", "domain": "finance"}
+        ).json()
+    assert routed["domain"] == "finance" and CANARY_NAME not in routed["question"]
+    assert CANARY_NAME not in masked["text"] and CANARY_PHONE not in masked["text"]
+    assert {e["type"] for e in masked["entities"]} >= {"PERSON", "PHONE_NUMBER"}
+
+
+def test_one_user_never_sees_anothers_session(server: Server) -> None:
+    alice, bob = server.client(server.alice_key), server.client(server.bob_key)
+    asked = alice.post(
+        "/api/ask",
+        json={
+            "question": f"I am {CANARY_NAME}, card {CANARY_CARD}, phone {CANARY_PHONE}. Fees?",
+            "session_id": "a-private",
+        },
+    )
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["session_id"] == "a-private"
+    # bob can neither list, continue nor erase it; the answers are the same as for a session that does not exist
+    assert "a-private" not in [s["session_id"] for s in bob.get("/api/sessions").json()["sessions"]]
+    for response in (
+        bob.post("/api/ask", json={"question": "What did I say my name was?", "session_id": "a-private"}),
+        bob.delete("/api/sessions/a-private"),
+        bob.post(
+            "/v1/chat/completions",
+            json={"model": "assistant", "messages": [{"role": "user", "content": "my card?"}]},
+            headers={"X-Session-Id": "a-private"},
+        ),
+    ):
+        assert response.status_code == 404, response.text
+        assert CANARY_NAME not in response.text and "6467" not in response.text
+    assert bob.delete("/api/sessions/never-was").status_code == 404
+    assert len(server.services.memory.turns("a-private")) == 1
+    # alice lists and erases it, with a receipt
+    assert "a-private" in [s["session_id"] for s in alice.get("/api/sessions").json()["sessions"]]
+    receipt = alice.delete("/api/sessions/a-private").json()
+    assert receipt["session_id"] == "a-private" and receipt["turns"] == 1
+    alice.close()
+    bob.close()
+
+
+def test_a_role_is_kept_to_its_domains(server: Server) -> None:
+    with server.client(server.carol_key) as carol:
+        response = carol.post("/api/ask", json={"question": "What is a fee?", "domain": "finance"})
+        assert response.status_code == 403
+        assert response.json()["error"] == {
+            "status": 403,
+            "type": "permission_error",
+            "message": "the role 'clinician' may not use the domain 'finance'",
+        }
+        routed = carol.post("/api/ask", json={"question": "What causes asthma?"}).json()
+    assert routed["domain"] == "medical"  # the clinician's only domain
+
+
+def test_concurrent_sessions_never_cross_and_overload_is_429(server: Server) -> None:
+    """8 sessions at once, each with its own canary: every request answered or refused with 429 (no 500),
+    every answered turn stored in its own session only."""
+    names = [f"Canary{chr(65 + i)}ella Vondrakova{chr(65 + i)}" for i in range(8)]
+
+    def one(index: int) -> tuple[int, str]:
+        with server.client(server.alice_key) as client:
+            response = client.post(
+                "/api/ask",
+                json={
+                    "question": f"My name is {names[index]}. What is a fee?",
+                    "session_id": f"conc-{index}",
+                },
+            )
+            return response.status_code, response.text
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(one, range(8)))
+    statuses = [status for status, _ in results]
+    assert set(statuses) <= {200, 429}, statuses
+    for index, (status, text) in enumerate(results):
+        if status != 200:
+            continue
+        turns = server.services.memory.turns(f"conc-{index}")
+        assert len(turns) == 1
+        for other, name in enumerate(names):
+            assert name not in text or other == index
+            assert name.split()[1] not in turns[0].question
+
+
+def test_the_server_refuses_a_non_loopback_bind_without_auth(tmp_path: Path) -> None:
+    from api.server import check_bind
+
+    check_bind("127.0.0.1", "none")
+    check_bind("localhost", "none")
+    check_bind("0.0.0.0", "local")
+    for host in ("0.0.0.0", "::"):
+        try:
+            check_bind(host, "none")
+        except ValueError as exc:
+            assert "ASSISTANT_AUTH__MODE=local" in str(exc)
+        else:
+            raise AssertionError(f"{host} was allowed without auth")
+
+
+def test_serve_command_refuses_all_interfaces_without_auth(tmp_path: Path) -> None:
+    import os
+
+    from tests.cli_runner import ASSISTANT, BASE_ENV
+
+    done = subprocess.run(
+        [ASSISTANT, "--data-dir", str(tmp_path / "d"), "serve", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **BASE_ENV},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: refusing to listen on 0.0.0.0 without sign-in")
+    assert "Traceback" not in done.stderr
+
+
+def test_unexpected_errors_are_500_with_an_incident_id(server: Server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError(f"boom {CANARY_NAME} /secret/path.py")
+
+    monkeypatch.setattr(type(server.services.chat), "route", broken)
+    with server.client(server.alice_key) as client:
+        response = client.post("/api/route", json={"question": "hi"})
+    assert response.status_code == 500
+    message = response.json()["error"]["message"]
+    assert message.startswith("internal error (incident ") and CANARY_NAME not in response.text
+    assert "/secret/path.py" not in response.text and "Traceback" not in response.text
+    assert isinstance(httpx, object)

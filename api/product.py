@@ -12,6 +12,7 @@ from api.errors import Forbidden, NotFound
 from api.principal import Principal
 from pipelines.chat.pinning import resolve_documents
 from pipelines.chat.pipeline import ChatResult
+from pipelines.chat.signals import detect_signals
 from pipelines.core.deidentification import scratch_vault
 from pipelines.core.errors import AssistantError
 
@@ -141,3 +142,35 @@ def erase_session(session_id: str, ctx: Context, principal: Caller) -> dict[str,
     if ctx.accounts is not None:
         ctx.accounts.release_session(owned)
     return receipt.to_dict()
+
+
+class MessageRequest(BaseModel):
+    """A customer message and the domain whose models and policy apply."""
+
+    text: str = Field(max_length=20_000)
+    domain: str = "finance"
+
+
+@router.post("/intent")
+def intent(body: MessageRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
+    """``{text, intent, confidence}`` of the de-identified message (``assistant intent``'s line)."""
+    _domain_allowed(principal, body.domain)
+    classifier = ctx.services.intent_classifier(body.domain)
+    if classifier is None:
+        raise AssistantError(f"domain {body.domain!r} has no intent model")
+    redacted = ctx.services.deidentification.pseudonymize(body.text, scratch_vault("api"), body.domain).text
+    return classifier.predict([redacted])[0].to_json_dict()
+
+
+@router.post("/risk")
+def risk(body: MessageRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
+    """``{text, categories, evidence, severity, escalate}`` of the de-identified message (``assistant risk``)."""
+    _domain_allowed(principal, body.domain)
+    if ctx.services.risk_detector(body.domain) is None:
+        raise AssistantError(f"domain {body.domain!r} has no risk rules")
+    redacted = ctx.services.deidentification.pseudonymize(body.text, scratch_vault("api"), body.domain).text
+    config = ctx.services.domains.domain(body.domain)
+    assessment = detect_signals(config, ctx.services.analyzers(body.domain), redacted).risk
+    if assessment is None:
+        raise AssistantError(f"domain {body.domain!r} has no risk rules")
+    return {"text": redacted, **assessment.to_json_dict()}

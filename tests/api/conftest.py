@@ -27,6 +27,7 @@ class Server:
     alice_key: str  # agent: finance
     bob_key: str  # agent: finance
     carol_key: str  # clinician: medical
+    admin_key: str  # admin: knowledge bases, no chat
 
     def client(self, key: str | None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -66,11 +67,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, models: Models) -> Iterator
     services = Services(settings, models)
     accounts = services.accounts
     accounts.add_user("admin", "admin", "a long admin password")
-    keys = {}
+    keys = {"admin": accounts.create_key("admin", "admin-key").key}
     for name, role in (("alice", "agent"), ("bob", "agent"), ("carol", "clinician")):
         accounts.add_user(name, role, f"{name} has a long password")
         keys[name] = accounts.create_key(name, f"{name}-key").key
     running, thread, url = start(services, local_auth=True)
-    yield Server(url, services, keys["alice"], keys["bob"], keys["carol"])
+    yield Server(url, services, keys["alice"], keys["bob"], keys["carol"], keys["admin"])
     running.should_exit = True
     thread.join(timeout=30)

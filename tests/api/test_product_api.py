@@ -191,3 +191,18 @@ def test_unexpected_errors_are_500_with_an_incident_id(server: Server, monkeypat
     assert message.startswith("internal error (incident ") and CANARY_NAME not in response.text
     assert "/secret/path.py" not in response.text and "Traceback" not in response.text
     assert isinstance(httpx, object)
+
+
+def test_intent_and_risk_return_the_cli_objects_de_identified(server: Server) -> None:
+    with server.client(server.alice_key) as client:
+        intent = client.post(
+            "/api/intent", json={"text": f"I am {CANARY_NAME}, my card has not arrived"}
+        ).json()
+        risk = client.post(
+            "/api/risk",
+            json={
+                "text": f"{CANARY_NAME} here: a caller from the bank told me to move my savings to a safe account"
+            },
+        ).json()
+    assert set(intent) == {"text", "intent", "confidence"} and CANARY_NAME not in intent["text"]
+    assert CANARY_NAME not in risk["text"] and risk["escalate"] is True and risk["categories"] == ["scam"]

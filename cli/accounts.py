@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cli.context import emit, services
+from pipelines.accounts import erase_user
 
 __all__ = ["keys_app", "users_app"]
 
@@ -59,6 +60,21 @@ def disable_user(ctx: typer.Context, name: Annotated[str, typer.Argument(help="L
     """Disable a user: no sign-in, every key refused."""
     user = services(ctx).accounts.disable(name)
     typer.echo(f"disabled user {user.name}")
+
+
+@users_app.command("erase")
+def erase(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the receipt as JSON.")] = False,
+) -> None:
+    """Erase a user: every session they own (vault and turns), their keys and their account; prints a receipt."""
+    built = services(ctx)
+    receipt = erase_user(built.accounts, built.conversations, name)
+    if as_json:
+        emit(receipt.to_dict())
+    else:
+        typer.echo(receipt.summary())
 
 
 @users_app.command("passwd")

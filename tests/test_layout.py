@@ -52,7 +52,7 @@ LAYERS = {
     "documents": {"core", "llm"},
     "chat": {"core", "llm", "conversation", "documents"},
     "skills": {"core", "llm", "conversation", "documents", "chat"},
-    "accounts": {"core"},
+    "accounts": {"core", "conversation"},
     "training": {"core", "llm", "skills"},
     "evals": {"core", "llm", "conversation", "documents", "chat", "skills", "training"},
 }

@@ -269,6 +269,25 @@ class AccountStore:
                 raise refused from None
             return _user(row)
 
+    def delete_user(self, name: str) -> int:
+        """Delete the user ``name``, their keys and session ownerships (erase their sessions first:
+        :func:`pipelines.accounts.erasure.erase_user`). Returns how many keys were deleted.
+
+        Raises:
+            AccountError: No such user.
+        """
+        with Session(self._engine) as db, db.begin():
+            row = db.get(_UserRow, name.strip().lower())
+            if row is None:
+                raise AccountError(f"no user {name!r}")
+            keys = list(db.scalars(select(_KeyRow).where(_KeyRow.user == row.name)))
+            for key in keys:
+                db.delete(key)
+            for owned in db.scalars(select(_OwnerRow).where(_OwnerRow.user == row.name)):
+                db.delete(owned)
+            db.delete(row)
+            return len(keys)
+
     def _hash(self, password: str) -> str:
         if len(password) < MIN_PASSWORD_CHARS:
             raise AccountError(f"the password is too short: at least {MIN_PASSWORD_CHARS} characters")

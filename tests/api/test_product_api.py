@@ -206,3 +206,32 @@ def test_intent_and_risk_return_the_cli_objects_de_identified(server: Server) ->
         ).json()
     assert set(intent) == {"text", "intent", "confidence"} and CANARY_NAME not in intent["text"]
     assert CANARY_NAME not in risk["text"] and risk["escalate"] is True and risk["categories"] == ["scam"]
+
+
+def test_erasing_a_user_erases_their_sessions_vaults_and_keys(server: Server) -> None:
+    import json
+
+    from tests.cli_runner import run
+
+    accounts = server.services.accounts
+    accounts.add_user("dave", "agent", "dave has a long password")
+    key = accounts.create_key("dave", "dave-key").key
+    with server.client(key) as dave:
+        asked = dave.post(
+            "/api/ask", json={"question": f"I am {CANARY_NAME}, card {CANARY_CARD}", "session_id": "d-1"}
+        )
+    assert asked.status_code == 200, asked.text
+    assert server.services.vaults.exists("d-1")
+    done = run("users", "erase", "dave", "--json", data_dir=server.services.settings.data_dir)
+    assert done.returncode == 0, done.stderr
+    receipt = json.loads(done.stdout)
+    assert (
+        receipt["user"] == "dave"
+        and receipt["sessions"] == 1
+        and receipt["turns"] == 1
+        and receipt["keys"] == 1
+    )
+    assert receipt["vault_values"] >= 2
+    assert not server.services.vaults.exists("d-1") and not server.services.memory.exists("d-1")
+    with server.client(key) as dave:
+        assert dave.get("/api/sessions").status_code == 401

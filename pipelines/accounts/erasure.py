@@ -1,0 +1,61 @@
+"""Erasing a user: their conversations (vaults and turns), their keys and their account, with a receipt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pipelines.accounts.store import AccountStore
+from pipelines.conversation.sessions import Conversations
+from pipelines.core.errors import SessionError
+
+__all__ = ["UserErasureReceipt", "erase_user"]
+
+
+@dataclass(frozen=True)
+class UserErasureReceipt:
+    """What erasing a user removed: sessions (with turns and vault values), keys, the account."""
+
+    user: str
+    erased_at: str
+    sessions: int
+    turns: int
+    vault_values: int
+    keys: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{user, erased_at, sessions, turns, vault_values, keys}``."""
+        return dict(self.__dict__)
+
+    def summary(self) -> str:
+        """One line for the command line."""
+        return (
+            f"erased user {self.user} at {self.erased_at}: {self.sessions} sessions ({self.turns} turns, "
+            f"{self.vault_values} personal values), {self.keys} keys"
+        )
+
+
+def erase_user(accounts: AccountStore, conversations: Conversations, name: str) -> UserErasureReceipt:
+    """Erase every session ``name`` owns (vault first, then turns: :meth:`Conversations.erase`), then their keys
+    and account.
+
+    Raises:
+        AccountError: No such user.
+    """
+    user = accounts.user(name)
+    sessions = turns = values = 0
+    for session_id in sorted(accounts.sessions_of(user.name)):
+        try:
+            receipt = conversations.erase(session_id)
+        except SessionError:  # owned but never stored (a request that failed before its first turn)
+            accounts.release_session(session_id)
+            continue
+        sessions += 1
+        turns += receipt.turns
+        values += receipt.vault_values or 0
+        accounts.release_session(session_id)
+    keys = accounts.delete_user(user.name)
+    return UserErasureReceipt(
+        user.name, datetime.now(UTC).isoformat(timespec="seconds"), sessions, turns, values, keys
+    )

@@ -213,9 +213,7 @@ class AccountStore:
             AccountError: No such user.
         """
         with Session(self._engine) as db:
-            row = db.get(_UserRow, name.strip().lower())
-            if row is None:
-                raise AccountError(f"no user {name!r}")
+            row = _user_row(db, name)
             return _user(row)
 
     def has_admin(self) -> bool:
@@ -229,9 +227,7 @@ class AccountStore:
             AccountError: No such user.
         """
         with Session(self._engine) as db, db.begin():
-            row = db.get(_UserRow, name.strip().lower())
-            if row is None:
-                raise AccountError(f"no user {name!r}")
+            row = _user_row(db, name)
             row.disabled = True
             return _user(row)
 
@@ -243,9 +239,7 @@ class AccountStore:
         """
         hashed = self._hash(password)
         with Session(self._engine) as db, db.begin():
-            row = db.get(_UserRow, name.strip().lower())
-            if row is None:
-                raise AccountError(f"no user {name!r}")
+            row = _user_row(db, name)
             row.password_hash = hashed
 
     def sign_in(self, name: str, password: str) -> User:
@@ -277,9 +271,7 @@ class AccountStore:
             AccountError: No such user.
         """
         with Session(self._engine) as db, db.begin():
-            row = db.get(_UserRow, name.strip().lower())
-            if row is None:
-                raise AccountError(f"no user {name!r}")
+            row = _user_row(db, name)
             keys = list(db.scalars(select(_KeyRow).where(_KeyRow.user == row.name)))
             for key in keys:
                 db.delete(key)
@@ -402,6 +394,18 @@ class AccountStore:
             row = db.get(_OwnerRow, session_id)
             if row is not None:
                 db.delete(row)
+
+
+def _user_row(db: Session, name: str) -> _UserRow:
+    """The row of user ``name`` (case-insensitive).
+
+    Raises:
+        AccountError: No such user.
+    """
+    row = db.get(_UserRow, name.strip().lower())
+    if row is None:
+        raise AccountError(f"no user {name!r}")
+    return row
 
 
 def _user(row: _UserRow) -> User:

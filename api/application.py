@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from api import documents, health, openai_compat, product
 from api.context import ApiContext
-from api.errors import error_response, install_error_handlers
+from api.errors import install_error_handlers
 from api.limits import GenerationGate, RateLimiter
+from api.middleware import BodyLimit, LastResort
 from pipelines.accounts import AccountStore
 from pipelines.services import Services
 
@@ -45,18 +44,9 @@ def create_app(services: Services, accounts: AccountStore | None, secret: bytes)
     )
     install_error_handlers(app)
     upload_limit = int(services.settings.ingest.max_file_mb * 2**20) + _MULTIPART_OVERHEAD
-
-    @app.middleware("http")
-    async def body_limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Refuse a declared body over its limit before reading it: an upload over ``ingest.max_file_mb``
-        (plus the multipart envelope), any other request over :data:`_JSON_LIMIT`."""
-        declared = request.headers.get("content-length", "")
-        limit = upload_limit if request.url.path == "/api/documents" else _JSON_LIMIT
-        if declared.isdigit() and int(declared) > limit:
-            return error_response(request.url.path, 413, f"the request body of {int(declared):,} bytes exceeds the "
-                                  f"{limit:,}-byte limit")  # fmt: skip
-        return await call_next(request)
-
+    # added last = outermost: the body limit sees a request first, the last resort catches what handlers left
+    app.add_middleware(LastResort)
+    app.add_middleware(BodyLimit, limit=_JSON_LIMIT, upload_path="/api/documents", upload_limit=upload_limit)
     app.include_router(health.router)
     app.include_router(openai_compat.router)
     app.include_router(product.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,10 +15,12 @@ from api.limits import GenerationGate, RateLimiter
 from api.principal import Principal, authenticate, fresh_session
 from pipelines.accounts import AccountStore
 from pipelines.chat.pipeline import ChatEvent
-from pipelines.conversation.memory import MemoryStore
+from pipelines.core.errors import AssistantError
 from pipelines.services import Services
 
 __all__ = ["ApiContext", "Caller", "Context", "caller", "context"]
+
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass
@@ -41,31 +44,34 @@ class ApiContext:
     started_at: float = field(default_factory=time.time)
 
     def own_session(self, principal: Principal, session_id: str | None, create: bool) -> str:
-        """The session id ``principal`` may use: a new one for None; an existing one only if theirs; with
-        ``create``, an unused id becomes theirs.
+        """The session a request of ``principal`` works on.
+
+        With accounts, a session id a client chooses is the caller's own name for it: an id the caller already
+        owns (one the server returned) is used as it is; any other id maps to the caller's private session
+        ``s<HMAC(caller, id)>``, created with ``create``. So a client never learns whether an id is used by
+        someone else: continuing answers the same either way, and erasing another user's session is 404 like one
+        that never existed. None = a new random session.
 
         Raises:
-            SessionError: Malformed id.
-            NotFound: Another user's session, or (without ``create``) none at all; the same answer for both.
+            AssistantError: Malformed id (the message does not repeat it).
+            NotFound: Without ``create``, the caller has no such session.
         """
+        if session_id is not None and not _SESSION_ID.fullmatch(session_id):
+            raise AssistantError("invalid session id: use 1-64 letters, digits, '-' or '_'")
+        if self.accounts is None or principal.user is None:
+            return session_id or fresh_session()
         if session_id is None:
             session_id = fresh_session()
-        MemoryStore.check_id(session_id)
-        if self.accounts is None or principal.user is None:
+            self.accounts.claim_session(session_id, principal.user)
             return session_id
-        owner = self.accounts.owner(session_id)
-        if owner == principal.user:
+        if self.accounts.owner(session_id) == principal.user:
             return session_id
-        exists = (
-            owner is not None
-            or self.services.memory.exists(session_id)
-            or self.services.vaults.exists(session_id)
-        )
-        if exists or not create:
-            raise NotFound(f"no session {session_id!r}")
-        if not self.accounts.claim_session(session_id, principal.user):
-            raise NotFound(f"no session {session_id!r}")
-        return session_id
+        scoped = principal.session_for(f"session-id\x00{session_id}", self.secret)
+        if self.accounts.owner(scoped) == principal.user:
+            return scoped
+        if not create or not self.accounts.claim_session(scoped, principal.user):
+            raise NotFound("no such session")
+        return scoped
 
     def chat_events(self, question: str, session_id: str, domain: str) -> Iterator[ChatEvent]:
         """The turn's events, generated under a slot of the generation gate; the first event ("meta") is

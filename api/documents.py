@@ -1,7 +1,7 @@
 """``/api/documents``: upload (multipart), list and delete the documents of a domain's shared knowledge base.
 
 An upload whose declared size is over ``ingest.max_file_mb`` is refused with 413 before its body is read (a
-middleware, :func:`api.application.create_app`); one without a declared size is spooled to a temporary file by
+middleware, :class:`api.middleware.BodyLimit`); one without a declared size is spooled to a temporary file by
 Starlette and refused with 413 as soon as reading it passes the limit; an upload
 is bytes, never a path, so links are never followed; the file then goes through the same checks as
 ``assistant ingest`` (type by content, archive and PDF bombs, size of the text). Who may change a knowledge

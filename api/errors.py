@@ -12,8 +12,6 @@ message names the fields, never their values), 429 rate limit or a full generati
 
 from __future__ import annotations
 
-import logging
-import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,8 +24,6 @@ from pipelines.accounts import AuthError
 from pipelines.core.errors import USER_FACING_ERRORS, BackendError, DocumentError, SessionError
 
 __all__ = ["Forbidden", "NotFound", "TooLarge", "error_response", "install_error_handlers"]
-
-logger = logging.getLogger(__name__)
 
 
 class Forbidden(Exception):
@@ -119,13 +115,3 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http(request: Request, error: HTTPException) -> JSONResponse:
         message = error.detail if isinstance(error.detail, str) else "request failed"
         return error_response(request.url.path, error.status_code, message, getattr(error, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        incident = uuid.uuid4().hex[:12]
-        logger.error(
-            "unexpected error incident=%s path=%s kind=%s", incident, request.url.path, type(error).__name__
-        )
-        return error_response(
-            request.url.path, 500, f"internal error (incident {incident}); see the server log"
-        )

@@ -136,8 +136,8 @@ def sessions(ctx: Context, principal: Caller) -> dict[str, Any]:
 def erase_session(session_id: str, ctx: Context, principal: Caller) -> dict[str, Any]:
     """Erase one of the caller's sessions (vault and turns); the erasure receipt."""
     owned = ctx.own_session(principal, session_id, create=False)
-    if ctx.accounts is None and not (ctx.services.memory.exists(owned) or ctx.services.vaults.exists(owned)):
-        raise NotFound(f"no session {session_id!r}")
+    if not (ctx.services.memory.exists(owned) or ctx.services.vaults.exists(owned)):
+        raise NotFound("no such session")
     receipt = ctx.services.conversations.erase(owned)
     if ctx.accounts is not None:
         ctx.accounts.release_session(owned)

@@ -26,12 +26,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from privacy.errors import PrivacyError
+
 __all__ = ["DetectionView", "detection_view", "detection_views", "visible"]
 
 #: Terminal escape sequences: CSI (ESC [ … final byte), OSC (ESC ] … BEL or ESC \), other two-byte escapes.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
 _KEEP_CONTROLS = frozenset("\t\n\r")
 _ZERO_WIDTH_SPACE = "\u200b"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,15 @@ class DetectionView:
 
 def detection_views(text: str) -> tuple[DetectionView, ...]:
     """The detection view of ``text``, and when ``text`` holds a zero-width space, a second view with every
-    zero-width space removed instead of read as a space (see the module docstring); O(len(text)) each."""
+    zero-width space removed instead of read as a space (see the module docstring); O(len(text)) each.
+
+    Raises:
+        PrivacyError: ``text`` holds a lone UTF-16 surrogate (not text: no encoder can store or show it).
+    """
+    if _SURROGATE.search(text):
+        raise PrivacyError(
+            "the text holds an invalid character (a lone UTF-16 surrogate); send valid Unicode"
+        )
     first = detection_view(text)
     if _ZERO_WIDTH_SPACE not in text:
         return (first,)

@@ -35,7 +35,8 @@ def test_a_completion_through_the_sdk_keeps_the_session_and_its_placeholders(ser
     )
     assert first.object == "chat.completion" and first.choices[0].message.role == "assistant"
     extras = first.model_extra["assistant"]  # type: ignore[index]
-    assert extras["domain"] == "finance" and extras["session_id"] == "alice-s1"
+    session = extras["session_id"]  # the caller's own session for the label "alice-s1"
+    assert extras["domain"] == "finance" and session.startswith("u") and len(session) == 32
     assert extras["masked"].get("PERSON") == 1 and extras["masked"].get("CREDIT_CARD") == 1
     assert first.usage is not None and first.usage.total_tokens > 0
     second = client.chat.completions.create(
@@ -43,8 +44,8 @@ def test_a_completion_through_the_sdk_keeps_the_session_and_its_placeholders(ser
         messages=[{"role": "user", "content": f"And can {CANARY_NAME} close the account?"}],
         extra_headers={"X-Session-Id": "alice-s1"},
     )
-    assert second.model_extra["assistant"]["session_id"] == "alice-s1"  # type: ignore[index]
-    turns = server.services.memory.turns("alice-s1")
+    assert second.model_extra["assistant"]["session_id"] == session  # type: ignore[index]
+    turns = server.services.memory.turns(session)
     assert len(turns) == 2
     stored = " ".join(t.question + t.answer for t in turns)
     assert CANARY_NAME not in stored and "Quartermaine" not in stored and "6467" not in stored

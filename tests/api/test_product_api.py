@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -79,26 +80,35 @@ def test_one_user_never_sees_anothers_session(server: Server) -> None:
         },
     )
     assert asked.status_code == 200, asked.text
-    assert asked.json()["session_id"] == "a-private"
-    # bob can neither list, continue nor erase it; the answers are the same as for a session that does not exist
-    assert "a-private" not in [s["session_id"] for s in bob.get("/api/sessions").json()["sessions"]]
-    for response in (
-        bob.post("/api/ask", json={"question": "What did I say my name was?", "session_id": "a-private"}),
-        bob.delete("/api/sessions/a-private"),
-        bob.post(
+    private = asked.json()["session_id"]  # alice's own session for the id she chose
+    # bob can neither list, continue nor erase it, and cannot tell it exists: the id he sends names his own
+    # session (a new one, the same answer whether or not anyone uses that id), and erasing it is 404
+    assert private not in [s["session_id"] for s in bob.get("/api/sessions").json()["sessions"]]
+    for chosen in ("a-private", private):
+        continued = bob.post(
+            "/api/ask", json={"question": "What did I say my name was?", "session_id": chosen}
+        )
+        assert continued.status_code == 200, continued.text
+        assert continued.json()["session_id"] not in (chosen, private)
+        assert CANARY_NAME not in continued.text and "6467" not in continued.text
+        streamed = bob.post(
             "/v1/chat/completions",
             json={"model": "assistant", "messages": [{"role": "user", "content": "my card?"}]},
-            headers={"X-Session-Id": "a-private"},
-        ),
-    ):
-        assert response.status_code == 404, response.text
-        assert CANARY_NAME not in response.text and "6467" not in response.text
-    assert bob.delete("/api/sessions/never-was").status_code == 404
-    assert len(server.services.memory.turns("a-private")) == 1
-    # alice lists and erases it, with a receipt
-    assert "a-private" in [s["session_id"] for s in alice.get("/api/sessions").json()["sessions"]]
+            headers={"X-Session-Id": chosen},
+        )
+        assert streamed.status_code == 200 and "6467" not in streamed.text
+    for target in ("never-was", "b-unused"):
+        erased = bob.delete(f"/api/sessions/{target}")
+        assert erased.status_code == 404 and erased.json()["error"]["message"] == "no such session"
+    own = bob.delete(f"/api/sessions/{private}").json()  # names bob's own session for that id, not alice's
+    assert own["session_id"] != private
+    assert len(server.services.memory.turns(private)) == 1
+    # alice continues it with the id she chose, lists it and erases it, with a receipt
+    again = alice.post("/api/ask", json={"question": "And the fees?", "session_id": "a-private"})
+    assert again.json()["session_id"] == private
+    assert private in [s["session_id"] for s in alice.get("/api/sessions").json()["sessions"]]
     receipt = alice.delete("/api/sessions/a-private").json()
-    assert receipt["session_id"] == "a-private" and receipt["turns"] == 1
+    assert receipt["session_id"] == private and receipt["turns"] == 2
     alice.close()
     bob.close()
 
@@ -139,7 +149,7 @@ def test_concurrent_sessions_never_cross_and_overload_is_429(server: Server) -> 
     for index, (status, text) in enumerate(results):
         if status != 200:
             continue
-        turns = server.services.memory.turns(f"conc-{index}")
+        turns = server.services.memory.turns(json.loads(text)["session_id"])
         assert len(turns) == 1
         for other, name in enumerate(names):
             assert name not in text or other == index
@@ -209,8 +219,6 @@ def test_intent_and_risk_return_the_cli_objects_de_identified(server: Server) ->
 
 
 def test_erasing_a_user_erases_their_sessions_vaults_and_keys(server: Server) -> None:
-    import json
-
     from tests.cli_runner import run
 
     accounts = server.services.accounts
@@ -221,7 +229,8 @@ def test_erasing_a_user_erases_their_sessions_vaults_and_keys(server: Server) ->
             "/api/ask", json={"question": f"I am {CANARY_NAME}, card {CANARY_CARD}", "session_id": "d-1"}
         )
     assert asked.status_code == 200, asked.text
-    assert server.services.vaults.exists("d-1")
+    session = asked.json()["session_id"]
+    assert server.services.vaults.exists(session)
     done = run("users", "erase", "dave", "--json", data_dir=server.services.settings.data_dir)
     assert done.returncode == 0, done.stderr
     receipt = json.loads(done.stdout)
@@ -232,6 +241,39 @@ def test_erasing_a_user_erases_their_sessions_vaults_and_keys(server: Server) ->
         and receipt["keys"] == 1
     )
     assert receipt["vault_values"] >= 2
-    assert not server.services.vaults.exists("d-1") and not server.services.memory.exists("d-1")
+    assert not server.services.vaults.exists(session) and not server.services.memory.exists(session)
     with server.client(key) as dave:
         assert dave.get("/api/sessions").status_code == 401
+
+
+def test_malformed_input_is_a_clear_error_never_a_500(server: Server) -> None:
+    """Found by a newcomer's trial: a lone surrogate was a 500 with a logged traceback; a chunked body passed
+    the size limit; a malformed session id was echoed back."""
+    with server.client(server.alice_key) as client:
+        for path, body in (  # JSON escapes: a client library cannot encode the character itself
+            ("/api/ask", b'{"question": "\\ud800 hi"}'),
+            (
+                "/v1/chat/completions",
+                b'{"model": "assistant", "messages": [{"role": "user", "content": "\\ud800"}]}',
+            ),
+            ("/api/route", b'{"question": "\\udfff"}'),
+        ):
+            response = client.post(path, content=body, headers={"content-type": "application/json"})
+            assert response.status_code in (400, 422), (
+                path,
+                response.text,
+            )  # 422: the JSON parser refused it
+            assert "surrogate" in response.text or "unicode" in response.text
+        bad_id = client.post(
+            "/api/ask", json={"question": "hi", "session_id": f"{CANARY_NAME} 4539148803436467"}
+        )
+        assert bad_id.status_code == 400 and CANARY_NAME not in bad_id.text and "4539" not in bad_id.text
+
+        def chunks():  # type: ignore[no-untyped-def]
+            yield b'{"question": "'
+            for _ in range(40):
+                yield b"a" * 2**16
+            yield b'"}'
+
+        chunked = client.post("/api/route", content=chunks(), headers={"content-type": "application/json"})
+    assert chunked.status_code == 413

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,6 +22,18 @@ logger = logging.getLogger(__name__)
 
 class _Exceeded(BaseException):  # not Exception: FastAPI turns errors while reading a body into 400
     """The body passed its limit while it was being received."""
+
+
+class _ResponseWatch:
+    """Passes messages to ``send`` and notes whether the response has started (then no error body can follow)."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def send(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self._send(message)
 
 
 class BodyLimit:
@@ -44,7 +55,7 @@ class BodyLimit:
                                f"{limit:,}-byte limit")  # fmt: skip
             return
         received = 0
-        started = False
+        response = _ResponseWatch(send)
 
         async def counted() -> Message:
             nonlocal received
@@ -55,15 +66,10 @@ class BodyLimit:
                     raise _Exceeded()
             return message
 
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, counted, tracked)
+            await self.app(scope, counted, response.send)
         except _Exceeded:
-            if not started:
+            if not response.started:
                 await self._refuse(scope, receive, send, f"the request body exceeds the {limit:,}-byte limit")
 
     @staticmethod
@@ -82,15 +88,9 @@ class LastResort:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        response = _ResponseWatch(send)
         try:
-            await self.app(scope, receive, tracked)
+            await self.app(scope, receive, response.send)
         except _Exceeded:
             raise
         except Exception as error:  # the last guard: report, never re-raise into the server's traceback log
@@ -101,10 +101,10 @@ class LastResort:
                 scope.get("path"),
                 type(error).__name__,
             )
-            if not started:
-                response: Any = error_response(
+            if not response.started:
+                failure = error_response(
                     str(scope.get("path", "")),
                     500,
                     f"internal error (incident {incident}); see the server log",
                 )
-                await response(scope, receive, send)
+                await failure(scope, receive, send)

@@ -12,9 +12,10 @@ from fastapi import Depends, Header, Request
 
 from api.errors import NotFound
 from api.limits import GenerationGate, RateLimiter
-from api.principal import Principal, authenticate, fresh_session
+from api.principal import Principal, authenticate
 from pipelines.accounts import AccountStore
 from pipelines.chat.pipeline import ChatEvent
+from pipelines.conversation.memory import new_session_id
 from pipelines.core.errors import AssistantError
 from pipelines.services import Services
 
@@ -59,9 +60,9 @@ class ApiContext:
         if session_id is not None and not _SESSION_ID.fullmatch(session_id):
             raise AssistantError("invalid session id: use 1-64 letters, digits, '-' or '_'")
         if self.accounts is None or principal.user is None:
-            return session_id or fresh_session()
+            return session_id or new_session_id()
         if session_id is None:
-            session_id = fresh_session()
+            session_id = new_session_id()
             self.accounts.claim_session(session_id, principal.user)
             return session_id
         if self.accounts.owner(session_id) == principal.user:

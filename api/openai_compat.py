@@ -27,6 +27,7 @@ from api.errors import Forbidden, NotFound, error_response
 from api.principal import Principal
 from pipelines.chat.pipeline import ChatResult
 from pipelines.core.errors import USER_FACING_ERRORS, AssistantError
+from pipelines.llm.turn import run_to_completion
 
 __all__ = ["router"]
 
@@ -85,13 +86,7 @@ def domain_of(ctx: ApiContext, principal: Principal, model: str) -> str:
         Forbidden: The caller's role may not use it.
     """
     if model == BASE_MODEL:
-        if principal.domains is None:
-            return "auto"
-        if len(principal.domains) == 1:
-            return principal.domains[0]
-        if not principal.domains:
-            raise Forbidden(f"the role {principal.role!r} does not chat")
-        return "auto"
+        return principal.chat_domain("auto")
     name = model.removeprefix(f"{BASE_MODEL}-")
     if not model.startswith(f"{BASE_MODEL}-") or name not in ctx.services.domains:
         raise NotFound(f"the model {model!r} does not exist; GET /v1/models lists them")
@@ -158,11 +153,7 @@ def chat_completions(
     created = int(time.time())
     events = ctx.chat_events(question, session_id, domain)  # raises before streaming: a proper error status
     if not body.stream:
-        result: ChatResult | None = None
-        for event in events:
-            if event.kind == "done":
-                result = event.data
-        assert result is not None
+        result = run_to_completion(events)
         return {
             "id": completion_id,
             "object": "chat.completion",

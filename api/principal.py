@@ -6,8 +6,8 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from api.errors import Forbidden
 from pipelines.accounts import AccountStore, AuthError
-from pipelines.conversation.memory import new_session_id
 
 __all__ = ["Principal", "authenticate"]
 
@@ -31,6 +31,30 @@ class Principal:
     def may_use(self, domain: str) -> bool:
         """Whether the caller may chat in, ask or read ``domain``."""
         return self.domains is None or domain in self.domains
+
+    def check_domain(self, domain: str | None) -> None:
+        """Refuse a named domain the caller may not use (None, "" and "auto" name none).
+
+        Raises:
+            Forbidden: The role may not use ``domain``.
+        """
+        if domain not in (None, "", "auto") and not self.may_use(domain):
+            raise Forbidden(f"the role {self.role!r} may not use the domain {domain!r}")
+
+    def chat_domain(self, domain: str) -> str:
+        """The domain a chat request runs in: ``domain`` if allowed; for ``auto``, the role's only domain when it
+        has one (else ``auto``: routed).
+
+        Raises:
+            Forbidden: The role may not use ``domain``, or does not chat at all (admin).
+        """
+        self.check_domain(domain)
+        if domain in ("", "auto") and self.domains is not None:
+            if not self.domains:
+                raise Forbidden(f"the role {self.role!r} does not chat")
+            if len(self.domains) == 1:
+                return self.domains[0]
+        return domain
 
     def session_for(self, client_label: str, secret: bytes) -> str:
         """A session id for a client's own label (the OpenAI ``user`` field): HMAC-SHA256 of the caller and the
@@ -61,8 +85,3 @@ def authenticate(authorization: str | None, accounts: AccountStore | None) -> Pr
         raise AuthError("the Authorization header must be 'Bearer <key>'")
     user, record = accounts.authenticate(key)
     return Principal(user=user.name, role=user.role, domains=user.domains, key_name=record.name)
-
-
-def fresh_session() -> str:
-    """A new random session id."""
-    return new_session_id()

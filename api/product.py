@@ -8,10 +8,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.context import Caller, Context
-from api.errors import Forbidden, NotFound
-from api.principal import Principal
+from api.errors import NotFound
 from pipelines.chat.pinning import resolve_documents
-from pipelines.chat.pipeline import ChatResult
 from pipelines.chat.signals import detect_signals
 from pipelines.core.deidentification import scratch_vault
 from pipelines.core.errors import AssistantError
@@ -44,49 +42,27 @@ class QuestionRequest(BaseModel):
     question: str = Field(max_length=20_000)
 
 
-def _domain_allowed(principal: Principal, domain: str | None) -> None:
-    if domain not in (None, "", "auto") and not principal.may_use(domain):
-        raise Forbidden(f"the role {principal.role!r} may not use the domain {domain!r}")
-
-
-def _pinned(principal: Principal, domain: str) -> str:
-    """The domain a request runs in: the caller's only domain for ``auto`` when the role has one."""
-    _domain_allowed(principal, domain)
-    if domain in ("", "auto") and principal.domains is not None:
-        if not principal.domains:
-            raise Forbidden(f"the role {principal.role!r} does not chat")
-        if len(principal.domains) == 1:
-            return principal.domains[0]
-    return domain
-
-
 @router.post("/ask")
 def ask(body: AskRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
     """One chat turn; the ``ask --json`` object."""
-    domain = _pinned(principal, body.domain)
+    domain = principal.chat_domain(body.domain)
     session_id = ctx.own_session(principal, body.session_id, create=True)
     pinned = None
     if body.documents:
         resolved = resolve_documents(ctx.services.store, ctx.services.domains, body.documents, domain)
-        _domain_allowed(principal, resolved.domain)
+        principal.check_domain(resolved.domain)
         domain, pinned = resolved.domain, resolved.sha256
-    slot = ctx.gate.slot()
-    with slot:
-        result: ChatResult | None = None
-        for event in ctx.services.chat.stream(
+    with ctx.gate.slot():
+        result = ctx.services.chat.ask(
             body.question, session_id=session_id, domain=domain, backend=body.backend, documents=pinned
-        ):
-            if event.kind == "done":
-                result = event.data
-    if result is None:
-        raise AssistantError("the turn ended without an answer")
+        )
     return result.to_json_dict()
 
 
 @router.post("/deidentify")
 def deidentify(body: TextRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
     """``{text, entities}``: the text with placeholders (a throwaway vault: nothing is stored)."""
-    _domain_allowed(principal, body.domain)
+    principal.check_domain(body.domain)
     result = ctx.services.deidentification.pseudonymize(body.text, scratch_vault("api"), body.domain)
     return {
         "text": result.text,
@@ -154,7 +130,7 @@ class MessageRequest(BaseModel):
 @router.post("/intent")
 def intent(body: MessageRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
     """``{text, intent, confidence}`` of the de-identified message (``assistant intent``'s line)."""
-    _domain_allowed(principal, body.domain)
+    principal.check_domain(body.domain)
     classifier = ctx.services.intent_classifier(body.domain)
     if classifier is None:
         raise AssistantError(f"domain {body.domain!r} has no intent model")
@@ -165,7 +141,7 @@ def intent(body: MessageRequest, ctx: Context, principal: Caller) -> dict[str, A
 @router.post("/risk")
 def risk(body: MessageRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
     """``{text, categories, evidence, severity, escalate}`` of the de-identified message (``assistant risk``)."""
-    _domain_allowed(principal, body.domain)
+    principal.check_domain(body.domain)
     if ctx.services.risk_detector(body.domain) is None:
         raise AssistantError(f"domain {body.domain!r} has no risk rules")
     redacted = ctx.services.deidentification.pseudonymize(body.text, scratch_vault("api"), body.domain).text

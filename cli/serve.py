@@ -8,7 +8,7 @@ import typer
 
 from cli.context import services
 from pipelines import AssistantError
-from pipelines.core.serving import claim_server
+from pipelines.core.serving import check_bind, claim_server
 
 __all__ = ["serve"]
 
@@ -22,16 +22,13 @@ def serve(
 ) -> None:
     """Serve the REST API until interrupted (OpenAPI page at /docs)."""
     from api import create_app
-    from api.server import check_bind, run
+    from api.server import run
 
     built = services(ctx)
     settings = built.settings
     host = host or settings.api.host
     port = port or settings.api.port
-    try:
-        check_bind(host, settings.auth.mode)
-    except ValueError as exc:
-        raise AssistantError(str(exc)) from None
+    check_bind(host, settings.auth.mode)
     accounts = built.accounts if settings.auth.mode == "local" else None
     if accounts is not None and not accounts.users():
         raise AssistantError(

@@ -10,13 +10,15 @@ commands (``ingest``, ``ask``) do not take it.
 from __future__ import annotations
 
 import fcntl
+import ipaddress
 import os
+import socket
 import threading
 from pathlib import Path
 
 from pipelines.core.errors import AssistantError
 
-__all__ = ["claim_server"]
+__all__ = ["check_bind", "claim_server", "is_loopback"]
 
 _HELD: dict[Path, int] = {}
 _LOCK = threading.Lock()
@@ -49,3 +51,38 @@ def claim_server(data_dir: Path, who: str) -> None:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{who} (pid {os.getpid()})".encode(), 0)
         _HELD[path] = fd
+
+
+def is_loopback(host: str) -> bool:
+    """Whether every address ``host`` resolves to is a loopback address (127.0.0.0/8, ::1); "localhost" is.
+    An empty host (Streamlit's default: every interface) is not."""
+    if not host:
+        return False
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        return False
+    addresses = {str(info[4][0]) for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
+
+
+def check_bind(host: str, auth_mode: str, setting: str = "ASSISTANT_AUTH__MODE=local") -> None:
+    """Refuse to serve without sign-in on anything but loopback (the web app and ``assistant serve`` alike).
+
+    Args:
+        host: The interface the server listens on ("" = every interface).
+        auth_mode: The ``auth.mode`` setting.
+        setting: What the message tells the user to set.
+
+    Raises:
+        AssistantError: ``auth_mode`` is ``none`` and ``host`` is not loopback (the message says what to set), or
+            the mode is not available.
+    """
+    if auth_mode == "oidc":
+        raise AssistantError("auth.mode 'oidc' is not available in this version; use 'local' (accounts)")
+    if auth_mode == "none" and not is_loopback(host):
+        raise AssistantError(
+            f"refusing to listen on {host or 'every interface'} without sign-in: with auth.mode 'none' only "
+            f"loopback addresses (127.0.0.1, ::1, localhost) are allowed; set {setting}, create an admin with "
+            "`assistant users add NAME --role admin` (and API keys with `assistant keys create`)"
+        )

@@ -15,7 +15,7 @@ from ingest.errors import (
 from ingest.filetypes import SUPPORTED_EXTENSIONS, FileKind, detect_kind
 from ingest.loaders import LoadedDocument, Section, load_bytes, load_document
 from ingest.review import HeldDocument, ReviewQueue
-from ingest.store import DocumentInfo, RetrievedChunk, VectorStore
+from ingest.store import DocumentInfo, RetrievedChunk, VectorStore, chunk_visible, owner_metadata
 
 __all__ = [
     "EMBEDDING_DIM",
@@ -39,8 +39,10 @@ __all__ = [
     "UnsupportedFileError",
     "VectorStore",
     "chunk_id",
+    "chunk_visible",
     "detect_kind",
     "load_bytes",
     "load_document",
+    "owner_metadata",
     "split_document",
 ]

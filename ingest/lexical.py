@@ -10,6 +10,11 @@ runs of Chinese characters are segmented into words with jieba's search mode (wo
 Chinese query matches Chinese passages. The tokens are stored space-joined in an FTS5 ``unicode61`` column and
 queries are tokenised the same way and matched with OR (any query term may match; BM25 ranks).
 
+Each row also names its chunk's document (sha256) and the document's owner: ``""`` for a shared document (a
+domain's knowledge base), the uploader's user name for a private one, so a search can keep to what one user may
+see (:meth:`LexicalIndex.search`, ``owners``). A table made before rows had an owner is rebuilt once, in one
+transaction, when it is first used (its rows become shared, as they were): nothing to run by hand.
+
 The same file records the documents being written (table ``pending``: domain, sha256, the writing process's id,
 start time and chunk ids): a document's row goes in before its first vector is written and out in the one transaction
 that writes its BM25 rows, so a document with a ``pending`` row is incomplete (its process may have been killed)
@@ -79,6 +84,9 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
 _CJK_RUN = re.compile(rf"[{_CJK}]+")
 _TABLE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+#: The columns of a domain's FTS5 table: the tokens are matched; the chunk id, its document's sha256 and the
+#: document's owner ("" = shared) are stored beside them.
+_COLUMNS = "tokens, chunk_id UNINDEXED, document UNINDEXED, owner UNINDEXED, tokenize='unicode61 remove_diacritics 0'"
 #: Chinese tokens that carry no content (particles and pronouns), dropped like English stop words.
 _CJK_STOP = frozenset(
     [
@@ -200,6 +208,7 @@ class LexicalIndex:
         """
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._ready: set[str] = set()  # tables known to have the owner column
         try:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -220,11 +229,31 @@ class LexicalIndex:
         return name
 
     def _ensure(self, domain: str) -> str:
+        """The domain's table, created or upgraded (an owner column added) if needed; call with the lock held."""
         table = self._table(domain)
-        self._db.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
-            "tokens, chunk_id UNINDEXED, document UNINDEXED, tokenize='unicode61 remove_diacritics 0')"
-        )
+        if table in self._ready:
+            return table
+        own = not self._db.in_transaction
+        if own:
+            self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5({_COLUMNS})")
+            columns = {str(row[1]) for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if "owner" not in columns:  # a table of before private documents: every row is shared
+                self._db.execute(f"ALTER TABLE {table} RENAME TO {table}_v1")
+                self._db.execute(f"CREATE VIRTUAL TABLE {table} USING fts5({_COLUMNS})")
+                self._db.execute(
+                    f"INSERT INTO {table}(tokens, chunk_id, document, owner) "
+                    f"SELECT tokens, chunk_id, document, '' FROM {table}_v1"
+                )
+                self._db.execute(f"DROP TABLE {table}_v1")
+        except BaseException:
+            if own:
+                self._db.execute("ROLLBACK")
+            raise
+        if own:
+            self._db.execute("COMMIT")
+        self._ready.add(table)
         return table
 
     @contextmanager
@@ -245,6 +274,7 @@ class LexicalIndex:
         texts: Sequence[str],
         documents: Sequence[str],
         completes: Sequence[str] = (),
+        owners: Sequence[str] | None = None,
     ) -> None:
         """Index chunks (replacing any row with the same chunk id), all in one transaction.
 
@@ -254,18 +284,25 @@ class LexicalIndex:
             texts: Chunk texts, raw (tokenised here).
             documents: The sha256 of each chunk's document (for pinned-document filters).
             completes: Document sha256 values whose ``pending`` rows this transaction removes (written).
+            owners: The owner of each chunk's document (``""`` = shared); None = every chunk shared.
 
         Raises:
             StoreError: Lengths differ or SQLite fails (nothing of this call is kept).
         """
-        if not (len(ids) == len(texts) == len(documents)):
-            raise StoreError("ids, texts and documents differ in length")
-        rows = [(" ".join(lexical_tokens(t)), i, d) for i, t, d in zip(ids, texts, documents, strict=True)]
+        owners = [""] * len(ids) if owners is None else owners
+        if not (len(ids) == len(texts) == len(documents) == len(owners)):
+            raise StoreError("ids, texts, documents and owners differ in length")
+        rows = [
+            (" ".join(lexical_tokens(t)), i, d, o)
+            for i, t, d, o in zip(ids, texts, documents, owners, strict=True)
+        ]
         try:
             with self._transaction() as db:
                 table = self._ensure(domain)
                 db.executemany(f"DELETE FROM {table} WHERE chunk_id = ?", [(i,) for i in ids])
-                db.executemany(f"INSERT INTO {table}(tokens, chunk_id, document) VALUES (?, ?, ?)", rows)
+                db.executemany(
+                    f"INSERT INTO {table}(tokens, chunk_id, document, owner) VALUES (?, ?, ?, ?)", rows
+                )
                 db.executemany(
                     "DELETE FROM pending WHERE domain = ? AND sha256 = ?",
                     [(domain, sha) for sha in completes],
@@ -353,7 +390,12 @@ class LexicalIndex:
             return {row[0] for row in self._db.execute(query, (document,))}
 
     def search(
-        self, domain: str, query: str, k: int, documents: Sequence[str] | None = None
+        self,
+        domain: str,
+        query: str,
+        k: int,
+        documents: Sequence[str] | None = None,
+        owners: Sequence[str] | None = None,
     ) -> list[LexicalHit]:
         """Return the ``k`` best chunks by BM25 for ``query`` (any of its terms), best first.
 
@@ -362,6 +404,7 @@ class LexicalIndex:
             query: Raw query text (tokenised like the chunks).
             k: Number of hits wanted.
             documents: Only chunks of these document sha256 values (None or empty = all).
+            owners: Only chunks of documents with these owners (``""`` = shared); None = every owner.
 
         Returns:
             Up to ``k`` hits; empty when no query term occurs in the index.
@@ -375,6 +418,10 @@ class LexicalIndex:
         if documents:
             sql += " AND document IN ({})".format(",".join("?" * len(documents)))
             params.extend(documents)
+        if owners is not None:
+            wanted = list(dict.fromkeys(owners))
+            sql += " AND owner IN ({})".format(",".join("?" * len(wanted)))
+            params.extend(wanted)
         sql += " ORDER BY bm25({t}) LIMIT ?"
         params.append(k)
         with self._lock:

@@ -33,12 +33,15 @@ class HeldDocument:
     Attributes:
         name: De-identified file name.
         domain: Target domain.
-        sha256: sha256 of the original file bytes (the document id), hex.
+        sha256: The document id, hex: the sha256 of the original file bytes (for a private document, the id the
+            ingestion derives from it and the owner).
         kind: Detected kind (pdf, markdown, code, ...).
         language: Source language for code, else None.
         sections: The de-identified sections, in reading order.
         report: The ingestion report (``privacy.DocumentReport.to_dict()``: counts and risk, no values).
         held_at: When it was held, ISO 8601 UTC.
+        owner: The user the document is private to; ``""`` = shared (also for records held before documents
+            had owners).
     """
 
     name: str
@@ -49,9 +52,10 @@ class HeldDocument:
     sections: tuple[Section, ...]
     report: dict[str, Any]
     held_at: str
+    owner: str = ""
 
     def summary(self) -> dict[str, Any]:
-        """JSON-ready ``{name, domain, sha256, kind, held_at, report}`` (no text)."""
+        """JSON-ready ``{name, domain, sha256, kind, held_at, report, owner}`` (no text)."""
         return {
             "name": self.name,
             "domain": self.domain,
@@ -59,6 +63,7 @@ class HeldDocument:
             "kind": self.kind,
             "held_at": self.held_at,
             "report": self.report,
+            "owner": self.owner,
         }
 
     def as_document(self) -> LoadedDocument:
@@ -184,6 +189,7 @@ def _read(path: Path) -> HeldDocument:
             sections=tuple(Section(str(s["text"]), str(s["location"])) for s in raw["sections"]),
             report=dict(raw["report"]),
             held_at=str(raw["held_at"]),
+            owner=str(raw.get("owner") or ""),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ReviewError(f"unreadable review record {path.name}: {exc}") from exc

@@ -6,6 +6,15 @@ goes into the BM25 file before its first vector is written and leaves in the one
 rows (:meth:`VectorStore.add_chunks`). Until then it is left out of listings and searches; a record whose writer
 is gone (a killed process) is cleaned up (:meth:`VectorStore.recover`): its vectors are deleted, and ingesting the
 file again writes it whole.
+
+A document is shared (a domain's knowledge base) or private to one user, its owner: every chunk's metadata
+carries ``owner`` (``""`` for shared, else the user name) and ``private`` (True for a private document; see
+:func:`owner_metadata`), and so does its BM25 row. Searches and listings take ``visible_to``: None sees every
+document (single-user mode, the command line), a user name sees the shared documents and that user's own, ``""``
+only the shared ones. Chunks written before documents had owners carry neither key and count as shared
+(Chroma's ``$ne`` matches a chunk without the key; the BM25 table is upgraded in place, :mod:`ingest.lexical`).
+Each hit is checked again against its metadata, so a filter that matched too much never shows another user's
+chunk.
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ from ingest.chunking import Chunk
 from ingest.errors import StoreError
 from ingest.lexical import LexicalHit, LexicalIndex, PendingDocument
 
-__all__ = ["DocumentInfo", "RetrievedChunk", "VectorStore"]
+__all__ = ["DocumentInfo", "RetrievedChunk", "VectorStore", "chunk_visible", "owner_metadata"]
 
 _COLLECTION_PREFIX = "domain_"
 #: A write record older than this (seconds) is stale even if a process with its id runs (ids are reused).
@@ -63,9 +72,10 @@ class RetrievedChunk:
 
 @dataclass(frozen=True)
 class DocumentInfo:
-    """A document in a collection: name, sha256, number of chunks, ingest time (ISO 8601 UTC), kind, and its
+    """A document in a collection: name, sha256, number of chunks, ingest time (ISO 8601 UTC), kind, its
     ingestion report (the ``report`` JSON of its chunk metadata: counts and risk, no values; ``{}`` for
-    documents ingested before reports existed)."""
+    documents ingested before reports existed), and its owner (``""`` = shared, else the user it is private to).
+    """
 
     name: str
     sha256: str
@@ -73,6 +83,12 @@ class DocumentInfo:
     ingested_at: str
     kind: str
     report: dict[str, Any] = field(default_factory=dict)
+    owner: str = ""
+
+    @property
+    def visibility(self) -> str:
+        """``shared`` (a domain's knowledge base) or ``private`` (retrieved only for its owner)."""
+        return "private" if self.owner else "shared"
 
 
 class VectorStore:
@@ -145,7 +161,8 @@ class VectorStore:
             domain: The collection's domain.
             chunks: The chunks, with their ids and texts.
             embeddings: One vector per chunk.
-            metadatas: One metadata mapping per chunk (``document_sha256`` names its document).
+            metadatas: One metadata mapping per chunk (``document_sha256`` names its document; ``owner`` and
+                ``private`` from :func:`owner_metadata`, absent = shared).
             progress: Called as ``progress(chunks_written, total)`` after each batch.
 
         Raises:
@@ -189,6 +206,7 @@ class VectorStore:
                     [lexical_text(chunk.text, m) for chunk, m in zip(chunks, metadatas, strict=True)],
                     documents,
                     completes=shas,
+                    owners=[_owner(m) for m in metadatas],
                 )
             except Exception as exc:
                 rollback = [i for i in written if i in set(new_ids)]
@@ -289,13 +307,19 @@ class VectorStore:
                     for text, m in zip(records["documents"], records["metadatas"], strict=True)
                 ],
                 [str((m or {}).get("document_sha256", "")) for m in records["metadatas"]],
+                owners=[_owner(m or {}) for m in records["metadatas"]],
             )
             changed += len(records["ids"])
         self._synced.add(domain)
         return changed
 
     def search_lexical(
-        self, domain: str, query: str, k: int, documents: Sequence[str] | None = None
+        self,
+        domain: str,
+        query: str,
+        k: int,
+        documents: Sequence[str] | None = None,
+        visible_to: str | None = None,
     ) -> list[RetrievedChunk]:
         """Return the ``k`` best chunks by BM25 (score: BM25, higher is better), best first.
 
@@ -304,13 +328,16 @@ class VectorStore:
             query: Query text (tokenised by :func:`ingest.lexical.lexical_tokens`).
             k: Number of hits wanted.
             documents: Only chunks of these document sha256 values (None or empty = all).
+            visible_to: Only chunks this user may see: shared ones and the user's private ones (``""``: shared
+                only; None: every chunk).
 
         Raises:
             StoreError: The index cannot be read or synchronised.
         """
         if domain not in self._synced:
             self.sync_lexical(domain)
-        hits: list[LexicalHit] = self.lexical.search(domain, query, k, documents)
+        owners = None if visible_to is None else list(dict.fromkeys(["", visible_to]))
+        hits: list[LexicalHit] = self.lexical.search(domain, query, k, documents, owners)
         if not hits:
             return []
         records = self._collection(domain).get(
@@ -325,22 +352,39 @@ class VectorStore:
         return [
             RetrievedChunk(hit.chunk_id, found[hit.chunk_id][0], hit.score, found[hit.chunk_id][1])
             for hit in hits
-            if hit.chunk_id in found
+            if hit.chunk_id in found and chunk_visible(found[hit.chunk_id][1], visible_to)
         ]
 
     def search(
-        self, domain: str, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+        self,
+        domain: str,
+        embedding: Sequence[float],
+        k: int,
+        where: dict[str, Any] | None = None,
+        visible_to: str | None = None,
     ) -> list[RetrievedChunk]:
-        """Return the ``k`` nearest chunks by cosine similarity, best first (fewer if the collection is small)."""
+        """Return the ``k`` nearest chunks by cosine similarity, best first (fewer if the collection is small).
+
+        Args:
+            domain: Domain whose collection is searched.
+            embedding: The query vector (the embedder's dimension).
+            k: Number of hits wanted.
+            where: A Chroma metadata filter (pinned documents), or None.
+            visible_to: Only chunks this user may see (see :meth:`search_lexical`); None: every chunk.
+
+        Raises:
+            StoreError: Reading the pending records failed.
+        """
         hidden = self._hidden(domain)  # first: it may clean up leftovers the query would otherwise see
         collection = self._collection(domain)
         total = collection.count()
         if total == 0 or k <= 0:
             return []
+        filters = [f for f in (where, _visibility_where(visible_to)) if f]
         result = collection.query(
             query_embeddings=[list(embedding)],
             n_results=min(k, total),
-            where=where,
+            where=filters[0] if len(filters) == 1 else ({"$and": filters} if filters else None),
             include=["documents", "metadatas", "distances"],
         )
         hits = []
@@ -353,11 +397,17 @@ class VectorStore:
         ):
             if str((metadata or {}).get("document_sha256", "")) in hidden:
                 continue  # a document still being written, or left half-written
+            if not chunk_visible(metadata or {}, visible_to):
+                continue  # never another user's private chunk, whatever the filter matched
             hits.append(RetrievedChunk(chunk_id, text or "", 1.0 - float(distance), dict(metadata or {})))
         return hits
 
     def list_documents(
-        self, domain: str, sha256: str | None = None, name: str | None = None
+        self,
+        domain: str,
+        sha256: str | None = None,
+        name: str | None = None,
+        visible_to: str | None = None,
     ) -> list[DocumentInfo]:
         """Return the documents of a domain, newest first.
 
@@ -365,6 +415,8 @@ class VectorStore:
             domain: The domain.
             sha256: Only the document with this sha256 (hex), when given.
             name: Only documents stored under this (de-identified) file name, when given.
+            visible_to: Only documents this user may see: shared ones and the user's private ones (``""``:
+                shared only; None: every document).
 
         Returns:
             One :class:`DocumentInfo` per distinct document sha256, sorted by ``ingested_at`` descending.
@@ -380,7 +432,7 @@ class VectorStore:
         documents: dict[str, dict[str, Any]] = {}
         for metadata in records["metadatas"] or []:
             sha = str(metadata.get("document_sha256", ""))
-            if sha in hidden:
+            if sha in hidden or not chunk_visible(metadata, visible_to):
                 continue
             entry = documents.setdefault(
                 sha,
@@ -390,6 +442,7 @@ class VectorStore:
                     "kind": str(metadata.get("kind", "")),
                     "chunks": 0,
                     "report": _json_dict(metadata.get("report")),
+                    "owner": _owner(metadata),
                 },
             )
             entry["chunks"] += 1
@@ -449,6 +502,34 @@ class VectorStore:
         except Exception as exc:
             raise StoreError(f"deleting {len(ids)} chunks from collection {domain!r} failed: {exc}") from exc
         self.lexical.delete(domain, ids)
+
+
+def owner_metadata(owner: str | None) -> dict[str, str | bool]:
+    """The chunk metadata that says whose a document is: ``{"owner": "", "private": False}`` for a shared
+    document (``owner`` None or ""), ``{"owner": owner, "private": True}`` for one private to ``owner``."""
+    return {"owner": owner or "", "private": bool(owner)}
+
+
+def chunk_visible(metadata: Mapping[str, Any], visible_to: str | None) -> bool:
+    """Whether a chunk with this metadata may be shown to ``visible_to`` (None: anyone, single-user mode; a user
+    name: shared chunks and that user's private ones; ``""``: shared chunks only). A chunk without an owner (one
+    written before documents had owners) is shared."""
+    owner = _owner(metadata)
+    return visible_to is None or not owner or owner == visible_to
+
+
+def _owner(metadata: Mapping[str, Any]) -> str:
+    """The owner a chunk's metadata names (``""``: shared, also when absent)."""
+    return str(metadata.get("owner") or "")
+
+
+def _visibility_where(visible_to: str | None) -> dict[str, Any] | None:
+    """The Chroma filter of :func:`chunk_visible`: ``private`` is not True (shared, also chunks without the key), or
+    the owner is ``visible_to``; None when everything is visible."""
+    if visible_to is None:
+        return None
+    shared: dict[str, Any] = {"private": {"$ne": True}}
+    return {"$or": [shared, {"owner": visible_to}]} if visible_to else shared
 
 
 def lexical_text(text: str, metadata: Mapping[str, Any]) -> str:

@@ -1,0 +1,119 @@
+"""Shared and private documents in the store: real Chroma and SQLite FTS5 in tmp_path, hand-made vectors (no
+embedder needed: the filter is what is tested). A request of a user sees the shared chunks and that user's own
+private ones; chunks written before documents had owners count as shared, in Chroma and in a BM25 table of the
+old layout (rebuilt in place)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest import Chunk, VectorStore, owner_metadata
+from ingest.lexical import LexicalIndex
+
+#: document sha256 -> (owner, chunk text); None = a chunk of before owners (no owner keys at all).
+DOCUMENTS: dict[str, tuple[str | None, str]] = {
+    "a" * 64: (None, "Legacy fees: the card fee is 25 pounds a year."),
+    "b" * 64: ("", "Shared fees: the card fee is waived for students."),
+    "c" * 64: ("alice", "Alice's notes: the card fee of ZEBRAQUILL-7731 is 3 pounds."),
+    "d" * 64: ("bob", "Bob's notes: the card fee of OTTERBLADE-5512 is 9 pounds."),
+}
+
+
+def _vector(number: int) -> list[float]:
+    return [1.0, 0.05 * number, 0.0, 0.0]
+
+
+def _write(store: VectorStore, domain: str = "finance") -> None:
+    for number, (sha, (owner, text)) in enumerate(DOCUMENTS.items()):
+        metadata: dict[str, Any] = {
+            "document_sha256": sha,
+            "source": f"{sha[:4]}.md",
+            "ingested_at": str(number),
+        }
+        if owner is not None:
+            metadata |= owner_metadata(owner)
+        store.add_chunks(domain, [Chunk(f"chunk-{sha[:4]}", text, 0, "")], [_vector(number)], [metadata])
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> VectorStore:
+    built = VectorStore(tmp_path / "chroma")
+    _write(built)
+    return built
+
+
+def _owners(hits: list[Any]) -> set[str]:
+    return {str(hit.metadata.get("owner", "legacy")) or "shared" for hit in hits}
+
+
+@pytest.mark.parametrize(
+    ("visible_to", "expected"),
+    [
+        (None, {"legacy", "shared", "alice", "bob"}),  # single-user mode: everything, as before
+        ("alice", {"legacy", "shared", "alice"}),
+        ("bob", {"legacy", "shared", "bob"}),
+        ("", {"legacy", "shared"}),
+        ("carol", {"legacy", "shared"}),
+    ],
+)
+def test_dense_and_bm25_search_see_shared_and_own_private_chunks(
+    store: VectorStore, visible_to: str | None, expected: set[str]
+) -> None:
+    dense = store.search("finance", _vector(0), 10, visible_to=visible_to)
+    lexical = store.search_lexical("finance", "card fee pounds", 10, visible_to=visible_to)
+    assert _owners(dense) == expected
+    assert _owners(lexical) == expected
+
+
+def test_a_pinned_private_document_of_another_user_yields_nothing(store: VectorStore) -> None:
+    alice_doc = "c" * 64
+    where = {"document_sha256": alice_doc}
+    assert store.search("finance", _vector(2), 5, where=where, visible_to="bob") == []
+    assert store.search_lexical("finance", "ZEBRAQUILL", 5, [alice_doc], visible_to="bob") == []
+    assert [h.chunk_id for h in store.search("finance", _vector(2), 5, where=where, visible_to="alice")] == [
+        "chunk-cccc"
+    ]
+
+
+def test_listing_shows_owner_and_visibility_for_what_the_user_may_see(store: VectorStore) -> None:
+    listed = {
+        info.sha256[:1]: (info.owner, info.visibility)
+        for info in store.list_documents("finance", visible_to="alice")
+    }
+    assert listed == {"a": ("", "shared"), "b": ("", "shared"), "c": ("alice", "private")}
+    assert len(store.list_documents("finance")) == 4
+    assert store.list_documents("finance", sha256="d" * 64, visible_to="alice") == []
+
+
+def test_the_owner_survives_a_bm25_index_rebuilt_from_chroma(tmp_path: Path) -> None:
+    store = VectorStore(tmp_path / "chroma")
+    _write(store)
+    store.lexical.delete("finance", sorted(store.lexical.ids("finance")))  # as if the index were lost
+    assert store.sync_lexical("finance") == 4
+    hits = store.search_lexical("finance", "card fee", 10, visible_to="bob")
+    assert _owners(hits) == {"legacy", "shared", "bob"}
+
+
+def test_a_bm25_table_of_before_owners_is_upgraded_in_place_and_stays_shared(tmp_path: Path) -> None:
+    path = tmp_path / "bm25.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE VIRTUAL TABLE bm25_finance USING fts5(tokens, chunk_id UNINDEXED, document UNINDEXED, "
+        "tokenize='unicode61 remove_diacritics 0')"
+    )
+    old.execute("INSERT INTO bm25_finance VALUES ('card fee', 'old-1', 'doc-old')")
+    old.commit()
+    old.close()
+    index = LexicalIndex(path)
+    assert [h.chunk_id for h in index.search("finance", "card fee", 5, owners=["", "alice"])] == ["old-1"]
+    index.upsert("finance", ["new-1"], ["card fee for alice"], ["doc-new"], owners=["alice"])
+    assert {h.chunk_id for h in index.search("finance", "card fee", 5, owners=[""])} == {"old-1"}
+    assert {h.chunk_id for h in index.search("finance", "card fee", 5, owners=["", "alice"])} == {
+        "old-1",
+        "new-1",
+    }
+    assert LexicalIndex(path).count("finance") == 2  # reopened: upgraded once, nothing lost

@@ -4,10 +4,12 @@ path or an input value.
 - ``/v1``: ``{"error": {"message", "type", "param": null, "code"}}`` (OpenAI's API reference, "Error codes").
 - everything else: ``{"error": {"status", "type", "message"}}``.
 
-Statuses: 400 bad input (any error the product shows users), 401 no or bad key, 403 a domain the role may not
-use, 404 unknown session, document or model, 413 too large, 422 a body that does not fit the schema (the
-message names the fields, never their values), 429 rate limit or a full generation queue (with
-``Retry-After``), 503 no model server reachable, 500 anything else (logged with an id that the response gives).
+Statuses: 400 bad input (any error the product shows users: an empty text, a text over its length limit, an
+unknown domain or backend; see :mod:`api.checks`), 401 no or bad key, 403 a known domain the role may not use,
+404 unknown session, turn, document, or model (``/v1``: an unknown model name, as OpenAI answers it), 413 too
+large, 422 a body that does not fit the schema (the message names the fields, never their values), 429 rate
+limit or a full generation queue (with ``Retry-After``), 503 a known model backend that is not reachable, 500
+anything else (logged with an id that the response gives).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from api.limits import Busy
 from pipelines.accounts import AuthError
 from pipelines.core.errors import USER_FACING_ERRORS, BackendError, DocumentError, SessionError
 
-__all__ = ["Forbidden", "NotFound", "TooLarge", "error_response", "install_error_handlers"]
+__all__ = ["Forbidden", "NotFound", "TooLarge", "error_response", "install_error_handlers", "status_of"]
 
 
 class Forbidden(Exception):
@@ -65,7 +67,8 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _status_of(error: Exception) -> int:
+def status_of(error: Exception) -> int:
+    """The HTTP status of an error the product knows (see the module docstring); 400 for any other."""
     if isinstance(error, AuthError):
         return 401
     if isinstance(error, Forbidden):
@@ -97,7 +100,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
         @app.exception_handler(kind)
         async def known(request: Request, error: Exception) -> JSONResponse:
-            status = _status_of(error)
+            status = status_of(error)
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
             return error_response(request.url.path, status, str(error), headers)
 

@@ -2,8 +2,9 @@
 
 The embedded llama.cpp model generates one answer at a time (its context is not thread-safe); requests beyond
 the one generating and ``queue`` waiting are refused at once with 429 and ``Retry-After`` instead of piling up
-threads (:class:`GenerationGate`). Each API key may make ``per_minute`` requests per minute, as a token bucket
-that refills continuously (:class:`RateLimiter`).
+threads (:class:`GenerationGate`; :meth:`GenerationGate.stream` holds a place for a whole streamed answer).
+Each API key may make ``per_minute`` requests per minute, as a token bucket that refills continuously
+(:class:`RateLimiter`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 __all__ = ["Busy", "GenerationGate", "RateLimiter"]
+
+T = TypeVar("T")
 
 
 class Busy(Exception):
@@ -75,3 +79,37 @@ class GenerationGate:
             yield
         finally:
             self._slots.release()
+
+    def stream(self, start: Callable[[], Iterator[T]]) -> Iterator[T]:
+        """A streamed generation under a place of the gate, held until the stream ends or is closed.
+
+        ``start()`` is called and its first item produced before this returns, so that bad input (an empty
+        question, an unknown domain) fails with its own status before a response has started, not mid-stream.
+
+        Args:
+            start: Makes the stream (e.g. ``lambda: services.assist.stream(...)``); called once, at once.
+
+        Returns:
+            The stream's items, the first one included.
+
+        Raises:
+            Busy: ``1 + queue`` generations are already running or waiting.
+            Exception: Whatever ``start()`` or the first item raises (the place is released first).
+        """
+        place = self.slot()
+        place.__enter__()
+        try:
+            stream = start()
+            first = next(stream)
+        except BaseException:
+            place.__exit__(None, None, None)
+            raise
+
+        def rest() -> Iterator[T]:
+            try:
+                yield first
+                yield from stream
+            finally:
+                place.__exit__(None, None, None)
+
+        return rest()

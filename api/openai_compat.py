@@ -8,6 +8,15 @@ the server keeps each session's de-identified history and its vault, so placehol
 The answer carries the reasoning in ``reasoning_content`` and the product's extras (domain, sources, citation
 checks, session id, masked counts) in ``assistant``. ``usage`` counts are estimates (characters / 4), since the
 pipeline does not see the backend's tokenizer.
+
+Sampling options: ``max_tokens``, ``max_completion_tokens``, ``temperature`` and ``top_p`` are accepted (checked
+against OpenAI's ranges) and ignored: the chat turn takes no per-call generation options, so the server's settings
+apply (``llamacpp.max_tokens`` / ``llamacpp.temperature``, ``ollama.temperature``). Other OpenAI fields are
+accepted and ignored too.
+
+Errors: an unknown model is 404 (as OpenAI answers it), a model of a domain the role may not use 403, a question
+over 20,000 characters or without text 400; after a stream has started an error is sent as a last ``data:``
+event in OpenAI's error shape, then ``data: [DONE]``.
 """
 
 from __future__ import annotations
@@ -22,10 +31,11 @@ from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.checks import check_length
 from api.context import ApiContext, Caller, Context
-from api.errors import Forbidden, NotFound, error_response
+from api.errors import Forbidden, NotFound, error_response, status_of
 from api.principal import Principal
-from pipelines.chat.pipeline import ChatResult
+from pipelines.chat.pipeline import MAX_QUESTION_CHARS, ChatResult
 from pipelines.core.errors import USER_FACING_ERRORS, AssistantError
 from pipelines.llm.turn import run_to_completion
 
@@ -61,6 +71,11 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
+_IGNORED = (
+    "Accepted and ignored: the server's generation settings apply (the chat turn takes no per-call options)."
+)
+
+
 class ChatCompletionRequest(BaseModel):
     """The subset of OpenAI's chat completion request this server reads (other fields are accepted, ignored)."""
 
@@ -70,6 +85,10 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = None
+    max_tokens: int | None = Field(default=None, ge=1, description=_IGNORED)
+    max_completion_tokens: int | None = Field(default=None, ge=1, description=_IGNORED)
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0, description=_IGNORED)
+    top_p: float | None = Field(default=None, ge=0.0, le=1.0, description=_IGNORED)
 
 
 def model_ids(ctx: ApiContext, principal: Principal) -> list[str]:
@@ -137,12 +156,15 @@ def chat_completions(
     principal: Caller,
     x_session_id: Annotated[str | None, Header()] = None,
 ) -> JSONResponse | StreamingResponse | dict[str, Any]:
-    """One chat turn on the last user message (see the module docstring)."""
+    """One chat turn on the last user message. ``max_tokens``, ``max_completion_tokens``, ``temperature`` and
+    ``top_p`` are accepted and ignored (the server's generation settings apply). 400: no user message with text,
+    or one over 20,000 characters; 403: a model of a domain the role may not use; 404: an unknown model; 429: the
+    generation queue is full."""
     domain = domain_of(ctx, principal, body.model)
     questions = [m.text() for m in body.messages if m.role == "user"]
     if not questions or not questions[-1].strip():
         raise AssistantError("the request has no user message with text")
-    question = questions[-1]
+    question = check_length(questions[-1], MAX_QUESTION_CHARS, "question")
     if x_session_id:
         session_id = ctx.own_session(principal, x_session_id, create=True)
     elif body.user:
@@ -215,5 +237,5 @@ def _sse(
                     usage["usage"] = _usage(question, event.data)
                     yield line(usage)
     except USER_FACING_ERRORS as exc:  # after the first byte the status is sent: the error goes in the stream
-        yield line(json.loads(bytes(error_response("/v1/", 503, str(exc)).body)))
+        yield line(json.loads(bytes(error_response("/v1/", status_of(exc), str(exc)).body)))
     yield "data: [DONE]\n\n"

@@ -1,22 +1,34 @@
-"""``/api``: the product's own endpoints, each the JSON of its CLI command (README, "REST API")."""
+"""``/api``: the product's own endpoints, each the JSON of its CLI command (README, "REST API").
+
+Input checks are shared (:mod:`api.checks`): an unknown domain or backend and a text over its limit are 400, a
+domain the role may not use 403. ``/api/assist`` (streamed) lives in :mod:`api.assist`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from api import assist
+from api.checks import check_backend, check_length, usable_domain
 from api.context import Caller, Context
 from api.errors import NotFound
 from pipelines.chat.pinning import resolve_documents
+from pipelines.chat.pipeline import MAX_QUESTION_CHARS
 from pipelines.chat.signals import detect_signals
 from pipelines.core.deidentification import scratch_vault
 from pipelines.core.errors import AssistantError
+from pipelines.core.logs import logger
+from pipelines.skills.agent_assist.assist import MAX_MESSAGE_CHARS
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["product"])
+
+#: Longest text ``/api/deidentify`` takes, characters (a document's worth; questions have their own limit).
+MAX_TEXT_CHARS = 200_000
 
 
 class AskRequest(BaseModel):
@@ -32,20 +44,23 @@ class AskRequest(BaseModel):
 class TextRequest(BaseModel):
     """A text and, optionally, the domain whose policy applies (default: the union of every domain's)."""
 
-    text: str = Field(max_length=200_000)
+    text: str
     domain: str | None = None
 
 
 class QuestionRequest(BaseModel):
     """A question to route."""
 
-    question: str = Field(max_length=20_000)
+    question: str
 
 
 @router.post("/ask")
 def ask(body: AskRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
-    """One chat turn; the ``ask --json`` object."""
-    domain = principal.chat_domain(body.domain)
+    """One chat turn; the ``ask --json`` object. 400: empty question or over 20,000 characters, unknown domain
+    or backend; 403: a domain the role may not use; 429: the generation queue is full."""
+    domain = principal.chat_domain(usable_domain(ctx, principal, body.domain) or "auto")
+    check_length(body.question, MAX_QUESTION_CHARS, "question")
+    backend = check_backend(body.backend)
     session_id = ctx.own_session(principal, body.session_id, create=True)
     pinned = None
     if body.documents:
@@ -54,15 +69,17 @@ def ask(body: AskRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
         domain, pinned = resolved.domain, resolved.sha256
     with ctx.gate.slot():
         result = ctx.services.chat.ask(
-            body.question, session_id=session_id, domain=domain, backend=body.backend, documents=pinned
+            body.question, session_id=session_id, domain=domain, backend=backend, documents=pinned
         )
     return result.to_json_dict()
 
 
 @router.post("/deidentify")
 def deidentify(body: TextRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
-    """``{text, entities}``: the text with placeholders (a throwaway vault: nothing is stored)."""
-    principal.check_domain(body.domain)
+    """``{text, entities}``: the text with placeholders (a throwaway vault: nothing is stored); 400 over 200,000
+    characters."""
+    usable_domain(ctx, principal, body.domain)
+    check_length(body.text, MAX_TEXT_CHARS, "text")
     result = ctx.services.deidentification.pseudonymize(body.text, scratch_vault("api"), body.domain)
     return {
         "text": result.text,
@@ -78,6 +95,7 @@ def route(body: QuestionRequest, ctx: Context, principal: Caller) -> dict[str, A
     """``{question, domain, confidence, scores}``: the de-identified question and its domain (no model call)."""
     if not body.question.strip():
         raise AssistantError("the question is empty")
+    check_length(body.question, MAX_QUESTION_CHARS, "question")
     redacted, decision = ctx.services.chat.route(body.question)
     return {
         "question": redacted,
@@ -123,14 +141,15 @@ def erase_session(session_id: str, ctx: Context, principal: Caller) -> dict[str,
 class MessageRequest(BaseModel):
     """A customer message and the domain whose models and policy apply."""
 
-    text: str = Field(max_length=20_000)
+    text: str
     domain: str = "finance"
 
 
 @router.post("/intent")
 def intent(body: MessageRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
     """``{text, intent, confidence}`` of the de-identified message (``assistant intent``'s line)."""
-    principal.check_domain(body.domain)
+    usable_domain(ctx, principal, body.domain)
+    check_length(body.text, MAX_MESSAGE_CHARS, "message")
     classifier = ctx.services.intent_classifier(body.domain)
     if classifier is None:
         raise AssistantError(f"domain {body.domain!r} has no intent model")
@@ -141,7 +160,8 @@ def intent(body: MessageRequest, ctx: Context, principal: Caller) -> dict[str, A
 @router.post("/risk")
 def risk(body: MessageRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
     """``{text, categories, evidence, severity, escalate}`` of the de-identified message (``assistant risk``)."""
-    principal.check_domain(body.domain)
+    usable_domain(ctx, principal, body.domain)
+    check_length(body.text, MAX_MESSAGE_CHARS, "message")
     if ctx.services.risk_detector(body.domain) is None:
         raise AssistantError(f"domain {body.domain!r} has no risk rules")
     redacted = ctx.services.deidentification.pseudonymize(body.text, scratch_vault("api"), body.domain).text
@@ -150,3 +170,85 @@ def risk(body: MessageRequest, ctx: Context, principal: Caller) -> dict[str, Any
     if assessment is None:
         raise AssistantError(f"domain {body.domain!r} has no risk rules")
     return {"text": redacted, **assessment.to_json_dict()}
+
+
+#: Longest feedback comment, characters.
+MAX_COMMENT_CHARS = 4_000
+
+#: How a rating is kept in the feedback store (whose verdicts are the agent-assist page's).
+_RATING_STATUS = {"up": "accepted", "down": "rejected"}
+
+
+class FeedbackRequest(BaseModel):
+    """``POST /api/feedback``: a rating of one stored turn of the caller's session."""
+
+    session_id: str
+    turn: int = Field(ge=0, description="The turn's position in the session, 0 = the first question.")
+    rating: Literal["up", "down"]
+    comment: str | None = Field(
+        default=None,
+        description="Free text, de-identified with the session's vault before it is stored (at most 4,000 "
+        "characters).",
+    )
+
+
+@router.post("/feedback")
+def feedback(body: FeedbackRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
+    """Rate a stored turn (``/api/ask`` or ``/v1``) of one of the caller's sessions; ``{id, created_at,
+    session_id, turn, rating, comment}`` with the comment as stored.
+
+    The comment is free text: the names, numbers and other values in it are de-identified with the session's
+    vault and the turn's domain's ``memory`` operators before anything stores it (a value of the conversation
+    gets its placeholder, ``<PERSON_1>``). The rating goes to the feedback store of agent assist
+    (``assistant feedback list|export``): ``up`` as ``accepted``, ``down`` as ``rejected``, with the turn's
+    de-identified question as ``message``, its answer as ``suggested`` and the comment as ``final_text``.
+
+    404: the session is not the caller's, or has no such turn; 400: a comment over 4,000 characters.
+    """
+    session_id = ctx.own_session(principal, body.session_id, create=False)
+    check_length(body.comment or "", MAX_COMMENT_CHARS, "comment")
+    if not ctx.services.memory.exists(session_id):
+        raise NotFound("no such session")
+    turn = next((t for t in ctx.services.memory.turns(session_id) if t.position == body.turn), None)
+    if turn is None:
+        raise NotFound("no such turn")
+    domain = turn.domain if turn.domain in ctx.services.domains else None
+    comment = ""
+    if body.comment and body.comment.strip():
+        vault, _expired = ctx.services.conversations.open_vault(session_id)
+        _prompt, stored = ctx.services.deidentification.deidentify_message(
+            body.comment.strip(), vault, domain
+        )
+        ctx.services.vaults.save(vault)
+        comment = stored.text
+    signals = turn.signals or {}
+    intent, risk = signals.get("intent") or {}, signals.get("risk") or {}
+    record = ctx.services.feedback.add(
+        session_id=session_id,
+        domain=turn.domain,
+        status=_RATING_STATUS[body.rating],
+        message=turn.question,
+        suggested=turn.answer,
+        final_text=comment,
+        intent=str(intent.get("intent", "")),
+        confidence=intent.get("confidence"),
+        risk_categories=list(risk.get("categories", [])),
+        severity=str(risk.get("severity", "")),
+        escalate=bool(risk.get("escalate", False)),
+        backend=turn.backend,
+        model=turn.model,
+    )
+    logger.info(
+        "api feedback id=%d session=%s turn=%d rating=%s", record.id, session_id, body.turn, body.rating
+    )
+    return {
+        "id": record.id,
+        "created_at": record.created_at,
+        "session_id": session_id,
+        "turn": body.turn,
+        "rating": body.rating,
+        "comment": comment,
+    }
+
+
+router.include_router(assist.router)

@@ -4,6 +4,7 @@
   caller's role may not use is 403 (:func:`usable_domain`).
 - A backend name other than auto, ollama or llamacpp is 400 (:func:`check_backend`); 503 stays for a known
   backend that is unreachable.
+- Neither message repeats the unknown name (a client may put anything in a field, a customer's name too).
 - A text over its length limit is 400, the message giving its length and the limit (:func:`check_length`):
   the limits of the flows themselves (20,000 characters for a question or a customer message), checked before
   a session is claimed or a model is queued for. 422 is kept for a body that does not fit the schema.
@@ -31,8 +32,9 @@ def usable_domain(ctx: ApiContext, principal: Principal, domain: str | None) -> 
         AssistantError: Unknown domain (400).
         Forbidden: The caller's role may not use it (403).
     """
-    if domain not in (None, "", "auto"):
-        ctx.services.domains.domain(domain)  # raises for an unknown name, listing the known ones
+    known = list(ctx.services.domains)
+    if domain not in (None, "", "auto", *known):
+        raise AssistantError(f"unknown domain; known: {', '.join(known)} (or auto)")
     principal.check_domain(domain)
     return domain
 
@@ -44,7 +46,7 @@ def check_backend(backend: str | None) -> str | None:
         AssistantError: Any other name (400; the message lists the names).
     """
     if backend is not None and backend not in BACKENDS:
-        raise AssistantError(f"unknown backend {backend!r}; use {', '.join(BACKENDS)}")
+        raise AssistantError(f"unknown backend; use {', '.join(BACKENDS)}")
     return backend
 
 

@@ -113,7 +113,7 @@ def test_assist_is_only_for_roles_that_may_use_its_domain(server: Server, who: s
     [
         ({"message": "   "}, "empty"),
         ({"message": "x" * 20_001}, "at most 20,000"),
-        ({"message": "card declined", "backend": "gpt"}, "unknown backend 'gpt'"),
+        ({"message": "card declined", "backend": "gpt"}, "unknown backend; use auto"),
         ({"message": "card declined", "session_id": f"{CANARY_NAME}!"}, "invalid session id"),
     ],
 )

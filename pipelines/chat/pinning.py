@@ -2,7 +2,8 @@
 
 A pinned document belongs to one domain's collection, so pinning documents pins that domain: with a domain
 given, names are looked up in it; with ``auto``, in every domain, and all of them must lie in the same one
-(which then answers, without routing). The result feeds ``ChatPipeline.stream(..., documents=...)``.
+(which then answers, without routing). The result feeds ``ChatPipeline.stream(..., documents=...)``. With
+``visible_to`` only the documents that user may see are found (another user's private document is "unknown").
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ class PinnedDocuments:
 
 
 def resolve_documents(
-    store: VectorStore, domains: DomainRegistry, references: Sequence[str], domain: str = "auto"
+    store: VectorStore,
+    domains: DomainRegistry,
+    references: Sequence[str],
+    domain: str = "auto",
+    visible_to: str | None = None,
 ) -> PinnedDocuments:
     """Resolve file names or sha256 prefixes to indexed documents.
 
@@ -43,6 +48,7 @@ def resolve_documents(
         references: File names as ``assistant documents`` lists them, or sha256 prefixes of at least
             :data:`MIN_SHA256_PREFIX` hex digits (a name is tried first).
         domain: The domain to look in, or ``auto`` for every domain.
+        visible_to: The requesting user (shared documents and their own private ones); None: every document.
 
     Returns:
         The documents (duplicates removed) and their common domain.
@@ -54,7 +60,7 @@ def resolve_documents(
     if not references:
         raise AssistantError("no document given")
     names = list(domains) if domain in ("", "auto") else [domains.domain(domain).name]
-    listing = {name: store.list_documents(name) for name in names}
+    listing = {name: store.list_documents(name, visible_to=visible_to) for name in names}
     chosen: dict[str, tuple[str, DocumentInfo]] = {}
     for reference in references:
         matches = _matches(listing, reference.strip())

@@ -156,6 +156,7 @@ class ChatPipeline:
         domain: str = "auto",
         backend: str | None = None,
         documents: Sequence[str] | None = None,
+        owner: str | None = None,
     ) -> Iterator[ChatEvent]:
         """Run one turn, yielding a "meta" event, then "answer"/"reasoning" text, then "done".
 
@@ -165,6 +166,8 @@ class ChatPipeline:
             domain: ``auto`` to route, or a domain name to pin.
             backend: auto|ollama|llamacpp (None = settings).
             documents: sha256 values of pinned documents: retrieval uses only their chunks (None = all).
+            owner: The signed-in user asking: retrieval sees the shared documents and this user's private ones,
+                also among the pinned ones (None = every document: single-user mode).
 
         Raises:
             AssistantError: Empty question, unknown domain, or a backend failure (BackendError) with a message
@@ -216,7 +219,7 @@ class ChatPipeline:
 
         with watch.step("retrieve"):
             hits = self.retriever.retrieve(
-                decision.domain, retrieval_query, config.retrieval.top_k, documents
+                decision.domain, retrieval_query, config.retrieval.top_k, documents, owner
             )
 
         passages, sources = number_passages(chosen, hits, self.settings.llamacpp.context_chars)

@@ -1,5 +1,6 @@
 """Hybrid retrieval: BM25 and dense rankings of a domain's chunks, fused by weighted reciprocal rank fusion,
-optionally diversified by maximal marginal relevance, optionally limited to the documents the user pinned.
+optionally diversified by maximal marginal relevance, optionally limited to the documents the user pinned, always limited to the documents the requesting user may see
+(shared ones and their own private ones: ``visible_to``; :mod:`ingest.store`).
 
 Why reciprocal rank fusion (RRF): BM25 scores are unbounded and cosine similarities are not, so a weighted sum
 needs per-query score normalisation; RRF uses ranks only (Cormack, Clarke & Buettcher, "Reciprocal Rank Fusion
@@ -35,7 +36,12 @@ class Retriever:
         self.domains = domains
 
     def retrieve(
-        self, domain: str, query: str, k: int, documents: Sequence[str] | None = None
+        self,
+        domain: str,
+        query: str,
+        k: int,
+        documents: Sequence[str] | None = None,
+        visible_to: str | None = None,
     ) -> list[RetrievedChunk]:
         """Return up to ``k`` chunks of ``domain`` for ``query``, best first, with distinct texts, using the
         domain's retrieval settings (``retrieval:`` in its ``domain.yaml``; :func:`hybrid_search`).
@@ -45,6 +51,8 @@ class Retriever:
             query: The de-identified, standalone retrieval query.
             k: Number of chunks wanted.
             documents: sha256 values of the documents the user pinned; ``None`` or empty = the whole collection.
+            visible_to: The requesting user: chunks of shared documents and of their own private ones; None =
+                every chunk (single-user mode).
 
         Returns:
             At most ``k`` hits; fewer when the collection (or the pinned documents) hold fewer.
@@ -54,7 +62,7 @@ class Retriever:
             StoreError: The collection or the BM25 index cannot be read.
         """
         config = self.domains.domain(domain).retrieval
-        return hybrid_search(self.store, self.embedder, domain, query, k, config, documents)
+        return hybrid_search(self.store, self.embedder, domain, query, k, config, documents, visible_to)
 
 
 def hybrid_search(
@@ -65,8 +73,12 @@ def hybrid_search(
     k: int,
     config: RetrievalConfig,
     documents: Sequence[str] | None = None,
+    visible_to: str | None = None,
 ) -> list[RetrievedChunk]:
     """Rank the chunks of ``domain`` for ``query`` with the retrievers ``config.mode`` names and fuse them.
+
+    Both retrievers see only the chunks of ``documents`` (when given) that ``visible_to`` may see (None: all;
+    a user name: shared chunks and that user's private ones).
 
     Each retriever contributes its ``max(config.candidates, k)`` best chunks; in ``hybrid`` mode the two
     rankings are fused with :func:`reciprocal_rank_fusion` (weights ``config.dense_weight`` and
@@ -90,10 +102,10 @@ def hybrid_search(
                 {"document_sha256": pinned[0]} if len(pinned) == 1 else {"document_sha256": {"$in": pinned}}
             )
         query_vector = embedder.embed_query(query)
-        rankings.append(store.search(domain, query_vector, depth, where=where))
+        rankings.append(store.search(domain, query_vector, depth, where=where, visible_to=visible_to))
         weights.append(config.dense_weight)
     if config.mode in ("hybrid", "bm25"):
-        rankings.append(store.search_lexical(domain, query, depth, pinned))
+        rankings.append(store.search_lexical(domain, query, depth, pinned, visible_to))
         weights.append(config.bm25_weight)
     if len(rankings) == 1:
         fused = rankings[0]

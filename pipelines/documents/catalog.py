@@ -4,6 +4,10 @@ erasure receipt.
 A document's chunks (vectors, texts and metadata: its report, name and ingest time) live together in the
 domain's collection and are removed together by :meth:`ingest.VectorStore.delete_document`; whatever the
 domain's skills stored beside it goes with them (:meth:`pipelines.documents.hooks.IndexingHook.on_removed`).
+
+Listing, finding and deleting take ``visible_to``: None for every document (single-user mode, the command line,
+an admin's delete), a user name for the shared documents and that user's private ones. Another user's private
+document is answered like one that does not exist ("no document ..."), so its existence does not leak.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class DocumentReceipt:
         domain: The domain whose collection held it.
         chunks: Chunks removed (each with its vector, text and metadata).
         deleted_at: When, ISO 8601 UTC (seconds).
+        owner: The user the document was private to; ``""`` = shared.
     """
 
     name: str
@@ -45,6 +50,7 @@ class DocumentReceipt:
     domain: str
     chunks: int
     deleted_at: str
+    owner: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The receipt as a JSON-ready dict (the ``documents --delete --json`` object)."""
@@ -93,22 +99,24 @@ class Catalog:
         self.domains = domains
         self.hooks = hooks
 
-    def documents(self, domain: str) -> list[DocumentInfo]:
-        """The documents indexed in ``domain``, as the store lists them.
+    def documents(self, domain: str, visible_to: str | None = None) -> list[DocumentInfo]:
+        """The documents indexed in ``domain`` that ``visible_to`` may see (None: all), as the store lists them
+        (each with its ``owner`` and ``visibility``).
 
         Raises:
             AssistantError: Unknown domain.
         """
         self.domains.domain(domain)
-        return self.store.list_documents(domain)
+        return self.store.list_documents(domain, visible_to=visible_to)
 
-    def find(self, domain: str, name_or_sha256: str) -> DocumentInfo:
-        """The indexed document of ``domain`` named ``name_or_sha256``.
+    def find(self, domain: str, name_or_sha256: str, visible_to: str | None = None) -> DocumentInfo:
+        """The indexed document of ``domain`` named ``name_or_sha256``, among those ``visible_to`` may see.
 
         Args:
             domain: The domain.
             name_or_sha256: A file name exactly as listed (de-identified), or a sha256 prefix of at least
                 :data:`MIN_SHA256_PREFIX` hex digits.
+            visible_to: The requesting user (shared documents and their own private ones); None: every document.
 
         Returns:
             The document.
@@ -124,7 +132,7 @@ class Catalog:
         prefix = wanted.lower() if _HEX.fullmatch(wanted.lower()) else None
         matches = [
             info
-            for info in self.store.list_documents(domain)
+            for info in self.store.list_documents(domain, visible_to=visible_to)
             if info.name == wanted or (prefix is not None and info.sha256.startswith(prefix))
         ]
         if not matches:
@@ -138,13 +146,15 @@ class Catalog:
             )
         return matches[0]
 
-    def delete(self, domain: str, name_or_sha256: str) -> DocumentReceipt:
+    def delete(self, domain: str, name_or_sha256: str, visible_to: str | None = None) -> DocumentReceipt:
         """Delete an indexed document: all its chunks with their vectors and metadata, and what the domain's
         skills stored beside it.
 
         Args:
             domain: The domain.
             name_or_sha256: A file name exactly as listed, or a sha256 prefix (>= 8 hex digits).
+            visible_to: The requesting user: only a shared document or one of theirs is found (whether they may
+                delete a shared one is the caller's rule); None: any document.
 
         Returns:
             The erasure receipt.
@@ -154,7 +164,25 @@ class Catalog:
             DocumentError: Nothing or several documents match; nothing is deleted.
             StoreError: The store failed; the chunks not yet deleted stay, and deleting again finishes.
         """
-        info = self.find(domain, name_or_sha256)
+        return self._remove(domain, self.find(domain, name_or_sha256, visible_to))
+
+    def erase_owner(self, owner: str) -> list[DocumentReceipt]:
+        """Delete every private document of ``owner`` in every domain (erasing a user), each with a receipt.
+
+        Raises:
+            DocumentError: ``owner`` is empty (that would name the shared documents).
+            StoreError: The store failed; deleting again finishes.
+        """
+        if not owner:
+            raise DocumentError("name the user whose private documents to erase")
+        return [
+            self._remove(domain, info)
+            for domain in self.domains
+            for info in self.store.list_documents(domain, visible_to=owner)
+            if info.owner == owner
+        ]
+
+    def _remove(self, domain: str, info: DocumentInfo) -> DocumentReceipt:
         removed = remove_document(self.store, self.hooks(domain), domain, info.sha256)
         receipt = DocumentReceipt(
             name=info.name,
@@ -162,6 +190,13 @@ class Catalog:
             domain=domain,
             chunks=removed,
             deleted_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            owner=info.owner,
         )
-        logger.info("document deleted domain=%s sha256=%s chunks=%d", domain, info.sha256[:12], removed)
+        logger.info(
+            "document deleted domain=%s sha256=%s chunks=%d visibility=%s",
+            domain,
+            info.sha256[:12],
+            removed,
+            info.visibility,
+        )
         return receipt

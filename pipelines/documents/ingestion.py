@@ -17,6 +17,15 @@ above it is not indexed but held for review (:class:`ingest.ReviewQueue`, ``<dat
 de-identified text and report in one atomically written file. :class:`pipelines.documents.review.Review` indexes
 it or deletes it. The raw text is never written anywhere.
 
+A document is shared (``owner`` None: a domain's knowledge base, what admins manage) or private to the user
+who uploaded it (``owner`` = the user name; retrieved, listed and deleted only for them: :mod:`ingest.store`).
+A private document's id is not its file's sha256 but :func:`document_id` of the owner and that sha256, so
+everything keyed by the id (chunk ids, the ``pending`` record of an all-or-nothing write, the review queue, the
+medical records) is separate per owner: the same file kept privately by two users, or also shared, is separate
+documents. Duplicates and updates are therefore found within the uploader's own scope only (shared among
+shared, a user's private documents among theirs): an upload never learns whether another user holds the same
+file, and never replaces or merges with a document of another scope.
+
 A domain's skills take part through its indexing hooks (:mod:`pipelines.documents.hooks`): terms they keep from
 de-identification, and what they store beside an indexed document (the medical records of the DP statistics)
 and remove with it; a held document reaches them only when it is released.
@@ -24,11 +33,12 @@ and remove with it; a held document reaches them only when it is released.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +55,7 @@ from ingest import (
     VectorStore,
     load_bytes,
     load_document,
+    owner_metadata,
     split_document,
 )
 from pipelines.core.deidentification import DomainDeidentifier
@@ -61,6 +72,7 @@ __all__ = [
     "Ingestion",
     "ProgressFn",
     "ReplacedVersion",
+    "document_id",
     "document_title",
 ]
 
@@ -88,7 +100,8 @@ class IngestReport:
     Attributes:
         name: File name (de-identified).
         domain: Target domain.
-        sha256: Document sha256 (hex).
+        sha256: Document id (hex): the file's sha256 for a shared document, :func:`document_id` for a private
+            one.
         kind: Detected kind.
         chunks: Chunks the document yields.
         chunks_added: Chunks newly written (0 for a re-ingest or a held document).
@@ -100,6 +113,7 @@ class IngestReport:
             ``characters``, ``risk``, ``findings``); for a duplicate, the stored one.
         hold_threshold: The ``ingest.hold_risk_threshold`` in force (None = off).
         replaced: Older versions stored under the same file name that this ingest removed (an update).
+        owner: The user the document is private to; ``""`` = shared.
     """
 
     name: str
@@ -115,6 +129,12 @@ class IngestReport:
     report: dict[str, Any] = field(default_factory=dict)
     hold_threshold: float | None = None
     replaced: list[ReplacedVersion] = field(default_factory=list)
+    owner: str = ""
+
+    @property
+    def visibility(self) -> str:
+        """``shared`` or ``private``."""
+        return "private" if self.owner else "shared"
 
     @property
     def status(self) -> str:
@@ -132,8 +152,8 @@ class IngestReport:
         return sum(version.chunks_removed for version in self.replaced)
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready dict (the fields plus ``status``)."""
-        return {**asdict(self), "status": self.status}
+        """JSON-ready dict (the fields plus ``status`` and ``visibility``)."""
+        return {**asdict(self), "status": self.status, "visibility": self.visibility}
 
 
 #: The indexing hooks of a domain (:mod:`pipelines.documents.hooks`), given by the composition root.
@@ -186,6 +206,7 @@ class Ingestion:
         progress: ProgressFn | None = None,
         review: bool = True,
         follow_symlinks: bool = False,
+        owner: str | None = None,
     ) -> IngestReport:
         """Ingest the file at ``path`` into ``domain``.
 
@@ -195,6 +216,7 @@ class Ingestion:
             progress: Called with ``(stage, fraction)``.
             review: Apply ``ingest.hold_risk_threshold`` (False for the shipped sample corpora).
             follow_symlinks: Ingest what a symbolic link points to (refused by default).
+            owner: The user the document is private to; None or ``""`` = shared (see the module docstring).
 
         Returns:
             What happened; ``held`` is True when the document went to the review queue instead of the index.
@@ -211,7 +233,7 @@ class Ingestion:
             max_chars=limits.max_chars,
             follow_symlinks=follow_symlinks,
         )
-        return self._ingest_loaded(domain, document, progress or _noop, review)
+        return self._ingest_loaded(domain, document, progress or _noop, review, owner or "")
 
     def ingest_bytes(
         self,
@@ -220,19 +242,21 @@ class Ingestion:
         data: bytes,
         progress: ProgressFn | None = None,
         review: bool = True,
+        owner: str | None = None,
     ) -> IngestReport:
         """Ingest an uploaded file given as ``name`` + ``data``; see :meth:`ingest_path`."""
         limits = self.settings
         document = load_bytes(
             name, data, max_bytes=int(limits.max_file_mb * 2**20), max_chars=limits.max_chars
         )
-        return self._ingest_loaded(domain, document, progress or _noop, review)
+        return self._ingest_loaded(domain, document, progress or _noop, review, owner or "")
 
     def _ingest_loaded(
-        self, domain: str, document: LoadedDocument, progress: ProgressFn, review: bool
+        self, domain: str, document: LoadedDocument, progress: ProgressFn, review: bool, owner: str
     ) -> IngestReport:
         started = time.perf_counter()
         config = self.domains.domain(domain)
+        document = replace(document, sha256=document_id(document.sha256, owner))
         progress("load", 1.0)
         threshold = self.settings.hold_risk_threshold
         previous = self._previous(domain, document.sha256)
@@ -243,7 +267,9 @@ class Ingestion:
             )
             name = self._safe_name(domain, document.name)[0]
             replaced = (
-                [] if held or name != stored_name else self.replace_older(domain, name, document.sha256)
+                []
+                if held or name != stored_name
+                else self.replace_older(domain, name, document.sha256, owner)
             )
             return IngestReport(
                 name,
@@ -259,6 +285,7 @@ class Ingestion:
                 report=stored,
                 hold_threshold=threshold,
                 replaced=replaced,
+                owner=owner,
             )
         safe, report = self.deidentify_document(domain, document, progress)
         safe_name, redacted = safe.name, list(safe.sections)
@@ -278,6 +305,7 @@ class Ingestion:
                     tuple(redacted),
                     report.to_dict(),
                     held_at,
+                    owner,
                 )
             )
             progress("store", 1.0)
@@ -305,8 +333,9 @@ class Ingestion:
                 held=True,
                 report=report.to_dict(),
                 hold_threshold=threshold,
+                owner=owner,
             )
-        return self.index(domain, safe, chunks, report, progress, started)
+        return self.index(domain, safe, chunks, report, progress, started, owner)
 
     def _safe_name(self, domain: str, name: str) -> tuple[str, list[Finding]]:
         """The de-identified file name and its findings: names carry personal data too ("Jane Doe statement
@@ -358,9 +387,12 @@ class Ingestion:
         held = self.review_queue.get(domain, sha256)
         return (True, held.report, held.name) if held is not None else None
 
-    def replace_older(self, domain: str, name: str, sha256: str) -> list[ReplacedVersion]:
-        """Delete every document stored under ``name`` in ``domain`` except the one with ``sha256``; nothing
-        when the de-identified name contains a placeholder (two different files may share it).
+    def replace_older(
+        self, domain: str, name: str, sha256: str, owner: str | None = None
+    ) -> list[ReplacedVersion]:
+        """Delete every document of ``owner`` (None or ``""``: the shared ones) stored under ``name`` in
+        ``domain`` except the one with ``sha256``; nothing when the de-identified name contains a placeholder
+        (two different files may share it). Documents of another owner are never touched.
 
         Raises:
             StoreError: A delete failed (the versions not yet deleted stay; a re-ingest finishes the job).
@@ -373,8 +405,8 @@ class Ingestion:
             )
             return []
         replaced = []
-        for older in self.store.list_documents(domain, name=name):
-            if older.sha256 != sha256:
+        for older in self.store.list_documents(domain, name=name, visible_to=owner or ""):
+            if older.sha256 != sha256 and older.owner == (owner or ""):
                 removed = remove_document(self.store, self.hooks(domain), domain, older.sha256)
                 replaced.append(ReplacedVersion(older.sha256, removed))
                 logger.info(
@@ -394,10 +426,12 @@ class Ingestion:
         report: DocumentReport,
         progress: ProgressFn | None = None,
         started: float | None = None,
+        owner: str | None = None,
     ) -> IngestReport:
-        """Embed and store the chunks of an already de-identified ``document``, its report in every chunk; the
-        domain's hooks see it first and are undone when the write fails; older versions under its name are
-        replaced after the write.
+        """Embed and store the chunks of an already de-identified ``document``, its report and ``owner`` (None or
+        ``""``: shared) in every chunk; the domain's hooks see it first and are undone when the write fails;
+        older versions of the same owner under its name are replaced after the write. ``document.sha256`` is
+        the document's id (:func:`document_id` for a private one).
 
         Raises:
             StoreError: The write failed (nothing of the document stays) or a replaced version's delete did.
@@ -422,6 +456,7 @@ class Ingestion:
                 "redactions": json.dumps(report.entities, sort_keys=True),
                 "risk": report.risk,
                 "report": report_json,
+                **owner_metadata(owner),
                 **(
                     {"symbol": chunk.symbol, "start_line": chunk.start_line, "end_line": chunk.end_line}
                     if document.kind == "code"
@@ -441,11 +476,12 @@ class Ingestion:
             for hook in hooks:
                 hook.on_removed(domain, document.sha256)
             raise
-        replaced = self.replace_older(domain, document.name, document.sha256)
+        replaced = self.replace_older(domain, document.name, document.sha256, owner)
         progress("store", 1.0)
         seconds = time.perf_counter() - started
         logger.info(
-            "ingest domain=%s sha256=%s kind=%s chunks=%d added=%d risk=%.2f redactions=%s seconds=%.2f",
+            "ingest domain=%s sha256=%s kind=%s chunks=%d added=%d risk=%.2f redactions=%s seconds=%.2f "
+            "visibility=%s",
             domain,
             document.sha256[:12],
             document.kind,
@@ -454,6 +490,7 @@ class Ingestion:
             report.risk,
             json.dumps(report.entities),
             seconds,
+            "private" if owner else "shared",
         )
         return IngestReport(
             document.name,
@@ -468,6 +505,7 @@ class Ingestion:
             report=report.to_dict(),
             hold_threshold=self.settings.hold_risk_threshold,
             replaced=replaced,
+            owner=owner or "",
         )
 
     def samples_pending(self, domains: Iterable[str] | None = None) -> list[str]:
@@ -523,6 +561,18 @@ class Ingestion:
         if progress is not None and todo:
             progress("done", 1.0)
         return reports
+
+
+def document_id(sha256: str, owner: str | None) -> str:
+    """The id a document is stored under: the file's ``sha256`` for a shared document (``owner`` None or
+    ``""``), else the sha256 of a private-document label, the owner and the file's sha256 (64 hex digits, like
+    any id): separate per owner, and telling nothing about other users' documents.
+
+    Example: ``document_id(s, None) == s``; ``document_id(s, "alice") != document_id(s, "bob")``.
+    """
+    if not owner:
+        return sha256
+    return hashlib.sha256(f"private-document\x00{owner}\x00{sha256}".encode()).hexdigest()
 
 
 def document_title(document: LoadedDocument) -> str:

@@ -76,12 +76,13 @@ class Review:
                 dict(report.entities),
                 time.perf_counter() - started,
                 report=held.report,
+                owner=held.owner,
             )
         document = held.as_document()
         chunks = split_document(
             document, list(document.sections), config.chunking.chunk_size, config.chunking.chunk_overlap
         )
-        result = self.ingestion.index(domain, document, chunks, report, progress, started)
+        result = self.ingestion.index(domain, document, chunks, report, progress, started, held.owner)
         self.queue.remove(domain, held.sha256)
         logger.info("ingest released domain=%s sha256=%s", domain, held.sha256[:12])
         return result

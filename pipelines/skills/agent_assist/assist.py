@@ -186,6 +186,7 @@ class AgentAssist:
         session_id: str | None = None,
         backend: str | None = None,
         domain: str | None = None,
+        owner: str | None = None,
     ) -> Iterator[AssistEvent]:
         """Analyse a customer message, then stream a suggested reply.
 
@@ -198,6 +199,8 @@ class AgentAssist:
             session_id: The conversation (its vault keeps placeholders stable); None = a new one.
             backend: auto|ollama|llamacpp (None = settings).
             domain: The domain (None = ``settings.agent_assist.domain``).
+            owner: The signed-in agent: the passages come from shared documents and the agent's private ones
+                (None = every document: single-user mode).
 
         Raises:
             AssistantError: Empty message, malformed session id, unknown domain or no ``agent_assist.yaml``; a
@@ -233,7 +236,7 @@ class AgentAssist:
         required = config.wording_for([*([intent] if intent else []), *categories])
 
         with watch.step("retrieve"):
-            hits = self.retriever.retrieve(name, redacted, config.passages)
+            hits = self.retriever.retrieve(name, redacted, config.passages, visible_to=owner)
 
         chosen = self.backends(backend)
         passages, sources = number_passages(chosen, hits, self.settings.llamacpp.context_chars)

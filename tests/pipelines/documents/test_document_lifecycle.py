@@ -125,6 +125,7 @@ def test_delete_removes_every_chunk_and_returns_a_receipt(services: Services) ->
         "domain": "finance",
         "chunks": doc.chunks,
         "deleted_at": receipt.deleted_at,
+        "owner": "",
     }
     assert services.store.count("finance") == count - doc.chunks == kept.chunks
     assert services.store.lexical.count("finance") == kept.chunks

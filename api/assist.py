@@ -100,7 +100,7 @@ def assist(body: AssistRequest, ctx: Context, principal: Caller) -> StreamingRes
     session_id = ctx.own_session(principal, body.session_id, create=True)
     events = ctx.gate.stream(
         lambda: ctx.services.assist.stream(
-            body.message, session_id=session_id, backend=backend, domain=domain
+            body.message, session_id=session_id, backend=backend, domain=domain, owner=principal.user
         )
     )
     return StreamingResponse(

@@ -1,4 +1,5 @@
-"""What every request handler gets: the services, the account store, the limits, and the caller."""
+"""What every request handler gets: the services, the account store, the limits, the upload jobs, and the
+caller."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from api.errors import NotFound
+from api.jobs import UploadJobs
 from api.limits import GenerationGate, RateLimiter
 from api.principal import Principal, authenticate
 from pipelines.accounts import AccountStore
@@ -35,6 +37,7 @@ class ApiContext:
         rate: The per-key request rate limit.
         gate: The bounded queue in front of generation.
         started_at: When the server started (seconds since the epoch).
+        jobs: The upload jobs (``async=true`` uploads, :mod:`api.jobs`; in memory).
     """
 
     services: Services
@@ -43,6 +46,7 @@ class ApiContext:
     rate: RateLimiter
     gate: GenerationGate
     started_at: float = field(default_factory=time.time)
+    jobs: UploadJobs = field(default_factory=UploadJobs)
 
     def own_session(self, principal: Principal, session_id: str | None, create: bool) -> str:
         """The session a request of ``principal`` works on.
@@ -74,9 +78,14 @@ class ApiContext:
             raise NotFound("no such session")
         return scoped
 
-    def chat_events(self, question: str, session_id: str, domain: str) -> Iterator[ChatEvent]:
+    def chat_events(
+        self, question: str, session_id: str, domain: str, *, owner: str | None
+    ) -> Iterator[ChatEvent]:
         """The turn's events, generated under a slot of the generation gate; the first event ("meta") is
         produced before this returns, so that bad input fails with its own status, not mid-stream.
+
+        ``owner`` is the caller (``principal.user``): retrieval sees the shared documents and the caller's
+        private ones (None, single-user mode: all). Required, so that no caller forgets it.
 
         Raises:
             Busy: The generation queue is full.
@@ -85,7 +94,7 @@ class ApiContext:
         slot = self.gate.slot()
         slot.__enter__()
         try:
-            stream = self.services.chat.stream(question, session_id=session_id, domain=domain)
+            stream = self.services.chat.stream(question, session_id=session_id, domain=domain, owner=owner)
             first = next(stream)
         except BaseException:
             slot.__exit__(None, None, None)

@@ -173,7 +173,7 @@ def chat_completions(
         session_id = ctx.own_session(principal, None, create=True)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    events = ctx.chat_events(question, session_id, domain)  # raises before streaming: a proper error status
+    events = ctx.chat_events(question, session_id, domain, owner=principal.user)  # bad input raises here
     if not body.stream:
         result = run_to_completion(events)
         return {

@@ -64,12 +64,19 @@ def ask(body: AskRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
     session_id = ctx.own_session(principal, body.session_id, create=True)
     pinned = None
     if body.documents:
-        resolved = resolve_documents(ctx.services.store, ctx.services.domains, body.documents, domain)
+        resolved = resolve_documents(
+            ctx.services.store, ctx.services.domains, body.documents, domain, principal.user
+        )
         principal.check_domain(resolved.domain)
         domain, pinned = resolved.domain, resolved.sha256
     with ctx.gate.slot():
         result = ctx.services.chat.ask(
-            body.question, session_id=session_id, domain=domain, backend=backend, documents=pinned
+            body.question,
+            session_id=session_id,
+            domain=domain,
+            backend=backend,
+            documents=pinned,
+            owner=principal.user,
         )
     return result.to_json_dict()
 

@@ -1,8 +1,11 @@
-"""Uploads through ``/api/documents``: the hostile corpus of issue 17 through the endpoint, limits, roles."""
+"""Uploads through ``/api/documents``: the hostile corpus of issue 17 through the endpoint, limits, roles; private
+documents (an isolation canary between two agents), shared ones, and upload jobs at ``/api/jobs``."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +93,118 @@ def test_a_declared_body_over_the_limit_is_refused_before_it_is_read(server: Ser
             headers={"content-type": "application/json"},
         )
     assert big.status_code == 413
+
+
+#: A made-up product code that survives the finance index policy (checked: alice's own answer cites it).
+CANARY = "ZEBRAQUILL-7731"
+MEMO = (
+    f"# Premium pricing memo\n\nThe premium card {CANARY} has an annual fee of 3 pounds and no foreign fee.\n"
+)
+#: Asks for the memo without naming the canary: only retrieval could bring it into an answer.
+QUESTION = "What is the annual fee of the premium card in the premium pricing memo?"
+
+
+def _upload_as(server: Server, key: str, name: str, data: bytes, **fields: str):  # type: ignore[no-untyped-def]
+    with server.client(key) as client:
+        return client.post(
+            "/api/documents", data={"domain": "finance", **fields}, files={"file": (name, data)}
+        )
+
+
+def _names(server: Server, key: str) -> dict[str, str]:
+    with server.client(key) as client:
+        listed = client.get("/api/documents", params={"domain": "finance"}).json()["documents"]
+    return {d["name"]: d["visibility"] for d in listed}
+
+
+def test_a_private_document_is_never_seen_by_another_user(server: Server) -> None:
+    """Isolation canary: alice's private memo is listed, retrieved and deletable only for her; bob can list,
+    pin, retrieve or delete none of it, and the canary never appears in anything he gets back."""
+    uploaded = _upload_as(server, server.alice_key, "premium-memo.md", MEMO.encode(), visibility="private")
+    assert uploaded.status_code == 200, uploaded.text
+    report = uploaded.json()
+    assert (report["visibility"], report["owner"], report["status"]) == ("private", "alice", "indexed")
+    assert _names(server, server.alice_key)["premium-memo.md"] == "private"
+    assert "premium-memo.md" not in _names(server, server.bob_key)
+    with server.client(server.bob_key) as bob:
+        answer = bob.post("/api/ask", json={"question": QUESTION, "domain": "finance"})
+        assert answer.status_code == 200, answer.text
+        assert CANARY not in answer.text
+        assert all(s["source"] != "premium-memo.md" for s in answer.json()["sources"])
+        pinned = bob.post("/api/ask", json={"question": QUESTION, "documents": [report["sha256"][:12]]})
+        assert pinned.status_code == 400 and CANARY not in pinned.text  # unknown to him, like any other id
+        assert bob.delete("/api/documents/finance/premium-memo.md").status_code == 404
+        assert bob.delete(f"/api/documents/finance/{report['sha256'][:12]}").status_code == 404
+        openai = bob.post(
+            "/v1/chat/completions",
+            json={"model": "assistant-finance", "messages": [{"role": "user", "content": QUESTION}]},
+        )
+        assert openai.status_code == 200 and CANARY not in openai.text
+    with server.client(server.alice_key) as alice:
+        mine = alice.post("/api/ask", json={"question": QUESTION, "domain": "finance"}).json()
+        assert any(s["source"] == "premium-memo.md" and CANARY in s["text"] for s in mine["sources"])
+        receipt = alice.delete("/api/documents/finance/premium-memo.md")
+    assert receipt.status_code == 200 and receipt.json()["owner"] == "alice"
+    assert "premium-memo.md" not in _names(server, server.alice_key)
+
+
+def test_shared_documents_are_seen_by_both_and_only_admins_add_them(server: Server) -> None:
+    shared = _upload_as(
+        server, server.admin_key, "atm.md", b"# ATM fees\n\nCash withdrawals cost 1 pound abroad.\n"
+    )
+    assert shared.status_code == 200 and shared.json()["visibility"] == "shared"
+    assert _names(server, server.alice_key)["atm.md"] == _names(server, server.bob_key)["atm.md"] == "shared"
+    refused = _upload_as(server, server.alice_key, "mine.md", b"# Mine\n\ntext\n", visibility="shared")
+    assert refused.status_code == 403 and "managed by admins" in refused.json()["error"]["message"]
+    assert (
+        _upload_as(server, server.carol_key, "x.md", b"# X\n\ntext\n", visibility="private").status_code
+        == 403
+    )
+    bad = _upload_as(server, server.alice_key, "x.md", b"# X\n\ntext\n", visibility="public")
+    assert bad.status_code == 422 and "visibility" in bad.json()["error"]["message"]
+    with server.client(server.bob_key) as bob:
+        assert bob.delete("/api/documents/finance/atm.md").status_code == 403  # visible, but admins manage it
+    with server.client(server.admin_key) as admin:
+        assert admin.delete("/api/documents/finance/atm.md").status_code == 200
+
+
+def _poll(server: Server, key: str, job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 300
+    with server.client(key) as client:
+        while time.monotonic() < deadline:
+            job = client.get(f"/api/jobs/{job_id}").json()
+            assert 0.0 <= job["progress"] <= 1.0
+            if job["status"] in ("done", "failed"):
+                return job  # type: ignore[no-any-return]
+            time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def test_an_upload_job_reports_progress_and_its_report_to_its_owner_only(server: Server) -> None:
+    text = "# Savings\n\n" + "Interest on the easy saver is paid monthly at a variable rate. " * 400
+    queued = _upload_as(
+        server, server.alice_key, "savings.md", text.encode(), visibility="private", **{"async": "true"}
+    )
+    assert queued.status_code == 202, queued.text
+    job_id = queued.json()["job_id"]
+    assert queued.json()["status"] == "queued" and queued.headers["location"] == f"/api/jobs/{job_id}"
+    with server.client(server.bob_key) as bob:
+        assert bob.get(f"/api/jobs/{job_id}").status_code == 404  # another user's job does not exist for him
+    done = _poll(server, server.alice_key, job_id)
+    assert done["status"] == "done" and done["progress"] == 1.0 and done["error"] is None
+    assert done["report"]["status"] == "indexed" and done["report"]["owner"] == "alice"
+    assert _names(server, server.alice_key)["savings.md"] == "private"
+    with server.client(server.alice_key) as alice:
+        assert alice.get("/api/jobs/0123456789abcdef").status_code == 404
+
+
+def test_a_bad_file_in_a_job_fails_with_the_message_of_a_direct_upload(server: Server) -> None:
+    queued = _upload_as(
+        server, server.admin_key, "broken.pdf", b"%PDF-1.7 not really a pdf", **{"async": "true"}
+    )
+    assert queued.status_code == 202
+    failed = _poll(server, server.admin_key, queued.json()["job_id"])
+    direct = _upload_as(server, server.admin_key, "broken.pdf", b"%PDF-1.7 not really a pdf")
+    assert failed["status"] == "failed" and failed["report"] is None
+    assert direct.status_code == 400 and failed["error"] == direct.json()["error"]["message"]
+    assert "broken.pdf" in failed["error"] and "Traceback" not in failed["error"]

@@ -28,8 +28,19 @@ def ingest(
             "--follow-symlinks", help="Ingest what a symbolic link points to (links are refused by default)."
         ),
     ] = False,
+    private_for: Annotated[
+        str | None,
+        typer.Option(
+            "--private-for",
+            metavar="USER",
+            help="Make the documents private to this user (retrieved and listed only for them); default shared.",
+        ),
+    ] = None,
 ) -> None:
     """Ingest documents into a domain's collection (de-identified, chunked, embedded).
+
+    Documents are shared (the domain's knowledge base) unless ``--private-for USER`` names an account (``assistant
+    users list``) whose private documents they become.
 
     A document whose risk is above ``ingest.hold_risk_threshold`` is held for review instead of indexed; that
     is not a failure (exit code 0). Exit code 1 only when a file was rejected; the other files are still
@@ -37,13 +48,15 @@ def ingest(
     """
     built = services(ctx)
     built.domains.domain(domain)
+    if private_for is not None:
+        private_for = built.accounts.user(private_for).name  # unknown: one error line, nothing ingested
     failed = 0
     with StderrProgress() as bar:
         for path in paths:
             bar.start(path.name)
             try:
                 report = built.ingestion.ingest_path(
-                    domain, path, progress=bar.stage, follow_symlinks=follow_symlinks
+                    domain, path, progress=bar.stage, follow_symlinks=follow_symlinks, owner=private_for
                 )
             except Exception as exc:  # one bad file never stops the others
                 failed += 1
@@ -146,7 +159,7 @@ def documents(
     for info in infos:
         typer.echo(
             f"{info.name}\t{info.sha256[:12]}\t{count(info.chunks, 'chunk')}\t{info.ingested_at}\t"
-            f"{_report_cells(info.report)}"
+            f"{_report_cells(info.report)}" + (f"\tprivate to {info.owner}" if info.owner else "")
         )
 
 

@@ -132,3 +132,19 @@ def test_ingest_progress_is_plain_lines_on_stderr_when_it_is_not_a_terminal(
         "fees.md: store",
     ]
     assert done.stdout.startswith("fees.md: 2 chunks added to finance")
+
+
+def test_ingest_private_for_a_user_makes_a_private_document_and_refuses_an_unknown_user(
+    runner: ServicesRunner, services: Services, tmp_path: Path
+) -> None:
+    services.accounts.add_user("alice", "agent", "alice has a long password")
+    report = json.loads(_ingest(runner, tmp_path / "memo.md", OLD, "--json", "--private-for", "Alice"))
+    assert (report["visibility"], report["owner"]) == ("private", "alice")  # the account's own spelling
+    listed = runner.invoke(cli.app, ["documents", "--domain", "finance"])
+    assert listed.stdout.rstrip("\n").endswith("\tprivate to alice")
+    assert [info.name for info in services.catalog.documents("finance", visible_to="bob")] == []
+    refused = runner.invoke(
+        cli.app, ["ingest", "--domain", "finance", "--private-for", "mallory", str(tmp_path / "memo.md")]
+    )
+    assert refused.exit_code == 1 and "error: no user 'mallory'" in refused.stderr
+    assert len(services.catalog.documents("finance")) == 1

@@ -81,8 +81,9 @@ class ApiContext:
     def chat_events(
         self, question: str, session_id: str, domain: str, *, owner: str | None
     ) -> Iterator[ChatEvent]:
-        """The turn's events, generated under a slot of the generation gate; the first event ("meta") is
-        produced before this returns, so that bad input fails with its own status, not mid-stream.
+        """The turn's events, generated under a slot of the generation gate (:meth:`GenerationGate.stream`); the
+        first event ("meta") is produced before this returns, so that bad input fails with its own status, not
+        mid-stream.
 
         ``owner`` is the caller (``principal.user``): retrieval sees the shared documents and the caller's
         private ones (None, single-user mode: all). Required, so that no caller forgets it.
@@ -91,23 +92,9 @@ class ApiContext:
             Busy: The generation queue is full.
             AssistantError: Bad question, unknown domain, backend failure.
         """
-        slot = self.gate.slot()
-        slot.__enter__()
-        try:
-            stream = self.services.chat.stream(question, session_id=session_id, domain=domain, owner=owner)
-            first = next(stream)
-        except BaseException:
-            slot.__exit__(None, None, None)
-            raise
-
-        def rest() -> Iterator[ChatEvent]:
-            try:
-                yield first
-                yield from stream
-            finally:
-                slot.__exit__(None, None, None)
-
-        return rest()
+        return self.gate.stream(
+            lambda: self.services.chat.stream(question, session_id=session_id, domain=domain, owner=owner)
+        )
 
 
 def context(request: Request) -> ApiContext:

@@ -4,12 +4,13 @@ upload with a progress bar and a report per document."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import streamlit as st
 
-from app.privacy_view import render_policy_panel, render_report
+from app.auth import Visitor, own_sessions
+from app.privacy_view import render_policy_panel
 from app.state import guarded
+from app.upload import render_upload
 from pipelines.conversation.memory import new_session_id
 from pipelines.services import Services
 
@@ -27,27 +28,30 @@ class SidebarChoice:
     documents: tuple[str, ...] = ()
 
 
-def render_sidebar(services: Services) -> SidebarChoice:
-    """Draw the sidebar and return the user's choices (per-user state lives in ``st.session_state``)."""
+def render_sidebar(services: Services, visitor: Visitor) -> SidebarChoice:
+    """Draw the sidebar and return the visitor's choices (per-user state lives in ``st.session_state``): only
+    the visitor's own conversations are listed, only their role's domains offered."""
     state = st.session_state
     state.setdefault("session_id", new_session_id())
     with st.sidebar:
         st.header("Conversations")
-        if st.button("➕ New chat", use_container_width=True):
-            state["session_id"] = new_session_id()
-        sessions = dict(guarded(lambda: services.conversations.titles()) or [])
+        st.button("➕ New chat", on_click=_new_chat, use_container_width=True)
+        owned = own_sessions(services, visitor)
+        if owned is not None and state["session_id"] not in owned and _stored(services, state["session_id"]):
+            _new_chat()  # never show a conversation the visitor does not own, whatever the state says
+        sessions = dict(guarded(lambda: services.conversations.titles(only=owned)) or [])
         if state["session_id"] not in sessions:
             sessions = {state["session_id"]: "(new chat)", **sessions}
         ids = list(sessions)
-        picked = st.selectbox(
-            "Session", ids, index=ids.index(state["session_id"]), format_func=lambda sid: sessions[sid]
-        )
+        if state.get("session_pick") not in ids:
+            state["session_pick"] = state["session_id"]
+        picked = st.selectbox("Session", ids, key="session_pick", format_func=lambda sid: sessions[sid])
         state["session_id"] = picked
         if sessions[picked] != "(new chat)":
             st.button(
                 "🗑 Delete conversation",
                 on_click=_delete_conversation,
-                args=(services,),
+                args=(services, visitor),
                 use_container_width=True,
                 help="Erase this conversation and its personal values for good.",
             )
@@ -55,64 +59,30 @@ def render_sidebar(services: Services) -> SidebarChoice:
             st.success(state.pop("erasure_receipt"))
 
         st.header("Answering")
-        domains = ["auto", *services.domains]
+        usable = visitor.usable(list(services.domains))
+        domains = ["auto", *usable] if len(usable) > 1 else usable
         domain = st.selectbox(
             "Domain",
             domains,
             format_func=lambda d: "auto (route each question)" if d == "auto" else services.domains[d].title,
         )
         backend = st.selectbox("Backend", ["auto", "ollama", "llamacpp"])
-        documents = _pinned_documents(services, domain)
+        documents = _pinned_documents(services, visitor, domain)
         guarded(lambda: render_policy_panel(services, domain))
 
         st.header("Add documents")
-        target = st.selectbox("Into domain", list(services.domains), key="upload_domain")
-        files = st.file_uploader(
-            "Files",
-            accept_multiple_files=True,
-            help=f"PDF, DOCX, HTML, Markdown, TXT, CSV, source code; up to "
-            f"{services.settings.ingest.max_file_mb:g} MiB each",
-        )
-        if files and st.button("Ingest", type="primary"):
-            for upload in files:
-                bar = st.progress(0.0, text=f"{upload.name}: reading")
-
-                def progress(stage: str, fraction: float, bar=bar, name=upload.name) -> None:
-                    bar.progress(min(max(fraction, 0.0), 1.0), text=f"{name}: {stage}")
-
-                report = guarded(
-                    partial(services.ingestion.ingest_bytes, target, upload.name, upload.getvalue(), progress)
-                )
-                bar.empty()
-                if report is None:
-                    continue
-                if report.held:
-                    st.warning(
-                        f"{report.name}: held for review, not indexed"
-                        + ("" if report.duplicate else f" (risk above {report.hold_threshold:g})")
-                        + "; release or reject it on the Documents page"
-                    )
-                elif report.replaced:
-                    st.success(
-                        f"{report.name}: updated, {_chunks(report.chunks_added)} added; the earlier version "
-                        f"({_chunks(report.stale_chunks_removed)}) was removed"
-                    )
-                elif report.duplicate:
-                    st.info(f"{report.name}: already indexed, nothing added")
-                else:
-                    st.success(f"{report.name}: {_chunks(report.chunks_added)} added")
-                render_report(report.name, report.report, report.status)
+        render_upload(services, visitor, usable)
         st.caption(" · ".join(f"{name}: {count} chunks" for name, count in services.status().items()))
     return SidebarChoice(state["session_id"], domain, backend, documents)
 
 
-def _pinned_documents(services: Services, domain: str) -> tuple[str, ...]:
+def _pinned_documents(services: Services, visitor: Visitor, domain: str) -> tuple[str, ...]:
     """The "Answer only from these documents" multiselect of a pinned domain (kept per domain in
     ``st.session_state["pinned_documents"]``); with auto routing there is no domain to choose from."""
     if domain == "auto":
         st.caption("Pick a domain to answer only from chosen documents.")
         return ()
-    infos = guarded(lambda: services.catalog.documents(domain)) or []
+    infos = guarded(lambda: services.catalog.documents(domain, visible_to=visitor.user)) or []
     names = {info.sha256: info.name for info in infos}
     pinned: dict[str, list[str]] = st.session_state.setdefault("pinned_documents", {})
     kept = [sha for sha in pinned.get(domain, []) if sha in names]
@@ -128,14 +98,29 @@ def _pinned_documents(services: Services, domain: str) -> tuple[str, ...]:
     return tuple(picked)
 
 
-def _chunks(count: int) -> str:
-    return f"{count} chunk" + ("" if count == 1 else "s")
+def _stored(services: Services, session_id: str) -> bool:
+    """Whether ``session_id`` holds turns or a vault."""
+    return services.memory.exists(session_id) or services.vaults.exists(session_id)
 
 
-def _delete_conversation(services: Services) -> None:
-    """Button callback: erase the shown conversation (vault and turns), keep the receipt, start a new chat."""
+def _new_chat() -> None:
+    """Button callback: a new conversation, shown at once (the session picker follows)."""
+    st.session_state["session_id"] = new_session_id()
+    st.session_state["session_pick"] = st.session_state["session_id"]
+
+
+def _delete_conversation(services: Services, visitor: Visitor) -> None:
+    """Button callback: erase the shown conversation (vault and turns) if the visitor owns it, keep the
+    receipt, start a new chat."""
     state = st.session_state
-    receipt = guarded(lambda: services.conversations.erase(state["session_id"]))
+    session_id = state["session_id"]
+    owned = own_sessions(services, visitor)
+    if owned is not None and session_id not in owned:
+        st.error("No such conversation.")
+        return
+    receipt = guarded(lambda: services.conversations.erase(session_id))
     if receipt is not None:
+        if visitor.user is not None:
+            services.accounts.release_session(session_id)
         state["erasure_receipt"] = receipt.summary()
-        state["session_id"] = new_session_id()
+        _new_chat()

@@ -8,11 +8,14 @@ from functools import partial
 
 import streamlit as st
 
+from app.auth import claim_session, own_sessions, page_visitor
 from app.state import get_services, guarded
 from pipelines.chat.transparency import masked_caption
+from pipelines.conversation.memory import new_session_id
 from pipelines.skills.agent_assist.assist import AssistResult
 
 services = get_services()
+visitor = page_visitor(services, "finance")
 st.title("Agent assist")
 st.caption(
     "For customer-service agents: personal data in the customer's message is replaced by placeholders "
@@ -25,7 +28,8 @@ origin = st.radio("Customer message from", [NEW, PICK], horizontal=True, key="as
 session_id: str | None = None
 prefill = ""
 if origin == PICK:
-    titles = dict(guarded(lambda: services.conversations.titles()) or [])
+    owned = own_sessions(services, visitor)
+    titles = dict(guarded(lambda: services.conversations.titles(only=owned)) or [])
     if titles:
         session_id = st.selectbox(
             "Conversation", list(titles), format_func=lambda s: titles.get(s, s), key="assist_session"
@@ -80,9 +84,14 @@ if st.button("Analyse", type="primary", key="assist_analyse"):
     analysis = st.container()
     draft = st.empty()
     holder: dict[str, AssistResult] = {}
+    if (
+        session_id is None
+    ):  # a new conversation for this message's vault: the visitor's before it holds a value
+        session_id = new_session_id()
+        claim_session(services, visitor, session_id)
 
     def draft_stream():  # wiring: render the analysis, forward the draft text, keep the result
-        for event in services.assist.stream(message, session_id):
+        for event in services.assist.stream(message, session_id, owner=visitor.user):
             if event.kind == "meta" and event.data is not None:
                 with analysis:
                     show_analysis(event.data)
@@ -127,7 +136,7 @@ if result is not None:
 
 if notice := st.session_state.get("assist_notice"):
     st.success(notice)
-csv_text = guarded(services.feedback.export_csv_text)
+csv_text = guarded(partial(services.feedback.export_csv_text, own_sessions(services, visitor)))
 if csv_text is not None:
     st.download_button(
         "Download feedback CSV", csv_text, file_name="agent-feedback.csv", mime="text/csv", key="assist_csv"

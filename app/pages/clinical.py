@@ -1,6 +1,7 @@
 """Clinical record page: paste or upload a note -> the de-identified note with diseases and drugs highlighted,
 the relations among them as a table, and a summary written by the model from the de-identified note only.
-Optionally the note is added to the medical records (the ordinary ingestion flow, de-identified)."""
+Optionally the note is added to the medical records (the ordinary ingestion flow, de-identified; a signed-in
+clinician's notes are theirs: retrieved only for them)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from functools import partial
 
 import streamlit as st
 
+from app.auth import page_visitor
 from app.clinical_view import render_highlighted
 from app.state import get_services, guarded
 from pipelines.skills.medical.clinical import ClinicalNote
 
 services = get_services()
+visitor = page_visitor(services, "medical")
 DOMAIN = "medical"
 st.title("Clinical record")
 st.caption(
@@ -61,7 +64,15 @@ if isinstance(note, ClinicalNote):
             st.caption(f"{backend.name} · {backend.model_name} · the model saw only the de-identified note")
     if st.button("Add to the medical records", key="clinical_ingest"):
         name, text = st.session_state["clinical_source"]
-        report = guarded(partial(services.ingestion.ingest_bytes, DOMAIN, name, text.encode("utf-8")))
+        report = guarded(
+            partial(
+                services.ingestion.ingest_bytes,
+                DOMAIN,
+                name,
+                text.encode("utf-8"),
+                owner=visitor.upload_owner,
+            )
+        )
         if report is not None:
             st.success(f"{report.name}: {report.status}")
     disclaimer = services.domains.domain(DOMAIN).disclaimer

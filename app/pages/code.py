@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.auth import claim_session, page_visitor
 from app.state import get_services, guarded
 from pipelines.chat.pipeline import ChatResult
 from pipelines.chat.transparency import masked_caption
+from pipelines.conversation.memory import new_session_id
 from pipelines.skills.code.sandbox import sandbox_status
 from pipelines.skills.code.tasks import ASK_MODE, CodeTaskResult, split_inputs
 
 services = get_services()
+visitor = page_visitor(services, "code")
 pipeline = services.code_tasks()
 st.title("Code")
 st.caption(
@@ -130,11 +133,12 @@ def show_ask(result: ChatResult) -> None:
 if st.button("Run", type="primary", key="code_run"):
     st.session_state.pop("code_result", None)
     holder: dict[str, CodeTaskResult | ChatResult] = {}
-    session = st.session_state.get("code_session")
+    session = st.session_state.setdefault("code_session", new_session_id())
+    claim_session(services, visitor, session)  # the visitor's before it holds a value
 
     def answer_stream():  # wiring: forward answer text, show what is being run, keep the result
         if mode == ASK_MODE:
-            events = services.chat.stream(text, session_id=session, domain="code")
+            events = services.chat.stream(text, session_id=session, domain="code", owner=visitor.user)
         else:
             events = pipeline.stream(mode, text, session, None, split_inputs(inputs_text))
         for event in events:
@@ -148,7 +152,6 @@ if st.button("Run", type="primary", key="code_run"):
     guarded(lambda: st.write_stream(answer_stream()))
     if "result" in holder:
         st.session_state["code_result"] = holder["result"]
-        st.session_state["code_session"] = holder["result"].session_id
         st.rerun()
 
 shown = st.session_state.get("code_result")

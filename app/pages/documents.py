@@ -1,6 +1,8 @@
-"""Documents page: what each domain's collection holds (with each document's report), deleting an indexed
-document (after a confirmation, with an erasure receipt), and the documents held for review, which can be
-released (indexed) or rejected (deleted) here."""
+"""Documents page: what each domain's collection holds (with each document's report), adding documents,
+deleting an indexed document (after a confirmation, with an erasure receipt), and the documents held for review,
+which can be released (indexed) or rejected (deleted) here. The admin (or the single local user) manages the
+shared knowledge bases and the review queue; any other signed-in user sees the shared documents of their
+domains and their own private ones, and adds and deletes only their own."""
 
 from __future__ import annotations
 
@@ -8,18 +10,22 @@ from functools import partial
 
 import streamlit as st
 
+from app.auth import page_visitor
 from app.privacy_view import render_report
 from app.state import get_services, guarded
+from app.upload import render_upload
 from pipelines.chat.transparency import report_rows
 
 services = get_services()
+visitor = page_visitor(services)
 st.title("Documents")
-domain = st.selectbox("Domain", list(services.domains), format_func=lambda d: services.domains[d].title)
+domains = list(services.domains) if visitor.manages_shared else visitor.usable(list(services.domains))
+domain = st.selectbox("Domain", domains, format_func=lambda d: services.domains[d].title)
 
 for notice in st.session_state.pop("review_notices", []):
     st.success(notice)
 
-held = guarded(lambda: services.review.held(domain)) or []
+held = (guarded(lambda: services.review.held(domain)) or []) if visitor.manages_shared else []
 if held:
     threshold = services.settings.ingest.hold_risk_threshold
     st.subheader(f"Held for review ({len(held)})")
@@ -45,13 +51,21 @@ if held:
                     st.session_state["review_notices"] = [f"{gone.name}: rejected and deleted"]
                     st.rerun()
 
-documents = guarded(lambda: services.catalog.documents(domain)) or []
+viewer = None if visitor.manages_shared else visitor.user  # the admin lists all, to count the private ones
+documents = guarded(lambda: services.catalog.documents(domain, visible_to=viewer)) or []
+hidden = 0
+if visitor.user is not None and visitor.manages_shared:  # the admin: users' private documents as a count only
+    hidden = sum(d.visibility == "private" for d in documents)
+    documents = [d for d in documents if d.visibility == "shared"]
 st.subheader("Indexed")
-st.caption(f"{len(documents)} documents")
+st.caption(
+    f"{len(documents)} documents" + (f" · {hidden} private documents of users, not listed" if hidden else "")
+)
 st.dataframe(
     [
         {
             "name": d.name,
+            "visibility": d.visibility,
             "sha256": d.sha256[:16],
             "chunks": d.chunks,
             "kind": d.kind,
@@ -80,18 +94,22 @@ def _cancel_delete() -> None:
 def _delete(target: str, sha256: str) -> None:
     """Button callback: delete the document of domain ``target``; its receipt is shown by the run that follows."""
     st.session_state.pop("confirm_delete", None)
-    receipt = guarded(partial(services.catalog.delete, target, sha256))
+    receipt = guarded(partial(services.catalog.delete, target, sha256, visible_to=visitor.user))
     if receipt is not None:
         st.session_state["review_notices"] = [receipt.summary()]
 
 
-if documents:
+with st.expander("Add documents"):
+    render_upload(services, visitor, [domain], key="documents_upload")
+
+deletable = [d for d in documents if visitor.manages_shared or d.owner == visitor.user]
+if deletable:
     with st.expander("Delete documents", expanded="confirm_delete" in st.session_state):
         st.caption(
             "Deleting removes a document's chunks, vectors and report from the index; it cannot be undone."
         )
         pending = st.session_state.get("confirm_delete")
-        for d in documents:
+        for d in deletable:
             name, chunks, button = st.columns([6, 2, 2], vertical_alignment="center")
             name.markdown(f"**{d.name}** `{d.sha256[:12]}`")
             chunks.caption(_chunks(d.chunks))

@@ -8,6 +8,7 @@ import math
 
 import streamlit as st
 
+from app.auth import page_visitor
 from app.state import get_services, guarded
 from pipelines.skills.medical.dp_stats import budget_status, medical_stats
 
@@ -16,6 +17,7 @@ MIN_EPSILON = 0.01
 TYPES = {"all": "Diagnoses and drugs", "DISEASE": "Diagnoses", "CHEMICAL": "Drugs"}
 
 services = get_services()
+page_visitor(services)  # aggregates only: every visitor who gets the page sees the same figures
 settings = services.settings.dp
 st.title("Medical statistics")
 st.caption(

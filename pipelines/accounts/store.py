@@ -28,6 +28,7 @@ from sqlalchemy import Boolean, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from pipelines.accounts.roles import check_role, domains_for
+from pipelines.accounts.throttle import SignInThrottle
 from pipelines.core.errors import AssistantError
 from pipelines.core.sql import sqlite_engine
 
@@ -176,6 +177,7 @@ class AccountStore:
         self._engine = sqlite_engine(path)
         _Base.metadata.create_all(self._engine)
         self._hasher = PasswordHasher()
+        self.throttle = SignInThrottle()
 
     # users ---------------------------------------------------------------------------------------------------
 
@@ -247,9 +249,24 @@ class AccountStore:
 
         Raises:
             AuthError: Unknown user, wrong password, no password set, or disabled (one message for all, so a
-                caller cannot probe which names exist).
+                caller cannot probe which names exist); or the name is locked after failed attempts
+                (:class:`pipelines.accounts.throttle.SignInThrottle`).
         """
         refused = AuthError("wrong user name or password")
+        wait = self.throttle.wait_seconds(name)
+        if wait > 0:
+            raise AuthError(
+                f"too many failed sign-ins for this name: try again in {max(1, round(wait / 60))} minutes"
+            )
+        try:
+            user = self._verify(name, password, refused)
+        except AuthError:
+            self.throttle.failed(name)
+            raise
+        self.throttle.succeeded(name)
+        return user
+
+    def _verify(self, name: str, password: str, refused: AuthError) -> User:
         with Session(self._engine) as db:
             row = db.get(_UserRow, name.strip().lower())
             if row is None or row.password_hash is None or row.disabled:

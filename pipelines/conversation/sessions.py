@@ -12,6 +12,7 @@ erasing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -179,10 +180,14 @@ class Conversations:
             vault_only.append(SessionInfo(session_id, "", stamp, stamp, 0))
         return listed + sorted(vault_only, key=lambda info: info.updated_at, reverse=True)
 
-    def titles(self, limit: int = 50) -> list[tuple[str, str]]:
-        """``(session_id, display title)`` of recent sessions, newest first, titles re-identified."""
+    def titles(self, limit: int = 50, only: Collection[str] | None = None) -> list[tuple[str, str]]:
+        """``(session_id, display title)`` of the ``limit`` most recent sessions, newest first, titles
+        re-identified; with ``only``, of those sessions alone (a signed-in user's own)."""
+        listed = self.sessions()
+        if only is not None:
+            listed = [info for info in listed if info.id in only]
         items = []
-        for info in self.sessions()[:limit]:
+        for info in listed[:limit]:
             title = reidentify(info.title, self.vaults.open(info.id)) if info.title else "(empty)"
             items.append((info.id, f"{title[:60]} · {info.turns} turns"))
         return items

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -204,23 +204,27 @@ class FeedbackStore:
             db.add(row)
         return _record(row)
 
-    def records(self) -> list[FeedbackRecord]:
-        """All stored feedback, oldest first."""
+    def records(self, sessions: Collection[str] | None = None) -> list[FeedbackRecord]:
+        """Stored feedback, oldest first: all of it, or that of ``sessions`` alone (a signed-in user's own)."""
+        query = select(_FeedbackRow).order_by(_FeedbackRow.id)
+        if sessions is not None:
+            query = query.where(_FeedbackRow.session_id.in_(list(sessions)))
         with Session(self.engine) as db:
-            return [_record(row) for row in db.scalars(select(_FeedbackRow).order_by(_FeedbackRow.id))]
+            return [_record(row) for row in db.scalars(query)]
 
-    def export_csv(self, target: Path | TextIO) -> int:
+    def export_csv(self, target: Path | TextIO, sessions: Collection[str] | None = None) -> int:
         """Write every record as CSV (RFC 4180 via :mod:`csv`) with a header row of :data:`FEEDBACK_COLUMNS`.
 
         ``risk_categories`` is written as one field joined with ``;``; ``confidence`` is empty when unknown.
 
         Args:
             target: A file path (written as UTF-8, replaced) or an open text stream (e.g. ``sys.stdout``).
+            sessions: Only the feedback of these sessions (see :meth:`records`); None = all.
 
         Returns:
             The number of records written (header not counted).
         """
-        rows = self.records()
+        rows = self.records(sessions)
         if isinstance(target, Path):
             with target.open("w", encoding="utf-8", newline="") as stream:
                 _write_csv(stream, rows)
@@ -228,12 +232,12 @@ class FeedbackStore:
             _write_csv(target, rows)
         return len(rows)
 
-    def export_csv_text(self) -> str:
+    def export_csv_text(self, sessions: Collection[str] | None = None) -> str:
         """The CSV export (see :meth:`export_csv`) as a string, e.g. for a download button."""
         import io
 
         buffer = io.StringIO(newline="")
-        self.export_csv(buffer)
+        self.export_csv(buffer, sessions)
         return buffer.getvalue()
 
 

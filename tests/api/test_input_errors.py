@@ -24,33 +24,26 @@ def _chat(content: str, **extra: Any) -> dict[str, Any]:
     return {"model": "assistant", "messages": [{"role": "user", "content": content}], **extra}
 
 
-@pytest.mark.parametrize(
-    ("path", "body"),
-    [
-        ("/api/ask", {"question": "What is a fee?", "domain": "astrology"}),
-        ("/api/deidentify", {"text": "hello", "domain": "astrology"}),
-        ("/api/intent", {"text": "my card is lost", "domain": "astrology"}),
-        ("/api/risk", {"text": "my card is lost", "domain": "astrology"}),
-    ],
-)
-def test_an_unknown_domain_is_400_for_every_role(server: Server, path: str, body: dict[str, Any]) -> None:
+#: The endpoints that take a domain, and the field of their text.
+WITH_A_DOMAIN = [
+    ("/api/ask", "question"),
+    ("/api/deidentify", "text"),
+    ("/api/intent", "text"),
+    ("/api/risk", "text"),
+]
+
+
+@pytest.mark.parametrize(("path", "field"), WITH_A_DOMAIN)
+def test_an_unknown_domain_is_400_for_every_role(server: Server, path: str, field: str) -> None:
     for key in (server.alice_key, server.carol_key):  # limited roles too: unknown comes before forbidden
-        status, answer = _post(server, key, path, body)
+        status, answer = _post(server, key, path, {field: "my card is lost", "domain": "astrology"})
         assert status == 400, answer
         assert answer["error"]["message"].startswith("unknown domain; known: ")
 
 
-@pytest.mark.parametrize(
-    ("path", "body"),
-    [
-        ("/api/ask", {"question": "What causes asthma?", "domain": "medical"}),
-        ("/api/deidentify", {"text": "hello", "domain": "medical"}),
-        ("/api/intent", {"text": "my chest hurts", "domain": "medical"}),
-        ("/api/risk", {"text": "my chest hurts", "domain": "medical"}),
-    ],
-)
-def test_a_known_domain_the_role_may_not_use_is_403(server: Server, path: str, body: dict[str, Any]) -> None:
-    status, answer = _post(server, server.alice_key, path, body)
+@pytest.mark.parametrize(("path", "field"), WITH_A_DOMAIN)
+def test_a_known_domain_the_role_may_not_use_is_403(server: Server, path: str, field: str) -> None:
+    status, answer = _post(server, server.alice_key, path, {field: "my chest hurts", "domain": "medical"})
     assert status == 403 and answer["error"]["type"] == "permission_error", answer
     assert answer["error"]["message"] == "the role 'agent' may not use the domain 'medical'"
 

@@ -29,7 +29,6 @@ from typing import Any
 
 import httpx
 import pytest
-from langchain_core.language_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
@@ -38,17 +37,19 @@ from tests.api.conftest import Server
 pytestmark = pytest.mark.slow
 
 
+def _fixed(value: Any) -> Any:
+    """A read-only property with a constant value (how the standard tests are told what the model offers)."""
+    return property(lambda _self: value)
+
+
 class TestAssistantChatOpenAI(ChatModelIntegrationTests):
     """The standard tests with ``ChatOpenAI`` pointed at this server's ``/v1`` as alice (an agent: finance)."""
 
-    pytestmark = (
-        pytest.mark.anyio
-    )  # the async standard tests (ainvoke, astream, abatch) run on AnyIO's plugin
+    # the async standard tests (ainvoke, astream, abatch) run on AnyIO's pytest plugin
+    pytestmark = pytest.mark.anyio
     endpoint: dict[str, Any] = {}  # base_url and api_key, set by the module's server fixture
 
-    @property
-    def chat_model_class(self) -> type[BaseChatModel]:
-        return ChatOpenAI
+    chat_model_class = _fixed(ChatOpenAI)
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
@@ -56,37 +57,14 @@ class TestAssistantChatOpenAI(ChatModelIntegrationTests):
         client = httpx.AsyncClient(timeout=120)
         return {"model": "assistant", "stream_usage": True, "http_async_client": client, **self.endpoint}
 
-    @property
-    def has_tool_calling(self) -> bool:
-        return False
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return False
-
-    @property
-    def has_structured_output(self) -> bool:
-        return False
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return False
-
-    @property
-    def enable_vcr_tests(self) -> bool:
-        return False
-
-    @property
-    def supports_model_override(self) -> bool:
-        return True
-
-    @property
-    def model_override_value(self) -> str | None:
-        return "assistant-finance"
-
-    @property
-    def supported_usage_metadata_details(self) -> dict[Any, list[Any]]:
-        return {"invoke": [], "stream": []}
+    has_tool_calling = _fixed(False)
+    has_tool_choice = _fixed(False)
+    has_structured_output = _fixed(False)
+    supports_json_mode = _fixed(False)
+    enable_vcr_tests = _fixed(False)
+    supports_model_override = _fixed(True)
+    model_override_value = _fixed("assistant-finance")
+    supported_usage_metadata_details = _fixed({"invoke": [], "stream": []})
 
 
 @pytest.fixture(scope="module")

@@ -169,3 +169,33 @@ def test_feedback_rates_a_turn_with_the_comment_de_identified(server: Server, ra
             refused = bob.post("/api/feedback", json={"session_id": chosen, "turn": 0, "rating": "down"})
             assert refused.status_code == 404 and refused.json()["error"]["message"] == "no such session"
     assert len(server.services.feedback.records()) == stored
+
+
+class _StopsMidway:
+    """A chat model that writes a little, then fails (a model server that went away)."""
+
+    def stream(self, messages: Any) -> Iterator[Any]:
+        from langchain_core.messages import AIMessageChunk
+
+        yield AIMessageChunk(content="Thank you for")
+        raise ConnectionError(f"lost {CANARY_NAME}")
+
+
+def test_a_failure_after_the_start_is_an_error_line_and_frees_the_queue(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.llm.backends import Backend
+
+    broken = Backend("llamacpp", "broken", _StopsMidway())  # type: ignore[arg-type]
+    monkeypatch.setattr(server.services.assist, "backends", lambda requested: broken)
+    for _ in range(server.services.settings.api.generation_queue + 2):  # more than the gate holds at once
+        response = _assist(server, server.alice_key, {"message": f"I am {CANARY_NAME}; card blocked"})
+        assert response.status_code == 200
+        events = _events(response)
+        assert [e["event"] for e in events][0] == "meta" and events[-1]["event"] == "error"
+        assert events[-1]["error"] == {
+            "status": 503,
+            "type": "service_unavailable",
+            "message": "llamacpp failed while generating: ConnectionError",
+        }
+        assert CANARY_NAME not in response.text

@@ -17,9 +17,10 @@ The response (``application/x-ndjson``, status 200 once the analysis is done) is
 - ``{"event": "error", "error": {"status", "type", "message"}}``: a failure after the response started
   (e.g. the model backend stopped); the stream ends there.
 
-Errors before the stream starts are the ``/api`` error shape: 400 (empty or over-long message, unknown
-backend), 403 (role), 404 (a session id the caller does not own, when continuing is impossible), 429 with
-``Retry-After`` (the generation queue is full).
+Errors before the stream starts are the ``/api`` error shape: 400 (empty message or over 20,000 characters,
+unknown backend, malformed session id), 403 (role), 429 with ``Retry-After`` (the generation queue is full).
+A ``session_id`` is the caller's own name for a session, as in ``/api/ask``: another user's id names a new
+session of the caller's, never theirs.
 """
 
 from __future__ import annotations

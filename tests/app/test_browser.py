@@ -45,11 +45,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def app_url(services: Services, tmp_path: Path) -> Iterator[str]:
-    services.ingestion.ingest_bytes(
-        "finance", "fees.md", b"# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
-    )
+def _serve(services: Services, tmp_path: Path, **env: str) -> Iterator[str]:
+    """Run ``streamlit run app/main.py`` on a free loopback port over ``services``' data dir; yield its URL."""
     port = _free_port()
     env = {
         **os.environ,
@@ -57,6 +54,7 @@ def app_url(services: Services, tmp_path: Path) -> Iterator[str]:
         "ASSISTANT_LLM__BACKEND": "llamacpp",
         "ASSISTANT_LLAMACPP__MAX_TOKENS": "32",
         "ASSISTANT_INGEST__INDEX_SAMPLES_ON_START": "false",
+        **env,
     }
     log = (tmp_path / "streamlit.log").open("w")
     server = subprocess.Popen(
@@ -98,6 +96,30 @@ def app_url(services: Services, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
+FEES = b"# Fees\n\nThe foreign transaction fee is 2.75% of the amount.\n"
+
+
+@pytest.fixture
+def app_url(services: Services, tmp_path: Path) -> Iterator[str]:
+    services.ingestion.ingest_bytes("finance", "fees.md", FEES)
+    yield from _serve(services, tmp_path)
+
+
+@pytest.fixture
+def team_url(services: Services, tmp_path: Path) -> Iterator[str]:
+    """The app with accounts (``auth.mode: local``): agents alice and bob; alice has a private document."""
+    services.ingestion.ingest_bytes("finance", "fees.md", FEES)
+    services.ingestion.ingest_bytes(
+        "finance",
+        "zebraquill.md",
+        b"# Product\n\nZEBRAQUILL-7731 accounts pay no monthly fee.\n",
+        owner="alice",
+    )
+    for name in ("alice", "bob"):
+        services.accounts.add_user(name, "agent", f"{name}-password-0123")
+    yield from _serve(services, tmp_path, ASSISTANT_AUTH__MODE="local")
+
+
 def test_ask_in_the_browser_shows_a_streamed_answer_with_domain_and_sources(
     app_url: str, tmp_path: Path
 ) -> None:
@@ -117,4 +139,52 @@ def test_ask_in_the_browser_shows_a_streamed_answer_with_domain_and_sources(
         expect(page.get_by_text("2.75% of the amount", exact=False).first).to_be_visible()
         page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
         assert "Traceback" not in page.content()
+        browser.close()
+
+
+def test_two_users_in_two_browsers_see_only_their_own(team_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import Page, expect, sync_playwright
+
+    from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_PHONE
+
+    def sign_in(page: Page, name: str) -> None:
+        page.goto(team_url)
+        page.get_by_label("User name").fill(name)
+        page.get_by_label("Password", exact=True).fill(f"{name}-password-0123")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_placeholder("Ask about your documents…").wait_for(timeout=300_000)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        alice = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        bob = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        bob.goto(team_url)
+        expect(bob.get_by_role("button", name="Sign in")).to_be_visible(timeout=300_000)
+        assert "Ask about your documents" not in bob.content()  # nothing before sign-in
+
+        sign_in(alice, "alice")
+        box = alice.get_by_placeholder("Ask about your documents…")
+        box.fill(
+            f"I am {CANARY_NAME}, card {CANARY_CARD}, phone {CANARY_PHONE}. Do ZEBRAQUILL-7731 accounts pay a fee?"
+        )
+        box.press("Enter")
+        expect(alice.get_by_text("Sources (", exact=False).first).to_be_visible(timeout=300_000)
+        alice.get_by_text("Sources (", exact=False).first.click()
+        expect(alice.get_by_text("zebraquill.md", exact=False).first).to_be_visible()
+
+        sign_in(bob, "bob")
+        box = bob.get_by_placeholder("Ask about your documents…")
+        box.fill("Do ZEBRAQUILL-7731 accounts pay a fee?")
+        box.press("Enter")
+        expect(bob.get_by_text("Sources (", exact=False).first).to_be_visible(timeout=300_000)
+        bob.get_by_text("Sources (", exact=False).first.click()
+        bob.get_by_label("Session").click()  # open the conversation picker: only bob's own
+        bob.screenshot(path=str(tmp_path / "bob.png"), full_page=True)
+        seen = bob.content()
+        for canary in (CANARY_NAME, CANARY_CARD, CANARY_PHONE, "zebraquill.md", "no monthly fee"):
+            assert canary not in seen, canary
+        assert "Traceback" not in seen
+        bob.goto(team_url.rstrip("/") + "/clinical")  # a page's address: a new browser session, signed out
+        expect(bob.get_by_role("button", name="Sign in")).to_be_visible(timeout=300_000)
+        assert "Clinical record" not in bob.content()
         browser.close()

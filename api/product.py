@@ -182,9 +182,6 @@ def risk(body: MessageRequest, ctx: Context, principal: Caller) -> dict[str, Any
 #: Longest feedback comment, characters.
 MAX_COMMENT_CHARS = 4_000
 
-#: How a rating is kept in the feedback store (whose verdicts are the agent-assist page's).
-_RATING_STATUS = {"up": "accepted", "down": "rejected"}
-
 
 class FeedbackRequest(BaseModel):
     """``POST /api/feedback``: a rating of one stored turn of the caller's session."""
@@ -201,14 +198,13 @@ class FeedbackRequest(BaseModel):
 
 @router.post("/feedback")
 def feedback(body: FeedbackRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
-    """Rate a stored turn (``/api/ask`` or ``/v1``) of one of the caller's sessions; ``{id, created_at,
-    session_id, turn, rating, comment}`` with the comment as stored.
+    """Rate a stored answer (``/api/ask``, ``/v1`` or the web app) of one of the caller's sessions; ``{session_id,
+    turn, rating, comment, created_at}`` with the comment as stored. A later rating of the same turn replaces it;
+    erasing the session erases its ratings.
 
     The comment is free text: the names, numbers and other values in it are de-identified with the session's
     vault and the turn's domain's ``memory`` operators before anything stores it (a value of the conversation
-    gets its placeholder, ``<PERSON_1>``). The rating goes to the feedback store of agent assist
-    (``assistant feedback list|export``): ``up`` as ``accepted``, ``down`` as ``rejected``, with the turn's
-    de-identified question as ``message``, its answer as ``suggested`` and the comment as ``final_text``.
+    gets its placeholder, ``<PERSON_1>``).
 
     404: the session is not the caller's, or has no such turn; 400: a comment over 4,000 characters.
     """
@@ -228,33 +224,14 @@ def feedback(body: FeedbackRequest, ctx: Context, principal: Caller) -> dict[str
         )
         ctx.services.vaults.save(vault)
         comment = stored.text
-    signals = turn.signals or {}
-    intent, risk = signals.get("intent") or {}, signals.get("risk") or {}
-    record = ctx.services.feedback.add(
-        session_id=session_id,
-        domain=turn.domain,
-        status=_RATING_STATUS[body.rating],
-        message=turn.question,
-        suggested=turn.answer,
-        final_text=comment,
-        intent=str(intent.get("intent", "")),
-        confidence=intent.get("confidence"),
-        risk_categories=list(risk.get("categories", [])),
-        severity=str(risk.get("severity", "")),
-        escalate=bool(risk.get("escalate", False)),
-        backend=turn.backend,
-        model=turn.model,
-    )
-    logger.info(
-        "api feedback id=%d session=%s turn=%d rating=%s", record.id, session_id, body.turn, body.rating
-    )
+    record = ctx.services.memory.rate(session_id, body.turn, body.rating, comment)
+    logger.info("api feedback session=%s turn=%d rating=%s", session_id, body.turn, body.rating)
     return {
-        "id": record.id,
-        "created_at": record.created_at,
         "session_id": session_id,
         "turn": body.turn,
         "rating": body.rating,
         "comment": comment,
+        "created_at": record.created_at,
     }
 
 

@@ -68,9 +68,12 @@ def erase(
     name: Annotated[str, typer.Argument(help="Login name.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the receipt as JSON.")] = False,
 ) -> None:
-    """Erase a user: every session they own (vault and turns), their keys and their account; prints a receipt."""
+    """Erase a user: every session they own (vault and turns), their private documents, their keys and their
+    account; prints a receipt."""
     built = services(ctx)
-    receipt = erase_user(built.accounts, built.conversations, name)
+    receipt = erase_user(
+        built.accounts, built.conversations, name, lambda user: len(built.catalog.erase_owner(user))
+    )
     if as_json:
         emit(receipt.to_dict())
     else:

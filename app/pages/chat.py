@@ -63,8 +63,15 @@ def show_sources(sources: list[dict], answer: str) -> None:
 masked_by_turn: dict[str, dict[str, int]] = st.session_state.setdefault("masked_by_turn", {})
 
 
-def show_turn(turn: StoredTurn) -> None:
-    """Render a stored turn."""
+def _rate(position: int) -> None:
+    """Thumbs callback: store (or replace) the rating of answer ``position`` of the shown conversation."""
+    value = st.session_state.get(f"rating-{choice.session_id}-{position}")
+    if value is not None:
+        guarded(lambda: services.memory.rate(choice.session_id, position, "up" if value == 1 else "down"))
+
+
+def show_turn(turn: StoredTurn, rating: str | None) -> None:
+    """Render a stored turn with its thumbs (``rating``: the stored one, or None)."""
     with st.chat_message("user"):
         st.markdown(turn.question)
         caption = masked_caption(masked_by_turn.get(f"{choice.session_id}:{turn.position}", {}))
@@ -80,6 +87,13 @@ def show_turn(turn: StoredTurn) -> None:
             + (f" · {flags}" if flags else "")
         )
         show_sources(turn.sources, turn.answer)
+        st.feedback(
+            "thumbs",
+            key=f"rating-{choice.session_id}-{turn.position}",
+            default={"up": 1, "down": 0}.get(rating or ""),
+            on_change=_rate,
+            args=(turn.position,),
+        )
 
 
 expired = guarded(lambda: services.conversations.unrestorable_placeholders(choice.session_id)) or []
@@ -89,8 +103,9 @@ if expired:
         f"The personal values of earlier turns expired and were erased: {shown} can no longer be restored."
     )
 past_turns = guarded(lambda: services.conversations.transcript(choice.session_id, services.domains)) or []
+ratings = {r.position: r.rating for r in guarded(lambda: services.memory.ratings(choice.session_id)) or []}
 for past in past_turns:
-    show_turn(past)
+    show_turn(past, ratings.get(past.position))
 
 question = st.chat_input("Ask about your documents…")
 if question and not claim_session(services, visitor, choice.session_id):

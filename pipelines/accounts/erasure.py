@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ __all__ = ["UserErasureReceipt", "erase_user"]
 
 @dataclass(frozen=True)
 class UserErasureReceipt:
-    """What erasing a user removed: sessions (with turns and vault values), keys, the account."""
+    """What erasing a user removed: sessions (with turns and vault values), private documents, keys, the account."""
 
     user: str
     erased_at: str
@@ -23,22 +24,35 @@ class UserErasureReceipt:
     turns: int
     vault_values: int
     keys: int
+    documents: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        """``{user, erased_at, sessions, turns, vault_values, keys}``."""
+        """``{user, erased_at, sessions, turns, vault_values, keys, documents}``."""
         return dict(self.__dict__)
 
     def summary(self) -> str:
         """One line for the command line."""
         return (
             f"erased user {self.user} at {self.erased_at}: {self.sessions} sessions ({self.turns} turns, "
-            f"{self.vault_values} personal values), {self.keys} keys"
+            f"{self.vault_values} personal values), {self.documents} private documents, {self.keys} keys"
         )
 
 
-def erase_user(accounts: AccountStore, conversations: Conversations, name: str) -> UserErasureReceipt:
-    """Erase every session ``name`` owns (vault first, then turns: :meth:`Conversations.erase`), then their keys
-    and account.
+def erase_user(
+    accounts: AccountStore,
+    conversations: Conversations,
+    name: str,
+    erase_documents: Callable[[str], int] | None = None,
+) -> UserErasureReceipt:
+    """Erase every session ``name`` owns (vault first, then turns: :meth:`Conversations.erase`), their private
+    documents, then their keys and account.
+
+    Args:
+        accounts: The account store.
+        conversations: The sessions and vaults.
+        name: The user.
+        erase_documents: Deletes the user's private documents and returns how many
+            (``lambda user: len(catalog.erase_owner(user))``; documents live in a layer above accounts).
 
     Raises:
         AccountError: No such user.
@@ -55,7 +69,8 @@ def erase_user(accounts: AccountStore, conversations: Conversations, name: str) 
         turns += receipt.turns
         values += receipt.vault_values or 0
         accounts.release_session(session_id)
+    documents = erase_documents(user.name) if erase_documents is not None else 0
     keys = accounts.delete_user(user.name)
     return UserErasureReceipt(
-        user.name, datetime.now(UTC).isoformat(timespec="seconds"), sessions, turns, values, keys
+        user.name, datetime.now(UTC).isoformat(timespec="seconds"), sessions, turns, values, keys, documents
     )

@@ -23,7 +23,10 @@ from pipelines.core.errors import SessionError
 from pipelines.core.sql import checkpoint, sqlite_engine
 from pipelines.llm.prompts import HistoryTurn
 
-__all__ = ["MemoryStore", "SessionInfo", "StoredTurn", "new_session_id"]
+__all__ = ["RATINGS", "MemoryStore", "SessionInfo", "StoredTurn", "TurnRating", "new_session_id"]
+
+#: The ratings a user may give an answer.
+RATINGS = ("up", "down")
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -54,6 +57,34 @@ class _TurnRow(_Base):
     model: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[str] = mapped_column(String(40))
     signals_json: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+
+
+class _RatingRow(_Base):
+    __tablename__ = "turn_ratings"
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    rating: Mapped[str] = mapped_column(String(8))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+@dataclass(frozen=True)
+class TurnRating:
+    """A user's rating of one stored answer (the latest replaces an earlier one).
+
+    Attributes:
+        session_id: The session.
+        position: The turn's position in it (0 = the first question).
+        rating: ``up`` or ``down``.
+        comment: Free text, de-identified by the caller before it is stored ("" = none).
+        created_at: ISO 8601 UTC.
+    """
+
+    session_id: str
+    position: int
+    rating: str
+    comment: str
+    created_at: str
 
 
 @dataclass(frozen=True)
@@ -212,8 +243,43 @@ class MemoryStore:
             SessionInfo(r.id, r.title, r.created_at, r.updated_at, int(counts.get(r.id, 0))) for r in rows
         ]
 
+    def rate(self, session_id: str, position: int, rating: str, comment: str = "") -> TurnRating:
+        """Store the rating of turn ``position`` of ``session_id`` (replacing an earlier one of that turn).
+
+        Args:
+            session_id: The session.
+            position: The turn's position (0 = the first question).
+            rating: One of :data:`RATINGS`.
+            comment: Free text, already de-identified ("" = none).
+
+        Raises:
+            SessionError: Malformed id, no such session or turn, or an unknown rating.
+        """
+        self.check_id(session_id)
+        if rating not in RATINGS:
+            raise SessionError(f"a rating is one of {', '.join(RATINGS)}")
+        record = TurnRating(session_id, position, rating, comment, _now())
+        with Session(self.engine) as db, db.begin():
+            found = db.scalar(
+                select(func.count()).where(_TurnRow.session_id == session_id, _TurnRow.position == position)
+            )
+            if not found:
+                raise SessionError("no such turn")
+            db.merge(_RatingRow(**record.__dict__))
+        return record
+
+    def ratings(self, session_id: str) -> list[TurnRating]:
+        """The ratings of a session's turns, by position."""
+        query = select(_RatingRow).where(_RatingRow.session_id == session_id).order_by(_RatingRow.position)
+        with Session(self.engine) as db:
+            return [
+                TurnRating(r.session_id, r.position, r.rating, r.comment, r.created_at)
+                for r in db.scalars(query)
+            ]
+
     def delete_session(self, session_id: str) -> int:
-        """Delete the session and its turns (SQLite ``secure_delete`` overwrites the freed pages with zeros).
+        """Delete the session, its turns and their ratings (SQLite ``secure_delete`` overwrites the freed pages
+        with zeros).
 
         Returns:
             The number of turns deleted (0 when the session does not exist).
@@ -224,6 +290,7 @@ class MemoryStore:
         self.check_id(session_id)
         with Session(self.engine) as db, db.begin():
             turns = db.scalar(select(func.count()).where(_TurnRow.session_id == session_id)) or 0
+            db.execute(delete(_RatingRow).where(_RatingRow.session_id == session_id))
             db.execute(delete(_TurnRow).where(_TurnRow.session_id == session_id))
             db.execute(delete(_SessionRow).where(_SessionRow.id == session_id))
         checkpoint(self.engine)

@@ -219,7 +219,7 @@ def test_intent_and_risk_return_the_cli_objects_de_identified(server: Server) ->
     assert CANARY_NAME not in risk["text"] and risk["escalate"] is True and risk["categories"] == ["scam"]
 
 
-def test_erasing_a_user_erases_their_sessions_vaults_and_keys(server: Server) -> None:
+def test_erasing_a_user_erases_their_sessions_vaults_documents_and_keys(server: Server) -> None:
     from tests.cli_runner import run
 
     accounts = server.services.accounts
@@ -232,6 +232,9 @@ def test_erasing_a_user_erases_their_sessions_vaults_and_keys(server: Server) ->
     assert asked.status_code == 200, asked.text
     session = asked.json()["session_id"]
     assert server.services.vaults.exists(session)
+    server.services.ingestion.ingest_bytes(
+        "finance", "dave-notes.md", b"# Notes\n\nDave's memo.\n", owner="dave"
+    )
     done = run("users", "erase", "dave", "--json", data_dir=server.services.settings.data_dir)
     assert done.returncode == 0, done.stderr
     receipt = json.loads(done.stdout)
@@ -240,6 +243,7 @@ def test_erasing_a_user_erases_their_sessions_vaults_and_keys(server: Server) ->
         and receipt["sessions"] == 1
         and receipt["turns"] == 1
         and receipt["keys"] == 1
+        and receipt["documents"] == 1
     )
     assert receipt["vault_values"] >= 2
     assert not server.services.vaults.exists(session) and not server.services.memory.exists(session)

@@ -186,3 +186,19 @@ def test_an_unsupported_citation_and_an_invalid_one_are_flagged_under_the_answer
         "**[1] fees.md** · section: Fees · score 0.610 · ⚠️ unsupported citation" in m.value
         for m in at.markdown
     )
+
+
+def test_thumbs_under_an_answer_store_its_rating(app_env: Path) -> None:
+    from pipelines import load_settings
+    from pipelines.services import Models, Services
+
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
+    at.run()
+    at.chat_input[0].set_value("What is the foreign transaction fee?").run()
+    at.run()
+    session = at.session_state["session_id"]
+    thumbs = at.get("feedback")
+    assert len(thumbs) == 1
+    thumbs[0].set_value(0).run()  # thumbs down
+    memory = Services(load_settings(), Models.shared()).memory
+    assert [(r.position, r.rating) for r in memory.ratings(session)] == [(0, "down")]

@@ -51,3 +51,16 @@ def test_follow_ups_become_standalone_queries(question: str, expected: str) -> N
 
 def test_first_question_is_unchanged() -> None:
     assert standalone_query("and then?", []) == "and then?"
+
+
+def test_a_rating_replaces_the_earlier_one_and_goes_with_its_session(tmp_path: Path) -> None:
+    memory = MemoryStore(tmp_path / "memory.sqlite3")
+    memory.add_turn("s1", "What is the fee?", "2.75% [1].", "finance", 0.9, [], "llamacpp", "m")
+    memory.rate("s1", 0, "down", "wrong for <PERSON_1>")
+    memory.rate("s1", 0, "up")
+    assert [(r.position, r.rating, r.comment) for r in memory.ratings("s1")] == [(0, "up", "")]
+    for bad in (("s1", 1, "up"), ("s2", 0, "up"), ("s1", 0, "meh")):
+        with pytest.raises(SessionError):
+            memory.rate(*bad)
+    assert memory.delete_session("s1") == 1
+    assert memory.ratings("s1") == []

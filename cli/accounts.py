@@ -62,6 +62,13 @@ def disable_user(ctx: typer.Context, name: Annotated[str, typer.Argument(help="L
     typer.echo(f"disabled user {user.name}")
 
 
+@users_app.command("enable")
+def enable_user(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Enable a disabled user again: sign-in and their (unrevoked, unexpired) keys work again."""
+    user = services(ctx).accounts.enable(name)
+    typer.echo(f"enabled user {user.name}")
+
+
 @users_app.command("erase")
 def erase(
     ctx: typer.Context,

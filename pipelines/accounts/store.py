@@ -228,9 +228,20 @@ class AccountStore:
         Raises:
             AccountError: No such user.
         """
+        return self._set_disabled(name, True)
+
+    def enable(self, name: str) -> User:
+        """Enable ``name`` again: sign-in and the user's unrevoked, unexpired keys work again.
+
+        Raises:
+            AccountError: No such user.
+        """
+        return self._set_disabled(name, False)
+
+    def _set_disabled(self, name: str, disabled: bool) -> User:
         with Session(self._engine) as db, db.begin():
             row = _user_row(db, name)
-            row.disabled = True
+            row.disabled = disabled
             return _user(row)
 
     def set_password(self, name: str, password: str) -> None:

@@ -44,6 +44,9 @@ def test_users_and_keys_lifecycle(tmp_path: Path) -> None:
     assert run("keys", "revoke", "crm", data_dir=data).returncode == 0
     assert json.loads(run("keys", "list", "--json", data_dir=data).stdout)["keys"][1]["revoked_at"]
     assert run("users", "disable", "ana", data_dir=data).returncode == 0
+    assert json.loads(run("users", "list", "--json", data_dir=data).stdout)["users"][0]["disabled"] is True
+    assert run("users", "enable", "ana", data_dir=data).stdout.strip() == "enabled user ana"
+    assert json.loads(run("users", "list", "--json", data_dir=data).stdout)["users"][0]["disabled"] is False
     assert (
         run(
             "users", "passwd", "root", "--password-stdin", data_dir=data, stdin="a new long password!\n"

@@ -2,7 +2,7 @@
 
 - A domain the server does not know is 400 (bad input; the message lists the known ones); a known domain the
   caller's role may not use is 403 (:func:`usable_domain`).
-- A backend name other than auto, ollama or llamacpp is 400 (:func:`check_backend`); 503 stays for a known
+- A backend name other than auto, ollama, openai or llamacpp is 400 (:func:`check_backend`); 503 stays for a known
   backend that is unreachable.
 - Neither message repeats the unknown name (a client may put anything in a field, a customer's name too).
 - A text over its length limit is 400, the message giving its length and the limit (:func:`check_length`):

@@ -66,7 +66,7 @@ def render_sidebar(services: Services, visitor: Visitor) -> SidebarChoice:
             domains,
             format_func=lambda d: "auto (route each question)" if d == "auto" else services.domains[d].title,
         )
-        backend = st.selectbox("Backend", ["auto", "ollama", "llamacpp"])
+        backend = st.selectbox("Backend", ["auto", "ollama", "openai", "llamacpp"])
         documents = _pinned_documents(services, visitor, domain)
         guarded(lambda: render_policy_panel(services, domain))
 

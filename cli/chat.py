@@ -26,7 +26,7 @@ def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     domain: Annotated[str, typer.Option("--domain", help="auto, or a domain name to pin.")] = "auto",
     session: Annotated[str | None, typer.Option("--session", help="Session id to continue.")] = None,
-    backend: Annotated[str | None, typer.Option("--backend", help="auto|ollama|llamacpp.")] = None,
+    backend: Annotated[str | None, typer.Option("--backend", help="auto|ollama|openai|llamacpp.")] = None,
     document: Annotated[
         list[str] | None,
         typer.Option(

@@ -33,7 +33,7 @@ def code(
         ),
     ] = None,
     session: Annotated[str | None, typer.Option("--session", help="Session id to continue.")] = None,
-    backend: Annotated[str | None, typer.Option("--backend", help="auto|ollama|llamacpp.")] = None,
+    backend: Annotated[str | None, typer.Option("--backend", help="auto|ollama|openai|llamacpp.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Code tasks: ask (RAG over the code collection), complete, write-tests (run with coverage), translate

@@ -179,7 +179,7 @@ def eval_code(
     ctx: typer.Context,
     dataset: Annotated[Path, typer.Option("--dataset", help="HumanEval folder or HumanEval.jsonl.gz.")],
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N problems.")] = None,
-    backend: Annotated[str | None, typer.Option("--backend", help="auto|ollama|llamacpp.")] = None,
+    backend: Annotated[str | None, typer.Option("--backend", help="auto|ollama|openai|llamacpp.")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help='Print {"backend", "model", "problems", "pass@1", ...} as JSON.')
     ] = False,

@@ -15,6 +15,7 @@ __all__ = [
     "ClinicalSummaryConfig",
     "DomainConfig",
     "EscalationConfig",
+    "GenerationConfig",
     "IntentConfig",
     "NerConfig",
     "RetrievalConfig",
@@ -68,6 +69,32 @@ class ChunkingConfig(BaseModel):
                 f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"
             )
         return self
+
+
+class GenerationConfig(BaseModel):
+    """A domain's generation options over the backend's settings (applied by ``pipelines.llm``; a field left
+    out keeps the backend's value). Sampling follows the usual meanings (Holtzman et al., "The Curious Case of
+    Neural Text Degeneration", ICLR 2020, for ``top_p``); ``num_ctx`` and ``num_predict`` are Ollama's names
+    (https://github.com/ollama/ollama/blob/main/docs/modelfile.md#valid-parameters-and-values)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    temperature: float | None = Field(default=None, ge=0, le=2, description="Sampling temperature.")
+    top_p: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="Nucleus sampling: the smallest token set with this probability mass.",
+    )
+    num_ctx: int | None = Field(
+        default=None,
+        ge=256,
+        le=1_048_576,
+        description="Context window, tokens (Ollama only: llama.cpp and OpenAI-compatible servers fix theirs).",
+    )
+    num_predict: int | None = Field(
+        default=None, ge=1, le=131_072, description="Most new tokens per answer (OpenAI's max_tokens)."
+    )
 
 
 class IntentConfig(BaseModel):
@@ -163,6 +190,7 @@ class DomainConfig(BaseModel):
         clinical_summary: Prompts of the clinical record view's summary (None = no summary).
         relations: The domain's relation extraction rules: ``relations: relations.yaml`` names a file in the
             folder, read by the loader like ``risk`` (None = no relation extraction).
+        generation: Sampling and length options over the backend's settings (None = the backend's).
         folder: The domain folder (set by the loader).
     """
 
@@ -188,6 +216,7 @@ class DomainConfig(BaseModel):
     ner: NerConfig | None = None
     clinical_summary: ClinicalSummaryConfig | None = None
     relations: RelationsConfig | None = None
+    generation: GenerationConfig | None = None
     folder: Path | None = None
 
     def resolve(self, path: Path) -> Path:

@@ -49,6 +49,7 @@ from pipelines.documents.ingestion import Ingestion
 from pipelines.documents.review import Review
 from pipelines.llm.backends import Backend, resolve_backend
 from pipelines.llm.llamacpp import LoadedLlama, build_llamacpp_backend, load_llama
+from pipelines.llm.pool import HostPools
 from pipelines.skills.agent_assist.assist import AgentAssist
 from pipelines.skills.agent_assist.feedback import FeedbackStore
 from pipelines.skills.code.tasks import CodeTaskPipeline
@@ -58,6 +59,7 @@ from pipelines.skills.medical.records import RecordStore
 from pipelines.skills.medical.records_hook import MedicalRecordsHook
 from pipelines.skills.triage.analyzers import IntentAnalyzer, RiskAnalyzer
 from pipelines.skills.triage.intent import IntentClassifier
+from pipelines.skills.triage.messages import MessageTriage
 from pipelines.skills.triage.risk import RiskDetector, build_risk_detector
 from privacy import Analyzer, Deidentifier, VaultStore, build_analyzer, load_or_create_secret
 
@@ -163,6 +165,8 @@ class Services:
         prepare_data_dir(settings.data_dir)
         self._llamacpp: Backend | None = None
         self._llamacpp_lock = threading.Lock()
+        #: host pools of the pooled backends (ollama, openai): health cached across turns
+        self.pools = HostPools()
         self._per_domain = _KeyedCache()
         pii_filter = PiiLogFilter(self._scrub_log_text)
         self.log_path = configure_logging(settings.data_dir, settings.log_level, pii_filter)
@@ -342,8 +346,11 @@ class Services:
             return self._llamacpp
 
     def backend(self, requested: str | None = None) -> Backend:
-        """Resolve the chat backend (``requested`` or the settings' choice); see :func:`resolve_backend`."""
-        return resolve_backend(self.settings, requested or self.settings.llm.backend, self.llamacpp_backend)
+        """Resolve the chat backend (``requested`` or the settings' choice) over this data dir's host pools;
+        see :func:`resolve_backend`."""
+        return resolve_backend(
+            self.settings, requested or self.settings.llm.backend, self.llamacpp_backend, self.pools
+        )
 
     # --- flows -------------------------------------------------------------------------------------------
 
@@ -370,6 +377,13 @@ class Services:
             self.backend,
             self.analyzers,
             self.settings,
+        )
+
+    @cached_property
+    def triage(self) -> MessageTriage:
+        """Intent and risk of standalone messages, de-identified first (``assistant intent|risk``, the API)."""
+        return MessageTriage(
+            self.domains, self.deidentification, self.intent_classifier, self.risk_detector, self.analyzers
         )
 
     @cached_property

@@ -38,6 +38,8 @@ ONLY_IN = {
     "llama_cpp": "pipelines",
     "ollama": "pipelines",
     "langchain_ollama": "pipelines",
+    "langchain_openai": "pipelines",
+    "openai": "pipelines",
     "sqlalchemy": "pipelines",
     "argon2": "pipelines",
     "fastapi": "api",

@@ -31,8 +31,9 @@ from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
 from pipelines.core.logs import logger
 from pipelines.core.settings import Settings
-from pipelines.llm.backends import BackendResolver
+from pipelines.llm.backends import BackendResolver, answered_by
 from pipelines.llm.generation import Generation, chat_parts, sent_prompt, stream_generation
+from pipelines.llm.limits import GenerationOptions
 from pipelines.llm.prompts import build_messages
 from pipelines.llm.turn import Stopwatch, TurnEvent, completing
 from privacy import reidentify
@@ -72,6 +73,7 @@ class ChatResult:
     model: str
     backend_note: str
     disclaimer: str
+    host: str = ""  # the model server that answered (its base URL without credentials); "" = in process
     timings_ms: dict[str, float] = field(default_factory=dict)
     prompt: str = ""
     masked: dict[str, int] = field(default_factory=dict)
@@ -92,6 +94,7 @@ class ChatResult:
             "redacted_question": self.redacted_question,
             "session_id": self.session_id,
             "backend": self.backend,
+            "host": self.host,
             "model": self.model,
             "timings_ms": self.timings_ms,
             "disclaimer": self.disclaimer,
@@ -164,7 +167,7 @@ class ChatPipeline:
             question: The user's raw message.
             session_id: Existing or new session id (None = a new session).
             domain: ``auto`` to route, or a domain name to pin.
-            backend: auto|ollama|llamacpp (None = settings).
+            backend: auto|ollama|openai|llamacpp (None = settings).
             documents: sha256 values of pinned documents: retrieval uses only their chunks (None = all).
             owner: The signed-in user asking: retrieval sees the shared documents and this user's private ones,
                 also among the pinned ones (None = every document: single-user mode).
@@ -203,6 +206,8 @@ class ChatPipeline:
             signals = detect_signals(config, self.analyzers(decision.domain), redacted_question)
 
         chosen = self.backends(backend)
+        if config.generation is not None:
+            chosen = chosen.with_options(GenerationOptions(**config.generation.model_dump()))
         with watch.step("rewrite"):
             history = conversations.memory.history(session_id, self.settings.memory.history_turns)
             wanted = self.settings.retrieval
@@ -266,6 +271,7 @@ class ChatPipeline:
             generation.first_token_ms if generation.first_token_ms is not None else watch.since_start()
         )
 
+        result.host, result.model = answered_by(chosen)
         answer_redacted = generation.answer_redacted or NO_ANSWER
         if not generation.answer_redacted:
             yield ChatEvent("answer", NO_ANSWER)
@@ -289,13 +295,13 @@ class ChatPipeline:
             decision.confidence,
             source_records(sources, result.citations),
             chosen.name,
-            chosen.model_name,
+            result.model,
             signals.to_json_dict() if signals.intent or signals.risk else None,
         )
         result.timings_ms = watch.total()
         logger.info(
             "turn session=%s domain=%s confidence=%.3f pinned=%s rewrite=%s documents=%d sources=%d backend=%s "
-            "model=%s entities=%s intent=%s risk=%s escalate=%s timings_ms=%s",
+            "host=%s model=%s entities=%s intent=%s risk=%s escalate=%s timings_ms=%s",
             session_id,
             decision.domain,
             decision.confidence,
@@ -304,7 +310,8 @@ class ChatPipeline:
             len(documents or ()),
             len(sources),
             chosen.name,
-            chosen.model_name,
+            result.host or "-",
+            result.model,
             json.dumps(redaction.counts()),
             signals.intent.intent if signals.intent else "-",
             ",".join(signals.risk.categories) if signals.risk and signals.risk.categories else "-",

@@ -72,16 +72,16 @@ def choose_method(setting: str, backend_name: str) -> str:
 
     Args:
         setting: auto|llm|concat|off.
-        backend_name: ollama|llamacpp.
+        backend_name: ollama|openai|llamacpp.
 
     Returns:
-        ``llm``, ``concat`` or ``off`` (auto: llm for ollama, concat otherwise).
+        ``llm``, ``concat`` or ``off`` (auto: llm for a model server, ollama or openai; concat for the embedded llama.cpp).
 
     Raises:
         ValueError: Unknown setting.
     """
     if setting == "auto":
-        return "llm" if backend_name == "ollama" else "concat"
+        return "llm" if backend_name in ("ollama", "openai") else "concat"
     if setting in ("llm", "concat", "off"):
         return setting
     raise ValueError(f"unknown rewrite method {setting!r}; use auto, llm, concat or off")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,11 +23,14 @@ __all__ = [
     "AgentAssistSettings",
     "DpSettings",
     "EmbeddingSettings",
+    "HostSettings",
     "IngestSettings",
     "LlamaCppSettings",
     "LLMSettings",
     "MemorySettings",
+    "ModelServerSettings",
     "OllamaSettings",
+    "OpenAISettings",
     "PrivacySettings",
     "RetrievalSettings",
     "RoutingSettings",
@@ -36,21 +39,106 @@ __all__ = [
     "load_settings",
 ]
 
-BackendName = Literal["auto", "ollama", "llamacpp"]
+BackendName = Literal["auto", "ollama", "openai", "llamacpp"]
 
 
-class OllamaSettings(BaseModel):
-    """Connection to an Ollama server (https://github.com/ollama/ollama/blob/main/docs/api.md)."""
+class HostSettings(BaseModel):
+    """One model server of a pool (``pipelines.llm.pool``): its base URL, the models it serves, its share of
+    the requests and its own key. A plain URL string in a ``hosts`` list means ``HostSettings(url=...)``."""
 
-    hosts: list[str] = Field(
-        default_factory=lambda: ["http://127.0.0.1:11434"],
-        description="Ollama base URLs tried in order; the first reachable one with the model is used.",
+    url: str = Field(
+        description="Base URL: Ollama's root (http://gpu1:11434) or an OpenAI-compatible server's /v1 "
+        "(http://gpu2:8000/v1). Credentials in it are never shown (the host is named by scheme, host and path)."
+    )
+    models: list[str] = Field(
+        default_factory=list,
+        description="Model names this host serves; the backend's ``model`` is asked for when listed (or when "
+        "the list is empty), else the first of these.",
+    )
+    weight: float = Field(
+        default=1.0,
+        gt=0,
+        description="Relative capacity: requests in flight are compared per unit of weight.",
+    )
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="Bearer key of this host (overrides the backend's ``api_key``); never logged.",
+    )
+
+
+class ModelServerSettings(BaseModel):
+    """What the pooled backends (``ollama``, ``openai``) share: hosts, model, limits and sampling options.
+
+    Timeouts follow the phases of a streamed answer of a reasoning model: connecting, waiting for the first
+    token (a DeepSeek-R1 model reads the prompt and may think for minutes before it), the gaps between tokens,
+    and the whole answer.
+    """
+
+    hosts: list[str | HostSettings] = Field(
+        default_factory=list,
+        description="Base URLs (or {url, models, weight, api_key} objects) of the pool; each request goes to "
+        "the healthy host with the fewest requests in flight per weight.",
+    )
+    model: str = Field(default="", description="Model name to chat with.")
+    api_key: SecretStr | None = Field(
+        default=None, description="Bearer key sent to every host without its own; never logged."
+    )
+    probe_timeout_s: float = Field(default=1.5, gt=0, description="Timeout of a health probe, seconds.")
+    health_ttl_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="A host's health is probed again after this many seconds (in the background while it is "
+        "known); a host taken out after a failure is probed again after ``retry_after_s``.",
+    )
+    retry_after_s: float = Field(
+        default=5.0, ge=0, description="Seconds before a host taken out (failed) is probed again."
+    )
+    connect_timeout_s: float = Field(default=5.0, gt=0, description="Connecting to a host, seconds.")
+    first_token_timeout_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="From the request to the first streamed token (reasoning included), seconds; long because a "
+        "reasoning model reads the prompt and thinks first.",
+    )
+    between_tokens_timeout_s: float = Field(
+        default=60.0, gt=0, description="Longest gap between two streamed tokens, seconds."
+    )
+    total_timeout_s: float = Field(default=1800.0, gt=0, description="Longest whole answer, seconds.")
+    temperature: float = Field(default=0.2, description="Sampling temperature.")
+    top_p: float | None = Field(
+        default=None, gt=0, le=1, description="Nucleus sampling; None = the server's."
+    )
+    num_predict: int | None = Field(
+        default=None, ge=1, description="Most new tokens per answer; None = the server's limit."
+    )
+
+
+class OllamaSettings(ModelServerSettings):
+    """Ollama servers (https://github.com/ollama/ollama/blob/main/docs/api.md), pooled."""
+
+    hosts: list[str | HostSettings] = Field(
+        default_factory=lambda: list[str | HostSettings](["http://127.0.0.1:11434"]),
+        description="Ollama base URLs (or {url, models, weight, api_key} objects); each request goes to the "
+        "healthy host with the model that has the fewest requests in flight per weight.",
     )
     model: str = Field(default="deepseek-r1:7b", description="Ollama model tag to chat with.")
-    timeout_s: float = Field(default=120.0, description="HTTP timeout per request, seconds.")
-    probe_timeout_s: float = Field(default=1.5, description="Timeout of the reachability probe, seconds.")
-    temperature: float = Field(default=0.2, description="Sampling temperature.")
     num_ctx: int = Field(default=8192, description="Context window requested from Ollama, tokens.")
+    keep_alive: str | None = Field(
+        default=None,
+        description="How long Ollama keeps the model loaded after a request (Ollama's duration: 5m, 1h, -1 = "
+        "always); None = the server's default (OLLAMA_KEEP_ALIVE, 5m).",
+    )
+
+
+class OpenAISettings(ModelServerSettings):
+    """OpenAI-compatible servers (vLLM, llama.cpp's llama-server, LM Studio, ...), pooled; none by default."""
+
+    hosts: list[str | HostSettings] = Field(
+        default_factory=list,
+        description="Base URLs ending in /v1 (or {url, models, weight, api_key} objects); empty = the backend "
+        "is not configured (``auto`` skips it).",
+    )
+    model: str = Field(default="", description="Model name sent in requests (as the server lists it).")
 
 
 class LlamaCppSettings(BaseModel):
@@ -65,6 +153,7 @@ class LlamaCppSettings(BaseModel):
     max_tokens: int = Field(default=192, description="Maximum new tokens per answer.")
     temperature: float = Field(default=0.1, description="Sampling temperature.")
     repeat_penalty: float = Field(default=1.3, description="Repetition penalty (1.0 = off).")
+    top_p: float = Field(default=0.95, gt=0, le=1, description="Nucleus sampling (llama.cpp's default).")
     code_max_tokens: int | None = Field(
         default=None,
         ge=8,
@@ -82,7 +171,9 @@ class LLMSettings(BaseModel):
     """Which chat backend answers."""
 
     backend: BackendName = Field(
-        default="auto", description="auto = Ollama when reachable with the model, else llama.cpp."
+        default="auto",
+        description="auto = Ollama when a host is reachable with the model, else an OpenAI-compatible server "
+        "when configured and reachable, else the embedded llama.cpp.",
     )
 
 
@@ -273,6 +364,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Python logging level for <data_dir>/logs.")
     llm: LLMSettings = Field(default_factory=LLMSettings)
     ollama: OllamaSettings = Field(default_factory=OllamaSettings)
+    openai: OpenAISettings = Field(default_factory=OpenAISettings)
     llamacpp: LlamaCppSettings = Field(default_factory=LlamaCppSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)

@@ -21,6 +21,7 @@ from pydantic import ConfigDict, Field
 from pipelines.core.errors import BackendError
 from pipelines.core.settings import LlamaCppSettings
 from pipelines.llm.backends import Backend
+from pipelines.llm.limits import GenerationOptions
 from pipelines.llm.prompts import COMPLETION_STOP, render_completion_prompt
 
 __all__ = [
@@ -62,12 +63,23 @@ class LlamaCppCompletionChat(BaseChatModel):
     max_tokens: int = 192
     temperature: float = 0.1
     repeat_penalty: float = 1.3
+    top_p: float = 0.95
     last_prompt: str = ""
     lock: Any = Field(default_factory=threading.Lock, exclude=True)  # shared by every wrapper of one model
 
     @property
     def _llm_type(self) -> str:
         return "llamacpp-completion"
+
+    def with_options(self, options: GenerationOptions) -> LlamaCppCompletionChat:
+        """A wrapper of the same model (same lock) with ``options``' temperature, top_p and token limit
+        (``num_predict``) where set; ``num_ctx`` is fixed when the model is loaded and is not changed."""
+        update = {
+            "temperature": options.temperature,
+            "top_p": options.top_p,
+            "max_tokens": options.num_predict,
+        }
+        return self.model_copy(update={k: v for k, v in update.items() if v is not None})
 
     def _stream(
         self,
@@ -84,6 +96,7 @@ class LlamaCppCompletionChat(BaseChatModel):
                 prompt,
                 max_tokens=self.max_tokens,
                 temperature=self.temperature,
+                top_p=self.top_p,
                 repeat_penalty=self.repeat_penalty,
                 stop=[*COMPLETION_STOP, *(stop or [])],
                 stream=True,
@@ -222,5 +235,6 @@ def build_llamacpp_backend(settings: LlamaCppSettings, loaded: LoadedLlama | Non
         max_tokens=settings.max_tokens,
         temperature=settings.temperature,
         repeat_penalty=settings.repeat_penalty,
+        top_p=settings.top_p,
     )
     return Backend(name="llamacpp", model_name=model.path.name, chat_model=chat)

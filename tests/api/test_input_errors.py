@@ -51,7 +51,7 @@ def test_a_known_domain_the_role_may_not_use_is_403(server: Server, path: str, f
 def test_an_unknown_backend_is_400_not_503(server: Server) -> None:
     status, answer = _post(server, server.alice_key, "/api/ask", {"question": "Fees?", "backend": "gpt-4"})
     assert status == 400 and answer["error"]["type"] == "invalid_request_error"
-    assert answer["error"]["message"] == "unknown backend; use auto, ollama, llamacpp"
+    assert answer["error"]["message"] == "unknown backend; use auto, ollama, openai, llamacpp"
 
 
 @pytest.mark.parametrize(

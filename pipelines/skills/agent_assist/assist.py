@@ -197,7 +197,7 @@ class AgentAssist:
         Args:
             message: The customer's raw message.
             session_id: The conversation (its vault keeps placeholders stable); None = a new one.
-            backend: auto|ollama|llamacpp (None = settings).
+            backend: auto|ollama|openai|llamacpp (None = settings).
             domain: The domain (None = ``settings.agent_assist.domain``).
             owner: The signed-in agent: the passages come from shared documents and the agent's private ones
                 (None = every document: single-user mode).

@@ -227,7 +227,7 @@ class CodeTaskPipeline:
             mode: A mode of the domain's ``modes.yaml`` (``complete``, ``write_tests``, ``translate``).
             code: The user's code (raw; de-identified here before the model sees it).
             session_id: Existing or new session id (None = a new session).
-            backend: auto|ollama|llamacpp (None = settings).
+            backend: auto|ollama|openai|llamacpp (None = settings).
             inputs: Standard inputs for a translation check (None or empty = the model's proposals, if any).
             persist: Store the turn in the session (False for evaluations).
 

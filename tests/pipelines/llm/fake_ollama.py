@@ -1,7 +1,7 @@
 """FakeOllamaServer: a STAND-IN for an Ollama server, for tests only.
 
 No Ollama binary exists in CI, so request building and error mapping are tested against this small HTTP server
-that speaks the documented endpoints we use (GET /api/tags, POST /api/chat with NDJSON streaming; see
+that speaks the documented endpoints we use (GET /api/version, GET /api/tags, POST /api/chat with NDJSON streaming; see
 https://github.com/ollama/ollama/blob/main/docs/api.md). It is not Ollama and proves nothing about a real model.
 """
 
@@ -35,7 +35,9 @@ class FakeOllamaServer:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:  # noqa: N802
-                if self.path == "/api/tags":
+                if self.path == "/api/version":
+                    self._json(200, {"version": "0.12.0"})
+                elif self.path == "/api/tags":
                     self._json(
                         200,
                         {

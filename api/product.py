@@ -17,7 +17,6 @@ from api.context import Caller, Context
 from api.errors import NotFound
 from pipelines.chat.pinning import resolve_documents
 from pipelines.chat.pipeline import MAX_QUESTION_CHARS
-from pipelines.chat.signals import detect_signals
 from pipelines.core.deidentification import scratch_vault
 from pipelines.core.errors import AssistantError
 from pipelines.core.logs import logger
@@ -157,11 +156,7 @@ def intent(body: MessageRequest, ctx: Context, principal: Caller) -> dict[str, A
     """``{text, intent, confidence}`` of the de-identified message (``assistant intent``'s line)."""
     usable_domain(ctx, principal, body.domain)
     check_length(body.text, MAX_MESSAGE_CHARS, "message")
-    classifier = ctx.services.intent_classifier(body.domain)
-    if classifier is None:
-        raise AssistantError(f"domain {body.domain!r} has no intent model")
-    redacted = ctx.services.deidentification.pseudonymize(body.text, scratch_vault("api"), body.domain).text
-    return classifier.predict([redacted])[0].to_json_dict()
+    return ctx.services.triage.intents(body.domain, [body.text])[0]
 
 
 @router.post("/risk")
@@ -169,14 +164,7 @@ def risk(body: MessageRequest, ctx: Context, principal: Caller) -> dict[str, Any
     """``{text, categories, evidence, severity, escalate}`` of the de-identified message (``assistant risk``)."""
     usable_domain(ctx, principal, body.domain)
     check_length(body.text, MAX_MESSAGE_CHARS, "message")
-    if ctx.services.risk_detector(body.domain) is None:
-        raise AssistantError(f"domain {body.domain!r} has no risk rules")
-    redacted = ctx.services.deidentification.pseudonymize(body.text, scratch_vault("api"), body.domain).text
-    config = ctx.services.domains.domain(body.domain)
-    assessment = detect_signals(config, ctx.services.analyzers(body.domain), redacted).risk
-    if assessment is None:
-        raise AssistantError(f"domain {body.domain!r} has no risk rules")
-    return {"text": redacted, **assessment.to_json_dict()}
+    return ctx.services.triage.risks(body.domain, [body.text])[0]
 
 
 #: Longest feedback comment, characters.

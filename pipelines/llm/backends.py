@@ -99,14 +99,14 @@ def resolve_backend(
     unavailable = []
     if requested in {"auto", "ollama"}:
         pool = pools.get(ollama_kind(settings.ollama), settings.ollama)
-        if pool.available():
+        if pool.available(wait=requested == "ollama"):
             return _pooled("ollama", pool, ollama_options(settings.ollama))
         if requested == "ollama":
             raise pool.down_error()
         unavailable.append(f"Ollama unavailable: {pool.down_error()}")
     if requested == "openai" or settings.openai.hosts:
         pool = pools.get(openai_kind(), settings.openai)
-        if pool.available():
+        if pool.available(wait=requested == "openai"):
             return _pooled("openai", pool, openai_options(settings.openai))
         if requested == "openai":
             raise pool.down_error()

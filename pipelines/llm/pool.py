@@ -5,7 +5,8 @@
 - **Health** is probed by the server kind (Ollama: ``GET /api/version`` and the model in ``GET /api/tags``;
   OpenAI-compatible: ``GET /v1/models``) and cached: a healthy host is probed again after ``health_ttl_s`` in a
   background thread (its last state is used meanwhile), so choosing a backend costs no network round trip per
-  turn; a host never probed is probed before its first use.
+  turn. Hosts never probed are probed together before their first use, and the wait ends as soon as one
+  answers; ``auto`` never waits for a host it already knows to be down (it is probed in the background).
 - **Selection** takes the healthy host with the fewest requests in flight per unit of weight; ties go to the one
   that has served the fewest requests per weight (a weighted round robin when requests come one at a time).
 - **Circuit breaker**: a request that fails on a host (connection refused or reset, a timeout, a 5xx, a
@@ -26,7 +27,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -192,12 +193,15 @@ class HostPool:
                 for host in self.hosts
             ]
 
-    def available(self) -> bool:
-        """Whether some host can answer now, probing the hosts whose state is unknown or too old to trust
-        (blocking only when no healthy host is known; otherwise stale hosts are probed in the background)."""
-        return bool(self._candidates(set()))
+    def available(self, wait: bool = False) -> bool:
+        """Whether some host can answer now. Hosts never probed are probed first (waiting until one answers
+        or all have failed); hosts whose state is older than its TTL are probed in the background, the known
+        state used meanwhile, unless no host is healthy and ``wait`` is set (an explicitly chosen backend:
+        a restarted host is found at once)."""
+        return bool(self._candidates(set(), wait))
 
-    def _probe(self, host: PoolHost) -> None:
+    def _probe(self, host: PoolHost) -> bool:
+        """Probe ``host`` and record the outcome; whether it is up."""
         try:
             reason = self.kind.probe(host, self.probe_timeout_s)
         except Exception as exc:  # a probe must never break a turn
@@ -208,6 +212,7 @@ class HostPool:
             health.checked_at, health.probing = self.clock(), False
         if reason is not None:
             logger.info("pool %s host=%s down reason=%s", self.kind.name, host.name, reason)
+        return reason is None
 
     def _due(self, host: PoolHost, now: float) -> bool:
         health = self._health[host.url]
@@ -219,8 +224,8 @@ class HostPool:
         return age >= (self.health_ttl_s if health.up else self.retry_after_s)
 
     def _refresh(self, exclude: set[str], block: bool) -> None:
-        """Probe the hosts that are due (not in ``exclude``): all at once and waiting when ``block``, else
-        in background threads."""
+        """Probe the hosts that are due (not in ``exclude``), all at once: when ``block``, wait until one is
+        up or all have answered (the others finish in the background), else do not wait."""
         with self._lock:
             now = self.clock()
             due = [h for h in self.hosts if h.url not in exclude and self._due(h, now)]
@@ -228,20 +233,25 @@ class HostPool:
                 self._health[host.url].probing = True
         if not due:
             return
-        if not block:
-            for host in due:
-                threading.Thread(target=self._probe, args=(host,), name="pool-probe", daemon=True).start()
-            return
-        with ThreadPoolExecutor(max_workers=len(due), thread_name_prefix="pool-probe") as probes:
-            list(probes.map(self._probe, due))
+        probes = ThreadPoolExecutor(max_workers=len(due), thread_name_prefix="pool-probe")
+        running = [probes.submit(self._probe, host) for host in due]
+        probes.shutdown(wait=False)
+        if block:
+            for probe in as_completed(running):
+                if probe.result():
+                    return
 
-    def _candidates(self, exclude: set[str]) -> list[PoolHost]:
+    def _candidates(self, exclude: set[str], wait: bool) -> list[PoolHost]:
+        """The healthy hosts not in ``exclude`` after refreshing what is due (see :meth:`available`)."""
+
         def healthy() -> list[PoolHost]:
             with self._lock:
                 return [h for h in self.hosts if h.url not in exclude and self._health[h.url].up]
 
         found = healthy()
-        self._refresh(exclude, block=not found)
+        with self._lock:
+            unknown = any(self._health[h.url].up is None for h in self.hosts if h.url not in exclude)
+        self._refresh(exclude, block=not found and (wait or unknown))
         return found or healthy()
 
     # --- requests ----------------------------------------------------------------------------------------
@@ -254,7 +264,7 @@ class HostPool:
             BackendError: No host can answer: the message names every host and why.
         """
         exclude = exclude or set()
-        candidates = self._candidates(exclude)
+        candidates = self._candidates(exclude, wait=True)
         with self._lock:
             candidates = [h for h in candidates if self._health[h.url].up]
             if candidates:

@@ -99,6 +99,14 @@ def settings_of(*urls: Any, **extra: Any) -> OllamaSettings:
     return OllamaSettings(hosts=list(urls), probe_timeout_s=0.2, **extra)
 
 
+def settle(pool: HostPool) -> None:
+    """Probe every host and wait for all outcomes (the first probe returns when one host is up)."""
+    pool.available()
+    deadline = time.monotonic() + 5
+    while any(s["up"] is None for s in pool.status()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def stream_text(pool: HostPool) -> tuple[str, str]:
     chat = PooledChatModel(pool=pool)
     text = "".join(str(c.content) for c in chat.stream([HumanMessage("hi")]))
@@ -128,6 +136,7 @@ def test_hosts_from_the_environment_json_urls_and_objects(monkeypatch: pytest.Mo
 
 def test_selection_fewest_in_flight_per_weight_and_round_robin() -> None:
     pool = HostPool(scripted_kind(set()), settings_of("http://a", {"url": "http://b", "weight": 2}))
+    settle(pool)
     first = pool.acquire()
     second = pool.acquire()
     third = pool.acquire()  # a: 1 in flight of weight 1; b: 1 of weight 2 -> b again
@@ -157,7 +166,7 @@ def test_failure_takes_a_host_out_and_a_probe_lets_it_back() -> None:
     kind = scripted_kind(down)
     pool = HostPool(kind, settings_of("http://a", "http://b", retry_after_s=5), clock)
     down.clear()  # both healthy when probed
-    assert pool.available()
+    settle(pool)
     down.add("http://a")  # a dies
     assert {stream_text(pool)[1] for _ in range(3)} == {"http://b"}  # a failed once, before its first token
     assert [s["up"] for s in pool.status()] == [False, True]

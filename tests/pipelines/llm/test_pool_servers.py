@@ -112,6 +112,17 @@ def up(cluster: Cluster) -> Cluster:
     return cluster
 
 
+def probed(cluster: Cluster, settings: Settings) -> HostPools:
+    """Pools whose hosts have all been probed (the first probe returns as soon as one host is up)."""
+    pools = HostPools()
+    deadline = time.monotonic() + 10
+    while (
+        any(s["up"] is None for s in cluster_status(cluster, settings, pools)) and time.monotonic() < deadline
+    ):
+        time.sleep(0.02)
+    return pools
+
+
 def answer(cluster: Cluster, settings: Settings, pools: HostPools, long: bool = False) -> tuple[str, str]:
     """One turn's generation: ``(text, host that answered)``."""
     backend = cluster.backend(settings, pools)
@@ -120,13 +131,15 @@ def answer(cluster: Cluster, settings: Settings, pools: HostPools, long: bool = 
 
 
 def test_requests_spread_over_both_hosts(up: Cluster) -> None:
-    settings, pools = up.settings(), HostPools()
+    settings = up.settings()
+    pools = probed(up, settings)
     hosts = [answer(up, settings, pools)[1] for _ in range(4)]
     assert sorted(hosts) == sorted([s.url for s in up.servers] * 2)
 
 
 def test_killed_host_is_left_out_then_rejoins_after_a_probe(up: Cluster) -> None:
-    settings, pools = up.settings(), HostPools()
+    settings = up.settings()
+    pools = probed(up, settings)
     first, second = up.servers
     assert {answer(up, settings, pools)[1] for _ in range(2)} == {first.url, second.url}
     first.kill()

@@ -7,7 +7,9 @@ Open WebUI runs with ``ENABLE_FORWARD_USER_INFO_HEADERS=True``: one session per 
 field (these two hashed with the caller: the label is never stored), else a new session per request (the client's earlier messages are not replayed:
 the server keeps each session's de-identified history and its vault, so placeholders stay stable across turns).
 The answer carries the reasoning in ``reasoning_content`` and the product's extras (domain, sources, citation
-checks, session id, masked counts) in ``assistant``. ``usage`` counts are estimates (characters / 4), since the
+checks, session id, masked counts, intent, risk, escalation) in ``assistant``. When the question's risk escalates
+(an emergency symptom, a stolen card), the domain's notice opens the content ("⚠️ …" and a blank line), since
+an OpenAI client shows nothing else. ``usage`` counts are estimates (characters / 4), since the
 pipeline does not see the backend's tokenizer.
 
 Sampling options: ``max_tokens``, ``max_completion_tokens``, ``temperature`` and ``top_p`` are accepted (checked
@@ -141,7 +143,14 @@ def _extras(result: ChatResult) -> dict[str, Any]:
         "disclaimer": result.disclaimer,
         "backend": result.backend,
         "model": result.model,
+        **result.signals.to_json_dict(),  # intent, risk, escalation
     }
+
+
+def _notice_text(notice: str) -> str:
+    """The escalation notice as the first paragraph of the content: an OpenAI client (Open WebUI, the SDK)
+    shows only the content, and an emergency or fraud notice must reach its user like the web app's banner."""
+    return f"⚠️ {notice}\n\n" if notice else ""
 
 
 def _usage(question: str, result: ChatResult) -> dict[str, int]:
@@ -191,7 +200,7 @@ def chat_completions(
                     "index": 0,
                     "message": {
                         "role": "assistant",
-                        "content": result.answer,
+                        "content": _notice_text(result.signals.notice) + result.answer,
                         "reasoning_content": result.reasoning,
                     },
                     "finish_reason": "stop",
@@ -229,7 +238,10 @@ def _sse(
     yield line(_chunk(completion_id, created, model, {"role": "assistant", "content": ""}, None))
     try:
         for event in events:
-            if event.kind == "answer" and event.text:
+            if event.kind == "meta" and event.data is not None and event.data.signals.notice:
+                notice = _notice_text(event.data.signals.notice)
+                yield line(_chunk(completion_id, created, model, {"content": notice}, None))
+            elif event.kind == "answer" and event.text:
                 yield line(_chunk(completion_id, created, model, {"content": event.text}, None))
             elif event.kind == "reasoning" and event.text:
                 yield line(_chunk(completion_id, created, model, {"reasoning_content": event.text}, None))

@@ -162,3 +162,29 @@ def test_each_open_webui_chat_is_its_own_session(server: Server) -> None:
     assert ask(server.alice_key, "3f1c0b6e-chat-b") != first
     assert ask(server.bob_key, "3f1c0b6e-chat-a") != first
     assert len(server.services.memory.turns(first)) == 2
+
+
+def test_an_escalating_question_opens_the_content_with_the_notice(server: Server) -> None:
+    """Found by a newcomer's trial: /v1 dropped the emergency and fraud notices the web app shows as a banner;
+    an OpenAI client (Open WebUI) shows only the content."""
+    from domains import load_domains
+
+    notice = load_domains()["finance"].escalation.notices["fraud"]  # type: ignore[union-attr]
+    question = "Someone stole my card and is using it right now, help"
+    client = _sdk(server, server.alice_key)
+    answer = client.chat.completions.create(
+        model="assistant-finance", messages=[{"role": "user", "content": question}]
+    )
+    content = answer.choices[0].message.content or ""
+    assert content.startswith(f"⚠️ {notice}\n\n")
+    extras = answer.model_extra["assistant"]  # type: ignore[index]
+    assert extras["escalation"] == notice and "fraud" in extras["risk"]["categories"]
+    stream = client.chat.completions.create(
+        model="assistant-finance", messages=[{"role": "user", "content": question}], stream=True
+    )
+    parts = [c.choices[0].delta.content or "" for c in stream if c.choices]
+    assert "".join(parts).startswith(f"⚠️ {notice}\n\n")
+    calm = client.chat.completions.create(
+        model="assistant-finance", messages=[{"role": "user", "content": "What is a fee?"}]
+    )
+    assert not (calm.choices[0].message.content or "").startswith("⚠️")

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -73,27 +74,45 @@ class Visitor:
 LOCAL = Visitor(user=None, role="", domains=None)
 
 
-def sign_in(services: Services) -> Visitor:
+def sign_in(services: Services, entry: bool = False) -> Visitor:
     """The visitor of this browser session; draws the sign-in form and stops the script until they sign in.
 
     In single-user mode it checks the address the app serves on (:func:`pipelines.core.serving.check_bind`)
     and stops with a message when that is not a loopback address. A signed-in user who has since been disabled
     or erased is signed out.
+
+    Args:
+        services: The composition root.
+        entry: Called by the entry point (``app/main.py``): what it shows instead of the pages (the form, the
+            refusal) is then the only, hidden, page of the navigation, so no page of an earlier visitor and no
+            page file is listed. Pages call it with False (a page cannot set the navigation).
     """
     mode = services.settings.auth.mode
     if mode != "local":
         try:
             check_bind(str(st.get_option("server.address") or ""), mode, setting="ASSISTANT_AUTH__MODE=local")
         except USER_FACING_ERRORS as exc:
-            st.error(str(exc))
-            st.stop()
+            message = str(exc)
+            _only(lambda: st.error(message), "Not served", entry)
         return LOCAL
     visitor = current_visitor(services)
     if visitor is not None:
         return visitor
-    _sign_in_form(services)
+    _only(lambda: _sign_in_form(services), "Sign in", entry)
+    raise AssertionError("not reached: _only stops the script run")
+
+
+def _only(draw: Callable[[], object], title: str, entry: bool) -> None:
+    """Draw ``draw`` as the only page (hidden navigation) at the entry point, or in place in a page; then stop."""
+    if entry:
+
+        def page() -> None:
+            draw()
+
+        st.navigation([st.Page(page, title=title, url_path="sign-in")], position="hidden").run()
+    else:
+        draw()
     st.stop()
-    raise AssertionError("not reached: st.stop() ends the script run")
 
 
 def current_visitor(services: Services) -> Visitor | None:

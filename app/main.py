@@ -10,6 +10,6 @@ from app.state import get_services, guarded, index_samples_once
 
 st.set_page_config(page_title="Domain assistant", page_icon="🔒", layout="wide")
 services = get_services()
-visitor = sign_in(services)
+visitor = sign_in(services, entry=True)
 guarded(lambda: index_samples_once(services))
 st.navigation(pages_for(visitor)).run()

@@ -63,7 +63,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/chat.py", "Chat", "💬", chat=True),
     PageSpec("pages/admin.py", "Administration", "🛡️", admin_only=True),
     PageSpec("pages/agent_assist.py", "Agent assist", "🎧", domains=("finance",)),
-    PageSpec("pages/clinical.py", "Clinical notes", "🩺", domains=("medical",)),
+    PageSpec("pages/clinical.py", "Clinical record", "🩺", domains=("medical",)),
     PageSpec("pages/medical_stats.py", "Medical statistics", "📊", domains=("medical",), admin=True),
     PageSpec("pages/code.py", "Code", "💻", domains=("code",)),
     PageSpec("pages/documents.py", "Documents", "📚", admin=True),

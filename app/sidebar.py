@@ -72,7 +72,8 @@ def render_sidebar(services: Services, visitor: Visitor) -> SidebarChoice:
 
         st.header("Add documents")
         render_upload(services, visitor, usable)
-        st.caption(" · ".join(f"{name}: {count} chunks" for name, count in services.status().items()))
+        if visitor.manages_shared:  # the totals count every user's private chunks too
+            st.caption(" · ".join(f"{name}: {count} chunks" for name, count in services.status().items()))
     return SidebarChoice(state["session_id"], domain, backend, documents)
 
 

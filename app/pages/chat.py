@@ -70,6 +70,17 @@ def _rate(position: int) -> None:
         guarded(lambda: services.memory.rate(choice.session_id, position, "up" if value == 1 else "down"))
 
 
+def show_thumbs(position: int, rating: str | None) -> None:
+    """The thumbs under answer ``position`` (``rating``: the stored one, or None)."""
+    st.feedback(
+        "thumbs",
+        key=f"rating-{choice.session_id}-{position}",
+        default={"up": 1, "down": 0}.get(rating or ""),
+        on_change=_rate,
+        args=(position,),
+    )
+
+
 def show_turn(turn: StoredTurn, rating: str | None) -> None:
     """Render a stored turn with its thumbs (``rating``: the stored one, or None)."""
     with st.chat_message("user"):
@@ -87,13 +98,7 @@ def show_turn(turn: StoredTurn, rating: str | None) -> None:
             + (f" · {flags}" if flags else "")
         )
         show_sources(turn.sources, turn.answer)
-        st.feedback(
-            "thumbs",
-            key=f"rating-{choice.session_id}-{turn.position}",
-            default={"up": 1, "down": 0}.get(rating or ""),
-            on_change=_rate,
-            args=(turn.position,),
-        )
+        show_thumbs(turn.position, rating)
 
 
 expired = guarded(lambda: services.conversations.unrestorable_placeholders(choice.session_id)) or []
@@ -164,3 +169,4 @@ if question:
             for record, source in zip(records, result.sources, strict=True):
                 record["text"] = source.text
             show_sources(records, result.answer)
+            show_thumbs(len(past_turns), None)

@@ -161,6 +161,7 @@ def test_two_users_in_two_browsers_see_only_their_own(team_url: str, tmp_path: P
         bob.goto(team_url)
         expect(bob.get_by_role("button", name="Sign in")).to_be_visible(timeout=300_000)
         assert "Ask about your documents" not in bob.content()  # nothing before sign-in
+        assert bob.locator('[data-testid="stSidebarNav"]').count() == 0  # and no page listed
 
         sign_in(alice, "alice")
         box = alice.get_by_placeholder("Ask about your documents…")
@@ -184,6 +185,10 @@ def test_two_users_in_two_browsers_see_only_their_own(team_url: str, tmp_path: P
         for canary in (CANARY_NAME, CANARY_CARD, CANARY_PHONE, "zebraquill.md", "no monthly fee"):
             assert canary not in seen, canary
         assert "Traceback" not in seen
+        bob.keyboard.press("Escape")  # close the conversation picker
+        bob.get_by_role("button", name="Sign out").click()
+        expect(bob.get_by_role("button", name="Sign in")).to_be_visible(timeout=300_000)
+        assert bob.locator('[data-testid="stSidebarNav"]').count() == 0  # no page of bob's left listed
         bob.goto(team_url.rstrip("/") + "/clinical")  # a page's address: a new browser session, signed out
         expect(bob.get_by_role("button", name="Sign in")).to_be_visible(timeout=300_000)
         assert "Clinical record" not in bob.content()

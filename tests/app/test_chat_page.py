@@ -195,6 +195,7 @@ def test_thumbs_under_an_answer_store_its_rating(app_env: Path) -> None:
     at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
     at.run()
     at.chat_input[0].set_value("What is the foreign transaction fee?").run()
+    assert len(at.get("feedback")) == 1  # under the answer just streamed, before any rerun
     at.run()
     session = at.session_state["session_id"]
     thumbs = at.get("feedback")

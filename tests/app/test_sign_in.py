@@ -128,7 +128,7 @@ def test_roles_decide_the_pages_and_the_domains(team: Services) -> None:
     admin = [p.title for p in specs_for(Visitor("root", "admin", ()))]
     developer = [p.title for p in specs_for(Visitor("dev", "developer", ("code",)))]
     assert agent == ["Chat", "Agent assist", "Documents"]
-    assert clinician == ["Chat", "Clinical notes", "Medical statistics", "Documents"]
+    assert clinician == ["Chat", "Clinical record", "Medical statistics", "Documents"]
     assert developer == ["Chat", "Code", "Documents"]
     assert admin == ["Administration", "Medical statistics", "Documents"]
     assert len(specs_for(LOCAL)) == 7

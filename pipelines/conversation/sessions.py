@@ -182,14 +182,16 @@ class Conversations:
 
     def titles(self, limit: int = 50, only: Collection[str] | None = None) -> list[tuple[str, str]]:
         """``(session_id, display title)`` of the ``limit`` most recent sessions, newest first, titles
-        re-identified; with ``only``, of those sessions alone (a signed-in user's own)."""
+        re-identified, with the number of turns and the last change (UTC, to the minute) to tell equal titles apart;
+        with ``only``, of those sessions alone (a signed-in user's own)."""
         listed = self.sessions()
         if only is not None:
             listed = [info for info in listed if info.id in only]
         items = []
         for info in listed[:limit]:
             title = reidentify(info.title, self.vaults.open(info.id)) if info.title else "(empty)"
-            items.append((info.id, f"{title[:60]} · {info.turns} turns"))
+            turns = f"{info.turns} turn" + ("" if info.turns == 1 else "s")
+            items.append((info.id, f"{title[:60]} · {turns} · {info.updated_at[:16].replace('T', ' ')}"))
         return items
 
     def last_message(self, session_id: str) -> str:

@@ -117,3 +117,14 @@ def test_a_turn_in_an_expired_session_is_flagged_and_gets_fresh_numbers(services
     assert result.vault_expired and not follow_up.vault_expired
     assert result.redacted_question == "My colleague is <PERSON_2>."
     assert result.answer == "Noted, Marcus Ellingworth."
+
+
+def test_titles_say_turn_or_turns_and_when_and_keep_to_the_given_sessions(services) -> None:  # type: ignore[no-untyped-def]
+    memory = services.memory
+    memory.add_turn("t1", "What is the fee?", "2.75% [1].", "finance", 0.9, [], "llamacpp", "m")
+    memory.add_turn("t2", "What is the fee?", "2.75% [1].", "finance", 0.9, [], "llamacpp", "m")
+    memory.add_turn("t2", "And abroad?", "The same [1].", "finance", 0.9, [], "llamacpp", "m")
+    titles = dict(services.conversations.titles())
+    assert titles["t1"].startswith("What is the fee? · 1 turn · 20")
+    assert titles["t2"].startswith("What is the fee? · 2 turns · 20")
+    assert list(dict(services.conversations.titles(only={"t2"}))) == ["t2"]

@@ -5,6 +5,7 @@ ports, each of which can be killed (SIGKILL: the host dies mid-stream) and start
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -60,7 +61,10 @@ class ServerProcess:
         self.log_path.unlink(missing_ok=True)
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [*self.argv, "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT
+                [*self.argv, "--port", str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},  # its log lines are read while it runs
             )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -12,7 +12,7 @@ pool's chat model through LangChain's standard chat-model tests (test_pool_stand
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,19 +160,29 @@ def cluster_status(cluster: Cluster, settings: Settings, pools: HostPools) -> li
     return list(pool.pool.status())
 
 
-def test_stream_on_a_host_that_dies_ends_with_a_clear_error_and_no_second_answer(up: Cluster) -> None:
-    settings, pools = up.settings(), HostPools()
+def long_stream(
+    up: Cluster, settings: Settings, pools: HostPools, chunks: int
+) -> tuple[Backend, Generator[tuple[str, str], None, None], ServerProcess]:
+    """Start a long answer (slow on the stand-in) and read ``chunks`` parts: the backend, the rest of its
+    parts and the server that answers."""
     if up.kind == "ollama":
         up.configure(token_delay=0.1)
-    backend = up.backend(settings, pools).with_options(GenerationOptions(num_predict=200))
+    backend = up.backend(settings, pools).with_options(GenerationOptions(num_predict=400))
     parts = chat_parts(backend, up.question(long=True))
-    shown = [next(parts)[0]]
+    for _ in range(chunks):
+        next(parts)
     host = answered_by(backend)[0]
-    victim = next(s for s in up.servers if s.url == host)
+    return backend, parts, next(s for s in up.servers if s.url == host)
+
+
+def test_stream_on_a_host_that_dies_ends_with_a_clear_error_and_no_second_answer(up: Cluster) -> None:
+    settings, pools = up.settings(), HostPools()
+    backend, parts, victim = long_stream(up, settings, pools, chunks=1)
+    host = victim.url
     victim.kill()
     with pytest.raises(BackendError) as caught:
-        for content, _ in parts:
-            shown.append(content)
+        for _part in parts:
+            pass
     message = str(caught.value)
     assert f"{host} broke off" in message and "not retried" in message
     assert answered_by(backend)[0] == host  # nothing came from the other host
@@ -181,15 +191,7 @@ def test_stream_on_a_host_that_dies_ends_with_a_clear_error_and_no_second_answer
 
 
 def test_a_stopped_stream_closes_its_connection(up: Cluster) -> None:
-    settings, pools = up.settings(), HostPools()
-    if up.kind == "ollama":
-        up.configure(token_delay=0.1)
-    backend = up.backend(settings, pools).with_options(GenerationOptions(num_predict=400))
-    parts = chat_parts(backend, up.question(long=True))
-    next(parts)
-    next(parts)
-    host = answered_by(backend)[0]
-    server = next(s for s in up.servers if s.url == host)
+    _backend, parts, server = long_stream(up, up.settings(), HostPools(), chunks=2)
     before = up.standin_stats(server)["disconnected"] if up.kind == "ollama" else 0
     parts.close()  # the user cancels / the client disconnects
 

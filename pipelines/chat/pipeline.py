@@ -33,7 +33,6 @@ from pipelines.core.logs import logger
 from pipelines.core.settings import Settings
 from pipelines.llm.backends import BackendResolver, answered_by
 from pipelines.llm.generation import Generation, chat_parts, sent_prompt, stream_generation
-from pipelines.llm.limits import GenerationOptions
 from pipelines.llm.prompts import build_messages
 from pipelines.llm.turn import Stopwatch, TurnEvent, completing
 from privacy import reidentify
@@ -205,9 +204,7 @@ class ChatPipeline:
         with watch.step("signals"):
             signals = detect_signals(config, self.analyzers(decision.domain), redacted_question)
 
-        chosen = self.backends(backend)
-        if config.generation is not None:
-            chosen = chosen.with_options(GenerationOptions(**config.generation.model_dump()))
+        chosen = self.backends(backend).for_domain(config.generation)
         with watch.step("rewrite"):
             history = conversations.memory.history(session_id, self.settings.memory.history_turns)
             wanted = self.settings.retrieval

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
+from domains.config import GenerationConfig
 from pipelines.core.errors import BackendError
 from pipelines.core.settings import Settings
 from pipelines.llm.limits import GenerationOptions
@@ -42,6 +43,10 @@ class Backend:
         without a ``with_options`` method is kept as it is."""
         apply = getattr(self.chat_model, "with_options", None)
         return self if apply is None else replace(self, chat_model=apply(options))
+
+    def for_domain(self, generation: GenerationConfig | None) -> Backend:
+        """This backend with a domain's ``generation:`` block over its settings (None: as it is)."""
+        return self if generation is None else self.with_options(GenerationOptions(**generation.model_dump()))
 
 
 def answered_by(backend: Backend) -> tuple[str, str]:

@@ -16,7 +16,7 @@ import contextvars
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, fields, replace
 from typing import TypeVar
 
@@ -95,7 +95,7 @@ class StreamTimeout(Exception):
 _END = object()
 
 
-def timed_stream(open_stream: Callable[[], Iterable[T]], limits: StreamLimits) -> Iterator[T]:
+def timed_stream(open_stream: Callable[[], Iterable[T]], limits: StreamLimits) -> Generator[T, None, None]:
     """Yield the items of ``open_stream()`` within ``limits``; the source is read by a worker thread.
 
     Closing this generator (or a limit) stops the worker: it closes the source iterator after the item it is

@@ -15,7 +15,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from pipelines.core.errors import BackendError
 from pipelines.core.settings import OllamaSettings
 from pipelines.llm.limits import GenerationOptions, StreamLimits, StreamTimeout
-from pipelines.llm.pool import Failure, PoolHost, ServerKind, pool_hosts
+from pipelines.llm.pool import Failure, PoolHost, ServerKind, pool_hosts, public_url
 
 __all__ = [
     "OllamaStatus",
@@ -107,7 +107,7 @@ def build_ollama_chat(
     from langchain_ollama import ChatOllama
 
     if isinstance(host, str):
-        host = PoolHost(host, host, settings.model)
+        host = PoolHost(host, public_url(host), settings.model)
     chosen = (options or GenerationOptions()).over(ollama_options(settings))
     limits = limits or StreamLimits.of(settings)
     timeout = httpx.Timeout(limits.read_s, connect=limits.connect_s)
@@ -157,8 +157,8 @@ def classify_ollama_error(exc: Exception, host: PoolHost) -> Failure:
 
 def map_ollama_error(exc: Exception, host: str, model: str) -> BackendError:
     """Translate an exception raised while chatting with Ollama into a :class:`BackendError` saying what to do."""
-    failure = classify_ollama_error(exc, PoolHost(host, host, model))
-    return BackendError(f"Ollama at {host}: {failure.reason}")
+    failure = classify_ollama_error(exc, PoolHost(host, public_url(host), model))
+    return BackendError(f"Ollama at {public_url(host)}: {failure.reason}")
 
 
 def ollama_kind(settings: OllamaSettings) -> ServerKind:

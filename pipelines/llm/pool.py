@@ -82,7 +82,7 @@ class PoolHost:
         api_key: Bearer key, or None.
     """
 
-    url: str
+    url: str = field(repr=False)
     name: str
     model: str
     weight: float = 1.0
@@ -329,11 +329,13 @@ class HostPool:
             tried.add(host.url)
             chat = self.client(host, options)
             started = False
+            chunks = timed_stream(lambda c=chat: c.stream(messages, stop=stop), self.limits)  # type: ignore[misc]
             try:
-                for chunk in timed_stream(lambda c=chat: c.stream(messages, stop=stop), self.limits):  # type: ignore[misc]
+                for chunk in chunks:
                     started = True
                     yield host, chunk  # type: ignore[misc]
-            except GeneratorExit:
+            except GeneratorExit:  # the consumer stopped: close the HTTP response now
+                chunks.close()
                 self.release(host)
                 raise
             except Exception as exc:

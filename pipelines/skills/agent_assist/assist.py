@@ -238,7 +238,7 @@ class AgentAssist:
         with watch.step("retrieve"):
             hits = self.retriever.retrieve(name, redacted, config.passages, visible_to=owner)
 
-        chosen = self.backends(backend)
+        chosen = self.backends(backend).for_domain(self.domains.domain(name).generation)
         passages, sources = number_passages(chosen, hits, self.settings.llamacpp.context_chars)
         system = _instructions(config, prediction, risk, required)
         messages = build_messages(system, passages, [], config.request.replace("{message}", redacted))

@@ -33,6 +33,7 @@ from pipelines.llm.pool import (
     pool_hosts,
     public_url,
 )
+from pipelines.services import Services
 from tests.pipelines.llm.fake_ollama import FakeOllamaServer
 from tests.pipelines.llm.servers import BlackHole
 
@@ -306,3 +307,19 @@ def test_probe_of_a_silent_host_costs_the_probe_timeout_once_per_ttl() -> None:
         again = time.monotonic() - started
     assert 0.25 < first < 2 and again < 0.05
     assert "not reachable (ReadTimeout)" in pool.status()[0]["reason"]
+
+
+def test_a_domains_generation_block_reaches_the_model_and_the_host_is_reported(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    finance = services.domains.domain("finance")
+    block = GenerationConfig(num_predict=7, temperature=0.5, num_ctx=2048)
+    monkeypatch.setitem(
+        services.domains._configs, "finance", finance.model_copy(update={"generation": block})
+    )
+    with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=["The fee is 2.75%."]) as fake:
+        services.settings.ollama.hosts = [fake.url]
+        result = services.chat.ask("What is the foreign transaction fee?", backend="ollama", domain="finance")
+        options = fake.chat_requests[-1]["options"]
+    assert (options["num_predict"], options["temperature"], options["num_ctx"]) == (7, 0.5, 2048)
+    assert result.to_json_dict()["host"] == fake.url and result.backend == "ollama"

@@ -36,6 +36,7 @@ from pydantic import BaseModel
 from api.checks import check_backend, check_length, usable_domain
 from api.context import Caller, Context
 from api.errors import error_response, status_of
+from api.streaming import close_events, streaming_response
 from pipelines.core.errors import USER_FACING_ERRORS
 from pipelines.skills.agent_assist.assist import MAX_MESSAGE_CHARS, AssistEvent
 
@@ -78,6 +79,8 @@ def _ndjson(events: Iterator[AssistEvent]) -> Iterator[bytes]:
         yield _line(
             {"event": "error", **json.loads(bytes(error_response("/api/", status_of(exc), str(exc)).body))}
         )
+    finally:  # closed early (the client went away): stop the generation and give its place back
+        close_events(events)
 
 
 @router.post(
@@ -104,6 +107,4 @@ def assist(body: AssistRequest, ctx: Context, principal: Caller) -> StreamingRes
             body.message, session_id=session_id, backend=backend, domain=domain, owner=principal.user
         )
     )
-    return StreamingResponse(
-        _ndjson(events), media_type=NDJSON, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    )
+    return streaming_response(_ndjson(events), NDJSON)

@@ -104,12 +104,41 @@ class GenerationGate:
         except BaseException:
             place.__exit__(None, None, None)
             raise
+        return _GatedStream(first, stream, lambda: place.__exit__(None, None, None))
 
-        def rest() -> Iterator[T]:
-            try:
-                yield first
-                yield from stream
-            finally:
-                place.__exit__(None, None, None)
 
-        return rest()
+class _GatedStream(Iterator[T]):
+    """A stream holding a place of the gate until it ends, fails or is closed, whichever comes first, also
+    when it is closed before anyone read from it (a client gone before the response started)."""
+
+    def __init__(self, first: T, stream: Iterator[T], release: Callable[[], object]) -> None:
+        self._first: list[T] = [first]
+        self._stream = stream
+        self._release = release
+        self._done = False
+        self._lock = threading.Lock()
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        if self._first:
+            return self._first.pop()
+        try:
+            return next(self._stream)
+        except BaseException:  # the end (StopIteration) or a failure: the place goes back either way
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the underlying stream (its generation stops) and give the place back; again: nothing."""
+        with self._lock:
+            if self._done:
+                return
+            self._done = True
+        try:
+            close = getattr(self._stream, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._release()

@@ -38,6 +38,7 @@ from api.checks import check_length
 from api.context import ApiContext, Caller, Context
 from api.errors import Forbidden, NotFound, error_response, status_of
 from api.principal import Principal
+from api.streaming import close_events, streaming_response
 from pipelines.chat.pipeline import MAX_QUESTION_CHARS, ChatResult
 from pipelines.core.errors import USER_FACING_ERRORS, AssistantError
 from pipelines.llm.turn import run_to_completion
@@ -210,10 +211,8 @@ def chat_completions(
             "assistant": _extras(result),
         }
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
-    return StreamingResponse(
-        _sse(events, completion_id, created, body.model, question, include_usage),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    return streaming_response(
+        _sse(events, completion_id, created, body.model, question, include_usage), "text/event-stream"
     )
 
 
@@ -255,4 +254,6 @@ def _sse(
                     yield line(usage)
     except USER_FACING_ERRORS as exc:  # after the first byte the status is sent: the error goes in the stream
         yield line(json.loads(bytes(error_response("/v1/", status_of(exc), str(exc)).body)))
+    finally:  # closed early (the client went away): stop the generation and give its place back
+        close_events(events)
     yield "data: [DONE]\n\n"

@@ -188,3 +188,23 @@ def test_an_escalating_question_opens_the_content_with_the_notice(server: Server
         model="assistant-finance", messages=[{"role": "user", "content": "What is a fee?"}]
     )
     assert not (calm.choices[0].message.content or "").startswith("⚠️")
+
+
+def test_streams_the_client_abandons_give_the_model_back(server: Server) -> None:
+    """Found by a break-it trial: a few streams closed by their clients mid-answer left the model's lock held
+    (their generators were never closed) and every chat request after them hung. Each abandoned stream must
+    stop its generation and give its place back, so the next request is answered."""
+    body = {
+        "model": "assistant",
+        "stream": True,
+        "messages": [{"role": "user", "content": "Explain the late payment fee in detail"}],
+    }
+    with server.client(server.alice_key) as client:
+        for _ in range(6):  # more than the generation gate's places (1 + api.generation_queue)
+            with client.stream("POST", "/v1/chat/completions", json=body) as response:
+                assert response.status_code == 200
+                for number, _line in enumerate(response.iter_lines()):
+                    if number >= 3:
+                        break  # leaving the block closes the connection mid-answer
+        answered = client.post("/api/ask", json={"question": "What is a fee?"}, timeout=180)
+    assert answered.status_code == 200, answered.text

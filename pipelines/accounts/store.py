@@ -264,16 +264,12 @@ class AccountStore:
                 (:class:`pipelines.accounts.throttle.SignInThrottle`).
         """
         refused = AuthError("wrong user name or password")
-        wait = self.throttle.wait_seconds(name)
+        wait = self.throttle.attempt(name)
         if wait > 0:
             raise AuthError(
                 f"too many failed sign-ins for this name: try again in {max(1, round(wait / 60))} minutes"
             )
-        try:
-            user = self._verify(name, password, refused)
-        except AuthError:
-            self.throttle.failed(name)
-            raise
+        user = self._verify(name, password, refused)  # a failure stays counted
         self.throttle.succeeded(name)
         return user
 

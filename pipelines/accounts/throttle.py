@@ -16,7 +16,8 @@ __all__ = ["SignInThrottle"]
 
 
 class SignInThrottle:
-    """Failed sign-ins per user name inside a sliding window; over the limit the name is locked for a while.
+    """Failed sign-ins per user name inside a sliding window; at the limit the name is locked for a while: at
+    most ``max_failures`` passwords are checked per name per window, also when they arrive at once.
 
     Args:
         max_failures: Failures within ``window_s`` that lock the name (default 5).
@@ -44,24 +45,35 @@ class SignInThrottle:
         """Seconds until ``name`` may try again (0 when it may now)."""
         key = name.strip().lower()
         with self._lock:
-            remaining = self._locked_until.get(key, 0.0) - self._clock()
-            if remaining <= 0:
-                self._locked_until.pop(key, None)
-                return 0.0
-            return remaining
+            return self._wait(key, self._clock())
 
-    def failed(self, name: str) -> None:
-        """Count a failed sign-in of ``name`` (known or not: the same either way)."""
+    def attempt(self, name: str) -> float:
+        """Reserve a sign-in attempt of ``name`` (known or not: the same either way) before its password is
+        checked: it counts as a failure until :meth:`succeeded` says otherwise, so parallel guesses cannot all
+        be checked before the first failure is counted. Returns 0 when the attempt may go ahead, else the
+        seconds until the name may try again (the attempt that reaches the limit locks the name)."""
         key = name.strip().lower()
         now = self._clock()
         with self._lock:
-            recent = [t for t in self._failures.get(key, []) if now - t < self.window_s] + [now]
+            wait = self._wait(key, now)
+            if wait > 0:
+                return wait
+            recent = [t for t in self._failures.get(key, []) if now - t < self.window_s]
             if len(recent) >= self.max_failures:
                 self._locked_until[key] = now + self.lockout_s
-                recent = []
-            self._failures[key] = recent
+                self._failures[key] = []
+                return self.lockout_s
+            self._failures[key] = [*recent, now]
+            return 0.0
+
+    def _wait(self, key: str, now: float) -> float:
+        remaining = self._locked_until.get(key, 0.0) - now
+        if remaining <= 0:
+            self._locked_until.pop(key, None)
+            return 0.0
+        return remaining
 
     def succeeded(self, name: str) -> None:
-        """Forget the failures of ``name``."""
+        """Forget the failures of ``name`` (its password was right)."""
         with self._lock:
             self._failures.pop(name.strip().lower(), None)

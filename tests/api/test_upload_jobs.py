@@ -17,11 +17,14 @@ from api.limits import Busy
 from pipelines.core.errors import DocumentError
 
 
-def _wait_for(jobs: UploadJobs, job_id: str, user: str | None, status: str) -> dict[str, Any]:
+def _wait_for(
+    jobs: UploadJobs, job_id: str, user: str | None, status: str, stage: str | None = None
+) -> dict[str, Any]:
+    """The job's state once it has ``status`` (and ``stage``: a job is running before it reports a stage)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         state = jobs.get(job_id, user)
-        if state["status"] == status:
+        if state["status"] == status and stage in (None, state["stage"]):
             return state
         time.sleep(0.01)
     raise AssertionError(f"job {job_id} never became {status}: {jobs.get(job_id, user)}")
@@ -40,8 +43,8 @@ def _held(gate: threading.Event) -> Callable[..., dict[str, Any]]:
 def test_one_job_runs_the_queue_is_bounded_and_then_busy() -> None:
     jobs, gate = UploadJobs(waiting=2), threading.Event()
     first = jobs.submit("alice", _held(gate))
-    running = _wait_for(jobs, first.id, "alice", "running")
-    assert running["stage"] == "deidentify" and running["progress"] == pytest.approx(0.05 + 0.35 / 2)
+    running = _wait_for(jobs, first.id, "alice", "running", stage="deidentify")
+    assert running["progress"] == pytest.approx(0.05 + 0.35 / 2)
     waiting = [jobs.submit("alice", _held(gate)) for _ in range(2)]
     assert [jobs.get(job.id, "alice")["status"] for job in waiting] == ["queued", "queued"]
     with pytest.raises(Busy, match="3 uploads are being ingested or waiting") as refused:

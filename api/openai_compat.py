@@ -143,6 +143,7 @@ def _extras(result: ChatResult) -> dict[str, Any]:
         "masked": result.masked,
         "disclaimer": result.disclaimer,
         "backend": result.backend,
+        "host": result.host,
         "model": result.model,
         **result.signals.to_json_dict(),  # intent, risk, escalation
     }

@@ -37,6 +37,7 @@ def test_a_completion_through_the_sdk_keeps_the_session_and_its_placeholders(ser
     extras = first.model_extra["assistant"]  # type: ignore[index]
     session = extras["session_id"]  # the caller's own session for the label "alice-s1"
     assert extras["domain"] == "finance" and session.startswith("u") and len(session) == 32
+    assert extras["backend"] == "llamacpp" and extras["host"] == ""  # the embedded model has no host
     assert extras["masked"].get("PERSON") == 1 and extras["masked"].get("CREDIT_CARD") == 1
     assert first.usage is not None and first.usage.total_tokens > 0
     second = client.chat.completions.create(

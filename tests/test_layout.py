@@ -42,6 +42,7 @@ ONLY_IN = {
     "openai": "pipelines",
     "sqlalchemy": "pipelines",
     "argon2": "pipelines",
+    "prometheus_client": "pipelines",
     "fastapi": "api",
     "starlette": "api",
     "uvicorn": "api",

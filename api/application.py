@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api import documents, health, openai_compat, product
+from api import documents, health, observability, openai_compat, product
 from api.context import ApiContext
 from api.errors import install_error_handlers
 from api.limits import GenerationGate, RateLimiter
 from api.middleware import BodyLimit, LastResort
+from api.observability import RequestMetrics
 from pipelines.accounts import AccountStore
 from pipelines.services import Services
 
@@ -21,7 +22,7 @@ _MULTIPART_OVERHEAD = 64 * 2**10
 
 
 def create_app(services: Services, accounts: AccountStore | None, secret: bytes) -> FastAPI:
-    """The API application (OpenAPI page at ``/docs``).
+    """The API application (OpenAPI page at ``/docs``; Prometheus metrics at ``/metrics``, no key).
 
     Args:
         services: The data dir's composition root (shared models).
@@ -44,10 +45,13 @@ def create_app(services: Services, accounts: AccountStore | None, secret: bytes)
     )
     install_error_handlers(app)
     upload_limit = int(services.settings.ingest.max_file_mb * 2**20) + _MULTIPART_OVERHEAD
-    # added last = outermost: the body limit sees a request first, the last resort catches what handlers left
+    # added last = outermost: the metrics see every request, the body limit next, the last resort catches what
+    # handlers left
     app.add_middleware(LastResort)
     app.add_middleware(BodyLimit, limit=_JSON_LIMIT, upload_path="/api/documents", upload_limit=upload_limit)
+    app.add_middleware(RequestMetrics)  # outermost: counts the 413s and 500s of the two above too
     app.include_router(health.router)
+    app.include_router(observability.router)
     app.include_router(openai_compat.router)
     app.include_router(product.router)
     app.include_router(documents.router)

@@ -4,7 +4,7 @@ The embedded llama.cpp model generates one answer at a time (its context is not 
 the one generating and ``queue`` waiting are refused at once with 429 and ``Retry-After`` instead of piling up
 threads (:class:`GenerationGate`; :meth:`GenerationGate.stream` holds a place for a whole streamed answer).
 Each API key may make ``per_minute`` requests per minute, as a token bucket that refills continuously
-(:class:`RateLimiter`).
+(:class:`RateLimiter`). The places in use are the ``assistant_generation_queue_depth`` gauge.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
+
+from pipelines.core import metrics
 
 __all__ = ["Busy", "GenerationGate", "RateLimiter"]
 
@@ -75,9 +77,11 @@ class GenerationGate:
                 f"the model is busy ({self.capacity} requests running or queued); retry shortly",
                 self.retry_after,
             )
+        metrics.set_queue_depth(+1)
         try:
             yield
         finally:
+            metrics.set_queue_depth(-1)
             self._slots.release()
 
     def stream(self, start: Callable[[], Iterator[T]]) -> Iterator[T]:

@@ -9,6 +9,9 @@ Reasoning is scanned line by line as it streams, before it is shown, returned or
 and anything else the detector finds (values the model invents or recalls) becomes ``<TYPE>``. Reasoning is
 shown de-identified: the user's own values are not restored in it (only ``answer`` carries them), so one
 text serves the screen, ``--json`` and any log alike.
+
+A finished turn is counted (:func:`pipelines.core.metrics.observe_generation`: times by backend and host, answer
+characters, values masked by entity type, escalations by risk category; never the session or any text).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pipelines.chat.signals import MessageAnalyzer, MessageSignals, detect_signa
 from pipelines.chat.sources import Source, number_passages
 from pipelines.conversation.memory import new_session_id
 from pipelines.conversation.sessions import Conversations
+from pipelines.core import metrics
 from pipelines.core.deidentification import DomainDeidentifier, scratch_vault
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
@@ -314,6 +318,15 @@ class ChatPipeline:
             ",".join(signals.risk.categories) if signals.risk and signals.risk.categories else "-",
             signals.escalate,
             json.dumps(result.timings_ms),
+        )
+        metrics.observe_generation(
+            chosen.name,
+            result.host,
+            result.timings_ms.get("first_token", 0.0) / 1000.0,
+            result.timings_ms.get("generate", 0.0) / 1000.0,
+            len(answer_redacted),
+            result.masked,
+            list(signals.risk.categories if signals.risk else []) if signals.escalate else None,
         )
         yield ChatEvent("done", data=result)
 

@@ -29,6 +29,9 @@ file, and never replaces or merges with a document of another scope.
 A domain's skills take part through its indexing hooks (:mod:`pipelines.documents.hooks`): terms they keep from
 de-identification, and what they store beside an indexed document (the medical records of the DP statistics)
 and remove with it; a held document reaches them only when it is released.
+
+Every ingested document is counted (:mod:`pipelines.core.metrics`: documents by domain and status, chunks
+indexed by domain).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from ingest import (
     owner_metadata,
     split_document,
 )
+from pipelines.core import metrics
 from pipelines.core.deidentification import DomainDeidentifier
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.logs import logger
@@ -233,7 +237,7 @@ class Ingestion:
             max_chars=limits.max_chars,
             follow_symlinks=follow_symlinks,
         )
-        return self._ingest_loaded(domain, document, progress or _noop, review, owner or "")
+        return _counted(self._ingest_loaded(domain, document, progress or _noop, review, owner or ""))
 
     def ingest_bytes(
         self,
@@ -249,7 +253,7 @@ class Ingestion:
         document = load_bytes(
             name, data, max_bytes=int(limits.max_file_mb * 2**20), max_chars=limits.max_chars
         )
-        return self._ingest_loaded(domain, document, progress or _noop, review, owner or "")
+        return _counted(self._ingest_loaded(domain, document, progress or _noop, review, owner or ""))
 
     def _ingest_loaded(
         self, domain: str, document: LoadedDocument, progress: ProgressFn, review: bool, owner: str
@@ -588,3 +592,11 @@ def document_title(document: LoadedDocument) -> str:
         if first:
             return first if len(first) <= 120 else stem
     return stem
+
+
+def _counted(report: IngestReport) -> IngestReport:
+    """``report``, counted in ``assistant_documents_ingested_total`` (by domain and status) and, when indexed,
+    ``assistant_chunks_ingested_total``."""
+    indexed = report.status in ("indexed", "updated")
+    metrics.observe_ingestion(report.domain, report.status, report.chunks if indexed else 0)
+    return report

@@ -16,6 +16,8 @@
   healthy host; once a token was shown a failure ends the answer with a :class:`BackendError` (no second answer
   is ever appended to a partial one).
 - When no host can answer, one :class:`BackendError` names every host and why.
+- **Metrics** (:mod:`pipelines.core.metrics`): ``assistant_host_up`` and ``assistant_host_requests_in_flight``
+  by backend and host name, set where health and load change.
 
 Unlike Open WebUI's ``random.choice`` over ``OLLAMA_BASE_URLS`` (no health check, no failover), a dead host costs
 one failed connection attempt, after which it is skipped until a probe finds it back.
@@ -38,6 +40,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
 
+from pipelines.core import metrics
 from pipelines.core.errors import BackendError
 from pipelines.core.settings import HostSettings, ModelServerSettings
 from pipelines.llm.limits import GenerationOptions, StreamLimits, timed_stream
@@ -210,6 +213,7 @@ class HostPool:
             health = self._health[host.url]
             health.up, health.reason = reason is None, reason or "ok"
             health.checked_at, health.probing = self.clock(), False
+            metrics.set_host(self.kind.name, host.name, up=reason is None)
         if reason is not None:
             logger.info("pool %s host=%s down reason=%s", self.kind.name, host.name, reason)
         return reason is None
@@ -277,6 +281,7 @@ class HostPool:
                 )
                 self._health[host.url].in_flight += 1
                 self._health[host.url].served += 1
+                metrics.set_host(self.kind.name, host.name, in_flight=self._health[host.url].in_flight)
                 return host
         raise self.down_error()
 
@@ -297,6 +302,10 @@ class HostPool:
             health.in_flight = max(0, health.in_flight - 1)
             if failure is not None and failure.host_down:
                 health.up, health.reason, health.checked_at = False, failure.reason, self.clock()
+            down = failure is not None and failure.host_down
+            metrics.set_host(
+                self.kind.name, host.name, up=False if down else None, in_flight=health.in_flight
+            )
         if failure is not None and failure.host_down:
             logger.warning("pool %s host=%s taken out reason=%s", self.kind.name, host.name, failure.reason)
 

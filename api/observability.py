@@ -1,0 +1,65 @@
+"""``GET /metrics`` (Prometheus text format, no key: like ``/healthz``) and the middleware counting requests.
+
+- :data:`router`: ``/metrics`` serves :mod:`pipelines.core.metrics` (the product's own registry). It needs no
+  API key, like ``/healthz``: its labels carry no user, session, document name or text, only route templates,
+  backends, hosts (without credentials), domains, entity types, risk categories and statuses. Put it behind the
+  network's own access control when the server listens beyond loopback.
+- :class:`RequestMetrics`: counts every HTTP request by route template (``/api/sessions/{session_id}``, never the
+  raw path with its ids; ``unmatched`` for a path no route has), method and status code, and times it until its
+  response starts (``assistant_http_requests_total``, ``assistant_http_request_seconds``).
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pipelines.core import metrics
+
+__all__ = ["RequestMetrics", "router"]
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/metrics", response_class=Response)
+def metrics_endpoint() -> Response:
+    """Every metric of the product in the Prometheus text format (``text/plain; version=0.0.4``)."""
+    body, content_type = metrics.exposition()
+    return Response(content=body, media_type=content_type)
+
+
+class RequestMetrics:
+    """ASGI middleware: count each HTTP request by route template, method and status; time it until the
+    response starts. A request that ends without a response (the client left) counts as status 499."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 499
+        seconds: float | None = None
+
+        async def watched(message: Message) -> None:
+            nonlocal status, seconds
+            if message["type"] == "http.response.start":
+                status, seconds = int(message["status"]), time.perf_counter() - started
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            status = 500 if seconds is None else status
+            raise
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None)
+            endpoint = template if isinstance(template, str) else "unmatched"
+            elapsed = seconds if seconds is not None else time.perf_counter() - started
+            metrics.observe_http(endpoint, str(scope.get("method", "")), status, elapsed)

@@ -1,4 +1,5 @@
-"""Shared services for the Streamlit pages (one per process) and error display."""
+"""Shared services for the Streamlit pages (one per process) and error display; with ``metrics.port`` set
+(``ASSISTANT_METRICS__PORT``), the process's Prometheus metrics on ``http://127.0.0.1:<port>/metrics``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TypeVar
 import streamlit as st
 
 from pipelines import USER_FACING_ERRORS, load_settings
+from pipelines.core import metrics
 from pipelines.core.serving import claim_server
 from pipelines.services import Models, Services
 
@@ -20,6 +22,8 @@ T = TypeVar("T")
 def _services() -> Services:
     services = Services(load_settings(), Models.shared())
     claim_server(services.settings.data_dir, "the web app")
+    if services.settings.metrics.port is not None:  # once per process: this function's result is cached
+        metrics.serve(services.settings.metrics.port)
     return services
 
 

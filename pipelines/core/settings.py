@@ -28,6 +28,7 @@ __all__ = [
     "LlamaCppSettings",
     "LLMSettings",
     "MemorySettings",
+    "MetricsSettings",
     "ModelServerSettings",
     "OllamaSettings",
     "OpenAISettings",
@@ -349,6 +350,18 @@ class ApiSettings(BaseModel):
     )
 
 
+class MetricsSettings(BaseModel):
+    """Prometheus metrics (:mod:`pipelines.core.metrics`). The API serves them at ``/metrics``; the Streamlit app
+    serves them only on ``port`` when set."""
+
+    port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port of the web app's /metrics on 127.0.0.1 (once per process); None = off.",
+    )
+
+
 class Settings(BaseSettings):
     """Root of the settings tree. Every field can be set with ``ASSISTANT_<FIELD>`` (``__`` for nesting)."""
 
@@ -377,6 +390,7 @@ class Settings(BaseSettings):
     dp: DpSettings = Field(default_factory=DpSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -323,3 +323,25 @@ def test_a_domains_generation_block_reaches_the_model_and_the_host_is_reported(
         options = fake.chat_requests[-1]["options"]
     assert (options["num_predict"], options["temperature"], options["num_ctx"]) == (7, 0.5, 2048)
     assert result.to_json_dict()["host"] == fake.url and result.backend == "ollama"
+
+
+def test_host_up_and_in_flight_gauges_follow_the_pool() -> None:
+    from pipelines.core.metrics import REGISTRY
+
+    def gauge(name: str, host: str) -> float | None:
+        return REGISTRY.get_sample_value(name, {"backend": "ollama", "host": host})
+
+    down: set[str] = set()
+    pool = HostPool(
+        scripted_kind(down, {"http://m-b": ["one", "two"]}), settings_of("http://m-a", "http://m-b")
+    )
+    settle(pool)
+    assert gauge("assistant_host_up", "http://m-a") == gauge("assistant_host_up", "http://m-b") == 1
+    down.add("http://m-a")
+    stream = PooledChatModel(pool=pool).stream([HumanMessage("hi")])
+    next(stream)  # a failed before its first token; b is streaming
+    assert gauge("assistant_host_up", "http://m-a") == 0
+    assert gauge("assistant_host_requests_in_flight", "http://m-b") == 1
+    stream.close()
+    assert gauge("assistant_host_requests_in_flight", "http://m-b") == 0
+    assert gauge("assistant_host_requests_in_flight", "http://m-a") == 0

@@ -9,7 +9,7 @@ from api.context import ApiContext
 from api.errors import install_error_handlers
 from api.limits import GenerationGate, RateLimiter
 from api.middleware import BodyLimit, LastResort
-from api.observability import RequestMetrics
+from api.observability import RequestIds, RequestMetrics
 from pipelines.accounts import AccountStore
 from pipelines.services import Services
 
@@ -49,7 +49,8 @@ def create_app(services: Services, accounts: AccountStore | None, secret: bytes)
     # handlers left
     app.add_middleware(LastResort)
     app.add_middleware(BodyLimit, limit=_JSON_LIMIT, upload_path="/api/documents", upload_limit=upload_limit)
-    app.add_middleware(RequestMetrics)  # outermost: counts the 413s and 500s of the two above too
+    app.add_middleware(RequestMetrics)  # counts the 413s and 500s of the two above too
+    app.add_middleware(RequestIds)  # outermost: every log line of a request carries its id
     app.include_router(health.router)
     app.include_router(observability.router)
     app.include_router(openai_compat.router)

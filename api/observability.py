@@ -7,19 +7,24 @@
 - :class:`RequestMetrics`: counts every HTTP request by route template (``/api/sessions/{session_id}``, never the
   raw path with its ids; ``unmatched`` for a path no route has), method and status code, and times it until its
   response starts (``assistant_http_requests_total``, ``assistant_http_request_seconds``).
+- :class:`RequestIds`: gives each HTTP request a random id (16 hex digits; a client's own id is not taken, it
+  could carry text), returned in the ``X-Request-ID`` header and carried by every log record written while the
+  request is served (:func:`pipelines.core.logs.request_scope`; the ``request_id`` of JSON log lines).
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipelines.core import metrics
+from pipelines.core.logs import request_scope
 
-__all__ = ["RequestMetrics", "router"]
+__all__ = ["RequestIds", "RequestMetrics", "router"]
 
 router = APIRouter(tags=["health"])
 
@@ -63,3 +68,26 @@ class RequestMetrics:
             endpoint = template if isinstance(template, str) else "unmatched"
             elapsed = seconds if seconds is not None else time.perf_counter() - started
             metrics.observe_http(endpoint, str(scope.get("method", "")), status, elapsed)
+
+
+class RequestIds:
+    """ASGI middleware: a fresh request id per HTTP request, in the log context and the ``X-Request-ID``
+    response header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        identifier = uuid.uuid4().hex[:16]
+
+        async def tagged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), (b"x-request-id", identifier.encode("ascii"))]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        with request_scope(identifier):
+            await self.app(scope, receive, tagged)

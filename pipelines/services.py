@@ -169,7 +169,9 @@ class Services:
         self.pools = HostPools()
         self._per_domain = _KeyedCache()
         pii_filter = PiiLogFilter(self._scrub_log_text)
-        self.log_path = configure_logging(settings.data_dir, settings.log_level, pii_filter)
+        self.log_path = configure_logging(
+            settings.data_dir, settings.log_level, pii_filter, settings.logs.format
+        )
         if erased := self.vaults.purge_expired():
             logger.info(
                 "vaults expired erased=%d ttl_hours=%g", len(erased), settings.privacy.vault_ttl_hours

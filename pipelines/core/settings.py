@@ -27,6 +27,7 @@ __all__ = [
     "IngestSettings",
     "LlamaCppSettings",
     "LLMSettings",
+    "LogsSettings",
     "MemorySettings",
     "MetricsSettings",
     "ModelServerSettings",
@@ -350,6 +351,14 @@ class ApiSettings(BaseModel):
     )
 
 
+class LogsSettings(BaseModel):
+    """The log file ``<data_dir>/logs/assistant.log`` (scrubbed of personal values either way)."""
+
+    format: Literal["text", "json"] = Field(
+        default="text", description="text lines, or one JSON object per line with the request id."
+    )
+
+
 class MetricsSettings(BaseModel):
     """Prometheus metrics (:mod:`pipelines.core.metrics`). The API serves them at ``/metrics``; the Streamlit app
     serves them only on ``port`` when set."""
@@ -391,6 +400,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    logs: LogsSettings = Field(default_factory=LogsSettings)
 
     @classmethod
     def settings_customise_sources(

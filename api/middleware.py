@@ -9,13 +9,14 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_response
 
-__all__ = ["BodyLimit", "LastResort"]
+__all__ = ["BodyLimit", "HttpMiddleware", "LastResort", "ResponseWatch"]
 
 logger = logging.getLogger(__name__)
 
@@ -24,28 +25,52 @@ class _Exceeded(BaseException):  # not Exception: FastAPI turns errors while rea
     """The body passed its limit while it was being received."""
 
 
-class _ResponseWatch:
-    """Passes messages to ``send`` and notes whether the response has started (then no error body can follow)."""
+class ResponseWatch:
+    """Passes messages to ``send`` and notes whether the response has started (then no error body can follow),
+    its status and when it started (``time.perf_counter`` seconds; None before)."""
 
     def __init__(self, send: Send) -> None:
         self._send = send
-        self.started = False
+        self.status: int | None = None
+        self.started_at: float | None = None
+
+    @property
+    def started(self) -> bool:
+        """Whether the response has started."""
+        return self.started_at is not None
 
     async def send(self, message: Message) -> None:
-        self.started = self.started or message["type"] == "http.response.start"
+        if message["type"] == "http.response.start" and self.started_at is None:
+            self.status, self.started_at = int(message["status"]), time.perf_counter()
         await self._send(message)
 
 
-class BodyLimit:
-    """Refuse bodies over ``upload_limit`` on ``upload_path`` and over ``limit`` elsewhere (413)."""
+class HttpMiddleware:
+    """An ASGI middleware for HTTP requests: other scopes (lifespan, websockets) pass through untouched;
+    subclasses implement :meth:`handle`."""
 
-    def __init__(self, app: ASGIApp, limit: int, upload_path: str, upload_limit: int) -> None:
-        self.app, self.limit, self.upload_path, self.upload_limit = app, limit, upload_path, upload_limit
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one HTTP request (``scope["type"] == "http"``)."""
+        raise NotImplementedError
+
+
+class BodyLimit(HttpMiddleware):
+    """Refuse bodies over ``upload_limit`` on ``upload_path`` and over ``limit`` elsewhere (413)."""
+
+    def __init__(self, app: ASGIApp, limit: int, upload_path: str, upload_limit: int) -> None:
+        super().__init__(app)
+        self.limit, self.upload_path, self.upload_limit = limit, upload_path, upload_limit
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
         limit = self.upload_limit if path == self.upload_path else self.limit
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -55,7 +80,7 @@ class BodyLimit:
                                f"{limit:,}-byte limit")  # fmt: skip
             return
         received = 0
-        response = _ResponseWatch(send)
+        response = ResponseWatch(send)
 
         async def counted() -> Message:
             nonlocal received
@@ -78,17 +103,11 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-class LastResort:
+class LastResort(HttpMiddleware):
     """Turn any exception that reaches it into a 500 JSON body (if no response has started) without a traceback."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        response = _ResponseWatch(send)
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = ResponseWatch(send)
         try:
             await self.app(scope, receive, response.send)
         except _Exceeded:

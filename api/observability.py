@@ -19,8 +19,9 @@ import uuid
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from api.middleware import HttpMiddleware, ResponseWatch
 from pipelines.core import metrics
 from pipelines.core.logs import request_scope
 
@@ -36,51 +37,33 @@ def metrics_endpoint() -> Response:
     return Response(content=body, media_type=content_type)
 
 
-class RequestMetrics:
+class RequestMetrics(HttpMiddleware):
     """ASGI middleware: count each HTTP request by route template, method and status; time it until the
     response starts. A request that ends without a response (the client left) counts as status 499."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        status = 499
-        seconds: float | None = None
-
-        async def watched(message: Message) -> None:
-            nonlocal status, seconds
-            if message["type"] == "http.response.start":
-                status, seconds = int(message["status"]), time.perf_counter() - started
-            await send(message)
-
+        response = ResponseWatch(send)
+        failed = False
         try:
-            await self.app(scope, receive, watched)
+            await self.app(scope, receive, response.send)
         except Exception:
-            status = 500 if seconds is None else status
+            failed = True
             raise
         finally:
+            status = response.status if response.status is not None else 500 if failed else 499
             route = scope.get("route")
             template = getattr(route, "path", None)
             endpoint = template if isinstance(template, str) else "unmatched"
-            elapsed = seconds if seconds is not None else time.perf_counter() - started
+            elapsed = (response.started_at or time.perf_counter()) - started
             metrics.observe_http(endpoint, str(scope.get("method", "")), status, elapsed)
 
 
-class RequestIds:
+class RequestIds(HttpMiddleware):
     """ASGI middleware: a fresh request id per HTTP request, in the log context and the ``X-Request-ID``
     response header."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         identifier = uuid.uuid4().hex[:16]
 
         async def tagged(message: Message) -> None:

@@ -1,5 +1,6 @@
 """Shared services for the Streamlit pages (one per process) and error display; with ``metrics.port`` set
-(``ASSISTANT_METRICS__PORT``), the process's Prometheus metrics on ``http://127.0.0.1:<port>/metrics``."""
+(``ASSISTANT_METRICS__PORT``), the process's Prometheus metrics on ``http://<metrics.host>:<port>/metrics``
+(``metrics.host`` is 127.0.0.1 unless set)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _services() -> Services:
     services = Services(load_settings(), Models.shared())
     claim_server(services.settings.data_dir, "the web app")
     if services.settings.metrics.port is not None:  # once per process: this function's result is cached
-        metrics.serve(services.settings.metrics.port)
+        metrics.serve(services.settings.metrics.port, services.settings.metrics.host)
     return services
 
 

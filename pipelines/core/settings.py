@@ -361,13 +361,18 @@ class LogsSettings(BaseModel):
 
 class MetricsSettings(BaseModel):
     """Prometheus metrics (:mod:`pipelines.core.metrics`). The API serves them at ``/metrics``; the Streamlit app
-    serves them only on ``port`` when set."""
+    serves them only on ``host:port`` when ``port`` is set."""
 
     port: int | None = Field(
         default=None,
         ge=1,
         le=65535,
-        description="Port of the web app's /metrics on 127.0.0.1 (once per process); None = off.",
+        description="Port of the web app's /metrics (once per process); None = off.",
+    )
+    host: str = Field(
+        default="127.0.0.1",
+        description="Address the web app's /metrics listens on: loopback by default; 0.0.0.0 inside a container "
+        "so Prometheus on the compose network can scrape it (metrics carry no personal value or text).",
     )
 
 

@@ -16,7 +16,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 WHEELHOUSE ?= $(HOME)/.cache/domain-assistant/wheels/avx2
 
-.PHONY: setup run test test-fast lint browser sandbox clean-venv
+.PHONY: setup run test test-fast lint browser sandbox postgres clean-venv
 
 setup: $(STAMP) sandbox
 
@@ -38,7 +38,7 @@ $(STAMP): pyproject.toml Makefile
 run: $(STAMP) sandbox
 	$(VENV)/bin/streamlit run app/main.py --server.headless true --browser.gatherUsageStats false
 
-test: $(STAMP) sandbox browser
+test: $(STAMP) sandbox browser postgres
 	$(VENV)/bin/pytest -q
 
 # the inner loop: everything but the tests marked slow (training, full evaluations, browser, subprocesses)
@@ -62,6 +62,16 @@ sandbox:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
 	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }; \
 	  else echo "bubblewrap is not installed: generated code will not be run (apt-get install bubblewrap)"; fi; }
+
+# PostgreSQL for the shared-state tests (a throwaway cluster per test session: tests/fixtures/postgres_server.py).
+# Installed when running as root (e.g. in CI); otherwise those tests skip and say why.
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian postgresql for the shared-state tests..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }; \
+	  else echo "PostgreSQL is not installed: the shared-state tests will be skipped (apt-get install postgresql)"; fi; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy app cli api pipelines domains ingest privacy

@@ -351,6 +351,35 @@ class ApiSettings(BaseModel):
     )
 
 
+class StoreSettings(BaseModel):
+    """Where the document vectors live (README, "Shared stores"): Chroma embedded in the process (a folder of
+    the data dir, one server per data dir) or a Chroma server (``chroma run``) that several replicas share."""
+
+    mode: Literal["embedded", "http"] = Field(
+        default="embedded",
+        description="embedded: Chroma in <data_dir>/chroma; http: a Chroma server at chroma_host:chroma_port.",
+    )
+    chroma_host: str = Field(default="127.0.0.1", description="The Chroma server's host name or address (http).")
+    chroma_port: int = Field(default=8000, ge=1, le=65535, description="The Chroma server's port (http).")
+    chroma_ssl: bool = Field(default=False, description="Talk HTTPS to the Chroma server (e.g. a TLS proxy).")
+    chroma_headers: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="HTTP headers sent with every Chroma request, e.g. {\"Authorization\": \"Bearer …\"} for a "
+        "token-checking reverse proxy (open-source Chroma has no authentication of its own); never logged.",
+    )
+
+
+class DatabaseSettings(BaseModel):
+    """The SQL state (README, "Shared stores"): SQLite files in the data dir, or one database that several
+    replicas share."""
+
+    url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://assistant:…@127.0.0.1:5432/assistant; None = "
+        "SQLite files in the data dir. Holds a password: never logged.",
+    )
+
+
 class LogsSettings(BaseModel):
     """The log file ``<data_dir>/logs/assistant.log`` (scrubbed of personal values either way)."""
 
@@ -405,6 +434,8 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     logs: LogsSettings = Field(default_factory=LogsSettings)
 
     @classmethod

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import sqlite3
 import threading
 import time
@@ -35,11 +36,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ingest.errors import StoreError
 
-__all__ = ["LexicalHit", "LexicalIndex", "PendingDocument", "lexical_tokens"]
+__all__ = ["LexicalBackend", "LexicalHit", "LexicalIndex", "PendingDocument", "lexical_tokens", "writer_host"]
 
 #: Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET, the stop list of Anserini's BM25 baselines on BEIR.
 _STOP_WORDS = frozenset(
@@ -171,16 +172,24 @@ def _segment(run: str) -> list[str]:
     return [w for w in jieba.cut_for_search(run) if w.strip() and w not in _CJK_STOP]
 
 
+def writer_host() -> str:
+    """The name of this machine as a writer records it (:func:`socket.gethostname`): with a shared index, a
+    pending record's process id means something only on the host that wrote it."""
+    return socket.gethostname()
+
+
 @dataclass(frozen=True)
 class PendingDocument:
     """A document being written (or left half-written): its domain, sha256, writer's process id, start time
-    (seconds since the epoch) and the ids of the chunks being written."""
+    (seconds since the epoch), the ids of the chunks being written and the writer's host (:func:`writer_host`;
+    ``""`` in a per-machine index, where every writer is local)."""
 
     domain: str
     sha256: str
     pid: int
     started: float
     ids: tuple[str, ...] = ()
+    host: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,6 +198,39 @@ class LexicalHit:
 
     chunk_id: str
     score: float
+
+
+class LexicalBackend(Protocol):
+    """What :class:`ingest.store.VectorStore` needs of a BM25 index kept in step with its vectors: the SQLite
+    FTS5 file of one machine (:class:`LexicalIndex`) or an index in a database that several replicas share. Every
+    method raises :class:`ingest.errors.StoreError` when the engine fails; the semantics are
+    :class:`LexicalIndex`'s (tokenisation by :func:`lexical_tokens`, BM25 with k1 = 1.2, b = 0.75)."""
+
+    def upsert(
+        self,
+        domain: str,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        documents: Sequence[str],
+        completes: Sequence[str] = (),
+        owners: Sequence[str] | None = None,
+    ) -> None: ...
+    def begin_document(self, domain: str, sha256: str, ids: Sequence[str] = ()) -> None: ...
+    def end_document(self, domain: str, sha256: str) -> None: ...
+    def pending(self, domain: str | None = None) -> list[PendingDocument]: ...
+    def delete(self, domain: str, ids: Sequence[str]) -> int: ...
+    def count(self, domain: str) -> int: ...
+    def ids(self, domain: str) -> set[str]: ...
+    def document_ids(self, domain: str, document: str) -> set[str]: ...
+    def search(
+        self,
+        domain: str,
+        query: str,
+        k: int,
+        documents: Sequence[str] | None = None,
+        owners: Sequence[str] | None = None,
+    ) -> list[LexicalHit]: ...
+    def close(self) -> None: ...
 
 
 class LexicalIndex:

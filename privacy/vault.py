@@ -9,6 +9,9 @@ a prompt: only :func:`privacy.deidentify.reidentify` reads it, for what the user
 Time to live: a vault not saved for ``ttl_hours`` is erased when it is next opened and by
 :meth:`VaultStore.purge_expired`. The age is read from the Fernet token's own timestamp (the time of the last
 save, covered by the token's HMAC, so it cannot be edited without the key).
+
+:class:`VaultCipher` (a vault to a token and back, the token's age) and :func:`check_session_id` are what any
+other store of vaults reuses (the shared-database one, ``pipelines/conversation/vault_sql.py``).
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ __all__ = [
     "IDENTIFIER_TYPES",
     "PLACEHOLDER_PATTERN",
     "Vault",
+    "VaultCipher",
     "VaultStore",
+    "check_session_id",
     "normalise_value",
 ]
 
@@ -131,6 +136,76 @@ def normalise_value(entity_type: str, value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
+def check_session_id(session_id: str) -> str:
+    """Return ``session_id`` if it may name a vault.
+
+    Raises:
+        VaultError: It is not 1-64 letters, digits, '-' or '_'.
+    """
+    if not _SESSION_ID.match(session_id):
+        raise VaultError(f"invalid session id {session_id!r}: use 1-64 letters, digits, '-' or '_'")
+    return session_id
+
+
+class VaultCipher:
+    """A vault to a Fernet token and back, under one key: what every vault store writes and reads.
+
+    A token is ``urlsafe-base64(version | timestamp | IV | AES-128-CBC(JSON {"values", "counters"}) | HMAC)``
+    (the Fernet spec), ASCII bytes; its timestamp is the time of the save, covered by the HMAC.
+    """
+
+    def __init__(self, key: str | bytes) -> None:
+        """Args:
+            key: Fernet key, urlsafe base64 of 32 bytes.
+
+        Raises:
+            VaultError: The key is malformed (the message never shows it).
+        """
+        try:
+            self._fernet = Fernet(key.encode() if isinstance(key, str) else key)
+        except (ValueError, TypeError) as exc:
+            raise VaultError("vault key is not a valid Fernet key (urlsafe base64 of 32 bytes)") from exc
+
+    def encrypt(self, vault: Vault, at: float) -> bytes:
+        """The token of ``vault`` (its values and counters; the session id is not inside), stamped ``at``
+        (seconds since the epoch, truncated to whole seconds)."""
+        payload = json.dumps({"values": vault.values, "counters": vault.counters}).encode("utf-8")
+        return self._fernet.encrypt_at_time(payload, int(at))
+
+    def decrypt(self, session_id: str, token: bytes) -> Vault:
+        """The vault of ``session_id`` held in ``token`` (whatever its age).
+
+        Raises:
+            VaultError: The token is not one of this key (another key, altered or not a token).
+        """
+        try:
+            payload = json.loads(self._fernet.decrypt(token))
+        except InvalidToken as exc:
+            raise VaultError(f"vault of session {session_id!r} cannot be decrypted with this key") from exc
+        return Vault(
+            session_id=session_id, values=dict(payload["values"]), counters=dict(payload.get("counters", {}))
+        )
+
+    def written_at(self, token: bytes) -> float:
+        """When ``token`` was made (seconds since the epoch, whole seconds), read from its authenticated stamp.
+
+        Raises:
+            InvalidToken: The token is not one of this key.
+        """
+        return float(self._fernet.extract_timestamp(token))
+
+    def expired(self, token: bytes, now: float, ttl_hours: float) -> bool:
+        """Whether ``token`` was made more than ``ttl_hours`` before ``now`` (seconds); never when
+        ``ttl_hours`` is 0.
+
+        Raises:
+            InvalidToken: The token is not one of this key (only checked when ``ttl_hours`` is not 0).
+        """
+        if not ttl_hours:
+            return False
+        return now - self.written_at(token) > ttl_hours * 3600.0
+
+
 def _load_or_create_key(path: Path) -> bytes:
     """Read the Fernet key file, or generate it once with mode 0600 (owner read/write only).
 
@@ -179,15 +254,10 @@ class VaultStore:
         self.ttl_hours = ttl_hours
         self._clock = clock
         directory.mkdir(parents=True, exist_ok=True)
-        try:
-            self._fernet = Fernet(key.encode() if key else _load_or_create_key(directory / "vault.key"))
-        except (ValueError, TypeError) as exc:
-            raise VaultError("vault key is not a valid Fernet key (urlsafe base64 of 32 bytes)") from exc
+        self._cipher = VaultCipher(key if key else _load_or_create_key(directory / "vault.key"))
 
     def _path(self, session_id: str) -> Path:
-        if not _SESSION_ID.match(session_id):
-            raise VaultError(f"invalid session id {session_id!r}: use 1-64 letters, digits, '-' or '_'")
-        return self.directory / f"{session_id}.vault"
+        return self.directory / f"{check_session_id(session_id)}.vault"
 
     def exists(self, session_id: str) -> bool:
         """Whether ``session_id`` has a vault file (expired or not).
@@ -212,18 +282,14 @@ class VaultStore:
             if self._expired(token):
                 self.erase(session_id)
                 return Vault(session_id=session_id)
-            payload = json.loads(self._fernet.decrypt(token))
         except InvalidToken as exc:
             raise VaultError(f"vault of session {session_id!r} cannot be decrypted with this key") from exc
-        return Vault(
-            session_id=session_id, values=dict(payload["values"]), counters=dict(payload.get("counters", {}))
-        )
+        return self._cipher.decrypt(session_id, token)
 
     def save(self, vault: Vault) -> None:
         """Encrypt and write ``vault`` atomically (temp file + rename, mode 0600); restarts its time to live."""
         path = self._path(vault.session_id)
-        payload = json.dumps({"values": vault.values, "counters": vault.counters}).encode("utf-8")
-        token = self._fernet.encrypt_at_time(payload, int(self._clock()))
+        token = self._cipher.encrypt(vault, self._clock())
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -283,6 +349,4 @@ class VaultStore:
 
     def _expired(self, token: bytes) -> bool:
         """Whether ``token`` was written more than ``ttl_hours`` ago (raises InvalidToken for a foreign token)."""
-        if not self.ttl_hours:
-            return False
-        return self._clock() - self._fernet.extract_timestamp(token) > self.ttl_hours * 3600.0
+        return self._cipher.expired(token, self._clock(), self.ttl_hours)

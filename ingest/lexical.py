@@ -380,7 +380,8 @@ class LexicalIndex:
             raise StoreError(f"clearing the write record of document {sha256[:12]} failed: {exc}") from exc
 
     def pending(self, domain: str | None = None) -> list[PendingDocument]:
-        """The documents being written, or left half-written by a process that died (of ``domain``, or all)."""
+        """The documents being written, or left half-written by a process that died (of ``domain``, or all).
+        Their ``host`` is ``""``: this file belongs to one machine, so every writer is local."""
         sql = "SELECT domain, sha256, pid, started, ids FROM pending"
         with self._lock:
             rows = self._db.execute(

@@ -15,6 +15,12 @@ only the shared ones. Chunks written before documents had owners carry neither k
 (Chroma's ``$ne`` matches a chunk without the key; the BM25 table is upgraded in place, :mod:`ingest.lexical`).
 Each hit is checked again against its metadata, so a filter that matched too much never shows another user's
 chunk.
+
+The vectors live in Chroma embedded in this process (``chromadb.PersistentClient`` on the store's folder, the
+default) or on a Chroma server (``chroma run``, :class:`ChromaServer`) that several replicas share; the BM25 index
+is the folder's FTS5 file or a :class:`ingest.lexical.LexicalBackend` given to the store (one the replicas share).
+With a shared index, a pending record's process id means something only on the host that wrote it: a record of
+another host counts as being written until it is older than six hours (:meth:`VectorStore.recover`).
 """
 
 from __future__ import annotations
@@ -26,20 +32,54 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ingest.chunking import Chunk
 from ingest.errors import StoreError
-from ingest.lexical import LexicalHit, LexicalIndex, PendingDocument
+from ingest.lexical import LexicalBackend, LexicalHit, LexicalIndex, PendingDocument, writer_host
 
-__all__ = ["DocumentInfo", "RetrievedChunk", "VectorStore", "chunk_visible", "owner_metadata"]
+__all__ = ["ChromaServer", "DocumentInfo", "RetrievedChunk", "VectorStore", "chunk_visible", "owner_metadata"]
 
 _COLLECTION_PREFIX = "domain_"
 #: A write record older than this (seconds) is stale even if a process with its id runs (ids are reused).
 _STALE_WRITE_S = 6 * 3600.0
-#: Documents this process is writing now: ``(store path, domain, sha256)`` (its records are not stale).
+#: Documents this process is writing now: ``(store location, domain, sha256)`` (its records are not stale); the
+#: location is the store's folder, or ``chroma://host:port`` for a server (:attr:`VectorStore.location`).
 _WRITING: set[tuple[str, str, str]] = set()
 _WRITING_LOCK = threading.Lock()
+#: Seconds to wait for a Chroma server to accept the connection and answer its heartbeat when a store opens.
+_CONNECT_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class ChromaServer:
+    """Where a Chroma server (``chroma run``, open-source Chroma 1.x) answers: ``host`` (name or address),
+    ``port`` (TCP), ``ssl`` (HTTPS, e.g. through a TLS-terminating proxy) and ``headers`` sent with every request.
+
+    Open-source Chroma checks no credentials of its own: run it on a private network, or behind a reverse proxy
+    that checks a token, and put that token in ``headers`` (e.g. ``{"Authorization": "Bearer <token>"}``). Header
+    values are secrets: they are left out of this object's repr and never logged or put in an error message.
+    """
+
+    host: str
+    port: int
+    ssl: bool = False
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))  # a private, read-only copy
+
+    @property
+    def address(self) -> str:
+        """``host:port`` (IPv6 addresses in brackets), for messages."""
+        host = f"[{self.host}]" if ":" in self.host and not self.host.startswith("[") else self.host
+        return f"{host}:{self.port}"
+
+    @property
+    def location(self) -> str:
+        """``chroma://host:port``: what identifies the store on this server (the same for every replica)."""
+        return f"chroma://{self.address}"
 
 
 @dataclass(frozen=True)
@@ -92,45 +132,90 @@ class DocumentInfo:
 
 
 class VectorStore:
-    """Chroma ``PersistentClient`` at ``path`` with one collection per domain (``domain_<name>``), and the BM25
-    index ``path/bm25.sqlite3`` (:class:`ingest.lexical.LexicalIndex`) kept in step with it."""
+    """One Chroma collection per domain (``domain_<name>``) and a BM25 index kept in step with it.
 
-    def __init__(self, path: Path, batch_size: int | None = None) -> None:
+    Chroma is a ``PersistentClient`` on ``path`` (embedded, the default) or an ``HttpClient`` of a
+    :class:`ChromaServer`; the BM25 index is ``path/bm25.sqlite3`` (:class:`ingest.lexical.LexicalIndex`) unless
+    another :class:`ingest.lexical.LexicalBackend` is given. ``location`` names where the vectors live: the folder
+    (embedded) or ``chroma://host:port`` (server).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        batch_size: int | None = None,
+        server: ChromaServer | None = None,
+        lexical: LexicalBackend | None = None,
+    ) -> None:
         """Open or create the store.
 
         Args:
-            path: The store's folder.
+            path: The store's local folder: Chroma's files when embedded, the BM25 file when ``lexical`` is None.
             batch_size: Chunks per write to Chroma (None: Chroma's maximum).
+            server: A Chroma server to keep the vectors on instead of ``path`` (None: embedded Chroma).
+            lexical: The BM25 index (e.g. one that several replicas share); None: ``path/bm25.sqlite3``.
 
         Raises:
-            StoreError: Chroma cannot open the directory.
+            StoreError: Chroma cannot open the directory; the server cannot be reached or refuses the requests
+                (the message names host:port and what to check, never a header value); the BM25 file cannot
+                be opened.
         """
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         path.mkdir(parents=True, exist_ok=True)
-        try:
-            self.client = chromadb.PersistentClient(
-                path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-            )
-        except Exception as exc:  # chromadb raises its own and sqlite errors
-            raise StoreError(f"cannot open the Chroma store at {path}: {exc}") from exc
-        self.lexical = LexicalIndex(path / "bm25.sqlite3")
+        self.server = server
+        self._secrets = tuple(value for value in (server.headers.values() if server else ()) if value)
+        if server is None:
+            self.location = str(path)
+            try:
+                self.client = chromadb.PersistentClient(
+                    path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+                )
+            except Exception as exc:  # chromadb raises its own and sqlite errors
+                raise StoreError(f"cannot open the Chroma store at {path}: {exc}") from exc
+        else:
+            self.location = server.location
+            _probe(server, self._scrub)
+            try:
+                self.client = chromadb.HttpClient(
+                    host=server.host,
+                    port=server.port,
+                    ssl=server.ssl,
+                    headers=dict(server.headers),  # a copy: the client adds its own headers to the dict
+                    settings=ChromaSettings(anonymized_telemetry=False),
+                )
+            except Exception as exc:  # ValueError for a refused connection, ChromaError, httpx errors
+                raise StoreError(_server_problem(server, self._scrub(str(exc)))) from exc
+        self.lexical: LexicalBackend = lexical if lexical is not None else LexicalIndex(path / "bm25.sqlite3")
         self.path = path
         self.batch_size = batch_size
         self._synced: set[str] = set()
         self._recovered: set[str] = set()
+
+    def _scrub(self, text: object) -> str:
+        """``text`` with every header value of the server replaced by ``***`` (for error messages)."""
+        result = str(text)
+        for secret in self._secrets:
+            result = result.replace(secret, "***")
+        return result
 
     def _batch(self) -> int:
         chroma_max = max(1, int(self.client.get_max_batch_size()))
         return min(self.batch_size, chroma_max) if self.batch_size else chroma_max
 
     def _collection(self, domain: str) -> Any:
-        return self.client.get_or_create_collection(
-            name=f"{_COLLECTION_PREFIX}{domain}",
-            metadata={"hnsw:space": "cosine"},
-            embedding_function=None,
-        )
+        try:
+            return self.client.get_or_create_collection(
+                name=f"{_COLLECTION_PREFIX}{domain}",
+                metadata={"hnsw:space": "cosine"},
+                embedding_function=None,
+            )
+        except Exception as exc:
+            detail = self._scrub(exc)
+            if self.server is not None:
+                detail = _server_problem(self.server, detail)
+            raise StoreError(f"opening collection {domain!r} at {self.location} failed: {detail}") from exc
 
     def count(self, domain: str) -> int:
         """Number of chunks in the domain's collection."""
@@ -175,7 +260,7 @@ class VectorStore:
         ids = [chunk.id for chunk in chunks]
         documents = [str(m.get("document_sha256", "")) for m in metadatas]
         shas = [sha for sha in dict.fromkeys(documents) if sha]
-        keys = [(str(self.path), domain, sha) for sha in shas]
+        keys = [(self.location, domain, sha) for sha in shas]
         with _WRITING_LOCK:
             _WRITING.update(keys)
         try:
@@ -214,7 +299,9 @@ class VectorStore:
                     self._delete_ids(domain, rollback)
                 for sha in shas:
                     self.lexical.end_document(domain, sha)
-                raise StoreError(f"writing {len(ids)} chunks to collection {domain!r} failed: {exc}") from exc
+                raise StoreError(
+                    f"writing {len(ids)} chunks to collection {domain!r} failed: {self._scrub(exc)}"
+                ) from exc
         finally:
             with _WRITING_LOCK:
                 _WRITING.difference_update(keys)
@@ -223,7 +310,9 @@ class VectorStore:
     def recover(self, domain: str) -> list[str]:
         """Delete what killed writes left of documents in ``domain``: each ``pending`` record whose writer is
         gone (no such process, or older than six hours, or this process not writing it) loses its vectors and
-        BM25 rows, then its record. Runs once per domain and store (and before each write).
+        BM25 rows, then its record. A record of another host (a shared BM25 index) is left alone until it is
+        older than six hours: its process cannot be checked from here. Runs once per domain and store (and
+        before each write).
 
         Returns:
             The sha256 values of the documents cleaned up.
@@ -243,11 +332,16 @@ class VectorStore:
         return cleaned
 
     def _writer_alive(self, record: PendingDocument) -> bool:
+        """Whether the writer of a pending record may still be writing: not when the record is older than
+        :data:`_STALE_WRITE_S`; a record of another host is assumed alive until then; one of this host (or of
+        host ``""``, a per-machine index) is alive while its process runs (this process: while it writes it)."""
         if time.time() - record.started > _STALE_WRITE_S:
             return False
+        if record.host and record.host != writer_host():
+            return True  # its process id means nothing here
         if record.pid == os.getpid():
             with _WRITING_LOCK:
-                return (str(self.path), record.domain, record.sha256) in _WRITING
+                return (self.location, record.domain, record.sha256) in _WRITING
         try:
             os.kill(record.pid, 0)
         except ProcessLookupError:
@@ -267,7 +361,7 @@ class VectorStore:
             return list(self._collection(domain).get(where={"document_sha256": sha256}, include=[])["ids"])
         except Exception as exc:
             raise StoreError(
-                f"reading document {sha256[:12]} of collection {domain!r} failed: {exc}"
+                f"reading document {sha256[:12]} of collection {domain!r} failed: {self._scrub(exc)}"
             ) from exc
 
     def embeddings(self, domain: str, ids: Sequence[str]) -> dict[str, list[float]]:
@@ -292,7 +386,7 @@ class VectorStore:
         try:
             stored = set(collection.get(include=[])["ids"])
         except Exception as exc:
-            raise StoreError(f"reading collection {domain!r} failed: {exc}") from exc
+            raise StoreError(f"reading collection {domain!r} failed: {self._scrub(exc)}") from exc
         indexed = self.lexical.ids(domain)
         missing = sorted(stored - indexed)
         changed = self.lexical.delete(domain, sorted(indexed - stored))
@@ -478,7 +572,7 @@ class VectorStore:
             ids = self._collection(domain).get(where={"document_sha256": sha256}, include=[])["ids"]
         except Exception as exc:
             raise StoreError(
-                f"reading document {sha256[:12]} of collection {domain!r} failed: {exc}"
+                f"reading document {sha256[:12]} of collection {domain!r} failed: {self._scrub(exc)}"
             ) from exc
         leftover = self.lexical.document_ids(domain, sha256) - set(ids)  # a delete that failed halfway
         self._delete_ids(domain, [*ids, *sorted(leftover)])
@@ -500,8 +594,47 @@ class VectorStore:
             for start in range(0, len(ids), batch):
                 collection.delete(ids=list(ids[start : start + batch]))
         except Exception as exc:
-            raise StoreError(f"deleting {len(ids)} chunks from collection {domain!r} failed: {exc}") from exc
+            raise StoreError(
+                f"deleting {len(ids)} chunks from collection {domain!r} failed: {self._scrub(exc)}"
+            ) from exc
         self.lexical.delete(domain, ids)
+
+
+def _server_problem(server: ChromaServer, detail: str) -> str:
+    """The message for a Chroma server that cannot be used: its address, what went wrong (already scrubbed of
+    header values) and what to check."""
+    return (
+        f"the Chroma server at {server.address} cannot be used ({detail}); check that `chroma run` is running "
+        f"there and listening on port {server.port}, that the host and the ssl setting are right, and, behind a "
+        "reverse proxy, that the configured headers carry the token the proxy expects"
+    )
+
+
+def _probe(server: ChromaServer, scrub: Callable[[object], str]) -> None:
+    """Check that the server answers its heartbeat (``GET /api/v2/heartbeat`` with the server's headers) within
+    :data:`_CONNECT_TIMEOUT_S`: a clear error instead of Chroma's client waiting without a time limit.
+
+    Raises:
+        StoreError: No connection, a timeout, or a status other than 200 (a proxy refusing the headers: 401 or
+            403); the message names the address and never a header value.
+    """
+    import httpx
+
+    url = httpx.URL(scheme="https" if server.ssl else "http", host=server.host, port=server.port)
+    try:
+        response = httpx.get(
+            url.join("/api/v2/heartbeat"), headers=dict(server.headers), timeout=_CONNECT_TIMEOUT_S
+        )
+    except httpx.TimeoutException as exc:
+        detail = f"no answer within {_CONNECT_TIMEOUT_S:.0f} s ({type(exc).__name__})"
+        raise StoreError(_server_problem(server, detail)) from exc
+    except httpx.HTTPError as exc:
+        raise StoreError(_server_problem(server, f"{type(exc).__name__}: {scrub(exc)}")) from exc
+    if response.status_code in (401, 403, 407):
+        detail = f"HTTP {response.status_code}: the request was refused, the headers are missing or wrong"
+        raise StoreError(_server_problem(server, detail))
+    if response.status_code != 200:
+        raise StoreError(_server_problem(server, f"the heartbeat answered HTTP {response.status_code}"))
 
 
 def owner_metadata(owner: str | None) -> dict[str, str | bool]:

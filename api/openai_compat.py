@@ -157,7 +157,11 @@ def _notice_text(notice: str) -> str:
 
 def _usage(question: str, result: ChatResult) -> dict[str, int]:
     prompt = _estimate_tokens(question)
-    completion = _estimate_tokens(result.answer) + _estimate_tokens(result.reasoning)
+    completion = (
+        result.output_tokens
+        if result.output_tokens is not None
+        else _estimate_tokens(result.answer) + _estimate_tokens(result.reasoning)
+    )
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 

@@ -17,6 +17,7 @@ from api.context import Caller, Context
 from api.errors import NotFound
 from pipelines.chat.pinning import resolve_documents
 from pipelines.chat.pipeline import MAX_QUESTION_CHARS
+from pipelines.core import metrics
 from pipelines.core.deidentification import scratch_vault
 from pipelines.core.errors import AssistantError
 from pipelines.core.logs import logger
@@ -87,6 +88,7 @@ def deidentify(body: TextRequest, ctx: Context, principal: Caller) -> dict[str, 
     usable_domain(ctx, principal, body.domain)
     check_length(body.text, MAX_TEXT_CHARS, "text")
     result = ctx.services.deidentification.pseudonymize(body.text, scratch_vault("api"), body.domain)
+    metrics.observe_masked(result.counts())
     return {
         "text": result.text,
         "entities": [

@@ -77,6 +77,9 @@ class ChatResult:
     backend_note: str
     disclaimer: str
     host: str = ""  # the model server that answered (its base URL without credentials); "" = in process
+    output_tokens: int | None = (
+        None  # tokens generated (reasoning included) as the backend reported; None = unknown
+    )
     timings_ms: dict[str, float] = field(default_factory=dict)
     prompt: str = ""
     masked: dict[str, int] = field(default_factory=dict)
@@ -99,6 +102,7 @@ class ChatResult:
             "backend": self.backend,
             "host": self.host,
             "model": self.model,
+            "output_tokens": self.output_tokens,
             "timings_ms": self.timings_ms,
             "disclaimer": self.disclaimer,
             "masked": self.masked,
@@ -282,6 +286,7 @@ class ChatPipeline:
         result.answer_redacted = answer_redacted
         result.answer = reidentify(answer_redacted, vault, display_policy)
         result.reasoning = generation.reasoning
+        result.output_tokens = generation.output_tokens
         result.citations = check_citations(
             answer_redacted, sources, lambda s: reidentify(s, vault, display_policy)
         )
@@ -327,6 +332,7 @@ class ChatPipeline:
             len(answer_redacted),
             result.masked,
             list(signals.risk.categories if signals.risk else []) if signals.escalate else None,
+            generation.output_tokens,
         )
         yield ChatEvent("done", data=result)
 

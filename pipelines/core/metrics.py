@@ -9,16 +9,19 @@ from configuration: anything that is not a short identifier becomes ``other``.
 |---|---|---|---|
 | ``assistant_http_requests_total`` | counter | endpoint, method, status | the API's middleware |
 | ``assistant_http_request_seconds`` | histogram | endpoint | the API's middleware |
-| ``assistant_generation_first_token_seconds`` | histogram | backend, host | the chat turn (from its start) |
-| ``assistant_generation_seconds`` | histogram | backend, host | the chat turn (its generation step) |
-| ``assistant_output_chars_total`` | counter | backend | the chat turn (characters of the answer) |
+| ``assistant_generation_first_token_seconds`` | histogram | backend, host | each generation (from its start) |
+| ``assistant_generation_seconds`` | histogram | backend, host | each generation (its generation step) |
+| ``assistant_output_tokens_total`` | counter | backend | each generation (tokens the backend reported) |
+| ``assistant_output_chars_total`` | counter | backend | each generation (characters of the answer) |
 | ``assistant_host_up`` | gauge (1/0) | backend, host | the host pool (probes, failures) |
 | ``assistant_host_requests_in_flight`` | gauge | backend, host | the host pool |
 | ``assistant_generation_queue_depth`` | gauge | - | the API's generation gate (places in use) |
 | ``assistant_documents_ingested_total`` | counter | domain, status | ingestion (indexed/updated/held/duplicate) |
 | ``assistant_chunks_ingested_total`` | counter | domain | ingestion (chunks indexed) |
-| ``assistant_masked_values_total`` | counter | entity | the chat turn (values de-identified, by type) |
+| ``assistant_masked_values_total`` | counter | entity | turns, agent assist, code tasks, ``/api/deidentify`` |
 | ``assistant_risk_escalations_total`` | counter | category | the chat turn (escalating risk, by category) |
+
+A generation is a chat turn, an agent-assist suggestion or a code task.
 
 Exposed by the API at ``GET /metrics`` (:func:`exposition`) and, for the Streamlit app, on ``metrics.port``
 (:func:`serve`).
@@ -82,6 +85,13 @@ GENERATION_SECONDS = Histogram(
     "Seconds of a chat turn's generation step (first request to last token).",
     ["backend", "host"],
     buckets=_GENERATION_BUCKETS,
+    registry=REGISTRY,
+)
+OUTPUT_TOKENS = Counter(
+    "assistant_output_tokens_total",
+    "Tokens generated (reasoning included), as the backend reported them (Ollama's eval_count, an OpenAI "
+    "server's usage, the embedded model's sampled tokens).",
+    ["backend"],
     registry=REGISTRY,
 )
 OUTPUT_CHARS = Counter(
@@ -170,8 +180,9 @@ def observe_generation(
     output_chars: int,
     masked: Mapping[str, int],
     escalation_categories: list[str] | None,
+    output_tokens: int | None = None,
 ) -> None:
-    """Record one chat turn.
+    """Record one generation (a chat turn, an agent-assist suggestion, a code task).
 
     Args:
         backend: The backend that generated (ollama|openai|llamacpp).
@@ -182,6 +193,7 @@ def observe_generation(
         masked: Values de-identified per entity type (``{"PERSON": 2}``).
         escalation_categories: The risk categories when the turn escalated (an empty list counts as
             ``unspecified``), None when it did not.
+        output_tokens: Tokens the backend reported generating; None when it reported none.
     """
     backend_label, host_label = label(backend), _host(host)
     if first_token_s is not None:
@@ -189,12 +201,19 @@ def observe_generation(
     if generation_s is not None:
         GENERATION_SECONDS.labels(backend_label, host_label).observe(max(0.0, generation_s))
     OUTPUT_CHARS.labels(backend_label).inc(max(0, output_chars))
-    for entity, count in masked.items():
-        if count > 0:
-            MASKED.labels(label(entity)).inc(count)
+    if output_tokens is not None:
+        OUTPUT_TOKENS.labels(backend_label).inc(max(0, output_tokens))
+    observe_masked(masked)
     if escalation_categories is not None:
         for category in escalation_categories or ["unspecified"]:
             ESCALATIONS.labels(label(category)).inc()
+
+
+def observe_masked(masked: Mapping[str, int]) -> None:
+    """Count values de-identified per entity type (``{"PERSON": 2}``; counts only, never the values)."""
+    for entity, count in masked.items():
+        if count > 0:
+            MASKED.labels(label(entity)).inc(count)
 
 
 def observe_ingestion(domain: str, status: str, chunks: int) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from langchain_core.messages import BaseMessage
@@ -21,7 +21,7 @@ from pipelines.llm.ollama import map_ollama_error
 from pipelines.llm.reasoning import LineBuffer, Piece, ThinkSplitter
 from privacy import PiiPolicy, StreamingReidentifier, Vault
 
-__all__ = ["Generation", "chat_parts", "sent_prompt", "stream_generation"]
+__all__ = ["ChatParts", "Generation", "chat_parts", "sent_prompt", "stream_generation"]
 
 
 @dataclass
@@ -33,20 +33,59 @@ class Generation:
         answer_unstripped: The same with its leading and trailing whitespace (a code continuation's indent).
         reasoning: The reasoning, scanned, stripped.
         first_token_ms: Milliseconds from ``started`` to the first output part; None before it.
+        output_tokens: Tokens the model generated (reasoning included) as the backend reported them; None when it
+            reported none.
     """
 
     answer_redacted: str = ""
     answer_unstripped: str = ""
     reasoning: str = ""
     first_token_ms: float | None = None
+    output_tokens: int | None = None
 
 
-def chat_parts(backend: Backend, messages: Sequence[BaseMessage]) -> Iterator[tuple[str, str]]:
-    """Stream ``messages`` through the backend's chat model as ``(content, reasoning)`` parts (the second is the
-    backend's separate reasoning field, e.g. Ollama's ``reasoning_content``, or "")."""
-    for chunk in backend.chat_model.stream(list(messages)):
+class ChatParts(Iterator[tuple[str, str]]):
+    """The backend's chat model streamed as ``(content, reasoning)`` parts (the second is the backend's separate
+    reasoning field, e.g. Ollama's ``reasoning_content``, or ""): an iterator; :meth:`close` stops the stream
+    (and the generation on the host).
+
+    Attributes:
+        output_tokens: Once the stream ended, the output tokens of the backend's usage report (LangChain's
+            ``usage_metadata``: Ollama's ``eval_count``, an OpenAI server's streamed ``usage`` when it sends one,
+            the embedded model's sampled tokens); None when none was reported.
+    """
+
+    def __init__(self, backend: Backend, messages: Sequence[BaseMessage]) -> None:
+        self._usage: list[int] = []  # the stream appends here: it holds no reference to self, so dropping
+        self._parts = _usage_stream(backend, list(messages), self._usage)  # this object closes the stream
+
+    @property
+    def output_tokens(self) -> int | None:
+        return sum(self._usage) if self._usage else None
+
+    def __next__(self) -> tuple[str, str]:
+        return next(self._parts)
+
+    def close(self) -> None:
+        """Stop the stream (closes the backend's generator and with it the connection to the host)."""
+        self._parts.close()
+
+
+def _usage_stream(
+    backend: Backend, messages: list[BaseMessage], usage: list[int]
+) -> Generator[tuple[str, str], None, None]:
+    for chunk in backend.chat_model.stream(messages):
+        reported = getattr(chunk, "usage_metadata", None)
+        if reported and reported.get("output_tokens") is not None:
+            usage.append(int(reported["output_tokens"]))
         extra = chunk.additional_kwargs.get("reasoning_content") if chunk.additional_kwargs else None
         yield str(chunk.content), str(extra or "")
+
+
+def chat_parts(backend: Backend, messages: Sequence[BaseMessage]) -> ChatParts:
+    """Stream ``messages`` through the backend's chat model as ``(content, reasoning)`` parts
+    (:class:`ChatParts`, which also keeps the reported output tokens)."""
+    return ChatParts(backend, messages)
 
 
 def sent_prompt(backend: Backend, messages: Sequence[BaseMessage]) -> str:
@@ -74,7 +113,8 @@ def stream_generation(
         vault: The session vault (restores the user's own values in the answer).
         display_policy: The domain's policy, whose ``display`` operators show the restored values.
         scrub: De-identifies a line of reasoning before it is shown (the domain's policy, the same vault).
-        out: Filled with the de-identified answer, the reasoning and the first-token time.
+        out: Filled with the de-identified answer, the reasoning, the first-token time and (from
+            :class:`ChatParts`) the output tokens.
         started: ``time.perf_counter()`` at the start of the turn (for ``first_token_ms``).
 
     Raises:
@@ -117,11 +157,16 @@ def stream_generation(
         if backend.name == "ollama":
             raise map_ollama_error(exc, backend.host, backend.model_name) from exc
         raise BackendError(f"{backend.name} failed while generating: {type(exc).__name__}") from exc
+    finally:  # a consumer that stops (a cancelled stream) stops the generation on the host at once
+        close = getattr(parts, "close", None)
+        if callable(close):
+            close()
     yield from emit(splitter.flush())
     yield from reasoning(thoughts.flush())
     tail = display.flush()
     if tail:
         yield "answer", tail
+    out.output_tokens = getattr(parts, "output_tokens", None)
     out.answer_unstripped = "".join(answer_parts)
     out.answer_redacted = out.answer_unstripped.strip()
     out.reasoning = "".join(reasoning_parts).strip()

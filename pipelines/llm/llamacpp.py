@@ -15,6 +15,7 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field
 
@@ -91,6 +92,7 @@ class LlamaCppCompletionChat(BaseChatModel):
         prompt = self._fit_prompt(messages)
         self.last_prompt = prompt
         emitted = ""
+        generated = 0  # one streamed completion part per sampled token
         with self.lock:
             for part in self.llama.create_completion(
                 prompt,
@@ -101,6 +103,7 @@ class LlamaCppCompletionChat(BaseChatModel):
                 stop=[*COMPLETION_STOP, *(stop or [])],
                 stream=True,
             ):
+                generated += 1
                 text = part["choices"][0]["text"]
                 if not text:
                     continue
@@ -113,8 +116,12 @@ class LlamaCppCompletionChat(BaseChatModel):
                     yield chunk
                 if done:
                     break
-        if not emitted:  # LangChain's stream() needs at least one chunk; an empty answer is handled upstream
-            yield ChatGenerationChunk(message=AIMessageChunk(content=""))
+            prompt_tokens = len(self.llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
+        # the usage report (also LangChain's one chunk when the answer is empty, handled upstream)
+        usage = UsageMetadata(
+            input_tokens=prompt_tokens, output_tokens=generated, total_tokens=prompt_tokens + generated
+        )
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage))
 
     def complete(self, prompt: str, max_tokens: int, stop: list[str]) -> str:
         """Return the model's greedy continuation of a raw completion ``prompt`` (at most ``max_tokens``
@@ -167,8 +174,10 @@ class LlamaCppCompletionChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        text = "".join(str(chunk.message.content) for chunk in self._stream(messages, stop, run_manager))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+        chunks = list(self._stream(messages, stop, run_manager))
+        text = "".join(str(chunk.message.content) for chunk in chunks)
+        usage = getattr(chunks[-1].message, "usage_metadata", None) if chunks else None
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text, usage_metadata=usage))])
 
 
 def _cut_at_paragraph_end(emitted: str, text: str) -> tuple[str, bool]:

@@ -77,6 +77,7 @@ def build_openai_chat(host: PoolHost, options: GenerationOptions, limits: Stream
         extra_body=None if options.num_predict is None else {"max_tokens": options.num_predict},
         max_retries=0,
         streaming=True,
+        stream_usage=True,  # the last chunk reports usage.completion_tokens (output tokens metric, /v1 usage)
         timeout=openai.Timeout(limits.read_s, connect=limits.connect_s),
     )
 

@@ -15,6 +15,7 @@ DOCUMENTED = {
     "assistant_http_request_seconds": {"endpoint"},
     "assistant_generation_first_token_seconds": {"backend", "host"},
     "assistant_generation_seconds": {"backend", "host"},
+    "assistant_output_tokens_total": {"backend"},
     "assistant_output_chars_total": {"backend"},
     "assistant_host_up": {"backend", "host"},
     "assistant_host_requests_in_flight": {"backend", "host"},
@@ -99,6 +100,8 @@ def test_values_move_after_a_chat_request_an_upload_and_a_de_identify(server: Se
         assert asked.status_code == 200, asked.text
         masked = alice.post("/api/deidentify", json={"text": f"Call {CANARY_NAME}", "domain": "finance"})
         assert masked.status_code == 200, masked.text
+        assisted = alice.post("/api/assist", json={"message": "My card was charged twice, please refund."})
+        assert assisted.status_code == 200, assisted.text
         erased = alice.delete(f"/api/sessions/{asked.json()['session_id']}")
         assert erased.status_code == 200, erased.text
     with server.client(server.admin_key) as admin:
@@ -117,10 +120,15 @@ def test_values_move_after_a_chat_request_an_upload_and_a_de_identify(server: Se
     assert moved("assistant_http_requests_total", endpoint="/api/deidentify", status="200") == 1
     assert moved("assistant_http_requests_total", endpoint="/api/sessions/{session_id}", method="DELETE") == 1
     assert moved("assistant_http_request_seconds_count", endpoint="/api/documents") == 1
-    assert moved("assistant_generation_first_token_seconds_count", backend="llamacpp", host="local") == 1
-    assert moved("assistant_generation_seconds_count", backend="llamacpp", host="local") == 1
+    # the chat turn and the agent-assist suggestion
+    assert moved("assistant_generation_first_token_seconds_count", backend="llamacpp", host="local") == 2
+    assert moved("assistant_generation_seconds_count", backend="llamacpp", host="local") == 2
     assert moved("assistant_output_chars_total", backend="llamacpp") > 0
-    assert moved("assistant_masked_values_total", entity="PERSON") >= 1
+    # the embedded model's sampled tokens: at least one per streamed piece of the answers
+    assert moved("assistant_output_tokens_total", backend="llamacpp") >= 2
+    assert (
+        moved("assistant_masked_values_total", entity="PERSON") >= 2
+    )  # the question's and /api/deidentify's
     assert moved("assistant_risk_escalations_total", category="scam") == 1
     assert moved("assistant_documents_ingested_total", domain="finance", status="indexed") == 1
     assert moved("assistant_chunks_ingested_total", domain="finance") >= 1

@@ -31,12 +31,13 @@ from pipelines.chat.signals import IntentSignal, MessageAnalyzer, RiskSignal, de
 from pipelines.chat.sources import Source, number_passages
 from pipelines.conversation.memory import new_session_id
 from pipelines.conversation.sessions import Conversations
+from pipelines.core import metrics
 from pipelines.core.deidentification import DomainDeidentifier
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
 from pipelines.core.logs import logger
 from pipelines.core.settings import Settings
-from pipelines.llm.backends import BackendResolver
+from pipelines.llm.backends import BackendResolver, answered_by
 from pipelines.llm.generation import Generation, chat_parts, sent_prompt, stream_generation
 from pipelines.llm.prompts import build_messages
 from pipelines.llm.turn import Stopwatch, TurnEvent, completing
@@ -302,6 +303,16 @@ class AgentAssist:
             chosen.model_name,
             json.dumps(redaction.counts()),
             json.dumps(result.timings_ms),
+        )
+        metrics.observe_generation(
+            chosen.name,
+            answered_by(chosen)[0],
+            generation.first_token_ms / 1000.0 if generation.first_token_ms is not None else None,
+            result.timings_ms.get("generate", 0.0) / 1000.0,
+            len(written),
+            result.masked,
+            list(categories) if result.escalate else None,
+            generation.output_tokens,
         )
         yield AssistEvent("done", data=result)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -24,12 +24,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from domains import CodeModeConfig, load_code_modes
 from pipelines.conversation.memory import new_session_id
 from pipelines.conversation.sessions import Conversations
+from pipelines.core import metrics
 from pipelines.core.deidentification import DomainDeidentifier
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
 from pipelines.core.logs import logger
 from pipelines.core.settings import Settings
-from pipelines.llm.backends import Backend, BackendResolver
+from pipelines.llm.backends import Backend, BackendResolver, answered_by
 from pipelines.llm.generation import Generation, chat_parts, stream_generation
 from pipelines.llm.llamacpp import LlamaCppCompletionChat
 from pipelines.llm.turn import Stopwatch, TurnEvent, completing
@@ -328,6 +329,16 @@ class CodeTaskPipeline:
             _outcome(result),
             json.dumps(result.timings_ms),
         )
+        metrics.observe_generation(
+            chosen.name,
+            answered_by(chosen)[0],
+            generation.first_token_ms / 1000.0 if generation.first_token_ms is not None else None,
+            result.timings_ms.get("generate", 0.0) / 1000.0,
+            len(written),
+            result.masked,
+            None,
+            generation.output_tokens,
+        )
         yield CodeEvent("done", data=result)
 
     run = completing(stream)
@@ -356,7 +367,7 @@ class CodeTaskPipeline:
 
 def _model_parts(
     backend: Backend, config: CodeModeConfig, redacted_code: str
-) -> tuple[Iterator[tuple[str, str]], bool]:
+) -> tuple[Iterable[tuple[str, str]], bool]:
     """The model's output parts for the mode, and whether it is a raw base-model continuation."""
     chat = backend.chat_model
     if isinstance(chat, LlamaCppCompletionChat):

@@ -27,6 +27,7 @@ from pipelines.llm.backends import Backend, answered_by, resolve_backend
 from pipelines.llm.generation import chat_parts
 from pipelines.llm.limits import GenerationOptions
 from pipelines.llm.llamacpp import default_gguf_path
+from pipelines.llm.openai_server import build_openai_chat
 from pipelines.llm.pool import HostPools
 from pipelines.services import Services
 from tests.pipelines.llm.servers import (
@@ -222,6 +223,26 @@ def test_options_reach_the_host(up: Cluster) -> None:
         "top_p": 0.9,
         "num_ctx": 8192,
     }
+
+
+def test_the_host_reports_output_tokens(up: Cluster) -> None:
+    """Ollama's ``eval_count`` and an OpenAI server's streamed ``usage`` (``stream_options.include_usage``) reach
+    :attr:`ChatParts.output_tokens` (the output-tokens metric and ``/v1``'s usage)."""
+    backend = up.backend(up.settings(), HostPools()).with_options(GenerationOptions(num_predict=3))
+    if up.kind == "openai":  # the request asks for the usage chunk (vLLM and llama-server send it)
+        pooled = backend.chat_model
+        host = pooled.pool.hosts[0]
+        chat = build_openai_chat(host, pooled.options, pooled.pool.limits)
+        assert chat._should_stream_usage()  # ChatOpenAI then sends stream_options.include_usage
+    parts = chat_parts(backend, [HumanMessage("one two three four five")])
+    text = "".join(content for content, _ in parts)
+    assert text
+    if (
+        up.kind == "openai"
+    ):  # llama-cpp-python's server ignores stream_options: nothing is reported, nothing made up
+        assert parts.output_tokens is None
+    else:
+        assert parts.output_tokens is not None and 1 <= parts.output_tokens <= 3, parts.output_tokens
 
 
 def test_reasoning_arrives_apart(up: Cluster) -> None:

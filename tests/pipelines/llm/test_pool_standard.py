@@ -15,8 +15,8 @@ offer the feature:
   mode (``supports_json_mode`` False): answers are free text; a 270M base model cannot be held to a schema.
 - image, image-URL, PDF, audio and video inputs, image and PDF tool messages, Anthropic-style inputs (the
   ``supports_*`` properties, False as by default): prompts are text only.
-- usage metadata on invoke and streaming (``returns_usage_metadata`` False): the pool does not ask servers for
-  usage in streams (``stream_options``), which not every OpenAI-compatible server supports.
+- usage metadata on invoke and streaming (``returns_usage_metadata`` False): the pool asks for usage in streams
+  (``stream_options.include_usage``), but llama-cpp-python's server ignores it, so these servers report none.
 - model override (``supports_model_override`` False): the model is fixed per host by the settings.
 - the VCR-recorded streaming benchmark (``enable_vcr_tests`` False): it needs a recorded cassette of a hosted
   API, while these servers are local.

@@ -359,12 +359,14 @@ class StoreSettings(BaseModel):
         default="embedded",
         description="embedded: Chroma in <data_dir>/chroma; http: a Chroma server at chroma_host:chroma_port.",
     )
-    chroma_host: str = Field(default="127.0.0.1", description="The Chroma server's host name or address (http).")
+    chroma_host: str = Field(
+        default="127.0.0.1", description="The Chroma server's host name or address (http)."
+    )
     chroma_port: int = Field(default=8000, ge=1, le=65535, description="The Chroma server's port (http).")
     chroma_ssl: bool = Field(default=False, description="Talk HTTPS to the Chroma server (e.g. a TLS proxy).")
     chroma_headers: dict[str, SecretStr] = Field(
         default_factory=dict,
-        description="HTTP headers sent with every Chroma request, e.g. {\"Authorization\": \"Bearer …\"} for a "
+        description='HTTP headers sent with every Chroma request, e.g. {"Authorization": "Bearer …"} for a '
         "token-checking reverse proxy (open-source Chroma has no authentication of its own); never logged.",
     )
 

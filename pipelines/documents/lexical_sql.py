@@ -40,7 +40,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -59,20 +58,16 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    create_engine,
     delete,
-    event,
     func,
     literal,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from ingest.errors import StoreError
 from ingest.lexical import LexicalHit, PendingDocument, lexical_tokens, writer_host
-from pipelines.core.sql import sqlite_engine
 
 __all__ = ["BM25_B", "BM25_K1", "SqlLexicalIndex"]
 
@@ -84,6 +79,8 @@ BM25_B = 0.75
 _IDF_FLOOR = 1e-6
 #: The domain names :class:`ingest.lexical.LexicalIndex` accepts (its table names are ``bm25_<domain>``).
 _DOMAIN = re.compile(r"^[a-z][a-z0-9_]{0,58}$")
+#: PostgreSQL advisory lock key held while the tables are created (a constant: "bm25" in ASCII).
+_SCHEMA_LOCK = 0x626D3235
 #: Ids per ``IN (...)`` list (well under SQLite's and PostgreSQL's parameter limits).
 _BATCH = 500
 
@@ -138,43 +135,30 @@ class SqlLexicalIndex:
         """Use ``engine``'s database, creating the tables when missing.
 
         Args:
-            engine: A SQLAlchemy engine, e.g. ``create_engine("postgresql+psycopg://…")`` or
-                :func:`pipelines.core.sql.sqlite_engine` (see :meth:`from_url`).
+            engine: A SQLAlchemy engine of PostgreSQL (psycopg 3, ``postgresql+psycopg://…``; the shared target) or
+                of a SQLite file (:func:`pipelines.core.sql.sqlite_engine`). The index does not own it: several
+                stores may share one engine.
 
         Raises:
             StoreError: The database cannot be reached or the tables cannot be created.
         """
         self.engine = engine
         self._dialect = engine.dialect.name
-        if self._dialect == "sqlite":
-            event.listen(engine, "connect", _sqlite_functions)
-            engine.dispose()  # connections opened before the listener lack ln()
+        self._python_ln = False  # SQLite built without its math functions: ln() is registered per search
         try:
-            _metadata.create_all(engine)
+            with engine.begin() as connection:
+                # replicas that start together create the tables one after the other
+                if self._dialect == "postgresql":
+                    connection.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
+                _metadata.create_all(connection)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot create the BM25 tables: {_describe(exc)}") from exc
-
-    @classmethod
-    def from_url(cls, url: str) -> SqlLexicalIndex:
-        """Open the index in the database at SQLAlchemy ``url``.
-
-        Args:
-            url: ``postgresql+psycopg://user:password@host:port/database`` (the shared target) or
-                ``sqlite:///path/file.sqlite3`` (one machine; the engine comes from
-                :func:`pipelines.core.sql.sqlite_engine`).
-
-        Raises:
-            StoreError: The URL is malformed or the database cannot be reached (the password is never shown).
-        """
-        try:
-            parsed = make_url(url)
-        except SQLAlchemyError:
-            raise StoreError("the BM25 database URL is malformed") from None
-        if parsed.get_backend_name() == "sqlite":
-            if not parsed.database or parsed.database == ":memory:":
-                raise StoreError("a shared BM25 index needs a SQLite file, not an in-memory database")
-            return cls(sqlite_engine(Path(parsed.database)))
-        return cls(create_engine(parsed, pool_pre_ping=True, hide_parameters=True))
+            raise StoreError(f"cannot open or create the BM25 tables: {_describe(exc)}") from exc
+        if self._dialect == "sqlite":
+            try:
+                with engine.connect() as connection:
+                    connection.execute(select(func.ln(2.0)))
+            except OperationalError:
+                self._python_ln = True
 
     @contextmanager
     def _transaction(self, what: str) -> Iterator[Connection]:
@@ -416,6 +400,9 @@ class SqlLexicalIndex:
         if not terms or k <= 0 or (owners is not None and not owners):
             return []
         with self._transaction(f"searching the BM25 index of {domain!r}") as connection:
+            if self._python_ln:
+                raw: Any = connection.connection.driver_connection
+                raw.create_function("ln", 1, _ln, deterministic=True)
             rows = connection.execute(
                 self._search_statement(domain, documents, owners),
                 {"terms": terms, "k": int(k), **({"documents": list(documents)} if documents else {})}
@@ -466,8 +453,8 @@ class SqlLexicalIndex:
         return statement
 
     def close(self) -> None:
-        """Return the engine's pooled connections (the engine stays usable by whoever else holds it)."""
-        self.engine.dispose()
+        """Nothing to release: each call returned its connection to the engine's pool, and the engine belongs to
+        whoever made it (it may serve other stores too)."""
 
 
 def _check_domain(domain: str) -> None:
@@ -490,11 +477,6 @@ def _describe(exc: SQLAlchemyError) -> str:
                 text += f": {first[0][:200]}"
         return text
     return type(exc).__name__
-
-
-def _sqlite_functions(connection: Any, _record: Any) -> None:
-    """``ln()`` for SQLite builds without the math functions (3.35+ has them only when compiled in)."""
-    connection.create_function("ln", 1, _ln, deterministic=True)
 
 
 def _ln(value: float | None) -> float | None:

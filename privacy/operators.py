@@ -24,16 +24,26 @@ def load_or_create_secret(path: Path, nbytes: int = 32) -> bytes:
     Raises:
         PrivacyError: The file exists but is not hex.
     """
-    if path.exists():
+    if not path.exists():
+        # written under a temporary name and hard-linked into place: a reader never sees it half written, and
+        # of processes racing to create it (replicas sharing the folder) all end up with the one linked first
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_bytes(nbytes).hex())
         try:
-            return bytes.fromhex(path.read_text(encoding="ascii").strip())
-        except ValueError as exc:
-            raise PrivacyError(f"{path}: secret file is not hex") from exc
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_bytes(nbytes)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(secret.hex())
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    try:
+        secret = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except ValueError as exc:
+        raise PrivacyError(f"{path}: secret file is not hex") from exc
+    if not secret:
+        raise PrivacyError(f"{path}: secret file is empty")
     return secret
 
 

@@ -270,7 +270,8 @@ class VectorStore:
                 )
                 leftover = set(self._document_ids(domain, sha)) - set(ids)  # of a write that was killed
                 self._delete_ids(domain, sorted(leftover))
-            new_ids = [i for i in ids if i not in self.existing_ids(domain, ids)]
+            existing = self.existing_ids(domain, ids)  # one read (one request to a server)
+            new_ids = [i for i in ids if i not in existing]
             batch = self._batch()
             written: list[str] = []
             try:
@@ -294,7 +295,7 @@ class VectorStore:
                     owners=[_owner(m) for m in metadatas],
                 )
             except Exception as exc:
-                rollback = [i for i in written if i in set(new_ids)]
+                rollback = [i for i in written if i not in existing]
                 if rollback:
                     self._delete_ids(domain, rollback)
                 for sha in shas:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -50,6 +51,9 @@ _WRITING: set[tuple[str, str, str]] = set()
 _WRITING_LOCK = threading.Lock()
 #: Seconds to wait for a Chroma server to accept the connection and answer its heartbeat when a store opens.
 _CONNECT_TIMEOUT_S = 10.0
+#: An HTTP header name (RFC 9110 token) and a value that can be sent as is (printable ASCII, inner spaces).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,10 @@ class ChromaServer:
     Open-source Chroma checks no credentials of its own: run it on a private network, or behind a reverse proxy
     that checks a token, and put that token in ``headers`` (e.g. ``{"Authorization": "Bearer <token>"}``). Header
     values are secrets: they are left out of this object's repr and never logged or put in an error message.
+
+    Raises:
+        ValueError: An empty host, a port outside 1..65535, or a header whose name or value is not printable
+            ASCII (the message names the header, never its value).
     """
 
     host: str
@@ -68,6 +76,17 @@ class ChromaServer:
     headers: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False)
 
     def __post_init__(self) -> None:
+        if not self.host.strip():
+            raise ValueError("the Chroma server's host is empty")
+        if not 1 <= self.port <= 65535:
+            raise ValueError(f"the Chroma server's port {self.port} is outside 1..65535")
+        for name, value in self.headers.items():
+            if not (isinstance(name, str) and _HEADER_NAME.fullmatch(name)):
+                raise ValueError(f"the Chroma header name {name!r} is not a valid HTTP header name")
+            if not (isinstance(value, str) and _HEADER_VALUE.fullmatch(value)):
+                raise ValueError(
+                    f"the value of the Chroma header {name!r} is not printable ASCII (not shown)"
+                )
         object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))  # a private, read-only copy
 
     @property

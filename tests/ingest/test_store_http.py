@@ -145,6 +145,15 @@ def test_a_server_that_is_down_gives_a_clear_error_without_the_headers(tmp_path:
     assert TOKEN not in message and TOKEN not in repr(server)
 
 
+@pytest.mark.parametrize(
+    "value", [f"Bearer {TOKEN}\r\nX-Injected: 1", f"Bearer {TOKEN}é", f" Bearer {TOKEN}"]
+)
+def test_a_header_value_that_cannot_be_sent_is_refused_without_showing_it(value: str) -> None:
+    with pytest.raises(ValueError, match="Authorization") as caught:
+        ChromaServer("127.0.0.1", 8000, headers={"Authorization": value})
+    assert TOKEN not in str(caught.value)
+
+
 def test_the_headers_reach_the_server_through_a_token_checking_proxy(
     chroma: ChromaServer, domain: str, tmp_path: Path
 ) -> None:

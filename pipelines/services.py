@@ -29,6 +29,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from sqlalchemy import Engine
+
 from domains import load_domains
 from ingest import Embedder, ReviewQueue, VectorStore
 from pipelines.accounts import AccountStore
@@ -43,6 +45,7 @@ from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
 from pipelines.core.logs import PiiLogFilter, configure_logging, logger
 from pipelines.core.settings import EmbeddingSettings, LlamaCppSettings, Settings
+from pipelines.core.sql import database_engine
 from pipelines.documents.catalog import Catalog
 from pipelines.documents.hooks import IndexingHook
 from pipelines.documents.ingestion import Ingestion
@@ -228,20 +231,35 @@ class Services:
         return VaultStore(self.settings.data_dir / "vault", privacy.vault_key, privacy.vault_ttl_hours)
 
     @cached_property
+    def sql_database(self) -> Engine | None:
+        """The engine of ``database.url`` shared by the SQL stores (memory, feedback, records, accounts), or
+        None without it (each store is then a SQLite file of the data dir).
+
+        Raises:
+            pipelines.core.errors.DatabaseError: The database cannot be reached (the password is never shown).
+        """
+        url = self.settings.database.url
+        return None if url is None else database_engine(url.get_secret_value())
+
+    @cached_property
     def memory(self) -> MemoryStore:
         """Sessions and turns in ``<data_dir>/memory.sqlite3`` (a data dir made before this layout has it as
-        ``memory.sqlite``, renamed on first open)."""
+        ``memory.sqlite``, renamed on first open), or in the ``database.url`` database."""
+        if self.sql_database is not None:
+            return MemoryStore(self.sql_database)
         return MemoryStore(self.settings.data_dir / "memory.sqlite3", legacy_names=("memory.sqlite",))
 
     @cached_property
     def feedback(self) -> FeedbackStore:
-        """Agents' feedback on suggested replies in ``<data_dir>/feedback.sqlite3`` (stored de-identified)."""
-        return FeedbackStore(self.settings.data_dir / "feedback.sqlite3")
+        """Agents' feedback on suggested replies in ``<data_dir>/feedback.sqlite3`` or the ``database.url``
+        database (stored de-identified)."""
+        return FeedbackStore(self.sql_database or self.settings.data_dir / "feedback.sqlite3")
 
     @cached_property
     def records(self) -> RecordStore:
-        """Per-record medical terms and the DP budget ledger in ``<data_dir>/records.sqlite3``."""
-        return RecordStore(self.settings.data_dir / "records.sqlite3")
+        """Per-record medical terms and the DP budget ledger in ``<data_dir>/records.sqlite3`` or the
+        ``database.url`` database."""
+        return RecordStore(self.sql_database or self.settings.data_dir / "records.sqlite3")
 
     @cached_property
     def review_queue(self) -> ReviewQueue:
@@ -256,9 +274,10 @@ class Services:
 
     @cached_property
     def accounts(self) -> AccountStore:
-        """Users, API keys and session owners (``<data_dir>/accounts.sqlite3``)."""
+        """Users, API keys and session owners (``<data_dir>/accounts.sqlite3`` or the ``database.url``
+        database; replicas over one database must share the keys' HMAC secret, see ``_accounts_secret``)."""
         key = hmac.new(self._accounts_secret, b"api keys", hashlib.sha256).digest()
-        return AccountStore(self.settings.data_dir / "accounts.sqlite3", key)
+        return AccountStore(self.sql_database or self.settings.data_dir / "accounts.sqlite3", key)
 
     @cached_property
     def session_label_secret(self) -> bytes:

@@ -9,7 +9,11 @@
 - A conversation belongs to the user who started it (``session_owners``); another user's session id answers
   as not found.
 
-Stores use :func:`pipelines.core.sql.sqlite_engine` (WAL, busy timeout, ``BEGIN IMMEDIATE``).
+The tables (``users``, ``api_keys``, ``session_owners``; schema by the ``accounts`` migrations of
+:mod:`pipelines.core.migrations`) live in that SQLite file (:func:`pipelines.core.sql.sqlite_engine`: WAL, busy
+timeout, ``BEGIN IMMEDIATE``) or in the shared database of ``database.url``. Every insert-if-absent (a user, a
+key, a session's owner) is decided by the primary key, so two replicas racing for one name or one session get
+one winner and one clear answer. The sign-in throttle counts failures in the memory of each process.
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, String, select
+from sqlalchemy import Boolean, Engine, String, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from pipelines.accounts.roles import check_role, domains_for
 from pipelines.accounts.throttle import SignInThrottle
 from pipelines.core.errors import AssistantError
-from pipelines.core.sql import sqlite_engine
+from pipelines.core.sql import sqlite_engine, upgrade_schema
 
 __all__ = [
     "MIN_PASSWORD_CHARS",
@@ -167,15 +172,22 @@ def check_name(name: str, what: str = "user name") -> str:
 class AccountStore:
     """Users, API keys and session owners of one data dir (thread-safe; one instance per data dir)."""
 
-    def __init__(self, path: Path, secret: bytes) -> None:
-        """Args:
-        path: The SQLite file (``<data_dir>/accounts.sqlite3``), created when missing.
-        secret: The key of the API keys' HMAC (``<data_dir>/accounts.secret``).
+    def __init__(self, where: Path | Engine, secret: bytes) -> None:
+        """Open the store, creating or upgrading its tables (:func:`pipelines.core.sql.upgrade_schema`).
+
+        Args:
+            where: The SQLite file (``<data_dir>/accounts.sqlite3``), created when missing, or an engine of the
+                shared database (:func:`pipelines.core.sql.database_engine`).
+            secret: The key of the API keys' HMAC (``<data_dir>/accounts.secret``); replicas sharing a database
+                must share it too.
+
+        Raises:
+            pipelines.core.errors.DatabaseError: The database cannot be reached.
         """
-        self.path = path
+        self.path: Path | None = None if isinstance(where, Engine) else where
         self._secret = secret
-        self._engine = sqlite_engine(path)
-        _Base.metadata.create_all(self._engine)
+        self._engine = where if isinstance(where, Engine) else sqlite_engine(where)
+        upgrade_schema(self._engine, "accounts")
         self._hasher = PasswordHasher()
         self.throttle = SignInThrottle()
 
@@ -194,14 +206,19 @@ class AccountStore:
         except ValueError as exc:
             raise AccountError(str(exc)) from None
         hashed = self._hash(password) if password is not None else None
-        with Session(self._engine) as db, db.begin():
-            if db.get(_UserRow, name) is not None:
-                raise AccountError(f"user {name!r} already exists")
-            row = _UserRow(
-                name=name, role=role, password_hash=hashed, disabled=False, created_at=_now().isoformat()
-            )
-            db.add(row)
-            return _user(row)
+        taken = AccountError(f"user {name!r} already exists")
+        try:
+            with Session(self._engine) as db, db.begin():
+                if db.get(_UserRow, name) is not None:
+                    raise taken
+                row = _UserRow(
+                    name=name, role=role, password_hash=hashed, disabled=False, created_at=_now().isoformat()
+                )
+                db.add(row)
+                user = _user(row)
+        except IntegrityError:
+            raise taken from None  # created by another process between the read and the insert
+        return user
 
     def users(self) -> list[User]:
         """Every user, by name."""
@@ -323,24 +340,29 @@ class AccountStore:
             raise AccountError("--expires-days must be at least 1")
         now = _now()
         expires = (now + timedelta(days=expires_days)).isoformat() if expires_days else None
-        with Session(self._engine) as db, db.begin():
-            if db.get(_KeyRow, name) is not None:
-                raise AccountError(f"a key named {name!r} already exists")
-            prefix = secrets.token_hex(4)
-            while db.scalar(select(_KeyRow).where(_KeyRow.prefix == prefix)) is not None:
+        taken = AccountError(f"a key named {name!r} already exists")
+        try:
+            with Session(self._engine) as db, db.begin():
+                if db.get(_KeyRow, name) is not None:
+                    raise taken
                 prefix = secrets.token_hex(4)
-            key = f"ak_{prefix}_{secrets.token_urlsafe(32)}"
-            row = _KeyRow(
-                name=name,
-                user=owner.name,
-                prefix=prefix,
-                digest=self._digest(key),
-                created_at=now.isoformat(),
-                expires_at=expires,
-                revoked_at=None,
-            )
-            db.add(row)
-            return CreatedKey(key, _key(row))
+                while db.scalar(select(_KeyRow).where(_KeyRow.prefix == prefix)) is not None:
+                    prefix = secrets.token_hex(4)
+                key = f"ak_{prefix}_{secrets.token_urlsafe(32)}"
+                row = _KeyRow(
+                    name=name,
+                    user=owner.name,
+                    prefix=prefix,
+                    digest=self._digest(key),
+                    created_at=now.isoformat(),
+                    expires_at=expires,
+                    revoked_at=None,
+                )
+                db.add(row)
+                created = CreatedKey(key, _key(row))
+        except IntegrityError:
+            raise taken from None  # another process took the name (or, once in 4e9, the prefix) meanwhile
+        return created
 
     def keys(self, user: str | None = None) -> list[ApiKey]:
         """Every key (of ``user``), by name; never the keys themselves."""
@@ -393,13 +415,18 @@ class AccountStore:
 
     def claim_session(self, session_id: str, user: str) -> bool:
         """Make ``user`` the owner of ``session_id`` if it has none; True when ``user`` owns it (now or before),
-        False when another user does."""
-        with Session(self._engine) as db, db.begin():
-            row = db.get(_OwnerRow, session_id)
-            if row is None:
-                db.add(_OwnerRow(session_id=session_id, user=user))
-                return True
-            return row.user == user
+        False when another user does (also when two processes claim it at once: the first insert wins)."""
+        try:
+            with Session(self._engine) as db, db.begin():
+                row = db.get(_OwnerRow, session_id)
+                if row is None:
+                    db.add(_OwnerRow(session_id=session_id, user=user))
+                    return True
+                return row.user == user
+        except IntegrityError:
+            return (
+                self.owner(session_id) == user
+            )  # another process claimed it between the read and the insert
 
     def owner(self, session_id: str) -> str | None:
         """The user who owns ``session_id`` (None: nobody, e.g. a session of the single-user mode)."""

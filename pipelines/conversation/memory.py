@@ -1,7 +1,13 @@
-"""Multi-turn memory: sessions and their turns in SQLite (SQLAlchemy), stored de-identified.
+"""Multi-turn memory: sessions and their turns (SQLAlchemy), stored de-identified: in the data dir's SQLite file
+``memory.sqlite3``, or in the shared database of ``database.url`` (tables ``sessions``, ``turns``,
+``turn_ratings``; schema by the ``memory`` migrations of :mod:`pipelines.core.migrations`).
 
 A turn stores the de-identified question, the answer as the model wrote it (placeholders, no reasoning),
 the domain and the sources. Reasoning is never stored.
+
+A turn's position is the number of turns before it: appending counts and inserts under a lock of the session's
+row (``SELECT ... FOR UPDATE`` on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite), so two replicas appending to one
+session at once get positions n and n+1, never the same one.
 """
 
 from __future__ import annotations
@@ -15,12 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, ForeignKey, String, Text, delete, func, inspect, select
-from sqlalchemy import text as sql_text
+from sqlalchemy import Engine, ForeignKey, String, Text, delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from pipelines.core.errors import SessionError
-from pipelines.core.sql import checkpoint, sqlite_engine
+from pipelines.core.sql import checkpoint, sqlite_engine, upgrade_schema
 from pipelines.llm.prompts import HistoryTurn
 
 __all__ = ["RATINGS", "MemoryStore", "SessionInfo", "StoredTurn", "TurnRating", "new_session_id"]
@@ -125,25 +131,25 @@ def new_session_id() -> str:
     return uuid.uuid4().hex
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Add the nullable columns later versions introduced to a ``turns`` table made by an earlier version."""
-    present = {column["name"] for column in inspect(engine).get_columns("turns")}
-    with engine.begin() as connection:
-        if "signals_json" not in present:
-            connection.execute(sql_text("ALTER TABLE turns ADD COLUMN signals_json TEXT"))
-
-
 class MemoryStore:
     """Sessions and turns in ``<data_dir>/memory.sqlite3`` (:func:`pipelines.core.sql.sqlite_engine`; a data dir
-    made before the feature subpackages has it as ``memory.sqlite``, which is renamed on first open). Thread-safe (one short
-    transaction per call)."""
+    made before the feature subpackages has it as ``memory.sqlite``, which is renamed on first open) or in a
+    shared database. Thread-safe (one short transaction per call); several processes may share it."""
 
-    def __init__(self, path: Path, legacy_names: Sequence[str] = ()) -> None:
-        """Open (creating when needed) the store at ``path``; ``legacy_names``: earlier names of the file."""
-        self.path = path
-        self.engine = sqlite_engine(path, legacy_names)
-        _Base.metadata.create_all(self.engine)
-        _add_missing_columns(self.engine)
+    def __init__(self, where: Path | Engine, legacy_names: Sequence[str] = ()) -> None:
+        """Open the store, creating or upgrading its tables (:func:`pipelines.core.sql.upgrade_schema`).
+
+        Args:
+            where: The SQLite file (created when missing), or an engine of the shared database
+                (:func:`pipelines.core.sql.database_engine`).
+            legacy_names: Earlier names of the SQLite file (ignored with an engine).
+
+        Raises:
+            pipelines.core.errors.DatabaseError: The database cannot be reached.
+        """
+        self.path: Path | None = None if isinstance(where, Engine) else where
+        self.engine = where if isinstance(where, Engine) else sqlite_engine(where, legacy_names)
+        upgrade_schema(self.engine, "memory")
 
     @staticmethod
     def check_id(session_id: str) -> str:
@@ -159,10 +165,13 @@ class MemoryStore:
     def ensure_session(self, session_id: str, title: str = "") -> None:
         """Create the session if it does not exist yet."""
         self.check_id(session_id)
-        with Session(self.engine) as db, db.begin():
-            if db.get(_SessionRow, session_id) is None:
-                now = _now()
-                db.add(_SessionRow(id=session_id, title=title[:120], created_at=now, updated_at=now))
+        try:
+            with Session(self.engine) as db, db.begin():
+                if db.get(_SessionRow, session_id) is None:
+                    now = _now()
+                    db.add(_SessionRow(id=session_id, title=title[:120], created_at=now, updated_at=now))
+        except IntegrityError:
+            pass  # another process created it between the read and the insert: it exists, as wanted
 
     def add_turn(
         self,
@@ -180,6 +189,7 @@ class MemoryStore:
         risk (:meth:`pipelines.chat.signals.MessageSignals.to_json_dict`, computed on the de-identified message)."""
         self.ensure_session(session_id, title=question)
         with Session(self.engine) as db, db.begin():
+            _lock_session(db, session_id)
             position = db.scalar(select(func.count()).where(_TurnRow.session_id == session_id)) or 0
             db.add(
                 _TurnRow(
@@ -260,6 +270,7 @@ class MemoryStore:
             raise SessionError(f"a rating is one of {', '.join(RATINGS)}")
         record = TurnRating(session_id, position, rating, comment, _now())
         with Session(self.engine) as db, db.begin():
+            _lock_session(db, session_id)  # two ratings of one turn at once: one waits, then replaces
             found = db.scalar(
                 select(func.count()).where(_TurnRow.session_id == session_id, _TurnRow.position == position)
             )
@@ -279,7 +290,9 @@ class MemoryStore:
 
     def delete_session(self, session_id: str) -> int:
         """Delete the session, its turns and their ratings (SQLite ``secure_delete`` overwrites the freed pages
-        with zeros).
+        with zeros, and the write-ahead log is checkpointed; on PostgreSQL the rows are deleted, their old
+        versions stay in the table files until VACUUM reuses the space and in the server's WAL until it is
+        recycled, and in any backup taken before).
 
         Returns:
             The number of turns deleted (0 when the session does not exist).
@@ -300,3 +313,9 @@ class MemoryStore:
         """Whether the session exists."""
         with Session(self.engine) as db:
             return db.get(_SessionRow, session_id) is not None
+
+
+def _lock_session(db: Session, session_id: str) -> None:
+    """Lock the session's row until the transaction ends (``SELECT ... FOR UPDATE``; nothing on SQLite, whose
+    ``BEGIN IMMEDIATE`` already holds the write lock)."""
+    db.execute(select(_SessionRow.id).where(_SessionRow.id == session_id).with_for_update())

@@ -6,7 +6,14 @@ from domains import DomainError
 from ingest import IngestError
 from privacy import PrivacyError
 
-__all__ = ["USER_FACING_ERRORS", "AssistantError", "BackendError", "DocumentError", "SessionError"]
+__all__ = [
+    "USER_FACING_ERRORS",
+    "AssistantError",
+    "BackendError",
+    "DatabaseError",
+    "DocumentError",
+    "SessionError",
+]
 
 
 class AssistantError(Exception):
@@ -15,6 +22,11 @@ class AssistantError(Exception):
 
 class BackendError(AssistantError):
     """The LLM backend is unreachable, lacks the model, or failed; the message says what to run."""
+
+
+class DatabaseError(AssistantError):
+    """The SQL database (``database.url``) cannot be reached, refuses the credentials, or the URL is malformed or
+    of an unsupported kind; the message names the host, port, database and user, never the password."""
 
 
 class SessionError(AssistantError):

@@ -3,7 +3,9 @@
 Every text field is stored de-identified: the customer's message and the suggested draft as the pipeline made
 them, and the agent's final text de-identified with the conversation's vault before it reaches this store
 (:meth:`pipelines.skills.agent_assist.assist.AgentAssist.record_feedback`), since an agent may type a card number or a name into it.
-The store lives in ``<data_dir>/feedback.sqlite3`` (:func:`pipelines.core.sql.sqlite_engine`).
+The store lives in ``<data_dir>/feedback.sqlite3`` (:func:`pipelines.core.sql.sqlite_engine`) or in the shared
+database of ``database.url`` (table ``feedback``; schema by the ``feedback`` migrations of
+:mod:`pipelines.core.migrations`). Rows are only appended, so replicas need no lock.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import String, Text, select
+from sqlalchemy import Engine, String, Text, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from pipelines.core.errors import AssistantError
-from pipelines.core.sql import sqlite_engine
+from pipelines.core.sql import sqlite_engine, upgrade_schema
 
 __all__ = [
     "FEEDBACK_COLUMNS",
@@ -136,13 +138,21 @@ class _FeedbackRow(_Base):
 
 
 class FeedbackStore:
-    """Feedback rows in a SQLite file (thread-safe: one short transaction per call)."""
+    """Feedback rows in a SQLite file or a shared database (thread-safe: one short transaction per call)."""
 
-    def __init__(self, path: Path) -> None:
-        """Open (creating when needed) the store at ``path``, e.g. ``<data_dir>/feedback.sqlite3``."""
-        self.path = path
-        self.engine = sqlite_engine(path)
-        _Base.metadata.create_all(self.engine)
+    def __init__(self, where: Path | Engine) -> None:
+        """Open the store, creating or upgrading its table (:func:`pipelines.core.sql.upgrade_schema`).
+
+        Args:
+            where: The SQLite file, e.g. ``<data_dir>/feedback.sqlite3`` (created when missing), or an engine of
+                the shared database (:func:`pipelines.core.sql.database_engine`).
+
+        Raises:
+            pipelines.core.errors.DatabaseError: The database cannot be reached.
+        """
+        self.path: Path | None = None if isinstance(where, Engine) else where
+        self.engine = where if isinstance(where, Engine) else sqlite_engine(where)
+        upgrade_schema(self.engine, "feedback")
 
     def add(
         self,

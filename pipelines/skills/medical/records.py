@@ -14,8 +14,11 @@ lower-cased, joined by one space, with no space around hyphens, slashes and apos
 the terms of a text and the token tuples of the recognizer's lexicons compare equal.
 
 SQLAlchemy over SQLite from :func:`pipelines.core.sql.sqlite_engine` (deleted rows are overwritten; every
-transaction starts with ``BEGIN IMMEDIATE``, so the budget check and the charge of a query are one atomic step
-even with concurrent queries, https://sqlite.org/lang_transaction.html).
+transaction starts with ``BEGIN IMMEDIATE``, https://sqlite.org/lang_transaction.html), or over the shared
+database of ``database.url`` (tables ``record_terms`` and ``dp_ledger``; schema by the ``records`` migrations of
+:mod:`pipelines.core.migrations`). The budget check and the charge of a query are one atomic step even with
+concurrent queries from several replicas: :func:`pipelines.core.sql.serializable` (SERIALIZABLE with retry on
+PostgreSQL, since the check reads a sum over the whole ledger and no single row can be locked for it).
 """
 
 from __future__ import annotations
@@ -28,10 +31,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Float, String, Text, delete, func, select
+from sqlalchemy import Engine, Float, String, Text, delete, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from pipelines.core.sql import checkpoint, sqlite_engine
+from pipelines.core.sql import checkpoint, serializable, sqlite_engine, upgrade_schema
 from pipelines.skills.medical.lexicon import tokenize
 
 __all__ = ["LedgerEntry", "RecordStore", "normalize_term", "normalize_tokens", "record_terms"]
@@ -102,16 +105,21 @@ class LedgerEntry:
 
 
 class RecordStore:
-    """Record terms and the budget ledger in one SQLite file. Thread-safe (one short transaction per call).
+    """Record terms and the budget ledger in one SQLite file or a shared database. Thread-safe (one short
+    transaction per call).
 
     Args:
-        path: The file, e.g. ``<data_dir>/records.sqlite3`` (created with its folder when missing).
+        where: The file, e.g. ``<data_dir>/records.sqlite3`` (created with its folder when missing), or an engine
+            of the shared database (:func:`pipelines.core.sql.database_engine`).
+
+    Raises:
+        pipelines.core.errors.DatabaseError: The database cannot be reached.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.engine = sqlite_engine(path)
-        _Base.metadata.create_all(self.engine)
+    def __init__(self, where: Path | Engine) -> None:
+        self.path: Path | None = None if isinstance(where, Engine) else where
+        self.engine = where if isinstance(where, Engine) else sqlite_engine(where)
+        upgrade_schema(self.engine, "records")
 
     # --- record terms -------------------------------------------------------------------------------------
 
@@ -180,7 +188,8 @@ class RecordStore:
         Returns:
             The new entry, or None when the charge was refused (nothing is written).
         """
-        with Session(self.engine, expire_on_commit=False) as db, db.begin():
+
+        def check_and_charge(db: Session) -> LedgerEntry | None:
             spent = float(db.scalar(select(func.coalesce(func.sum(_LedgerRow.epsilon), 0.0))) or 0.0)
             if spent + epsilon > limit + 1e-9:
                 return None
@@ -193,6 +202,8 @@ class RecordStore:
             db.add(row)
             db.flush()
             return _entry(row)
+
+        return serializable(self.engine, check_and_charge)
 
 
 def _entry(row: _LedgerRow) -> LedgerEntry:

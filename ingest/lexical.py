@@ -173,9 +173,16 @@ def _segment(run: str) -> list[str]:
 
 
 def writer_host() -> str:
-    """The name of this machine as a writer records it (:func:`socket.gethostname`): with a shared index, a
-    pending record's process id means something only on the host that wrote it."""
-    return socket.gethostname()
+    """Where a writer runs, as its pending records name it: with a shared index, a record's process id means
+    something only there. The machine's name (:func:`socket.gethostname`) and, on Linux, its process-id namespace,
+    e.g. ``"app-1#4026531836"``: containers that share a host name (``network_mode: host``, or one ``hostname:``
+    for scaled compose replicas) do not see each other's processes, so a process id checked from the wrong one
+    would say a running writer is gone."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")  # "pid:[4026531836]"
+    except OSError:  # not Linux, or no /proc
+        return socket.gethostname()
+    return f"{socket.gethostname()}#{namespace.removeprefix('pid:[').removesuffix(']')}"
 
 
 @dataclass(frozen=True)

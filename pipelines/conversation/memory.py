@@ -185,30 +185,72 @@ class MemoryStore:
         model: str,
         signals: dict[str, Any] | None = None,
     ) -> int:
-        """Append a de-identified turn; returns its position (0-based). ``signals`` is the turn's intent and
-        risk (:meth:`pipelines.chat.signals.MessageSignals.to_json_dict`, computed on the de-identified message)."""
-        self.ensure_session(session_id, title=question)
+        """Append a de-identified turn, creating the session when it does not exist yet (titled with the
+        question), in one transaction under the session's row lock.
+
+        Args:
+            session_id: The session (1-64 letters, digits, '-' or '_').
+            question: The de-identified question.
+            answer: The answer as the model wrote it (placeholders, no reasoning).
+            domain: The domain that answered.
+            route_confidence: The routing similarity, 0..1.
+            sources: The cited passages' metadata (JSON-serialisable dicts).
+            backend: The LLM backend's name.
+            model: Its model name.
+            signals: The turn's intent and risk (:meth:`pipelines.chat.signals.MessageSignals.to_json_dict`,
+                computed on the de-identified message); None = none.
+
+        Returns:
+            The turn's position (0-based): the number of turns before it.
+
+        Raises:
+            SessionError: The id is malformed.
+        """
+        self.check_id(session_id)
+        turn = _TurnRow(
+            session_id=session_id,
+            question=question,
+            answer=answer,
+            domain=domain,
+            route_confidence=route_confidence,
+            sources_json=json.dumps(list(sources)),
+            backend=backend,
+            model=model,
+            signals_json=None if signals is None else json.dumps(signals),
+        )
+        try:
+            return self._append(turn, title=question)
+        except IntegrityError:
+            # another replica created the session between our read and our insert (PostgreSQL only; SQLite's
+            # BEGIN IMMEDIATE serialises): run again, now finding and locking its row
+            return self._append(turn, title=question)
+
+    def _append(self, turn: _TurnRow, title: str) -> int:
+        session_id = turn.session_id
         with Session(self.engine) as db, db.begin():
-            _lock_session(db, session_id)
+            now = _now()
+            row = db.scalar(select(_SessionRow).where(_SessionRow.id == session_id).with_for_update())
+            if row is None:
+                db.add(_SessionRow(id=session_id, title=title[:120], created_at=now, updated_at=now))
+                db.flush()  # the primary key decides a race for a new session here
+            else:
+                row.updated_at = now
             position = db.scalar(select(func.count()).where(_TurnRow.session_id == session_id)) or 0
             db.add(
                 _TurnRow(
                     session_id=session_id,
-                    position=position,
-                    question=question,
-                    answer=answer,
-                    domain=domain,
-                    route_confidence=route_confidence,
-                    sources_json=json.dumps(list(sources)),
-                    backend=backend,
-                    model=model,
-                    created_at=_now(),
-                    signals_json=None if signals is None else json.dumps(signals),
+                    position=int(position),
+                    question=turn.question,
+                    answer=turn.answer,
+                    domain=turn.domain,
+                    route_confidence=turn.route_confidence,
+                    sources_json=turn.sources_json,
+                    backend=turn.backend,
+                    model=turn.model,
+                    created_at=now,
+                    signals_json=turn.signals_json,
                 )
             )
-            row = db.get(_SessionRow, session_id)
-            if row is not None:
-                row.updated_at = _now()
         return int(position)
 
     def turns(self, session_id: str, last: int | None = None) -> list[StoredTurn]:
@@ -302,6 +344,7 @@ class MemoryStore:
         """
         self.check_id(session_id)
         with Session(self.engine) as db, db.begin():
+            _lock_session(db, session_id)  # a turn being appended meanwhile is deleted with the rest
             turns = db.scalar(select(func.count()).where(_TurnRow.session_id == session_id)) or 0
             db.execute(delete(_RatingRow).where(_RatingRow.session_id == session_id))
             db.execute(delete(_TurnRow).where(_TurnRow.session_id == session_id))

@@ -311,6 +311,37 @@ def test_turn_positions_stay_unique_when_two_replicas_append_at_once(replicas: C
     assert positions == list(range(4 * per_thread))
 
 
+def test_first_turns_of_a_new_session_and_an_erasure_racing_appends_stay_consistent(
+    replicas: Callable[[], Engine],
+) -> None:
+    stores = [MemoryStore(replicas()), MemoryStore(replicas())]
+    for round_ in range(5):  # four replicas open the same new session at once: one session, positions 0..3
+
+        def first_turn(index: int, round_: int = round_) -> None:
+            stores[index % 2].add_turn(f"new-{round_}", f"q{index}", "a", "finance", 1.0, [], "b", "m")
+
+        _run_threads(4, first_turn)
+        assert [turn.position for turn in stores[0].turns(f"new-{round_}")] == [0, 1, 2, 3]
+
+    def append_or_erase(index: int) -> None:
+        for n in range(20):
+            if index == 0:
+                stores[0].add_turn("erased", f"q{n}", "a", "finance", 1.0, [], "b", "m")
+            else:
+                stores[1].delete_session("erased")
+
+    _run_threads(2, append_or_erase)
+    with stores[0].engine.connect() as connection:
+        orphans = connection.scalar(
+            text(
+                "SELECT count(*) FROM turns t LEFT JOIN sessions s ON s.id = t.session_id WHERE s.id IS NULL"
+            )
+        )
+    assert orphans == 0
+    positions = [turn.position for turn in stores[0].turns("erased")]
+    assert positions == list(range(len(positions)))
+
+
 def test_accounts_on_two_replicas(replicas: Callable[[], Engine]) -> None:
     first, second = AccountStore(replicas(), SECRET), AccountStore(replicas(), SECRET)
     first.add_user("alice", "agent", PASSWORD)

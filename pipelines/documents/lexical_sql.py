@@ -8,8 +8,10 @@ and SQLAlchemy Core, no database extension.
 Tables (created when missing):
 
 - ``lexical_chunks (domain, chunk_id, document, owner, length)``: one row per chunk; ``length`` = its token count;
-- ``lexical_postings (domain, term, chunk_id, tf)``: one row per distinct token of a chunk, ``tf`` = how often it
-  occurs there; primary key ``(domain, term, chunk_id)``, so a query term's postings are one index range;
+- ``lexical_postings (domain, term, chunk_id, tf, length, owner)``: one row per distinct token of a chunk, ``tf``
+  = how often it occurs there, with the chunk's length and owner repeated (a chunk is only ever rewritten whole);
+  primary key ``(domain, term, chunk_id)`` covering the other columns, so a query term's postings are one index
+  range, read alone;
 - ``lexical_stats (domain, chunks, tokens)``: per domain, the number of chunks and the sum of their lengths (N and
   N * avgdl), kept in the transaction that changes the chunks; its row is also the domain's writer lock;
 - ``lexical_pending (domain, sha256, host, pid, started, ids)``: documents being written.
@@ -51,6 +53,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -98,11 +101,16 @@ _chunks = Table(
 _postings = Table(
     "lexical_postings",
     _metadata,
-    Column("domain", String(64), primary_key=True),
-    Column("term", Text, primary_key=True),
-    Column("chunk_id", String(256), primary_key=True),
+    Column("domain", String(64), nullable=False),
+    Column("term", Text, nullable=False),
+    Column("chunk_id", String(256), nullable=False),
     Column("tf", Integer, nullable=False),
+    Column("length", Integer, nullable=False),
+    Column("owner", Text, nullable=False),
+    # a search reads only this key: PostgreSQL scans the index alone (INCLUDE), SQLite's table is the key
+    PrimaryKeyConstraint("domain", "term", "chunk_id", postgresql_include=["tf", "length", "owner"]),
     Index("lexical_postings_chunk", "domain", "chunk_id"),
+    sqlite_with_rowid=False,
 )
 _stats = Table(
     "lexical_stats",
@@ -250,7 +258,14 @@ class SqlLexicalIndex:
                 removed, removed_tokens = self._remove(connection, domain, list(rows))
                 connection.execute(_chunks.insert(), list(rows.values()))
                 terms = [
-                    {"domain": domain, "term": term, "chunk_id": chunk_id, "tf": tf}
+                    {
+                        "domain": domain,
+                        "term": term,
+                        "chunk_id": chunk_id,
+                        "tf": tf,
+                        "length": rows[chunk_id]["length"],
+                        "owner": rows[chunk_id]["owner"],
+                    }
                     for chunk_id, counts in postings.items()
                     for term, tf in counts.items()
                 ]
@@ -413,8 +428,9 @@ class SqlLexicalIndex:
     def _search_statement(
         self, domain: str, documents: Sequence[str] | None, owners: Sequence[str] | None
     ) -> Any:
-        """One SELECT: each query term's postings with its document frequency (a window over the term's postings,
-        before any filter), joined to the chunks' lengths and filters, summed per chunk, top k."""
+        """One SELECT: each query term's postings (with the chunk's length) and the term's document frequency (a
+        window over the term's postings, before any filter), summed per chunk, top k; the chunks table is joined
+        only to filter by document (the owner is repeated in the postings)."""
         stats = select(
             cast(_stats.c.chunks, Float).label("n"),
             (cast(_stats.c.tokens, Float) / cast(_stats.c.chunks, Float)).label("avgdl"),
@@ -424,33 +440,35 @@ class SqlLexicalIndex:
             select(
                 _postings.c.chunk_id,
                 _postings.c.tf,
+                _postings.c.length,
+                _postings.c.owner,
                 func.count().over(partition_by=_postings.c.term).label("df"),
             )
             .where(_postings.c.domain == domain, _postings.c.term.in_(bindparam("terms", expanding=True)))
             .subquery("hits")
         )
-        ratio = (stats_sub.c.n - hits.c.df + 0.5) / (hits.c.df + 0.5)
-        idf = case((ratio > 1.0, func.ln(ratio)), else_=literal(_IDF_FLOOR, Float))
+        half = literal(0.5, Float)
+        df = cast(hits.c.df, Float)
+        ratio = (stats_sub.c.n - df + half) / (df + half)
+        idf = case((ratio > literal(1.0, Float), func.ln(ratio)), else_=literal(_IDF_FLOOR, Float))
         tf = cast(hits.c.tf, Float)
         norm = literal(BM25_K1, Float) * (
             literal(1.0 - BM25_B, Float)
-            + literal(BM25_B, Float) * cast(_chunks.c.length, Float) / stats_sub.c.avgdl
+            + literal(BM25_B, Float) * cast(hits.c.length, Float) / stats_sub.c.avgdl
         )
         score = func.sum(idf * tf * literal(BM25_K1 + 1.0, Float) / (tf + norm)).label("score")
-        statement = (
-            select(hits.c.chunk_id, score)
-            .select_from(hits)
-            .join(_chunks, and_(_chunks.c.domain == domain, _chunks.c.chunk_id == hits.c.chunk_id))
-            .join(stats_sub, literal(True))
-            .group_by(hits.c.chunk_id)
-            .order_by(score.desc(), hits.c.chunk_id)
-            .limit(bindparam("k"))
-        )
+        statement = select(hits.c.chunk_id, score).select_from(hits).join(stats_sub, literal(True))
         if documents:
-            statement = statement.where(_chunks.c.document.in_(bindparam("documents", expanding=True)))
+            statement = statement.join(
+                _chunks, and_(_chunks.c.domain == domain, _chunks.c.chunk_id == hits.c.chunk_id)
+            ).where(_chunks.c.document.in_(bindparam("documents", expanding=True)))
         if owners is not None:
-            statement = statement.where(_chunks.c.owner.in_(bindparam("owners", expanding=True)))
-        return statement
+            statement = statement.where(hits.c.owner.in_(bindparam("owners", expanding=True)))
+        return (
+            statement.group_by(hits.c.chunk_id)
+            .order_by(score.desc(), hits.c.chunk_id)
+            .limit(bindparam("k", type_=Integer))
+        )
 
     def close(self) -> None:
         """Nothing to release: each call returned its connection to the engine's pool, and the engine belongs to

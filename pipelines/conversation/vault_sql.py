@@ -16,6 +16,9 @@ saved_at   float        the writer's clock at the last save, seconds since the e
                         sessions; the time to live is read from the token's authenticated stamp)
 ========== ============ ===============================================================================
 
+The tables are created when a store opens and finds them missing (``CREATE TABLE``, on PostgreSQL under an
+advisory lock so replicas starting together do not race); they have no Alembic history yet.
+
 **The key is never in the database.** Every replica must hold the same Fernet key: ``privacy.vault_key``
 (``ASSISTANT_PRIVACY__VAULT_KEY``) or the same key file on each replica (``<data_dir>/vault/vault.key``). A key is
 never generated here: one generated per replica would leave each replica unable to read the others' vaults, so a
@@ -55,6 +58,7 @@ not reveal the values.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -75,11 +79,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from pipelines.core.logs import logger
-from pipelines.core.sql import checkpoint
+from pipelines.core.sql import checkpoint, is_sqlite
 from privacy import PLACEHOLDER_PATTERN, Vault, VaultError
 from privacy.vault import VaultCipher, check_session_id, normalise_value
 
@@ -97,6 +102,11 @@ _KEY_CHECK_ID = "vault-key-check"
 
 #: The statement run after an erasure on PostgreSQL, by the ``vacuum`` argument ("" = none).
 _VACUUM = {"plain": "VACUUM", "full": "VACUUM FULL", "off": ""}
+
+#: PostgreSQL advisory lock taken while the tables are created (a fixed 64-bit number).
+_SCHEMA_LOCK = int.from_bytes(
+    hashlib.sha256(b"assistant session_vaults schema").digest()[:8], "big", signed=True
+)
 
 #: Attempts at a save whose first insert lost a race with another replica's (then the row exists and is locked).
 _SAVE_ATTEMPTS = 3
@@ -154,8 +164,8 @@ class SqlVaultStore:
         """Create the tables when missing and check the key against the database's.
 
         Args:
-            engine: The shared database (PostgreSQL in production; any SQLAlchemy engine works, SQLite from
-                :func:`pipelines.core.sql.sqlite_engine`).
+            engine: The shared database: :func:`pipelines.core.sql.database_engine` of ``database.url``
+                (PostgreSQL; a SQLite file from :func:`pipelines.core.sql.sqlite_engine` works too).
             key: Fernet key (urlsafe base64 of 32 bytes), ``privacy.vault_key``; None or "" = read ``key_file``.
             ttl_hours: Hours after its last save at which a vault expires and is erased; 0 = never.
             clock: Current time, seconds since the Unix epoch (``time.time``; tests pass their own).
@@ -179,7 +189,7 @@ class SqlVaultStore:
         if vacuum not in _VACUUM:
             raise VaultError(f"vacuum must be one of {sorted(_VACUUM)}, got {vacuum!r}")
         self._vacuum = _VACUUM[vacuum] if engine.dialect.name == "postgresql" else ""
-        _metadata.create_all(engine)
+        self._create_tables()
         self._check_key()
 
     def exists(self, session_id: str) -> bool:
@@ -360,13 +370,21 @@ class SqlVaultStore:
         """Leave no copy of erased rows where the engine can help it (module docstring); a failure is logged,
         the erasure itself stands."""
         try:
-            if self.engine.dialect.name == "sqlite":
+            if is_sqlite(self.engine):
                 checkpoint(self.engine)
             elif self._vacuum:  # VACUUM cannot run inside a transaction
                 with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                     connection.exec_driver_sql(f"{self._vacuum} {_vaults.name}")
         except SQLAlchemyError as exc:
             logger.warning("vault table not cleaned after an erasure: %s", type(exc).__name__)
+
+    def _create_tables(self) -> None:
+        """Create the two tables when missing, in one transaction (on PostgreSQL under an advisory lock, so that
+        replicas starting together do not both try)."""
+        with self.engine.begin() as connection:
+            if not is_sqlite(self.engine):
+                connection.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            _metadata.create_all(connection)
 
     def _check_key(self) -> None:
         """Record this key's check token in a new database, or refuse a key other than the recorded one."""

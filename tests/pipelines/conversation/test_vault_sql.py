@@ -267,6 +267,32 @@ def test_a_replica_with_another_key_refuses_to_start_and_cannot_read_a_vault(
     assert stranger.purge_expired() == [] and stranger.exists("s")  # another key's vaults are left alone
 
 
+def test_replicas_starting_together_create_the_tables_once_and_agree_on_the_key(pg_url: str) -> None:
+    engines = [create_engine(pg_url) for _ in range(4)]
+    stores: list[SqlVaultStore | BaseException] = [RuntimeError("not started")] * len(engines)
+    start = threading.Barrier(len(engines))
+
+    def open_store(index: int) -> None:
+        start.wait()
+        try:
+            stores[index] = SqlVaultStore(engines[index], KEY)
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+            stores[index] = exc
+
+    threads = [threading.Thread(target=open_store, args=(i,)) for i in range(len(engines))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    try:
+        assert all(isinstance(store, SqlVaultStore) for store in stores), stores
+        with engines[0].connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM vault_key_check")) == 1
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
 # --- the shared database: at rest and erasure -------------------------------------------------------------------
 
 

@@ -45,7 +45,7 @@ from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
 from pipelines.core.logs import PiiLogFilter, configure_logging, logger
 from pipelines.core.settings import EmbeddingSettings, LlamaCppSettings, Settings
-from pipelines.core.sql import database_engine
+from pipelines.core.sql import database_engine, describe_url
 from pipelines.documents.catalog import Catalog
 from pipelines.documents.hooks import IndexingHook
 from pipelines.documents.ingestion import Ingestion
@@ -233,13 +233,26 @@ class Services:
     @cached_property
     def sql_database(self) -> Engine | None:
         """The engine of ``database.url`` shared by the SQL stores (memory, feedback, records, accounts), or
-        None without it (each store is then a SQLite file of the data dir).
+        None without it (each store is then a SQLite file of the data dir). SQLite files of these stores left in
+        the data dir are not read then: a warning names them (copy them first with
+        :func:`pipelines.core.sql.copy_store`).
 
         Raises:
             pipelines.core.errors.DatabaseError: The database cannot be reached (the password is never shown).
         """
         url = self.settings.database.url
-        return None if url is None else database_engine(url.get_secret_value())
+        if url is None:
+            return None
+        engine = database_engine(url.get_secret_value())
+        names = ("memory.sqlite3", "memory.sqlite", "feedback.sqlite3", "records.sqlite3", "accounts.sqlite3")
+        left = [name for name in names if (self.settings.data_dir / name).is_file()]
+        if left:
+            logger.warning(
+                "database.url is set (%s): the SQLite stores in the data dir are not used: %s",
+                describe_url(engine.url),
+                ", ".join(left),
+            )
+        return engine
 
     @cached_property
     def memory(self) -> MemoryStore:

@@ -343,13 +343,25 @@ class MemoryStore:
             SessionError: The id is malformed.
         """
         self.check_id(session_id)
+        for attempt in range(1, 4):
+            try:
+                turns = self._delete(session_id)
+                break
+            except IntegrityError:
+                # PostgreSQL: the session did not exist when we looked, and another replica created it with a
+                # first turn before our last statement; run again, now locking its row
+                if attempt == 3:
+                    raise
+        checkpoint(self.engine)
+        return turns
+
+    def _delete(self, session_id: str) -> int:
         with Session(self.engine) as db, db.begin():
             _lock_session(db, session_id)  # a turn being appended meanwhile is deleted with the rest
             turns = db.scalar(select(func.count()).where(_TurnRow.session_id == session_id)) or 0
             db.execute(delete(_RatingRow).where(_RatingRow.session_id == session_id))
             db.execute(delete(_TurnRow).where(_TurnRow.session_id == session_id))
             db.execute(delete(_SessionRow).where(_SessionRow.id == session_id))
-        checkpoint(self.engine)
         return int(turns)
 
     def exists(self, session_id: str) -> bool:

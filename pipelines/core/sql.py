@@ -58,7 +58,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Engine, Integer, MetaData, create_engine, event, func, insert, make_url, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
@@ -71,7 +71,9 @@ __all__ = [
     "POOL_OVERFLOW",
     "POOL_SIZE",
     "STORES",
+    "STORE_TABLES",
     "checkpoint",
+    "copy_store",
     "database_engine",
     "describe_url",
     "is_sqlite",
@@ -89,6 +91,13 @@ POOL_SIZE = 5
 POOL_OVERFLOW = 10
 #: The stores with a migration history (folder ``pipelines/core/migrations/versions/<store>``).
 STORES = ("memory", "accounts", "feedback", "records")
+#: Each store's tables, parents first (distinct names: the four stores can share one database).
+STORE_TABLES: dict[str, tuple[str, ...]] = {
+    "memory": ("sessions", "turns", "turn_ratings"),
+    "accounts": ("users", "api_keys", "session_owners"),
+    "feedback": ("feedback",),
+    "records": ("record_terms", "dp_ledger"),
+}
 
 #: Files SQLite keeps beside a database (write-ahead log, its index, a rollback journal).
 _SIDECARS = ("-wal", "-shm", "-journal")
@@ -249,6 +258,50 @@ def upgrade_schema(engine: Engine, store: str) -> None:
         raise DatabaseError(
             f"cannot reach the database {describe_url(engine.url)}: {_reason(exc, engine.url)}"
         ) from None
+
+
+def copy_store(source: Engine, target: Engine, store: str) -> dict[str, int]:
+    """Copy every row of ``store``'s tables from ``source`` to ``target`` (e.g. a data dir's SQLite file into
+    the shared PostgreSQL database when a deployment moves to ``database.url``), in one target transaction.
+
+    Both sides are first upgraded to the newest schema (:func:`upgrade_schema`); the target's tables must be
+    empty. Rows keep their ids; PostgreSQL's id sequences are moved past the copied ids.
+
+    Args:
+        source: The engine to read (left unchanged).
+        target: The engine to write.
+        store: One of :data:`STORES`.
+
+    Returns:
+        ``{table: rows copied}``.
+
+    Raises:
+        ValueError: An unknown store, or a target table that already has rows (nothing is written).
+        DatabaseError: A database cannot be reached.
+    """
+    upgrade_schema(source, store)
+    upgrade_schema(target, store)
+    tables = STORE_TABLES[store]
+    read, write = MetaData(), MetaData()
+    read.reflect(source, only=tables)
+    write.reflect(target, only=tables)
+    copied: dict[str, int] = {}
+    with source.connect() as reader, target.begin() as writer:
+        for name in tables:
+            if writer.scalar(select(func.count()).select_from(write.tables[name])):
+                raise ValueError(f"the target's table {name} already has rows: copy into an empty database")
+        for name in tables:
+            rows = [dict(row) for row in reader.execute(select(read.tables[name])).mappings()]
+            if rows:
+                writer.execute(insert(write.tables[name]), rows)
+            copied[name] = len(rows)
+            serial = "id" in write.tables[name].c and isinstance(write.tables[name].c.id.type, Integer)
+            if serial and rows and not is_sqlite(target):
+                writer.execute(
+                    sql_text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :n)"),
+                    {"t": name, "n": max(int(row["id"]) for row in rows)},
+                )
+    return copied
 
 
 def _parse(url: str) -> URL:

@@ -28,7 +28,14 @@ from pipelines.conversation import memory as memory_module
 from pipelines.conversation.memory import MemoryStore
 from pipelines.core.errors import DatabaseError
 from pipelines.core.settings import load_settings
-from pipelines.core.sql import STORES, database_engine, describe_url, sqlite_engine, upgrade_schema
+from pipelines.core.sql import (
+    STORES,
+    copy_store,
+    database_engine,
+    describe_url,
+    sqlite_engine,
+    upgrade_schema,
+)
 from pipelines.services import Models, Services
 from pipelines.skills.agent_assist import feedback as feedback_module
 from pipelines.skills.agent_assist.feedback import FeedbackStore
@@ -201,6 +208,42 @@ def test_the_old_data_dir_upgrades_in_place_with_nothing_lost(tmp_path: Path) ->
     memory = MemoryStore(data / "memory.sqlite3")
     assert memory.add_turn("legacy-chat", "q", "a", "finance", 1.0, [], "b", "m") == 2
     memory.rate("legacy-chat", 2, "up")
+
+
+def test_the_old_data_dir_is_copied_into_postgresql_with_nothing_lost(
+    tmp_path: Path, replicas: Callable[[], Engine]
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE, data)
+    target = replicas()
+    sources = {
+        "memory": MemoryStore(data / "memory.sqlite3", legacy_names=("memory.sqlite",)).engine,
+        "feedback": FeedbackStore(data / "feedback.sqlite3").engine,
+        "records": RecordStore(data / "records.sqlite3").engine,
+        "accounts": sqlite_engine(data / "accounts.sqlite3"),
+    }
+    AccountStore(sources["accounts"], SECRET).add_user("alice", "agent", PASSWORD)
+    copied = {store: copy_store(engine, target, store) for store, engine in sources.items()}
+    assert copied["memory"] == {"sessions": 1, "turns": 2, "turn_ratings": 0}
+    assert copied["feedback"] == {"feedback": 1} and copied["records"]["dp_ledger"] == 1
+    assert copied["accounts"] == {"users": 1, "api_keys": 0, "session_owners": 0}
+
+    memory, old = MemoryStore(target), MemoryStore(sources["memory"])
+    assert memory.turns("legacy-chat") == old.turns("legacy-chat")
+    assert memory.add_turn("legacy-chat", "q", "a", "finance", 1.0, [], "b", "m") == 2
+    feedback = FeedbackStore(target)
+    assert feedback.records() == FeedbackStore(sources["feedback"]).records()
+    added = feedback.add(
+        session_id="s", domain="finance", status="accepted", message="m", suggested="s", final_text=""
+    )
+    assert added.id == 2  # the id sequence continues after the copied rows
+    records = RecordStore(target)
+    assert records.ledger() == RecordStore(sources["records"]).ledger()
+    assert AccountStore(target, SECRET).sign_in("alice", PASSWORD).name == "alice"
+    with pytest.raises(ValueError, match="already has rows"):
+        copy_store(sources["memory"], target, "memory")
+    for engine in sources.values():
+        engine.dispose()
 
 
 def test_a_turns_table_without_signals_json_gains_the_column(tmp_path: Path) -> None:

@@ -80,8 +80,9 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 #: FTS5's IDF floor for terms in half the chunks or more.
 _IDF_FLOOR = 1e-6
-#: The domain names :class:`ingest.lexical.LexicalIndex` accepts (its table names are ``bm25_<domain>``).
-_DOMAIN = re.compile(r"^[a-z][a-z0-9_]{0,58}$")
+#: The domain names :class:`ingest.lexical.LexicalIndex` accepts (those that make a table name ``bm25_<domain>``
+#: of at most 64 characters, lower-case letters, digits and ``_``).
+_DOMAIN = re.compile(r"^[a-z0-9_]{0,59}$")
 #: PostgreSQL advisory lock key held while the tables are created (a constant: "bm25" in ASCII).
 _SCHEMA_LOCK = 0x626D3235
 #: Ids per ``IN (...)`` list (well under SQLite's and PostgreSQL's parameter limits).
@@ -226,7 +227,7 @@ class SqlLexicalIndex:
         """Index chunks (replacing any row with the same chunk id), all in one transaction.
 
         Args:
-            domain: Domain name (``[a-z][a-z0-9_]*``).
+            domain: Domain name (lower-case letters, digits and ``_``, at most 59 characters).
             ids: Chunk ids (the Chroma ids); a repeated id keeps its last text.
             texts: Chunk texts, raw (tokenised here by :func:`ingest.lexical.lexical_tokens`; not stored).
             documents: The sha256 of each chunk's document (for pinned-document filters).

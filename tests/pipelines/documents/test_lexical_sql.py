@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from ingest.errors import StoreError
 from ingest.lexical import LexicalIndex, writer_host
-from pipelines.core.sql import sqlite_engine
+from pipelines.core.sql import database_engine
 from pipelines.documents.lexical_sql import SqlLexicalIndex
 from tests.fixtures.servers import PostgresCluster, free_port, postgres_or_skip
 
@@ -43,6 +43,8 @@ QUERIES = [
     "card",
     "nothing matches xylophone",
 ]
+#: Upserts each of the two writer threads makes.
+BATCHES = 40
 FILTERS = [
     {},
     {"owners": [""]},
@@ -72,10 +74,8 @@ def index(url: str) -> Iterator[SqlLexicalIndex]:
 
 
 def _open(url: str) -> SqlLexicalIndex:
-    """An index on its own engine, as one replica has (SQLite through the product's factory)."""
-    if url.startswith("sqlite:///"):
-        return SqlLexicalIndex(sqlite_engine(Path(url.removeprefix("sqlite:///"))))
-    return SqlLexicalIndex(create_engine(url, hide_parameters=True, pool_pre_ping=True))
+    """An index on its own engine from the product's factory, as one replica has."""
+    return SqlLexicalIndex(database_engine(url))
 
 
 def _load(target: SqlLexicalIndex | LexicalIndex, rows: list[tuple[str, str, str, str]] = CORPUS) -> None:
@@ -233,7 +233,7 @@ def test_concurrent_upserts_from_two_threads(url: str, tmp_path: Path) -> None:
 
     def work(worker: int) -> None:
         try:
-            for batch in range(15):
+            for batch in range(BATCHES):
                 _load(index, rows(worker, batch))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -244,7 +244,7 @@ def test_concurrent_upserts_from_two_threads(url: str, tmp_path: Path) -> None:
     for thread in threads:
         thread.join(timeout=300)
     assert not errors, errors
-    assert index.count(DOMAIN) == 2 * 15 * 5 + 5
+    assert index.count(DOMAIN) == 2 * BATCHES * 5 + 5
     # the statistics are exactly those of the final rows: a fresh FTS5 index of them ranks and scores the same
     engine = create_engine(url)
     with engine.connect() as connection:
@@ -260,7 +260,7 @@ def test_concurrent_upserts_from_two_threads(url: str, tmp_path: Path) -> None:
     # without the contended ids, the index equals a fresh FTS5 index of the other rows (every hit and score)
     index.delete(DOMAIN, [f"s{n}" for n in range(5)])
     fts = LexicalIndex(tmp_path / "bm25.sqlite3")
-    _load(fts, [row for worker in (0, 1) for batch in range(15) for row in rows(worker, batch)[:5]])
+    _load(fts, [row for worker in (0, 1) for batch in range(BATCHES) for row in rows(worker, batch)[:5]])
     for query in ("card bank", "stolen limit transfer", "savings fee loan"):
         expected = {h.chunk_id: h.score for h in fts.search(DOMAIN, query, 500)}
         got = {h.chunk_id: h.score for h in index.search(DOMAIN, query, 500)}

@@ -33,6 +33,7 @@ from sqlalchemy import Engine
 
 from domains import load_domains
 from ingest import Embedder, ReviewQueue, VectorStore
+from ingest.store import ChromaServer
 from pipelines.accounts import AccountStore
 from pipelines.chat.pipeline import ChatPipeline
 from pipelines.chat.retrieval import Retriever
@@ -40,6 +41,7 @@ from pipelines.chat.routing import Router
 from pipelines.chat.signals import MessageAnalyzer
 from pipelines.conversation.memory import MemoryStore
 from pipelines.conversation.sessions import Conversations
+from pipelines.conversation.vault_sql import SqlVaultStore, VaultStorage
 from pipelines.core.deidentification import DomainDeidentifier
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
@@ -49,6 +51,7 @@ from pipelines.core.sql import database_engine, describe_url
 from pipelines.documents.catalog import Catalog
 from pipelines.documents.hooks import IndexingHook
 from pipelines.documents.ingestion import Ingestion
+from pipelines.documents.lexical_sql import SqlLexicalIndex
 from pipelines.documents.review import Review
 from pipelines.llm.backends import Backend, resolve_backend
 from pipelines.llm.llamacpp import LoadedLlama, build_llamacpp_backend, load_llama
@@ -221,13 +224,52 @@ class Services:
 
     @cached_property
     def store(self) -> VectorStore:
-        """The Chroma store under ``<data_dir>/chroma``."""
-        return VectorStore(self.settings.data_dir / "chroma", self.settings.ingest.store_batch_size)
+        """The document store: Chroma under ``<data_dir>/chroma`` with its BM25 file (``store.mode: embedded``),
+        or a Chroma server with the BM25 index in the ``database.url`` database (``store.mode: http``), so that
+        every replica sees the same vectors and the same lexical rows.
+
+        Raises:
+            AssistantError: ``store.mode`` is http without ``database.url`` (a BM25 file per replica would
+                diverge).
+            ingest.StoreError: The Chroma server cannot be reached (host:port named, header values never shown).
+        """
+        settings = self.settings
+        folder = settings.data_dir / "chroma"
+        if settings.store.mode == "embedded":
+            return VectorStore(folder, settings.ingest.store_batch_size)
+        if self.sql_database is None:
+            raise AssistantError(
+                "store.mode is http but database.url is not set: the BM25 index must live in the database every "
+                "replica shares; set ASSISTANT_DATABASE__URL (e.g. postgresql+psycopg://…) or use store.mode embedded"
+            )
+        server = ChromaServer(
+            settings.store.chroma_host,
+            settings.store.chroma_port,
+            settings.store.chroma_ssl,
+            {name: value.get_secret_value() for name, value in settings.store.chroma_headers.items()},
+        )
+        lexical = SqlLexicalIndex(self.sql_database)
+        return VectorStore(folder, settings.ingest.store_batch_size, server=server, lexical=lexical)
 
     @cached_property
-    def vaults(self) -> VaultStore:
-        """Encrypted session vaults under ``<data_dir>/vault``, erased ``vault_ttl_hours`` after last use."""
+    def vaults(self) -> VaultStorage:
+        """Encrypted session vaults, erased ``vault_ttl_hours`` after last use: files under ``<data_dir>/vault``,
+        or rows of the ``database.url`` database (so a conversation continues on any replica). In the database
+        the key is ``privacy.vault_key`` or an existing ``<data_dir>/vault/vault.key`` that every replica shares;
+        none is generated there.
+
+        Raises:
+            privacy.VaultError: Database mode without a key, or a key other than the one the database was
+                started with.
+        """
         privacy = self.settings.privacy
+        if self.sql_database is not None:
+            return SqlVaultStore(
+                self.sql_database,
+                privacy.vault_key,
+                privacy.vault_ttl_hours,
+                key_file=self.settings.data_dir / "vault" / "vault.key",
+            )
         return VaultStore(self.settings.data_dir / "vault", privacy.vault_key, privacy.vault_ttl_hours)
 
     @cached_property
@@ -281,8 +323,12 @@ class Services:
 
     @cached_property
     def _accounts_secret(self) -> bytes:
-        """32 random bytes of the data dir (``<data_dir>/vault/accounts.secret``, mode 0600), the root of the
-        API keys' HMAC key and of the session-label key (separate keys derived by HMAC)."""
+        """``auth.secret``, else 32 random bytes of the data dir (``<data_dir>/vault/accounts.secret``, mode
+        0600): the root of the API keys' HMAC key and of the session-label key (separate keys derived by HMAC).
+        Replicas over one database must share it (the setting, or the secrets folder)."""
+        configured = self.settings.auth.secret
+        if configured is not None and configured.get_secret_value():
+            return configured.get_secret_value().encode("utf-8")
         return load_or_create_secret(self.settings.data_dir / "vault" / "accounts.secret")
 
     @cached_property

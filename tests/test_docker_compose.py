@@ -22,8 +22,18 @@ from pipelines.core.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "tests" / "fixtures" / "compose" / "compose-spec.json").read_text())
 COMPOSE_FILES = sorted({*ROOT.glob("docker-compose*.yml"), *ROOT.glob("compose*.yml")})
-#: What an operator sets before `docker compose up` (compose.vllm.yml requires both; the values are made up).
-OPERATOR_ENV = {"VLLM_API_KEY": "k" * 32, "VLLM_MODEL_DIR": "/srv/models/DeepSeek-R1-Distill-Qwen-7B"}
+#: What an operator sets before `docker compose up` (the values are made up): the database password (both files),
+#: vLLM's key and model folder (compose.vllm.yml).
+OPERATOR_ENV = {
+    "POSTGRES_PASSWORD": "p" * 24,
+    "ASSISTANT_VAULT_KEY": "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e8=",
+    "VLLM_API_KEY": "k" * 32,
+    "VLLM_MODEL_DIR": "/srv/models/DeepSeek-R1-Distill-Qwen-7B",
+}
+REQUIRED = {
+    "docker-compose.yml": {"POSTGRES_PASSWORD", "ASSISTANT_VAULT_KEY"},
+    "compose.vllm.yml": set(OPERATOR_ENV),
+}
 
 _VARIABLE = re.compile(
     r"\$(?:(?P<escaped>\$)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
@@ -128,10 +138,12 @@ def test_interpolation_follows_compose() -> None:
         interpolate("${UNSET:?say why}", env)
 
 
-def test_vllm_file_refuses_to_start_without_its_key_and_model_dir() -> None:
-    for missing in OPERATOR_ENV:
+@pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda path: path.name)
+def test_compose_refuses_to_start_without_what_the_operator_must_set(path: Path) -> None:
+    for missing in REQUIRED[path.name]:
         with pytest.raises(InterpolationError, match=missing):
-            load(ROOT / "compose.vllm.yml", {k: v for k, v in OPERATOR_ENV.items() if k != missing})
+            load(path, {k: v for k, v in OPERATOR_ENV.items() if k != missing})
+    load(path, {k: v for k, v in OPERATOR_ENV.items() if k in REQUIRED[path.name]})
 
 
 def test_compose_defines_app_and_ollama_with_a_model_pull_and_volumes() -> None:
@@ -154,8 +166,43 @@ def test_compose_api_service_serves_with_sign_in_on_its_own_data_dir(path: Path)
     assert api["ports"] == [f"{port}:{port}"]
     for name in ("app", "api"):  # both listen on every interface of their container: sign-in is required
         check_bind(host, services[name]["environment"]["ASSISTANT_AUTH__MODE"])
-    # one server per data dir (pipelines/core/serving.py): the API does not share the app's volume
-    assert _named_volumes(api).isdisjoint(_named_volumes(services["app"]))
+
+    # one server per data dir (pipelines/core/serving.py): the API does not share the app's data dir; they share
+    # only the secrets folder (vault key, operator and account secrets), so either serves the shared stores
+    def mounts(service: Mapping[str, Any]) -> dict[str, str]:
+        return {str(v).split(":")[1]: str(v).split(":")[0] for v in service["volumes"]}
+
+    app_mounts, api_mounts = mounts(services["app"]), mounts(api)
+    assert app_mounts["/data"] != api_mounts["/data"]
+    assert app_mounts["/data/vault"] == api_mounts["/data/vault"]
+    assert {target for target, source in api_mounts.items() if app_mounts.get(target) == source} == {
+        "/data/vault"
+    }
+
+
+@pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda path: path.name)
+def test_app_and_api_share_the_chroma_server_and_postgresql(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib.metadata import version
+
+    services = load(path)["services"]
+    assert services["chroma"]["image"] == f"chromadb/chroma:{version('chromadb')}"  # the client tested here
+    postgres = services["postgres"]
+    assert "ports" not in services["chroma"] and "ports" not in postgres  # the compose network only
+    for name in ("app", "api"):
+        settings = _settings_of(services[name], monkeypatch)
+        assert settings.store.mode == "http"
+        assert (settings.store.chroma_host, settings.store.chroma_port) == ("chroma", 8000)
+        assert settings.database.url is not None
+        url = settings.database.url.get_secret_value()
+        expected = postgres["environment"]
+        assert url == (
+            f"postgresql+psycopg://{expected['POSTGRES_USER']}:{expected['POSTGRES_PASSWORD']}"
+            f"@postgres:5432/{expected['POSTGRES_DB']}"
+        )
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert settings.privacy.vault_key == OPERATOR_ENV["ASSISTANT_VAULT_KEY"]  # one key for every replica
 
 
 def _settings_of(service: Mapping[str, Any], monkeypatch: pytest.MonkeyPatch) -> Settings:

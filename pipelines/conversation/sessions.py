@@ -18,10 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipelines.conversation.memory import MemoryStore, SessionInfo, StoredTurn
+from pipelines.conversation.vault_sql import VaultStorage
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import SessionError
 from pipelines.core.logs import logger
-from privacy import PLACEHOLDER_PATTERN, Vault, VaultError, VaultStore, reidentify
+from privacy import PLACEHOLDER_PATTERN, Vault, VaultError, reidentify
 
 __all__ = ["Conversations", "ErasureReceipt"]
 
@@ -65,7 +66,7 @@ class ErasureReceipt:
 class Conversations:
     """Sessions with their turns and their vaults (see the module docstring). Thread-safe as its stores are."""
 
-    def __init__(self, memory: MemoryStore, vaults: VaultStore) -> None:
+    def __init__(self, memory: MemoryStore, vaults: VaultStorage) -> None:
         """Args:
         memory: The sessions' de-identified turns.
         vaults: The sessions' encrypted vaults of personal values.

@@ -336,6 +336,11 @@ class AuthSettings(BaseModel):
         description="none: single user, no sign-in, loopback addresses only; local: accounts and API keys "
         "(`assistant users`, `assistant keys`); oidc: not available yet.",
     )
+    secret: SecretStr | None = Field(
+        default=None,
+        description="Root secret of the API keys' HMAC and of session labels (any long random string); replicas "
+        "must share it. None = 32 random bytes generated into <data_dir>/vault/accounts.secret (0600).",
+    )
 
 
 class ApiSettings(BaseModel):

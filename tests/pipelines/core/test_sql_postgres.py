@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import Engine, inspect, make_url, text
 
@@ -495,6 +496,7 @@ def test_services_keep_all_sql_state_in_the_database_and_no_raw_value(
     settings.llamacpp.max_tokens = 16
     settings.ingest.index_samples_on_start = False
     settings.database.url = SecretStr(url)
+    settings.privacy.vault_key = Fernet.generate_key().decode()  # vaults in a shared database need one key
     services = Services(settings, models)
     try:
         question = f"My name is {CANARY_NAME}, card {CANARY_CARD}, phone {CANARY_PHONE}. Was I charged twice?"

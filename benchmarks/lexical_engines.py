@@ -4,7 +4,7 @@ results/lexical_engines.{json,md}.
 
 Engines: ``fts5`` (:class:`ingest.lexical.LexicalIndex`, a SQLite FTS5 file), ``postgresql``
 (:class:`pipelines.documents.lexical_sql.SqlLexicalIndex` on a real throwaway PostgreSQL cluster started here
-with ``tests/fixtures/servers.py``, over TCP on 127.0.0.1) and ``sqlite-sql`` (the same class on a SQLite file).
+with ``tests/fixtures/servers.py``, over TCP on 127.0.0.1, engine from ``pipelines.core.sql.database_engine``) and ``sqlite-sql`` (the same class on a SQLite file).
 
 Method (that of ``assistant eval retrieval``, ``pipelines/evals/retrieval.py``, whose functions are reused): the
 corpus is chunked with the domain's chunk settings (``_chunks``: title, blank line, text; the product's
@@ -35,13 +35,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine
-
 from domains import load_domains
 from ingest.lexical import LexicalBackend, LexicalIndex
 from ingest.store import RetrievedChunk, lexical_text
 from pipelines.chat.retrieval import _distinct
-from pipelines.core.sql import sqlite_engine
+from pipelines.core.sql import database_engine, sqlite_engine
 from pipelines.documents.lexical_sql import SqlLexicalIndex
 from pipelines.evals.retrieval import (
     _DEPTH_CHUNKS,
@@ -154,7 +152,7 @@ def main() -> None:
         fts.close()
         cluster = start_postgres()
         try:
-            engine = create_engine(cluster.new_database(), hide_parameters=True, pool_pre_ping=True)
+            engine = database_engine(cluster.new_database())
             runs["postgresql"] = run_engine("postgresql", SqlLexicalIndex(engine), data, chunks, metas)
             engine.dispose()
             postgres_version = _server_version(cluster)

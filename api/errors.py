@@ -7,8 +7,9 @@ path or an input value.
 Statuses: 400 bad input (any error the product shows users: an empty text, a text over its length limit, an
 unknown domain or backend; see :mod:`api.checks`), 401 no or bad key, 403 a known domain the role may not use,
 404 unknown session, turn, document, or model (``/v1``: an unknown model name, as OpenAI answers it), 413 too
-large, 422 a body that does not fit the schema (the message names the fields, never their values), 429 rate
-limit or a full generation queue (with ``Retry-After``), 503 a known model backend that is not reachable, 500
+large, 409 a session's vault saved by another replica at the same moment (send the message again), 422 a body
+that does not fit the schema (the message names the fields, never their values), 429 rate limit or a full
+generation queue (with ``Retry-After``), 503 a known model backend or the shared database not reachable, 500
 anything else (logged with an id that the response gives).
 """
 
@@ -23,7 +24,8 @@ from starlette.exceptions import HTTPException
 
 from api.limits import Busy
 from pipelines.accounts import AuthError
-from pipelines.core.errors import USER_FACING_ERRORS, BackendError, DocumentError, SessionError
+from pipelines.conversation.vault_sql import VaultConflict
+from pipelines.core.errors import USER_FACING_ERRORS, BackendError, DatabaseError, DocumentError, SessionError
 
 __all__ = ["Forbidden", "NotFound", "TooLarge", "error_response", "install_error_handlers", "status_of"]
 
@@ -46,6 +48,7 @@ _TYPES = {
     403: "permission_error",
     404: "not_found_error",
     405: "invalid_request_error",
+    409: "conflict_error",
     413: "request_too_large",
     422: "invalid_request_error",
     429: "rate_limit_error",
@@ -77,7 +80,9 @@ def status_of(error: Exception) -> int:
         return 404
     if isinstance(error, TooLarge):
         return 413
-    if isinstance(error, BackendError):
+    if isinstance(error, VaultConflict):
+        return 409  # another replica saved the same session's vault at the same moment: send it again
+    if isinstance(error, BackendError | DatabaseError):
         return 503
     return 400
 

@@ -14,7 +14,7 @@ from ingest.errors import (
 )
 from ingest.filetypes import SUPPORTED_EXTENSIONS, FileKind, detect_kind
 from ingest.loaders import LoadedDocument, Section, load_bytes, load_document
-from ingest.review import HeldDocument, ReviewQueue
+from ingest.review import HeldDocument, ReviewQueue, ReviewStorage
 from ingest.store import DocumentInfo, RetrievedChunk, VectorStore, chunk_visible, owner_metadata
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "RetrievedChunk",
     "ReviewError",
     "ReviewQueue",
+    "ReviewStorage",
     "Section",
     "StoreError",
     "UnsupportedFileError",

@@ -14,12 +14,20 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ingest.errors import ReviewError
 from ingest.loaders import LoadedDocument, Section
 
-__all__ = ["HeldDocument", "ReviewQueue"]
+__all__ = [
+    "HeldDocument",
+    "ReviewQueue",
+    "ReviewStorage",
+    "check_held_key",
+    "find_held",
+    "held_from_record",
+    "held_record",
+]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _PREFIX = re.compile(r"[0-9a-f]{4,64}")
@@ -78,6 +86,76 @@ class HeldDocument:
         )
 
 
+def held_record(document: HeldDocument) -> dict[str, Any]:
+    """The JSON-ready record of a held document: :meth:`HeldDocument.summary` with its language and
+    de-identified sections (what :class:`ReviewQueue` writes to a file and a database queue to a row)."""
+    return {
+        **document.summary(),
+        "language": document.language,
+        "sections": [{"text": s.text, "location": s.location} for s in document.sections],
+    }
+
+
+def held_from_record(raw: dict[str, Any]) -> HeldDocument:
+    """The held document of a :func:`held_record` mapping.
+
+    Raises:
+        KeyError, TypeError, ValueError: The record is incomplete or malformed.
+    """
+    return HeldDocument(
+        name=str(raw["name"]),
+        domain=str(raw["domain"]),
+        sha256=str(raw["sha256"]),
+        kind=str(raw["kind"]),
+        language=raw.get("language"),
+        sections=tuple(Section(str(s["text"]), str(s["location"])) for s in raw["sections"]),
+        report=dict(raw["report"]),
+        held_at=str(raw["held_at"]),
+        owner=str(raw.get("owner") or ""),
+    )
+
+
+def check_held_key(domain: str, sha256: str) -> None:
+    """Validate a queue key.
+
+    Raises:
+        ReviewError: ``domain`` is not a domain name or ``sha256`` not 64 lower-case hex digits.
+    """
+    if not _DOMAIN.fullmatch(domain):
+        raise ReviewError(f"invalid domain name {domain!r}")
+    if not _SHA256.fullmatch(sha256):
+        raise ReviewError(f"invalid document sha256 {sha256!r}")
+
+
+def find_held(held: list[HeldDocument], domain: str, sha256_prefix: str) -> HeldDocument:
+    """The one document of ``held`` whose sha256 starts with ``sha256_prefix`` (at least 4 hex digits).
+
+    Raises:
+        ReviewError: The prefix is malformed, matches no held document, or matches several.
+    """
+    prefix = sha256_prefix.strip().lower()
+    if not _PREFIX.fullmatch(prefix):
+        raise ReviewError(f"{sha256_prefix!r} is not a document id (4 to 64 hex digits of its sha256)")
+    matches = [h for h in held if h.sha256.startswith(prefix)]
+    if not matches:
+        raise ReviewError(f"no document {sha256_prefix!r} is held for review in {domain!r}")
+    if len(matches) > 1:
+        raise ReviewError(f"{sha256_prefix!r} matches {len(matches)} held documents; give more digits")
+    return matches[0]
+
+
+class ReviewStorage(Protocol):
+    """What the ingestion and the review flow use of a review queue: :class:`ReviewQueue` (files in the data
+    dir) or a queue in the database several replicas share. Every method raises :class:`ReviewError` on
+    invalid keys or a storage failure; semantics are :class:`ReviewQueue`'s."""
+
+    def hold(self, document: HeldDocument) -> object: ...
+    def get(self, domain: str, sha256: str) -> HeldDocument | None: ...
+    def held(self, domain: str) -> list[HeldDocument]: ...
+    def find(self, domain: str, sha256_prefix: str) -> HeldDocument: ...
+    def remove(self, domain: str, sha256: str) -> bool: ...
+
+
 class ReviewQueue:
     """Held documents under ``root`` (usually ``<data_dir>/review``), one folder per domain."""
 
@@ -88,10 +166,7 @@ class ReviewQueue:
         self.root = root
 
     def _path(self, domain: str, sha256: str) -> Path:
-        if not _DOMAIN.fullmatch(domain):
-            raise ReviewError(f"invalid domain name {domain!r}")
-        if not _SHA256.fullmatch(sha256):
-            raise ReviewError(f"invalid document sha256 {sha256!r}")
+        check_held_key(domain, sha256)
         return self.root / domain / f"{sha256}.json"
 
     def hold(self, document: HeldDocument) -> Path:
@@ -101,11 +176,7 @@ class ReviewQueue:
             ReviewError: Invalid domain or sha256, or the file cannot be written (nothing is left behind).
         """
         path = self._path(document.domain, document.sha256)
-        record = {
-            **document.summary(),
-            "language": document.language,
-            "sections": [{"text": s.text, "location": s.location} for s in document.sections],
-        }
+        record = held_record(document)
         try:
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.parent.mkdir(mode=0o700, exist_ok=True)
@@ -151,15 +222,7 @@ class ReviewQueue:
         Raises:
             ReviewError: The prefix is malformed, matches no held document, or matches several.
         """
-        prefix = sha256_prefix.strip().lower()
-        if not _PREFIX.fullmatch(prefix):
-            raise ReviewError(f"{sha256_prefix!r} is not a document id (4 to 64 hex digits of its sha256)")
-        matches = [h for h in self.held(domain) if h.sha256.startswith(prefix)]
-        if not matches:
-            raise ReviewError(f"no document {sha256_prefix!r} is held for review in {domain!r}")
-        if len(matches) > 1:
-            raise ReviewError(f"{sha256_prefix!r} matches {len(matches)} held documents; give more digits")
-        return matches[0]
+        return find_held(self.held(domain), domain, sha256_prefix)
 
     def remove(self, domain: str, sha256: str) -> bool:
         """Delete a held document; returns whether it existed.
@@ -179,17 +242,6 @@ class ReviewQueue:
 
 def _read(path: Path) -> HeldDocument:
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return HeldDocument(
-            name=str(raw["name"]),
-            domain=str(raw["domain"]),
-            sha256=str(raw["sha256"]),
-            kind=str(raw["kind"]),
-            language=raw.get("language"),
-            sections=tuple(Section(str(s["text"]), str(s["location"])) for s in raw["sections"]),
-            report=dict(raw["report"]),
-            held_at=str(raw["held_at"]),
-            owner=str(raw.get("owner") or ""),
-        )
+        return held_from_record(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ReviewError(f"unreadable review record {path.name}: {exc}") from exc

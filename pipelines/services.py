@@ -32,7 +32,7 @@ from typing import Any, ClassVar, TypeVar
 from sqlalchemy import Engine
 
 from domains import load_domains
-from ingest import Embedder, ReviewQueue, VectorStore
+from ingest import Embedder, ReviewQueue, ReviewStorage, VectorStore
 from ingest.store import ChromaServer
 from pipelines.accounts import AccountStore
 from pipelines.chat.pipeline import ChatPipeline
@@ -53,6 +53,7 @@ from pipelines.documents.hooks import IndexingHook
 from pipelines.documents.ingestion import Ingestion
 from pipelines.documents.lexical_sql import SqlLexicalIndex
 from pipelines.documents.review import Review
+from pipelines.documents.review_sql import SqlReviewQueue
 from pipelines.llm.backends import Backend, resolve_backend
 from pipelines.llm.llamacpp import LoadedLlama, build_llamacpp_backend, load_llama
 from pipelines.llm.pool import HostPools
@@ -317,8 +318,11 @@ class Services:
         return RecordStore(self.sql_database or self.settings.data_dir / "records.sqlite3")
 
     @cached_property
-    def review_queue(self) -> ReviewQueue:
-        """Documents held for review under ``<data_dir>/review``."""
+    def review_queue(self) -> ReviewStorage:
+        """Documents held for review: files under ``<data_dir>/review``, or rows of the ``database.url`` database
+        (so an administrator on any replica sees what an upload on another held)."""
+        if self.sql_database is not None:
+            return SqlReviewQueue(self.sql_database)
         return ReviewQueue(self.settings.data_dir / "review")
 
     @cached_property

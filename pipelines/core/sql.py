@@ -90,13 +90,14 @@ CONNECT_TIMEOUT_S = 10
 POOL_SIZE = 5
 POOL_OVERFLOW = 10
 #: The stores with a migration history (folder ``pipelines/core/migrations/versions/<store>``).
-STORES = ("memory", "accounts", "feedback", "records")
+STORES = ("memory", "accounts", "feedback", "records", "review")
 #: Each store's tables, parents first (distinct names: the four stores can share one database).
 STORE_TABLES: dict[str, tuple[str, ...]] = {
     "memory": ("sessions", "turns", "turn_ratings"),
     "accounts": ("users", "api_keys", "session_owners"),
     "feedback": ("feedback",),
     "records": ("record_terms", "dp_ledger"),
+    "review": ("review_queue",),
 }
 
 #: Files SQLite keeps beside a database (write-ahead log, its index, a rollback journal).

@@ -1,12 +1,13 @@
 """The review queue's flow: documents held for review (their risk was over ``ingest.hold_risk_threshold``) are
 listed, released into the index (their stored de-identified text, whatever its risk) or rejected (deleted
-without being indexed). The queue itself is :class:`ingest.ReviewQueue` (``<data_dir>/review``)."""
+without being indexed). The queue itself is :class:`ingest.ReviewQueue` (``<data_dir>/review``) or, with
+``database.url``, :class:`pipelines.documents.review_sql.SqlReviewQueue`."""
 
 from __future__ import annotations
 
 import time
 
-from ingest import HeldDocument, ReviewQueue, split_document
+from ingest import HeldDocument, ReviewStorage, split_document
 from pipelines.core.logs import logger
 from pipelines.documents.ingestion import Ingestion, IngestReport, ProgressFn
 from privacy import DocumentReport
@@ -17,7 +18,7 @@ __all__ = ["Review"]
 class Review:
     """Lists, releases and rejects held documents (one instance per data dir)."""
 
-    def __init__(self, ingestion: Ingestion, queue: ReviewQueue) -> None:
+    def __init__(self, ingestion: Ingestion, queue: ReviewStorage) -> None:
         """Args:
         ingestion: Indexes a released document (with the domain's hooks).
         queue: The review queue the documents are held in.

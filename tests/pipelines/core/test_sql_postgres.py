@@ -37,6 +37,7 @@ from pipelines.core.sql import (
     sqlite_engine,
     upgrade_schema,
 )
+from pipelines.documents import review_sql
 from pipelines.services import Models, Services
 from pipelines.skills.agent_assist import feedback as feedback_module
 from pipelines.skills.agent_assist.feedback import FeedbackStore
@@ -54,6 +55,7 @@ TABLES = {
     "accounts": {"users", "api_keys", "session_owners"},
     "feedback": {"feedback"},
     "records": {"record_terms", "dp_ledger"},
+    "review": {"review_queue"},
 }
 
 
@@ -91,6 +93,8 @@ def _metadata(store: str) -> Any:
         "feedback": feedback_module,
         "records": records_module,
     }
+    if store == "review":
+        return review_sql.METADATA
     return modules[store]._Base.metadata  # noqa: SLF001 - the models the migrations must match
 
 
@@ -133,6 +137,7 @@ def test_an_empty_database_is_upgraded_to_head_matching_the_models(replicas: Cal
     AccountStore(engine, SECRET)
     FeedbackStore(engine)
     RecordStore(engine)
+    review_sql.SqlReviewQueue(engine)
     tables = set(inspect(engine).get_table_names())
     assert tables == set().union(*TABLES.values()) | {f"alembic_version_{store}" for store in STORES}
     with engine.connect() as connection:

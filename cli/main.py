@@ -20,6 +20,7 @@ from cli import (
     evals,
     feedback,
     medical,
+    migrate,
     privacy,
     serve,
     sessions,
@@ -76,6 +77,7 @@ app.add_typer(train.train_app, name="train")
 app.add_typer(accounts.users_app, name="users")
 app.add_typer(accounts.keys_app, name="keys")
 app.command()(serve.serve)
+app.command("migrate")(migrate.migrate_command)
 
 
 def main() -> None:

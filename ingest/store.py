@@ -30,7 +30,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -393,6 +393,66 @@ class VectorStore:
             chunk_id: [float(x) for x in vector]
             for chunk_id, vector in zip(records["ids"], records["embeddings"], strict=True)
         }
+
+    def export(
+        self, domain: str, batch: int | None = None
+    ) -> Iterator[tuple[str, list[str], list[str], list[list[float]], list[dict[str, Any]]]]:
+        """Read every whole document of ``domain`` back with its stored vectors, one document at a time (to copy
+        a store elsewhere without embedding again, e.g. ``assistant migrate``). Documents being written or left
+        half-written (a ``pending`` record) are left out.
+
+        Args:
+            domain: The collection's domain.
+            batch: Chunks per read from Chroma (None: the store's write batch, at most Chroma's maximum).
+
+        Yields:
+            ``(sha256, ids, texts, embeddings, metadatas)`` per document (``sha256`` is ``""`` for chunks
+            without a ``document_sha256``), the lists in step, ready for :meth:`add_chunks`; each embedding is a
+            list of floats (384 for MiniLM).
+
+        Raises:
+            StoreError: Reading the collection failed.
+        """
+        hidden = self._hidden(domain)
+        collection = self._collection(domain)
+        size = max(1, batch or self._batch())
+        by_document: dict[str, list[str]] = {}
+        try:
+            offset = 0
+            while True:
+                page = collection.get(include=["metadatas"], limit=size, offset=offset)
+                if not page["ids"]:
+                    break
+                for chunk_id, metadata in zip(page["ids"], page["metadatas"], strict=True):
+                    sha = str((metadata or {}).get("document_sha256", ""))
+                    if sha not in hidden:
+                        by_document.setdefault(sha, []).append(chunk_id)
+                offset += len(page["ids"])
+            for sha, ids in by_document.items():
+                texts: list[str] = []
+                vectors: list[list[float]] = []
+                metadatas: list[dict[str, Any]] = []
+                read: list[str] = []
+                for start in range(0, len(ids), size):
+                    records = collection.get(
+                        ids=ids[start : start + size], include=["documents", "embeddings", "metadatas"]
+                    )
+                    for chunk_id, text, vector, metadata in zip(
+                        records["ids"],
+                        records["documents"],
+                        records["embeddings"],
+                        records["metadatas"],
+                        strict=True,
+                    ):
+                        read.append(chunk_id)
+                        texts.append(text or "")
+                        vectors.append([float(x) for x in vector])
+                        metadatas.append(dict(metadata or {}))
+                yield sha, read, texts, vectors, metadatas
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"reading collection {domain!r} failed: {self._scrub(exc)}") from exc
 
     def sync_lexical(self, domain: str) -> int:
         """Bring the domain's BM25 index in line with its collection (chunks the index lacks are added, ids the

@@ -245,7 +245,7 @@ def test_concurrent_upserts_from_two_threads(url: str, tmp_path: Path) -> None:
         thread.join(timeout=300)
     assert not errors, errors
     assert index.count(DOMAIN) == 2 * BATCHES * 5 + 5
-    # the statistics are exactly those of the final rows: a fresh FTS5 index of them ranks and scores the same
+    # the statistics are exactly those of the final rows
     engine = create_engine(url)
     with engine.connect() as connection:
         stats = connection.execute(
@@ -255,8 +255,15 @@ def test_concurrent_upserts_from_two_threads(url: str, tmp_path: Path) -> None:
         lengths = connection.execute(
             text("SELECT count(*), sum(length) FROM lexical_chunks WHERE domain = :d"), {"d": DOMAIN}
         ).one()
+        orphans = connection.execute(
+            text(
+                "SELECT count(*) FROM lexical_postings p WHERE NOT EXISTS (SELECT 1 FROM lexical_chunks c"
+                " WHERE c.domain = p.domain AND c.chunk_id = p.chunk_id AND c.length = p.length)"
+            )
+        ).scalar_one()
     engine.dispose()
     assert (chunks, tokens) == tuple(lengths)
+    assert orphans == 0  # every posting belongs to the chunk row written with it
     # without the contended ids, the index equals a fresh FTS5 index of the other rows (every hit and score)
     index.delete(DOMAIN, [f"s{n}" for n in range(5)])
     fts = LexicalIndex(tmp_path / "bm25.sqlite3")

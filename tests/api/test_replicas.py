@@ -114,40 +114,40 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, models: Models) -> Iter
     except ServerUnavailable as exc:
         postgres.stop()
         pytest.skip(str(exc))
-    database_url = postgres.new_database()
-    env = {
-        **{key: value for key, value in os.environ.items() if not key.startswith("ASSISTANT_")},
-        "ASSISTANT_STORE__MODE": "http",
-        "ASSISTANT_STORE__CHROMA_HOST": "127.0.0.1",
-        "ASSISTANT_STORE__CHROMA_PORT": str(chroma.port),
-        "ASSISTANT_DATABASE__URL": database_url,
-        "ASSISTANT_AUTH__MODE": "local",
-        "ASSISTANT_AUTH__SECRET": os.urandom(24).hex(),  # what every replica shares
-        "ASSISTANT_PRIVACY__VAULT_KEY": Fernet.generate_key().decode(),
-        "ASSISTANT_PRIVACY__OPERATOR_SECRET": os.urandom(24).hex(),
-        "ASSISTANT_LLM__BACKEND": "llamacpp",
-        "ASSISTANT_LLAMACPP__MAX_TOKENS": "12",
-        "ASSISTANT_INGEST__INDEX_SAMPLES_ON_START": "false",
-        "ANONYMIZED_TELEMETRY": "False",
-    }
-    # users and keys, made once in the shared database (as `assistant users add` / `keys create` would)
-    settings = load_settings(data_dir=root / "admin")
-    settings.store.mode = "http"
-    settings.store.chroma_port = chroma.port
-    settings.database.url = SecretStr(database_url)
-    settings.auth.mode = "local"
-    settings.auth.secret = SecretStr(env["ASSISTANT_AUTH__SECRET"])
-    settings.privacy.vault_key = env["ASSISTANT_PRIVACY__VAULT_KEY"]
-    settings.privacy.operator_secret = env["ASSISTANT_PRIVACY__OPERATOR_SECRET"]
-    services = Services(settings, models)
-    accounts = services.accounts
-    accounts.add_user("admin", "admin", "a long admin password")
-    accounts.add_user("alice", "agent", "alice has a long password")
-    keys = {
-        "admin": accounts.create_key("admin", "admin-key").key,
-        "alice": accounts.create_key("alice", "a").key,
-    }
     try:
+        database_url = postgres.new_database()
+        env = {
+            **{key: value for key, value in os.environ.items() if not key.startswith("ASSISTANT_")},
+            "ASSISTANT_STORE__MODE": "http",
+            "ASSISTANT_STORE__CHROMA_HOST": "127.0.0.1",
+            "ASSISTANT_STORE__CHROMA_PORT": str(chroma.port),
+            "ASSISTANT_DATABASE__URL": database_url,
+            "ASSISTANT_AUTH__MODE": "local",
+            "ASSISTANT_AUTH__SECRET": os.urandom(24).hex(),  # what every replica shares
+            "ASSISTANT_PRIVACY__VAULT_KEY": Fernet.generate_key().decode(),
+            "ASSISTANT_PRIVACY__OPERATOR_SECRET": os.urandom(24).hex(),
+            "ASSISTANT_LLM__BACKEND": "llamacpp",
+            "ASSISTANT_LLAMACPP__MAX_TOKENS": "12",
+            "ASSISTANT_INGEST__INDEX_SAMPLES_ON_START": "false",
+            "ANONYMIZED_TELEMETRY": "False",
+        }
+        # users and keys, made once in the shared database (as `assistant users add` / `keys create` would)
+        settings = load_settings(data_dir=root / "admin")
+        settings.store.mode = "http"
+        settings.store.chroma_port = chroma.port
+        settings.database.url = SecretStr(database_url)
+        settings.auth.mode = "local"
+        settings.auth.secret = SecretStr(env["ASSISTANT_AUTH__SECRET"])
+        settings.privacy.vault_key = env["ASSISTANT_PRIVACY__VAULT_KEY"]
+        settings.privacy.operator_secret = env["ASSISTANT_PRIVACY__OPERATOR_SECRET"]
+        services = Services(settings, models)
+        accounts = services.accounts
+        accounts.add_user("admin", "admin", "a long admin password")
+        accounts.add_user("alice", "agent", "alice has a long password")
+        keys = {
+            "admin": accounts.create_key("admin", "admin-key").key,
+            "alice": accounts.create_key("alice", "a").key,
+        }
         yield Deployment(postgres, database_url, chroma, env, keys, root)
     finally:
         chroma.stop()

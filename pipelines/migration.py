@@ -17,6 +17,9 @@ What is copied, and how a run that was interrupted is finished by running it aga
   a rating's session and position) was copied before and is kept as the target has it now (the deployment may
   have changed it since); a row under a numbered id (turns, feedback, the DP ledger) must be the same row, else
   the target holds other data and the store is refused (:class:`MigrationError`, nothing of it written).
+- **Documents held for review** (``<data_dir>/review``): each one the database's queue
+  (:class:`pipelines.documents.review_sql.SqlReviewQueue`) lacks is held there (its de-identified sections and
+  report, as they are); one already there is left as it is.
 - **Vaults**: every ``<data_dir>/vault/<session>.vault`` file, decrypted with the data dir's key
   (``privacy.vault_key`` or ``vault/vault.key``), is saved to :class:`pipelines.conversation.vault_sql.SqlVaultStore`
   under the same key (merged with what is there, so saving twice changes nothing). Expired vaults are left out.
@@ -40,7 +43,7 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import Engine, Integer, MetaData, func, insert, inspect, select, tuple_
 from sqlalchemy import text as sql_text
 
-from ingest import VectorStore
+from ingest import ReviewQueue, VectorStore
 from ingest.chunking import Chunk
 from ingest.store import ChromaServer
 from pipelines.conversation.vault_sql import SqlVaultStore
@@ -55,6 +58,7 @@ from pipelines.core.sql import (
     upgrade_schema,
 )
 from pipelines.documents.lexical_sql import SqlLexicalIndex
+from pipelines.documents.review_sql import SqlReviewQueue
 from privacy import VaultError
 from privacy.vault import VaultCipher
 
@@ -235,6 +239,7 @@ def migrate(
             )
             _copy_documents(report, source, target, domains, progress)
             _copy_sql(report, engine, data_dir, progress)
+            _copy_review(report, engine, data_dir, domains, progress)
             _copy_vaults(report, engine, data_dir, vault_key, vault_ttl_hours, progress)
     finally:
         engine.dispose()
@@ -305,7 +310,8 @@ def _complete(target: VectorStore, domain: str, sha: str, ids: Sequence[str]) ->
 def _copy_sql(report: MigrationReport, engine: Engine, data_dir: Path, progress: Progress | None) -> None:
     """Copy each store's SQLite file into the target (skip-or-refuse rows already there), then count."""
     files = store_files(data_dir)
-    for step, store in enumerate(STORES, start=1):
+    stores = [store for store in STORES if store in _STORE_FILES]  # the review queue: _copy_review
+    for step, store in enumerate(stores, start=1):
         path = files.get(store)
         if path is None:
             upgrade_schema(engine, store)  # the deployment opens it anyway; nothing to copy
@@ -317,7 +323,7 @@ def _copy_sql(report: MigrationReport, engine: Engine, data_dir: Path, progress:
         finally:
             source.dispose()
         if progress is not None:
-            progress(f"sql {store}", step, len(STORES))
+            progress(f"sql {store}", step, len(stores))
 
 
 def _copy_store_rows(source: Engine, target: Engine, store: str) -> list[Count]:
@@ -400,6 +406,29 @@ def _same(left: Any, right: Any) -> bool:
     if isinstance(left, bool) or isinstance(right, bool):
         return bool(left) == bool(right)
     return bool(left == right)
+
+
+# --- review queue ------------------------------------------------------------------------------------------
+
+
+def _copy_review(
+    report: MigrationReport, engine: Engine, data_dir: Path, domains: Sequence[str], progress: Progress | None
+) -> None:
+    """Hold every document of the data dir's review queue in the database's queue unless it is there; count."""
+    source, target = ReviewQueue(data_dir / "review"), SqlReviewQueue(engine)
+    for domain in domains:
+        held = source.held(domain)
+        count = Count("held for review", domain, len(held))
+        for done, document in enumerate(held, start=1):
+            if target.get(domain, document.sha256) is not None:
+                count.skipped += 1
+            else:
+                target.hold(document)
+                count.copied += 1
+            if progress is not None:
+                progress(f"review {domain}", done, len(held))
+        count.target = sum(1 for document in held if target.get(domain, document.sha256) is not None)
+        report.counts.append(count)
 
 
 # --- vaults ------------------------------------------------------------------------------------------------
@@ -485,7 +514,7 @@ def _plan(
             Count("lexical rows", domain, chunks, copied=chunks),
         ]
     files = store_files(data_dir)
-    for store in STORES:
+    for store in (store for store in STORES if store in _STORE_FILES):
         path = files.get(store)
         if path is None:
             report.counts += [Count(table, store, 0) for table in STORE_TABLES[store]]
@@ -504,6 +533,10 @@ def _plan(
                     report.counts.append(Count(table, store, rows, copied=rows))
         finally:
             engine.dispose()
+    queue = ReviewQueue(data_dir / "review")
+    for domain in domains:
+        held = len(queue.held(domain))
+        report.counts.append(Count("held for review", domain, held, copied=held))
     cipher = _source_cipher(data_dir, vault_key)
     vaults = len(_live_vaults(data_dir, cipher, ttl_hours)) if cipher is not None else 0
     report.counts.append(Count("vaults", "", vaults, copied=vaults))

@@ -25,7 +25,7 @@ from pipelines.documents.lexical_sql import SqlLexicalIndex
 from pipelines.migration import MigrationReport, chroma_server, migrate
 from pipelines.services import Models, Services
 from tests.cli_runner import run
-from tests.conftest import CANARY_CARD, CANARY_NAME
+from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_PHONE
 from tests.fixtures.servers import (
     ChromaServer,
     PostgresCluster,
@@ -89,6 +89,12 @@ def source_template(tmp_path_factory: pytest.TempPathFactory, models: Models) ->
     services.accounts.add_user("alice", "agent", PASSWORD)
     services.ingestion.ingest_bytes(DOMAIN, "fees.md", SHARED_DOC, review=False)
     services.ingestion.ingest_bytes(DOMAIN, "budget.md", PRIVATE_DOC, review=False, owner="alice")
+    services.settings.ingest.hold_risk_threshold = 0.0  # this one is held for review
+    held = services.ingestion.ingest_bytes(
+        DOMAIN, "claim.md", f"# Claim\n\n{CANARY_NAME} called from {CANARY_PHONE} about a refund.\n".encode()
+    )
+    assert held.held
+    services.settings.ingest.hold_risk_threshold = None
     result = services.chat.ask(
         f"My name is {CANARY_NAME} and my card is {CANARY_CARD}. What does a withdrawal abroad cost?",
         session_id="travel",
@@ -171,6 +177,7 @@ def test_everything_is_copied_without_reembedding_and_a_second_run_duplicates_no
     assert counts[("users", "accounts")][:2] == (1, 1) and counts[("api_keys", "accounts")][:2] == (1, 1)
     assert counts[("session_owners", "accounts")][:2] == (1, 1)
     assert counts[("vaults", "")] == (1, 1, 1, 0)
+    assert counts[("held for review", DOMAIN)] == (1, 1, 1, 0)
     notes = " ".join(report.notes)
     assert "ASSISTANT_PRIVACY__VAULT_KEY" in notes and "accounts.secret" in notes
     key_text = (source.services.settings.data_dir / "vault" / "vault.key").read_text().strip()
@@ -197,6 +204,9 @@ def test_everything_is_copied_without_reembedding_and_a_second_run_duplicates_no
         shared.vaults.open(source.session_id).values == source.services.vaults.open(source.session_id).values
     )
     assert CANARY_NAME in shared.vaults.open(source.session_id).values.values()
+    assert [h.sha256 for h in shared.review_queue.held(DOMAIN)] == [
+        h.sha256 for h in source.services.review_queue.held(DOMAIN)
+    ]
     user, _key = shared.accounts.authenticate(source.key)
     assert user.name == "alice" and shared.accounts.owner(source.session_id) == "alice"
     assert shared.accounts.sign_in("alice", PASSWORD).name == "alice"
@@ -210,6 +220,7 @@ def test_everything_is_copied_without_reembedding_and_a_second_run_duplicates_no
     counts = _counts(again)
     assert counts[("documents", DOMAIN)] == (2, 2, 0, 2)
     assert counts[("turns", "memory")] == (2, 2, 0, 2) and counts[("vaults", "")] == (1, 1, 0, 1)
+    assert counts[("held for review", DOMAIN)] == (1, 1, 0, 1)
     assert store.count(DOMAIN) == chunks and store.lexical.count(DOMAIN) == chunks
     assert len(shared.memory.turns(source.session_id)) == 3  # the two copied and the one asked on the replica
 

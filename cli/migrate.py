@@ -3,6 +3,7 @@ database and a Chroma server (see :mod:`pipelines.migration`)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -21,7 +22,8 @@ def migrate_command(
         str,
         typer.Option(
             "--to-sql",
-            help="Target database URL: postgresql+psycopg://user:password@host:5432/db (shown masked).",
+            help="Target database URL: postgresql+psycopg://user:password@host:5432/db (shown masked); "
+            "'-' reads it from the first line of stdin (keeps the password out of the process list).",
         ),
     ],
     to_chroma: Annotated[str, typer.Option("--to-chroma", help="Target Chroma server: HOST:PORT.")],
@@ -49,6 +51,8 @@ def migrate_command(
             "migrate copies a local data dir (store.mode embedded, no database.url): unset "
             "ASSISTANT_STORE__MODE and ASSISTANT_DATABASE__URL for this command"
         )
+    if to_sql == "-":
+        to_sql = sys.stdin.readline().strip()
     server = chroma_server(to_chroma, chroma_header or [], chroma_ssl)
     with StderrProgress() as bar:
         current = {"stage": ""}
@@ -57,7 +61,7 @@ def migrate_command(
             if stage != current["stage"]:
                 current["stage"] = stage
                 bar.start(f"migrate {stage}")
-            bar.overall(f"{done}/{total}", done / total if total else 1.0)
+            bar.overall("copying", done / total if total else 1.0)
 
         try:
             report = migrate(

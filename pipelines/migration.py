@@ -232,15 +232,25 @@ def migrate(
     report = MigrationReport(describe_url(engine.url), server.address, dry_run)
     try:
         if dry_run:
+            # the server answers with these headers (no collection is created; the source's index is only held)
+            VectorStore(data_dir / "chroma", store_batch_size, server=server, lexical=source.lexical)
             _plan(report, source, domains, data_dir, vault_key, vault_ttl_hours)
         else:
+            # checked before anything is written: the vaults can be read, the database takes this vault key
+            cipher = _source_cipher(data_dir, vault_key)
+            live = _live_vaults(data_dir, cipher, vault_ttl_hours) if cipher is not None else []
+            vaults = (
+                SqlVaultStore(engine, vault_key, vault_ttl_hours, key_file=data_dir / "vault" / "vault.key")
+                if cipher is not None
+                else None
+            )
             target = VectorStore(
                 data_dir / "chroma", store_batch_size, server=server, lexical=SqlLexicalIndex(engine)
             )
             _copy_documents(report, source, target, domains, progress)
             _copy_sql(report, engine, data_dir, progress)
             _copy_review(report, engine, data_dir, domains, progress)
-            _copy_vaults(report, engine, data_dir, vault_key, vault_ttl_hours, progress)
+            _copy_vaults(report, cipher, live, vaults, progress)
     finally:
         engine.dispose()
     report.notes = _notes(data_dir, vault_key, accounts_secret_configured, operator_secret_configured)
@@ -464,19 +474,16 @@ def _live_vaults(data_dir: Path, cipher: VaultCipher, ttl_hours: float) -> list[
 
 def _copy_vaults(
     report: MigrationReport,
-    engine: Engine,
-    data_dir: Path,
-    vault_key: str | None,
-    ttl_hours: float,
+    cipher: VaultCipher | None,
+    live: list[tuple[str, bytes]],
+    target: SqlVaultStore | None,
     progress: Progress | None,
 ) -> None:
-    """Save every live vault file to the database's vault table under the same key, then count."""
-    cipher = _source_cipher(data_dir, vault_key)
-    if cipher is None:  # no vault was ever made here
+    """Save every live vault (``(session id, token)`` read by :func:`_live_vaults`) to the database's vault
+    table under the same key (merged: saving twice changes nothing), then count."""
+    if cipher is None or target is None:  # no vault was ever made here
         report.counts.append(Count("vaults", "", 0, 0))
         return
-    live = _live_vaults(data_dir, cipher, ttl_hours)
-    target = SqlVaultStore(engine, vault_key, ttl_hours, key_file=data_dir / "vault" / "vault.key")
     count = Count("vaults", "", len(live))
     for done, (session_id, token) in enumerate(live, start=1):
         vault = cipher.decrypt(session_id, token)

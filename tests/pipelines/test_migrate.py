@@ -15,15 +15,19 @@ from typing import Any
 
 import numpy as np
 import pytest
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
-from sqlalchemy import make_url
+from sqlalchemy import inspect, make_url
 
 from ingest import VectorStore
+from pipelines.conversation.vault_sql import SqlVaultStore
 from pipelines.core.errors import DatabaseError
 from pipelines.core.settings import Settings, load_settings
+from pipelines.core.sql import database_engine
 from pipelines.documents.lexical_sql import SqlLexicalIndex
 from pipelines.migration import MigrationReport, chroma_server, migrate
 from pipelines.services import Models, Services
+from privacy import VaultError
 from tests.cli_runner import run
 from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_PHONE
 from tests.fixtures.servers import (
@@ -273,7 +277,7 @@ def test_the_command_dry_run_json_and_a_wrong_url_without_the_password(
     assert {(c["kind"], c["scope"]): c["copied"] for c in planned["counts"]}[("turns", "memory")] == 2
     assert "Hdr-Secret-Canary" not in dry.stdout + dry.stderr
 
-    done = run("migrate", *target, data_dir=data_dir)
+    done = run("migrate", "--to-sql", "-", *target[2:], data_dir=data_dir, stdin=url + "\n")
     assert done.returncode == 0, done.stderr
     assert (
         "vaults" in done.stdout
@@ -291,3 +295,19 @@ def test_the_command_dry_run_json_and_a_wrong_url_without_the_password(
         _run(source, wrong, chroma)
     bad = run("migrate", "--to-sql", url, "--to-chroma", "nowhere", data_dir=data_dir)
     assert bad.returncode == 1 and "HOST:PORT" in bad.stderr
+    gone = run(
+        "migrate", "--to-sql", url, "--to-chroma", "127.0.0.1:1", *header, "--dry-run", data_dir=data_dir
+    )
+    assert gone.returncode == 1 and "127.0.0.1:1" in gone.stderr and "Hdr-Secret-Canary" not in gone.stderr
+
+
+def test_a_database_with_another_vault_key_is_refused_before_anything_is_written(
+    source: Source, cluster: PostgresCluster, chroma: ChromaServer
+) -> None:
+    url = cluster.new_database()
+    engine = database_engine(url)
+    SqlVaultStore(engine, Fernet.generate_key().decode())  # the database's vaults use another key
+    with pytest.raises(VaultError, match="not the one"):
+        _run(source, url, chroma)
+    assert not inspect(engine).has_table("sessions") and not inspect(engine).has_table("lexical_chunks")
+    engine.dispose()

@@ -96,12 +96,12 @@ def _show(report: MigrationReport, as_json: bool) -> None:
     typer.echo(
         f"target: {report.database} and Chroma at {report.chroma}{' (dry run)' if report.dry_run else ''}"
     )
-    typer.echo(f"{'what':<14}{'scope':<12}{'source':>8}{'target':>8}{verb:>12}{'skipped':>9}  check")
+    typer.echo(f"{'what':<17}{'scope':<10}{'source':>8}{'target':>8}{verb:>12}{'skipped':>9}  check")
     for count in report.counts:
         target = "-" if report.dry_run else str(count.target)
         check = "-" if report.dry_run else ("ok" if count.ok else "MISSING")
         typer.echo(
-            f"{count.kind:<14}{count.scope:<12}{count.source:>8}{target:>8}{count.copied:>12}"
+            f"{count.kind:<17}{count.scope:<10}{count.source:>8}{target:>8}{count.copied:>12}"
             f"{count.skipped:>9}  {check}"
         )
     for note in report.notes:

@@ -60,7 +60,7 @@ from pipelines.core.sql import (
 from pipelines.documents.lexical_sql import SqlLexicalIndex
 from pipelines.documents.review_sql import SqlReviewQueue
 from privacy import VaultError
-from privacy.vault import VaultCipher
+from privacy.vault import VaultCipher, check_session_id
 
 __all__ = ["Count", "MigrationError", "MigrationReport", "chroma_server", "migrate", "store_files"]
 
@@ -321,7 +321,7 @@ def _copy_sql(report: MigrationReport, engine: Engine, data_dir: Path, progress:
     """Copy each store's SQLite file into the target (skip-or-refuse rows already there), then count."""
     files = store_files(data_dir)
     stores = [store for store in STORES if store in _STORE_FILES]  # the review queue: _copy_review
-    for step, store in enumerate(stores, start=1):
+    for store in stores:
         path = files.get(store)
         if path is None:
             upgrade_schema(engine, store)  # the deployment opens it anyway; nothing to copy
@@ -333,7 +333,7 @@ def _copy_sql(report: MigrationReport, engine: Engine, data_dir: Path, progress:
         finally:
             source.dispose()
         if progress is not None:
-            progress(f"sql {store}", step, len(stores))
+            progress(f"sql {store}", 1, 1)
 
 
 def _copy_store_rows(source: Engine, target: Engine, store: str) -> list[Count]:
@@ -460,14 +460,19 @@ def _live_vaults(data_dir: Path, cipher: VaultCipher, ttl_hours: float) -> list[
     """``(session id, token)`` of every vault file not expired (files are only read)."""
     live = []
     for path in _vault_files(data_dir):
+        try:
+            check_session_id(path.stem)
+        except VaultError:
+            continue  # not a session's vault (VaultStore lists only valid ids too)
         token = path.read_bytes()
         try:
             if cipher.expired(token, time.time(), ttl_hours):
                 continue
         except InvalidToken:
             raise VaultError(
-                f"vault of session {path.stem!r} cannot be decrypted with the data dir's key; nothing of it copied"
+                f"vault of session {path.stem!r} cannot be decrypted with the data dir's key; nothing was copied"
             ) from None
+        cipher.decrypt(path.stem, token)  # VaultError (before anything is written) if this key cannot read it
         live.append((path.stem, token))
     return live
 

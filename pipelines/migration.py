@@ -276,14 +276,14 @@ def _copy_documents(
     domains: Sequence[str],
     progress: Progress | None,
 ) -> None:
-    """Write each whole source document to the server unless it is there whole already; then count."""
+    """Write each whole source document to the server unless it is there whole already; then count. One
+    document's vectors are in memory at a time."""
     for domain in domains:
-        documents = list(source.export(domain))
-        count = Count("documents", domain, len(documents))
-        chunks = Count("chunks", domain, sum(len(ids) for _sha, ids, *_ in documents))
-        source_ids: list[str] = []
-        for done, (sha, ids, texts, vectors, metadatas) in enumerate(documents, start=1):
-            source_ids.extend(ids)
+        total = len(source.list_documents(domain))  # the whole documents export yields, for the progress
+        count, chunks = Count("documents", domain, 0), Count("chunks", domain, 0)
+        documents: list[list[str]] = []
+        for sha, ids, texts, vectors, metadatas in source.export(domain):
+            documents.append(ids)
             if _complete(target, domain, sha, ids):
                 count.skipped += 1
                 chunks.skipped += len(ids)
@@ -296,15 +296,25 @@ def _copy_documents(
                 count.copied += 1
                 chunks.copied += len(ids)
             if progress is not None:
-                progress(f"documents {domain}", done, len(documents))
-        present = target.existing_ids(domain, source_ids)
-        count.target = sum(1 for _sha, ids, *_ in documents if set(ids) <= present)
+                progress(f"documents {domain}", len(documents), max(total, len(documents)))
+        source_ids = [chunk_id for ids in documents for chunk_id in ids]
+        present = _present(target, domain, source_ids)
+        count.source, chunks.source = len(documents), len(source_ids)
+        count.target = sum(1 for ids in documents if set(ids) <= present)
         chunks.target = len(present)
         lexical = Count(
             "lexical rows", domain, len(source_ids), len(target.lexical.ids(domain) & set(source_ids))
         )
         lexical.copied, lexical.skipped = chunks.copied, chunks.skipped
         report.counts += [count, chunks, lexical]
+
+
+def _present(target: VectorStore, domain: str, ids: Sequence[str], batch: int = 1000) -> set[str]:
+    """Which of ``ids`` the server holds (read in batches)."""
+    found: set[str] = set()
+    for start in range(0, len(ids), batch):
+        found |= target.existing_ids(domain, ids[start : start + batch])
+    return found
 
 
 def _complete(target: VectorStore, domain: str, sha: str, ids: Sequence[str]) -> bool:
@@ -518,8 +528,8 @@ def _plan(
 ) -> None:
     """Count what a run would copy (at most: what the target holds already is skipped then)."""
     for domain in domains:
-        documents = list(source.export(domain))
-        chunks = sum(len(ids) for _sha, ids, *_ in documents)
+        documents = source.list_documents(domain)  # the whole documents, as export yields them
+        chunks = sum(document.chunks for document in documents)
         report.counts += [
             Count("documents", domain, len(documents), copied=len(documents)),
             Count("chunks", domain, chunks, copied=chunks),

@@ -41,9 +41,9 @@ def migrate_command(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
 ) -> None:
-    """Copy this data dir's documents (with their vectors), sessions, turns, feedback, records, accounts and
-    vaults to a PostgreSQL database and a Chroma server, then verify the counts. Run it again after an
-    interruption: what is there already is skipped."""
+    """Copy this data dir's documents (with their vectors), sessions, turns, feedback, records, accounts, the
+    review queue and the vaults to a PostgreSQL database and a Chroma server, then verify the counts. Run it
+    again after an interruption: what is there already is skipped."""
     state = services(ctx)
     settings = state.settings
     if settings.store.mode != "embedded" or settings.database.url is not None:

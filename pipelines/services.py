@@ -332,7 +332,11 @@ class Services:
         Replicas over one database must share it (the setting, or the secrets folder)."""
         configured = self.settings.auth.secret
         if configured is not None and configured.get_secret_value():
-            return configured.get_secret_value().encode("utf-8")
+            value = configured.get_secret_value().strip()
+            try:  # the hex content of an accounts.secret file stands for the same bytes (assistant migrate)
+                return bytes.fromhex(value)
+            except ValueError:
+                return value.encode("utf-8")
         return load_or_create_secret(self.settings.data_dir / "vault" / "accounts.secret")
 
     @cached_property

@@ -338,8 +338,9 @@ class AuthSettings(BaseModel):
     )
     secret: SecretStr | None = Field(
         default=None,
-        description="Root secret of the API keys' HMAC and of session labels (any long random string); replicas "
-        "must share it. None = 32 random bytes generated into <data_dir>/vault/accounts.secret (0600).",
+        description="Root secret of the API keys' HMAC and of session labels (any long random string; hex is read "
+        "as its bytes, so the content of an accounts.secret file keeps that data dir's keys valid); replicas must "
+        "share it. None = 32 random bytes generated into <data_dir>/vault/accounts.secret (0600).",
     )
 
 

@@ -582,8 +582,9 @@ def _notes(
         "API keys and session labels keep working only with the same auth.secret (ASSISTANT_AUTH__SECRET) on "
         "every replica"
         if accounts_configured
-        else "API keys and session labels keep working only with this data dir's accounts secret: copy "
-        f"{data_dir / 'vault' / 'accounts.secret'} into every replica's data dir (vault/accounts.secret, mode 0600)"
+        else "API keys and session labels keep working only with this data dir's accounts secret: set "
+        f"ASSISTANT_AUTH__SECRET to the content of {data_dir / 'vault' / 'accounts.secret'} on every replica (or "
+        "copy the file into each replica's data dir, vault/accounts.secret, mode 0600)"
     )
     operators = (
         "keep privacy.operator_secret (ASSISTANT_PRIVACY__OPERATOR_SECRET) the same on every replica"

@@ -39,6 +39,7 @@ from pipelines.core.errors import AssistantError
 __all__ = [
     "MODES",
     "BeirDataset",
+    "document_batches",
     "evaluate_retrieval",
     "load_beir",
     "mrr_at_k",
@@ -193,6 +194,28 @@ def _chunks(dataset: BeirDataset, config: DomainConfig) -> tuple[list[Chunk], li
     return chunks, metadatas
 
 
+def document_batches(metadatas: Sequence[Mapping[str, Any]], size: int) -> list[tuple[int, int]]:
+    """``[(start, end), ...]`` slices of about ``size`` chunks that never cut a document (``document_sha256``)
+    in two: :meth:`ingest.VectorStore.add_chunks` writes a document whole, and takes chunks of it written by an
+    earlier call for the leftovers of a killed write (they would be deleted). A document longer than ``size``
+    gets a batch of its own.
+
+    Args:
+        metadatas: One mapping per chunk, in order, the chunks of a document next to each other.
+        size: The batch size wanted, chunks (>= 1).
+    """
+    batches: list[tuple[int, int]] = []
+    start = 0
+    for index in range(1, len(metadatas) + 1):
+        boundary = index == len(metadatas) or (
+            metadatas[index].get("document_sha256") != metadatas[index - 1].get("document_sha256")
+        )
+        if boundary and (index - start >= size or index == len(metadatas)):
+            batches.append((start, index))
+            start = index
+    return batches
+
+
 def build_index(
     dataset: BeirDataset,
     config: DomainConfig,
@@ -217,9 +240,8 @@ def build_index(
         return store, float(json.loads(marker.read_text())["seconds"]), False
     started = time.perf_counter()
     chunks, metadatas = _chunks(dataset, config)
-    batch = 512
-    for start in range(0, len(chunks), batch):
-        part = chunks[start : start + batch]
+    for start, end in document_batches(metadatas, 512):
+        part = chunks[start:end]
         done = store.existing_ids(_EVAL_DOMAIN, [c.id for c in part])  # an interrupted build resumes
         keep = [i for i, c in enumerate(part) if c.id not in done]
         if keep:
@@ -228,7 +250,7 @@ def build_index(
                 _EVAL_DOMAIN, [part[i] for i in keep], vectors, [metadatas[start + i] for i in keep]
             )
         if progress is not None:
-            progress("index", min(start + batch, len(chunks)), len(chunks))
+            progress("index", end, len(chunks))
     seconds = time.perf_counter() - started
     marker.write_text(
         json.dumps(

@@ -104,3 +104,18 @@ def test_decimal_grades_are_read_and_a_limit_below_one_is_refused(tmp_path: Path
     assert list(load_beir(folder, limit=1).queries) == ["q1"]
     with pytest.raises(AssistantError, match="--limit must be at least 1"):
         load_beir(folder, limit=0)
+
+
+def test_index_batches_never_cut_a_document() -> None:
+    """Found by the shared-stores benchmark: 512-chunk batches cut documents in two, and ``add_chunks`` took the
+    part written by the earlier call for a killed write's leftovers and deleted it (15 chunks written, 10 kept)."""
+    from pipelines.evals.retrieval import document_batches
+
+    sizes = [3, 1, 5, 2, 2, 7, 1]
+    metadatas = [{"document_sha256": f"d{n}"} for n, size in enumerate(sizes) for _ in range(size)]
+    batches = document_batches(metadatas, 4)
+    assert batches == [(0, 4), (4, 9), (9, 13), (13, 20), (20, 21)]
+    assert [index for start, end in batches for index in range(start, end)] == list(range(len(metadatas)))
+    for start, _end in batches:
+        assert start == 0 or metadatas[start - 1]["document_sha256"] != metadatas[start]["document_sha256"]
+    assert document_batches([], 4) == []

@@ -9,8 +9,8 @@ unknown domain or backend; see :mod:`api.checks`), 401 no or bad key, 403 a know
 404 unknown session, turn, document, or model (``/v1``: an unknown model name, as OpenAI answers it), 413 too
 large, 409 a session's vault saved by another replica at the same moment (send the message again), 422 a body
 that does not fit the schema (the message names the fields, never their values), 429 rate limit or a full
-generation queue (with ``Retry-After``), 503 a known model backend or the shared database not reachable, 500
-anything else (logged with an id that the response gives).
+generation queue (with ``Retry-After``), 503 a known model backend, the shared database or the document store
+(Chroma, the BM25 index) failing, 500 anything else (logged with an id that the response gives).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.limits import Busy
+from ingest import StoreError
 from pipelines.accounts import AuthError
 from pipelines.conversation.vault_sql import VaultConflict
 from pipelines.core.errors import USER_FACING_ERRORS, BackendError, DatabaseError, DocumentError, SessionError
@@ -82,8 +83,8 @@ def status_of(error: Exception) -> int:
         return 413
     if isinstance(error, VaultConflict):
         return 409  # another replica saved the same session's vault at the same moment: send it again
-    if isinstance(error, BackendError | DatabaseError):
-        return 503
+    if isinstance(error, BackendError | DatabaseError | StoreError):
+        return 503  # a model server, the shared database or the Chroma server cannot be reached
     return 400
 
 

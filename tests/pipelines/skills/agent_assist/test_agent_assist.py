@@ -17,7 +17,8 @@ from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_PHONE, CANARY_VALUES
 
 ROOT = Path(__file__).resolve().parents[4]
 FINANCE = ROOT / "domains" / "finance"
-BANKING77_LABELS = set(json.loads((ROOT.parent / "shared/datasets/banking77/categories.json").read_text()))
+# The 77 BANKING77 intents as the shipped intent model lists them (the dataset itself lives outside the repo).
+BANKING77_LABELS = set(json.loads((FINANCE / "intent/model/seed0/intent_model.json").read_text())["labels"])
 _FINANCE_RISK = load_domains()["finance"].risk
 RISK_CATEGORIES = set(_FINANCE_RISK.categories) if _FINANCE_RISK is not None else set()
 FRAUD_MESSAGE = (

@@ -6,8 +6,10 @@ from privacy.deidentify import (
     Finding,
     Redaction,
     StreamingReidentifier,
+    display_text,
     find_vanilla,
     reidentify,
+    typed_spellings,
 )
 from privacy.errors import PrivacyError, VaultError
 from privacy.glossary import OPERATOR_MEANINGS, SINK_MEANINGS, entity_label, summarize_counts
@@ -52,6 +54,8 @@ __all__ = [
     "load_or_create_secret",
     "mask_last4",
     "reidentify",
+    "display_text",
+    "typed_spellings",
     "salted_hash",
     "session_date_offset",
     "shift_date",

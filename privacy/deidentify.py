@@ -13,21 +13,31 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
 from privacy.anonymizers import apply_operator, show_value
 from privacy.chinese import HAN, HAS_HAN
+from privacy.glossary import entity_label
 from privacy.lexicon import common_english_words, given_names, is_name_word, surnames
 from privacy.normalize import DetectionView, detection_views, visible
-from privacy.placeholders import PLACEHOLDER_PATTERN
+from privacy.placeholders import ANY_PLACEHOLDER, PLACEHOLDER_PATTERN
 from privacy.places import place_names
 from privacy.policies import PiiPolicy, Sink
 from privacy.vault import IDENTIFIER_TYPES, Vault, normalise_value
 
-__all__ = ["Deidentifier", "Finding", "Redaction", "StreamingReidentifier", "find_vanilla", "reidentify"]
+__all__ = [
+    "Deidentifier",
+    "Finding",
+    "Redaction",
+    "StreamingReidentifier",
+    "display_text",
+    "find_vanilla",
+    "reidentify",
+    "typed_spellings",
+]
 
 #: Longest span one finding can cover, characters: the secret recognizer's private-key blocks are the longest
 #: (``privacy.secret_recognizers``, 20,000); names, numbers and addresses are far shorter.
@@ -51,10 +61,15 @@ class Finding:
 
 @dataclass(frozen=True)
 class Redaction:
-    """Result of de-identifying a text: the safe text and what was found (no original values)."""
+    """Result of de-identifying a text: the safe text and what was found (no original values).
+
+    ``spans`` (when set, as :meth:`Deidentifier.deidentify` does) holds, for each finding in order, the
+    ``(start, end)`` character offsets of what replaced it in ``text``; ``()`` when not recorded.
+    """
 
     text: str
     findings: tuple[Finding, ...]
+    spans: tuple[tuple[int, int], ...] = ()
 
     def counts(self) -> dict[str, int]:
         """Return the number of findings per entity type."""
@@ -222,10 +237,14 @@ class Deidentifier:
         if findings is None:
             findings = self.find_for(text, policy, sink, keep_terms, vault)
         applied = [f for f in findings if policy.operator(f.entity_type, sink) != "keep"]
+        spans: list[tuple[int, int]] = []
         replaced = _replace(
-            text, applied, lambda f: self._operate(policy.operator(f.entity_type, sink), f, text, vault)
+            text,
+            applied,
+            lambda f: self._operate(policy.operator(f.entity_type, sink), f, text, vault),
+            spans,
         )
-        return Redaction(text=replaced, findings=tuple(applied))
+        return Redaction(text=replaced, findings=tuple(applied), spans=tuple(spans))
 
     def _operate(self, operator: str, finding: Finding, text: str, vault: Vault | None) -> str:
         """What ``operator`` (a policy's name for a sink) writes for ``finding`` (:mod:`privacy.anonymizers`)."""
@@ -524,12 +543,22 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     return sorted(kept, key=lambda f: f.start)
 
 
-def _replace(text: str, findings: list[Finding], operator) -> str:  # type: ignore[no-untyped-def]
+def _replace(  # type: ignore[no-untyped-def]
+    text: str, findings: list[Finding], operator, spans: list[tuple[int, int]] | None = None
+) -> str:
+    """``text`` with each finding replaced by ``operator(finding)``; with ``spans``, the output offsets of each
+    replacement are appended to it (in the order of ``findings``)."""
     parts: list[str] = []
     cursor = 0
+    length = 0
     for finding in findings:
-        parts.append(text[cursor : finding.start])
-        parts.append(operator(finding))
+        before = text[cursor : finding.start]
+        written = operator(finding)
+        parts += [before, written]
+        length += len(before)
+        if spans is not None:
+            spans.append((length, length + len(written)))
+        length += len(written)
         cursor = finding.end
     parts.append(text[cursor:])
     return "".join(parts)
@@ -565,6 +594,83 @@ def reidentify(text: str, vault: Vault, policy: PiiPolicy | None = None) -> str:
         return show_value(operator, value, match.group(0))
 
     return PLACEHOLDER_PATTERN.sub(show, text)
+
+
+def typed_spellings(original: str, redaction: Redaction, vault: Vault) -> list[tuple[int, str]]:
+    """Where a session placeholder in ``redaction.text`` stands for a spelling other than its vault value.
+
+    A value the vault already holds is found again in a later message by part or in another form ("Anna" or
+    "SMITH, Anna" after "Anna Smith"): it gets the same placeholder, so the model sees one person, but the
+    user typed "Anna" there and should see "Anna" again (:func:`display_text` with these spellings).
+
+    Args:
+        original: The raw text that was de-identified.
+        redaction: Its de-identification (:meth:`Deidentifier.deidentify`, which records ``spans``).
+        vault: The session vault that numbered the placeholders.
+
+    Returns:
+        ``(offset of the placeholder in redaction.text, the text as typed there)`` for each session placeholder
+        whose typed text (hidden characters removed, :func:`~privacy.normalize.visible`) differs from the
+        vault's value, in text order; ``[]`` when every one reads as its value, or spans were not recorded.
+        These are personal values: they belong in the vault (:meth:`privacy.vault.Vault.keep_spellings`).
+    """
+    found = []
+    for finding, (start, end) in zip(redaction.findings, redaction.spans, strict=False):
+        written = redaction.text[start:end]
+        value = vault.values.get(written)
+        if value is None:
+            continue
+        typed = visible(original[finding.start : finding.end])
+        if typed != value:
+            found.append((start, typed))
+    return found
+
+
+def display_text(
+    text: str, vault: Vault, policy: PiiPolicy | None = None, typed: Mapping[int, str] | None = None
+) -> str:
+    """A stored (de-identified) turn text as the chat shows it, live and when a conversation is reopened.
+
+    Every placeholder (:data:`~privacy.placeholders.ANY_PLACEHOLDER`) is shown as:
+
+    - the session's own value, per ``policy``'s display operator (as :func:`reidentify`); with ``restore``,
+      the spelling the user typed at that offset when ``typed`` has one (:func:`typed_spellings`);
+    - itself, for a session placeholder the session handed out whose value is gone (expired or erased: the
+      vault's counter has reached its number); the page says these can no longer be restored;
+    - ``[label]`` (``[phone number]``, :func:`~privacy.glossary.entity_label`) for anything else of a type the
+      policy de-identifies (any type without a policy): a value the model wrote that is not the user's
+      (scrubbed to ``<PHONE_NUMBER>``), a document's redaction it copied, a hash, or a session placeholder it
+      made up (``<PHONE_NUMBER_4>`` never handed out). None of these has a value to show, and none is shown
+      as if it were real.
+
+    Args:
+        text: The de-identified text (a stored question or answer).
+        vault: The session vault (read only).
+        policy: The turn's domain policy; None = restore every value, label every placeholder type.
+        typed: Offset in ``text`` -> the spelling typed there (from :meth:`privacy.vault.Vault.spellings_of`).
+
+    Returns:
+        The text for display.
+    """
+    spellings = typed or {}
+
+    def show(match: re.Match[str]) -> str:
+        token = match.group(0)
+        session = PLACEHOLDER_PATTERN.fullmatch(token)
+        entity = session.group(1) if session else token[1:-1].split("#", 1)[0]
+        value = vault.values.get(token)
+        if value is not None:
+            operator = policy.operator(entity, "display") if policy is not None else "restore"
+            if operator == "restore" and match.start() in spellings:
+                return spellings[match.start()]
+            return show_value(operator, value, token)
+        if session is not None and int(session.group(2)) <= vault.counters.get(entity, 0):
+            return token
+        if policy is not None and entity not in policy.entities:
+            return token
+        return f"[{entity_label(entity)}]"
+
+    return ANY_PLACEHOLDER.sub(show, text)
 
 
 class StreamingReidentifier:

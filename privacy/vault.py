@@ -16,11 +16,12 @@ other store of vaults reuses (the shared-database one, ``pipelines/conversation/
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,12 +52,19 @@ class Vault:
         values: placeholder -> original value.
         counters: entity type -> highest placeholder number handed out (or reserved) so far; numbers are never
             reused within a session.
+        spellings: turn position (as a string) -> ``{"text": digest of the stored question, "at": {offset:
+            spelling}}``: where the user typed a value otherwise than the vault holds it ("Anna" for the
+            ``<PERSON_1>`` of "Anna Smith"), so that the turn is shown as typed (:meth:`keep_spellings`).
+        next_turn: The position of the conversation turn this vault was opened for, or None (set by whoever opens
+            it for a turn; not saved): where the spellings of the message de-identified now are kept.
     """
 
     session_id: str
     values: dict[str, str] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     _index: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    spellings: dict[str, dict[str, object]] = field(default_factory=dict, repr=False)
+    next_turn: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         self.counters = dict(self.counters)
@@ -90,6 +98,33 @@ class Vault:
         :func:`normalise_value`), or None; never creates one."""
         return self._index.get((entity_type, normalise_value(entity_type, value)))
 
+    def keep_spellings(self, position: int, stored: str, spellings: Sequence[tuple[int, str]]) -> None:
+        """Keep how the user typed the values of turn ``position`` (replacing what was kept for it before).
+
+        Args:
+            position: The turn's position in the conversation (0 = the first).
+            stored: The de-identified question as stored; only its SHA-256 digest is kept, so that spellings are
+                never applied to another text (a turn that was not stored after all).
+            spellings: ``(offset in stored, spelling)`` (:func:`privacy.deidentify.typed_spellings`); empty
+                forgets the turn's.
+        """
+        if spellings:
+            self.spellings[str(position)] = {
+                "text": _digest(stored),
+                "at": {str(offset): spelling for offset, spelling in spellings},
+            }
+        else:
+            self.spellings.pop(str(position), None)
+
+    def spellings_of(self, position: int, stored: str) -> dict[int, str]:
+        """Offset -> spelling kept for turn ``position`` whose stored question is ``stored`` (``{}`` when none
+        was kept, or it was kept for another text)."""
+        entry = self.spellings.get(str(position))
+        if not isinstance(entry, dict) or entry.get("text") != _digest(stored):
+            return {}
+        at = entry.get("at")
+        return {int(offset): str(spelling) for offset, spelling in at.items()} if isinstance(at, dict) else {}
+
     def reserve(self, placeholders: Iterable[str]) -> None:
         """Never hand out these placeholders' numbers again (e.g. those left in stored turns after the vault
         that held their values expired, so that ``<PERSON_1>`` cannot come to mean someone else).
@@ -102,6 +137,11 @@ class Vault:
             if match is not None:
                 entity, number = match.group(1), int(match.group(2))
                 self.counters[entity] = max(self.counters.get(entity, 0), number)
+
+
+def _digest(text: str) -> str:
+    """The first 16 hex digits of the SHA-256 of ``text`` (UTF-8): tells stored texts apart, reveals none."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 #: Entity types whose values are identifiers: separators (spaces, dashes, dots, brackets) do not matter.
@@ -150,7 +190,8 @@ def check_session_id(session_id: str) -> str:
 class VaultCipher:
     """A vault to a Fernet token and back, under one key: what every vault store writes and reads.
 
-    A token is ``urlsafe-base64(version | timestamp | IV | AES-128-CBC(JSON {"values", "counters"}) | HMAC)``
+    A token is ``urlsafe-base64(version | timestamp | IV | AES-128-CBC(JSON {"values", "counters", "spellings"}) |
+    HMAC)``
     (the Fernet spec), ASCII bytes; its timestamp is the time of the save, covered by the HMAC.
     """
 
@@ -169,7 +210,9 @@ class VaultCipher:
     def encrypt(self, vault: Vault, at: float) -> bytes:
         """The token of ``vault`` (its values and counters; the session id is not inside), stamped ``at``
         (seconds since the epoch, truncated to whole seconds)."""
-        payload = json.dumps({"values": vault.values, "counters": vault.counters}).encode("utf-8")
+        payload = json.dumps(
+            {"values": vault.values, "counters": vault.counters, "spellings": vault.spellings}
+        ).encode("utf-8")
         return self._fernet.encrypt_at_time(payload, int(at))
 
     def decrypt(self, session_id: str, token: bytes) -> Vault:
@@ -183,7 +226,10 @@ class VaultCipher:
         except InvalidToken as exc:
             raise VaultError(f"vault of session {session_id!r} cannot be decrypted with this key") from exc
         return Vault(
-            session_id=session_id, values=dict(payload["values"]), counters=dict(payload.get("counters", {}))
+            session_id=session_id,
+            values=dict(payload["values"]),
+            counters=dict(payload.get("counters", {})),
+            spellings=dict(payload.get("spellings", {})),
         )
 
     def written_at(self, token: bytes) -> float:

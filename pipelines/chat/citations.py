@@ -318,21 +318,28 @@ def check_citations(
 
 
 def source_records(sources: Sequence[Any], citations: Sequence[Citation]) -> list[dict[str, Any]]:
-    """The sources of a turn as stored in memory: each source's fields but its text, plus its citations.
+    """The sources of a turn as stored in memory: each source's fields, its passage text included, plus its
+    citations.
+
+    The passage text is the chunk as the index holds it and as the model and the user saw it: de-identified
+    when the document was ingested (the domain's ``index`` operators, usually ``<TYPE>``), so storing it keeps
+    no personal value; a reopened conversation shows its answers' passages from it.
 
     Args:
         sources: ``pipelines.chat.pipeline.Source`` objects (dataclasses).
         citations: The turn's checked citations.
 
     Returns:
-        One dict per source with ``citations``: ``[{sentence, supported, score, reason}]`` for the valid
-        citations of that number (de-identified sentences, as in the stored answer).
+        One dict per source (``number``, ``source``, ``chunk_id``, ``score``, ``location``, ``text``, ``symbol``,
+        ``start_line``, ``end_line``) with ``citations``: ``[{sentence, supported, score, reason}]`` for the
+        valid citations of that number (de-identified sentences, as in the stored answer). A turn stored before
+        passages were kept has no ``text``.
     """
     from dataclasses import asdict
 
     records = []
     for source in sources:
-        record = {k: v for k, v in asdict(source).items() if k != "text"}
+        record = dict(asdict(source))
         record["citations"] = [
             {"sentence": c.sentence, "supported": c.supported, "score": round(c.score, 4), "reason": c.reason}
             for c in citations

@@ -3,7 +3,10 @@
 ``turn_ratings``; schema by the ``memory`` migrations of :mod:`pipelines.core.migrations`).
 
 A turn stores the de-identified question, the answer as the model wrote it (placeholders, no reasoning),
-the domain and the sources. Reasoning is never stored.
+the domain and the sources with their passages (:func:`pipelines.chat.citations.source_records`: the chunk text
+as indexed, de-identified when the document was ingested; turns stored before passages were kept have none).
+Reasoning is never stored. How the user spelled a value in a question ("Anna" for the ``<PERSON_1>`` of
+"Anna Smith") is kept in the session's encrypted vault, never here (:meth:`privacy.Vault.keep_spellings`).
 
 A turn's position is the number of turns before it: appending counts and inserts under a lock of the session's
 row (``SELECT ... FOR UPDATE`` on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite), so two replicas appending to one
@@ -194,7 +197,8 @@ class MemoryStore:
             answer: The answer as the model wrote it (placeholders, no reasoning).
             domain: The domain that answered.
             route_confidence: The routing similarity, 0..1.
-            sources: The cited passages' metadata (JSON-serialisable dicts).
+            sources: The passages the model saw, with their text and citation checks (JSON-serialisable dicts,
+                :func:`pipelines.chat.citations.source_records`).
             backend: The LLM backend's name.
             model: Its model name.
             signals: The turn's intent and risk (:meth:`pipelines.chat.signals.MessageSignals.to_json_dict`,
@@ -277,6 +281,11 @@ class MemoryStore:
             )
             for r in reversed(rows)
         ]
+
+    def count_turns(self, session_id: str) -> int:
+        """The number of stored turns of ``session_id`` (0 when it does not exist): the next turn's position."""
+        with Session(self.engine) as db:
+            return int(db.scalar(select(func.count()).where(_TurnRow.session_id == session_id)) or 0)
 
     def history(self, session_id: str, last: int) -> list[HistoryTurn]:
         """Return the last ``last`` turns as prompt history (oldest first)."""

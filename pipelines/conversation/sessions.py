@@ -22,7 +22,7 @@ from pipelines.conversation.vault_sql import VaultStorage
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import SessionError
 from pipelines.core.logs import logger
-from privacy import PLACEHOLDER_PATTERN, Vault, VaultError, reidentify
+from privacy import PLACEHOLDER_PATTERN, Vault, VaultError, display_text, reidentify
 
 __all__ = ["Conversations", "ErasureReceipt"]
 
@@ -78,12 +78,16 @@ class Conversations:
         """Open a session's vault for a new turn.
 
         When the session has turns but no vault any more (its values expired), the placeholders left in those
-        turns are reserved in the new vault, so that they are never handed out again for new values.
+        turns are reserved in the new vault, so that they are never handed out again for new values. The vault's
+        ``next_turn`` is the position the new turn will be stored at (the number of stored turns), where
+        de-identifying the message keeps its spellings (:meth:`DomainDeidentifier.deidentify_message
+        <pipelines.core.deidentification.DomainDeidentifier.deidentify_message>`).
 
         Returns:
             ``(vault, expired)``: ``expired`` is True when the earlier turns' values were erased.
         """
         vault = self.vaults.open(session_id)
+        vault.next_turn = self.memory.count_turns(session_id)
         if self.vaults.exists(session_id):
             return vault, False
         turns = self.memory.turns(session_id)
@@ -150,21 +154,42 @@ class Conversations:
                     found.setdefault(match.group(0))
         return list(found)
 
-    def transcript(self, session_id: str, domains: DomainRegistry) -> list[StoredTurn]:
-        """A session's turns for display, re-identified with the session's own vault (oldest first), each with
-        its domain's ``display`` operators (a turn of a domain no longer configured: restored)."""
-        vault = self.vaults.open(self.memory.check_id(session_id))
+    def transcript(
+        self, session_id: str, domains: DomainRegistry, last: int | None = None
+    ) -> list[StoredTurn]:
+        """A session's turns for display (oldest first; only the ``last`` n when given), exactly as the chat shows
+        a turn when it is answered: each text through :func:`privacy.display_text` with the session's vault
+        and the turn's domain's ``display`` operators (a turn of a domain no longer configured: restored), a
+        question with the spellings the user typed (:meth:`privacy.Vault.spellings_of`), values the model made
+        up as ``[phone number]``, placeholders whose values expired as they are.
+
+        The stored turns are not changed: they stay de-identified.
+        """
+        vault = self._display_vault(session_id)
         turns = []
-        for turn in self.memory.turns(session_id):
+        for turn in self.memory.turns(session_id, last):
             policy = domains.policy(turn.domain) if turn.domain in domains else None
+            typed = vault.spellings_of(turn.position, turn.question)
             turns.append(
                 replace(
                     turn,
-                    question=reidentify(turn.question, vault, policy),
-                    answer=reidentify(turn.answer, vault, policy),
+                    question=display_text(turn.question, vault, policy, typed),
+                    answer=display_text(turn.answer, vault, policy),
                 )
             )
         return turns
+
+    def _display_vault(self, session_id: str) -> Vault:
+        """The session's vault for display; when it expired, an empty one that knows the placeholders its
+        questions held were the user's (so they are shown as they are, not as made up by the model)."""
+        vault = self.vaults.open(self.memory.check_id(session_id))
+        if not self.vaults.exists(session_id):
+            vault.reserve(
+                m.group(0)
+                for t in self.memory.turns(session_id)
+                for m in PLACEHOLDER_PATTERN.finditer(t.question)
+            )
+        return vault
 
     def sessions(self) -> list[SessionInfo]:
         """Every session that holds anything: those with turns, most recently updated first, then those with
@@ -190,7 +215,13 @@ class Conversations:
             listed = [info for info in listed if info.id in only]
         items = []
         for info in listed[:limit]:
-            title = reidentify(info.title, self.vaults.open(info.id)) if info.title else "(empty)"
+            title = "(empty)"
+            if info.title:
+                vault = self.vaults.open(info.id)
+                typed = vault.spellings_of(0, info.title)  # a title cut at 120 characters has none
+                title = (
+                    display_text(info.title, vault, None, typed) if typed else reidentify(info.title, vault)
+                )
             turns = f"{info.turns} turn" + ("" if info.turns == 1 else "s")
             items.append((info.id, f"{title[:60]} · {turns} · {info.updated_at[:16].replace('T', ' ')}"))
         return items
@@ -204,4 +235,7 @@ class Conversations:
         turns = self.memory.turns(self.memory.check_id(session_id), last=1)
         if not turns:
             raise SessionError(f"session {session_id!r} has no messages")
-        return reidentify(turns[-1].question, self.vaults.open(session_id))
+        vault = self.vaults.open(session_id)
+        return display_text(
+            turns[-1].question, vault, None, vault.spellings_of(turns[-1].position, turns[-1].question)
+        )

@@ -446,4 +446,9 @@ def _merge(stored: Vault, ours: Vault) -> Vault:
         for entity in stored.counters.keys() | ours.counters.keys()
     }
     # a value both gave the same placeholder keeps the stored spelling, as a vault keeps the first one it saw
-    return Vault(session_id=ours.session_id, values={**ours.values, **stored.values}, counters=counters)
+    return Vault(
+        session_id=ours.session_id,
+        values={**ours.values, **stored.values},
+        counters=counters,
+        spellings={**stored.spellings, **ours.spellings},  # this request's turn replaces what it kept before
+    )

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from pipelines.core.domains import DomainRegistry
-from privacy import Deidentifier, Finding, Redaction, Vault, given_names, surnames
+from privacy import Deidentifier, Finding, Redaction, Vault, given_names, surnames, typed_spellings
 
 __all__ = ["DomainDeidentifier", "scratch_vault"]
 
@@ -70,6 +70,12 @@ class DomainDeidentifier:
     ) -> tuple[Redaction, Redaction]:
         """De-identify a user message once for both the prompt and the memory sink.
 
+        When the vault was opened for a turn (``vault.next_turn``, set by
+        :meth:`pipelines.conversation.sessions.Conversations.open_vault`), the places where the message spells a
+        known value otherwise than the vault ("Anna" for "Anna Smith") are kept in the vault for that turn
+        (:func:`privacy.typed_spellings`), so the stored question is shown again as typed; a second call for
+        the same turn (after routing) replaces them.
+
         Returns:
             ``(for the prompt, for memory)``: the policy may give the two sinks different operators.
 
@@ -78,10 +84,11 @@ class DomainDeidentifier:
         """
         policy, keep_terms = self.domains.message_policy(domain)
         findings = self.deidentifier.find_for(text, policy, ("prompt", "memory"), keep_terms, vault)
-        return (
-            self.deidentifier.deidentify(text, policy, "prompt", vault, keep_terms, findings),
-            self.deidentifier.deidentify(text, policy, "memory", vault, keep_terms, findings),
-        )
+        prompt = self.deidentifier.deidentify(text, policy, "prompt", vault, keep_terms, findings)
+        memory = self.deidentifier.deidentify(text, policy, "memory", vault, keep_terms, findings)
+        if vault.next_turn is not None:
+            vault.keep_spellings(vault.next_turn, memory.text, typed_spellings(text, memory, vault))
+        return prompt, memory
 
     def scrub(self, text: str, vault: Vault, domain: str | None = None) -> Redaction:
         """De-identify model output (reasoning, an answer) without adding to the vault: the session's own values

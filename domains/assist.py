@@ -24,8 +24,8 @@ class AgentAssistConfig(BaseModel):
             it together with the detected intent, the risk flags, the numbered passages and the wording it must
             include.
         required_wording: Sentences a reply must contain, keyed by intent label or risk category
-            (e.g. ``lost_or_stolen_card``, ``scam``). When the model leaves one out it is appended to the
-            draft, so every suggested reply carries it.
+            (e.g. ``lost_or_stolen_card``, ``scam``). They open every suggested reply (agent assist puts them
+            first and removes a copy the model wrote).
         escalation_advice: What the agent should do, keyed by risk category; shown next to the risk flags.
         default_escalation: Shown when the risk assessment says to escalate and no flagged category has advice.
         request: The user turn of the draft prompt, with ``{message}`` standing for the de-identified

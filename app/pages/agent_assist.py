@@ -112,8 +112,13 @@ result: AssistResult | None = st.session_state.get("assist_result")
 if result is not None:
     show_analysis(result)
     st.markdown("**Suggested reply**")
-    if result.wording_added:
-        st.caption("Required wording for this case was added to the model's draft.")
+    if result.required_wording:
+        st.caption(
+            "The required wording for this case opens the reply (the bank's text, not the model's)."
+            + (" The model left it out." if result.wording_added else "")
+        )
+    for dropped in result.dropped:  # de-identified: placeholders, never the customer's values
+        st.warning(f"Dropped from the model's draft: “{dropped.text}” — {dropped.reason}", icon="✂️")
     if not result.draft:
         st.info("The model returned no draft: write the reply yourself.")
     count = st.session_state.get("assist_count", 0)

@@ -6,15 +6,20 @@ Flow (every step on de-identified text; the model, the store and logs never see 
             analyzers (:func:`pipelines.chat.signals.detect_signals`): intent + confidence, then risk flags
             with evidence (with the intent) ──► escalation advice (``agent_assist.yaml``)
             ──► hybrid retrieval of policy passages (numbered, cited by file and location)
-            ──► reply draft from the LLM backend (streamed) ──► required wording for the intent and the
-                flagged risk categories appended when the model left it out ──► placeholders restored for
-                the agent's display only (the domain's ``display`` operators)
+            ──► reply draft from the LLM backend (streamed a line at a time through
+                :class:`~pipelines.skills.agent_assist.tone.DraftComposer`): the required wording for the
+                intent and the flagged risk categories first, then the model's lines without the sentences
+                that match the domain's forbidden phrasings (``forbidden_phrasings.yaml``: each dropped
+                sentence is reported to the agent with its reason) ──► placeholders restored for the agent's
+                display only (the domain's ``display`` operators)
 
 The agent's feedback on the draft (accepted, edited, rejected) is stored de-identified by
 :meth:`AgentAssist.record_feedback`: an edited reply is de-identified with the same vault first.
 
 The domain is ``settings.agent_assist.domain`` (default finance); its folder's ``agent_assist.yaml``
-(:class:`domains.AgentAssistConfig`) holds the tone, the required wording and the escalation advice.
+(:class:`domains.AgentAssistConfig`) holds the tone, the required wording and the escalation advice; its
+optional ``forbidden_phrasings.yaml`` (:class:`domains.tone_config.ForbiddenPhrasings`) the phrasings a draft
+must not contain.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domains import AgentAssistConfig, load_agent_assist
+from domains.tone_config import ForbiddenPhrasings, load_forbidden_phrasings
 from pipelines.chat.retrieval import Retriever
 from pipelines.chat.signals import IntentSignal, MessageAnalyzer, RiskSignal, detect_signals
 from pipelines.chat.sources import Source, number_passages
@@ -42,6 +48,7 @@ from pipelines.llm.generation import Generation, chat_parts, sent_prompt, stream
 from pipelines.llm.prompts import build_messages
 from pipelines.llm.turn import Stopwatch, TurnEvent, completing
 from pipelines.skills.agent_assist.feedback import FeedbackError, FeedbackRecord, FeedbackStore, check_status
+from pipelines.skills.agent_assist.tone import DraftComposer, DroppedSentence, dropped_rules
 from privacy import PiiPolicy, Vault, reidentify
 
 __all__ = ["MAX_MESSAGE_CHARS", "AgentAssist", "AssistEvent", "AssistResult"]
@@ -68,8 +75,11 @@ class AssistResult:
         risk: The risk assessment of ``message`` (None: the domain has no risk detector).
         escalation_advice: What the agent should do, for the flagged categories (``agent_assist.yaml``).
         sources: The numbered policy passages the draft was written from (file, location, text).
-        required_wording: Sentences the draft must contain for the intent and the flagged risk categories.
-        wording_added: Those of ``required_wording`` the model left out, appended to the draft.
+        required_wording: Sentences the draft must contain for the intent and the flagged risk categories;
+            they open the draft (after a bare salutation at most).
+        wording_added: Those of ``required_wording`` the model left out (added by the pipeline).
+        dropped: Sentences of the model's draft dropped because they match a forbidden phrasing (text
+            de-identified, the phrasing's name and reason), in draft order.
         draft: The suggested reply for display (values restored).
         draft_redacted: The suggested reply, de-identified (what is stored).
         backend: The LLM backend that drafted it (ollama|llamacpp); ``model`` its model.
@@ -94,6 +104,7 @@ class AssistResult:
     model: str
     backend_note: str = ""
     wording_added: list[str] = field(default_factory=list)
+    dropped: list[DroppedSentence] = field(default_factory=list)
     draft: str = ""
     draft_redacted: str = ""
     prompt: str = ""
@@ -123,6 +134,7 @@ class AssistResult:
             ],
             "required_wording": self.required_wording,
             "wording_added": self.wording_added,
+            "dropped": [d.to_json_dict() for d in self.dropped],
             "draft": self.draft_redacted,
             "backend": self.backend,
             "model": self.model,
@@ -181,6 +193,16 @@ class AgentAssist:
             raise AssistantError(f"domain {name!r} has no agent_assist.yaml; agent assist needs one")
         return config
 
+    def forbidden_phrasings(self, domain: str | None = None) -> ForbiddenPhrasings | None:
+        """The forbidden phrasings of ``domain`` (default ``settings.agent_assist.domain``); None = it has no
+        ``forbidden_phrasings.yaml`` (its drafts are not checked).
+
+        Raises:
+            AssistantError: Unknown domain.
+            DomainError: The file is invalid (or one of its examples does not behave).
+        """
+        return load_forbidden_phrasings(self.domains.domain(domain or self.settings.agent_assist.domain))
+
     def stream(
         self,
         message: str,
@@ -192,8 +214,9 @@ class AgentAssist:
         """Analyse a customer message, then stream a suggested reply.
 
         Yields a "meta" event (de-identified message, intent, risk, advice, passages), then "answer" text (the
-        draft for display, as the model writes it, plus any required wording it left out), then "done" with
-        the final result.
+        draft for display a line at a time: the required wording first, then the model's lines without the
+        sentences that match a forbidden phrasing), then "done" with the final result (``dropped`` says which
+        sentences were dropped and why).
 
         Args:
             message: The customer's raw message.
@@ -217,6 +240,7 @@ class AgentAssist:
             )
         name = domain or self.settings.agent_assist.domain
         config = self.config(name)
+        phrasings = self.forbidden_phrasings(name)
         conversations, deid = self.conversations, self.deidentification
         session_id = conversations.memory.check_id(session_id or new_session_id())
 
@@ -234,7 +258,8 @@ class AgentAssist:
         if signals.escalate and not advice:
             advice = [config.default_escalation]
         intent = signals.known_intent
-        required = config.wording_for([*([intent] if intent else []), *categories])
+        keys = [*([intent] if intent else []), *categories]
+        required = config.wording_for(keys)
 
         with watch.step("retrieve"):
             hits = self.retriever.retrieve(name, redacted, config.passages, visible_to=owner)
@@ -262,6 +287,7 @@ class AgentAssist:
         yield AssistEvent("meta", data=result)
 
         generation = Generation()
+        shown_draft = DraftComposer(required, phrasings, frozenset(keys))  # what the agent sees as it streams
         with watch.step("generate"):
             for kind, shown in stream_generation(
                 chosen,
@@ -272,26 +298,27 @@ class AgentAssist:
                 generation,
                 watch.started,
             ):
-                if kind == "answer":  # reasoning is dropped: the agent needs the reply only
-                    yield AssistEvent("answer", shown)
+                if kind == "answer" and (text := shown_draft.feed(shown)):  # reasoning is dropped
+                    yield AssistEvent("answer", text)
+        if rest := shown_draft.finish():
+            yield AssistEvent("answer", rest)
 
         # values the model writes out that are not the customer's become <TYPE>; the customer's own become their
-        # placeholders (restored on display)
+        # placeholders (restored on display); the draft is composed again from that de-identified text, so what
+        # is stored and reported as dropped holds placeholders only
         written = generation.answer_redacted
-        draft = deid.scrub(written, vault, name).text if written else ""
-        missing = [sentence for sentence in required if not _contains(draft, sentence)]
-        if missing:
-            addition = "\n\n".join(missing)
-            yield AssistEvent("answer", ("\n\n" if written else "") + addition)
-            draft = f"{draft}\n\n{addition}" if draft else addition
+        composer = DraftComposer(required, phrasings, frozenset(keys))
+        draft = composer.compose(deid.scrub(written, vault, name).text if written else "")
+        missing = composer.wording_missing
         result.draft_redacted = draft
         result.draft = reidentify(draft, vault, display_policy)
         result.wording_added = missing
+        result.dropped = composer.dropped
         result.prompt = sent_prompt(chosen, messages)
         result.timings_ms = watch.total()
         logger.info(
-            "assist session=%s domain=%s intent=%s risk=%s escalate=%s sources=%d wording_added=%d backend=%s "
-            "model=%s entities=%s timings_ms=%s",
+            "assist session=%s domain=%s intent=%s risk=%s escalate=%s sources=%d wording_added=%d dropped=%s "
+            "backend=%s model=%s entities=%s timings_ms=%s",
             session_id,
             name,
             prediction.intent if prediction is not None else "-",
@@ -299,6 +326,7 @@ class AgentAssist:
             result.escalate,
             len(sources),
             len(missing),
+            dropped_rules(composer.dropped),
             chosen.name,
             chosen.model_name,
             json.dumps(redaction.counts()),
@@ -398,11 +426,6 @@ def _instructions(
         flags = ", ".join(risk.categories) or "none"
         lines.append(f"Risk flags: {flags} (severity {risk.severity}).")
     if required:
-        lines.append("Required wording (include word for word):")
+        lines.append("Required wording (it opens the reply for you: do not repeat it, never contradict it):")
         lines.extend(f"- {sentence}" for sentence in required)
     return "\n".join(lines).strip()
-
-
-def _contains(text: str, sentence: str) -> bool:
-    """Whether ``sentence`` occurs in ``text``, ignoring case and whitespace differences."""
-    return " ".join(sentence.split()).casefold() in " ".join(text.split()).casefold()

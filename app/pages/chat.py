@@ -3,12 +3,14 @@ signed-in user sees and continues only their own conversations, in their role's 
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from app.auth import claim_session, page_visitor
 from app.sidebar import render_sidebar
 from app.state import get_services, guarded
-from pipelines.chat.citations import citation_sentences, source_records
+from pipelines.chat.citations import citation_sentences
 from pipelines.chat.pipeline import ChatResult
 from pipelines.chat.signals import signals_line
 from pipelines.chat.transparency import masked_caption
@@ -24,11 +26,77 @@ st.caption(
 )
 
 
-def show_sources(sources: list[dict], answer: str) -> None:
-    """Render the numbered sources with their citation checks (``source_records`` dicts) under an answer.
+#: Characters of a passage shown under an answer (the stored passage is whole).
+PASSAGE_CHARS = 800
+#: Markdown syntax at the start of a line, dropped so that a passage reads as plain text: heading and quote
+#: marks; list bullets become "•"; table rules and code fences are dropped whole.
+_LINE_SYNTAX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?)")
+_BULLET = re.compile(r"^\s*[-*+]\s+(?=\S)")
+_RULE_OR_FENCE = re.compile(r"^\s*(?:```.*|~~~.*|\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*|[-*_=]{3,})$")
+_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+#: Characters Streamlit's Markdown would act on anywhere in a line (HTML, emphasis, code, links, LaTeX,
+#: tables, strikethrough); escaped with a backslash so that they show as written.
+_ACTIVE = re.compile(r"([\\`*_\[\]<>$|~#{}])")
+#: A line that would start a numbered list or a heading underline: its punctuation is escaped too.
+_LINE_START = re.compile(r"^(\s*)(\d+)([.)])|^(\s*)([-+=])")
 
-    ``answer`` is the displayed (restored) answer: the cited sentences shown are taken from it, so they carry
-    the user's values like the answer does; the stored check results are de-identified.
+
+def passage_markdown(text: str, limit: int = PASSAGE_CHARS) -> str:
+    """A source passage as plain quoted text for ``st.markdown``: its Markdown is not rendered.
+
+    Markdown syntax that only formats (heading marks, ``**bold**``, list bullets, quote marks, table rules,
+    code fences, link targets in brackets) is dropped so the passage reads as text ("# Fees" shows "Fees",
+    ``[the tariff](fees.md)`` shows "the tariff (fees.md)"); every character Markdown, HTML or LaTeX would still
+    act on is escaped, so ``<PERSON>``, ``$5`` or ``a|b`` show as written. Lines keep their breaks, in a quote
+    block. The passage is cut at ``limit`` characters (with "…").
+    """
+    cut = text if len(text) <= limit else text[:limit].rstrip() + "…"
+    lines = []
+    for raw in cut.splitlines():
+        if _RULE_OR_FENCE.match(raw):
+            continue
+        line = _BULLET.sub("• ", _LINE_SYNTAX.sub("", raw))
+        line = _EMPHASIS.sub(
+            r"\2", _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(2) else m.group(1), line)
+        )
+        line = line.replace("`", "")
+        line = _ACTIVE.sub(r"\\\1", line)
+        line = _LINE_START.sub(
+            lambda m: (
+                (m.group(1) or m.group(4) or "")
+                + (f"{m.group(2)}\\{m.group(3)}" if m.group(2) else f"\\{m.group(5)}")
+            ),
+            line,
+        )
+        lines.append(line.strip())
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(f"> {line}  " if line else ">" for line in lines) or "> (empty passage)"
+
+
+def show_passage(source: dict) -> None:
+    """The passage of one stored source: code as code, other text as plain quoted text (:func:`passage_markdown`);
+    a turn stored before passages were kept says so."""
+    text = source.get("text")
+    if text is None:
+        st.caption(
+            "Passage not stored: this answer was saved before passages were kept with the conversation."
+        )
+    elif source.get("start_line") is not None:
+        st.code(text if len(text) <= PASSAGE_CHARS else text[:PASSAGE_CHARS] + "…", language=None)
+    else:
+        st.markdown(passage_markdown(text))
+
+
+def show_sources(sources: list[dict], answer: str) -> None:
+    """Render the numbered sources with their citation checks and passages (``source_records`` dicts, as stored
+    with the turn) under an answer.
+
+    ``answer`` is the displayed answer: the cited sentences shown are taken from it, so they carry the user's
+    values like the answer does; the stored check results are de-identified.
     """
     shown = citation_sentences(answer)
     numbers = {s["number"] for s in sources}
@@ -54,8 +122,7 @@ def show_sources(sources: list[dict], answer: str) -> None:
                 if not check["supported"]:
                     sentence = sentences[position] if position < len(sentences) else check["sentence"]
                     st.warning(f"⚠️ [{s['number']}] may not support: “{sentence}” ({check['reason']})")
-            if s.get("text"):
-                st.text(s["text"][:800])
+            show_passage(s)
 
 
 # What was masked in each of this browser session's questions, by "<session>:<position>" (types and counts
@@ -97,8 +164,16 @@ def show_turn(turn: StoredTurn, rating: str | None) -> None:
             f"{turn.domain} · confidence {turn.route_confidence:.2f} · {turn.backend} {turn.model}"
             + (f" · {flags}" if flags else "")
         )
-        show_sources(turn.sources, turn.answer)
-        show_thumbs(turn.position, rating)
+        show_turn_footer(turn, rating)
+
+
+def show_turn_footer(turn: StoredTurn, rating: str | None) -> None:
+    """What follows a turn's answer, live and when the conversation is reopened alike: the domain's disclaimer,
+    the sources with their passages (as stored with the turn), the thumbs."""
+    if turn.domain in services.domains and (disclaimer := services.domains.domain(turn.domain).disclaimer):
+        st.caption(disclaimer)
+    show_sources(turn.sources, turn.answer)
+    show_thumbs(turn.position, rating)
 
 
 expired = guarded(lambda: services.conversations.unrestorable_placeholders(choice.session_id)) or []
@@ -118,11 +193,13 @@ if question and not claim_session(services, visitor, choice.session_id):
     st.stop()
 if question:
     with st.chat_message("user"):
-        st.markdown(question)
+        question_slot = st.empty()
+        question_slot.markdown(question)
         masked_slot = st.empty()
     with st.chat_message("assistant"):
         notice_slot = st.empty()
         meta_slot = st.empty()
+        answer_slot = st.empty()
         holder: dict[str, ChatResult] = {}
         reasoning: list[str] = []
 
@@ -155,18 +232,20 @@ if question:
                     holder["result"] = event.data
                     masked_by_turn[f"{choice.session_id}:{len(past_turns)}"] = event.data.masked
 
-        guarded(lambda: st.write_stream(answer_stream()))
+        with answer_slot.container():
+            guarded(lambda: st.write_stream(answer_stream()))
         result = holder.get("result")
         if result is not None:
-            if result.disclaimer:
-                st.caption(result.disclaimer)
-            if result.backend_note:
-                st.caption(result.backend_note)
+            # the turn as stored, shown by the one function a reopened conversation uses
+            # (Conversations.transcript): what the user sees now is what comes back
+            answered = result.session_id
+            stored = guarded(lambda: services.conversations.transcript(answered, services.domains, last=1))
+            turn = stored[-1] if stored else None
+            if turn is not None:
+                question_slot.markdown(turn.question)
+                answer_slot.markdown(turn.answer or "_(no answer)_")
             if result.reasoning:
                 with st.expander("Reasoning"):
                     st.markdown(result.reasoning)
-            records = source_records(result.sources, result.citations)
-            for record, source in zip(records, result.sources, strict=True):
-                record["text"] = source.text
-            show_sources(records, result.answer)
-            show_thumbs(len(past_turns), None)
+            if turn is not None:
+                show_turn_footer(turn, None)

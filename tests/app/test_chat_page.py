@@ -40,7 +40,7 @@ def test_a_question_in_the_chat_page_produces_an_answer_and_sources(app_env: Pat
     assistant = [m for m in at.chat_message if m.name == "assistant"]
     assert assistant, "no assistant message"
     assert any(e.label.startswith("Sources (") for e in at.expander)
-    texts = " ".join(str(t.value) for t in at.text)
+    texts = " ".join(str(t.value) for e in at.expander for t in (*e.text, *e.markdown))  # the passages
     assert "2.75%" in texts
     captions = " ".join(c.value for c in at.caption)
     assert "finance" in captions and "llamacpp" in captions

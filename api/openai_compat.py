@@ -7,7 +7,9 @@ Open WebUI runs with ``ENABLE_FORWARD_USER_INFO_HEADERS=True``: one session per 
 field (these two hashed with the caller: the label is never stored), else a new session per request (the client's earlier messages are not replayed:
 the server keeps each session's de-identified history and its vault, so placeholders stay stable across turns).
 The answer carries the reasoning in ``reasoning_content`` and the product's extras (domain, sources, citation
-checks, session id, masked counts, intent, risk, escalation) in ``assistant``. When the question's risk escalates
+checks, the answer's figures found in no source as ``unsupported``, session id, masked counts, intent, risk,
+escalation) in ``assistant``; a phone number, card number or e-mail address the model invented is a marker
+(``[unverified phone number]``) in the content. When the question's risk escalates
 (an emergency symptom, a stolen card), the domain's notice opens the content ("⚠️ …" and a blank line), since
 an OpenAI client shows nothing else. ``usage`` counts are estimates (characters / 4), since the
 pipeline does not see the backend's tokenizer.
@@ -140,6 +142,7 @@ def _extras(result: ChatResult) -> dict[str, Any]:
         "session_id": result.session_id,
         "sources": [s.to_json_dict() for s in result.sources],
         "citations": [c.to_json_dict() for c in result.citations],
+        "unsupported": [c.to_json_dict() for c in result.unsupported],  # figures in no source (claims.py)
         "masked": result.masked,
         "disclaimer": result.disclaimer,
         "backend": result.backend,

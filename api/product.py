@@ -56,7 +56,8 @@ class QuestionRequest(BaseModel):
 
 @router.post("/ask")
 def ask(body: AskRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
-    """One chat turn; the ``ask --json`` object. 400: empty question or over 20,000 characters, unknown domain
+    """One chat turn; the ``ask --json`` object (``unsupported``: the answer's figures found in no passage the
+    model saw nor in the question, with the reason; an invented phone, card or e-mail is a marker in ``answer``). 400: empty question or over 20,000 characters, unknown domain
     or backend; 403: a domain the role may not use; 429: the generation queue is full."""
     domain = principal.chat_domain(usable_domain(ctx, principal, body.domain) or "auto")
     check_length(body.question, MAX_QUESTION_CHARS, "question")

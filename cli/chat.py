@@ -51,7 +51,8 @@ def run_ask(
     as_json: bool = False,
 ) -> None:
     """One chat turn: index the sample corpora if needed, then stream the answer to stdout and the route,
-    sources and citation checks to stderr (or print the ``ask --json`` object)."""
+    sources, citation checks and unsupported figures to stderr (or print the ``ask --json`` object, whose
+    ``unsupported`` lists the figures found in no source)."""
     built = services(ctx)
     if built.settings.ingest.index_samples_on_start:
         with StderrProgress() as bar:
@@ -99,6 +100,14 @@ def run_ask(
             for citation in result.citations:
                 if not citation.valid:
                     typer.echo(f"  ! [{citation.number}] invalid: {citation.reason}", err=True)
+            if result.unsupported:
+                typer.echo(
+                    f"  ! {len(result.unsupported)} figure{'s' if len(result.unsupported) > 1 else ''} "
+                    "not in the sources: check before relying on them",
+                    err=True,
+                )
+            for claim in result.unsupported:
+                typer.echo(f"      ! unsupported {claim.kind} “{claim.text}”: {claim.reason}", err=True)
             if result.disclaimer:
                 typer.echo(f"  {result.disclaimer}", err=True)
 

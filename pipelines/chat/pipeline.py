@@ -10,6 +10,13 @@ and anything else the detector finds (values the model invents or recalls) becom
 shown de-identified: the user's own values are not restored in it (only ``answer`` carries them), so one
 text serves the screen, ``--json`` and any log alike.
 
+Figures are checked in every sentence of the answer, cited or not (:mod:`pipelines.chat.claims`): a number,
+amount, date, time, phone-like string, card number, e-mail address or named fee found in no passage the model saw,
+nor in the question (nor an earlier question, nor the system prompt), is an unsupported claim of the turn
+(``ChatResult.unsupported``, ``--json`` ``unsupported``, stored with the turn's signals). A phone number, card
+number or e-mail address the model invented is replaced as the answer streams (``[unverified phone number]``), so it
+is never shown, stored or returned as if real.
+
 A finished turn is counted (:func:`pipelines.core.metrics.observe_generation`: times by backend and host, answer
 characters, values masked by entity type, escalations by risk category; never the session or any text).
 """
@@ -17,11 +24,13 @@ characters, values masked by entity type, escalations by risk category; never th
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.chat.citations import Citation, check_citations, source_records
+from pipelines.chat.claims import Claim, ClaimSupport, MaskedParts, check_claims, with_shown
 from pipelines.chat.retrieval import Retriever
 from pipelines.chat.rewrite import rewrite_query
 from pipelines.chat.routing import RouteDecision, Router
@@ -88,6 +97,9 @@ class ChatResult:
     citations: list[Citation] = field(default_factory=list)  # checked [n] markers of the final answer
     # intent and risk of the de-identified question, and the escalation notice shown before the answer
     signals: MessageSignals = field(default_factory=MessageSignals)
+    # figures of the final answer (any sentence, cited or not) found in no passage the model saw nor in the
+    # question (pipelines.chat.claims); an invented phone, card or e-mail is a marker in the answer
+    unsupported: list[Claim] = field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``ask --json`` object (README, "Command line")."""
@@ -109,6 +121,7 @@ class ChatResult:
             "retrieval_query": self.retrieval_query,
             "rewrite": self.rewrite,
             "citations": [c.to_json_dict() for c in self.citations],
+            "unsupported": [c.to_json_dict() for c in self.unsupported],
             **self.signals.to_json_dict(),
         }
 
@@ -237,6 +250,10 @@ class ChatPipeline:
         if signals.prompt_addendum:
             system_prompt = f"{system_prompt}\n\n{signals.prompt_addendum}"
         messages = build_messages(system_prompt, passages, history, redacted_question)
+        # what the model sees, for the figure check: passages, question, earlier questions, system prompt
+        support = ClaimSupport.from_texts(
+            [*(s.text for s in sources), redacted_question, *(h.question for h in history), system_prompt]
+        )
         result = ChatResult(
             answer="",
             answer_redacted="",
@@ -264,7 +281,7 @@ class ChatPipeline:
         with watch.step("generate"):
             for kind, shown in stream_generation(
                 chosen,
-                chat_parts(chosen, messages),
+                MaskedParts(chat_parts(chosen, messages), support),  # invented identifiers never shown
                 vault,
                 display_policy,
                 lambda line: deid.scrub(line, vault, decision.domain).text,
@@ -290,6 +307,9 @@ class ChatPipeline:
         result.citations = check_citations(
             answer_redacted, sources, lambda s: reidentify(s, vault, display_policy)
         )
+        result.unsupported = with_shown(
+            check_claims(answer_redacted, support), lambda s: reidentify(s, vault, display_policy)
+        )
         result.prompt = sent_prompt(chosen, messages)
         # the vault is written with the turn: a turn that fails keeps none of the user's values
         conversations.vaults.save(vault)
@@ -302,12 +322,12 @@ class ChatPipeline:
             source_records(sources, result.citations),
             chosen.name,
             result.model,
-            signals.to_json_dict() if signals.intent or signals.risk else None,
+            _stored_signals(signals, result.unsupported),
         )
         result.timings_ms = watch.total()
         logger.info(
             "turn session=%s domain=%s confidence=%.3f pinned=%s rewrite=%s documents=%d sources=%d backend=%s "
-            "host=%s model=%s entities=%s intent=%s risk=%s escalate=%s timings_ms=%s",
+            "host=%s model=%s entities=%s intent=%s risk=%s escalate=%s unsupported=%s timings_ms=%s",
             session_id,
             decision.domain,
             decision.confidence,
@@ -322,6 +342,7 @@ class ChatPipeline:
             signals.intent.intent if signals.intent else "-",
             ",".join(signals.risk.categories) if signals.risk and signals.risk.categories else "-",
             signals.escalate,
+            json.dumps(dict(Counter(c.kind for c in result.unsupported))),
             json.dumps(result.timings_ms),
         )
         metrics.observe_generation(
@@ -337,3 +358,13 @@ class ChatPipeline:
         yield ChatEvent("done", data=result)
 
     ask = completing(stream)
+
+
+def _stored_signals(signals: MessageSignals, unsupported: Sequence[Claim]) -> dict[str, Any] | None:
+    """What is stored with a turn as its signals: intent, risk and escalation, and the unsupported figures
+    (``unsupported``: :meth:`pipelines.chat.claims.Claim.to_json_dict`, de-identified; read back with
+    :func:`pipelines.chat.claims.stored_claims`); None when there is none of these."""
+    stored = signals.to_json_dict() if signals.intent or signals.risk or unsupported else None
+    if stored is not None and unsupported:
+        stored["unsupported"] = [c.to_json_dict() for c in unsupported]
+    return stored

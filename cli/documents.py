@@ -14,7 +14,7 @@ from cli.progress import StderrProgress
 from pipelines import USER_FACING_ERRORS
 from pipelines.documents.ingestion import IngestReport
 
-__all__ = ["documents", "ingest", "ingest_line", "review_app"]
+__all__ = ["DOCUMENT_COLUMNS", "HELD_COLUMNS", "documents", "ingest", "ingest_line", "review_app"]
 
 
 def ingest(
@@ -125,8 +125,9 @@ def documents(
         bool, typer.Option("--json", help="Print a JSON list (with --delete: the receipt object).")
     ] = False,
 ) -> None:
-    """List the documents indexed in a domain (or held for review, with --held), with their reports; or delete
-    one with --delete (its chunks, vectors and metadata together)."""
+    """List the documents indexed in a domain (or held for review, with --held), with their reports, under a
+    header row (tab-separated; "no documents ..." on stderr when there are none); or delete one with --delete
+    (its chunks, vectors and metadata together)."""
     if delete is not None and held:
         raise typer.BadParameter(
             "--delete removes indexed documents; reject a held one with: assistant review reject",
@@ -146,28 +147,41 @@ def documents(
         if as_json:
             emit([document.summary() for document in queue])
             return
+        typer.echo("\t".join(HELD_COLUMNS))
         for document in queue:
             typer.echo(
-                f"{document.name}\t{document.sha256[:12]}\theld {document.held_at}\t"
-                f"{_report_cells(document.report)}"
+                "\t".join(
+                    [document.name, document.sha256[:12], document.held_at, *_report_cells(document.report)]
+                )
             )
+        if not queue:
+            typer.echo(f"no documents held for review in {domain}", err=True)
         return
     infos = built.catalog.documents(domain)
     if as_json:
         emit([asdict(info) for info in infos])
         return
+    typer.echo("\t".join(DOCUMENT_COLUMNS))
     for info in infos:
-        typer.echo(
-            f"{info.name}\t{info.sha256[:12]}\t{count(info.chunks, 'chunk')}\t{info.ingested_at}\t"
-            f"{_report_cells(info.report)}" + (f"\tprivate to {info.owner}" if info.owner else "")
-        )
+        visibility = f"private to {info.owner}" if info.owner else "shared"
+        cells = [info.name, info.sha256[:12], str(info.chunks), info.ingested_at, *_report_cells(info.report)]
+        typer.echo("\t".join([*cells, visibility]))
+    if not infos:
+        typer.echo(f"no documents indexed in {domain}", err=True)
 
 
-def _report_cells(report: dict[str, Any]) -> str:
+#: The header row of ``assistant documents`` (tab-separated, like its rows).
+DOCUMENT_COLUMNS = ("name", "sha256", "chunks", "ingested at", "risk", "redacted", "visibility")
+#: The header row of ``assistant documents --held``.
+HELD_COLUMNS = ("name", "sha256", "held at", "risk", "redacted")
+
+
+def _report_cells(report: dict[str, Any]) -> tuple[str, str]:
+    """The risk and redacted cells of a document's report (``n/a`` for a document stored without one)."""
     if "risk" not in report:
-        return "no report"
+        return "n/a", "n/a"
     entities = ", ".join(f"{k} {v}" for k, v in sorted(dict(report.get("entities", {})).items())) or "none"
-    return f"risk {float(report['risk']):.2f}\tredacted: {entities}"
+    return f"{float(report['risk']):.2f}", entities
 
 
 review_app = typer.Typer(no_args_is_help=True, help="Release or reject documents held for review.")

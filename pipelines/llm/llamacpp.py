@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict, Field
 
 from pipelines.core.errors import BackendError
+from pipelines.core.logs import logger
 from pipelines.core.settings import LlamaCppSettings
 from pipelines.llm.backends import Backend
 from pipelines.llm.limits import GenerationOptions
@@ -31,6 +33,7 @@ __all__ = [
     "build_llamacpp_backend",
     "default_gguf_path",
     "load_llama",
+    "route_llama_logs",
 ]
 
 
@@ -209,6 +212,43 @@ class LoadedLlama:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+#: llama.cpp's log levels (``enum ggml_log_level`` in ggml.h of the llama.cpp that llama-cpp-python 0.3.36
+#: vendors: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5). llama-cpp-python's own callback maps them with an
+#: older enum (3 = ERROR), so with ``verbose=False`` it still printed warnings such as "llama_kv_cache_iswa:
+#: using full-size SWA cache" on stderr at every model load.
+GGML_LOG_ERROR = 4
+GGML_LOG_CONT = 5
+
+_log_state: dict[str, Any] = {"callback": None, "level": 0, "line": ""}
+
+
+def _llama_log(level: int, text: bytes | None, _user_data: Any) -> None:
+    """llama.cpp's log callback: errors (and their continuation lines) go to the data dir's log, at warning
+    level (a failure that matters also raises); nothing goes to the terminal."""
+    if level != GGML_LOG_CONT:
+        _log_state["level"] = level
+    if _log_state["level"] < GGML_LOG_ERROR or not text:
+        return
+    _log_state["line"] += text.decode("utf-8", errors="replace")
+    if _log_state["line"].endswith("\n"):
+        logger.warning("llama.cpp: %s", _log_state["line"].strip())
+        _log_state["line"] = ""
+
+
+def route_llama_logs(llama_cpp: Any) -> None:
+    """Install :func:`_llama_log` as llama.cpp's log callback (once per process; replaces llama-cpp-python's,
+    which prints to stderr): the command line and the app's terminal stay free of llama.cpp's load and decode
+    lines, and its errors reach the log.
+
+    Args:
+        llama_cpp: The imported ``llama_cpp`` module.
+    """
+    if _log_state["callback"] is None:
+        # kept referenced: llama.cpp calls it from C for the process's lifetime
+        _log_state["callback"] = llama_cpp.llama_log_callback(_llama_log)
+        llama_cpp.llama_log_set(_log_state["callback"], ctypes.c_void_p(0))
+
+
 def load_llama(settings: LlamaCppSettings) -> LoadedLlama:
     """Load the GGUF model of ``settings`` (``model_path``, else the bundled Gemma 3 270M) with llama-cpp-python.
 
@@ -216,9 +256,11 @@ def load_llama(settings: LlamaCppSettings) -> LoadedLlama:
         BackendError: llama-cpp-python is missing or the model file cannot be loaded.
     """
     try:
+        import llama_cpp
         from llama_cpp import Llama
     except ImportError as exc:
         raise BackendError("llama-cpp-python is not installed; run `make setup`") from exc
+    route_llama_logs(llama_cpp)
     path = Path(settings.model_path or default_gguf_path())
     if not path.is_file():
         raise BackendError(f"GGUF model file {path} does not exist; set ASSISTANT_LLAMACPP__MODEL_PATH")

@@ -57,7 +57,7 @@ def test_documents_lists_reports_and_the_held_queue_then_release_indexes(
     assert released.returncode == 0, released.stderr
     assert released.stdout.startswith("letter.md: 1 chunk added to finance")
     listed = run("documents", "--domain", "finance", data_dir=data).stdout.splitlines()
-    assert len(listed) == 2 and any("letter.md" in line and "risk 5.00" in line for line in listed)
+    assert len(listed) == 3 and any(line.startswith("letter.md\t") and "\t5.00\t" in line for line in listed)
     documents = json.loads(run("documents", "--domain", "finance", "--json", data_dir=data).stdout)
     assert {d["name"]: d["report"]["risk"] for d in documents} == {"letter.md": 5.0, "fees.md": 0.0}
     assert scan_tree_for(data, CANARY_VALUES) == []

@@ -7,9 +7,17 @@ then the turn).
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
 from pipelines.chat.citations import check_citations, source_records
 from pipelines.chat.sources import Source
+from pipelines.conversation.vault_sql import SqlVaultStore, VaultStorage
+from pipelines.core.sql import sqlite_engine
 from pipelines.services import Services
+from privacy import VaultStore
 from tests.conftest import CANARY_PHONE, scan_tree_for
 
 FULL_NAME = "Anna Smith"
@@ -83,3 +91,30 @@ def test_stored_sources_keep_their_passage_text_as_shown(services: Services) -> 
     records = source_records([source], check_citations("It costs 5 pounds [1].", [source]))
     assert records[0]["text"] == passage
     assert records[0]["citations"][0]["supported"]
+
+
+@pytest.mark.parametrize("kind", ["files", "sqlite"])
+def test_spellings_are_kept_encrypted_and_survive_another_replicas_save(tmp_path: Path, kind: str) -> None:
+    key = Fernet.generate_key().decode()
+
+    def store() -> VaultStorage:
+        if kind == "files":
+            return VaultStore(tmp_path / "vault", key)
+        return SqlVaultStore(sqlite_engine(tmp_path / "shared.sqlite3"), key)
+
+    first, second = store(), store()
+    mine = first.open("s")
+    mine.placeholder_for("PERSON", FULL_NAME)
+    mine.keep_spellings(0, "<PERSON_1> called.", [(0, "Anna")])
+    first.save(mine)
+    other = second.open("s")
+    other.keep_spellings(1, "Is <PERSON_1> covered?", [(3, "Smith")])
+    second.save(other)
+    again = first.open("s")
+    assert again.spellings_of(0, "<PERSON_1> called.") == {0: "Anna"}
+    assert again.spellings_of(0, "<PERSON_1> phoned.") == {}  # kept for another text: not applied
+    assert again.spellings_of(1, "Is <PERSON_1> covered?") == {3: "Smith"}
+    if kind == "sqlite":  # a replica saving an older copy keeps what another one kept meanwhile
+        first.save(mine)
+        assert first.open("s").spellings_of(1, "Is <PERSON_1> covered?") == {3: "Smith"}
+    assert scan_tree_for(tmp_path, ("Anna", "Smith")) == []  # encrypted at rest

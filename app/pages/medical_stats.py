@@ -1,20 +1,100 @@
 """Medical statistics page: differentially private counts of the records that mention each diagnosis or drug
-(pipelines.skills.medical.dp_stats), released as a bar chart; each release spends privacy budget (epsilon) from the data
-dir's ledger, shown as spent / remaining."""
+(pipelines.skills.medical.dp_stats), released as a bar chart with each count's 95% confidence interval (counts the
+noise swamps greyed out); each release spends privacy budget (epsilon) from the data dir's ledger, only after the
+user confirms the spend, and the budget is shown as spent / remaining."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import streamlit as st
 
 from app.auth import page_visitor
 from app.state import get_services, guarded
-from pipelines.skills.medical.dp_stats import budget_status, medical_stats
+from pipelines.skills.medical.dp_stats import DpRelease, budget_status, expected_noise, medical_stats
 
 #: Smallest epsilon the slider offers (and its step).
 MIN_EPSILON = 0.01
 TYPES = {"all": "Diagnoses and drugs", "DISEASE": "Diagnoses", "CHEMICAL": "Drugs"}
+
+
+def amount(value: float) -> str:
+    """A noise scale or interval for people: whole records with thousands separators from 10 up ("2,407"),
+    two significant digits below ("0.49")."""
+    return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
+
+
+#: Legend labels of a count above the noise and of one the noise swamps (interval reaching 0).
+CLEAR, SWAMPED = "above the noise", "noise larger than the count"
+
+
+def interval_chart() -> dict[str, Any]:
+    """The Vega-Lite spec: a bar per term (grey when the noise swamps it) and a whisker from ``low`` to ``high``,
+    the 95% interval of its true count (rows: term, type, count, low, high, status)."""
+    term = {"field": "term", "type": "nominal", "sort": None, "title": None}
+    axis = {"field": "count", "type": "quantitative", "title": "records (noisy), with the 95% interval"}
+    return {
+        "layer": [
+            {
+                "mark": {"type": "bar"},
+                "encoding": {
+                    "y": term,
+                    "x": axis,
+                    "color": {
+                        "field": "status",
+                        "type": "nominal",
+                        "scale": {"domain": [CLEAR, SWAMPED], "range": ["#4c78a8", "#c8c8c8"]},
+                        "legend": {"title": None, "orient": "bottom"},
+                    },
+                    "tooltip": [
+                        {"field": "term", "type": "nominal"},
+                        {"field": "type", "type": "nominal"},
+                        {"field": "count", "type": "quantitative", "title": "records (noisy)"},
+                        {"field": "low", "type": "quantitative", "title": "95% interval from"},
+                        {"field": "high", "type": "quantitative", "title": "95% interval to"},
+                        {"field": "status", "type": "nominal"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "errorbar", "ticks": True, "color": "#333333"},
+                "encoding": {"y": term, "x": {**axis, "field": "low"}, "x2": {"field": "high"}},
+            },
+        ]
+    }
+
+
+def show_release(release: DpRelease) -> None:
+    """The released counts as bars with their 95% intervals as whiskers; counts the noise swamps in grey."""
+    rows = [
+        {
+            "term": row.term,
+            "type": row.type,
+            "count": row.count,
+            "low": row.low,
+            "high": row.high,
+            "status": SWAMPED if row.swamped else CLEAR,
+        }
+        for row in release.counts
+    ]
+    st.vega_lite_chart(rows, interval_chart(), width="stretch")
+    swamped = sum(row.swamped for row in release.counts)
+    st.caption(
+        f"ε = {release.epsilon:g}, noise scale {amount(release.scale)}. Whiskers: the 95% interval of each "
+        f"true count, ±{amount(release.interval)} records; it holds for all {release.vocabulary_size:,} terms "
+        "of the vocabulary at once, so also for the top ones shown (one count taken alone: "
+        f"±{amount(release.accuracy)}). Grey: noise larger than the count: the interval reaches 0, so no record "
+        "at all may mention the term. Counts are clamped at 0."
+    )
+    if release.counts and swamped == len(release.counts):
+        st.info(
+            f"All {swamped} counts shown are within the noise: with so few records, this release cannot tell "
+            "these terms apart from terms no record mentions. More records, or a larger ε, narrow the interval."
+        )
+    elif swamped:
+        st.caption(f"{swamped} of {len(release.counts)} counts shown are within the noise (grey).")
+
 
 services = get_services()
 page_visitor(services)  # aggregates only: every visitor who gets the page sees the same figures
@@ -63,7 +143,23 @@ else:
         help="Spent from the budget when you release. Smaller = noisier, more private.",
     )
     top = st.number_input("Terms shown", min_value=1, max_value=100, value=15)
-    if st.button(f"Release (spends ε = {epsilon:g})", type="primary", key="release"):
+    level = guarded(lambda: expected_noise(services.entity_recognizer(domain), settings, kind, epsilon))
+    if level is not None:
+        st.caption(
+            f"At ε = {epsilon:g} the noise has scale {amount(level.scale)}: counts up to about "
+            f"{amount(level.interval)} records can be noise alone (95%, over the {level.vocabulary_size:,} terms "
+            "counted). With fewer records than that, expect the chart to show noise."
+        )
+    after = max(0.0, round(status.remaining - epsilon, 9))
+    confirmed = st.checkbox(
+        f"Spend ε = {epsilon:g} of the {status.remaining:g} that remain (of {status.total:g} for this data "
+        f"directory's whole life); {after:g} will remain, and spent budget is never given back.",
+        key=f"confirm_{status.queries}_{epsilon:g}",  # a new confirmation for each release and each ε
+    )
+    clicked = st.button(f"Release (spends ε = {epsilon:g})", type="primary", key="release")
+    if clicked and not confirmed:
+        st.warning("Nothing was released and no budget was spent: confirm the spend above first.")
+    elif clicked:
         release = guarded(
             lambda: medical_stats(
                 services.records,
@@ -76,19 +172,11 @@ else:
             )
         )
         if release is not None:
-            st.bar_chart(
-                [{"term": row.term, "records (noisy)": row.count} for row in release.counts],
-                x="term",
-                y="records (noisy)",
-                horizontal=True,
-                sort=False,
-            )
-            st.caption(
-                f"Noise scale {release.scale:g}: each count is within ±{release.accuracy:.0f} of the true count "
-                f"with 95% probability, over a vocabulary of {release.vocabulary_size} terms. Counts are clamped "
-                "at 0; with few records, terms near the top may be there by noise alone."
-            )
+            st.session_state["dp_release"] = release
             status = release.budget or status
+
+if (shown := st.session_state.get("dp_release")) is not None:
+    show_release(shown)
 
 left, middle, right = st.columns(3)
 left.metric("Budget (ε)", f"{status.total:g}")

@@ -1,6 +1,6 @@
-"""The Medical statistics page (Streamlit's AppTest, real services and the shipped entity model): a release
-draws the noisy counts and spends budget; the epsilon slider is bounded by what remains; an exhausted budget
-shows an error and no chart."""
+"""The Medical statistics page (Streamlit's AppTest, real services and the shipped entity model): a confirmed
+release draws the noisy counts and spends budget; the epsilon slider is bounded by what remains; an exhausted
+budget shows an error and no chart."""
 
 from __future__ import annotations
 
@@ -53,7 +53,9 @@ def test_a_release_draws_the_noisy_counts_and_spends_budget(app_env: Path) -> No
     assert not _charts(at)
     at.radio[0].set_value("DISEASE")
     at.slider[0].set_value(0.15)
-    at.number_input[0].set_value(7)
+    at.number_input[0].set_value(7).run()
+    # a release spends budget only once confirmed (tests/app/test_medical_stats_noise.py)
+    at.checkbox[0].check()
     at.button[0].click().run()
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     assert len(_charts(at)) == 1

@@ -30,11 +30,23 @@ Mechanism (every step runs inside OpenDP 0.16, https://docs.opendp.org/):
    The measurement's privacy map gives the epsilon charged: ``map(k) = k / b``. Integer noise from an exact
    sampler avoids the floating-point attacks on the textbook continuous Laplace (Mironov 2012).
 5. **Post-processing** (which cannot weaken the guarantee): noisy counts are clamped at 0 and the ``top`` bins
-   by noisy count are shown (ties in vocabulary order). Each shown count is within ``accuracy`` of the true
-   count with 95% probability (``opendp.accuracy.discrete_laplacian_scale_to_accuracy``). With a vocabulary
-   of thousands of terms and few records, the top of the list can be terms with a true count of 0 pushed up
-   by noise: read the counts together with ``accuracy``. The number of records is not released (it is not
+   by noisy count are shown (ties in vocabulary order). The number of records is not released (it is not
    private).
+6. **Confidence intervals** (post-processing too: they depend only on the public scale and vocabulary size).
+   One count's noise ``X`` has ``P(|X| > a) <= alpha`` for ``a = accuracy``: for the continuous Laplace(b),
+   ``P(|X| > a) = exp(-a / b)``, so the 95% interval is ``± b·ln(1/0.05) ≈ ± 3.0·b`` (Dwork & Roth 2014,
+   Fact 3.7); for the discrete Laplace OpenDP computes the exact tail
+   (``opendp.accuracy.discrete_laplacian_scale_to_accuracy``). But the chart shows the **top** bins of
+   ``m`` (the vocabulary size): with thousands of terms and few records, those are the bins whose noise
+   happened to be largest (the maximum of ``m`` Laplace(b) draws is about ``b·ln(m/2)``: ≈ 1,600 for
+   b = 200 and m = 5,000), so a per-count interval would call pure noise significant. The released
+   ``interval`` is therefore **simultaneous** over all ``m`` bins (Bonferroni / union bound: each bin at level
+   ``alpha / m``, ``a = b·ln(m/alpha)`` for the continuous Laplace, ≈ 2,300 for b = 200, m = 5,000; Dwork &
+   Roth 2014, Theorem 3.8, the Laplace mechanism's l-infinity error over m counts): with 95%
+   probability *every* true count lies within ``± interval`` of its noisy count, whichever bins are picked
+   for display. A shown count whose interval reaches 0 (``count <= interval``; the scale ``b`` is then larger
+   than the count too, as ``interval > b``) cannot be told apart from a term no record mentions: it is
+   marked ``swamped`` and the page greys it out ("noise larger than the count").
 
 Budget: basic sequential composition (Dwork et al. 2006; Dwork & Roth 2014, Theorem 3.16): the epsilons of all
 queries released over a data dir add up. The ledger (table ``dp_ledger`` of ``<data_dir>/records.sqlite3``)
@@ -70,12 +82,16 @@ __all__ = [
     "DpBudgetError",
     "DpError",
     "DpRelease",
+    "NoiseLevel",
     "TermCount",
     "Vocabulary",
     "bound_contributions",
     "budget_status",
     "counting_measurement",
+    "expected_noise",
     "medical_stats",
+    "noise_interval",
+    "noise_level",
     "noise_scale",
     "query_types",
     "release_counts",
@@ -85,7 +101,8 @@ __all__ = [
 CONTRIBUTION_SEED = "domain-assistant/dp_stats/v1"
 #: Separator of type and term in the category strings counted by OpenDP (never inside a term).
 _SEP = "\x1f"
-#: Probability that a shown count is further from the true count than ``accuracy``.
+#: Probability that a shown count is further from the true count than ``accuracy``; also the probability that
+#: any count of a release is further from its true count than ``interval`` (simultaneous, see the docstring).
 ACCURACY_ALPHA = 0.05
 
 
@@ -152,6 +169,38 @@ def noise_scale(k: int, epsilon: float) -> float:
     return k / epsilon
 
 
+def noise_interval(scale: float, alpha: float = ACCURACY_ALPHA, bins: int = 1) -> float:
+    """Half-width of the simultaneous ``1 - alpha`` confidence interval of ``bins`` noisy counts, each with
+    discrete Laplace noise of ``scale``.
+
+    Each count gets level ``alpha / bins`` (Bonferroni: the union bound over ``bins`` events), so with
+    probability at least ``1 - alpha`` every true count is within ``± interval`` of its noisy count, whichever
+    counts are then selected for display. The per-count tail is the discrete Laplace's exact one: with
+    ``q = exp(-1/b)``, ``P(|X| >= a) = 2·q^a / (1 + q)`` for integers ``a >= 1``, so the half-width at level
+    ``l`` is ``b·ln(2 / (l·(1 + q)))``, the formula of OpenDP's
+    ``opendp.accuracy.discrete_laplacian_scale_to_accuracy`` (computed here in closed form because OpenDP 0.16
+    returns -inf below a scale of about 0.01); it is close to the continuous Laplace(b)'s
+    ``b·ln(bins/alpha)`` (Dwork & Roth 2014, "The Algorithmic Foundations of Differential Privacy": Fact 3.7,
+    ``P(|Lap(b)| >= t·b) = exp(-t)``, and Theorem 3.8, the union bound over ``bins`` counts); ``bins = 1`` gives
+    the usual per-count 95% interval ``b·ln(1/0.05) ≈ 3.0·b``.
+
+    Args:
+        scale: The noise scale ``b = k / epsilon`` (> 0).
+        alpha: Probability that any of the counts is outside its interval, in (0, 1).
+        bins: Number of counts covered at once (the vocabulary size of a release), >= 1.
+
+    Returns:
+        The half-width, in records.
+
+    Raises:
+        DpError: ``scale`` not > 0, ``alpha`` outside (0, 1), or ``bins`` < 1.
+    """
+    if not (math.isfinite(scale) and scale > 0) or not 0 < alpha < 1 or bins < 1:
+        raise DpError(f"invalid noise interval: scale {scale!r}, alpha {alpha!r}, bins {bins!r}")
+    level = alpha / bins
+    return scale * math.log(2.0 / (level * (1.0 + math.exp(-1.0 / scale))))
+
+
 def counting_measurement(bins: Sequence[tuple[str, str]], scale: float) -> Any:
     """The OpenDP measurement: count a list of ``type<US>term`` strings per bin, then add discrete Laplace
     noise of ``scale`` per bin.
@@ -174,11 +223,37 @@ def counting_measurement(bins: Sequence[tuple[str, str]], scale: float) -> Any:
 
 @dataclass(frozen=True)
 class TermCount:
-    """One released bin: entity type, normalized term, noisy number of records mentioning it (clamped at 0)."""
+    """One released bin: entity type, normalized term, noisy number of records mentioning it (clamped at 0),
+    and its simultaneous 95% confidence interval (:func:`noise_interval`).
+
+    Attributes:
+        type: ``DISEASE`` or ``CHEMICAL``.
+        term: The normalized term.
+        count: Noisy number of records mentioning it, clamped at 0.
+        low: Lower end of the interval for the true count, ``max(0, ceil(count - interval))``.
+        high: Upper end, ``floor(count + interval)``.
+        swamped: The interval reaches 0 (``count <= interval``): the noise is larger than the count, which
+            cannot be told apart from a term no record mentions.
+    """
 
     type: str
     term: str
     count: int
+    low: int = 0
+    high: int = 0
+    swamped: bool = True
+
+    @classmethod
+    def with_interval(cls, kind: str, term: str, count: int, interval: float) -> TermCount:
+        """The bin's count with its interval of half-width ``interval`` (records)."""
+        return cls(
+            kind,
+            term,
+            count,
+            low=max(0, math.ceil(count - interval)),
+            high=math.floor(count + interval),
+            swamped=count <= interval,
+        )
 
 
 @dataclass(frozen=True)
@@ -206,8 +281,12 @@ class DpRelease:
         scale: Discrete Laplace scale per count (``k / epsilon``).
         max_terms_per_record: The contribution bound ``k``.
         vocabulary_size: Number of bins (public).
-        accuracy: Each count is within this of the true count with 95% probability.
-        counts: The ``top`` bins by noisy count, highest first.
+        accuracy: One count, taken alone, is within this of its true count with 95% probability
+            (:func:`noise_interval` with ``bins = 1``, ≈ ``3.0·scale``).
+        interval: Every count of the release is within this of its true count with 95% probability, jointly
+            (:func:`noise_interval` over ``vocabulary_size`` bins): the half-width of the intervals shown,
+            valid for the selected top bins.
+        counts: The ``top`` bins by noisy count, highest first, each with its interval.
         budget: The budget after this query.
         query: The description stored in the ledger.
     """
@@ -219,6 +298,7 @@ class DpRelease:
     max_terms_per_record: int
     vocabulary_size: int
     accuracy: float
+    interval: float = 0.0
     counts: list[TermCount] = field(default_factory=list)
     budget: BudgetStatus | None = None
     query: str = ""
@@ -308,9 +388,8 @@ def release_counts(
         for kind, term in bound_contributions(terms & in_vocabulary, k)
     ]
     noisy = measurement(contributions)
-    import opendp.prelude as dp
-
     ranked = sorted(range(len(bins)), key=lambda i: -noisy[i])[:top]
+    interval = noise_interval(scale, ACCURACY_ALPHA, len(bins))
     return DpRelease(
         domain=domain,
         types=tuple(types),
@@ -318,10 +397,75 @@ def release_counts(
         scale=scale,
         max_terms_per_record=k,
         vocabulary_size=len(bins),
-        accuracy=float(dp.discrete_laplacian_scale_to_accuracy(scale, ACCURACY_ALPHA)),
-        counts=[TermCount(bins[i][0], bins[i][1], max(0, int(noisy[i]))) for i in ranked],
+        accuracy=noise_interval(scale, ACCURACY_ALPHA),
+        interval=interval,
+        counts=[
+            TermCount.with_interval(bins[i][0], bins[i][1], max(0, int(noisy[i])), interval) for i in ranked
+        ],
         budget=budget_status(store, total_epsilon),
         query=query,
+    )
+
+
+@dataclass(frozen=True)
+class NoiseLevel:
+    """The noise a release would carry, known before it is made (public: ``k``, ``epsilon`` and the vocabulary
+    size only; nothing is read from the records and no budget is spent).
+
+    Attributes:
+        epsilon: The release's epsilon.
+        scale: Discrete Laplace scale ``k / epsilon``.
+        accuracy: Per-count 95% half-width (:func:`noise_interval`, one bin).
+        interval: Simultaneous 95% half-width over ``vocabulary_size`` bins: counts up to it are noise.
+        vocabulary_size: Number of bins of the queried types.
+    """
+
+    epsilon: float
+    scale: float
+    accuracy: float
+    interval: float
+    vocabulary_size: int
+
+
+def noise_level(vocabulary: Vocabulary, types: Sequence[str], epsilon: float, k: int) -> NoiseLevel:
+    """The noise of a release of ``types`` at ``epsilon`` with contribution bound ``k`` (no budget spent).
+
+    Raises:
+        DpError: ``epsilon`` below :data:`MIN_EPSILON` or not finite, ``k`` < 1, or no bins of ``types``.
+    """
+    if not (math.isfinite(epsilon) and epsilon >= MIN_EPSILON) or k < 1:
+        raise DpError(f"epsilon must be at least {MIN_EPSILON:g} and k at least 1 (got {epsilon!r}, {k!r})")
+    size = vocabulary.size(types)
+    if not size:
+        raise DpError(f"the vocabulary has no {'/'.join(types)} terms")
+    scale = noise_scale(k, epsilon)
+    return NoiseLevel(
+        epsilon,
+        scale,
+        noise_interval(scale, ACCURACY_ALPHA),
+        noise_interval(scale, ACCURACY_ALPHA, size),
+        size,
+    )
+
+
+def expected_noise(
+    recognizer: MedicalEntityRecognizer | None,
+    settings: DpSettings,
+    entity_type: str = "all",
+    epsilon: float | None = None,
+) -> NoiseLevel:
+    """The noise :func:`medical_stats` would add with these arguments, before anything is spent.
+
+    Raises:
+        DpError: The domain has no recognizer, or an invalid argument.
+    """
+    if recognizer is None:
+        raise DpError("this domain has no entity recognizer (ner: block), so no term counts")
+    return noise_level(
+        Vocabulary.of(recognizer),
+        query_types(entity_type),
+        settings.query_epsilon if epsilon is None else epsilon,
+        settings.max_terms_per_record,
     )
 
 

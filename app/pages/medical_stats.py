@@ -171,9 +171,9 @@ else:
                 int(top),
             )
         )
-        if release is not None:
-            st.session_state["dp_release"] = release
-            status = release.budget or status
+        if release is not None:  # shown from the session on the rerun, with the budget, slider and a fresh
+            st.session_state["dp_release"] = release  # confirmation for what now remains
+            st.rerun()
 
 if (shown := st.session_state.get("dp_release")) is not None:
     show_release(shown)

@@ -39,6 +39,16 @@ OUT = ROOT / "benchmarks" / "results"
 SETS = {"dev": DATA / "claim_check_dev.jsonl", "heldout": DATA / "claim_check_heldout.jsonl"}
 #: The commit that added the held-out set, before pipelines/chat/claims.py existed.
 HELDOUT_COMMIT = "0f2bc8d"
+#: The first run on the held-out set (commit 4d4c858), before one fix found on the dev set (dev-072: a phone number
+#: with a 6-digit group, "07700 900123", was read as two numbers and shown): kept so the effect of that change
+#: on the held-out set is on record.
+FIRST_HELDOUT_RUN = {
+    "commit": "4d4c858",
+    "flags": 61,
+    "precision": 0.967,
+    "recall": 0.966,
+    "identifiers_not_shown": "5 of 6",
+}
 
 _HEADING = re.compile(r"^(#+)\s+(.*)$")
 
@@ -169,7 +179,11 @@ METHODS = {
 
 def main() -> None:
     """Score each method on each set and write the results."""
-    results: dict[str, Any] = {"heldout_commit": HELDOUT_COMMIT, "sets": {}}
+    results: dict[str, Any] = {
+        "heldout_commit": HELDOUT_COMMIT,
+        "first_heldout_run": FIRST_HELDOUT_RUN,
+        "sets": {},
+    }
     for name, path in SETS.items():
         rows = load(path)
         identifiers = [masked_ok(row) for row in rows]
@@ -211,6 +225,14 @@ def report(results: dict[str, Any]) -> str:
                 f"| {name} | {method} | {s['answers']} | {s['labels']} | {s['flags']} | "
                 f"{_fmt(s['precision'])} | {_fmt(s['recall'])} |"
             )
+    first = results["first_heldout_run"]
+    lines += [
+        "",
+        f"First run on the held-out set (commit {first['commit']}): {first['flags']} flags, precision "
+        f"{first['precision']:.3f}, recall {first['recall']:.3f}, identifiers not shown {first['identifiers_not_shown']}; "
+        "then one fix found on the dev set (a phone number with a 6-digit group, `07700 900123`, was two numbers "
+        "and was shown), which gives the table above.",
+    ]
     for name, data in results["sets"].items():
         s = data["methods"]["figure check"]
         lines += [

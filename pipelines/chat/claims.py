@@ -52,7 +52,8 @@ results in ``benchmarks/results/claim_check.md``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -64,6 +65,7 @@ __all__ = [
     "CLAIM_KINDS",
     "IDENTIFIER_KINDS",
     "MARKERS",
+    "MAX_CLAIMS",
     "Claim",
     "ClaimSupport",
     "IdentifierMasker",
@@ -71,6 +73,7 @@ __all__ = [
     "check_claims",
     "extract_figures",
     "stored_claims",
+    "with_shown",
 ]
 
 #: The kinds of figure checked, in the order the module docstring describes them.
@@ -321,7 +324,9 @@ _AMOUNT_AFTER = re.compile(
 _PERCENT = re.compile(
     rf"(?<![\w.,])({_NUM}|{_WORDS})\s?(%|per\s?cent\b|percent\b|percentage points?\b)", re.IGNORECASE
 )
-_FEE = re.compile(r"((?:[A-Za-z][A-Za-z'\-]*[ \t]+){1,4})(fees?|charges?)\b(?!-)", re.IGNORECASE)
+_FEE = re.compile(
+    r"(?<![A-Za-z'\-])((?:[A-Za-z][A-Za-z'\-]*[ \t]+){1,4})(fees?|charges?)\b(?!-)", re.IGNORECASE
+)
 _FEE_WORDS = frozenset({"fee", "fees", "charge", "charges", "charged", "cost", "costs", "costing"})
 #: Words that never name a fee (determiners, verbs, generic adjectives); a fee name is the run of other words
 #: right before "fee"/"charge".
@@ -359,6 +364,26 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _retrying(
+    pattern: re.Pattern[str], text: str, accept: Callable[[re.Match[str]], bool]
+) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern`` that ``accept`` takes; after a refused one the search goes on from the next
+    character, not from its end ("12 12 12 0800 555 0199" still finds the phone number)."""
+    position = 0
+    while (m := pattern.search(text, position)) is not None:
+        if accept(m):
+            yield m
+            position = max(m.end(), m.start() + 1)
+        else:
+            position = m.start() + 1
+
+
+def _card_like(text: str) -> bool:
+    digits = re.sub(r"\D", "", text)
+    grouped = bool(re.fullmatch(r"(?:\d{4}[ -]){3}\d{1,7}", text))
+    return 13 <= len(digits) <= 19 and (grouped or _luhn(digits))
+
+
 def _phone_digits(text: str) -> str:
     """National form of a phone number's digits: ``+44 (0)20 7946 0000`` → ``02079460000``."""
     international = text.lstrip().startswith(("+", "00"))
@@ -378,7 +403,8 @@ def _phone_like(text: str) -> bool:
     groups = re.findall(r"\d+", text)
     if len(groups) == 2 and all(len(g) == 4 and g[:2] in ("19", "20") for g in groups):
         return False  # a year span 2009-2010
-    return text.lstrip().startswith(("+", "0", "(")) or len(groups) >= 2
+    # a leading +, 0 or (, or groups like "555 0199" (not "12 12 12 12", a run of small numbers)
+    return text.lstrip().startswith(("+", "0", "(")) or (len(groups) >= 2 and len(groups[0]) >= 3)
 
 
 def _time_value(match: re.Match[str]) -> tuple[int, int, str | None] | None:
@@ -449,14 +475,10 @@ def _mentions(raw: str, answer: bool) -> list[_Mention]:
             date = _date_value(m.groups(), form)
             if date is not None and free(m.start(), m.end()):
                 take("date", m.start(), m.end(), date)
-    for m in _CARD.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
-        grouped = bool(re.fullmatch(r"(?:\d{4}[ -]){3}\d{1,7}", m.group()))
-        if 13 <= len(digits) <= 19 and (grouped or _luhn(digits)) and free(m.start(), m.end()):
-            take("card", m.start(), m.end(), digits)
-    for m in _PHONE.finditer(text):
-        if _phone_like(m.group()) and free(m.start(), m.end()):
-            take("phone", m.start(), m.end(), _phone_digits(m.group()))
+    for m in _retrying(_CARD, text, lambda m: _card_like(m.group()) and free(m.start(), m.end())):
+        take("card", m.start(), m.end(), re.sub(r"\D", "", m.group()))
+    for m in _retrying(_PHONE, text, lambda m: _phone_like(m.group()) and free(m.start(), m.end())):
+        take("phone", m.start(), m.end(), _phone_digits(m.group()))
     for m in _TIME.finditer(text):
         time = _time_value(m)
         if time is not None and free(m.start(), m.end()):
@@ -669,14 +691,30 @@ def extract_figures(answer: str) -> list[tuple[str, str]]:
     return [(m.kind, m.text) for m in _mentions(answer, answer=True)]
 
 
-def _sentence_of(text: str, start: int, end: int) -> str:
-    lo = max(text.rfind("\n", 0, start), *(text.rfind(p, 0, start) for p in (". ", "! ", "? ")))
-    lo = lo + 1 if lo >= 0 else 0
-    candidates = [
-        i for i in (text.find("\n", end), *(text.find(p, end) for p in (". ", "! ", "? "))) if i >= 0
-    ]
-    hi = min(candidates) + 1 if candidates else len(text)
-    return text[lo:hi].strip()
+_MAX_SENTENCE = 240
+#: At most this many claims are reported for one answer (a degenerate answer repeating numbers would list
+#: thousands); the first ones, in answer order.
+MAX_CLAIMS = 100
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[ \t]+|\n")
+
+
+class _Sentences:
+    """The sentences of a text (split after ``.``, ``!`` or ``?`` and a space, and at line ends), found by offset."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0, *(m.end() for m in _SENTENCE_BREAK.finditer(text))]
+
+    def at(self, offset: int) -> str:
+        """The stripped sentence holding ``offset`` (of a sentence over 240 characters, the 240 around it)."""
+        index = bisect_right(self.starts, offset) - 1
+        start = self.starts[index]
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.text)
+        if end - start > _MAX_SENTENCE:
+            start = max(start, offset - _MAX_SENTENCE // 2)
+            end = min(end, start + _MAX_SENTENCE)
+            return f"…{self.text[start:end].strip()}…"
+        return self.text[start:end].strip()
 
 
 def check_claims(answer: str, support: ClaimSupport) -> list[Claim]:
@@ -688,11 +726,12 @@ def check_claims(answer: str, support: ClaimSupport) -> list[Claim]:
         support: What the model saw (:meth:`ClaimSupport.from_texts`).
 
     Returns:
-        One :class:`Claim` per unsupported figure: each figure failing the rules of the module docstring, each
-        identifier marker, and each bare identifier placeholder (``<PHONE_NUMBER>``, a value the privacy scan
-        masked) or user placeholder that occurs in no support text.
+        One :class:`Claim` per unsupported figure, in answer order, at most :data:`MAX_CLAIMS`: each figure
+        failing the rules of the module docstring, each identifier marker, and each bare identifier placeholder
+        (``<PHONE_NUMBER>``, a value the privacy scan masked) or user placeholder that occurs in no support text.
     """
     claims: list[Claim] = []
+    sentences = _Sentences(answer)
     for m in _MARKER.finditer(answer):
         kind = next(k for k, marker in MARKERS.items() if marker == m.group())
         claims.append(
@@ -700,7 +739,7 @@ def check_claims(answer: str, support: ClaimSupport) -> list[Claim]:
                 kind,
                 m.group(),
                 "",
-                _sentence_of(answer, m.start(), m.end()),
+                sentences.at(m.start()),
                 f"{_KIND_LABEL[kind]} in no passage the model saw, nor in the question: not shown",
                 m.start(),
                 m.end(),
@@ -718,7 +757,7 @@ def check_claims(answer: str, support: ClaimSupport) -> list[Claim]:
             if m.group() == f"<{entity}>"
             else f"{m.group()} is in no passage nor in the question"
         )
-        sentence = _sentence_of(answer, m.start(), m.end())
+        sentence = sentences.at(m.start())
         claims.append(Claim(kind, m.group(), "", sentence, reason, m.start(), m.end()))
     for mention in _mentions(answer, answer=True):
         reason = support.verdict(mention)
@@ -744,13 +783,13 @@ def check_claims(answer: str, support: ClaimSupport) -> list[Claim]:
                 mention.kind,
                 text,
                 value_text,
-                _sentence_of(answer, mention.start, mention.end),
+                sentences.at(mention.start),
                 reason,
                 mention.start,
                 mention.end,
             )
         )
-    return sorted(claims, key=lambda claim: claim.start)
+    return sorted(claims, key=lambda claim: claim.start)[:MAX_CLAIMS]
 
 
 def with_shown(claims: Sequence[Claim], display: Any) -> list[Claim]:
@@ -769,6 +808,8 @@ def stored_claims(signals: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 #: A tail that may still grow into an identifier: a digit run with separators and what follows it unbroken by
 #: whitespace (``4567,``), or an unfinished word.
+#: Longest tail held back, characters: an identifier is far shorter, so a longer run of digits is released.
+_MAX_HOLD = 160
 _HOLD = re.compile(r"(?:[+(]?\d[\d\s().\-]*)?\S*$")
 
 
@@ -795,6 +836,12 @@ class IdentifierMasker:
         self._pending += text
         hold = _HOLD.search(self._pending)
         cut = hold.start() if hold is not None else len(self._pending)
+        if len(self._pending) - cut > _MAX_HOLD:
+            # a long run of digits is no identifier: release it but its last part, never cutting through one
+            cut = len(self._pending) - _MAX_HOLD // 2
+            for mention in _mentions(self._pending, answer=True):
+                if mention.kind in IDENTIFIER_KINDS and mention.start < cut < mention.end:
+                    cut = mention.start
         ready, self._pending = self._pending[:cut], self._pending[cut:]
         return self._mask(ready)
 

@@ -49,9 +49,12 @@ if config is not None and config.check == "translation":
 
 
 def show_task(result: CodeTaskResult) -> None:
-    """Render the produced code, the check's outcome (or why nothing ran) and the run details."""
+    """Render what happened to a cut-off or looping answer, the produced code, the check's outcome (or why
+    nothing ran) and the run details."""
     if caption := masked_caption(result.masked):
         st.caption(caption)
+    if notice := result.notice():
+        st.warning(notice)
     if result.reasoning:
         with st.expander("Reasoning"):
             st.markdown(result.reasoning)

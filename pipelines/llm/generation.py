@@ -53,15 +53,23 @@ class ChatParts(Iterator[tuple[str, str]]):
         output_tokens: Once the stream ended, the output tokens of the backend's usage report (LangChain's
             ``usage_metadata``: Ollama's ``eval_count``, an OpenAI server's streamed ``usage`` when it sends one,
             the embedded model's sampled tokens); None when none was reported.
+        finish_reason: Once the stream ended, why the backend says it ended: Ollama's ``done_reason`` or an
+            OpenAI-compatible server's ``finish_reason`` (``stop``, ``length`` when the token limit cut it);
+            None when none was reported (the embedded model, a stream closed early).
     """
 
     def __init__(self, backend: Backend, messages: Sequence[BaseMessage]) -> None:
         self._usage: list[int] = []  # the stream appends here: it holds no reference to self, so dropping
-        self._parts = _usage_stream(backend, list(messages), self._usage)  # this object closes the stream
+        self._reasons: list[str] = []  # this object closes the stream
+        self._parts = _usage_stream(backend, list(messages), self._usage, self._reasons)
 
     @property
     def output_tokens(self) -> int | None:
         return sum(self._usage) if self._usage else None
+
+    @property
+    def finish_reason(self) -> str | None:
+        return self._reasons[-1] if self._reasons else None
 
     def __next__(self) -> tuple[str, str]:
         return next(self._parts)
@@ -72,12 +80,16 @@ class ChatParts(Iterator[tuple[str, str]]):
 
 
 def _usage_stream(
-    backend: Backend, messages: list[BaseMessage], usage: list[int]
+    backend: Backend, messages: list[BaseMessage], usage: list[int], reasons: list[str]
 ) -> Generator[tuple[str, str], None, None]:
     for chunk in backend.chat_model.stream(messages):
         reported = getattr(chunk, "usage_metadata", None)
         if reported and reported.get("output_tokens") is not None:
             usage.append(int(reported["output_tokens"]))
+        metadata = getattr(chunk, "response_metadata", None) or {}
+        reason = metadata.get("done_reason") or metadata.get("finish_reason")
+        if reason:
+            reasons.append(str(reason))
         extra = chunk.additional_kwargs.get("reasoning_content") if chunk.additional_kwargs else None
         yield str(chunk.content), str(extra or "")
 

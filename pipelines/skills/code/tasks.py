@@ -2,9 +2,11 @@
 
 One task: de-identify the user's code with the domain's prompt policy (secrets masked before any model sees
 them) → the mode's prompt (``modes.yaml``: a chat prompt for chat models, a completion prompt for base models)
-→ stream the answer (reasoning split and scanned, the user's own values restored for display) → take the code
-out of the answer → run the mode's check in the sandbox (:mod:`pipelines.skills.code.checks`) → persist the turn
-de-identified (the user's code, the answer and the check's one-line summary) in the session.
+→ stream the answer (reasoning split and scanned, the user's own values restored for display), stopped early
+when it falls into a repetition loop → take the code out of the answer, cut to its complete part when a loop or
+the token limit cut it off (:mod:`pipelines.skills.code.degeneration`) → run the mode's check in the sandbox
+(:mod:`pipelines.skills.code.checks`) → persist the turn de-identified (the user's code, the answer, the check's
+one-line summary and what happened to a cut-off answer) in the session.
 
 The *ask* mode is the chat pipeline pinned to the code domain (:class:`pipelines.chat.pipeline.ChatPipeline`).
 """
@@ -14,9 +16,8 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -35,6 +36,14 @@ from pipelines.llm.generation import Generation, chat_parts, stream_generation
 from pipelines.llm.llamacpp import LlamaCppCompletionChat
 from pipelines.llm.turn import Stopwatch, TurnEvent, completing
 from pipelines.skills.code.checks import TestReport, TranslationReport, check_translation, run_tests
+from pipelines.skills.code.degeneration import (
+    GenerationEnd,
+    Repetition,
+    RepetitionGuard,
+    find_repetition,
+    test_names,
+    trim_python,
+)
 from pipelines.skills.code.deidentify import deidentify_code, scrub_code
 from privacy import reidentify
 
@@ -56,6 +65,21 @@ MAX_CODE_CHARS = 50_000
 _FENCE = re.compile(r"```[ \t]*([\w+#-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 
 
+def _code_block(answer: str, language: str) -> tuple[str, bool]:
+    """The code block :func:`extract_code` takes, unstripped, and whether it runs to the end of the answer
+    (a fence never closed, or bare code): then a cut-off answer cut the code too."""
+    aliases = {"python": {"python", "py", "python3"}, "cpp": {"cpp", "c++", "cxx", "cc"}}.get(
+        language, {language}
+    )
+    blocks = list(_FENCE.finditer(answer))
+    chosen = next((m for m in blocks if m.group(1).lower() in aliases), None)
+    if chosen is None:
+        chosen = next((m for m in blocks if m.group(1).lower() not in {"input", "text", "stdin"}), None)
+    if chosen is None:
+        return answer, True
+    return chosen.group(2), not chosen.group(0).endswith("```")
+
+
 def extract_code(answer: str, language: str) -> str:
     """The code in a model answer: the first fenced block labelled ``language`` (or an alias), else the
     first fenced block that is not an ``input`` block, else the whole answer (a base model writes bare code).
@@ -67,16 +91,7 @@ def extract_code(answer: str, language: str) -> str:
     Returns:
         The code, without the fences, ending in one newline ("" for an empty answer).
     """
-    aliases = {"python": {"python", "py", "python3"}, "cpp": {"cpp", "c++", "cxx", "cc"}}.get(
-        language, {language}
-    )
-    blocks = [(m.group(1).lower(), m.group(2)) for m in _FENCE.finditer(answer)]
-    chosen = next((code for tag, code in blocks if tag in aliases), None)
-    if chosen is None:
-        chosen = next((code for tag, code in blocks if tag not in {"input", "text", "stdin"}), None)
-    if chosen is None:
-        chosen = answer
-    chosen = chosen.strip("\n")
+    chosen = _code_block(answer, language)[0].strip("\n")
     return chosen + "\n" if chosen.strip() else ""
 
 
@@ -102,7 +117,9 @@ class CodeTaskResult:
 
     ``answer`` and ``code`` are for display (the user's own values restored); ``answer_redacted`` and
     ``code_redacted`` are de-identified. ``check`` names the check (``syntax``, ``tests``, ``translation``,
-    ``none``); its outcome is in ``syntax_error``, ``tests`` or ``translation``.
+    ``none``); its outcome is in ``syntax_error``, ``tests`` or ``translation``. ``generation`` says how the
+    generation ended: stopped in a repetition loop or cut at the token limit, and what was dropped
+    (:meth:`notice` in plain words).
     """
 
     mode: str
@@ -127,9 +144,18 @@ class CodeTaskResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     prompt: str = ""
     disclaimer: str = ""
+    generation: GenerationEnd = field(default_factory=GenerationEnd)
+
+    def notice(self) -> str:
+        """What happened to a degenerate generation in plain words ("" when the model finished normally), e.g.
+        "The model repeated the same line 8 times in a row (…) and was stopped after 9 s. …"."""
+        return self.generation.note()
 
     def check_summary(self) -> str:
         """One line saying what the check showed, or that nothing was checked and why."""
+        if self.generation.unusable and self.check in ("tests", "translation"):
+            what = "no complete test function" if self.check == "tests" else "only an incomplete translation"
+            return f"{self.check} not run: the answer was cut off and {what} was left"
         if self.check == "tests" and self.tests is not None:
             return self.tests.summary()
         if self.check == "translation" and self.translation is not None:
@@ -164,6 +190,8 @@ class CodeTaskResult:
             "redacted_code": self.redacted_code,
             "timings_ms": self.timings_ms,
             "disclaimer": self.disclaimer,
+            "notice": self.notice(),
+            "generation": self.generation.to_json_dict(),
         }
 
 
@@ -277,11 +305,12 @@ class CodeTaskPipeline:
         if cap is not None and cap < config.max_tokens:
             config = config.model_copy(update={"max_tokens": cap})
         parts, raw = _model_parts(chosen, config, redaction.text)
+        watched = _WatchedParts(parts, RepetitionGuard(), config.max_tokens if raw else None, raw)
         display_policy = self.domains.policy(self.domain)
         with watch.step("generate"):
             for kind, shown in stream_generation(
                 chosen,
-                parts,
+                watched,
                 vault,
                 display_policy,
                 lambda line: self.deidentification.scrub(line, vault, self.domain).text,
@@ -294,6 +323,11 @@ class CodeTaskPipeline:
         )
         # a base model's continuation keeps its leading indent (it continues the user's last line)
         written = generation.answer_unstripped.rstrip() if raw else generation.answer_redacted
+        end = result.generation = _generation_end(chosen, config, watched, watch.timings["generate"], raw)
+        if end.repetition is not None:  # keep one copy of the repeated unit, drop the rest of the loop
+            found = find_repetition(written + "\n")  # the stripped answer's last line ends too
+            if found is not None:
+                written = written[: found.cut].rstrip(" \t")
         answer_redacted = (
             scrub_code(self.deidentification, written, vault, self.domain).text if written.strip() else ""
         )
@@ -302,6 +336,14 @@ class CodeTaskPipeline:
         result.reasoning = generation.reasoning
         result.prompt = getattr(chosen.chat_model, "last_prompt", "") or ""
         result.code = _task_code(config, code, result.answer, raw)
+        if end.stopped is not None:
+            # where the code was cut: a line loop is cut where a line starts, the token limit anywhere
+            at_line_end = (
+                end.repetition.kind != "span"
+                if end.repetition is not None
+                else generation.answer_unstripped.endswith("\n")
+            )
+            _trim_cut_code(result, config, raw, at_line_end)
 
         with watch.step("check"):
             yield from self._check(result, config, code, inputs)
@@ -309,17 +351,15 @@ class CodeTaskPipeline:
         if persist:
             fence = config.input_language
             question = f"{config.label}:\n```{fence}\n{memory_redaction.text.strip()}\n```"
-            stored = (
-                f"{answer_redacted}\n\n({result.check_summary()})"
-                if answer_redacted
-                else result.check_summary()
-            )
+            summary = result.check_summary() + (f"; {result.notice()}" if result.notice() else "")
+            stored = f"{answer_redacted}\n\n({summary})" if answer_redacted else summary
             conversations.vaults.save(vault)  # with the turn: a failed or unpersisted task keeps no values
             conversations.memory.add_turn(
                 session_id, question, stored, self.domain, 1.0, [], chosen.name, chosen.model_name
             )
         logger.info(
-            "code task session=%s mode=%s backend=%s model=%s entities=%s check=%s outcome=%s timings_ms=%s",
+            "code task session=%s mode=%s backend=%s model=%s entities=%s check=%s outcome=%s stopped=%s "
+            "parts=%d timings_ms=%s",
             session_id,
             mode,
             chosen.name,
@@ -327,6 +367,8 @@ class CodeTaskPipeline:
             json.dumps(redaction.counts()),
             config.check,
             _outcome(result),
+            end.stopped or "-",
+            end.parts,
             json.dumps(result.timings_ms),
         )
         metrics.observe_generation(
@@ -348,7 +390,7 @@ class CodeTaskPipeline:
     ) -> Iterator[CodeEvent]:
         settings = self.settings
         hidden = [settings.data_dir]
-        if not result.code.strip() or config.check == "none":
+        if not result.code.strip() or config.check == "none" or result.generation.unusable:
             return
         if config.check == "syntax":
             result.syntax_error = _syntax_error(result.code) if config.output_language == "python" else None
@@ -365,16 +407,129 @@ class CodeTaskPipeline:
             result.translation = check_translation(code, result.code, result.inputs, settings.sandbox, hidden)
 
 
+class _WatchedParts(Iterator[tuple[str, str]]):
+    """The model's ``(content, reasoning)`` parts watched by a :class:`RepetitionGuard`: the part on which the
+    guard fires is the last one (the source is closed at once, which stops the generation on the host or in
+    the embedded model); counts the parts read.
+
+    Attributes:
+        parts: Parts read from the source (a raw completion's prefix not counted: one per sampled token).
+        repetition: The loop the guard found, else None.
+    """
+
+    def __init__(
+        self, source: Iterator[tuple[str, str]], guard: RepetitionGuard, max_tokens: int | None, raw: bool
+    ) -> None:
+        self._source = source
+        self._guard = guard
+        self._max_tokens = max_tokens
+        self._skip = 1 if raw else 0  # the completion prefix is the first part of a raw continuation
+        self.parts = 0
+        self.repetition: Repetition | None = None
+
+    def __next__(self) -> tuple[str, str]:
+        if self.repetition is not None:
+            raise StopIteration
+        content, reasoning = next(self._source)
+        if self._skip:
+            self._skip -= 1
+        else:
+            self.parts += 1
+        if content and self._guard.feed(content) is not None:
+            self.repetition = self._guard.found
+            self.close()
+        return content, reasoning
+
+    def close(self) -> None:
+        """Close the source (stops the generation)."""
+        close = getattr(self._source, "close", None)
+        if callable(close):
+            close()
+
+    @property
+    def output_tokens(self) -> int | None:
+        """The backend's reported output tokens (:class:`pipelines.llm.generation.ChatParts`), else None."""
+        return getattr(self._source, "output_tokens", None)
+
+    @property
+    def finish_reason(self) -> str | None:
+        """The backend's reported finish reason; for the embedded completion ``length`` once ``max_tokens``
+        parts (one per sampled token) were read, else None."""
+        reported = getattr(self._source, "finish_reason", None)
+        if reported is None and self._max_tokens is not None and self.parts >= self._max_tokens:
+            return "length"
+        return reported
+
+
+def _generation_end(
+    backend: Backend, config: CodeModeConfig, watched: _WatchedParts, generate_ms: float, raw: bool
+) -> GenerationEnd:
+    """How the generation ended: stopped by the guard, cut at the token limit, or finished."""
+    options = getattr(backend.chat_model, "options", None)
+    limit = config.max_tokens if raw else getattr(options, "num_predict", None)
+    reason = watched.finish_reason
+    end = GenerationEnd(
+        seconds=generate_ms / 1000.0,
+        parts=watched.parts,
+        max_tokens=limit,
+        finish_reason=reason,
+        repetition=watched.repetition,
+        check=config.check,
+    )
+    if watched.repetition is not None:
+        end.stopped = "repetition"
+    elif reason == "length":
+        end.stopped = "length"
+    return end
+
+
+def _trim_cut_code(result: CodeTaskResult, config: CodeModeConfig, raw: bool, at_line_end: bool) -> None:
+    """After a stopped or cut-off generation: when the code ran on to the cut, keep the complete tests (the
+    line the cut fell in dropped unless it fell at a line end, ``at_line_end``; what then parses kept), or mark the check unusable when nothing complete is left (a translation cut off is never run: its missing
+    end would change what it prints)."""
+    end = result.generation
+    block, runs_to_end = _code_block(result.answer, config.output_language)
+    end.code_cut = raw or runs_to_end
+    if not end.code_cut or config.output_language != "python":
+        return
+    if config.check == "translation":
+        end.unusable = True
+    elif config.check == "tests":
+        trimmed = trim_python(block, at_line_end)
+        end.dropped, end.dropped_lines = trimmed.dropped, trimmed.dropped_lines
+        kept = test_names(trimmed.code)
+        end.kept_tests = len(kept)
+        if kept:
+            result.code = trimmed.code
+        else:
+            end.unusable = True
+
+
+def _completion_parts(
+    chat: LlamaCppCompletionChat, config: CodeModeConfig, prompt: str
+) -> Generator[tuple[str, str], None, None]:
+    """A base model's continuation as parts: the mode's prefix, then the streamed text; closing this closes the
+    model's stream (and releases the model's lock) at once."""
+    stream = chat.stream_completion(prompt, config.max_tokens, config.stop)
+    try:
+        yield config.completion_prefix, ""
+        for text in stream:
+            yield text, ""
+    finally:
+        close = getattr(stream, "close", None)
+        if callable(close):
+            close()
+
+
 def _model_parts(
     backend: Backend, config: CodeModeConfig, redacted_code: str
-) -> tuple[Iterable[tuple[str, str]], bool]:
-    """The model's output parts for the mode, and whether it is a raw base-model continuation."""
+) -> tuple[Iterator[tuple[str, str]], bool]:
+    """The model's output parts for the mode (closable: closing stops the generation), and whether it is a raw
+    base-model continuation."""
     chat = backend.chat_model
     if isinstance(chat, LlamaCppCompletionChat):
         prompt = config.completion_prompt.replace("{code}", redacted_code)
-        stream = chat.stream_completion(prompt, config.max_tokens, config.stop)
-        head = [(config.completion_prefix, "")] if config.completion_prefix else []
-        return chain(head, ((text, "") for text in stream)), True
+        return _completion_parts(chat, config, prompt), True
     messages = [
         SystemMessage(config.system_prompt),
         HumanMessage(config.request.replace("{code}", redacted_code)),

@@ -6,8 +6,9 @@ models rarely write them; this check reads **every** sentence, cited or not, and
 
 What counts as support: the texts the model saw, de-identified as it saw them (:class:`ClaimSupport`): the
 numbered passages, the question, the earlier questions of the conversation (the user said them) and the
+passages of those earlier turns (the earlier answers the model sees took their figures from there), and the
 system prompt (a domain's escalation addendum names the bank's helplines). Earlier *answers* are not support:
-they were not checked either. A user's own values are placeholders there (``<PHONE_NUMBER_1>``), so a
+a figure they got wrong must not vouch for itself. A user's own values are placeholders there (``<PHONE_NUMBER_1>``), so a
 placeholder the answer copies is supported when it occurs in a support text, and a placeholder that occurs in
 none is flagged like the value it stands for.
 

@@ -12,7 +12,7 @@ text serves the screen, ``--json`` and any log alike.
 
 Figures are checked in every sentence of the answer, cited or not (:mod:`pipelines.chat.claims`): a number,
 amount, date, time, phone-like string, card number, e-mail address or named fee found in no passage the model saw,
-nor in the question (nor an earlier question, nor the system prompt), is an unsupported claim of the turn
+nor in the question (nor an earlier question or its passages, nor the system prompt), is an unsupported claim
 (``ChatResult.unsupported``, ``--json`` ``unsupported``, stored with the turn's signals). A phone number, card
 number or e-mail address the model invented is replaced as the answer streams (``[unverified phone number]``), so it
 is never shown, stored or returned as if real.
@@ -46,7 +46,7 @@ from pipelines.core.logs import logger
 from pipelines.core.settings import Settings
 from pipelines.llm.backends import BackendResolver, answered_by
 from pipelines.llm.generation import Generation, chat_parts, sent_prompt, stream_generation
-from pipelines.llm.prompts import build_messages
+from pipelines.llm.prompts import HistoryTurn, build_messages
 from pipelines.llm.turn import Stopwatch, TurnEvent, completing
 from privacy import reidentify
 
@@ -227,7 +227,8 @@ class ChatPipeline:
 
         chosen = self.backends(backend).for_domain(config.generation)
         with watch.step("rewrite"):
-            history = conversations.memory.history(session_id, self.settings.memory.history_turns)
+            earlier = conversations.memory.turns(session_id, self.settings.memory.history_turns)
+            history = [HistoryTurn(t.question, t.answer) for t in earlier]
             wanted = self.settings.retrieval
             rewrite = rewrite_query(
                 redacted_question,
@@ -250,9 +251,16 @@ class ChatPipeline:
         if signals.prompt_addendum:
             system_prompt = f"{system_prompt}\n\n{signals.prompt_addendum}"
         messages = build_messages(system_prompt, passages, history, redacted_question)
-        # what the model sees, for the figure check: passages, question, earlier questions, system prompt
+        # what the model sees, for the figure check: passages, question, earlier questions, system prompt, and
+        # the passages of the earlier turns it sees (their answers' figures came from there)
         support = ClaimSupport.from_texts(
-            [*(s.text for s in sources), redacted_question, *(h.question for h in history), system_prompt]
+            [
+                *(s.text for s in sources),
+                redacted_question,
+                *(h.question for h in history),
+                system_prompt,
+                *(str(record.get("text") or "") for turn in earlier for record in turn.sources),
+            ]
         )
         result = ChatResult(
             answer="",

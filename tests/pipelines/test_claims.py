@@ -211,3 +211,31 @@ def test_a_turn_with_only_supported_figures_has_no_flags(services: Services) -> 
     assert result.to_json_dict()["unsupported"] == []
     (turn,) = services.memory.turns(result.session_id)
     assert stored_claims(turn.signals) == []
+
+
+FEES = "## Fees\n\nA banker's draft costs £15. Express card delivery costs £10.\n"
+
+
+def test_a_follow_up_may_repeat_a_figure_of_an_earlier_turns_passage(services: Services) -> None:
+    services.ingestion.ingest_bytes("finance", "limits.md", LIMITS.encode())
+    services.ingestion.ingest_bytes("finance", "fees.md", FEES.encode())
+    sha = {d.name: d.sha256 for d in services.store.list_documents("finance")}
+    reply = ["Online you can send up to £25,000 a day; a banker's draft costs £15, express delivery £11."]
+    with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=reply) as fake:
+        services.settings.ollama.hosts = [fake.url]
+        first = services.chat.ask(
+            "How much can I send abroad a day?",
+            domain="finance",
+            backend="ollama",
+            documents=[sha["limits.md"]],
+        )
+        second = services.chat.ask(
+            "And a banker's draft?",
+            session_id=first.session_id,
+            domain="finance",
+            backend="ollama",
+            documents=[sha["fees.md"]],
+        )
+    assert [c.text for c in first.unsupported] == ["£15", "£11"]
+    # £25,000 is in the first turn's passage, which the model sees through that turn's answer; £11 is nowhere
+    assert [c.text for c in second.unsupported] == ["£11"]

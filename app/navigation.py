@@ -76,5 +76,12 @@ def specs_for(visitor: Visitor) -> list[PageSpec]:
 
 
 def pages_for(visitor: Visitor) -> list[st.Page]:
-    """The ``st.Page`` objects of :func:`specs_for` (inside a script run only)."""
+    """The ``st.Page`` objects of :func:`specs_for` (inside a script run only).
+
+    ``.streamlit/config.toml`` sets ``client.showSidebarNavigation = false`` so that while a browser session's
+    first run loads the models, Streamlit does not list the files of ``app/pages/`` ("main", "admin", "chat",
+    ...); Streamlit reads that option again when ``st.navigation`` is called, so it is turned on here, for the
+    navigation of the pages the visitor gets (titles from :data:`PAGES`).
+    """
+    st.set_option("client.showSidebarNavigation", True)
     return [st.Page(str(_HERE / spec.path), title=spec.title, icon=spec.icon) for spec in specs_for(visitor)]

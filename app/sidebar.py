@@ -1,8 +1,13 @@
-"""The sidebar: sessions (list, new, delete), domain pin, backend, the privacy policy panel, and document
-upload with a progress bar and a report per document."""
+"""The sidebar: conversations (list, new, delete), domain pin, backend and its status, the privacy policy
+panel, and document upload with a progress bar and a report per document.
+
+The conversation picker lists the chat's conversations only: code-task sessions (the Code page's and
+``assistant code``'s) are left out (:mod:`pipelines.conversation.kinds`).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import streamlit as st
@@ -11,21 +16,41 @@ from app.auth import Visitor, own_sessions
 from app.privacy_view import render_policy_panel
 from app.state import guarded
 from app.upload import render_upload
+from pipelines import USER_FACING_ERRORS
+from pipelines.conversation.kinds import chat_session_ids
 from pipelines.conversation.memory import new_session_id
 from pipelines.services import Services
 
-__all__ = ["SidebarChoice", "render_sidebar"]
+__all__ = [
+    "NEW_CHAT",
+    "SidebarChoice",
+    "backend_status",
+    "refresh_after_answer",
+    "render_sidebar",
+]
+
+#: The picker's label of a conversation that holds nothing yet.
+NEW_CHAT = "(new chat)"
+
+#: How the sidebar names each backend.
+BACKEND_NAMES = {"llamacpp": "llama.cpp", "ollama": "Ollama", "openai": "OpenAI-compatible server"}
 
 
 @dataclass(frozen=True)
 class SidebarChoice:
     """What the user picked: the session, the domain (auto or pinned), the backend and the pinned documents
-    (sha256 values; empty = all of the domain's documents)."""
+    (sha256 values; empty = all of the domain's documents).
+
+    Attributes:
+        listed: The session was listed under its title when the sidebar was drawn (False: a new chat, shown as
+            "(new chat)"; :func:`refresh_after_answer` then redraws the page once its first turn is stored).
+    """
 
     session_id: str
     domain: str
     backend: str
     documents: tuple[str, ...] = ()
+    listed: bool = True
 
 
 def render_sidebar(services: Services, visitor: Visitor) -> SidebarChoice:
@@ -39,15 +64,17 @@ def render_sidebar(services: Services, visitor: Visitor) -> SidebarChoice:
         owned = own_sessions(services, visitor)
         if owned is not None and state["session_id"] not in owned and _stored(services, state["session_id"]):
             _new_chat()  # never show a conversation the visitor does not own, whatever the state says
-        sessions = dict(guarded(lambda: services.conversations.titles(only=owned)) or [])
+        listed_ids = guarded(lambda: chat_session_ids(services.conversations, services.domains, owned))
+        sessions = dict(guarded(lambda: services.conversations.titles(only=listed_ids)) or [])
         if state["session_id"] not in sessions:
-            sessions = {state["session_id"]: "(new chat)", **sessions}
+            sessions = {state["session_id"]: NEW_CHAT, **sessions}
         ids = list(sessions)
         if state.get("session_pick") not in ids:
             state["session_pick"] = state["session_id"]
         picked = st.selectbox("Session", ids, key="session_pick", format_func=lambda sid: sessions[sid])
         state["session_id"] = picked
-        if sessions[picked] != "(new chat)":
+        listed = sessions[picked] != NEW_CHAT
+        if listed:
             st.button(
                 "🗑 Delete conversation",
                 on_click=_delete_conversation,
@@ -66,15 +93,75 @@ def render_sidebar(services: Services, visitor: Visitor) -> SidebarChoice:
             domains,
             format_func=lambda d: "auto (route each question)" if d == "auto" else services.domains[d].title,
         )
-        backend = st.selectbox("Backend", ["auto", "ollama", "openai", "llamacpp"])
+        backend = st.selectbox(
+            "Backend",
+            ["auto", "ollama", "openai", "llamacpp"],
+            format_func=lambda b: "auto (the first that answers)" if b == "auto" else BACKEND_NAMES[b],
+        )
+        status, reason = backend_status(services, backend)
+        st.caption(status, help=reason or None)
         documents = _pinned_documents(services, visitor, domain)
         guarded(lambda: render_policy_panel(services, domain))
 
         st.header("Add documents")
-        render_upload(services, visitor, usable)
+        render_upload(services, visitor, usable, default=_upload_default(services, domain, picked))
         if visitor.manages_shared:  # the totals count every user's private chunks too
-            st.caption(" · ".join(f"{name}: {count} chunks" for name, count in services.status().items()))
-    return SidebarChoice(state["session_id"], domain, backend, documents)
+            titles = {name: services.domains[name].title for name in services.domains}
+            st.caption(
+                " · ".join(
+                    f"{titles.get(name, name)}: {_count(count, 'chunk')}"
+                    for name, count in services.status().items()
+                )
+            )
+    return SidebarChoice(state["session_id"], domain, backend, documents, listed)
+
+
+def refresh_after_answer(choice: SidebarChoice, services: Services) -> None:
+    """Call after a turn of ``choice.session_id`` was stored: when the sidebar showed that conversation as a new
+    chat, rerun the page at once, so the picker lists it under its title with "Delete conversation" (the
+    transcript then shows the stored turn). Nothing happens for a conversation already listed."""
+    if not choice.listed and services.memory.exists(choice.session_id):
+        st.rerun()
+
+
+def backend_status(services: Services, requested: str) -> tuple[str, str]:
+    """``("Backend: llama.cpp (Ollama unavailable)", reason)``: which backend answers the next question and
+    why another did not, for the sidebar (once, not under every answer). The host pools' cached health is used
+    (a host never probed is probed now, as a turn would); the embedded model is not loaded for this.
+
+    Returns:
+        The status line, and the full reason (host and error per unavailable server; "" when none).
+    """
+    from pipelines.llm.backends import Backend, resolve_backend
+
+    def not_loaded() -> Backend:  # the embedded model is named, not loaded, for a status line
+        return Backend("llamacpp", "", None)  # type: ignore[arg-type]
+
+    try:
+        chosen = resolve_backend(services.settings, requested, not_loaded, services.pools)
+    except USER_FACING_ERRORS as exc:
+        return f"Backend: {BACKEND_NAMES.get(requested, requested)} unavailable", str(exc)
+    name = BACKEND_NAMES.get(chosen.name, chosen.name)
+    if chosen.name != "llamacpp" or requested == "llamacpp":
+        return f"Backend: {name}", ""
+    reasons = re.findall(r"(?:^|; |\()((?:Ollama|OpenAI-compatible server) unavailable)", chosen.note)
+    return (f"Backend: {name} ({', '.join(reasons)})" if reasons else f"Backend: {name}"), chosen.note
+
+
+def _upload_default(services: Services, domain: str, session_id: str) -> str | None:
+    """The domain the upload offers first: the pinned domain, else the one the shown conversation's last
+    question was routed to, else None (the uploader's last choice, or its first domain)."""
+    if domain != "auto":
+        return domain
+    try:
+        last = services.memory.turns(session_id, last=1) if services.memory.exists(session_id) else []
+    except USER_FACING_ERRORS:
+        return None
+    return last[-1].domain if last else None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _pinned_documents(services: Services, visitor: Visitor, domain: str) -> tuple[str, ...]:

@@ -18,19 +18,52 @@ from pipelines.services import Services
 __all__ = ["render_upload"]
 
 
-def render_upload(services: Services, visitor: Visitor, domains: list[str], key: str = "upload") -> None:
+#: ``st.session_state`` key of the domain the visitor last chose or uploaded into (kept across pages).
+LAST_DOMAIN_KEY = "upload_last_domain"
+
+
+def render_upload(
+    services: Services,
+    visitor: Visitor,
+    domains: list[str],
+    key: str = "upload",
+    default: str | None = None,
+) -> None:
     """Draw the uploader for ``domains`` (the visitor's own) and ingest the chosen files when asked.
+
+    The target domain offered first is the one the visitor last chose or uploaded into (this browser session),
+    else ``default`` (the sidebar passes the pinned domain or the one the conversation was routed to), else the
+    first of ``domains``.
 
     Args:
         services: The composition root.
         visitor: Who uploads; decides shared (admin, single user) or private (everyone else).
         domains: The domains offered as targets (none: nothing is drawn).
         key: Prefix of the widgets' keys (two uploaders on one page need two).
+        default: The domain to offer when the visitor has not chosen one yet (None or not offered: the first).
     """
     if not domains:
         return
+    state = st.session_state
+    widget = f"{key}_domain"
+    chosen = state.get(LAST_DOMAIN_KEY)
+    if chosen in domains:  # the visitor's own choice, also after another page dropped the widget's state
+        if state.get(widget) not in domains:
+            state[widget] = chosen
+    elif default in domains:  # not chosen yet: follow the default (it changes as questions are routed)
+        state[widget] = default
+    elif state.get(widget) not in domains:
+        state[widget] = domains[0]
+
+    def remember() -> None:
+        state[LAST_DOMAIN_KEY] = state[widget]
+
     target = st.selectbox(
-        "Into domain", domains, key=f"{key}_domain", format_func=lambda d: services.domains[d].title
+        "Into domain",
+        domains,
+        key=widget,
+        on_change=remember,
+        format_func=lambda d: services.domains[d].title,
     )
     owner = visitor.upload_owner
     if owner is not None:
@@ -58,6 +91,7 @@ def render_upload(services: Services, visitor: Visitor, domains: list[str], key:
         bar.empty()
         if report is None:
             continue
+        state[LAST_DOMAIN_KEY] = target
         if report.held:
             st.warning(
                 f"{report.name}: held for review, not indexed"

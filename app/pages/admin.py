@@ -44,7 +44,7 @@ else:
     )
 st.subheader("Knowledge bases")
 st.dataframe(
-    [{"domain": name, "chunks": count} for name, count in services.status().items()],
+    [{"domain": services.domains[name].title, "chunks": count} for name, count in services.status().items()],
     hide_index=True,
     width="stretch",
 )

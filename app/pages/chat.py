@@ -8,7 +8,7 @@ import re
 import streamlit as st
 
 from app.auth import claim_session, page_visitor
-from app.sidebar import render_sidebar
+from app.sidebar import refresh_after_answer, render_sidebar
 from app.state import get_services, guarded
 from pipelines.chat.citations import citation_sentences
 from pipelines.chat.pipeline import ChatResult
@@ -249,3 +249,4 @@ if question:
                     st.markdown(result.reasoning)
             if turn is not None:
                 show_turn_footer(turn, None)
+            refresh_after_answer(choice, services)  # a new chat's first turn: list it in the sidebar now

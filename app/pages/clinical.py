@@ -12,6 +12,7 @@ import streamlit as st
 from app.auth import page_visitor
 from app.clinical_view import render_highlighted
 from app.state import get_services, guarded
+from pipelines.chat.transparency import summarize_counts
 from pipelines.skills.medical.clinical import ClinicalNote
 
 services = get_services()
@@ -38,7 +39,7 @@ if st.button("Analyse", type="primary", key="clinical_analyse"):
 
 note = st.session_state.get("clinical_note")
 if isinstance(note, ClinicalNote):
-    masked = ", ".join(f"{kind} ×{count}" for kind, count in note.phi_counts.items())
+    masked = summarize_counts(note.phi_counts)  # "1 medical record number, 2 dates", not raw type names
     st.caption(f"Masked: {masked}" if masked else "No identifiers found to mask.")
     st.subheader("De-identified note")
     render_highlighted(note.redacted, note.entities)

@@ -10,7 +10,15 @@ from typing import Any
 from pipelines.core.domains import DomainRegistry
 from privacy import OPERATOR_MEANINGS, SINK_MEANINGS, SINKS, entity_label, placeholder_spans, summarize_counts
 
-__all__ = ["PolicyView", "masked_caption", "placeholder_spans", "policy_view", "report_rows"]
+__all__ = [
+    "PolicyView",
+    "entity_label",
+    "masked_caption",
+    "placeholder_spans",
+    "policy_view",
+    "report_rows",
+    "summarize_counts",
+]
 
 #: Words of the chat caption under a user message.
 MASKED_PREFIX = "Masked before the model saw it: "

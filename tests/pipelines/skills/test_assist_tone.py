@@ -116,6 +116,24 @@ def test_no_required_wording_and_no_ordinary_reply_is_forbidden() -> None:
         assert phrasings.violation(sentence, every_key) is None, sentence
 
 
+def test_no_sentence_of_the_shipped_handbook_is_a_forbidden_phrasing() -> None:
+    """The bank's own policy text (what drafts quote) is the false-positive check: entering a PIN at a card
+    machine, a "Direct Debit Guarantee refund", a "will never: - Ask you to move money to a safe account" list
+    and a scam described as a scam are all allowed (556 sentences at the time of writing)."""
+    _config, phrasings = _finance()
+    every_key = frozenset({"scam", "fraud", "account_takeover"})
+    sentences = [
+        sentence
+        for path in sorted((FINANCE / "corpus").glob("*.md"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        for sentence in split_sentences(line)
+        if sentence.strip()
+    ]
+    assert len(sentences) > 500
+    matched = [(s, rule.name) for s in sentences if (rule := phrasings.violation(s, every_key)) is not None]
+    assert matched == []
+
+
 def test_normalisation_ignores_case_quotes_contractions_and_punctuation() -> None:
     assert normalize_phrase("We’re NOT responsible, for… <PERSON_1>'s card (one-time)") == (
         "we are not responsible for <person_1>s card one time"

@@ -19,7 +19,7 @@ __all__ = ["get_services", "guarded", "index_samples_once"]
 T = TypeVar("T")
 
 
-@st.cache_resource(show_spinner="Loading models…")
+@st.cache_resource(show_spinner="Starting…")  # the stores only: each model loads on first use
 def _services() -> Services:
     services = Services(load_settings(), Models.shared())
     claim_server(services.settings.data_dir, "the web app")
@@ -40,10 +40,16 @@ def get_services() -> Services:
 
 
 def index_samples_once(services: Services) -> None:
-    """Index the shipped sample corpora into empty collections, with a progress bar (first start only)."""
-    if not services.settings.ingest.index_samples_on_start or not services.ingestion.samples_pending():
+    """Index the shipped sample corpora into empty collections (first start only), with a progress bar that is
+    drawn before anything loads: checking the corpora builds the ingestion flow, which loads the
+    de-identification model (spaCy) first, and the page must not stay blank meanwhile (issue 21)."""
+    if not services.settings.ingest.index_samples_on_start:
         return
-    bar = st.progress(0.0, text="Indexing the sample knowledge bases (first start only)…")
+    bar = st.progress(0.0, text="Starting: loading the de-identification model…")
+    if not services.ingestion.samples_pending():
+        bar.empty()
+        return
+    bar.progress(0.0, text="Indexing the sample knowledge bases (first start only)…")
 
     def progress(stage: str, fraction: float) -> None:
         bar.progress(fraction, text=f"Indexing {stage}")

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from cli.context import emit, services
-from pipelines.accounts import erase_user
 
 __all__ = ["keys_app", "users_app"]
 
@@ -77,6 +76,8 @@ def erase(
 ) -> None:
     """Erase a user: every session they own (vault and turns), their private documents, their keys and their
     account; prints a receipt."""
+    from pipelines.accounts import erase_user
+
     built = services(ctx)
     receipt = erase_user(
         built.accounts, built.conversations, name, lambda user: len(built.catalog.erase_owner(user))

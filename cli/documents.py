@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli.context import count, emit, services, unexpected
 from cli.progress import StderrProgress
 from pipelines import USER_FACING_ERRORS
-from pipelines.documents.ingestion import IngestReport
+
+if TYPE_CHECKING:
+    from pipelines.documents.ingestion import IngestReport
+
 
 __all__ = ["DOCUMENT_COLUMNS", "HELD_COLUMNS", "documents", "ingest", "ingest_line", "review_app"]
 

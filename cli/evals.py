@@ -10,12 +10,6 @@ import typer
 from cli.context import emit, services, stderr_counter
 from cli.medical import relation_rules
 from pipelines.core.errors import AssistantError
-from pipelines.evals.code import evaluate_code
-from pipelines.evals.intent import evaluate_intent
-from pipelines.evals.ner import CONTEXT_WINDOW, evaluate_ner, find_test_files
-from pipelines.evals.pii import evaluate_product_and_presidio, load_dataset
-from pipelines.evals.relations import evaluate_relations, load_relation_set
-from pipelines.evals.retrieval import MODES, evaluate_retrieval, load_beir
 
 __all__ = ["eval_app"]
 
@@ -47,6 +41,8 @@ def eval_pii(
     ] = False,
 ) -> None:
     """PII detection: precision, recall and F2 of this product and of vanilla Presidio on the same data."""
+    from pipelines.evals.pii import evaluate_product_and_presidio, load_dataset
+
     data = load_dataset(dataset, limit, split)
     built = services(ctx)
     result = evaluate_product_and_presidio(
@@ -101,6 +97,8 @@ def eval_retrieval(
     ] = False,
 ) -> None:
     """Retrieval: nDCG@10, recall@100 and MRR@10 of BM25 alone, dense alone and the product's hybrid."""
+    from pipelines.evals.retrieval import MODES, evaluate_retrieval, load_beir
+
     data = load_beir(dataset, limit=limit)
     built = services(ctx)
     result = evaluate_retrieval(
@@ -143,6 +141,8 @@ def eval_intent(
     ] = False,
 ) -> None:
     """Intent recognition: accuracy and macro-F1 of the shipped model and of the frozen-embedding + LR baseline."""
+    from pipelines.evals.intent import evaluate_intent
+
     built = services(ctx)
     result = evaluate_intent(
         built.domains.domain(domain),
@@ -185,6 +185,8 @@ def eval_code(
     ] = False,
 ) -> None:
     """HumanEval pass@1 through the complete mode with the active backend; tests run in the sandbox."""
+    from pipelines.evals.code import evaluate_code
+
     report = evaluate_code(
         services(ctx).code_tasks(),
         dataset,
@@ -234,6 +236,8 @@ def eval_ner(
     ] = False,
 ) -> None:
     """Entity recognition: entity-level exact-match P/R/F1 (seqeval) of the shipped model beside a dictionary."""
+    from pipelines.evals.ner import CONTEXT_WINDOW, evaluate_ner, find_test_files
+
     recognizer = services(ctx).clinical.recognizer(domain)
     for path in find_test_files(dataset, split):
         result = evaluate_ner(recognizer, path, limit)
@@ -286,6 +290,8 @@ def eval_relations(
     ] = False,
 ) -> None:
     """Relation extraction: precision, recall and F1 of the rules and of a co-occurrence baseline."""
+    from pipelines.evals.relations import evaluate_relations, load_relation_set
+
     if entities not in ("gold", "predicted"):
         raise typer.BadParameter(f"--entities must be gold or predicted, not {entities!r}")
     built = services(ctx)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli.context import emit, read_text, services
 from pipelines.core.errors import AssistantError
-from pipelines.skills.medical.dp_stats import BudgetStatus, budget_status, medical_stats
-from pipelines.skills.medical.relations import extract_relations
+
+if TYPE_CHECKING:
+    from pipelines.skills.medical.dp_stats import BudgetStatus
+
 
 __all__ = ["medical_app", "relation_rules"]
 
@@ -53,6 +55,8 @@ def medical_stats_command(
     (dp.total_epsilon) and is refused once the budget would be exceeded. See README, "Differentially private
     statistics".
     """
+    from pipelines.skills.medical.dp_stats import medical_stats
+
     built = services(ctx)
     result = medical_stats(
         built.records,
@@ -92,6 +96,8 @@ def medical_budget(
     ] = False,
 ) -> None:
     """Show the data dir's privacy budget for medical statistics: total, spent, remaining epsilon."""
+    from pipelines.skills.medical.dp_stats import budget_status
+
     built = services(ctx)
     status = budget_status(built.records, built.settings.dp.total_epsilon)
     if as_json:
@@ -116,6 +122,8 @@ def medical_relations(
     At most 200,000 characters; mentions overlapping a personal identifier are left out. Nothing is stored or
     logged; the output goes to stdout only.
     """
+    from pipelines.skills.medical.relations import extract_relations
+
     content = read_text(text)
     built = services(ctx)
     rules = relation_rules(built.domains.domain(domain))

@@ -4,14 +4,16 @@ database and a Chroma server (see :mod:`pipelines.migration`)."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.context import emit, services
 from cli.progress import StderrProgress
 from pipelines import AssistantError
-from pipelines.migration import MigrationError, MigrationReport, chroma_server, migrate
+
+if TYPE_CHECKING:
+    from pipelines.migration import MigrationReport
 
 __all__ = ["migrate_command"]
 
@@ -44,6 +46,8 @@ def migrate_command(
     """Copy this data dir's documents (with their vectors), sessions, turns, feedback, records, accounts, the
     review queue and the vaults to a PostgreSQL database and a Chroma server, then verify the counts. Run it
     again after an interruption: what is there already is skipped."""
+    from pipelines.migration import MigrationError, chroma_server, migrate
+
     state = services(ctx)
     settings = state.settings
     if settings.store.mode != "embedded" or settings.database.url is not None:

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from cli.context import emit, read_text, services
-from pipelines.core.deidentification import scratch_vault
 
 __all__ = ["deidentify"]
 
@@ -21,6 +20,8 @@ def deidentify(
     as_json: Annotated[bool, typer.Option("--json", help="Print {text, entities}.")] = False,
 ) -> None:
     """De-identify text with placeholders (a throwaway vault; nothing is stored)."""
+    from pipelines.core.deidentification import scratch_vault
+
     deidentification = services(ctx).deidentification
     result = deidentification.pseudonymize(read_text(text), scratch_vault("cli"), domain)
     if as_json:

@@ -10,15 +10,6 @@ import typer
 from cli.context import emit, services
 from cli.progress import StderrProgress
 from pipelines.core.errors import AssistantError
-from pipelines.skills.triage.intent_linear import LINEAR_KINDS
-from pipelines.training.intent import (
-    SHIPPED_SEEDS,
-    TrainingConfig,
-    load_labelled_csv,
-    refit_linear_members,
-    train_intent_ensemble,
-)
-from pipelines.training.ner import NerTrainingConfig, train_ner_model
 
 __all__ = ["train_app"]
 
@@ -65,6 +56,15 @@ def train_intent(
 ) -> None:
     """Train the domain's intent model from its committed training data (CPU; about an hour on 2 cores, or
     about 2 minutes with --linear-only)."""
+    from pipelines.skills.triage.intent_linear import LINEAR_KINDS
+    from pipelines.training.intent import (
+        SHIPPED_SEEDS,
+        TrainingConfig,
+        load_labelled_csv,
+        refit_linear_members,
+        train_intent_ensemble,
+    )
+
     config = services(ctx).domains.domain(domain)
     if config.intent is None:
         raise AssistantError(f"domain {domain!r} has no intent: block in its domain.yaml")
@@ -127,6 +127,8 @@ def train_ner(
     as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
 ) -> None:
     """Train the domain's CRF entity model from its committed IOB data (CPU; minutes on 2 cores)."""
+    from pipelines.training.ner import NerTrainingConfig, train_ner_model
+
     config = services(ctx).domains.domain(domain)
     if config.ner is None:
         raise AssistantError(f"domain {domain!r} has no ner: block in its domain.yaml")

@@ -1,6 +1,12 @@
-"""Ingest: loading and validating documents, chunking, embeddings and the Chroma vector store."""
+"""Ingest: loading and validating documents, chunking, embeddings and the Chroma vector store.
 
-from ingest.chunking import Chunk, chunk_id, split_document
+Chunking (LangChain's text splitters) and the store (chromadb, imported when a store is opened) are imported on
+first use of their names (PEP 562 ``__getattr__``), so that a command that only reads the review queue, say, does
+not load them.
+"""
+
+from typing import TYPE_CHECKING, Any
+
 from ingest.embeddings import EMBEDDING_DIM, Embedder
 from ingest.errors import (
     CorruptFileError,
@@ -15,7 +21,37 @@ from ingest.errors import (
 from ingest.filetypes import SUPPORTED_EXTENSIONS, FileKind, detect_kind
 from ingest.loaders import LoadedDocument, Section, load_bytes, load_document
 from ingest.review import HeldDocument, ReviewQueue, ReviewStorage
-from ingest.store import DocumentInfo, RetrievedChunk, VectorStore, chunk_visible, owner_metadata
+
+if TYPE_CHECKING:
+    from ingest.chunking import Chunk, chunk_id, split_document
+    from ingest.store import DocumentInfo, RetrievedChunk, VectorStore, chunk_visible, owner_metadata
+
+#: The names loaded on first use, by the module that defines them.
+_LAZY = {
+    "chunking": ("Chunk", "chunk_id", "split_document"),
+    "store": ("DocumentInfo", "RetrievedChunk", "VectorStore", "chunk_visible", "owner_metadata"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` (one of :data:`_LAZY`'s) and cache the name in the package.
+
+    Raises:
+        AttributeError: ``name`` is not a name of this package.
+    """
+    if name in _LAZY["chunking"]:
+        from ingest import chunking
+
+        value = getattr(chunking, name)
+    elif name in _LAZY["store"]:
+        from ingest import store
+
+        value = getattr(store, name)
+    else:
+        raise AttributeError(f"module 'ingest' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "EMBEDDING_DIM",

@@ -34,11 +34,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ingest.chunking import Chunk
 from ingest.errors import StoreError
 from ingest.lexical import LexicalBackend, LexicalHit, LexicalIndex, PendingDocument, writer_host
+
+if TYPE_CHECKING:  # langchain's text splitters are imported only where chunking happens
+    from ingest.chunking import Chunk
 
 __all__ = ["ChromaServer", "DocumentInfo", "RetrievedChunk", "VectorStore", "chunk_visible", "owner_metadata"]
 

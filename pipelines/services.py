@@ -27,48 +27,49 @@ import threading
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from domains import load_domains
-from ingest import Embedder, ReviewQueue, ReviewStorage, VectorStore
-from ingest.store import ChromaServer
-from pipelines.accounts import AccountStore
-from pipelines.chat.pipeline import ChatPipeline
-from pipelines.chat.retrieval import Retriever
-from pipelines.chat.routing import Router
-from pipelines.chat.signals import MessageAnalyzer
-from pipelines.conversation.memory import MemoryStore
-from pipelines.conversation.sessions import Conversations
-from pipelines.conversation.vault_sql import SqlVaultStore, VaultStorage
-from pipelines.core.deidentification import DomainDeidentifier
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
 from pipelines.core.logs import PiiLogFilter, configure_logging, logger
 from pipelines.core.settings import EmbeddingSettings, LlamaCppSettings, Settings
-from pipelines.core.sql import database_engine, describe_url
-from pipelines.documents.catalog import Catalog
-from pipelines.documents.hooks import IndexingHook
-from pipelines.documents.ingestion import Ingestion
-from pipelines.documents.lexical_sql import SqlLexicalIndex
-from pipelines.documents.review import Review
-from pipelines.documents.review_sql import SqlReviewQueue
-from pipelines.llm.backends import Backend, resolve_backend
-from pipelines.llm.llamacpp import LoadedLlama, build_llamacpp_backend, load_llama
-from pipelines.llm.pool import HostPools
-from pipelines.skills.agent_assist.assist import AgentAssist
-from pipelines.skills.agent_assist.feedback import FeedbackStore
-from pipelines.skills.code.tasks import CodeTaskPipeline
-from pipelines.skills.medical.clinical import ClinicalNotes
-from pipelines.skills.medical.entities import MedicalEntityRecognizer
-from pipelines.skills.medical.records import RecordStore
-from pipelines.skills.medical.records_hook import MedicalRecordsHook
-from pipelines.skills.triage.analyzers import IntentAnalyzer, RiskAnalyzer
-from pipelines.skills.triage.intent import IntentClassifier
-from pipelines.skills.triage.messages import MessageTriage
-from pipelines.skills.triage.risk import RiskDetector, build_risk_detector
-from privacy import Analyzer, Deidentifier, VaultStore, build_analyzer, load_or_create_secret
+from privacy import VaultStore, load_or_create_secret
+
+# Everything else is imported where it is first built (below): the models' libraries (torch, transformers,
+# sentence-transformers, spaCy through Presidio, llama.cpp), the vector store (chromadb) and the LangChain chat
+# layer take seconds to import, and a command that needs none of them (``assistant sessions list``,
+# ``assistant documents``) must not wait for them (issue 21; ``tests/cli/test_cli_startup.py``).
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from ingest import Embedder, ReviewStorage, VectorStore
+    from pipelines.accounts import AccountStore
+    from pipelines.chat.pipeline import ChatPipeline
+    from pipelines.chat.retrieval import Retriever
+    from pipelines.chat.routing import Router
+    from pipelines.chat.signals import MessageAnalyzer
+    from pipelines.conversation.memory import MemoryStore
+    from pipelines.conversation.sessions import Conversations
+    from pipelines.conversation.vault_sql import VaultStorage
+    from pipelines.core.deidentification import DomainDeidentifier
+    from pipelines.documents.catalog import Catalog
+    from pipelines.documents.hooks import IndexingHook
+    from pipelines.documents.ingestion import Ingestion
+    from pipelines.documents.review import Review
+    from pipelines.llm.backends import Backend
+    from pipelines.llm.llamacpp import LoadedLlama
+    from pipelines.llm.pool import HostPools
+    from pipelines.skills.agent_assist.assist import AgentAssist
+    from pipelines.skills.agent_assist.feedback import FeedbackStore
+    from pipelines.skills.code.tasks import CodeTaskPipeline
+    from pipelines.skills.medical.clinical import ClinicalNotes
+    from pipelines.skills.medical.entities import MedicalEntityRecognizer
+    from pipelines.skills.medical.records import RecordStore
+    from pipelines.skills.triage.intent import IntentClassifier
+    from pipelines.skills.triage.messages import MessageTriage
+    from pipelines.skills.triage.risk import RiskDetector
+    from privacy import Analyzer, Deidentifier
 
 __all__ = ["Models", "Services", "prepare_data_dir"]
 
@@ -115,11 +116,15 @@ class Models:
 
     def embedder(self, settings: EmbeddingSettings) -> Embedder:
         """The all-MiniLM-L6-v2 embedder (:class:`ingest.Embedder`)."""
+        from ingest import Embedder
+
         key = ("embedder", settings.batch_size, settings.device)
         return self._cache.get(key, lambda: Embedder(settings.batch_size, settings.device))
 
     def analyzer(self, spacy_model: str) -> Analyzer:
         """The Presidio analyzer with this product's recognizers (:func:`privacy.build_analyzer`)."""
+        from privacy import build_analyzer
+
         return self._cache.get(("analyzer", spacy_model), lambda: build_analyzer(spacy_model))
 
     def llama(self, settings: LlamaCppSettings) -> LoadedLlama:
@@ -128,6 +133,8 @@ class Models:
         Raises:
             BackendError: llama-cpp-python is missing or the model cannot be loaded.
         """
+        from pipelines.llm.llamacpp import load_llama
+
         key = ("llama", str(settings.model_path), settings.n_ctx, settings.n_threads)
         return self._cache.get(key, lambda: load_llama(settings))
 
@@ -172,8 +179,6 @@ class Services:
         prepare_data_dir(settings.data_dir)
         self._llamacpp: Backend | None = None
         self._llamacpp_lock = threading.Lock()
-        #: host pools of the pooled backends (ollama, openai): health cached across turns
-        self.pools = HostPools()
         self._per_domain = _KeyedCache()
         pii_filter = PiiLogFilter(self._scrub_log_text)
         self.log_path = configure_logging(
@@ -183,6 +188,13 @@ class Services:
             logger.info(
                 "vaults expired erased=%d ttl_hours=%g", len(erased), settings.privacy.vault_ttl_hours
             )
+
+    @cached_property
+    def pools(self) -> HostPools:
+        """Host pools of the pooled backends (ollama, openai): health cached across turns."""
+        from pipelines.llm.pool import HostPools
+
+        return HostPools()
 
     def _scrub_log_text(self, text: str) -> str:
         """A log message with the routing policy's ``logs`` operator applied; the model names are kept (the
@@ -203,6 +215,8 @@ class Services:
     def deidentifier(self) -> Deidentifier:
         """Presidio-based de-identifier, with the secret of the hash and date-shift operators (settings, else
         ``<data_dir>/vault/operators.secret``, generated once with mode 0600)."""
+        from privacy import Deidentifier
+
         configured = self.settings.privacy.operator_secret
         secret = (
             configured.encode("utf-8")
@@ -214,6 +228,8 @@ class Services:
     @cached_property
     def deidentification(self) -> DomainDeidentifier:
         """The de-identifier under each domain's policy (messages, model output, documents, log lines)."""
+        from pipelines.core.deidentification import DomainDeidentifier
+
         return DomainDeidentifier(self.deidentifier, self.domains)
 
     # --- stores ------------------------------------------------------------------------------------------
@@ -234,6 +250,10 @@ class Services:
                 diverge).
             ingest.StoreError: The Chroma server cannot be reached (host:port named, header values never shown).
         """
+        from ingest import VectorStore
+        from ingest.store import ChromaServer
+        from pipelines.documents.lexical_sql import SqlLexicalIndex
+
         settings = self.settings
         folder = settings.data_dir / "chroma"
         if settings.store.mode == "embedded":
@@ -263,6 +283,8 @@ class Services:
             privacy.VaultError: Database mode without a key, or a key other than the one the database was
                 started with.
         """
+        from pipelines.conversation.vault_sql import SqlVaultStore
+
         privacy = self.settings.privacy
         if self.sql_database is not None:
             return SqlVaultStore(
@@ -283,6 +305,8 @@ class Services:
         Raises:
             pipelines.core.errors.DatabaseError: The database cannot be reached (the password is never shown).
         """
+        from pipelines.core.sql import database_engine, describe_url
+
         url = self.settings.database.url
         if url is None:
             return None
@@ -301,6 +325,8 @@ class Services:
     def memory(self) -> MemoryStore:
         """Sessions and turns in ``<data_dir>/memory.sqlite3`` (a data dir made before this layout has it as
         ``memory.sqlite``, renamed on first open), or in the ``database.url`` database."""
+        from pipelines.conversation.memory import MemoryStore
+
         if self.sql_database is not None:
             return MemoryStore(self.sql_database)
         return MemoryStore(self.settings.data_dir / "memory.sqlite3", legacy_names=("memory.sqlite",))
@@ -309,18 +335,25 @@ class Services:
     def feedback(self) -> FeedbackStore:
         """Agents' feedback on suggested replies in ``<data_dir>/feedback.sqlite3`` or the ``database.url``
         database (stored de-identified)."""
+        from pipelines.skills.agent_assist.feedback import FeedbackStore
+
         return FeedbackStore(self.sql_database or self.settings.data_dir / "feedback.sqlite3")
 
     @cached_property
     def records(self) -> RecordStore:
         """Per-record medical terms and the DP budget ledger in ``<data_dir>/records.sqlite3`` or the
         ``database.url`` database."""
+        from pipelines.skills.medical.records import RecordStore
+
         return RecordStore(self.sql_database or self.settings.data_dir / "records.sqlite3")
 
     @cached_property
     def review_queue(self) -> ReviewStorage:
         """Documents held for review: files under ``<data_dir>/review``, or rows of the ``database.url`` database
         (so an administrator on any replica sees what an upload on another held)."""
+        from ingest import ReviewQueue
+        from pipelines.documents.review_sql import SqlReviewQueue
+
         if self.sql_database is not None:
             return SqlReviewQueue(self.sql_database)
         return ReviewQueue(self.settings.data_dir / "review")
@@ -343,6 +376,8 @@ class Services:
     def accounts(self) -> AccountStore:
         """Users, API keys and session owners (``<data_dir>/accounts.sqlite3`` or the ``database.url``
         database; replicas over one database must share the keys' HMAC secret, see ``_accounts_secret``)."""
+        from pipelines.accounts import AccountStore
+
         key = hmac.new(self._accounts_secret, b"api keys", hashlib.sha256).digest()
         return AccountStore(self.sql_database or self.settings.data_dir / "accounts.sqlite3", key)
 
@@ -354,6 +389,8 @@ class Services:
     @cached_property
     def conversations(self) -> Conversations:
         """Sessions with their turns and vaults."""
+        from pipelines.conversation.sessions import Conversations
+
         return Conversations(self.memory, self.vaults)
 
     # --- skills per domain (wired from domain.yaml) --------------------------------------------------------
@@ -365,6 +402,8 @@ class Services:
             AssistantError: Unknown domain.
             IntentError: The configured model folder is missing or malformed.
         """
+        from pipelines.skills.triage.intent import IntentClassifier
+
         config = self.domains.domain(domain)
 
         def load() -> IntentClassifier | None:
@@ -381,6 +420,8 @@ class Services:
         Raises:
             AssistantError: Unknown domain.
         """
+        from pipelines.skills.triage.risk import build_risk_detector
+
         config = self.domains.domain(domain)
         return self._per_domain.get(
             ("risk", domain), lambda: build_risk_detector(config.risk) if config.risk else None
@@ -393,6 +434,8 @@ class Services:
             AssistantError: Unknown domain.
             NerError: The configured model folder is missing or malformed.
         """
+        from pipelines.skills.medical.entities import MedicalEntityRecognizer
+
         config = self.domains.domain(domain)
         return self._per_domain.get(
             ("ner", domain),
@@ -406,6 +449,8 @@ class Services:
             AssistantError: Unknown domain.
             IntentError: The configured intent model cannot be loaded.
         """
+        from pipelines.skills.triage.analyzers import IntentAnalyzer, RiskAnalyzer
+
         found: list[MessageAnalyzer] = []
         if (classifier := self.intent_classifier(domain)) is not None:
             found.append(IntentAnalyzer(classifier))
@@ -420,6 +465,8 @@ class Services:
             AssistantError: Unknown domain.
             NerError: The configured entity model cannot be loaded.
         """
+        from pipelines.skills.medical.records_hook import MedicalRecordsHook
+
         recognizer = self.entity_recognizer(domain)
         return [] if recognizer is None else [MedicalRecordsHook(recognizer, self.records)]
 
@@ -427,6 +474,8 @@ class Services:
 
     def llamacpp_backend(self) -> Backend:
         """The in-process llama.cpp backend (the shared model with this data dir's generation settings)."""
+        from pipelines.llm.llamacpp import build_llamacpp_backend
+
         with self._llamacpp_lock:
             if self._llamacpp is None:
                 settings = self.settings.llamacpp
@@ -436,6 +485,8 @@ class Services:
     def backend(self, requested: str | None = None) -> Backend:
         """Resolve the chat backend (``requested`` or the settings' choice) over this data dir's host pools;
         see :func:`resolve_backend`."""
+        from pipelines.llm.backends import resolve_backend
+
         return resolve_backend(
             self.settings, requested or self.settings.llm.backend, self.llamacpp_backend, self.pools
         )
@@ -445,17 +496,23 @@ class Services:
     @cached_property
     def router(self) -> Router:
         """Embedding-similarity router over the domains."""
+        from pipelines.chat.routing import Router
+
         routing = self.settings.routing
         return Router(self.embedder, self.domains, routing.top_n, routing.temperature)
 
     @cached_property
     def retriever(self) -> Retriever:
         """Hybrid retrieval over the domains' collections."""
+        from pipelines.chat.retrieval import Retriever
+
         return Retriever(self.store, self.embedder, self.domains)
 
     @cached_property
     def chat(self) -> ChatPipeline:
         """The chat turn."""
+        from pipelines.chat.pipeline import ChatPipeline
+
         return ChatPipeline(
             self.domains,
             self.deidentification,
@@ -470,6 +527,8 @@ class Services:
     @cached_property
     def triage(self) -> MessageTriage:
         """Intent and risk of standalone messages, de-identified first (``assistant intent|risk``, the API)."""
+        from pipelines.skills.triage.messages import MessageTriage
+
         return MessageTriage(
             self.domains, self.deidentification, self.intent_classifier, self.risk_detector, self.analyzers
         )
@@ -477,6 +536,8 @@ class Services:
     @cached_property
     def assist(self) -> AgentAssist:
         """Agent assist: analysis and reply drafts for customer-service agents, and their feedback."""
+        from pipelines.skills.agent_assist.assist import AgentAssist
+
         return AgentAssist(
             self.domains,
             self.deidentification,
@@ -490,6 +551,8 @@ class Services:
 
     def code_tasks(self, domain: str = "code", max_tokens: int | None = None) -> CodeTaskPipeline:
         """The code tasks of ``domain`` (its ``modes.yaml``); ``max_tokens`` caps every mode's (quick runs)."""
+        from pipelines.skills.code.tasks import CodeTaskPipeline
+
         return CodeTaskPipeline(
             self.domains,
             self.deidentification,
@@ -503,6 +566,8 @@ class Services:
     @cached_property
     def clinical(self) -> ClinicalNotes:
         """The clinical record view and the medical text commands."""
+        from pipelines.skills.medical.clinical import ClinicalNotes
+
         return ClinicalNotes(
             self.domains, self.deidentification, self.entity_recognizer, self.settings.ingest
         )
@@ -510,6 +575,8 @@ class Services:
     @cached_property
     def ingestion(self) -> Ingestion:
         """Document ingestion into the domains' collections."""
+        from pipelines.documents.ingestion import Ingestion
+
         return Ingestion(
             self.domains,
             self.deidentification,
@@ -524,11 +591,15 @@ class Services:
     @cached_property
     def review(self) -> Review:
         """The review queue's flow (release, reject)."""
+        from pipelines.documents.review import Review
+
         return Review(self.ingestion, self.review_queue)
 
     @cached_property
     def catalog(self) -> Catalog:
         """The indexed documents (list, find, delete with a receipt)."""
+        from pipelines.documents.catalog import Catalog
+
         return Catalog(self.store, self.domains, self.indexing_hooks)
 
     def status(self) -> dict[str, Any]:

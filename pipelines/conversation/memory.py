@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, ForeignKey, String, Text, delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +30,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from pipelines.core.errors import SessionError
 from pipelines.core.sql import checkpoint, sqlite_engine, upgrade_schema
-from pipelines.llm.prompts import HistoryTurn
+
+if TYPE_CHECKING:  # pipelines.llm.prompts imports LangChain: only the chat needs it
+    from pipelines.llm.prompts import HistoryTurn
 
 __all__ = ["RATINGS", "MemoryStore", "SessionInfo", "StoredTurn", "TurnRating", "new_session_id"]
 
@@ -289,6 +291,8 @@ class MemoryStore:
 
     def history(self, session_id: str, last: int) -> list[HistoryTurn]:
         """Return the last ``last`` turns as prompt history (oldest first)."""
+        from pipelines.llm.prompts import HistoryTurn
+
         return [HistoryTurn(t.question, t.answer) for t in self.turns(session_id, last)]
 
     def sessions(self) -> list[SessionInfo]:

@@ -22,7 +22,7 @@ from pipelines.conversation.vault_sql import VaultStorage
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import SessionError
 from pipelines.core.logs import logger
-from privacy import PLACEHOLDER_PATTERN, Vault, VaultError, display_text, reidentify
+from privacy import PLACEHOLDER_PATTERN, Vault, VaultError
 
 __all__ = ["Conversations", "ErasureReceipt"]
 
@@ -165,6 +165,8 @@ class Conversations:
 
         The stored turns are not changed: they stay de-identified.
         """
+        from privacy import display_text  # here: privacy.deidentify imports Presidio
+
         vault = self._display_vault(session_id)
         turns = []
         for turn in self.memory.turns(session_id, last):
@@ -210,6 +212,8 @@ class Conversations:
         """``(session_id, display title)`` of the ``limit`` most recent sessions, newest first, titles
         re-identified, with the number of turns and the last change (UTC, to the minute) to tell equal titles apart;
         with ``only``, of those sessions alone (a signed-in user's own)."""
+        from privacy import display_text, reidentify  # here: privacy.deidentify imports Presidio
+
         listed = self.sessions()
         if only is not None:
             listed = [info for info in listed if info.id in only]
@@ -232,6 +236,8 @@ class Conversations:
         Raises:
             SessionError: Malformed id, or the session has no turns.
         """
+        from privacy import display_text  # here: privacy.deidentify imports Presidio
+
         turns = self.memory.turns(self.memory.check_id(session_id), last=1)
         if not turns:
             raise SessionError(f"session {session_id!r} has no messages")

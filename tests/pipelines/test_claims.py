@@ -18,6 +18,7 @@ from pipelines.chat.claims import (
     MARKERS,
     ClaimSupport,
     IdentifierMasker,
+    MaskedParts,
     check_claims,
     extract_figures,
     stored_claims,
@@ -239,3 +240,33 @@ def test_a_follow_up_may_repeat_a_figure_of_an_earlier_turns_passage(services: S
     assert [c.text for c in first.unsupported] == ["£15", "£11"]
     # £25,000 is in the first turn's passage, which the model sees through that turn's answer; £11 is nowhere
     assert [c.text for c in second.unsupported] == ["£11"]
+
+
+class _Parts:
+    """Parts as ``chat_parts`` yields them, with what a stream reports once it ended."""
+
+    def __init__(self, contents: list[str]) -> None:
+        self._items = iter([(c, "") for c in contents] + [("", "a thought")])
+        self.output_tokens = 7
+        self.finish_reason = "length"
+        self.closed = False
+
+    def __iter__(self) -> _Parts:
+        return self
+
+    def __next__(self) -> tuple[str, str]:
+        return next(self._items)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_masked_parts_mask_content_and_keep_what_the_stream_reports() -> None:
+    inner = _Parts(["Call 0800 5", "55 0199 or 0800 123 ", "4567"])
+    parts = MaskedParts(inner, ClaimSupport.from_texts([LIMITS]))
+    out = list(parts)
+    assert "".join(c for c, _ in out) == f"Call {MARKERS['phone']} or 0800 123 4567"
+    assert ("", "a thought") in out
+    assert parts.output_tokens == 7 and parts.finish_reason == "length"
+    parts.close()
+    assert inner.closed

@@ -12,25 +12,33 @@ _SUFFIXES = ("s", "es", "ed", "d", "ing", "ly")
 
 def common_english_words(nlp_engine: Any) -> frozenset[str]:
     """Nouns, verbs, adjectives and adverbs of the spaCy pipeline's rule-lemmatizer index (WordNet-derived),
-    plus spaCy's English stop words.
+    their irregular forms (the lemmatizer's exception table: "seen", "went", "children", "better"), plus
+    spaCy's English stop words.
+
+    Irregular forms count as ordinary words so that a sentence-initial "Seen" (a town in GeoNames) is not taken
+    for a place; the regular forms are reached by :func:`is_common_word`'s suffixes.
 
     Args:
         nlp_engine: Presidio's ``SpacyNlpEngine`` (its ``nlp["en"]`` is the loaded spaCy pipeline).
 
     Returns:
-        Lower-case lemmas (about 90,000 for en_core_web_sm 3.8); empty if the pipeline has no such index.
+        Lower-case lemmas and irregular forms (about 90,000 lemmas and 6,000 forms for en_core_web_sm 3.8);
+        empty if the pipeline has no such index.
     """
     try:
-        nlp = nlp_engine.nlp["en"]
-        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+        lookups = nlp_engine.nlp["en"].get_pipe("lemmatizer").lookups
+        table = lookups.get_table("lemma_index")
     except (AttributeError, KeyError, ValueError, TypeError):
         return frozenset()
     from spacy.lang.en.stop_words import STOP_WORDS
 
     words: set[str] = set(STOP_WORDS)
+    irregular = lookups.get_table("lemma_exc") if lookups.has_table("lemma_exc") else {}
     for pos in ("noun", "verb", "adj", "adv"):
         if pos in table:
             words.update(table[pos])
+        if pos in irregular:
+            words.update(form.lower() for form in irregular[pos])
     return frozenset(words)
 
 

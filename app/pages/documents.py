@@ -16,6 +16,16 @@ from app.state import get_services, guarded
 from app.upload import render_upload
 from pipelines.chat.transparency import report_rows
 
+
+def _count(n: int, noun: str) -> str:
+    """``1 document``, ``2 documents``."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _chunks(count: int) -> str:
+    return _count(count, "chunk")
+
+
 services = get_services()
 visitor = page_visitor(services)
 st.title("Documents")
@@ -42,7 +52,7 @@ if held:
                 report = guarded(partial(services.review.release, domain, document.sha256))
                 if report is not None:
                     st.session_state["review_notices"] = [
-                        f"{report.name}: released, {report.chunks_added} chunks indexed"
+                        f"{report.name}: released, {_chunks(report.chunks_added)} indexed"
                     ]
                     st.rerun()
             if reject.button("Reject (delete it)", key=f"reject-{document.sha256}"):
@@ -59,7 +69,8 @@ if visitor.user is not None and visitor.manages_shared:  # the admin: users' pri
     documents = [d for d in documents if d.visibility == "shared"]
 st.subheader("Indexed")
 st.caption(
-    f"{len(documents)} documents" + (f" · {hidden} private documents of users, not listed" if hidden else "")
+    _count(len(documents), "document")
+    + (f" · {_count(hidden, 'private document')} of users, not listed" if hidden else "")
 )
 st.dataframe(
     [
@@ -77,10 +88,6 @@ st.dataframe(
     ],
     width="stretch",
 )
-
-
-def _chunks(count: int) -> str:
-    return f"{count} chunk" + ("" if count == 1 else "s")
 
 
 def _ask_to_delete(sha256: str) -> None:

@@ -33,9 +33,15 @@ class UserErasureReceipt:
     def summary(self) -> str:
         """One line for the command line."""
         return (
-            f"erased user {self.user} at {self.erased_at}: {self.sessions} sessions ({self.turns} turns, "
-            f"{self.vault_values} personal values), {self.documents} private documents, {self.keys} keys"
+            f"erased user {self.user} at {self.erased_at}: {_count(self.sessions, 'session')} "
+            f"({_count(self.turns, 'turn')}, {_count(self.vault_values, 'personal value')}), "
+            f"{_count(self.documents, 'private document')}, {_count(self.keys, 'key')}"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 turn``, ``2 turns``."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def erase_user(

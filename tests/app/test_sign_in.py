@@ -224,7 +224,7 @@ def test_a_private_document_is_listed_and_pinned_only_for_its_owner(team: Servic
     assert not [e for e in bob.expander if e.label == "Delete documents"]  # nothing of bob's to delete
     admin = documents_page("root")
     assert list(admin.dataframe[0].value["name"]) == ["fees.md"]
-    assert "1 private documents of users, not listed" in _page_text(admin)
+    assert "1 private document of users, not listed" in _page_text(admin)
 
     bob_chat = _signed_in("bob")
     pin = next(m for m in bob_chat.sidebar.multiselect if m.label == "Answer only from these documents")

@@ -72,9 +72,11 @@ def medical_stats_command(
         return
     for row in result.counts:
         typer.echo(f"{row.count}\t{row.type}\t{row.term}")
+    swamped = sum(row.swamped for row in result.counts)
     typer.echo(
-        f"noisy counts of records per term (discrete Laplace, scale {result.scale:g}; each within "
-        f"±{result.accuracy:.0f} of the true count with 95% probability)"
+        f"noisy counts of records per term (discrete Laplace, scale {result.scale:g}); 95% interval "
+        f"±{result.interval:.0f} for all {result.vocabulary_size} terms at once (one count alone: "
+        f"±{result.accuracy:.0f}); {swamped} of {len(result.counts)} counts within the noise (count <= interval)"
     )
     if result.budget is not None:
         typer.echo(f"epsilon spent by this query {result.epsilon:g}; {_budget_line(result.budget)}")

@@ -23,10 +23,16 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.limits import Busy
-from ingest import StoreError
 from pipelines.accounts import AuthError
 from pipelines.conversation.vault_sql import VaultConflict
-from pipelines.core.errors import USER_FACING_ERRORS, BackendError, DatabaseError, DocumentError, SessionError
+from pipelines.core.errors import (
+    USER_FACING_ERRORS,
+    BackendError,
+    DatabaseError,
+    DocumentError,
+    SessionError,
+    StoreError,
+)
 
 __all__ = ["Forbidden", "NotFound", "TooLarge", "error_response", "install_error_handlers", "status_of"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domains import DomainError
-from ingest import IngestError
+from ingest import IngestError, StoreError
 from privacy import PrivacyError
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "DatabaseError",
     "DocumentError",
     "SessionError",
+    "StoreError",
 ]
 
 
@@ -36,6 +37,9 @@ class SessionError(AssistantError):
 class DocumentError(AssistantError):
     """An indexed document named by a file name or sha256 prefix that matches none, or several."""
 
+
+#: ``ingest.StoreError`` (a document store failed: Chroma server, BM25 index), re-exported so the delivery
+#: adapters, which import only ``pipelines``, can map it (the API answers it with 503).
 
 #: Errors whose message is safe and useful to show a user (no traceback, no PII).
 USER_FACING_ERRORS: tuple[type[Exception], ...] = (AssistantError, IngestError, PrivacyError, DomainError)

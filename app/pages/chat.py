@@ -8,9 +8,11 @@ import re
 import streamlit as st
 
 from app.auth import claim_session, page_visitor
+from app.claims_view import render_unsupported
 from app.sidebar import refresh_after_answer, render_sidebar
 from app.state import get_services, guarded
 from pipelines.chat.citations import citation_sentences
+from pipelines.chat.claims import stored_claims
 from pipelines.chat.pipeline import ChatResult
 from pipelines.chat.signals import signals_line
 from pipelines.chat.transparency import masked_caption
@@ -168,8 +170,10 @@ def show_turn(turn: StoredTurn, rating: str | None) -> None:
 
 
 def show_turn_footer(turn: StoredTurn, rating: str | None) -> None:
-    """What follows a turn's answer, live and when the conversation is reopened alike: the domain's disclaimer,
-    the sources with their passages (as stored with the turn), the thumbs."""
+    """What follows a turn's answer, live and when the conversation is reopened alike: the flags of figures
+    found in no passage (stored with the turn's signals), the domain's disclaimer, the sources with their
+    passages (as stored with the turn), the thumbs."""
+    render_unsupported(stored_claims(turn.signals))
     if turn.domain in services.domains and (disclaimer := services.domains.domain(turn.domain).disclaimer):
         st.caption(disclaimer)
     show_sources(turn.sources, turn.answer)

@@ -165,3 +165,27 @@ def test_values_the_model_made_up_show_one_clear_way(app_env: Path) -> None:
     shown = _shown(_app("made-up"))
     assert f"Call [phone number] or [phone number], {CANARY_NAME}." in shown
     assert not any("<PHONE_NUMBER" in text for text in shown)
+
+
+def test_a_stored_turn_with_unsupported_figures_shows_their_warning_when_reopened(app_env: Path) -> None:
+    """Item 2 on the page: the figure flags stored with a turn's signals show under its answer (the live view
+    draws the same stored turn)."""
+    services = _services()
+    services.memory.add_turn(
+        "flagged",
+        "What is the daily limit?",
+        "The daily limit is £50,001.",
+        "finance",
+        0.9,
+        [],
+        "llamacpp",
+        "m",
+        signals={
+            "unsupported": [{"kind": "amount", "text": "£50,001", "reason": "amount £50001 is in no passage"}]
+        },
+    )
+    at = _app("flagged")
+    warnings = [w.value for w in at.main.warning]
+    assert any("1 figure in this answer is not in the sources" in w and "£50,001" in w for w in warnings), (
+        warnings
+    )

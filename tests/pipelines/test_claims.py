@@ -23,6 +23,7 @@ from pipelines.chat.claims import (
     extract_figures,
     stored_claims,
 )
+from pipelines.chat.pipeline import ChatResult
 from pipelines.services import Services
 from tests.conftest import CANARY_NAME, CANARY_PHONE, CANARY_VALUES, scan_tree_for
 from tests.pipelines.llm.fake_ollama import FakeOllamaServer
@@ -162,12 +163,12 @@ REPLY = [
 ]
 
 
-def _ask(services: Services, question: str) -> tuple[object, list[str]]:
+def _ask(services: Services, question: str) -> tuple[ChatResult | None, list[str]]:
     services.ingestion.ingest_bytes("finance", "limits.md", LIMITS.encode())
     with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=REPLY) as fake:
         services.settings.ollama.hosts = [fake.url]
         streamed: list[str] = []
-        result = None
+        result: ChatResult | None = None
         for event in services.chat.stream(question, domain="finance", backend="ollama"):
             if event.kind == "answer":
                 streamed.append(event.text)

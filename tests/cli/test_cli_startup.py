@@ -8,7 +8,7 @@ What each command needs (and so may import):
 - ``--help``, ``sessions list``: no model and no vector store.
 - ``documents`` (the list): the Chroma store that holds the documents (``chromadb``), no model.
 - ``route``: the question is de-identified (Presidio + spaCy) and embedded (sentence-transformers on torch);
-  never the chat model (``llama_cpp``, the LangChain chat backends).
+  never the chat model (``llama_cpp``).
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ MODEL_LIBRARIES = {
     "langchain_ollama",
 }
 HEAVY = MODEL_LIBRARIES | {"chromadb"}
-#: What the chat model needs and ``route`` must not load.
-CHAT_MODEL = {"llama_cpp", "langchain_openai", "langchain_ollama"}
+#: The embedded chat model's runtime, which ``route`` must not load (the chat pipeline it routes with imports the
+#: LangChain client classes of the backends, but no model is loaded before a backend is resolved).
+CHAT_MODEL = {"llama_cpp"}
 
 
 def _probe(data_dir: Path, *args: str) -> tuple[int, set[str], str]:

@@ -86,8 +86,10 @@ def code(
 
 
 def _check_lines(result: Any) -> list[str]:
-    """The check's outcome for the terminal: summary, then cases (tests) or per-input outputs (translation)."""
-    lines = [f"check: {result.check_summary()}"]
+    """The check's outcome for the terminal: what happened to a cut-off or looping answer, the summary, then
+    cases (tests) or per-input outputs (translation)."""
+    lines = [f"note: {result.notice()}"] if result.notice() else []
+    lines.append(f"check: {result.check_summary()}")
     if result.tests is not None:
         for case in result.tests.cases:
             lines.append(f"  {case.outcome:<7} {case.name}" + (f": {case.message}" if case.message else ""))

@@ -674,7 +674,8 @@ def display_text(
 
 
 class StreamingReidentifier:
-    """Re-identifies a token stream, holding back a possibly incomplete placeholder (``<PERS``) until closed."""
+    """Re-identifies a token stream as :func:`display_text` shows a stored turn (so the live answer equals the
+    reopened one), holding back a possibly incomplete placeholder (``<PERS``) until closed."""
 
     _MAX_PENDING = 48
 
@@ -692,9 +693,9 @@ class StreamingReidentifier:
             text = text[:cut]
         else:
             self._pending = ""
-        return reidentify(text, self.vault, self.policy)
+        return display_text(text, self.vault, self.policy)
 
     def flush(self) -> str:
         """Return whatever is still held back."""
         text, self._pending = self._pending, ""
-        return reidentify(text, self.vault, self.policy)
+        return display_text(text, self.vault, self.policy)

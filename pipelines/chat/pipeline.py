@@ -48,7 +48,7 @@ from pipelines.llm.backends import BackendResolver, answered_by
 from pipelines.llm.generation import Generation, chat_parts, sent_prompt, stream_generation
 from pipelines.llm.prompts import HistoryTurn, build_messages
 from pipelines.llm.turn import Stopwatch, TurnEvent, completing
-from privacy import reidentify
+from privacy import display_text, reidentify
 
 #: Longest question accepted, characters (a model's context holds about 8,000 tokens; a long text belongs in a
 #: document).
@@ -309,7 +309,8 @@ class ChatPipeline:
         # that are not the user's become <TYPE> (the user's own become their placeholders, restored on display)
         answer_redacted = deid.scrub(answer_redacted, vault, decision.domain).text
         result.answer_redacted = answer_redacted
-        result.answer = reidentify(answer_redacted, vault, display_policy)
+        # shown as the transcript shows it: the user's values restored, placeholders nobody handed out labelled
+        result.answer = display_text(answer_redacted, vault, display_policy)
         result.reasoning = generation.reasoning
         result.output_tokens = generation.output_tokens
         result.citations = check_citations(

@@ -86,3 +86,30 @@ def test_ask_json_has_the_unsupported_claims_with_their_reason(
     ]
     assert all(u["reason"] for u in payload["unsupported"])
     assert payload["unsupported"][0]["value"] == "GBP 50001"
+
+
+def test_a_placeholder_the_model_makes_up_is_labelled_in_the_stream_and_in_json(
+    runner: ServicesRunner, services: Services
+) -> None:
+    """Issue 21 item 8 for the CLI: a placeholder nobody handed out (``<PHONE_NUMBER_7>``, ``<PERSON>``) shows
+    as ``[phone number]``/``[person]`` while streaming and in ``--json``, as the reopened transcript shows it."""
+    reply = ["Ask <PERSON> on <PHONE", "_NUMBER_7> for the limit of £25,000 [1]."]
+    for flags in ((), ("--json",)):
+        with FakeOllamaServer(models=["deepseek-r1:7b"], reply_chunks=reply) as fake:
+            services.settings.ollama.hosts = [fake.url]
+            done = runner.invoke(
+                cli.app,
+                [
+                    "ask",
+                    "--domain",
+                    "finance",
+                    "--backend",
+                    "ollama",
+                    *flags,
+                    "What is the daily limit abroad?",
+                ],
+            )
+        assert done.exit_code == 0, done.output
+        shown = json.loads(done.stdout)["answer"] if flags else done.stdout
+        assert "Ask [person] on [phone number] for the limit" in shown, shown
+        assert "<PHONE_NUMBER" not in shown and "<PERSON>" not in shown

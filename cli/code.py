@@ -11,7 +11,6 @@ import typer
 from cli.chat import run_ask
 from cli.context import emit, services
 from pipelines.core.errors import AssistantError
-from pipelines.skills.code.tasks import ASK_MODE
 
 __all__ = ["code"]
 
@@ -38,6 +37,8 @@ def code(
 ) -> None:
     """Code tasks: ask (RAG over the code collection), complete, write-tests (run with coverage), translate
     (C++ to Python, run and compared with the compiled original). Generated code runs only in the sandbox."""
+    from pipelines.skills.code.tasks import ASK_MODE  # here: the code tasks import the models' libraries
+
     name = mode.replace("-", "_")
     pipeline = services(ctx).code_tasks()
     known = [ASK_MODE, *pipeline.modes()]

@@ -404,6 +404,11 @@ _EPONYM = re.compile(
 )
 _NOT_A_NAME = re.compile(r"\d|/|@|://|www\.")
 _HYPHEN_TAIL = re.compile(r"-[^\W\d_][\w'\u2019]*")
+#: A self-introduction the NER model takes into a PERSON span ("I'm Zelda Quartermaine", "this is Zelda"): not
+#: part of the name, and as a vault name part it would mask the model's own "I'm sorry" later.
+_INTRODUCTION = re.compile(
+    r"(?:(?:I|we)(?:['\u2019]m|\s+am|['\u2019]re|\s+are)|(?:this|it)(?:\s+is|['\u2019]s))\s+", re.IGNORECASE
+)
 #: Surname particles the NER model leaves outside the span ("Mr Van der <Merwe>", "Ludwig <van Beethoven>").
 _PARTICLES_BEFORE = re.compile(
     r"(?:\b(?:[Vv]an|[Dd]er|[Dd]en|[Dd]e|[Vv]on|[Dd]a|[Dd]i|[Dd]u|[Ll]e|[Ll]a|[Tt]er|[Tt]en|bin|al|el)\s+)+$"
@@ -411,8 +416,8 @@ _PARTICLES_BEFORE = re.compile(
 
 
 def _trim(text: str, finding: Finding) -> Finding:
-    """Fix NER span edges: strip surrounding punctuation and a possessive ("Zelda's" -> "Zelda"), and
-    extend a name over a hyphenated second part the model cut off ("O'Brien" + "-Hughes")."""
+    """Fix NER span edges: strip surrounding punctuation, a possessive ("Zelda's" -> "Zelda") and a leading
+    self-introduction ("I'm Zelda" -> "Zelda"), and extend a name over a hyphenated second part the model cut off ("O'Brien" + "-Hughes")."""
     if finding.entity_type not in _NER_TYPES:
         return finding
     start, end = finding.start, finding.end
@@ -423,6 +428,8 @@ def _trim(text: str, finding: Finding) -> Finding:
     if text[start:end].endswith(("'s", "\u2019s")) and end - start > 2:
         end -= 2
     if finding.entity_type == "PERSON":
+        if (intro := _INTRODUCTION.match(text, start, end)) is not None and intro.end() < end:
+            start = intro.end()
         while (tail := _HYPHEN_TAIL.match(text, end)) is not None:
             end = tail.end()
         if (particles := _PARTICLES_BEFORE.search(text, max(0, start - 24), start)) is not None:

@@ -196,14 +196,22 @@ def _web(tree: Path, data_dir: Path) -> dict[str, float | None]:
             server.kill()
 
 
-def _measure(tree: Path, warm: int, scratch: Path) -> dict[str, Any]:
+def _measure(tree: Path, warm: int, scratch: Path, quick: bool = False) -> dict[str, Any]:
+    """Every measure of one tree (``quick``: the commands that need no model and the web app only)."""
     result: dict[str, Any] = {}
     for name, args in COMMANDS.items():
+        if quick and name == "route":
+            continue
         data_dir = scratch / f"cli-{name}"
         cold = _cli(tree, data_dir, args)
-        warms = [_cli(tree, data_dir, args) for _ in range(warm)]
+        warms = [_cli(tree, data_dir, args) for _ in range(warm)] or [cold]
         result[name] = {"cold_s": cold, "warm_s": statistics.median(warms), "warm_runs_s": warms}
         print(f"  {name}: cold {cold:.2f} s, warm {statistics.median(warms):.2f} s", flush=True)
+    if quick:
+        if Path(CHROMIUM).exists():
+            result["web"] = _web(tree, scratch / "web")
+            print(f"  web: {result['web']}", flush=True)
+        return result
     data_dir = scratch / "indexed"
     done = subprocess.run(
         [PYTHON, "-c", _INDEX_AND_ASK, str(data_dir), json.dumps(QUESTIONS)],
@@ -240,6 +248,13 @@ def main() -> None:
     parser.add_argument("--before", default="HEAD~1", help="The commit to compare with (a git revision).")
     parser.add_argument("--busy", type=int, default=2, help="Busy-loop processes for the load condition.")
     parser.add_argument("--warm", type=int, default=2, help="Warm runs per command (median reported).")
+    parser.add_argument("--conditions", default="idle,load", help="Comma-separated: idle, load.")
+    parser.add_argument(
+        "--quick",
+        default="",
+        help="Conditions (comma-separated) measured quickly: the commands that need no model and the web app.",
+    )
+    parser.add_argument("--merge", action="store_true", help="Keep the other conditions of startup.json.")
     args = parser.parse_args()
     if args.markdown_only:
         (OUT / "startup.md").write_text(_markdown(json.loads((OUT / "startup.json").read_text())))
@@ -258,8 +273,10 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "conditions": {},
     }
+    if args.merge and (OUT / "startup.json").is_file():
+        report["conditions"] = json.loads((OUT / "startup.json").read_text())["conditions"]
     try:
-        for condition in ("idle", "load"):
+        for condition in args.conditions.split(","):
             spinners = []
             if condition == "load":
                 spinners = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(args.busy)]
@@ -274,7 +291,7 @@ def main() -> None:
                 for label, tree in (("before", before_tree), ("after", ROOT)):
                     print(f"{condition} / {label} (load {os.getloadavg()[0]:.2f})", flush=True)
                     scratch = Path(tempfile.mkdtemp(prefix=f"startup-{condition}-{label}-"))
-                    entry[label] = _measure(tree, args.warm, scratch)
+                    entry[label] = _measure(tree, args.warm, scratch, condition in args.quick.split(","))
                     shutil.rmtree(scratch, ignore_errors=True)
                     report["conditions"][condition] = entry | {"loadavg_1m_at_end": os.getloadavg()[0]}
                     _write(report)  # after each tree: a run cut short keeps what it measured
@@ -299,7 +316,8 @@ def _rows(entry: dict[str, Any]) -> list[tuple[str, float | None, float | None]]
         for name in COMMANDS:
             if name in data:
                 values[f"`{name.replace('_', ' ')}` cold"] = data[name]["cold_s"]
-                values[f"`{name.replace('_', ' ')}` warm"] = data[name]["warm_s"]
+                if data[name]["warm_runs_s"] != [data[name]["cold_s"]]:  # --warm 0 measured no warm run
+                    values[f"`{name.replace('_', ' ')}` warm"] = data[name]["warm_s"]
         if "index_samples" in data:
             values["first indexing of the sample corpora"] = data["index_samples"]["index_s"]
             first = data["ask_in_process"]["first"]
@@ -333,6 +351,7 @@ def _markdown(report: dict[str, Any]) -> str:
         "wall clock; ratio = after / before.",
         "",
     ]
+    lines += [f"- {note}" for note in report.get("notes", [])] + ([""] if report.get("notes") else [])
     for condition, entry in report["conditions"].items():
         lines += [
             f"## {condition} ({entry['busy_processes']} busy-loop processes; load average "

@@ -8,6 +8,7 @@ The conversation picker lists the chat's conversations only: code-task sessions 
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 
 import streamlit as st
@@ -65,13 +66,24 @@ def render_sidebar(services: Services, visitor: Visitor) -> SidebarChoice:
         if owned is not None and state["session_id"] not in owned and _stored(services, state["session_id"]):
             _new_chat()  # never show a conversation the visitor does not own, whatever the state says
         listed_ids = guarded(lambda: chat_session_ids(services.conversations, services.domains, owned))
-        sessions = dict(guarded(lambda: services.conversations.titles(only=listed_ids)) or [])
+        sessions = _labels(guarded(lambda: services.conversations.titles(only=listed_ids)) or [])
         if state["session_id"] not in sessions:
             sessions = {state["session_id"]: NEW_CHAT, **sessions}
         ids = list(sessions)
-        if state.get("session_pick") not in ids:
-            state["session_pick"] = state["session_id"]
-        picked = st.selectbox("Session", ids, key="session_pick", format_func=lambda sid: sessions[sid])
+        # The browser sends a selectbox's choice back as its label, and a label changes (a new chat gets its
+        # title, a turn changes the count): a picker keyed by the shown session and its label is drawn anew
+        # whenever either changes, so it always shows state["session_id"], the one source of truth, and a
+        # stale label from the browser can never pick another conversation.
+        key = f"session_pick-{state['session_id']}-{zlib.crc32(sessions[state['session_id']].encode())}"
+        picked = st.selectbox(
+            "Session",
+            ids,
+            index=ids.index(state["session_id"]),
+            key=key,
+            format_func=lambda sid: sessions[sid],
+            on_change=_picked,
+            args=(key,),
+        )
         state["session_id"] = picked
         listed = sessions[picked] != NEW_CHAT
         if listed:
@@ -191,10 +203,28 @@ def _stored(services: Services, session_id: str) -> bool:
     return services.memory.exists(session_id) or services.vaults.exists(session_id)
 
 
+def _labels(titles: list[tuple[str, str]]) -> dict[str, str]:
+    """The picker's label per session id: the title on one line, made unique with the id's start (the browser
+    identifies a choice by its label)."""
+    labels: dict[str, str] = {}
+    seen: set[str] = set()
+    for session_id, title in titles:
+        label = " ".join(title.split())
+        if label in seen or label == NEW_CHAT:
+            label = f"{label} · {session_id[:8]}"
+        seen.add(label)
+        labels[session_id] = label
+    return labels
+
+
+def _picked(key: str) -> None:
+    """Picker callback: show the conversation picked in the widget ``key``."""
+    st.session_state["session_id"] = st.session_state[key]
+
+
 def _new_chat() -> None:
-    """Button callback: a new conversation, shown at once (the session picker follows)."""
+    """Button callback: a new conversation, shown at once (the picker is drawn anew for it)."""
     st.session_state["session_id"] = new_session_id()
-    st.session_state["session_pick"] = st.session_state["session_id"]
 
 
 def _delete_conversation(services: Services, visitor: Visitor) -> None:

@@ -11,7 +11,8 @@ streams and fires when its tail is one unit repeated in a row:
 - the same line with a counter: lines equal once their numbers are masked, each number changing by a constant
   step from line to line (``assert sign(1) == 1``, ``assert sign(2) == 2``, …; what the embedded Gemma 3 270M
   writes for a small function until its token limit), ``counting_repeats`` times;
-- the same block of 2 to ``max_block_lines`` lines ``block_repeats`` times;
+- the same block of 2 to ``max_block_lines`` lines ``block_repeats`` times, or ``counting_block_repeats``
+  times with its numbers counting (``def test_sign(x):`` / ``assert sign(x) == 1``, then ``== 2``, …);
 - inside one long line, the same span of ``min_span_chars`` to ``max_span_chars`` characters ``span_repeats``
   times (a loop that never writes a newline, e.g. ``assert f(1) and f(1) and ...``).
 
@@ -74,10 +75,15 @@ class Repetition:
         """Plain words, e.g. "repeated the same line 8 times in a row (`assert f(1) == 1`)"."""
         if self.kind == "line":
             return f"repeated the same line {self.repeats} times in a row (`{_short(self.unit)}`)"
-        if self.kind == "counting":
+        if self.kind == "counting" and self.lines == 1:
             return (
                 f"repeated the same line {self.repeats} times in a row, only counting its numbers up "
                 f"(`{_short(self.unit)}`, …)"
+            )
+        if self.kind == "counting":
+            return (
+                f"repeated the same {self.lines} lines {self.repeats} times in a row, only counting their numbers "
+                f"up (starting `{_short(self.unit.splitlines()[0])}`)"
             )
         if self.kind == "block":
             first = self.unit.splitlines()[0]
@@ -109,6 +115,8 @@ class RepetitionGuard:
         counting_repeats: Same line with its numbers counting by constant steps this many times fires
             (default 10).
         block_repeats: Same block of 2..``max_block_lines`` lines this many times in a row fires (default 4).
+        counting_block_repeats: Same block with its numbers counting by constant steps this many times fires
+            (default 6).
         max_block_lines: Longest repeated block looked for, lines.
         span_repeats: Same span this many times in a row inside one line fires (default 6).
         min_span_chars: Shortest repeated span looked for inside a line, characters.
@@ -121,16 +129,18 @@ class RepetitionGuard:
         line_repeats: int = 8,
         counting_repeats: int = 10,
         block_repeats: int = 4,
+        counting_block_repeats: int = 6,
         max_block_lines: int = 8,
         span_repeats: int = 6,
         min_span_chars: int = 4,
         max_span_chars: int = 80,
         long_line_chars: int = 160,
     ) -> None:
-        if min(line_repeats, counting_repeats, block_repeats, span_repeats) < 3:
+        if min(line_repeats, counting_repeats, block_repeats, counting_block_repeats, span_repeats) < 3:
             raise ValueError("a repetition loop needs at least 3 occurrences")
         self.line_repeats = line_repeats
         self.counting_repeats = counting_repeats
+        self.counting_block_repeats = counting_block_repeats
         self.block_repeats = block_repeats
         self.max_block_lines = max_block_lines
         self.span_repeats = span_repeats
@@ -167,46 +177,42 @@ class RepetitionGuard:
         self._partial = ""
         if line and _ALNUM.search(line):
             self._lines.append((line, start))
-            keep = max(self.max_block_lines * self.block_repeats, self.line_repeats, self.counting_repeats)
+            keep = max(
+                self.max_block_lines * max(self.block_repeats, self.counting_block_repeats),
+                self.line_repeats,
+                self.counting_repeats,
+            )
             self._lines = self._lines[-keep:]
-            self.found = self._line_loop() or self._counting_loop()
+            self.found = self._line_loop(counting=False) or self._line_loop(counting=True)
 
-    def _line_loop(self) -> Repetition | None:
-        lines = [text for text, _ in self._lines]
+    def _line_loop(self, counting: bool) -> Repetition | None:
+        """A unit of 1..max_block_lines lines repeated at the tail: equal lines, or (``counting``) lines equal
+        once numbers are masked whose every number changes by a constant step from copy to copy."""
         for period in range(1, self.max_block_lines + 1):
-            repeats = self.line_repeats if period == 1 else self.block_repeats
+            if counting:
+                repeats = self.counting_repeats if period == 1 else self.counting_block_repeats
+            else:
+                repeats = self.line_repeats if period == 1 else self.block_repeats
             span = period * repeats
-            if len(lines) < span:
+            if len(self._lines) < span:
                 continue
-            tail = lines[-span:]
-            if all(tail[i] == tail[i - period] for i in range(period, span)):
-                unit = tail[:period]
-                if period > 1 and len(set(unit)) == 1:
-                    continue  # one line repeated: reported as a line
-                cut = self._lines[-span + period][1]
-                return Repetition(
-                    kind="line" if period == 1 else "block",
-                    unit="\n".join(unit),
-                    lines=period,
-                    repeats=repeats,
-                    cut=cut,
-                )
+            tail = [text for text, _ in self._lines[-span:]]
+            keys = [_NUMBER.sub("0", text) for text in tail] if counting else tail
+            if not all(keys[i] == keys[i - period] for i in range(period, span)):
+                continue
+            unit = tail[:period]
+            if period > 1 and len(set(keys[:period])) == 1:
+                continue  # one line repeated: found with period 1
+            if counting and not _counts(tail, period):
+                continue
+            return Repetition(
+                kind=("counting" if counting else "line" if period == 1 else "block"),
+                unit="\n".join(unit),
+                lines=period,
+                repeats=repeats,
+                cut=self._lines[-span + period][1],
+            )
         return None
-
-    def _counting_loop(self) -> Repetition | None:
-        count = self.counting_repeats
-        if len(self._lines) < count:
-            return None
-        tail = self._lines[-count:]
-        shapes = [_NUMBER.sub("0", text) for text, _ in tail]
-        if len(set(shapes)) != 1:
-            return None
-        numbers = [[float(n) for n in _NUMBER.findall(text)] for text, _ in tail]
-        for column in zip(*numbers, strict=True):
-            steps = {column[i + 1] - column[i] for i in range(count - 1)}
-            if len(steps) != 1:
-                return None
-        return Repetition("counting", tail[0][0], 1, count, tail[1][1])
 
     def _span_loop(self, line: str, start: int) -> Repetition | None:
         for width in range(self.min_span_chars, self.max_span_chars + 1):
@@ -218,6 +224,20 @@ class RepetitionGuard:
             if unit.strip() and tail == unit * self.span_repeats:
                 return Repetition("span", unit, 0, self.span_repeats, start + len(line) - total + width)
         return None
+
+
+def _counts(lines: list[str], period: int) -> bool:
+    """Whether every number of the repeated ``period``-line unit changes by a constant step from one copy to
+    the next (not all steps 0: that is an exact repeat)."""
+    moving = False
+    for offset in range(period):
+        rows = [[float(n) for n in _NUMBER.findall(line)] for line in lines[offset::period]]
+        for column in zip(*rows, strict=True):
+            steps = {column[k + 1] - column[k] for k in range(len(column) - 1)}
+            if len(steps) != 1:
+                return False
+            moving = moving or steps != {0.0}
+    return moving
 
 
 def find_repetition(text: str, guard: RepetitionGuard | None = None) -> Repetition | None:
@@ -332,7 +352,8 @@ class GenerationEnd:
         dropped: Functions/classes dropped from the cut end of the code.
         dropped_lines: Non-blank code lines dropped.
         kept_tests: Test functions left to run (write-tests mode).
-        unusable: Nothing complete was left, so the check did not run.
+        unusable: Nothing complete was left (no test function; no statement of a translation), so the check
+            did not run.
         check: The mode's check (tests, translation, syntax, none).
     """
 
@@ -371,7 +392,14 @@ class GenerationEnd:
         if not self.code_cut:
             return first
         if self.check == "translation":
-            return f"{first} The translation is incomplete, so it was not run. {advice}"
+            if self.unusable:
+                return (
+                    f"{first} No complete statement of the translation was left, so it was not run. {advice}"
+                )
+            return (
+                f"{first} The translation is incomplete (its cut-off end was dropped); it was run anyway, so its "
+                "output may differ from the C++ program's."
+            )
         if self.check != "tests":
             repeats = " The repeated lines were dropped." if self.stopped == "repetition" else ""
             return first + repeats

@@ -154,7 +154,7 @@ class CodeTaskResult:
     def check_summary(self) -> str:
         """One line saying what the check showed, or that nothing was checked and why."""
         if self.generation.unusable and self.check in ("tests", "translation"):
-            what = "no complete test function" if self.check == "tests" else "only an incomplete translation"
+            what = "no complete test function" if self.check == "tests" else "no complete statement"
             return f"{self.check} not run: the answer was cut off and {what} was left"
         if self.check == "tests" and self.tests is not None:
             return self.tests.summary()
@@ -484,25 +484,28 @@ def _generation_end(
 
 
 def _trim_cut_code(result: CodeTaskResult, config: CodeModeConfig, raw: bool, at_line_end: bool) -> None:
-    """After a stopped or cut-off generation: when the code ran on to the cut, keep the complete tests (the
-    line the cut fell in dropped unless it fell at a line end, ``at_line_end``; what then parses kept), or mark the check unusable when nothing complete is left (a translation cut off is never run: its missing
-    end would change what it prints)."""
+    """After a stopped or cut-off generation, when the code ran on to the cut: drop the line the cut fell in
+    (none when it fell at a line end, ``at_line_end``) and keep what then parses (:func:`trim_python`); mark the
+    check unusable when nothing complete is left (no test function; no statement of a translation, which
+    otherwise runs cut, and the note says its output may differ)."""
     end = result.generation
     block, runs_to_end = _code_block(result.answer, config.output_language)
     end.code_cut = raw or runs_to_end
     if not end.code_cut or config.output_language != "python":
         return
-    if config.check == "translation":
+    if config.check not in ("tests", "translation"):
+        return
+    trimmed = trim_python(block, at_line_end)
+    end.dropped, end.dropped_lines = trimmed.dropped, trimmed.dropped_lines
+    if config.check == "tests":
+        end.kept_tests = len(set(test_names(trimmed.code)))  # pytest runs a redefined test once
+        usable = end.kept_tests > 0
+    else:
+        usable = bool(trimmed.code.strip())
+    if usable:
+        result.code = trimmed.code
+    else:
         end.unusable = True
-    elif config.check == "tests":
-        trimmed = trim_python(block, at_line_end)
-        end.dropped, end.dropped_lines = trimmed.dropped, trimmed.dropped_lines
-        kept = test_names(trimmed.code)
-        end.kept_tests = len(kept)
-        if kept:
-            result.code = trimmed.code
-        else:
-            end.unusable = True
 
 
 def _completion_parts(

@@ -18,7 +18,7 @@ from pipelines.services import Services
 from pipelines.skills.code.sandbox import sandbox_status
 from tests.cli_runner import run
 from tests.pipelines.skills.code.scripted_ollama import ScriptedOllama, tokens
-from tests.pipelines.skills.code.test_code_checks import CODE, TESTS
+from tests.pipelines.skills.code.test_code_checks import CODE, SUM_CPP, TESTS
 
 needs_sandbox = pytest.mark.skipif(
     not sandbox_status().available, reason=f"no sandbox here: {sandbox_status().reason}"
@@ -70,6 +70,13 @@ def test_the_guard_fires_on_a_repeated_line_and_says_where_the_loop_starts() -> 
         # what the embedded Gemma 3 270M writes for sign() until its token limit
         (
             "def test_solution():\n" + "".join(f"    assert sign({n}) == {n}\n" for n in range(1, 40)),
+            "counting",
+        ),
+        # and, after another prompt in the same process (its prompt cache), 2-line blocks counting up
+        (
+            "".join(
+                f"def test_sign(x):\n    assert sign(x) == {n}\n\n" for n in (-1, 0, 1, 0, *range(5, 30))
+            ),
             "counting",
         ),
     ],
@@ -210,3 +217,37 @@ def test_the_embedded_model_cut_at_its_token_limit_is_reported(services: Service
             "cut-off last line was dropped" in result.notice()
             or "was cut off and was dropped" in result.notice()
         )
+
+
+@needs_sandbox
+def test_the_embedded_model_counting_up_one_assert_is_stopped_early(services: Services) -> None:
+    """The issue's own case with the real Gemma 3 270M (greedy, the mode's 384 tokens): for sign() it writes
+    `assert sign(1) == 1`, `assert sign(2) == 2`, … (alone in the process; after another prompt, whose cache
+    changes its arithmetic a little, `def test_sign(x): assert sign(x) == N` blocks with N counting up) until the
+    token limit cuts it (384 tokens, 102 s in the report). The loop is stopped early and the tests kept run."""
+    result = services.code_tasks().run("write_tests", CODE, backend="llamacpp")
+    end = result.generation
+    assert end.stopped == "repetition" and end.repetition is not None
+    assert end.repetition.kind == "counting" and "assert sign(" in end.repetition.unit
+    assert end.parts < 384 * 0.75, f"read {end.parts} of 384 tokens"
+    assert result.tests is not None and result.tests.run.ran
+    assert result.notice().startswith("The model repeated the same ")
+    assert "only counting" in result.notice() and "and was stopped after " in result.notice()
+
+
+@needs_sandbox
+def test_a_translation_cut_at_the_token_limit_runs_without_its_cut_line_and_says_so(
+    services: Services,
+) -> None:
+    script = tokens("```python\na, b = map(int, input().split())\nprint(a + b)\nprint(a *")
+    with ScriptedOllama(script) as fake:
+        _ollama(services, fake)
+        services.settings.ollama.num_predict = len(script)
+        result = services.code_tasks().run("translate", SUM_CPP, backend="ollama", inputs=["2 3\n"])
+    assert result.code == "a, b = map(int, input().split())\nprint(a + b)\n"
+    assert result.translation is not None and result.translation.cases[0].python_stdout == "5\n"
+    assert result.generation.stopped == "length"
+    assert result.notice().endswith(
+        "The translation is incomplete (its cut-off end was dropped); it was run anyway, so its output may "
+        "differ from the C++ program's."
+    )

@@ -150,6 +150,12 @@ def show_thumbs(position: int, rating: str | None) -> None:
     )
 
 
+def domain_title(name: str) -> str:
+    """A domain's title as the sidebar and the Documents page name it ("Bank customer service"); the stored
+    name when the domain is no longer configured."""
+    return services.domains.domain(name).title if name in services.domains else name
+
+
 def show_turn(turn: StoredTurn, rating: str | None) -> None:
     """Render a stored turn with its thumbs (``rating``: the stored one, or None)."""
     with st.chat_message("user"):
@@ -163,7 +169,7 @@ def show_turn(turn: StoredTurn, rating: str | None) -> None:
         st.markdown(turn.answer or "_(no answer)_")
         flags = signals_line(turn.signals)
         st.caption(
-            f"{turn.domain} · confidence {turn.route_confidence:.2f} · {turn.backend} {turn.model}"
+            f"{domain_title(turn.domain)} · confidence {turn.route_confidence:.2f} · {turn.backend} {turn.model}"
             + (f" · {flags}" if flags else "")
         )
         show_turn_footer(turn, rating)
@@ -223,7 +229,7 @@ if question:
                         notice_slot.error(event.data.signals.notice, icon="🚨")
                     flags = signals_line(event.data.signals)
                     meta_slot.caption(
-                        f"🧭 {event.data.domain} · confidence {event.data.route_confidence:.2f} · "
+                        f"🧭 {domain_title(event.data.domain)} · confidence {event.data.route_confidence:.2f} · "
                         f"{event.data.backend} · {event.data.model}"
                         + (f" · only {len(choice.documents)} pinned documents" if choice.documents else "")
                         + (f" · {flags}" if flags else "")

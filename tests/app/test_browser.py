@@ -134,7 +134,7 @@ def test_ask_in_the_browser_shows_a_streamed_answer_with_domain_and_sources(
         box.fill("What is the foreign transaction fee?")
         box.press("Enter")
         expect(page.get_by_text("Sources (1)")).to_be_visible(timeout=300_000)
-        expect(page.get_by_text("finance · confidence", exact=False).first).to_be_visible()
+        expect(page.get_by_text("Bank customer service · confidence", exact=False).first).to_be_visible()
         page.get_by_text("Sources (1)").click()
         expect(page.get_by_text("2.75% of the amount", exact=False).first).to_be_visible()
         page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from pipelines.chat.claims import Claim
+from pipelines.chat.claims import Claim, readable
 
 __all__ = ["render_unsupported", "unsupported_lines"]
 
@@ -48,7 +48,8 @@ def unsupported_lines(claims: Sequence[Claim | Mapping[str, Any]]) -> list[str]:
         data = claim.to_json_dict() if isinstance(claim, Claim) else claim
         kind = _KIND_NAMES.get(str(data.get("kind", "")), "figure")
         lines.append(
-            f"- {kind} “{_escape(str(data.get('text', '')))}”: {_escape(str(data.get('reason', '')))}"
+            f"- {kind} “{_escape(readable(str(data.get('text', ''))))}”: "
+            f"{_escape(readable(str(data.get('reason', ''))))}"
         )
     return lines
 

@@ -66,7 +66,9 @@ def render_sidebar(services: Services, visitor: Visitor) -> SidebarChoice:
         if owned is not None and state["session_id"] not in owned and _stored(services, state["session_id"]):
             _new_chat()  # never show a conversation the visitor does not own, whatever the state says
         listed_ids = guarded(lambda: chat_session_ids(services.conversations, services.domains, owned))
-        sessions = _labels(guarded(lambda: services.conversations.titles(only=listed_ids)) or [])
+        sessions = _labels(
+            guarded(lambda: services.conversations.titles(only=listed_ids, domains=services.domains)) or []
+        )
         if state["session_id"] not in sessions:
             sessions = {state["session_id"]: NEW_CHAT, **sessions}
         ids = list(sessions)

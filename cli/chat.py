@@ -101,13 +101,20 @@ def run_ask(
                 if not citation.valid:
                     typer.echo(f"  ! [{citation.number}] invalid: {citation.reason}", err=True)
             if result.unsupported:
+                from pipelines.chat.claims import (
+                    readable,  # here: the command's flow is imported when it runs
+                )
+
                 typer.echo(
                     f"  ! {len(result.unsupported)} figure{'s' if len(result.unsupported) > 1 else ''} "
                     "not in the sources: check before relying on them",
                     err=True,
                 )
             for claim in result.unsupported:
-                typer.echo(f"      ! unsupported {claim.kind} “{claim.text}”: {claim.reason}", err=True)
+                typer.echo(
+                    f"      ! unsupported {claim.kind} “{readable(claim.text)}”: {readable(claim.reason)}",
+                    err=True,
+                )
             if result.disclaimer:
                 typer.echo(f"  {result.disclaimer}", err=True)
 

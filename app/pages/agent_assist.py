@@ -29,7 +29,7 @@ session_id: str | None = None
 prefill = ""
 if origin == PICK:
     owned = own_sessions(services, visitor)
-    titles = dict(guarded(lambda: services.conversations.titles(only=owned)) or [])
+    titles = dict(guarded(lambda: services.conversations.titles(only=owned, domains=services.domains)) or [])
     if titles:
         session_id = st.selectbox(
             "Conversation", list(titles), format_func=lambda s: titles.get(s, s), key="assist_session"

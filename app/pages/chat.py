@@ -160,19 +160,31 @@ def show_turn(turn: StoredTurn, rating: str | None) -> None:
     """Render a stored turn with its thumbs (``rating``: the stored one, or None)."""
     with st.chat_message("user"):
         st.markdown(turn.question)
-        caption = masked_caption(masked_by_turn.get(f"{choice.session_id}:{turn.position}", {}))
+        caption = masked_caption(masked_of(turn))
         if caption:
             st.caption(caption)
     with st.chat_message("assistant"):
         if turn.signals and turn.signals.get("escalation"):
             st.error(turn.signals["escalation"], icon="🚨")
         st.markdown(turn.answer or "_(no answer)_")
-        flags = signals_line(turn.signals)
-        st.caption(
-            f"{domain_title(turn.domain)} · confidence {turn.route_confidence:.2f} · {turn.backend} {turn.model}"
-            + (f" · {flags}" if flags else "")
-        )
+        st.caption(turn_line(turn))
         show_turn_footer(turn, rating)
+
+
+def masked_of(turn: StoredTurn) -> dict[str, int]:
+    """What was masked in ``turn``'s question (entity type -> count): stored with the turn's signals, or kept by
+    this browser session for turns stored before that."""
+    stored = (turn.signals or {}).get("masked")
+    return dict(stored) if stored else masked_by_turn.get(f"{choice.session_id}:{turn.position}", {})
+
+
+def turn_line(turn: StoredTurn) -> str:
+    """The line under a turn's answer: domain, routing confidence, backend and model, intent and risk."""
+    flags = signals_line(turn.signals)
+    return (
+        f"🧭 {domain_title(turn.domain)} · confidence {turn.route_confidence:.2f} · {turn.backend} · {turn.model}"
+        + (f" · {flags}" if flags else "")
+    )
 
 
 def show_turn_footer(turn: StoredTurn, rating: str | None) -> None:
@@ -254,6 +266,8 @@ if question:
             if turn is not None:
                 question_slot.markdown(turn.question)
                 answer_slot.markdown(turn.answer or "_(no answer)_")
+                meta_slot.empty()  # the line moves under the answer, where a reopened conversation shows it
+                st.caption(turn_line(turn))
             if result.reasoning:
                 with st.expander("Reasoning"):
                     st.markdown(result.reasoning)

@@ -60,7 +60,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from privacy import ANY_PLACEHOLDER
+from privacy import ANY_PLACEHOLDER, PLACEHOLDER_PATTERN, entity_label
 
 __all__ = [
     "CLAIM_KINDS",
@@ -73,6 +73,7 @@ __all__ = [
     "MaskedParts",
     "check_claims",
     "extract_figures",
+    "readable",
     "stored_claims",
     "with_shown",
 ]
@@ -683,7 +684,8 @@ class ClaimSupport:
             wanted = _stems(value)
             if any(wanted <= sentence for sentence in self.fee_sentences):
                 return ""
-            return f"no passage names a {' '.join(value).lower()} fee or charge"
+            named = " ".join(value).lower()
+            return f"no passage names {'an' if named[:1] in 'aeiou' else 'a'} {named} fee or charge"
         return ""
 
 
@@ -796,6 +798,19 @@ def check_claims(answer: str, support: ClaimSupport) -> list[Claim]:
 def with_shown(claims: Sequence[Claim], display: Any) -> list[Claim]:
     """``claims`` with :attr:`Claim.shown` set to ``display(sentence)`` (the user's values restored)."""
     return [replace(c, shown=display(c.sentence)) for c in claims]
+
+
+def readable(text: str) -> str:
+    """A claim's text or reason for display: each placeholder in it (``<PHONE_NUMBER>``, ``<PERSON_1>``) as its
+    entity's label in brackets (``[phone number]``, as the answer shows a value the model wrote), never the
+    placeholder's syntax and never a value (claims are stored de-identified and carry no vault)."""
+
+    def label(match: re.Match[str]) -> str:
+        token = match.group(0)
+        session = PLACEHOLDER_PATTERN.fullmatch(token)
+        return f"[{entity_label(session.group(1) if session else token[1:-1].split('#', 1)[0])}]"
+
+    return ANY_PLACEHOLDER.sub(label, text)
 
 
 def stored_claims(signals: dict[str, Any] | None) -> list[dict[str, Any]]:

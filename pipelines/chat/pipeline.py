@@ -331,7 +331,7 @@ class ChatPipeline:
             source_records(sources, result.citations),
             chosen.name,
             result.model,
-            _stored_signals(signals, result.unsupported),
+            _stored_signals(signals, result.unsupported, result.masked),
         )
         result.timings_ms = watch.total()
         logger.info(
@@ -369,11 +369,16 @@ class ChatPipeline:
     ask = completing(stream)
 
 
-def _stored_signals(signals: MessageSignals, unsupported: Sequence[Claim]) -> dict[str, Any] | None:
-    """What is stored with a turn as its signals: intent, risk and escalation, and the unsupported figures
+def _stored_signals(
+    signals: MessageSignals, unsupported: Sequence[Claim], masked: dict[str, int] | None = None
+) -> dict[str, Any] | None:
+    """What is stored with a turn as its signals: intent, risk and escalation, the unsupported figures
     (``unsupported``: :meth:`pipelines.chat.claims.Claim.to_json_dict`, de-identified; read back with
-    :func:`pipelines.chat.claims.stored_claims`); None when there is none of these."""
-    stored = signals.to_json_dict() if signals.intent or signals.risk or unsupported else None
+    :func:`pipelines.chat.claims.stored_claims`) and what was masked in the question (``masked``: entity type ->
+    count, no values; a reopened conversation shows the same caption); None when there is none of these."""
+    stored = signals.to_json_dict() if signals.intent or signals.risk or unsupported or masked else None
     if stored is not None and unsupported:
         stored["unsupported"] = [c.to_json_dict() for c in unsupported]
+    if stored is not None and masked:
+        stored["masked"] = dict(masked)
     return stored

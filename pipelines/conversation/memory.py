@@ -284,6 +284,17 @@ class MemoryStore:
             for r in reversed(rows)
         ]
 
+    def first_domain(self, session_id: str) -> str | None:
+        """The domain of the session's first turn (the one its title comes from), None without turns."""
+        with Session(self.engine) as db:
+            query = (
+                select(_TurnRow.domain)
+                .where(_TurnRow.session_id == session_id)
+                .order_by(_TurnRow.position.asc())
+                .limit(1)
+            )
+            return db.scalar(query)
+
     def count_turns(self, session_id: str) -> int:
         """The number of stored turns of ``session_id`` (0 when it does not exist): the next turn's position."""
         with Session(self.engine) as db:

@@ -208,10 +208,14 @@ class Conversations:
             vault_only.append(SessionInfo(session_id, "", stamp, stamp, 0))
         return listed + sorted(vault_only, key=lambda info: info.updated_at, reverse=True)
 
-    def titles(self, limit: int = 50, only: Collection[str] | None = None) -> list[tuple[str, str]]:
+    def titles(
+        self, limit: int = 50, only: Collection[str] | None = None, domains: DomainRegistry | None = None
+    ) -> list[tuple[str, str]]:
         """``(session_id, display title)`` of the ``limit`` most recent sessions, newest first, titles
         re-identified, with the number of turns and the last change (UTC, to the minute) to tell equal titles apart;
-        with ``only``, of those sessions alone (a signed-in user's own)."""
+        with ``only``, of those sessions alone (a signed-in user's own). With ``domains``, a title shows the
+        user's values as the first turn's domain displays them (a finance card as ``•••• 6467``), as the
+        transcript does; without, every value is restored (the owner's own terminal)."""
         from privacy import display_text, reidentify  # here: privacy.deidentify imports Presidio
 
         listed = self.sessions()
@@ -223,8 +227,16 @@ class Conversations:
             if info.title:
                 vault = self.vaults.open(info.id)
                 typed = vault.spellings_of(0, info.title)  # a title cut at 120 characters has none
+                domain = self.memory.first_domain(info.id) if domains is not None else None
+                policy = (
+                    domains.policy(domain)
+                    if domains is not None and domain is not None and domain in domains
+                    else None
+                )
                 title = (
-                    display_text(info.title, vault, None, typed) if typed else reidentify(info.title, vault)
+                    display_text(info.title, vault, policy, typed)
+                    if typed or policy is not None
+                    else reidentify(info.title, vault)
                 )
             turns = f"{info.turns} turn" + ("" if info.turns == 1 else "s")
             items.append((info.id, f"{title[:60]} · {turns} · {info.updated_at[:16].replace('T', ' ')}"))

@@ -43,7 +43,7 @@ def test_a_question_in_the_chat_page_produces_an_answer_and_sources(app_env: Pat
     texts = " ".join(str(t.value) for e in at.expander for t in (*e.text, *e.markdown))  # the passages
     assert "2.75%" in texts
     captions = " ".join(c.value for c in at.caption)
-    assert "finance" in captions and "llamacpp" in captions
+    assert "Bank customer service" in captions and "llamacpp" in captions
     assert "· intent " in captions and "no risk" in captions  # a finance turn shows its intent and risk
 
 

@@ -77,6 +77,11 @@ def _passages(at: AppTest) -> list[str]:
     return found
 
 
+def _captions(at: AppTest) -> list[tuple[str, list[str]]]:
+    """(role, captions) of each chat message, in order."""
+    return [(m.name, [str(c.value) for c in m.caption]) for m in at.chat_message]
+
+
 def _conversation(at: AppTest) -> list[tuple[str, str]]:
     """(role, first markdown) of each chat message: the question or the answer as shown."""
     return [(m.name, str(m.markdown[0].value) if len(m.markdown) else "") for m in at.chat_message]
@@ -146,8 +151,14 @@ def test_a_first_name_typed_after_the_full_name_comes_back_as_typed_and_answers_
     live = _conversation(at)
     assert [text for role, text in live if role == "user"] == [first, later]
     session_id = at.session_state["session_id"]
-    reopened = _conversation(_app(session_id))
+    live_captions = _captions(at)
+    reopened_at = _app(session_id)
+    reopened = _conversation(reopened_at)
     assert reopened == live  # questions and answers, as they were shown
+    # the captions too (a newcomer's find): what was masked under each question, the domain/backend line under
+    # each answer, in the same place
+    assert _captions(reopened_at) == live_captions
+    assert any("Masked" in c for _, captions in live_captions for c in captions), live_captions
     assert "Anna Smith" not in " ".join(t.question for t in services.memory.turns(session_id))
 
 

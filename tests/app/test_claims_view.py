@@ -32,3 +32,26 @@ def test_the_flags_show_as_a_warning_with_each_figure_and_reason() -> None:
     assert "“\\$10”" in fresh and "“\\$6”" in fresh
     assert "1 figure in this answer is not in the sources" in stored
     assert "£50,001" in stored and "$10" not in stored
+
+
+def _placeholder_page() -> None:
+    from app.claims_view import render_unsupported
+
+    render_unsupported(
+        [
+            {
+                "kind": "phone",
+                "text": "<PHONE_NUMBER>",
+                "reason": "a phone number the model wrote (<PHONE_NUMBER>)",
+            }
+        ]
+    )
+
+
+def test_a_placeholder_in_a_flag_shows_as_its_label_not_its_syntax() -> None:
+    """A newcomer's find: a phone number the model wrote is scrubbed to ``<PHONE_NUMBER>`` before it is checked,
+    and the warning showed that syntax while the answer above it says ``[phone number]``."""
+    at = AppTest.from_function(_placeholder_page).run(timeout=60)
+    assert not at.exception
+    (warning,) = (w.value for w in at.warning)
+    assert "PHONE_NUMBER" not in warning and "“\\[phone number\\]”" in warning, warning

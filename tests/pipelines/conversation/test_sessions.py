@@ -128,3 +128,17 @@ def test_titles_say_turn_or_turns_and_when_and_keep_to_the_given_sessions(servic
     assert titles["t1"].startswith("What is the fee? · 1 turn · 20")
     assert titles["t2"].startswith("What is the fee? · 2 turns · 20")
     assert list(dict(services.conversations.titles(only={"t2"}))) == ["t2"]
+
+
+def test_titles_show_values_as_the_first_turns_domain_displays_them(services: Services) -> None:
+    """A newcomer's find (issue 21): the chat's conversation picker showed the full card number typed in the
+    first question, where the transcript and the finance policy show only its last four digits."""
+    from tests.conftest import CANARY_CARD
+
+    _stored_turn(services, "card", f"Hi, my card is {CANARY_CARD}. What is the fee?")
+    shown = dict(services.conversations.titles(domains=services.domains))["card"]
+    assert CANARY_CARD not in shown and "6467" in shown, shown
+    transcript = services.conversations.transcript("card", services.domains)[0].question
+    assert shown.startswith(transcript[:40]), (shown, transcript)
+    # the owner's own terminal (no domains given) still restores every value
+    assert CANARY_CARD in dict(services.conversations.titles())["card"]

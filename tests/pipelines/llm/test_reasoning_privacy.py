@@ -33,8 +33,9 @@ def test_canary_reasoning_is_scrubbed_before_it_is_shown_returned_or_logged(serv
     shown = "".join(e.text for e in events if e.kind == "reasoning")
     assert shown.strip() == result.reasoning
     assert result.reasoning == (
-        "The caller is <PERSON_1>; maybe <PERSON> at <PHONE_NUMBER> can help.\n"
-        "Or write to <EMAIL_ADDRESS> for <PERSON_1>."
+        # invented identifiers become the figure check's markers as they stream (issue 21), names are scrubbed
+        "The caller is <PERSON_1>; maybe <PERSON> at [unverified phone number] can help.\n"
+        "Or write to [unverified email address] for <PERSON_1>."
     )
     assert result.answer == f"Hello {CANARY_NAME}, the fee is 2.75%."
     payload = result.to_json_dict()
@@ -59,7 +60,9 @@ def test_canary_values_the_model_invents_in_its_answer_are_not_stored(services: 
         )
     result = events[-1].data
     assert result is not None
-    assert result.answer_redacted.startswith("Hello <PERSON_1>. Please call <PERSON> on <PHONE_NUMBER>")
+    assert result.answer_redacted.startswith(
+        "Hello <PERSON_1>. Please call <PERSON> on [unverified phone number] or write to [unverified email address]"
+    )
     assert result.answer.startswith(f"Hello {CANARY_NAME}.")
     stored = services.memory.history(result.session_id, 5)
     assert stored and all(v not in json.dumps([t.answer for t in stored]) for v in INVENTED)

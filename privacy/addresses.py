@@ -16,8 +16,17 @@ by newlines, commas or ``>`` quote marks. A street line is one of:
 
 Street-type words and suffixes: the USPS street suffix abbreviations (Publication 28, appendix C1, common
 ones) and the usual words of European languages (Straße/strasse, vej, vei, gata(n), gade, katu, tie, utca, út,
-ulica/ul., via, rue, calle, avenida, rua, straat, laan, …). Entity ``STREET_ADDRESS``, score 0.6 (above the
-policies' 0.4 threshold, below checksum-validated identifiers).
+ulica/ul., via, rue, calle, avenida, rua, straat, laan, …). A lower-case street-type word right after a number
+is a street only before a capitalised name ("12 rue de la Paix", "35108 ul. Zamkowa 33"), not in "the 2 drive
+letters", "1 place only" or "the 4 way stop".
+
+Entity ``STREET_ADDRESS``, score 0.6 (above the policies' 0.4 threshold, below checksum-validated identifiers).
+A policy that lists ``LOCATION`` but not ``STREET_ADDRESS`` (the medical policy: HIPAA Safe Harbor identifier (B),
+"all geographic subdivisions smaller than a State, including street address, city, county, precinct, zip code",
+45 CFR 164.514(b)(2)(i)(B)) gets the same blocks as ``LOCATION``, one finding per line of the block, score 0.9: above the spaCy model's 0.85, so
+that the whole block wins over its NER guesses inside the street line ("12 <PERSON_1>, <LOCATION_1>" for
+"12 Harbor Lane, Salem", where the NER model calls "Harbor Lane" a person); the de-identifier resolves
+overlaps of NER types by score (privacy.deidentify).
 """
 
 from __future__ import annotations
@@ -147,13 +156,21 @@ def _is_place_word(word: str) -> bool:
 
 
 class StreetAddressRecognizer(EntityRecognizer):
-    """``STREET_ADDRESS`` for postal address blocks (see the module docstring for the rules and sources)."""
+    """``STREET_ADDRESS`` for postal address blocks (see the module docstring for the rules and sources); the
+    same blocks as ``LOCATION`` when only ``LOCATION`` is asked for (a policy without ``STREET_ADDRESS``)."""
 
     ENTITY = "STREET_ADDRESS"
+    #: Asked for without ``STREET_ADDRESS``: an address block is a place smaller than a state (HIPAA (B)).
+    PLACE_ENTITY = "LOCATION"
+    #: Score of a ``STREET_ADDRESS`` block and of a ``LOCATION`` block (see the module docstring).
+    SCORE = 0.6
+    PLACE_SCORE = 0.9
 
     def __init__(self) -> None:
         super().__init__(
-            supported_entities=[self.ENTITY], name="StreetAddressRecognizer", supported_language="en"
+            supported_entities=[self.ENTITY, self.PLACE_ENTITY],
+            name="StreetAddressRecognizer",
+            supported_language="en",
         )
 
     def load(self) -> None:
@@ -162,8 +179,13 @@ class StreetAddressRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        """Return one result per address block in ``text``."""
-        if self.ENTITY not in entities:
+        """Return one result per address block in ``text``: ``STREET_ADDRESS`` (score 0.6) if asked for, else
+        ``LOCATION`` (score 0.9) if asked for, else nothing."""
+        if self.ENTITY in entities:
+            entity, score = self.ENTITY, self.SCORE
+        elif self.PLACE_ENTITY in entities:
+            entity, score = self.PLACE_ENTITY, self.PLACE_SCORE
+        else:
             return []
         spans: list[tuple[int, int]] = []
         for match in _MILITARY.finditer(text):
@@ -175,13 +197,18 @@ class StreetAddressRecognizer(EntityRecognizer):
         for cue, explicit in ((_ADDRESS_CUE, True), (_PLACE_CUE, False)):
             for match in cue.finditer(text):
                 span = self._after_cue(text, match.end(), explicit)
-                if span is not None:
+                if span is not None and (entity == self.ENTITY or explicit or _has_street_word(text, *span)):
+                    # as LOCATION (clinical text), a number after "is on"/"is at" is a dose or a reading
+                    # ("is on 40 mg", "BP is at 120/80"), a ward "moved to 2 West": only a street word counts
                     spans.append(span)
         spans.extend(self._street_lines(text))
         spans.extend((m.start("street"), m.end("street")) for m in _NAMED_STREET.finditer(text))
+        blocks = _merge(spans)
+        if entity == self.PLACE_ENTITY:
+            blocks = [part for block in blocks for part in _segments(text, *block)]
         return [
-            recognizer_result(self.ENTITY, start, end, 0.6, "StreetAddressRecognizer", self.id)
-            for start, end in _merge(spans)
+            recognizer_result(entity, start, end, score, "StreetAddressRecognizer", self.id)
+            for start, end in blocks
         ]
 
     def _street_lines(self, text: str) -> list[tuple[int, int]]:
@@ -190,7 +217,9 @@ class StreetAddressRecognizer(EntityRecognizer):
         spans = []
         for i, (start, _, word) in enumerate(tokens):
             window = [t[2] for t in tokens[i : i + 7]]
-            if _NUMBER.match(word):
+            if _NUMBER.match(word) and not word.endswith(
+                "."
+            ):  # "IL 62704. Discharged March 9": a sentence end
                 # "3485 615 Benedum Drive": a second number before the street (building + street number)
                 skip = 2 if len(window) > 2 and _NUMBER.match(window[1]) else 1
                 if len(window) > skip and self._street_follows(window[skip:]):
@@ -210,6 +239,12 @@ class StreetAddressRecognizer(EntityRecognizer):
         first = words[0].strip(".,")
         if not first or not first[0].isalpha() or not (first[0].isupper() or _STREET_WORD.fullmatch(first)):
             return False
+        if first[0].islower():
+            # "ul. Zamkowa", "rue de la Paix": a lower-case street word opens a street only before a name;
+            # "the 2 drive letters", "1 place only", "the 4 way stop" are no streets
+            name = next((w for w in words[1:4] if w.strip(".,").lower() not in _PARTICLES), "")
+            if not name[:1].isupper():
+                return False
         for j, word in enumerate(words[:5]):
             bare = word.rstrip(".,")
             if _STREET_WORD.fullmatch(bare) or _STREET_SUFFIX.match(bare):
@@ -269,11 +304,16 @@ class StreetAddressRecognizer(EntityRecognizer):
             if stop_at_lower and not _is_place_word(word):
                 break
             end = match.end()
-            if word.endswith(("?", "!")) or (
-                word.endswith(".")
-                and not _UNIT.match(word[:-1])
-                and not _STREET_WORD.fullmatch(word[:-1])
-                and not word[:-1].isdigit()
+            if (
+                word.endswith(("?", "!"))
+                or (
+                    word.endswith(".")
+                    and not _UNIT.match(word[:-1])
+                    and not _STREET_WORD.fullmatch(word[:-1])
+                    # a house number written with a period ("Csabai kapu 39.") goes on; a postcode ends the
+                    # sentence ("IL 62704. Discharged March 9, 2024")
+                    and not (word[:-1].isdigit() and len(word) <= 4)
+                )
             ):
                 end -= 1
                 break
@@ -305,6 +345,28 @@ class StreetAddressRecognizer(EntityRecognizer):
                     None  # "Billing address: Ana Lima\n 1593 Pagari 18": a name line; the street rule has it
                 )
         return self._extend(text, start, end)
+
+
+def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The lines of an address block (split at newlines, commas and quote marks): as ``LOCATION`` each line is
+    its own finding, so that a line lost to an overlapping finding of another type (a date, a phone number)
+    does not take the street or the town with it (Presidio drops the NER's "Springfield" inside the block)."""
+    parts = []
+    position = start
+    for sep in _SEPARATOR.finditer(text, start, end):
+        if sep.end() > sep.start():
+            parts.append((position, sep.start()))
+            position = sep.end()
+    parts.append((position, end))
+    return [(s, e) for s, e in parts if text[s:e].strip()]
+
+
+def _has_street_word(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds a street-type word or a street name with a street suffix."""
+    return any(
+        _STREET_WORD.fullmatch(w.strip(".,")) or _STREET_SUFFIX.match(w.strip(".,"))
+        for w in text[start:end].split()
+    )
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -50,6 +50,18 @@ _LABELS: dict[str, tuple[str, str]] = {
     "NRP": ("nationality, religion or political group", "nationalities, religions or political groups"),
     "ORGANIZATION": ("organisation", "organisations"),
     "URL": ("web address", "web addresses"),
+    "UK_SORT_CODE": ("UK sort code", "UK sort codes"),
+    "UK_ACCOUNT_NUMBER": ("UK account number", "UK account numbers"),
+    "UK_NINO": ("National Insurance number", "National Insurance numbers"),
+    "UK_PASSPORT": ("UK passport number", "UK passport numbers"),
+    "UK_NHS": ("NHS number", "NHS numbers"),
+    "ABA_ROUTING_NUMBER": ("ABA routing number", "ABA routing numbers"),
+    "SWIFT_CODE": ("SWIFT code", "SWIFT codes"),
+    "ID_NUMBER": ("ID number", "ID numbers"),
+    "DEVICE_ID": ("device ID", "device IDs"),
+    "VEHICLE_ID": ("vehicle ID", "vehicle IDs"),
+    "HEALTH_PLAN_ID": ("health plan ID", "health plan IDs"),
+    "DATE_OF_BIRTH": ("date of birth", "dates of birth"),
 }
 
 

@@ -223,7 +223,7 @@ class Conversations:
             listed = [info for info in listed if info.id in only]
         items = []
         for info in listed[:limit]:
-            title = "(empty)"
+            title = "(no messages: agent-assist values only)"
             if info.title:
                 vault = self.vaults.open(info.id)
                 typed = vault.spellings_of(0, info.title)  # a title cut at 120 characters has none

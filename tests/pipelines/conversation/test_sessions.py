@@ -142,3 +142,13 @@ def test_titles_show_values_as_the_first_turns_domain_displays_them(services: Se
     assert shown.startswith(transcript[:40]), (shown, transcript)
     # the owner's own terminal (no domains given) still restores every value
     assert CANARY_CARD in dict(services.conversations.titles())["card"]
+
+
+def test_a_session_with_only_a_vault_is_titled_for_what_it_holds(services: Services) -> None:
+    """A newcomer's find: an agent-assist analysis (a vault, no turns) appeared in the chat picker as
+    "(empty) · 0 turns"; it is listed (its values can be erased from there) under a title that says what it is."""
+    vault, _ = services.conversations.open_vault("assist")
+    services.deidentification.pseudonymize(f"I am {CANARY_NAME}.", vault)
+    services.vaults.save(vault)
+    title = dict(services.conversations.titles(domains=services.domains))["assist"]
+    assert title.startswith("(no messages: agent-assist values only) · 0 turns"), title

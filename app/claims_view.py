@@ -14,21 +14,10 @@ from typing import Any
 
 import streamlit as st
 
-from pipelines.chat.claims import Claim, readable
+from pipelines.chat.claims import KIND_LABELS, Claim, readable
 
 __all__ = ["render_unsupported", "unsupported_lines"]
 
-_KIND_NAMES = {
-    "amount": "amount",
-    "percent": "percentage",
-    "number": "number",
-    "time": "time",
-    "date": "date",
-    "phone": "phone number",
-    "card": "card number",
-    "email": "e-mail address",
-    "fee": "fee",
-}
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|$<>~])")
 
 
@@ -46,7 +35,7 @@ def unsupported_lines(claims: Sequence[Claim | Mapping[str, Any]]) -> list[str]:
     lines = []
     for claim in claims:
         data = claim.to_json_dict() if isinstance(claim, Claim) else claim
-        kind = _KIND_NAMES.get(str(data.get("kind", "")), "figure")
+        kind = KIND_LABELS.get(str(data.get("kind", "")), "figure")
         lines.append(
             f"- {kind} “{_escape(readable(str(data.get('text', ''))))}”: "
             f"{_escape(readable(str(data.get('reason', ''))))}"

@@ -66,6 +66,7 @@ __all__ = [
     "CLAIM_KINDS",
     "IDENTIFIER_KINDS",
     "MARKERS",
+    "KIND_LABELS",
     "MAX_CLAIMS",
     "Claim",
     "ClaimSupport",
@@ -91,7 +92,8 @@ MARKERS = {
 #: Bare placeholders (a value the privacy scan masked, ``<PHONE_NUMBER>``) by the identifier kind they stand for.
 _PLACEHOLDER_KINDS = {"PHONE_NUMBER": "phone", "CREDIT_CARD": "card", "EMAIL_ADDRESS": "email"}
 
-_KIND_LABEL = {
+#: A claim kind in words, as the flags name it (``"phone"`` -> ``"phone number"``).
+KIND_LABELS = {
     "amount": "amount",
     "percent": "percentage",
     "number": "number",
@@ -743,7 +745,7 @@ def check_claims(answer: str, support: ClaimSupport) -> list[Claim]:
                 m.group(),
                 "",
                 sentences.at(m.start()),
-                f"{_KIND_LABEL[kind]} in no passage the model saw, nor in the question: not shown",
+                f"{KIND_LABELS[kind]} in no passage the model saw, nor in the question: not shown",
                 m.start(),
                 m.end(),
             )
@@ -756,7 +758,7 @@ def check_claims(answer: str, support: ClaimSupport) -> list[Claim]:
             continue
         kind = placeholder_kind
         reason = (
-            f"a {_KIND_LABEL[kind]} the model wrote that is in no passage nor in the question (masked)"
+            f"a {KIND_LABELS[kind]} the model wrote that is in no passage nor in the question (masked)"
             if m.group() == f"<{entity}>"
             else f"{m.group()} is in no passage nor in the question"
         )

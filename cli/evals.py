@@ -39,8 +39,34 @@ def eval_pii(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print {product, baseline, ...} as one JSON object.")
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Strict mode: --dataset is a JSONL of {text, domain, secrets[]}; an identifier counts as "
+            "removed only when no part of it survives in what the model receives.",
+        ),
+    ] = False,
+    keep: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep", help="Strict mode: a JSONL of {text, domain, keep[]} to measure over-redaction on."
+        ),
+    ] = None,
+    misses: Annotated[
+        bool,
+        typer.Option(
+            "--misses", help="Strict mode: also list the product's misses and destroyed keep terms."
+        ),
+    ] = False,
 ) -> None:
-    """PII detection: precision, recall and F2 of this product and of vanilla Presidio on the same data."""
+    """PII detection: precision, recall and F2 of this product and of vanilla Presidio on the same data;
+    with --strict, the share of identifiers removed whole and of keep terms destroyed."""
+    if strict:
+        _eval_pii_strict(ctx, dataset, keep, limit, as_json, misses)
+        return
+    if keep is not None or misses:
+        raise typer.BadParameter("--keep and --misses go with --strict")
     from pipelines.evals.pii import evaluate_product_and_presidio, load_dataset
 
     data = load_dataset(dataset, limit, split)
@@ -74,6 +100,63 @@ def eval_pii(
             )
         support = "" if key is None else str(result["product"]["per_entity"][key]["support"])
         typer.echo(f"{label:<20}{support:>8}  {cells[0]:>22}  {cells[1]:>24}")
+
+
+def _eval_pii_strict(
+    ctx: typer.Context, dataset: Path, keep: Path | None, limit: int | None, as_json: bool, misses: bool
+) -> None:
+    from pipelines.evals.pii_strict import evaluate_strict, load_strict, presidio_system, product_system
+
+    messages = load_strict(dataset, "secrets")[:limit]
+    sentences = load_strict(keep, "keep")[:limit] if keep is not None else []
+    built = services(ctx)
+    result = evaluate_strict(
+        messages,
+        sentences,
+        {
+            "product": product_system(built.deidentification),
+            "baseline": presidio_system(built.settings.privacy.spacy_model),
+        },
+        progress=stderr_counter,
+    )
+    result["dataset"], result["keep_dataset"] = str(dataset), str(keep) if keep else None
+    if not misses:
+        result.pop("misses")
+        result.pop("over_redactions")
+    if as_json:
+        emit(result)
+        return
+    product, baseline = result["product"], result["baseline"]
+    typer.echo(
+        f"{dataset.name}: {result['messages']} messages, {product['secrets']} identifiers; strict: removed "
+        "whole = no word of 4+ letters, no run of 5+ letters/digits (2 Han characters) left"
+    )
+    typer.echo(f"{'':<26}{'product':>12}{'vanilla Presidio':>20}")
+    typer.echo(f"{'removed whole':<26}{product['removed_whole']:>12.3f}{baseline['removed_whole']:>20.3f}")
+    typer.echo(f"{'  partly left':<26}{product['partial_leaks']:>12}{baseline['partial_leaks']:>20}")
+    typer.echo(f"{'  wholly left':<26}{product['untouched']:>12}{baseline['untouched']:>20}")
+    for group in ("lang", "domain", "kind"):
+        for key, stats in product["by"].get(group, {}).items():
+            other = baseline["by"][group][key]
+            label = f"  {group} {key} ({stats['total']})"
+            typer.echo(f"{label:<26}{stats['rate']:>12.3f}{other['rate']:>20.3f}")
+    if sentences:
+        typer.echo(
+            f"{'over-redaction':<26}{product['over_redaction']:>12.3f}{baseline['over_redaction']:>20.3f}"
+            f"   ({product['keep_terms']} keep terms in {len(sentences)} sentences)"
+        )
+    typer.echo(
+        f"{'latency p50/p95 ms':<26}"
+        f"{product['latency_ms']['p50']:>6}/{product['latency_ms']['p95']:<5}"
+        f"{baseline['latency_ms']['p50']:>14}/{baseline['latency_ms']['p95']}"
+    )
+    if misses:
+        typer.echo("\nproduct misses (fictional evaluation data):")
+        for miss in result["misses"]["product"]:
+            typer.echo(f"- {miss['id']} {miss['kind']}: {miss['value']!r} left {miss['left'][:4]}")
+            typer.echo(f"    -> {miss['output']!r}")
+        for lost in result["over_redactions"]["product"]:
+            typer.echo(f"- {lost['id']} keep term destroyed: {lost['term']!r} -> {lost['output']!r}")
 
 
 @eval_app.command("retrieval")

@@ -192,7 +192,7 @@ def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 
 def _secret_spans(record: StrictRecord) -> list[tuple[int, int]]:
-    spans = []
+    spans: list[tuple[int, int]] = []
     for secret in record.secrets:
         spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(secret.value), record.text))
     return spans

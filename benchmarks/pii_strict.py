@@ -44,7 +44,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
-def _code_under_test() -> dict[str, str]:
+def _code_under_test() -> dict[str, Any]:
     import privacy
 
     root = Path(privacy.__file__).resolve().parents[1]
@@ -102,7 +102,7 @@ def main() -> None:
                 messages,
                 keep,
                 systems,
-                progress=lambda s, d, t, n=name: print(f"{n} {s}: {d}/{t}", file=sys.stderr),
+                progress=lambda s, d, t: print(f"{s}: {d}/{t}", file=sys.stderr),
             )
             result["files"] = sorted(p.name for p in DATA.glob(f"{name}_*.jsonl"))
             run["sets"][name] = result

@@ -19,8 +19,13 @@ eval_app = typer.Typer(no_args_is_help=True, help="Measure the product against b
 @eval_app.command("pii")
 def eval_pii(
     ctx: typer.Context,
-    dataset: Annotated[
-        Path, typer.Option("--dataset", help="presidio_synth JSON/folder or PhysioNet deid folder.")
+    datasets: Annotated[
+        list[Path],
+        typer.Option(
+            "--dataset",
+            help="presidio_synth JSON/folder or PhysioNet deid folder; with --strict, a JSONL file (repeat the "
+            "option to join several).",
+        ),
     ],
     domain: Annotated[
         str | None,
@@ -47,10 +52,11 @@ def eval_pii(
             "removed only when no part of it survives in what the model receives.",
         ),
     ] = False,
-    keep: Annotated[
-        Path | None,
+    keeps: Annotated[
+        list[Path] | None,
         typer.Option(
-            "--keep", help="Strict mode: a JSONL of {text, domain, keep[]} to measure over-redaction on."
+            "--keep",
+            help="Strict mode: a JSONL of {text, domain, keep[]} to measure over-redaction on (repeatable).",
         ),
     ] = None,
     misses: Annotated[
@@ -63,10 +69,13 @@ def eval_pii(
     """PII detection: precision, recall and F2 of this product and of vanilla Presidio on the same data;
     with --strict, the share of identifiers removed whole and of keep terms destroyed."""
     if strict:
-        _eval_pii_strict(ctx, dataset, keep, limit, as_json, misses)
+        _eval_pii_strict(ctx, datasets, keeps or [], limit, as_json, misses)
         return
-    if keep is not None or misses:
+    if keeps or misses:
         raise typer.BadParameter("--keep and --misses go with --strict")
+    if len(datasets) != 1:
+        raise typer.BadParameter("give one --dataset (several only with --strict)")
+    dataset = datasets[0]
     from pipelines.evals.pii import evaluate_product_and_presidio, load_dataset
 
     data = load_dataset(dataset, limit, split)
@@ -103,12 +112,17 @@ def eval_pii(
 
 
 def _eval_pii_strict(
-    ctx: typer.Context, dataset: Path, keep: Path | None, limit: int | None, as_json: bool, misses: bool
+    ctx: typer.Context,
+    datasets: list[Path],
+    keeps: list[Path],
+    limit: int | None,
+    as_json: bool,
+    misses: bool,
 ) -> None:
     from pipelines.evals.pii_strict import evaluate_strict, load_strict, presidio_system, product_system
 
-    messages = load_strict(dataset, "secrets")[:limit]
-    sentences = load_strict(keep, "keep")[:limit] if keep is not None else []
+    messages = [record for path in datasets for record in load_strict(path, "secrets")][:limit]
+    sentences = [record for path in keeps for record in load_strict(path, "keep")][:limit]
     built = services(ctx)
     result = evaluate_strict(
         messages,
@@ -119,7 +133,7 @@ def _eval_pii_strict(
         },
         progress=stderr_counter,
     )
-    result["dataset"], result["keep_dataset"] = str(dataset), str(keep) if keep else None
+    result["datasets"], result["keep_datasets"] = [str(p) for p in datasets], [str(p) for p in keeps]
     if not misses:
         result.pop("misses")
         result.pop("over_redactions")
@@ -128,7 +142,7 @@ def _eval_pii_strict(
         return
     product, baseline = result["product"], result["baseline"]
     typer.echo(
-        f"{dataset.name}: {result['messages']} messages, {product['secrets']} identifiers; strict: removed "
+        f"{', '.join(p.name for p in datasets)}: {result['messages']} messages, {product['secrets']} identifiers; strict: removed "
         "whole = no word of 4+ letters, no run of 5+ letters/digits (2 Han characters) left"
     )
     typer.echo(f"{'':<26}{'product':>12}{'vanilla Presidio':>20}")

@@ -5,7 +5,9 @@ what the model receives; over-redaction = keep terms destroyed) for this product
 
 - ``heldout``: ``benchmarks/data/pii_strict/heldout_messages_*.jsonl`` + ``heldout_keep_*.jsonl``, written by
   hand before any recognizer change of issue 22 and never used to tune (see ``README_heldout_*.md``);
-- ``dev``: ``dev_messages.jsonl`` + ``dev_keep.jsonl``, written by another author, used to tune.
+- ``dev``: ``dev_messages.jsonl`` + ``dev_keep.jsonl``, written by another author, used to tune;
+- ``blind``: ``blind_messages.jsonl`` + ``blind_keep.jsonl``, written by a fresh author (who had seen neither the
+  product nor the other sets) after tuning began, scored only at the end (``--sets heldout,dev,blind``).
 
 Latency: each message of both sets (secrets and keep sentences), repeated to fill and cut at exactly
 ``--chars`` characters (default 200), de-identified ``--rounds`` times by each system after a warm-up pass
@@ -35,7 +37,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "pii_strict"
 OUT = HERE / "results"
-SETS = ("heldout", "dev")
+SETS = ("heldout", "dev", "blind")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -68,7 +70,7 @@ def main() -> None:
     """Run the strict evaluation and the latency benchmark; write results/pii_strict.{json,md}."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--label", required=True, help="Key of this run in the results (before, after, ...).")
-    parser.add_argument("--sets", default=",".join(SETS), help="Comma-separated: heldout, dev.")
+    parser.add_argument("--sets", default="heldout,dev", help="Comma-separated: heldout, dev, blind.")
     parser.add_argument("--rounds", type=int, default=3, help="Timed passes over the latency messages.")
     parser.add_argument("--chars", type=int, default=200, help="Length of a latency message, characters.")
     args = parser.parse_args()

@@ -29,7 +29,7 @@ __all__ = ["DISPLAY_OPERATORS", "SINK_OPERATORS", "apply_operator", "show_value"
 #: redacted, not kept (a month alone, "the 11th" and month/year are date elements too under HIPAA Safe Harbor).
 _DATE_LIKE = re.compile(
     r"\d{1,4}\s*[-/.]\s*\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b"
-    r"|\bthe\s+\d{1,2}(?:st|nd|rd|th)\b",
+    r"|\bthe\s+\d{1,2}(?:st|nd|rd|th)\b|[\d一二三四五六七八九十]\s*月",  # also a Chinese month: 2023年11月
     re.IGNORECASE,
 )
 

@@ -19,7 +19,7 @@ import stat
 import tempfile
 import threading
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ __all__ = [
     "add_chinese_recognizers",
     "chinese_recognizers",
     "chinese_surnames",
+    "tagged_words",
 ]
 
 #: Han characters: CJK Unified Ideographs, Extension A and the compatibility block.
@@ -211,13 +212,23 @@ _TITLES = frozenset(
     )
 )
 #: Introductions ("我叫…") and form labels ("姓名：…"): a name follows.
-_INTRODUCTIONS = ["我叫", "我的名字是", "我的名字叫", "名字是", "名字叫", "名叫", "我姓"]
+_INTRODUCTIONS = [
+    "我叫", "我的名字是", "我的名字叫", "名字是", "名字叫", "名叫", "我姓", "全名叫", "全名是", "小名叫", "小名",
+    "大名", "乳名", "昵称", "孩子叫", "儿子叫", "女儿叫", "宝宝叫",
+]  # fmt: skip
+#: Relatives and people close to the writer: a name in brackets or a pet name right after one is a person
+#: ("我女儿（婷婷）", "我儿子豆豆", "外婆阿珍").
+_RELATIVES = _words(
+    "女儿 儿子 老公 老婆 妻子 丈夫 爱人 母亲 父亲 妈妈 爸爸 爷爷 奶奶 外公 外婆 姥姥 姥爷 孙子 孙女 外孙 外孙女 "
+    "哥哥 姐姐 弟弟 妹妹 孩子 宝宝 小孩 舅舅 姑姑 叔叔 阿姨 婆婆 公公 岳父 岳母 女婿 儿媳 家属 朋友 同事 室友"
+)
 _LABELS = _words("姓名 联系人 持卡人 收款人 付款人 户名 开户人 患者姓名 客户姓名 申请人 签名")
 #: Roles and verbs of service and clinical talk after which a name often follows.
 _ROLES = _words(
     "我是 这里是 这是 客户 顾客 患者 病人 病患 家属 用户 会员 转给 转账给 汇给 打给 告诉 "
     "转告 通知 联系 预约 找 医生 大夫 护士 主治 主任 经理 同事 朋友 丈夫 妻子 儿子 女儿 "
-    "母亲 父亲 妈妈 爸爸 和 与 及"
+    "母亲 父亲 妈妈 爸爸 和 与 及 跟 老公 老婆 爱人 爷爷 奶奶 外公 外婆 姥姥 姥爷 孙子 孙女 哥哥 姐姐 弟弟 妹妹 "
+    "舅舅 姑姑 婆婆 岳父 岳母 女婿 儿媳 室友 让 叫 请 问 帮 陪 给"
 )
 
 
@@ -226,6 +237,11 @@ def _cue(words: Iterable[str], suffix: str) -> re.Pattern[str]:
 
 
 _CUE = _cue([*_INTRODUCTIONS, *_LABELS, *_ROLES], r"[ \t:：]*$")
+_RELATIVE_NAME = re.compile(
+    _cue(_RELATIVES, "").pattern
+    + rf"(?:[ \t]*[（(][ \t]*(?P<bracketed>[{HAN}]{{2,4}})[ \t]*[)）]"
+    + rf"|(?P<pet>(?P<doubled>[{HAN}])(?P=doubled)|[小阿][{HAN}](?=[，。,.、！!？?；;：:\s]|$)))"
+)
 #: After these, whatever Han run follows (2-4 characters up to punctuation) is a name.
 _BARE_CUE = re.compile(
     _cue(_INTRODUCTIONS, r"[ \t:：]*$").pattern + "|" + _cue(_LABELS, r"[ \t]*[:：][ \t]*$").pattern
@@ -243,6 +259,20 @@ _WORDLIKE_COMPOUNDS = frozenset(
 _JOINERS = frozenset("和与及跟同")
 #: Endings of words jieba's dictionary tags as names but that are places or things (石家庄, 王府井, 银联卡).
 _NOT_NAME_ENDINGS = tuple("市省县区镇乡村路街巷州庄井口港卡")
+#: Brands, products and medicines that jieba tags as names or that begin with a surname ("支付宝", "华为",
+#: "马应龙", "白加黑"): a name overlapping one of them is dropped.
+_NOT_NAMES = _words(
+    "支付宝 余额宝 花呗 借呗 华为 高德 阿里 阿里巴巴 易方达 花旗 汇丰 渣打 王老吉 马应龙 白加黑 泰诺 泰诺林 同仁堂 "
+    "胡庆余堂 雷允上 童涵春 云南白药 施慧达 布洛芬 阿莫西林 连花清瘟 丁桂 金嗓子 三九 康泰克 江中 健胃消食 "
+    "窦性心律 窦性 房颤 心律 宋体 黑体 楷体"
+)
+#: Last characters of medicine names (安宫牛黄丸, 藿香正气液): never the end of a person's name.
+_MEDICINE_ENDINGS = frozenset("丸膏剂液")
+_NOT_NAMES_RE = re.compile("|".join(sorted(map(re.escape, _NOT_NAMES), key=len, reverse=True)))
+#: What follows a brand or a medicine, not a person ("…胶囊", "…药业", "…基金").
+_PRODUCT_AFTER = re.compile(
+    f"[{HAN}]{{0,3}}?(?:胶囊|颗粒|口服液|注射液|糖浆|滴眼液|喷雾剂|软膏|药膏|集团|基金|证券|药业|药房)"
+)
 
 
 class ChineseNameRecognizer(EntityRecognizer):
@@ -297,8 +327,15 @@ class ChineseNameRecognizer(EntityRecognizer):
         if "jieba" in self.methods:
             found += _jieba_names(words)
         if "cue" in self.methods:
-            found += _cued_names(text, words) + _titled_names(words)
+            found += _cued_names(text, words) + _titled_names(words) + _relative_names(text)
+        blocked = [m.span() for m in _NOT_NAMES_RE.finditer(text)]
         for start, end, score in found:
+            if (
+                any(s < end and start < e for s, e in blocked)
+                or _PRODUCT_AFTER.match(text, end)
+                or text[end - 1 : end] in _MEDICINE_ENDINGS
+            ):
+                continue
             if end > start and spans.get((start, end), 0.0) < score:
                 spans[(start, end)] = score
         return [
@@ -326,12 +363,21 @@ class _Word:
 
 
 def _tag(text: str) -> list[_Word]:
+    return list(tagged_words(text))
+
+
+@lru_cache(maxsize=64)
+def tagged_words(text: str) -> tuple[_Word, ...]:
+    """jieba's words of ``text`` with their part-of-speech tags and character offsets, in order.
+
+    Cached for the last 64 texts: the name, address and date recognizers all read the same message.
+    """
     words: list[_Word] = []
     offset = 0
     for pair in _pos_tokenizer().cut(text):
         words.append(_Word(pair.word, pair.flag, offset))
         offset += len(pair.word)
-    return words
+    return tuple(words)
 
 
 def _in_dictionary(word: str) -> bool:
@@ -434,6 +480,31 @@ def _cued_names(text: str, words: list[_Word]) -> list[tuple[int, int, float]]:
     return found
 
 
+#: Doubled words that are adverbs, verbs or kinship terms, not pet names ("我女儿天天哭").
+_DOUBLED_WORDS = _words(
+    "天天 常常 刚刚 慢慢 渐渐 偷偷 好好 早早 悄悄 默默 静静 多多 往往 处处 个个 人人 家家 年年 时时 明明 稍稍 "
+    "快快 乖乖 轻轻 紧紧 久久 统统 白白 偏偏 仅仅 每每 一一 哈哈 呵呵 嘻嘻 妈妈 爸爸 哥哥 姐姐 弟弟 "
+    "妹妹 爷爷 奶奶 姥姥 宝宝 叔叔 婆婆 公公 舅舅 姑姑 星星 谢谢 看看 试试 问问 想想 说说 等等 走走 聊聊"
+)
+
+
+def _relative_names(text: str) -> list[tuple[int, int, float]]:
+    """A name in brackets, a doubled pet name or 小/阿 + one character right after a relative ("我女儿（婷婷）",
+    "我儿子豆豆", "奶奶阿珍。")."""
+    found = []
+    for match in _RELATIVE_NAME.finditer(text):
+        group = "bracketed" if match.group("bracketed") else "pet"
+        value = match.group(group)
+        if value in _DOUBLED_WORDS:
+            continue
+        if group == "bracketed" and len(set(value)) > 1 and _in_dictionary(value):
+            tags = {w.flag for w in tagged_words(value)}
+            if not tags & (_NAME_TAGS | {"ns", "nz"}):
+                continue  # "我女儿（大学生）": a description, not a name
+        found.append((match.start(group), match.end(group), 0.8))
+    return found
+
+
 def _titled_names(words: list[_Word]) -> list[tuple[int, int, float]]:
     """A known surname and 0-2 given characters right before a form of address ("林医生", "方杨医生")."""
     found = []
@@ -532,12 +603,22 @@ _HAN_EDGES = re.compile(f"([{HAN}\\W]*)(.*?)([{HAN}\\W]*)", re.DOTALL)
 
 
 def chinese_recognizers() -> list[EntityRecognizer]:
-    """The four Chinese recognizers of this module (IDs, mobiles, UnionPay cards, names)."""
+    """The Chinese recognizers: this module's four (IDs, mobiles, UnionPay cards, names), plus addresses
+    (:mod:`privacy.chinese_addresses`), dates (:mod:`privacy.chinese_dates`), labelled record numbers and
+    vehicle plates (:mod:`privacy.chinese_ids`)."""
+    from privacy.chinese_addresses import ChineseAddressRecognizer
+    from privacy.chinese_dates import ChineseDateRecognizer
+    from privacy.chinese_ids import ChinesePlateRecognizer, ChineseRecordNumberRecognizer
+
     return [
         ChineseResidentIdRecognizer(),
         ChineseMobileRecognizer(),
         UnionPayCardRecognizer(),
         ChineseNameRecognizer(),
+        ChineseAddressRecognizer(),
+        ChineseDateRecognizer(),
+        ChineseRecordNumberRecognizer(),
+        ChinesePlateRecognizer(),
     ]
 
 

@@ -99,13 +99,18 @@ def shift_date(text: str, days: int) -> str | None:
     """Move a written calendar date by ``days``, keeping its form where it has one.
 
     Recognised forms: ``2021-03-04``, ``3/4/2021``, ``3/4/21``, ``3/4`` (month first, as in US records),
-    ``March 4, 2021``, ``Mar 4``, ``4 March 2021``, ``the 4th of March``. A date without a year is shifted
+    ``March 4, 2021``, ``Mar 4``, ``4 March 2021``, ``the 4th of March``, and Chinese dates (``2021年3月4日``,
+    ``3月4号``, ``二〇二一年三月四日``: :func:`privacy.chinese_dates.shift_chinese_date`). A date without a year is shifted
     within a leap year and printed without one; the year of ``3/4/21`` stays two-digit.
 
     Returns:
         The shifted date, or None when ``text`` is not one of these forms or not a valid date (durations such
         as "13 months", times, lone years: the caller decides what to do with those).
     """
+    if "月" in text:  # a Chinese date (privacy.chinese_dates): 2023年11月2日, 十一月二日
+        from privacy.chinese_dates import shift_chinese_date
+
+        return shift_chinese_date(text, days)
     stripped = " ".join(text.split())
     for form in _DATE_FORMS:
         match = form.match(stripped)

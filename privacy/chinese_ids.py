@@ -1,0 +1,117 @@
+"""Labelled Chinese record numbers (住院号, 病案号, 医保卡号 …) and Chinese vehicle plates.
+
+Record numbers: a label, an optional 码/号码, an optional colon or "是/为", then an identifier of 4-24 letters,
+digits and hyphens (spaces only before a digit: ``3301 0219 8876``) holding at least 3 digits. The label decides the type, following the medical policy's
+HIPAA Safe Harbor types (privacy.phi): hospital numbers (住院号, 病案号, 病历号, 门诊号, 登记号, 就诊卡号,
+就诊号, 档案号, 影像号, 检查号, 标本号, ID号) are ``MEDICAL_RECORD_NUMBER``; medical-insurance and social-security
+numbers (医保卡号, 医保号, 社保卡号, 社保号, 参保号, 医疗保险号) are ``HEALTH_PLAN_ID``; customer, policy and contract
+numbers (客户号, 会员号, 保单号, 合同号, 病员号) and any of the above when the policy lacks their type are
+``ID_NUMBER``. A bed number (床号) identifies no one and is not reported. Score 0.9.
+
+Plates (GA 36-2018): a province abbreviation (京, 沪, 粤 …), the issuing-office letter, an optional separator
+(``·``, a space, a hyphen) and five characters (letters except I and O, digits), or six for new-energy
+plates (``粤B·D12345``, ``京AF12345``), or four and 挂 for trailers; at least two digits. A trailing
+学/警/港/澳 is part of the plate. ``VEHICLE_ID``, score 0.9 (0.95 after 车牌/牌照).
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from privacy.chinese import HAS_HAN
+from privacy.recognizers import recognizer_result
+
+__all__ = ["ChinesePlateRecognizer", "ChineseRecordNumberRecognizer"]
+
+_MEDICAL_LABELS = (
+    "住院号|住院编号|病案号|病历号|门诊号|登记号|就诊卡号|就诊号|档案号|影像号|检查号|标本号|ID号"
+)
+_PLAN_LABELS = "医保卡号|医保号|医保编号|社保卡号|社保号|社保编号|参保号|医疗保险号|医保账号"
+_OTHER_LABELS = "客户号|客户编号|会员号|保单号|合同号|病员号|患者编号|患者ID|病人ID"
+_RECORD = re.compile(
+    rf"(?P<label>{_MEDICAL_LABELS}|{_PLAN_LABELS}|{_OTHER_LABELS})(?:码)?\s*(?:[:：]|是|为)?\s*"
+    r"(?P<id>(?=[A-Za-z0-9 -]*\d[A-Za-z0-9 -]*\d[A-Za-z0-9 -]*\d)[A-Za-z0-9](?:[A-Za-z0-9-]| (?=\d)){2,22}[A-Za-z0-9])"
+    r"(?![A-Za-z0-9])"
+)
+_TYPE_OF_LABEL = {
+    **dict.fromkeys(_MEDICAL_LABELS.split("|"), "MEDICAL_RECORD_NUMBER"),
+    **dict.fromkeys(_PLAN_LABELS.split("|"), "HEALTH_PLAN_ID"),
+    **dict.fromkeys(_OTHER_LABELS.split("|"), "ID_NUMBER"),
+}
+
+
+class ChineseRecordNumberRecognizer(EntityRecognizer):
+    """``MEDICAL_RECORD_NUMBER``, ``HEALTH_PLAN_ID`` or ``ID_NUMBER`` after a Chinese label (module docstring)."""
+
+    SCORE = 0.9
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=["MEDICAL_RECORD_NUMBER", "HEALTH_PLAN_ID", "ID_NUMBER"],
+            name="ChineseRecordNumberRecognizer",
+            supported_language="en",
+        )
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """One result per labelled number: the label's type if asked for, else ``ID_NUMBER`` if asked for."""
+        if not HAS_HAN.search(text):
+            return []
+        results = []
+        for match in _RECORD.finditer(text):
+            entity = _TYPE_OF_LABEL[match.group("label")]
+            if entity not in entities:
+                entity = "ID_NUMBER"
+            if entity in entities:
+                start, end = match.span("id")
+                results.append(
+                    recognizer_result(
+                        entity, start, end, self.SCORE, "ChineseRecordNumberRecognizer", self.id
+                    )
+                )
+        return results
+
+
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE_CHAR = "[A-HJ-NP-Z0-9]"
+_PLATE = re.compile(
+    rf"(?P<plate>[{_PROVINCES}][A-HJ-NP-Z][·•・.\- ]?(?:{_PLATE_CHAR}{{6}}|{_PLATE_CHAR}{{5}}[学警港澳]?|{_PLATE_CHAR}{{4}}挂))"
+    r"(?![A-Za-z0-9])"
+)
+_PLATE_CUE = re.compile(r"(?:车牌|牌照|号牌|车号)[^。\n]{0,6}$")
+
+
+class ChinesePlateRecognizer(EntityRecognizer):
+    """``VEHICLE_ID`` for mainland vehicle plates (forms and scores: module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=["VEHICLE_ID"], name="ChinesePlateRecognizer", supported_language="en"
+        )
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """One result per plate in ``text``."""
+        if "VEHICLE_ID" not in entities or not HAS_HAN.search(text):
+            return []
+        results = []
+        for match in _PLATE.finditer(text):
+            tail = re.sub(r"[^A-Z0-9]", "", match.group()[2:])
+            if sum(c.isdigit() for c in tail) < 2:
+                continue
+            score = 0.95 if _PLATE_CUE.search(text[max(0, match.start() - 8) : match.start()]) else 0.9
+            results.append(
+                recognizer_result("VEHICLE_ID", *match.span(), score, "ChinesePlateRecognizer", self.id)
+            )
+        return results

@@ -202,8 +202,11 @@ class StreetAddressRecognizer(EntityRecognizer):
                     # ("is on 40 mg", "BP is at 120/80"), a ward "moved to 2 West": only a street word counts
                     spans.append(span)
         spans.extend(self._street_lines(text))
+        spans.extend(m.span("postcode") for m in _postcodes(text))
         spans.extend((m.start("street"), m.end("street")) for m in _NAMED_STREET.finditer(text))
-        blocks = _merge(spans)
+        blocks = [
+            (_unit_start(text, start), _unbracketed_end(text, start, end)) for start, end in _merge(spans)
+        ]
         if entity == self.PLACE_ENTITY:
             blocks = [part for block in blocks for part in _segments(text, *block)]
         return [
@@ -213,16 +216,23 @@ class StreetAddressRecognizer(EntityRecognizer):
 
     def _street_lines(self, text: str) -> list[tuple[int, int]]:
         """House-number-first streets and street names with a number, each extended over the lines after it."""
-        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        # "HOME (12 CHURCH STREET, …)": an opening bracket or quote is not part of the house number
+        tokens = [
+            (m.start() + len(m.group()) - len(m.group().lstrip("(\"'[")), m.end(), m.group().lstrip("(\"'["))
+            for m in _TOKEN.finditer(text)
+        ]
+        tokens = [t for t in tokens if t[2]]
         spans = []
-        for i, (start, _, word) in enumerate(tokens):
+        for i, (start, stop, word) in enumerate(tokens):
             window = [t[2] for t in tokens[i : i + 7]]
             if _NUMBER.match(word) and not word.endswith(
                 "."
             ):  # "IL 62704. Discharged March 9": a sentence end
                 # "3485 615 Benedum Drive": a second number before the street (building + street number)
                 skip = 2 if len(window) > 2 and _NUMBER.match(window[1]) else 1
-                if len(window) > skip and self._street_follows(window[skip:]):
+                if len(window) > skip and self._street_follows(
+                    window[skip:], after_comma=text[stop : stop + 1] == ","
+                ):
                     spans.append(self._extend(text, start, self._line_end(text, tokens, i + skip)))
             elif (
                 word[:1].isalpha()
@@ -233,9 +243,10 @@ class StreetAddressRecognizer(EntityRecognizer):
         return spans
 
     @staticmethod
-    def _street_follows(words: list[str]) -> bool:
+    def _street_follows(words: list[str], after_comma: bool = False) -> bool:
         """After a house number: up to four name words and then a street-type word or a second number
-        ("Via Roma 131"), with the first word capitalised or a street prefix ("ul.", "rue")."""
+        ("Via Roma 131"), with the first word capitalised or a street prefix ("ul.", "rue"). After a number
+        with a comma ("Scale 14, Apgar 9") only a street-type word counts: a list of scores is no street."""
         first = words[0].strip(".,")
         if not first or not first[0].isalpha() or not (first[0].isupper() or _STREET_WORD.fullmatch(first)):
             return False
@@ -252,7 +263,7 @@ class StreetAddressRecognizer(EntityRecognizer):
                 # "St"/"Dr"/"Pl" before a capitalised word is a title or "Saint" ("St Mary"), not a street type
                 if bare.lower() not in ("st", "dr", "pl") or not following[:1].isupper() or j > 0:
                     return True
-            if bare.isdigit() and j > 0:
+            if bare.isdigit() and j > 0 and not after_comma:
                 return True
             if not _is_place_word(word):
                 return False
@@ -345,6 +356,52 @@ class StreetAddressRecognizer(EntityRecognizer):
                     None  # "Billing address: Ana Lima\n 1593 Pagari 18": a name line; the street rule has it
                 )
         return self._extend(text, start, end)
+
+
+#: UK postcodes (Royal Mail's Postcode Address File format, as in BS 7666): an outward code (area of 1-2
+#: letters, district of a digit and an optional digit or letter: A9, A99, AA9, AA99, A9A, AA9A) and an inward code
+#: (a digit and two letters without C, I, K, M, O, V); GIR 0AA.
+_POSTCODE = (
+    r"(?:GIR ?0AA|(?:[A-PR-UWYZ][0-9][0-9A-HJKPS-UW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRV-Y]?)"
+    r"[ \t]?[0-9][ABD-HJLNP-UW-Z]{2})"
+)
+_POSTCODE_UPPER = re.compile(rf"(?<![A-Za-z0-9-])(?P<postcode>{_POSTCODE})(?![A-Za-z0-9-])")
+#: Lower-case or unspaced postcodes count after their label ("postcode m14 5tp", "post code: ec1a1bb").
+_POSTCODE_LABELLED = re.compile(
+    rf"\b(?:post\s?code|postal\s+code|post-code)s?\b(?:\s+(?:is|was|=))?[\s:#=-]*(?P<postcode>{_POSTCODE})"
+    r"(?![A-Za-z0-9-])",
+    re.IGNORECASE,
+)
+
+
+def _postcodes(text: str) -> list[re.Match[str]]:
+    """UK postcodes in ``text``: upper case with a space between outward and inward code anywhere ("SW1A 2AA",
+    "LS6 2QT"), any case or spacing after the word "postcode". An upper-case code without the space ("SW1A2AA")
+    counts only after the label: alone it may be a part number."""
+    found = [m for m in _POSTCODE_UPPER.finditer(text) if re.search(r"\s", m.group("postcode"))]
+    return found + list(_POSTCODE_LABELLED.finditer(text))
+
+
+#: A flat or unit written before the house number ("Flat 3, 27 Kings Road", "Apt 4B 11 Elm St"): part of the
+#: same address, so one finding with it (a house number left alone is a leak of where someone lives).
+_UNIT_BEFORE = re.compile(
+    r"(?:\b(?:flat|apartment|apt|unit|suite|ste|room|studio|maisonette)\.?|#)\s*(?:[A-Za-z]?\d{1,4}[A-Za-z]?[,\s]\s*)?$",
+    re.IGNORECASE,
+)
+
+
+def _unit_start(text: str, start: int) -> int:
+    """``start`` moved back over a flat or unit written right before it (:data:`_UNIT_BEFORE`)."""
+    unit = _UNIT_BEFORE.search(text, max(0, start - 24), start)
+    return unit.start() if unit is not None else start
+
+
+def _unbracketed_end(text: str, start: int, end: int) -> int:
+    """``end`` moved back over closing brackets that close nothing inside ``text[start:end]`` ("(12 Church
+    Street, Whitby YO22 4AE)")."""
+    while end > start and text[end - 1] == ")" and text.count("(", start, end) < text.count(")", start, end):
+        end -= 1
+    return end
 
 
 def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -38,12 +38,16 @@ __all__ = [
 #: Entity types the recognizers of this module (and the Presidio ones it loads) can return.
 FINANCE_ENTITIES = (
     "ABA_ROUTING_NUMBER",
+    "CARD_SECURITY_CODE",
     "DATE_OF_BIRTH",
+    "REFERENCE_NUMBER",
     "SWIFT_CODE",
     "UK_ACCOUNT_NUMBER",
     "UK_NINO",
     "UK_PASSPORT",
+    "UK_DRIVING_LICENCE",
     "UK_SORT_CODE",
+    "VEHICLE_ID",
 )
 
 
@@ -243,7 +247,21 @@ _I = re.IGNORECASE
 #: 12-34-56 and 12 34 56 (and 123456 right after the words "sort code").
 _SORT_CODE = re.compile(r"(?<![\w-])(?<!\d[ -])(?P<value>\d{2}([- ])\d{2}\2\d{2})(?![\w-]|[- ]\d)")
 _SORT_CODE_PLAIN = re.compile(r"\bsort[\s-]?code\s*(?:is|:|no\.?|number)?\s*(?P<value>\d{6})(?![\w-])", _I)
-_SORT_CODE_CONTEXT = re.compile(r"\bsort[\s-]?codes?\b|\bs/c\b", _I)
+_SORT_CODE_CONTEXT = re.compile(r"\bsort[\s-]?codes?\b|\bs/c\b|\bsc\b", _I)
+#: A UK sort code and account number written together, the way payee details are given ("60-83-71 / 22019384",
+#: "30-99-50 44556677"): the pair is the context of each other.
+_SORT_CODE_PAIR = re.compile(
+    r"(?<![\w-])(?P<value>\d{2}-\d{2}-\d{2})(?=\s*(?:/|,|\||;)?\s*"
+    r"(?!(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))\d{8}(?![\w-]|[ -]\d))"
+)
+_ACCOUNT_PAIR = re.compile(r"(?<=\d{2}-\d{2}-\d{2})\s*(?:/|,|\||;)?\s*(?P<value>\d{8})(?![\w-]|[ -]\d)")
+#: A National Insurance number after its label, whatever its prefix letters ("NI QQ 12 34 56 B": HMRC's own
+#: example prefix, which Presidio's recognizer rightly rejects as never issued, is still what the user typed).
+_NINO_LABELLED = re.compile(
+    r"\b(?:NI|NINO|NI\s+(?:no|number)|national\s+insurance(?:\s+(?:no|number))?)\.?\s*(?:is|:|#|-)?\s*"
+    r"(?P<value>[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D])(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
 _ACCOUNT_NUMBER = re.compile(r"(?<![\w-])(?<!\d[ -])(?P<value>\d{8})(?![\w-]|[ -]\d)")
 _ACCOUNT_CONTEXT = re.compile(r"\baccount|\bacc(?:t|\.|ount)?\s*(?:no|num|number|#)|\ba/c\b|\bacct\b", _I)
 _BIC = re.compile(r"(?<![A-Za-z0-9])(?P<value>[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)(?![A-Za-z0-9])")
@@ -264,6 +282,64 @@ _BIRTH_CONTEXT = re.compile(
 )
 
 
+#: Labels of a customer's own reference numbers at a bank, insurer, lender or school: customer/client number,
+#: reference, loan, agreement, policy, member(ship), student, application, claim, case, contract, mortgage.
+_CUSTOMER_ID = re.compile(
+    r"\b(?:customer|client|cust|member(?:ship)?|policy(?:holder)?|student|applicant|application|loan|agreement|"
+    r"mortgage|contract|claim|case|plan|pension(?:\s+plan)?|ref(?:erence)?|cif)"
+    r"(?:[\s_]+(?:number|num|no\.?|#|id|ref(?:erence)?|code))?\.?(?:\s+(?:is|was))?\s*[:#=]?\s*#?\s*"
+    r"(?P<value>(?=(?:[A-Z/-]*\d){4})[A-Z0-9][A-Z0-9/-]{3,24})(?![\w/-])",
+    re.IGNORECASE,
+)
+#: Labels too loose alone ("plan", "case", "claim", "ref", "loan"): the value must hold a letter and a digit or
+#: come after a number word ("case no. 4471", "ref # 8812"); "a 2024 plan" or "case 12" are not identifiers.
+_LOOSE_ID_LABEL = re.compile(r"^(?:plan|case|claim|ref|reference|loan|contract|pension|application)\b", re.I)
+
+
+class CustomerIdRecognizer(ContextPatternRecognizer):
+    """``REFERENCE_NUMBER``: a customer's own reference after its label ("customer number 0048812367", "loan ref
+    LX-00918273", "policy HH-44719026", "membership no. M8832109", "student no 2209841"); at least 4 digits,
+    score 0.6. The label is the evidence: such numbers have no common format or check digit."""
+
+    def __init__(self) -> None:
+        super().__init__("REFERENCE_NUMBER", "CustomerIdRecognizer", _CUSTOMER_ID, re.compile(""), 0.6)
+
+    def _accepts(self, text: str, start: int, end: int) -> bool:
+        match = next(
+            (m for m in _CUSTOMER_ID.finditer(text, max(0, start - 60)) if m.start("value") == start), None
+        )
+        if match is None:
+            return False
+        label = text[match.start() : start]
+        value = text[start:end]
+        if re.fullmatch(r"(?:19|20)\d\d", value):
+            return False
+        # a loose label needs a letter in the value or a number word in the label
+        return not _LOOSE_ID_LABEL.match(label) or bool(
+            re.search(r"[A-Za-z]", value) or re.search(r"#|:|\bno\b|number|num\b|=|\bid\b", label, re.I)
+        )
+
+
+#: UK registration marks (DVLA, current format since 2001): two letters (region), two digits (age identifier),
+#: three letters; written with or without the space ("LK19 XRT", "yj67kpn").
+_UK_PLATE = re.compile(
+    r"(?<![A-Za-z0-9])(?P<value>[A-HJ-PR-Y][A-HJ-PR-Y](?:0[1-9]|[1-9]\d)\s?[A-HJ-PR-Z]{3})(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_PLATE_CONTEXT = re.compile(
+    r"\b(?:reg(?:istration)?|registered|number\s*plates?|plates?|vehicle|car|van|motorbike|lorry|vrn|vrm|"
+    r"dvla|parked|v5c?)\b",
+    re.IGNORECASE,
+)
+#: UK driving licence numbers (DVLA): 5 characters of the surname (padded with 9s), 6 digits from the date of
+#: birth (decade, month +5 for women, day, year), 2 initials (padded with 9), a digit, 2 check letters.
+_UK_LICENCE = re.compile(
+    r"(?<![A-Za-z0-9])(?P<value>[A-Z][A-Z9]{4}\d[0156]\d[0-3]\d\d[A-Z9]{2}\d[A-Z0-9]{2})(?:\s?\d{2})?(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_LICENCE_CONTEXT = re.compile(r"\b(?:licen[cs]e|dvla|driving|driver)", re.IGNORECASE)
+
+
 def _aba_checksum(value: str) -> bool:
     """Presidio's ABA checksum (3-7-1 weights, sum divisible by 10)."""
     return bool(_aba_recognizer().validate_result(value))
@@ -272,6 +348,13 @@ def _aba_checksum(value: str) -> bool:
 @cache
 def _aba_recognizer() -> AbaRoutingRecognizer:
     return AbaRoutingRecognizer()
+
+
+def _not_a_date(value: str) -> bool:
+    """Whether 8 digits are not a YYYYMMDD date (a log's "20240101" after "12-05-21" is no account)."""
+    return _not_all_same(value) and not (
+        value[:2] in ("19", "20") and is_valid_date(f"{value[:4]}-{value[4:6]}-{value[6:]}")
+    )
 
 
 def _not_all_same(value: str) -> bool:
@@ -283,9 +366,9 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
     """The finance recognizers, ready for ``registry.add_recognizer``.
 
     Returns:
-        - ``UK_SORT_CODE``: ``NN-NN-NN`` / ``NN NN NN`` with "sort code" or "s/c" nearby (and ``NNNNNN`` right
-          after "sort code"); score 0.6.
-        - ``UK_ACCOUNT_NUMBER``: 8 digits with "account", "acct", "a/c" nearby; score 0.6 (above Presidio's
+        - ``UK_SORT_CODE``: ``NN-NN-NN`` / ``NN NN NN`` with "sort code", "s/c" or "sc" nearby (and ``NNNNNN``
+          right after "sort code"), or followed by an 8-digit account number ("60-83-71 / 22019384"); 0.6.
+        - ``UK_ACCOUNT_NUMBER``: 8 digits with "account", "acct", "a/c" nearby or right after a sort code; 0.6 (above Presidio's
           US_BANK_NUMBER, 0.4 with context, which matches the same digits).
         - ``SWIFT_CODE``: :class:`SwiftBicRecognizer`; score 0.7.
         - ``ABA_ROUTING_NUMBER``: 9 digits passing Presidio's ABA checksum with "routing", "ABA", "RTN"
@@ -296,17 +379,49 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
           are Presidio's ``US_PASSPORT``); score 0.5. Presidio's ``UkPassportRecognizer`` adds the 2-letter +
           7-digit form (0.1, 0.45 with "passport" in context).
         - ``UK_NINO``: Presidio's ``UkNinoRecognizer`` (HMRC's prefix rules: no D, F, I, Q, U, V first, no
-          D, F, I, O, Q, U, V second, not BG, GB, KN, NK, NT, TN, ZZ; suffix A-D); score 0.5.
+          D, F, I, O, Q, U, V second, not BG, GB, KN, NK, NT, TN, ZZ; suffix A-D); score 0.5. After its label
+          ("NI", "NINO", "national insurance") any two letters, six digits and A-D count; score 0.6.
+        - ``CARD_SECURITY_CODE``: :class:`~privacy.cards.CardSecurityCodeRecognizer` (3-4 digits after "CVV",
+          "security code", "3 digits on the back", ...); score 0.8.
+        - ``REFERENCE_NUMBER``: :class:`CustomerIdRecognizer` (customer, policy, loan, member numbers after their label);
+          score 0.6.
+        - ``VEHICLE_ID``: a UK registration mark in the DVLA format since 2001 ("LK19 XRT") with "reg",
+          "plate", "vehicle", "car", "van" nearby; score 0.6.
+        - ``UK_DRIVING_LICENCE``: the DVLA's 16-character licence number (surname, date-of-birth digits with
+          the month 0-1 or 5-6, initials, check characters) with "licence", "driving" or "DVLA" nearby; 0.7.
         - ``DATE_OF_BIRTH``: a real calendar date (:func:`is_valid_date`) with "born", "birth", "DOB",
           "birthday" nearby; score 0.7. Dates alone are not personal data in finance and are not looked for.
     """
+    from privacy.cards import CardSecurityCodeRecognizer
+
     return [
+        CardSecurityCodeRecognizer(),
+        CustomerIdRecognizer(),
+        ContextPatternRecognizer(
+            "VEHICLE_ID",
+            "UkVehicleRegistrationRecognizer",
+            _UK_PLATE,
+            _PLATE_CONTEXT,
+            0.6,
+            before=40,
+            after=30,
+        ),
+        ContextPatternRecognizer(
+            "UK_DRIVING_LICENCE", "UkDrivingLicenceRecognizer", _UK_LICENCE, _LICENCE_CONTEXT, 0.7, before=50
+        ),
         ContextPatternRecognizer(
             "UK_SORT_CODE", "UkSortCodeRecognizer", _SORT_CODE, _SORT_CODE_CONTEXT, 0.6, _not_all_same
         ),
         ContextPatternRecognizer(
             "UK_SORT_CODE", "UkSortCodeRecognizer", _SORT_CODE_PLAIN, _SORT_CODE_CONTEXT, 0.6, _not_all_same
         ),
+        ContextPatternRecognizer(
+            "UK_SORT_CODE", "UkSortCodeRecognizer", _SORT_CODE_PAIR, re.compile(""), 0.6, _not_all_same
+        ),
+        ContextPatternRecognizer(
+            "UK_ACCOUNT_NUMBER", "UkAccountNumberRecognizer", _ACCOUNT_PAIR, re.compile(""), 0.6, _not_a_date
+        ),
+        ContextPatternRecognizer("UK_NINO", "UkNinoLabelRecognizer", _NINO_LABELLED, re.compile(""), 0.6),
         ContextPatternRecognizer(
             "UK_ACCOUNT_NUMBER",
             "UkAccountNumberRecognizer",

@@ -45,8 +45,10 @@ __all__ = [
     "ClinicalLocationRecognizer",
     "ClinicalNameRecognizer",
     "LabelledNumberRecognizer",
+    "NhsNumberRecognizer",
     "VinRecognizer",
     "census_names",
+    "nhs_check_digit_ok",
     "phi_recognizers",
     "us_places",
     "vin_check_digit_ok",
@@ -243,7 +245,11 @@ def _age_context(text: str, start: int, matched: str) -> bool:
 _ID = r"(?P<id>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,19})(?![\w-])"
 _NUMBER_WORD = r"(?:\s*(?:number|num|no\.?|#|id)\b\.?)?\s*[:#=]?\s*#?\s*"
 _LABELS: tuple[tuple[str, str], ...] = (
-    ("MEDICAL_RECORD_NUMBER", r"mrn|mr\s?#|medical\s+record|record|chart|unit|hospital|patient\s+id|pt\s+id"),
+    (
+        "MEDICAL_RECORD_NUMBER",
+        r"mrn|mr\s?#|medical\s+record|record|chart|unit|hospital|hosp|patient\s+id|pt\s+id|patient|pt|"
+        r"(?:hospital\s+)?reg(?:istration)?|admission|adm|episode|encounter|case\s?note|k\s?number|crn|urn|chi",
+    ),
     (
         "HEALTH_PLAN_ID",
         r"member|subscriber|policy|group|plan|insurance|insurer|medicare|medicaid|beneficiary|hic|hicn",
@@ -261,10 +267,14 @@ _LABELLED = [
 ]
 #: Labels too common as words ("unit", "plan", "record") need a number word or "#"/":" before the value.
 _WEAK_LABELS = re.compile(
-    r"^(?:unit|hospital|record|chart|plan|group|policy|model|lot|pump|device|implant|case|id|tag|"
-    r"pacemaker|icd|aicd|sn|insurance|lic|cert|ref)\b",
+    r"^(?:unit|hospital|hosp|record|chart|plan|group|policy|model|lot|pump|device|implant|case|id|tag|"
+    r"pacemaker|icd|aicd|sn|insurance|lic|cert|ref|patient|pt|reg|registration|hospital\s+reg|admission|adm|"
+    r"episode|encounter|urn|chi)\b",
     re.IGNORECASE,
 )
+#: Labels that name a person or an event before they name a number: only "no."/"number"/"#"/"id" makes them one.
+_NUMBER_WORD_LABELS = re.compile(r"^(?:patient|pt|reg|registration|adm|admission|episode|encounter)\b", re.I)
+_AGE_VALUE = re.compile(r"\d{1,3}\s*(?:yo|y|yrs?|m|f|yom|yof)", re.IGNORECASE)
 _PHONE_LABEL = re.compile(
     r"\b(?:pager|beeper|pgr|pg|page|ext|extension|fax|cell|home|work|office|tel|telephone|phone|ph|call)"
     r"\b(?:\s*(?:number|num|no\.?|#)\b\.?)?\s*[:#]?\s*#?\s*(?P<id>\(?\d[\d() -]{2,13}\d)(?![\w-])",
@@ -306,6 +316,12 @@ class LabelledNumberRecognizer(_PhiRecognizer):
                 label = match.group()[: match.start("id") - match.start()]
                 if _WEAK_LABELS.match(label) and not re.search(r"#|:|\bno\b|number|num\b|=", label, re.I):
                     continue
+                if _NUMBER_WORD_LABELS.match(label) and not re.search(
+                    r"#|\bno\b|number|num\b|\bid\b", label, re.I
+                ):
+                    continue  # "PT: 45YO M", "ADM: 02/03": a patient or an admission, not its number
+                if _AGE_VALUE.fullmatch(match.group("id")):
+                    continue
                 if entity in entities and not any(s < span[1] and span[0] < e for s, e in taken):
                     taken.append(span)
                     results.append(_result(entity, *span, self.SCORE, self))
@@ -316,6 +332,45 @@ class LabelledNumberRecognizer(_PhiRecognizer):
                     results.append(_result("PHONE_NUMBER", *match.span("id"), self.SCORE, self))
             results += [_result("PHONE_NUMBER", *m.span(), 0.6, self) for m in _LOOSE_PHONE.finditer(text)]
         return results
+
+
+#: NHS numbers: 10 digits, written 3-3-4 ("943 476 5919"), the last a modulus 11 check digit.
+_NHS_NUMBER = re.compile(r"(?<![\w-])(?P<id>\d{3}([ -]?)\d{3}\2\d{4})(?![\w-]|[ -]\d)")
+_NHS_LABEL = re.compile(r"\bnhs\b", re.IGNORECASE)
+
+
+def nhs_check_digit_ok(number: str) -> bool:
+    """Whether a 10-digit NHS number's last digit is its check digit (NHS Data Dictionary, "NHS number":
+    weights 10 down to 2 on the first nine digits, check = 11 - (sum mod 11), 11 -> 0, 10 -> invalid)."""
+    digits = re.sub(r"\D", "", number)
+    if len(digits) != 10:
+        return False
+    check = 11 - sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True)) % 11
+    return check != 10 and digits[9] == str(0 if check == 11 else check)
+
+
+class NhsNumberRecognizer(_PhiRecognizer):
+    """``MEDICAL_RECORD_NUMBER`` for NHS numbers (England, Wales, Isle of Man) that pass the modulus 11 check
+    (:func:`nhs_check_digit_ok`) with "NHS" within 40 characters before them ("NHS number: 943 476 5919",
+    "NHS 4010232129"); score 0.95. Without the label a 10-digit number is more likely a phone number."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=["MEDICAL_RECORD_NUMBER"], name="NhsNumberRecognizer", supported_language="en"
+        )
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Return a result per labelled, check-digit-valid NHS number in ``text``."""
+        if "MEDICAL_RECORD_NUMBER" not in entities:
+            return []
+        return [
+            _result("MEDICAL_RECORD_NUMBER", *m.span("id"), 0.95, self)
+            for m in _NHS_NUMBER.finditer(text)
+            if nhs_check_digit_ok(m.group("id"))
+            and _NHS_LABEL.search(text, max(0, m.start() - 40), m.start())
+        ]
 
 
 _VIN = re.compile(r"\b[A-HJ-NPR-Z0-9]{17}\b", re.IGNORECASE)
@@ -947,6 +1002,7 @@ def phi_recognizers(common_words: frozenset[str]) -> list[EntityRecognizer]:
         ClinicalDateRecognizer(),
         AgeOver89Recognizer(),
         LabelledNumberRecognizer(),
+        NhsNumberRecognizer(),
         VinRecognizer(),
         ClinicalNameRecognizer(common_words),
         ClinicalLocationRecognizer(common_words),

@@ -135,6 +135,39 @@ _OWN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"://[^\s:/?#@]+:(?P<secret>[^\s/?#]+)@[\w.\[\]-]+"),
     ),
     (
+        # .env / YAML / JSON / INI / code: a key naming a password, secret, token or API key, then its value
+        # ("smtp_pass: 'Hv#44kLm1'", '"db_password": "Kx9!mQ2zP"', "client_secret = 9f8e…"); filtered by
+        # _config_secret_ok (no references, types, numbers of a "max_tokens", ...).
+        "ConfigSecret",
+        re.compile(
+            r"(?im)(?P<key>[\w.-]*(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
+            r"private[_-]?key|auth[_-]?key|credentials?)(?![a-z])[\w.-]*)[\"']?[ \t]*(?::|=|=>)[ \t]*"
+            r"(?:\"(?P<q1>[^\"\n]{4,200})\"|'(?P<q2>[^'\n]{4,200})'|(?P<secret>[^\s,;'\"}#]{4,200}))"
+        ),
+    ),
+    (
+        # "password is Tr0ub4dor!", "pw: blue42sky", "passwd=…" in prose: a value with a digit or a symbol.
+        "ProsePassword",
+        re.compile(
+            r"(?i)\b(?:password|passwd|pwd|pw|passcode|passphrase)(?:\s+(?:is|was|=|:)|\s*[:=])\s*"
+            r"(?:it'?s\s+)?[\"'`]?(?P<secret>(?=[^\s\"'`]*[\d!#$%&*@^~?])[^\s\"'`,;]{4,64}?)[\"'`]?(?=[\s,;)]|\.?$|\.\s)"
+        ),
+    ),
+    (
+        # Passwords on a command line: --password=…, ldapsearch -w …, mysql -p…, sshpass -p …
+        "CommandLinePassword",
+        re.compile(
+            r"(?:--pass(?:word|wd)?[= ]|\bsshpass\s+-p\s*|\bldap\w*\b[^\n]*?\s-w\s+|\bmysql\w*\b[^\n]*?\s-p)"
+            r"(?:'(?P<q1>[^'\n]+)'|\"(?P<q2>[^\"\n]+)\"|(?P<secret>[^\s'\"]+))"
+        ),
+    ),
+    (
+        # PostgreSQL's .pgpass lines: hostname:port:database:username:password (libpq documentation, "The
+        # Password File").
+        "PgpassPassword",
+        re.compile(r"(?m)(?:^|(?<=\s))[\w.*-]+:(?:\d{2,5}|\*):[\w.*-]+:[\w.*@-]+:(?P<secret>\S+)$"),
+    ),
+    (
         "DiscordWebhook",
         re.compile(
             r"(?P<secret>https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]+)"
@@ -276,6 +309,9 @@ def _plugin_matches(plugin: BasePlugin, line: str) -> Iterator[tuple[int, int]]:
             reported |= set(plugin.analyze_string(line, keyword.CONFIG_DENYLIST_REGEX_TO_GROUP))
             for start, end in _group_matches(keyword.CONFIG_DENYLIST_REGEX_TO_GROUP, line):
                 value = line[start:end].rstrip(";,")
+                if value[:1] not in ("'", '"'):
+                    # unquoted: the value ends at a blank ("PGPASSWORD=x -e PGUSER=y postgres:16" on a shell line)
+                    value = re.split(r"\s", value, maxsplit=1)[0].rstrip(";,")
                 if value and not _IDENTIFIER.fullmatch(value) and not value.endswith(("(", "[")):
                     candidates.append((start, start + len(value)))
                     reported.add(value)
@@ -316,7 +352,9 @@ def _group_matches(regexes: Mapping[re.Pattern[str], int | None], line: str) -> 
 def _own_spans(text: str) -> Iterator[_Span]:
     for name, pattern in _OWN_PATTERNS:
         for match in pattern.finditer(text):
-            group = next((g for g, value in match.groupdict().items() if value is not None), None)
+            group = next(
+                (g for g, value in match.groupdict().items() if value is not None and g != "key"), None
+            )
             if group is None:
                 continue
             value = match.group(group)
@@ -327,6 +365,8 @@ def _own_spans(text: str) -> Iterator[_Span]:
                     continue
             elif is_placeholder_secret(value):
                 continue
+            if name == "ConfigSecret" and not _config_secret_ok(match, value):
+                continue
             if name == "ConnectionStringPassword" and not _CONNECTION_KEY.search(
                 _line_at(text, match.start())
             ):
@@ -334,7 +374,47 @@ def _own_spans(text: str) -> Iterator[_Span]:
             yield _Span(match.start(group), match.end(group), f"secrets:{name}")
 
 
-_PASSWORD_PATTERNS = frozenset({"ConnectionStringPassword", "UrlQueryPassword", "UrlPassword"})
+_PASSWORD_PATTERNS = frozenset(
+    {
+        "ConnectionStringPassword",
+        "UrlQueryPassword",
+        "UrlPassword",
+        "ConfigSecret",
+        "ProsePassword",
+        "CommandLinePassword",
+        "PgpassPassword",
+    }
+)
+#: Keys that name something about a secret, not the secret ("max_tokens: 512", "password_min_length = 12",
+#: "secret_name: db-creds", "token_url: https://…", "password_file: /run/secrets/db").
+_NOT_SECRET_KEY = re.compile(
+    r"bypass|compass|surpass|trespass|tokens|tokeni[sz]|length|len\b|_len|min|max|count|limit|timeout|ttl|expir|hash|field|policy|reset|file|path|"
+    r"url|uri|endpoint|env|name|_id\b|type|header|prompt|label|required|enabled|rotation|prefix|format|regex|"
+    r"pattern|hint|mode|strength|manager|store|provider|class|validator|input|form|param|arg",
+    re.IGNORECASE,
+)
+#: Values that are code, not a secret: references, calls, type names, literals.
+_NOT_SECRET_VALUE = re.compile(
+    r"^(?:none|null|nil|true|false|str|string|int|bytes|optional\[.*|undefined|required|changeme|secret|password|"
+    r"token|\*+|<[^>]*>)$|[(\[]|^(?:os\.|process\.env|env\.|settings\.|config\.|self\.|this\.|cfg\.|vault:|"
+    r"\$\{?|%\(|\{\{|getenv|secrets?\.|ENV\[)",
+    re.IGNORECASE,
+)
+
+
+def _config_secret_ok(match: re.Match[str], value: str) -> bool:
+    """Whether a ``ConfigSecret`` match holds a credential: not a key about a secret (:data:`_NOT_SECRET_KEY`),
+    not code (:data:`_NOT_SECRET_VALUE`), not an unquoted identifier or dotted name (``token = token``,
+    ``secret_key=settings.SECRET_KEY``), a secret or token with a letter in it (a "token: 512" is a count)."""
+    key = match.group("key")
+    quoted = match.group("secret") is None
+    if key.startswith((".", "/")) or _NOT_SECRET_KEY.search(key) or _NOT_SECRET_VALUE.search(value):
+        return False
+    if not quoted and re.fullmatch(r"[A-Za-z_][A-Za-z_.]*", value):
+        return False
+    if re.search(r"token|secret|key|credential", key, re.IGNORECASE) and not re.search(r"[A-Za-z]", value):
+        return False
+    return not re.fullmatch(r"[\d.]+", value) or re.search(r"pass|pwd", key, re.IGNORECASE) is not None
 
 
 #: Another key of a connection string on the same line as "Password=" (a lone "password=" is not enough).
@@ -408,6 +488,259 @@ _CODE_OBJECTS = frozenset(
 )
 
 
+def _word_set(words: str) -> frozenset[str]:
+    """The blank-separated words of ``words``."""
+    return frozenset(words.split())
+
+
+#: A host name of any shape (one label or more): what a connection string, an ssh command or a host key holds.
+_ANY_HOST = (
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+#: Labels that mark a host as private wherever they stand between its first and last label
+#: ("api.internal.kestrel.io", "relay-2.corp.brackenfield.com", "squid.lan.rivermead.org").
+_PRIVATE_LABELS = _word_set(
+    """internal int corp lan intranet priv private ad staging stg uat ops infra mgmt vpn prod prd office
+    local localdomain dmz onprem ec2"""
+)
+_DOTTED_HOST = re.compile(
+    r"(?<![\w.@/-])(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?){2,})"
+    r"(?![\w-]|\.\w|\()",
+    re.IGNORECASE,
+)
+#: Public hosts that stay: package indexes, code hosts, documentation (a URL to them names no private system).
+_PUBLIC_HOSTS = _word_set(
+    """github.com gitlab.com bitbucket.org pypi.org files.pythonhosted.org registry.npmjs.org npmjs.com
+    docker.io hub.docker.com registry-1.docker.io ghcr.io quay.io localhost example.com example.org
+    example.net googleapis.com google.com microsoft.com stackoverflow.com readthedocs.io python.org
+    kubernetes.io k8s.io golang.org crates.io rubygems.org maven.org apache.org ubuntu.com debian.org
+    amazon.com"""
+)
+#: Schemes of connection strings (databases, queues, directories, file transfer) and of kubeconfig/API servers.
+_CONNECTION_URL = re.compile(
+    r"(?P<scheme>(?:jdbc:)?(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|"
+    r"sqlserver|oracle|ldaps?|smb|ftps?|sftp|ssh|git\+ssh|kafka|nats|mqtts?|cassandra|clickhouse|https?|tcp|"
+    r"wss?|nfs|rsync)(?::[a-z]+)*)://"
+    r"(?:(?P<user>[^\s:/?#@'\"]+)(?::[^\s/?#@'\"]*)?@)?(?P<host>" + _ANY_HOST + r")(?P<port>:\d{2,5})?",
+    re.IGNORECASE,
+)
+#: ssh-family commands: user@host arguments (and the bare host after ssh).
+_SSH_COMMAND = re.compile(
+    r"\b(?:ssh|scp|rsync|sftp|mosh|ssh-copy-id|autossh|git\s+clone)\b[^\n]*", re.IGNORECASE
+)
+_USER_AT_HOST = re.compile(
+    r"(?<![\w.@/:+-])(?P<user>[A-Za-z_][\w.-]{0,31})@(?P<host>" + _ANY_HOST + r")(?=[:\s'\"`/]|$)"
+)
+_SSH_BARE_HOST = re.compile(
+    r"\bssh\s+(?:-[A-Za-z]+(?:\s+(?!-)\S+)?\s+)*(?P<host>[A-Za-z][\w-]*(?:\.[\w-]+)*)(?=\s|$|')"
+)
+#: Keys and flags whose value is a host: config keys (host, hostname, server, *_host), ssh_config keywords
+#: (HostName, ProxyJump), command-line flags (-h, --host, -H).
+_HOST_KEY = re.compile(
+    r"(?im)(?:^|(?<=[\s{,;\"'(]))(?P<key>(?:[\w.-]*_)?(?:host|hostname|host_name|server|servername|proxyjump|"
+    r"proxy_host|smtp_server|db_server|data\s+source|addr|address))[\"']?(?:[ \t]*[:=][ \t]*|[ \t]+)[\"']?"
+    r"(?P<host>" + _ANY_HOST + r")(?=[\"':,;\s)/]|$)"
+)
+_HOST_FLAG = re.compile(
+    r"(?:^|\s)(?:-h|--host(?:name)?=?|-H)\s*['\"]?(?P<host>" + _ANY_HOST + r")(?!:/)(?=[\s'\":/]|$)"
+)
+#: A syslog line's host field ("Jun 12 04:02:17 web-03 sshd[22841]: …", RFC 3164).
+_SYSLOG_HOST = re.compile(
+    r"(?m)^(?:[A-Z][a-z]{2}\s+\d{1,2}\s+\d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?)\s+"
+    r"(?P<host>[A-Za-z][\w.-]*)\s+[\w./-]+(?:\[\d+\])?:"
+)
+#: An LDAP distinguished name's domain components ("dc=kingsbridge,dc=local"): the directory's domain.
+_LDAP_DC = re.compile(r"(?i)\bdc=[\w-]+(?:\s*,\s*dc=[\w-]+)+")
+_LDAP_USER = re.compile(r"(?i)\b(?:cn|uid)=(?P<user>[A-Za-z][\w.-]{1,63})(?=\s*,\s*(?:ou|dc|cn|o)=)")
+#: Keys whose value is a login name: config keys (user, username, login, uid, "User Id", *_user), the
+#: ssh_config keyword User, ownership fields of tickets and CODEOWNERS-like lists.
+_USER_KEY = re.compile(
+    r"(?im)(?:^|(?<=[\s{,;\"'(]))(?P<key>(?:[\w.-]*_)?(?:user\s+id|user_name|username|userid|user_id|(?:pg|db|ftp|smtp|ldap|sql|mq)?user|"
+    r"login|uid|owner|assignee|reporter|account_name)|User)[\"']?(?:[ \t]*(?::|=|=>)[ \t]*|[ \t]+)"
+    r"(?:(?P<q>[\"'])(?P<quoted>[^\"'\s]{2,64})(?P=q)|(?P<bare>[A-Za-z_][\w.\\-]{1,63}))(?![\w.@-])"
+)
+#: Prose around a login name: "user name tkowalski91", "Username is hope_adams_77", "for user 'pnakamura'",
+#: "runs as svc_backup", "Accepted publickey for deploy_ci", "logged in as x".
+_USER_PROSE = re.compile(
+    r"(?i)\b(?:user\s*name|login\s+(?:name|id)|(?:for|as|invalid)\s+user|user|runs?\s+as|running\s+as|"
+    r"logged\s+in\s+as|log\s+in\s+as|sudo\s+-u|su\s+-|accepted\s+(?:publickey|password|keyboard-interactive)\s+for|"
+    r"failed\s+password\s+for(?:\s+invalid\s+user)?|owner\s+is|owned\s+by|assignee|reporter|handle)"
+    r"(?:\s+(?:is|was|=|:)\s*|\s*[:=]\s*|\s+)(?:\(e\.g\.\s+)?(?P<q>['\"`]?)(?P<user>[A-Za-z_][\w.-]{1,63}?)(?P=q)"
+    r"(?=[\s,;)'\"`.]|$)"
+)
+#: Home directories: /home/<user>/, /Users/<user>/, C:\Users\<user>\, ~user/.
+_HOME_DIR = re.compile(
+    r"(?:/home/|/Users/|[A-Za-z]:\\\\?Users\\\\?|(?<![\w~])~)(?P<user>[A-Za-z_][\w.-]{1,63})(?=[/\\\\])"
+)
+#: @-mentions (chat, code review, CODEOWNERS): not e-mail, not npm scopes (@types/node), not decorators.
+_MENTION = re.compile(r"(?<![\w.@/+-])@(?P<user>[A-Za-z0-9][A-Za-z0-9._-]{1,38}[A-Za-z0-9])(?![\w(/@-]|\.\w)")
+#: First parts of decorators and annotations that prose names ("use @pytest.mark.slow", "add @Override").
+_DECORATOR_ROOTS = _word_set(
+    """pytest app router property staticmethod classmethod dataclass override functools lru_cache cache
+    mock patch click celery api bp blueprint abstractmethod contextmanager wraps typing overload fixture
+    deprecated param return returns throws see since author version todo fixme autowired test component
+    service entity bean input output injectable media import keyframes font-face types angular babel vue
+    nestjs tanstack jest testing-library emotion mui"""
+)
+#: psql -U, mysql -u, curl -u user:pass, --user/--username flags.
+_USER_FLAG = re.compile(
+    r"(?:\b(?:psql|pg_dump|pg_restore|mysql|mysqldump|mongo|mongosh|sqlcmd|redis-cli|curl|ssh)\b[^\n]*?\s"
+    r"(?:-U|-u|-l)\s*|--user(?:name)?[= ])['\"]?(?P<user>[A-Za-z_][\w.\\-]{1,63})"
+)
+#: Accounts everybody has: no person or service is identified by them.
+_GENERIC_USERS = _word_set(
+    """root git admin administrator ubuntu ec2-user centos debian postgres www-data nobody user username
+    guest runner sa me you localhost default public shared anonymous test app all here channel everyone
+    vscode node"""
+)
+#: Words after "user", "owner", "login" that are not a name ("the user can", "login failed", "User Id").
+_NOT_USERS = _word_set(
+    """name names id ids account accounts data profile interface input experience agent group groups role
+    roles session sessions manual guide list table model story stories base login logins permissions
+    settings management password passwords email details info information object objects record records
+    type types class service services request requests level mode space home failed fails failing page
+    screen form field fields token tokens key keys creation created exists not found none null true
+    false str string int str) deleted locked unknown invalid attempts attempt successful success error
+    errors should must can cannot will would with without from and or the a an is was to of for in on at
+    by as it this that who which has have had does did id: via option options count flow journey
+    feedback support friendly facing defined specified provided supplied context models py example pass
+    your my"""
+)
+
+
+#: Parts of an unquoted value that make it a code identifier rather than a login ("user = request.user",
+#: "owner = current_owner").
+_CODE_VALUE = re.compile(
+    r"user|name|owner|login|account|self|request|args|config|settings|session|this\b", re.I
+)
+
+
+def _code_identifier(text: str, value: str, end: int) -> bool:
+    """Whether an unquoted ``value`` ending at ``end`` reads as code: called or indexed right after, built from
+    code words (:data:`_CODE_VALUE`), or used as an identifier elsewhere in ``text`` ("report_ro(", "x.y")."""
+    if text[end : end + 1] in ("(", "[") or _CODE_VALUE.search(value):
+        return True
+    return (
+        re.search(
+            rf"(?<![\w.]){re.escape(value)}\s*(?:\(|\.[A-Za-z_]|=[^=])",
+            text[: end - len(value)] + " " + text[end:],
+        )
+        is not None
+    )
+
+
+def _usable_host(host: str) -> bool:
+    """A host that names a private system: not an IP address (Presidio's ``IP_ADDRESS``), not localhost or a
+    public service (:data:`_PUBLIC_HOSTS`, also their subdomains such as ``api.github.com``), not a file name."""
+    lower = host.lower().rstrip(".")
+    if re.fullmatch(r"[\d.]+", lower) or len(lower) < 2:
+        return False
+    if any(lower == public or lower.endswith("." + public) for public in _PUBLIC_HOSTS):
+        return False
+    return not re.search(r"\.(?:py|js|ts|json|ya?ml|txt|log|pem|key|sh|conf|cfg|ini|md|git|sql|csv)$", lower)
+
+
+def _usable_user(user: str) -> bool:
+    """A login name that identifies someone or a service account: not a generic account, not an English word
+    that follows "user" in prose, not a number, not a placeholder."""
+    lower = user.lower().strip(".-")
+    return (
+        len(lower) >= 2
+        and lower not in _GENERIC_USERS
+        and lower not in _NOT_USERS
+        and not lower.isdigit()
+        and not is_placeholder_secret(user)
+        and not lower.startswith(("$", "{", "<", "%"))
+    )
+
+
+def _private_dotted_host(text: str, match: re.Match[str]) -> bool:
+    """A dotted host whose middle labels name a private network (:data:`_PRIVATE_LABELS`)."""
+    labels = match.group("host").lower().split(".")
+    return len(labels) >= 3 and any(label in _PRIVATE_LABELS for label in labels[1:-1])
+
+
+def find_hosts_and_users(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Spans of private host names and of login names in ``text`` (see :class:`InternalHostnameRecognizer`).
+
+    Returns:
+        ``(hosts, users)``: lists of ``(start, end)`` character offsets.
+    """
+    hosts: list[tuple[int, int]] = []
+    users: list[tuple[int, int]] = []
+
+    def host(match: re.Match[str], group: str = "host") -> None:
+        value = match.group(group)
+        if value and _usable_host(value):
+            hosts.append(match.span(group))
+
+    def user(match: re.Match[str], group: str = "user") -> None:
+        value = match.group(group)
+        if value and _usable_user(value):
+            users.append(match.span(group))
+
+    for match in _CONNECTION_URL.finditer(text):
+        scheme = match.group("scheme").lower()
+        if match.group("user") is not None:
+            user(match)
+        web = scheme in ("http", "https", "ws", "wss")
+        key_before = re.search(
+            r"(?i)\b(?:server|host|endpoint|proxy|api_?url)\b[\"']?\s*[:=]\s*[\"']?$",
+            text[max(0, match.start() - 30) : match.start()],
+        )
+        if not web or match.group("user") is not None or match.group("port") or key_before:
+            host(match)
+    for match in _DOTTED_HOST.finditer(text):
+        if _private_dotted_host(text, match):
+            host(match)
+    for command in _SSH_COMMAND.finditer(text):
+        for match in _USER_AT_HOST.finditer(command.group()):
+            if _usable_user(match.group("user")):
+                users.append((command.start() + match.start("user"), command.start() + match.end("user")))
+            if _usable_host(match.group("host")):
+                hosts.append((command.start() + match.start("host"), command.start() + match.end("host")))
+        bare = _SSH_BARE_HOST.match(command.group())
+        if bare is not None and _usable_host(bare.group("host")) and "@" not in bare.group("host"):
+            hosts.append((command.start() + bare.start("host"), command.start() + bare.end("host")))
+    for pattern in (_HOST_KEY, _HOST_FLAG, _SYSLOG_HOST):
+        for match in pattern.finditer(text):
+            value = match.group("host")
+            if pattern is _HOST_KEY and not re.search(r"[\d.-]", value) and not value.isupper():
+                continue  # "host: yes", "server address": a host key with an ordinary word after it
+            host(match)
+    hosts.extend(m.span() for m in _LDAP_DC.finditer(text))
+    for match in _USER_KEY.finditer(text):
+        group = "quoted" if match.group("quoted") is not None else "bare"
+        if group == "bare" and _code_identifier(text, match.group("bare"), match.end("bare")):
+            continue
+        separator = text[match.end("key") : match.start(group)]
+        line_start = text.rfind("\n", 0, match.start("key")) + 1
+        if not re.search(r"[:=]", separator) and (
+            match.group("key") != "User" or text[line_start : match.start("key")].strip()
+        ):
+            continue  # "Login issue", "owner Jane": only ssh_config's "User deploy" line goes without ":" or "="
+        user(match, group)
+    for pattern in (_USER_PROSE, _LDAP_USER, _HOME_DIR, _USER_FLAG):
+        for match in pattern.finditer(text):
+            if pattern is _USER_PROSE and not (
+                match.group("q")
+                or re.search(r"[\d_.-]", match.group("user"))
+                or match.group("user").islower()
+            ):
+                continue  # "the User Guide": a capitalised word after "user" is no login name
+            user(match)
+    for match in _MENTION.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        rest = text[match.end() : len(text) if line_end == -1 else line_end]
+        if not text[line_start : match.start()].strip() and " @" not in rest:
+            continue  # a decorator or annotation opening its line ("@pytest.fixture", "@Override")
+        if match.group("user").split(".")[0].lower() in _DECORATOR_ROOTS:
+            continue  # "mark it with @pytest.mark.slow": a decorator named in prose
+        user(match)
+    return hosts, users
+
+
 class InternalHostnameRecognizer(EntityRecognizer):
     """``INTERNAL_HOSTNAME``: host names under private-use top-level names (``db01.corp``,
     ``build.internal``, ``printer.local``, ``nas.home.arpa``, ``ip-10-0-0-12.ec2.internal``); and
@@ -423,7 +756,7 @@ class InternalHostnameRecognizer(EntityRecognizer):
 
     def __init__(self) -> None:
         super().__init__(
-            supported_entities=["INTERNAL_HOSTNAME", "EMAIL_ADDRESS"],
+            supported_entities=["INTERNAL_HOSTNAME", "EMAIL_ADDRESS", "USERNAME"],
             name="InternalHostnameRecognizer",
             supported_language="en",
         )
@@ -454,6 +787,16 @@ class InternalHostnameRecognizer(EntityRecognizer):
             )
             if evidence and "INTERNAL_HOSTNAME" in entities:
                 results.append(self._result("INTERNAL_HOSTNAME", match.start(), match.end(), 0.6))
+        if "INTERNAL_HOSTNAME" in entities or "USERNAME" in entities:
+            hosts, users = find_hosts_and_users(text)
+            known = {(r.start, r.end) for r in results}
+            for entity, spans in (("INTERNAL_HOSTNAME", hosts), ("USERNAME", users)):
+                if entity in entities:
+                    results += [
+                        self._result(entity, start, end, 0.6)
+                        for start, end in _merge_spans(spans)
+                        if (start, end) not in known
+                    ]
         return results
 
     def _result(self, entity: str, start: int, end: int, score: float) -> RecognizerResult:
@@ -467,6 +810,17 @@ class InternalHostnameRecognizer(EntityRecognizer):
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
             },
         )
+
+
+def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping ``(start, end)`` spans as their unions, sorted."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(set(spans)):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _in_url(text: str, index: int) -> bool:

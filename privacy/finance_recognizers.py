@@ -276,6 +276,13 @@ _ABA = re.compile(r"(?<![\w-])(?<!\d[ -])(?P<value>[0123678]\d{8})(?![\w-]|[ -]\
 _ABA_CONTEXT = re.compile(r"\brouting\b|\baba\b|\brtn\b|\btransit number\b", _I)
 _PASSPORT_DIGITS = re.compile(r"(?<![\w-])(?<!\d[ -])(?P<value>\d{9})(?![\w-]|[ -]\d)")
 _PASSPORT_CONTEXT = re.compile(r"\bpassport", _I)
+#: Other countries' passport numbers (ICAO 9303 allows 9 letters and digits: "19FV88213" in France): letters and
+#: at least 5 digits, right after "passport (number|no)".
+_PASSPORT_ALNUM = re.compile(
+    r"\bpassport(?:\s+(?:number|no\.?|#))?(?:\s+is)?\s*[:#]?\s*"
+    r"(?P<value>(?=[A-Z0-9]*[A-Z])(?=(?:[A-Z]*\d){5})[A-Z0-9]{7,9})(?![A-Za-z0-9-])",
+    _I,
+)
 _US_CUE = re.compile(r"\bU\.?S\.?A?\b|\bAmerican\b|\bUnited States\b")
 _BIRTH_CONTEXT = re.compile(
     r"\bborn\b|\bbirth|\bd\.?o\.?b\b|\bbirthday|\bdate of birth|\bnée\b", re.IGNORECASE
@@ -377,7 +384,8 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
           number in ten, so it is not loaded.)
         - ``UK_PASSPORT``: 9 digits with "passport" nearby and no "US"/"American"/"United States" there (those
           are Presidio's ``US_PASSPORT``); score 0.5. Presidio's ``UkPassportRecognizer`` adds the 2-letter +
-          7-digit form (0.1, 0.45 with "passport" in context).
+          7-digit form (0.1, 0.45 with "passport" in context); any 7-9 letters and digits (5+ digits) right
+          after "passport" (other countries' numbers, ICAO 9303) count too, score 0.5.
         - ``UK_NINO``: Presidio's ``UkNinoRecognizer`` (HMRC's prefix rules: no D, F, I, Q, U, V first, no
           D, F, I, O, Q, U, V second, not BG, GB, KN, NK, NT, TN, ZZ; suffix A-D); score 0.5. After its label
           ("NI", "NINO", "national insurance") any two letters, six digits and A-D count; score 0.6.
@@ -442,6 +450,9 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
             0.5,
             _not_all_same,
             exclude=_US_CUE,
+        ),
+        ContextPatternRecognizer(
+            "UK_PASSPORT", "PassportLabelRecognizer", _PASSPORT_ALNUM, re.compile(""), 0.5, exclude=_US_CUE
         ),
         UkPassportRecognizer(),
         UkNinoRecognizer(),

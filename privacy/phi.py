@@ -314,8 +314,10 @@ class LabelledNumberRecognizer(_PhiRecognizer):
             for match in pattern.finditer(text):
                 span = match.span("id")
                 label = match.group()[: match.start("id") - match.start()]
-                if _WEAK_LABELS.match(label) and not re.search(r"#|:|\bno\b|number|num\b|=", label, re.I):
-                    continue
+                if _WEAK_LABELS.match(label) and not re.search(
+                    r"#|:|\bno\b|number|num\b|=|\w\s+id\b", label, re.I
+                ):
+                    continue  # "unit 5", "plan 2"; but "patient ID HX-220-4419", "unit no. 123-45"
                 if _NUMBER_WORD_LABELS.match(label) and not re.search(
                     r"#|\bno\b|number|num\b|\bid\b", label, re.I
                 ):

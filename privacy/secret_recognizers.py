@@ -504,7 +504,7 @@ _PRIVATE_LABELS = _word_set(
     local localdomain dmz onprem ec2"""
 )
 _DOTTED_HOST = re.compile(
-    r"(?<![\w.@/-])(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?){2,})"
+    r"(?<![\w.@-])(?<![^/]/)(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?){2,})"
     r"(?![\w-]|\.\w|\()",
     re.IGNORECASE,
 )
@@ -542,7 +542,7 @@ _HOST_KEY = re.compile(
     r"(?P<host>" + _ANY_HOST + r")(?=[\"':,;\s)/]|$)"
 )
 _HOST_FLAG = re.compile(
-    r"(?:^|\s)(?:-h|--host(?:name)?=?|-H)\s*['\"]?(?P<host>" + _ANY_HOST + r")(?!:/)(?=[\s'\":/]|$)"
+    r"(?:^|\s)(?:-h|--host(?:name)?=?)\s*['\"]?(?P<host>" + _ANY_HOST + r")(?!:/)(?=[\s'\":/]|$)"
 )
 #: A syslog line's host field ("Jun 12 04:02:17 web-03 sshd[22841]: …", RFC 3164).
 _SYSLOG_HOST = re.compile(
@@ -571,6 +571,10 @@ _USER_PROSE = re.compile(
 #: Home directories: /home/<user>/, /Users/<user>/, C:\Users\<user>\, ~user/.
 _HOME_DIR = re.compile(
     r"(?:/home/|/Users/|[A-Za-z]:\\\\?Users\\\\?|(?<![\w~])~)(?P<user>[A-Za-z_][\w.-]{1,63})(?=[/\\\\])"
+)
+#: A .pgpass line (libpq, "The Password File"): hostname:port:database:username:password.
+_PGPASS_LINE = re.compile(
+    r"(?m)(?:^|(?<=\s))(?P<host>[\w.-]+):(?:\d{2,5}|\*):[\w.*-]+:(?P<user>[\w.@-]+):\S+$"
 )
 #: @-mentions (chat, code review, CODEOWNERS): not e-mail, not npm scopes (@types/node), not decorators.
 _MENTION = re.compile(r"(?<![\w.@/+-])@(?P<user>[A-Za-z0-9][A-Za-z0-9._-]{1,38}[A-Za-z0-9])(?![\w(/@-]|\.\w)")
@@ -729,6 +733,9 @@ def find_hosts_and_users(text: str) -> tuple[list[tuple[int, int]], list[tuple[i
             ):
                 continue  # "the User Guide": a capitalised word after "user" is no login name
             user(match)
+    for match in _PGPASS_LINE.finditer(text):
+        host(match)
+        user(match)
     for match in _MENTION.finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
         line_end = text.find("\n", match.end())

@@ -100,6 +100,15 @@ REMOVED = [
     ("medical", "admission no. 2025-0041187 on the ward list", "2025-0041187"),
     ("medical", "vehicle reg SV22 HLX parked in the ambulance bay", "SV22 HLX"),
     ("finance", "Username: marta_k_1988 keeps getting locked", "marta_k_1988"),
+    ("finance", "Applicant passport 07KP55120, issued in Lyon", "07KP55120"),
+    ("medical", "bloods for patient ID QZ-318-7720 back today", "QZ-318-7720"),
+    (
+        "code",
+        "curl -H 'Accept: application/json' https://billing.internal.morrowfield.io/v1/x",
+        "billing.internal.morrowfield.io",
+    ),
+    ("code", "cat ~/.pgpass\ndb-07.lan:5432:*:jhalloran:Qw!9zzTop", "jhalloran"),
+    ("code", "cat ~/.pgpass\ndb-07.lan:5432:*:jhalloran:Qw!9zzTop", "Qw!9zzTop"),
     # --- code: hosts, user names, credentials
     ("code", "DB=postgresql://ledger_svc:Tr0ub4dor@pg-books-02.corp:5432/accounts", "pg-books-02.corp"),
     ("code", "DB=postgresql://ledger_svc:Tr0ub4dor@pg-books-02.corp:5432/accounts", "ledger_svc"),
@@ -176,6 +185,7 @@ KEPT = [
     ("medical", "metformin 500 mg twice daily for six weeks, then review", ["500 mg", "six weeks"]),
     ("medical", "Glasgow Coma Scale 14, Apgar 9 at 5 min, on ward 7", ["Scale 14, Apgar 9"]),
     ("medical", "PT: 45YO M, pain 7/10, patient 2 days post op", ["45YO", "patient 2 days"]),
+    ("medical", "ID consult in 2 weeks, unit 5 bed 3", ["ID consult", "unit 5"]),
     ("code", "pip install requests==2.31.0 from pypi.org on Python 3.11.4", ["2.31.0", "pypi.org", "3.11.4"]),
     ("code", "git clone https://github.com/psf/requests.git and run pytest", ["github.com/psf/requests"]),
     ("code", "def get_user_by_id(user_id): return db.users.get(user_id)", ["get_user_by_id", "user_id"]),

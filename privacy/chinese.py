@@ -222,13 +222,17 @@ _RELATIVES = _words(
     "女儿 儿子 老公 老婆 妻子 丈夫 爱人 母亲 父亲 妈妈 爸爸 爷爷 奶奶 外公 外婆 姥姥 姥爷 孙子 孙女 外孙 外孙女 "
     "哥哥 姐姐 弟弟 妹妹 孩子 宝宝 小孩 舅舅 姑姑 叔叔 阿姨 婆婆 公公 岳父 岳母 女婿 儿媳 家属 朋友 同事 室友"
 )
-_LABELS = _words("姓名 联系人 持卡人 收款人 付款人 户名 开户人 患者姓名 客户姓名 申请人 签名")
+_LABELS = _words(
+    "姓名 联系人 持卡人 收款人 付款人 户名 开户人 患者姓名 客户姓名 申请人 签名 收件人 寄件人 经办人 负责人 监护人 "
+    "紧急联系人 代理人 担保人 借款人 配偶 受益人 投保人 被保险人 记录人 审核人 报告人"
+)
 #: Roles and verbs of service and clinical talk after which a name often follows.
 _ROLES = _words(
     "我是 这里是 这是 客户 顾客 患者 病人 病患 家属 用户 会员 转给 转账给 汇给 打给 告诉 "
-    "转告 通知 联系 预约 找 医生 大夫 护士 主治 主任 经理 同事 朋友 丈夫 妻子 儿子 女儿 "
+    "转告 通知 联系 预约 找 医生 大夫 护士 主治 主任 经理 同事 朋友 丈夫 妻子 儿子 女儿 医师 主刀医师 管床医生 "
+    "责任护士 麻醉师 药师 运维 开发 组长 同学 主刀 术者 "
     "母亲 父亲 妈妈 爸爸 和 与 及 跟 老公 老婆 爱人 爷爷 奶奶 外公 外婆 姥姥 姥爷 孙子 孙女 哥哥 姐姐 弟弟 妹妹 "
-    "舅舅 姑姑 婆婆 岳父 岳母 女婿 儿媳 室友 让 叫 请 问 帮 陪 给"
+    "舅舅 姑姑 婆婆 岳父 岳母 女婿 儿媳 室友"
 )
 
 
@@ -236,7 +240,9 @@ def _cue(words: Iterable[str], suffix: str) -> re.Pattern[str]:
     return re.compile("(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + ")" + suffix)
 
 
-_CUE = _cue([*_INTRODUCTIONS, *_LABELS, *_ROLES], r"[ \t:：]*$")
+_CUE = re.compile(
+    _cue([*_INTRODUCTIONS, *_LABELS, *_ROLES], r"[ \t:：]*$").pattern + r"|\d{1,3}[ \t]*(?:床|号床)[ \t:：]*$"
+)
 _RELATIVE_NAME = re.compile(
     _cue(_RELATIVES, "").pattern
     + rf"(?:[ \t]*[（(][ \t]*(?P<bracketed>[{HAN}]{{2,4}})[ \t]*[)）]"
@@ -244,11 +250,16 @@ _RELATIVE_NAME = re.compile(
 )
 #: After these, whatever Han run follows (2-4 characters up to punctuation) is a name.
 _BARE_CUE = re.compile(
-    _cue(_INTRODUCTIONS, r"[ \t:：]*$").pattern + "|" + _cue(_LABELS, r"[ \t]*[:：][ \t]*$").pattern
+    _cue(_INTRODUCTIONS, r"[ \t:：]*$").pattern
+    + "|"
+    + _cue(_LABELS, r"[ \t]*[:：][ \t]*$").pattern
+    + r"|姓名[ \t]+$"
 )
 _BARE_NAME = re.compile(f"[{HAN}]{{2,4}}(?=$|[^{HAN}])")
 #: Characters that end a name's given part (particles, pronouns, common verbs after a name).
 _NOT_GIVEN = frozenset("的了是在和与及或就也都说要想会把被给跟从向对您你我他她它们吗呢吧啊呀已还又再")
+#: jieba tags of function words, numbers and punctuation: never a given name.
+_FUNCTION_TAGS = frozenset(_words("p u uj ul uz ug uv ud c r y e x f q m o w zg"))
 #: Tags jieba gives a surname standing alone (name, or a bound morpheme: ng, zg).
 _SURNAME_TAGS = _NAME_TAGS | {"ng", "zg"}
 #: Compound surnames that are also ordinary words ("东方" east, "百里" a hundred li).
@@ -338,6 +349,12 @@ class ChineseNameRecognizer(EntityRecognizer):
                 continue
             if end > start and spans.get((start, end), 0.0) < score:
                 spans[(start, end)] = score
+        for (start, end), score in list(spans.items()):
+            # the same name elsewhere in the message ("小雨今天…。小雨是我女儿"): found once, masked everywhere
+            if end - start >= 2:
+                for again in re.finditer(re.escape(text[start:end]), text):
+                    if spans.get(again.span(), 0.0) < score:
+                        spans[again.span()] = score
         return [
             RecognizerResult(
                 entity_type="PERSON",
@@ -403,12 +420,14 @@ def _is_han(text: str) -> bool:
     return bool(text) and all(HAS_HAN.match(c) for c in text)
 
 
-def _given_end(words: list[_Word], i: int, loose: bool) -> int:
+def _given_end(words: list[_Word], i: int, loose: bool, cued: bool = False) -> int:
     """End offset of a 1-2 character given name in the words after word ``i`` (a surname), or that word's end.
 
     A given-name word is a Han word not starting with a particle (:data:`_NOT_GIVEN`) and not a form of
     address; ``loose`` (after a cue or before a title) also takes single characters and words with a
-    noun-like tag (:data:`_GIVEN_TAGS`), otherwise only name-tagged or out-of-dictionary words count.
+    noun-like tag (:data:`_GIVEN_TAGS`), otherwise only name-tagged or out-of-dictionary words count;
+    ``cued`` (right after a cue) takes any word but a function word (:data:`_FUNCTION_TAGS`) or a one-character
+    verb.
     """
     start = end = words[i].end
     for word in words[i + 1 :]:
@@ -420,6 +439,12 @@ def _given_end(words: list[_Word], i: int, loose: bool) -> int:
         ):
             break
         tagged = word.flag in _NAME_TAGS or not _in_dictionary(word.text)
+        if (
+            cued
+            and word.flag not in _FUNCTION_TAGS
+            and not (word.flag.startswith("v") and len(word.text) == 1)
+        ):
+            tagged = True  # after a cue ("5床赵/国庆", "主刀医师宋/立新"): any content word
         if not (tagged or (loose and (len(word.text) == 1 or word.flag in _GIVEN_TAGS))):
             break
         end = word.end
@@ -460,7 +485,7 @@ def _cued_names(text: str, words: list[_Word]) -> list[tuple[int, int, float]]:
     found = []
     for i, word in enumerate(words):
         before = text[max(0, word.start - 8) : word.start]
-        if _CUE.search(before) is None:
+        if _CUE.search(before) is None and not (i and words[i - 1].text in _VERB_CUES):
             continue
         if _BARE_CUE.search(before) and (bare := _BARE_NAME.match(text, word.start)) is not None:
             found.append((bare.start(), bare.end(), 0.8))
@@ -468,7 +493,7 @@ def _cued_names(text: str, words: list[_Word]) -> list[tuple[int, int, float]]:
         name = _strip_title(word.text)
         surname = _surname_of(name)
         if word.text == surname:
-            end = _given_end(words, i, loose=True)
+            end = _given_end(words, i, loose=True, cued=True)
             if end > word.end:
                 found.append((word.start, end, 0.8))
         elif not _is_han(name) or name.endswith(_NOT_NAME_ENDINGS) or not 2 <= len(name) <= 4:
@@ -480,6 +505,22 @@ def _cued_names(text: str, words: list[_Word]) -> list[tuple[int, int, float]]:
     return found
 
 
+_NAME_BEFORE_RELATIVE = re.compile(
+    rf"(?:^|(?<=[，。！？；：、,.!?;:\s]))(?P<name>[{HAN}]{{2,3}})是我的?" + _cue(_RELATIVES, "").pattern
+)
+_INFORMAL_NAME = re.compile(
+    rf"(?P<name>[小老](?P<surname>[{HAN}]))(?=[（(]|说|来|去|让|给|也|和|跟|在|是|的|[，。！？,.!?；;：:\s]|$)"
+)
+#: What may stand right before an informal name: no Han character, or a role or a relative ("运维小马").
+_BEFORE_INFORMAL = re.compile(rf"(?:^|[^{HAN}]|" + _cue([*_ROLES, *_RELATIVES], "").pattern + ")$")
+_LATIN_AFTER_LABEL = re.compile(
+    r"(?:姓名|名字|户名|持卡人|收款人|联系人|收件人)[ \t]*[:：]?[ \t]*"
+    r"(?P<name>[A-Z][A-Za-z]+(?:[ \t]+[A-Z][A-Za-z]+){1,2})(?![A-Za-z])"
+)
+#: One-character verbs after which a name often follows, when jieba reads them as a word of their own
+#: ("让/柏/志远", "给/袁晓东"; not the 请 of "申请").
+_VERB_CUES = frozenset("让叫请问帮陪给找等催")
+
 #: Doubled words that are adverbs, verbs or kinship terms, not pet names ("我女儿天天哭").
 _DOUBLED_WORDS = _words(
     "天天 常常 刚刚 慢慢 渐渐 偷偷 好好 早早 悄悄 默默 静静 多多 往往 处处 个个 人人 家家 年年 时时 明明 稍稍 "
@@ -490,8 +531,22 @@ _DOUBLED_WORDS = _words(
 
 def _relative_names(text: str) -> list[tuple[int, int, float]]:
     """A name in brackets, a doubled pet name or 小/阿 + one character right after a relative ("我女儿（婷婷）",
-    "我儿子豆豆", "奶奶阿珍。")."""
+    "我儿子豆豆", "奶奶阿珍。"); 2-3 characters at a clause start before "是我(的)" and a relative ("小雨是我女儿");
+    小/老 + a known one-character surname before a bracket, a verb or punctuation ("运维小马（…）", "老王说");
+    a name in Latin letters after a name label ("姓名：MA LING")."""
     found = []
+    for match in _NAME_BEFORE_RELATIVE.finditer(text):
+        found.append((match.start("name"), match.end("name"), 0.8))
+    for match in _INFORMAL_NAME.finditer(text):
+        word = match.group("name")
+        before = _BEFORE_INFORMAL.search(text[max(0, match.start() - 6) : match.start()])
+        if before is None or match.group("surname") not in chinese_surnames():
+            continue
+        after_role = HAS_HAN.search(before.group()) is not None  # "运维小马": a role word right before
+        if after_role or not (_in_dictionary(word) and not {w.flag for w in tagged_words(word)} & _NAME_TAGS):
+            found.append((match.start("name"), match.end("name"), 0.7))
+    for match in _LATIN_AFTER_LABEL.finditer(text):
+        found.append((match.start("name"), match.end("name"), 0.8))
     for match in _RELATIVE_NAME.finditer(text):
         group = "bracketed" if match.group("bracketed") else "pet"
         value = match.group(group)
@@ -579,6 +634,9 @@ class HanAwareSpacyRecognizer(SpacyRecognizer):
     inside it (Presidio drops a finding contained in a higher-scored one of the same type) and replace a
     whole sentence. Here Han characters (and the punctuation next to them) are cut from both edges of each
     result; a result that still holds a Han character is dropped ("我的朋友John Smith说" keeps "John Smith").
+    In a text with Han characters, a name or place made of digits alone or of 1-4 capitals is dropped too (the
+    model reads the bed numbers of "3床…；5床…" as places and "ST段" as a person; in Chinese text such capitals
+    are abbreviations: CT, ICU, HIV).
     """
 
     def analyze(
@@ -586,19 +644,28 @@ class HanAwareSpacyRecognizer(SpacyRecognizer):
     ) -> list[RecognizerResult]:
         """Return spaCy's results for ``entities`` with Han characters cut off or the result dropped."""
         kept = []
+        han_text = HAS_HAN.search(text) is not None
         for result in super().analyze(text, entities, nlp_artifacts):
             span = text[result.start : result.end]
-            if not HAS_HAN.search(span):
-                kept.append(result)
-                continue
-            edges = _HAN_EDGES.fullmatch(span)
-            if edges is not None and edges.group(2) and not HAS_HAN.search(edges.group(2)):
+            if HAS_HAN.search(span):
+                edges = _HAN_EDGES.fullmatch(span)
+                if edges is None or not edges.group(2) or HAS_HAN.search(edges.group(2)):
+                    continue
                 result.start += len(edges.group(1))
                 result.end = result.start + len(edges.group(2))
-                kept.append(result)
+                span = edges.group(2)
+            if (
+                han_text
+                and result.entity_type in _NAMED_TYPES
+                and (not any(c.isalpha() for c in span) or re.fullmatch(r"[A-Z]{1,4}", span))
+            ):
+                continue  # "3床…；5床…": bed numbers read as places; "ST段", "CT", "ICU": abbreviations
+            kept.append(result)
         return kept
 
 
+#: NER types whose value is a name: never made of digits alone.
+_NAMED_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "ORGANIZATION"})
 _HAN_EDGES = re.compile(f"([{HAN}\\W]*)(.*?)([{HAN}\\W]*)", re.DOTALL)
 
 

@@ -178,18 +178,20 @@ def chinese_facility_spans(text: str) -> list[tuple[int, int]]:
 
 
 class ChineseAddressRecognizer(EntityRecognizer):
-    """``STREET_ADDRESS`` (or ``LOCATION`` when only that is asked for) for Chinese postal addresses.
+    """``STREET_ADDRESS`` (or ``LOCATION`` when only that is asked for) for Chinese postal addresses, and
+    ``FACILITY_NAME`` (or ``LOCATION`` / ``STREET_ADDRESS``) for small named facilities.
 
     Method and scores: module docstring of :mod:`privacy.chinese_addresses`.
     """
 
     ENTITY = "STREET_ADDRESS"
     PLACE_ENTITY = "LOCATION"
+    FACILITY_ENTITY = "FACILITY_NAME"
     SCORE = 0.95
 
     def __init__(self) -> None:
         super().__init__(
-            supported_entities=[self.ENTITY, self.PLACE_ENTITY],
+            supported_entities=[self.ENTITY, self.PLACE_ENTITY, self.FACILITY_ENTITY],
             name="ChineseAddressRecognizer",
             supported_language="en",
         )
@@ -201,13 +203,22 @@ class ChineseAddressRecognizer(EntityRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         """One result per Chinese address in ``text``: ``STREET_ADDRESS`` if asked for, else ``LOCATION`` if
-        asked for, else nothing."""
+        asked for; and one per small named facility (:func:`chinese_facility_spans`): ``FACILITY_NAME``, else
+        ``LOCATION``, else ``STREET_ADDRESS``, whichever is asked for first."""
+        found: list[tuple[str, int, int]] = []
         entity = self.ENTITY if self.ENTITY in entities else self.PLACE_ENTITY
-        if entity not in entities:
-            return []
-        spans = chinese_address_spans(text)
-        spans += [f for f in chinese_facility_spans(text) if not any(s <= f[0] < e for s, e in spans)]
+        if entity in entities:
+            found += [(entity, start, end) for start, end in chinese_address_spans(text)]
+        facility = next(
+            (e for e in (self.FACILITY_ENTITY, self.PLACE_ENTITY, self.ENTITY) if e in entities), ""
+        )
+        if facility:
+            found += [
+                (facility, start, end)
+                for start, end in chinese_facility_spans(text)
+                if not any(s <= start < e for _, s, e in found)
+            ]
         return [
             recognizer_result(entity, start, end, self.SCORE, "ChineseAddressRecognizer", self.id)
-            for start, end in spans
+            for entity, start, end in found
         ]

@@ -4,9 +4,10 @@ Record numbers: a label, an optional 码/号码, an optional colon or "是/为",
 digits and hyphens (spaces only before a digit: ``3301 0219 8876``) holding at least 3 digits. The label decides the type, following the medical policy's
 HIPAA Safe Harbor types (privacy.phi): hospital numbers (住院号, 病案号, 病历号, 门诊号, 登记号, 就诊卡号,
 就诊号, 档案号, 影像号, 检查号, 标本号, ID号) are ``MEDICAL_RECORD_NUMBER``; medical-insurance and social-security
-numbers (医保卡号, 医保号, 社保卡号, 社保号, 参保号, 医疗保险号) are ``HEALTH_PLAN_ID``; customer, policy and contract
-numbers (客户号, 会员号, 保单号, 合同号, 病员号) and any of the above when the policy lacks their type are
-``ID_NUMBER``. A bed number (床号) identifies no one and is not reported. Score 0.9.
+numbers (医保卡号, 医保号, 社保卡号, 社保号, 参保号, 医疗保险号) are ``HEALTH_PLAN_ID``; customer, policy, contract and
+housing-fund numbers (客户号, 会员号, 保单号, 贷款合同号, 公积金账号, 病员号) and any of the above when the policy lacks
+their type are ``REFERENCE_NUMBER`` (the finance policy's type for labelled customer numbers) or else
+``ID_NUMBER`` (the medical policy's). A bed number (床号) identifies no one and is not reported. Score 0.9.
 
 Plates (GA 36-2018): a province abbreviation (京, 沪, 粤 …), the issuing-office letter, an optional separator
 (``·``, a space, a hyphen) and five characters (letters except I and O, digits), or six for new-energy
@@ -30,7 +31,7 @@ _MEDICAL_LABELS = (
     "住院号|住院编号|病案号|病历号|门诊号|登记号|就诊卡号|就诊号|档案号|影像号|检查号|标本号|ID号"
 )
 _PLAN_LABELS = "医保卡号|医保号|医保编号|社保卡号|社保号|社保编号|参保号|医疗保险号|医保账号"
-_OTHER_LABELS = "客户号|客户编号|会员号|保单号|合同号|病员号|患者编号|患者ID|病人ID"
+_OTHER_LABELS = "客户号|客户编号|会员号|会员卡号|保单号|贷款合同号|合同编号|合同号|借据号|公积金账号|公积金账户|病员号|患者编号|患者ID|病人ID"
 _RECORD = re.compile(
     rf"(?P<label>{_MEDICAL_LABELS}|{_PLAN_LABELS}|{_OTHER_LABELS})(?:码)?\s*(?:[:：]|是|为)?\s*"
     r"(?P<id>(?=[A-Za-z0-9 -]*\d[A-Za-z0-9 -]*\d[A-Za-z0-9 -]*\d)[A-Za-z0-9](?:[A-Za-z0-9-]| (?=\d)){2,22}[A-Za-z0-9])"
@@ -39,7 +40,7 @@ _RECORD = re.compile(
 _TYPE_OF_LABEL = {
     **dict.fromkeys(_MEDICAL_LABELS.split("|"), "MEDICAL_RECORD_NUMBER"),
     **dict.fromkeys(_PLAN_LABELS.split("|"), "HEALTH_PLAN_ID"),
-    **dict.fromkeys(_OTHER_LABELS.split("|"), "ID_NUMBER"),
+    **dict.fromkeys(_OTHER_LABELS.split("|"), "REFERENCE_NUMBER"),
 }
 
 
@@ -50,7 +51,7 @@ class ChineseRecordNumberRecognizer(EntityRecognizer):
 
     def __init__(self) -> None:
         super().__init__(
-            supported_entities=["MEDICAL_RECORD_NUMBER", "HEALTH_PLAN_ID", "ID_NUMBER"],
+            supported_entities=["MEDICAL_RECORD_NUMBER", "HEALTH_PLAN_ID", "REFERENCE_NUMBER", "ID_NUMBER"],
             name="ChineseRecordNumberRecognizer",
             supported_language="en",
         )
@@ -61,15 +62,15 @@ class ChineseRecordNumberRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        """One result per labelled number: the label's type if asked for, else ``ID_NUMBER`` if asked for."""
+        """One result per labelled number: the label's type if asked for, else ``REFERENCE_NUMBER``, else
+        ``ID_NUMBER``."""
         if not HAS_HAN.search(text):
             return []
         results = []
         for match in _RECORD.finditer(text):
-            entity = _TYPE_OF_LABEL[match.group("label")]
-            if entity not in entities:
-                entity = "ID_NUMBER"
-            if entity in entities:
+            wanted = (_TYPE_OF_LABEL[match.group("label")], "REFERENCE_NUMBER", "ID_NUMBER")
+            entity = next((e for e in wanted if e in entities), "")
+            if entity:
                 start, end = match.span("id")
                 results.append(
                     recognizer_result(

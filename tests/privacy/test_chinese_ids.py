@@ -44,11 +44,15 @@ def test_medical_record_numbers_are_typed_by_their_label(
     [
         ("客户号：KH00921735，请查询。", "KH00921735"),
         ("保单号 P2021 0045 7781", "P2021 0045 7781"),
-        ("我的社保号是44010019870331。", "44010019870331"),  # finance lists ID_NUMBER, not HEALTH_PLAN_ID
+        ("我的社保号是44010019870331。", "44010019870331"),  # no HEALTH_PLAN_ID asked for
+        ("公积金账号 120099384471，单位代缴", "120099384471"),
     ],
 )
-def test_finance_labelled_numbers_are_id_numbers(deidentifier: Deidentifier, text: str, value: str) -> None:
-    assert ("ID_NUMBER", value) in own(deidentifier, text, list(FINANCE.entities_for("prompt")))
+def test_finance_labelled_numbers_are_reference_numbers(
+    deidentifier: Deidentifier, text: str, value: str
+) -> None:
+    assert ("REFERENCE_NUMBER", value) in own(deidentifier, text, ["REFERENCE_NUMBER", "ID_NUMBER"])
+    assert ("ID_NUMBER", value) in own(deidentifier, text, ["ID_NUMBER"])  # a policy without REFERENCE_NUMBER
 
 
 @pytest.mark.parametrize(

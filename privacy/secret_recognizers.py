@@ -141,8 +141,16 @@ _OWN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "ConfigSecret",
         re.compile(
             r"(?im)(?P<key>[\w.-]*(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
-            r"private[_-]?key|auth[_-]?key|credentials?)(?![a-z])[\w.-]*)[\"']?[ \t]*(?::|=|=>)[ \t]*"
+            r"private[_-]?key|auth[_-]?key|key[_-]data|credentials?)(?![a-z])[\w.-]*)[\"']?[ \t]*(?::|=|=>)[ \t]*"
             r"(?:\"(?P<q1>[^\"\n]{4,200})\"|'(?P<q2>[^'\n]{4,200})'|(?P<secret>[^\s,;'\"}#]{4,200}))"
+        ),
+    ),
+    (
+        # HTTP Authorization header schemes other than Bearer (RFC 7617 Basic, "Token", "ApiKey")
+        "AuthorizationHeader",
+        re.compile(
+            r"(?i)\bauthorization\s*[:=]\s*[\"']?(?:basic|token|apikey|api-key|digest)\s+"
+            r"(?P<secret>[A-Za-z0-9+/=._~-]{8,})"
         ),
     ),
     (
@@ -316,7 +324,10 @@ def _plugin_matches(plugin: BasePlugin, line: str) -> Iterator[tuple[int, int]]:
                     candidates.append((start, start + len(value)))
                     reported.add(value)
         candidates = [
-            c for c in candidates if not heuristic.is_likely_id_string(line[c[0] : c[1]], line, plugin)
+            c
+            for c in candidates
+            if not heuristic.is_likely_id_string(line[c[0] : c[1]], line, plugin)
+            and not _about_a_secret(line[: c[0]])
         ]
     else:
         assert isinstance(plugin, RegexBasedDetector)
@@ -388,9 +399,10 @@ _PASSWORD_PATTERNS = frozenset(
 #: Keys that name something about a secret, not the secret ("max_tokens: 512", "password_min_length = 12",
 #: "secret_name: db-creds", "token_url: https://…", "password_file: /run/secrets/db").
 _NOT_SECRET_KEY = re.compile(
-    r"bypass|compass|surpass|trespass|tokens|tokeni[sz]|length|len\b|_len|min|max|count|limit|timeout|ttl|expir|hash|field|policy|reset|file|path|"
-    r"url|uri|endpoint|env|name|_id\b|type|header|prompt|label|required|enabled|rotation|prefix|format|regex|"
-    r"pattern|hint|mode|strength|manager|store|provider|class|validator|input|form|param|arg",
+    r"bypass|compass|surpass|trespass|tokens|tokeni[sz]|expir|"
+    r"(?:^|[_.-])(?:length|len|min|max|count|limit|timeout|ttl|hash|hashed|field|policy|reset|file|path|url|uri|"
+    r"endpoint|env|name|id|type|header|prompt|label|required|enabled|rotation|prefix|format|regex|pattern|hint|"
+    r"mode|strength|manager|store|provider|class|validator|input|form|param|arg|ref|version|age)(?:$|[_.-])",
     re.IGNORECASE,
 )
 #: Values that are code, not a secret: references, calls, type names, literals.
@@ -400,6 +412,13 @@ _NOT_SECRET_VALUE = re.compile(
     r"\$\{?|%\(|\{\{|getenv|secrets?\.|ENV\[)",
     re.IGNORECASE,
 )
+
+
+def _about_a_secret(before: str) -> bool:
+    """Whether the key right before a value (``before`` ends with ``key: "`` or ``key = ``) names something
+    about a secret rather than the secret ("secret_name: db-creds", "password_file = /run/x")."""
+    key = re.search(r"([\w.-]+)[\"']?\s*(?::|=|=>|:=)\s*[\"'`]?$", before)
+    return key is not None and _NOT_SECRET_KEY.search(key.group(1)) is not None
 
 
 def _config_secret_ok(match: re.Match[str], value: str) -> bool:

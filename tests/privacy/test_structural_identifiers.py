@@ -109,6 +109,17 @@ REMOVED = [
     ),
     ("code", "cat ~/.pgpass\ndb-07.lan:5432:*:jhalloran:Qw!9zzTop", "jhalloran"),
     ("code", "cat ~/.pgpass\ndb-07.lan:5432:*:jhalloran:Qw!9zzTop", "Qw!9zzTop"),
+    (
+        "code",
+        "users:\n- name: ops\n  user:\n    client-key-data: TFMwdExTMUNSVWRKVGlCU1UwRWdVRkpKVmtGVVJTQkxSVmt0TFMwdExRbz0K",
+        "TFMwdExTMUNSVWRKVGlCU1UwRWdVRkpKVmtGVVJTQkxSVmt0TFMwdExRbz0K",
+    ),
+    (
+        "code",
+        'curl -H "Authorization: Basic ZGVwbG95OmhvcnNlYmF0dGVyeQ==" https://x',
+        "ZGVwbG95OmhvcnNlYmF0dGVyeQ==",
+    ),
+    ("code", "grafana:\n  admin_password: Xy7!pp22q\n  admin_user: ops_grafana", "Xy7!pp22q"),
     # --- code: hosts, user names, credentials
     ("code", "DB=postgresql://ledger_svc:Tr0ub4dor@pg-books-02.corp:5432/accounts", "pg-books-02.corp"),
     ("code", "DB=postgresql://ledger_svc:Tr0ub4dor@pg-books-02.corp:5432/accounts", "ledger_svc"),
@@ -198,6 +209,11 @@ KEPT = [
     ),
     ("code", "host: yes\nserver: nginx\nmax_tokens: 512\npassword_min_length = 12", ["nginx", "512", "12"]),
     ("code", "docker run -e PGPASSWORD=s3cretPw9 postgres:16 psql", ["postgres:16 psql"]),
+    (
+        "code",
+        "client-certificate-data: is public; set token_url and secret_name: db-creds",
+        ["token_url", "db-creds"],
+    ),
     ("code", "set max_retries = 5 and timeout = 30s in config.yaml", ["max_retries", "timeout"]),
     ("code", "connect to localhost:5432 as user postgres", ["localhost:5432"]),
     ("code", "the version is 1.2.3-beta.4 and the build took 12.5 seconds", ["1.2.3-beta.4", "12.5 seconds"]),

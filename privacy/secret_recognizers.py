@@ -736,6 +736,8 @@ def find_hosts_and_users(text: str) -> tuple[list[tuple[int, int]], list[tuple[i
         group = "quoted" if match.group("quoted") is not None else "bare"
         if group == "bare" and _code_identifier(text, match.group("bare"), match.end("bare")):
             continue
+        if group == "bare" and re.fullmatch(r"[A-Z][a-z]+", match.group("bare")):
+            continue  # "User: Vilma Holm": a capitalised word is a name (the name recognizers' business)
         separator = text[match.end("key") : match.start(group)]
         line_start = text.rfind("\n", 0, match.start("key")) + 1
         if not re.search(r"[:=]", separator) and (

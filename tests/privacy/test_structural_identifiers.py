@@ -224,3 +224,10 @@ KEPT = [
 def test_ordinary_terms_survive(deidentifier: Deidentifier, domain: str, text: str, keep: list[str]) -> None:
     out = deidentifier.deidentify(text, _POLICIES[domain], "prompt", Vault(session_id="t")).text
     assert all(term in out for term in keep), out
+
+
+def test_a_name_after_user_is_no_login_name(deidentifier: Deidentifier) -> None:
+    """ "User: Vilma Holm" names a person (presidio_synth's account-holder template); a login is one token."""
+    text = "What's the name on the account? User: Vilma Holm"
+    found = deidentifier.find_for(text, _POLICIES["finance"], "prompt")
+    assert "USERNAME" not in {f.entity_type for f in found}, found

@@ -634,9 +634,9 @@ class HanAwareSpacyRecognizer(SpacyRecognizer):
     inside it (Presidio drops a finding contained in a higher-scored one of the same type) and replace a
     whole sentence. Here Han characters (and the punctuation next to them) are cut from both edges of each
     result; a result that still holds a Han character is dropped ("我的朋友John Smith说" keeps "John Smith").
-    In a text with Han characters, a name or place made of digits alone or of 1-4 capitals is dropped too (the
+    In a text with Han characters, a name or place made of 1-4 digits or 1-4 capitals is dropped too (the
     model reads the bed numbers of "3床…；5床…" as places and "ST段" as a person; in Chinese text such capitals
-    are abbreviations: CT, ICU, HIV).
+    are abbreviations: CT, ICU, HIV). Longer digit runs stay: they are more often identifiers than not.
     """
 
     def analyze(
@@ -657,7 +657,7 @@ class HanAwareSpacyRecognizer(SpacyRecognizer):
             if (
                 han_text
                 and result.entity_type in _NAMED_TYPES
-                and (not any(c.isalpha() for c in span) or re.fullmatch(r"[A-Z]{1,4}", span))
+                and (re.fullmatch(r"\d{1,4}|[A-Z]{1,4}", span) is not None)
             ):
                 continue  # "3床…；5床…": bed numbers read as places; "ST段", "CT", "ICU": abbreviations
             kept.append(result)

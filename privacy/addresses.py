@@ -391,9 +391,15 @@ _UNIT_BEFORE = re.compile(
 
 
 def _unit_start(text: str, start: int) -> int:
-    """``start`` moved back over a flat or unit written right before it (:data:`_UNIT_BEFORE`)."""
+    """``start`` moved back over a flat or unit written right before it (:data:`_UNIT_BEFORE`), unless a
+    capitalised word (a name) comes right before the unit."""
     unit = _UNIT_BEFORE.search(text, max(0, start - 24), start)
-    return unit.start() if unit is not None else start
+    if unit is None:
+        return start
+    before = re.search(r"(\S+)\s+$", text[max(0, unit.start() - 40) : unit.start()])
+    if before is not None and re.fullmatch(r"[A-Z][a-z'\u2019-]+", before.group(1)):
+        return start  # "Mrs. Barbara Yudina Apt. 675 …": the unit follows a name, which keeps its own finding
+    return unit.start()
 
 
 def _unbracketed_end(text: str, start: int, end: int) -> int:

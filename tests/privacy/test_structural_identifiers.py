@@ -88,6 +88,8 @@ REMOVED = [
         "22 allée des Cerisiers, 44300 Nantes",
     ),
     ("finance", "my address: 7 impasse du Moulin, 13008 Marseille", "7 impasse du Moulin, 13008 Marseille"),
+    # a unit after a name stays out of the address: the name keeps its own finding
+    ("finance", "Mrs. Carla Vintner Apt. 12 4410 Birchwood Lane, Dover", "Carla Vintner"),
     # --- labelled ids
     ("finance", "my customer number is 8812094471", "8812094471"),
     ("finance", "loan ref LX-00918273 still shows arrears", "LX-00918273"),

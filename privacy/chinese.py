@@ -260,6 +260,8 @@ _BARE_NAME = re.compile(f"[{HAN}]{{2,4}}(?=$|[^{HAN}])")
 _NOT_GIVEN = frozenset("的了是在和与及或就也都说要想会把被给跟从向对您你我他她它们吗呢吧啊呀已还又再")
 #: jieba tags of function words, numbers and punctuation: never a given name.
 _FUNCTION_TAGS = frozenset(_words("p u uj ul uz ug uv ud c r y e x f q m o w zg"))
+#: Tags of a one-character word that is grammar here, not a surname (于: preposition, 都: adverb).
+_GRAMMAR_TAGS = frozenset(_words("d p c u uj ul uz ug uv ud r y e"))
 #: Tags jieba gives a surname standing alone (name, or a bound morpheme: ng, zg).
 _SURNAME_TAGS = _NAME_TAGS | {"ng", "zg"}
 #: Compound surnames that are also ordinary words ("东方" east, "百里" a hundred li).
@@ -276,6 +278,11 @@ _NOT_NAMES = _words(
     "支付宝 余额宝 花呗 借呗 华为 高德 阿里 阿里巴巴 易方达 花旗 汇丰 渣打 王老吉 马应龙 白加黑 泰诺 泰诺林 同仁堂 "
     "胡庆余堂 雷允上 童涵春 云南白药 施慧达 布洛芬 阿莫西林 连花清瘟 丁桂 金嗓子 三九 康泰克 江中 健胃消食 "
     "窦性心律 窦性 房颤 心律 宋体 黑体 楷体"
+)
+#: Parts of generic drug names (INN stems in Chinese: 华法林, 万古霉素, 贝那普利, 雷贝拉唑 …): a "name" holding or
+#: running into one is a medicine.
+_DRUG_PART = re.compile(
+    "霉素|沙星|西林|普利|沙坦|地平|洛尔|他汀|拉唑|替丁|胰岛素|法林|格列|双胍|肝素|卡因|巴比妥|西泮|唑仑"
 )
 #: Last characters of medicine names (安宫牛黄丸, 藿香正气液): never the end of a person's name.
 _MEDICINE_ENDINGS = frozenset("丸膏剂液")
@@ -341,10 +348,14 @@ class ChineseNameRecognizer(EntityRecognizer):
             found += _cued_names(text, words) + _titled_names(words) + _relative_names(text)
         blocked = [m.span() for m in _NOT_NAMES_RE.finditer(text)]
         for start, end, score in found:
+            drug = _DRUG_PART.search(text, start, min(len(text), end + 3))
             if (
                 any(s < end and start < e for s, e in blocked)
                 or _PRODUCT_AFTER.match(text, end)
                 or text[end - 1 : end] in _MEDICINE_ENDINGS
+                or (drug is not None and drug.start() <= end)
+                or text[start:end] in _NOT_INFORMAL
+                or text[start:end] in _RELATIVES
             ):
                 continue
             if end > start and spans.get((start, end), 0.0) < score:
@@ -492,6 +503,8 @@ def _cued_names(text: str, words: list[_Word]) -> list[tuple[int, int, float]]:
             continue
         name = _strip_title(word.text)
         surname = _surname_of(name)
+        if word.text == surname and word.flag in _GRAMMAR_TAGS:
+            continue  # "患者于今晨…", "和老公都有…": a preposition or an adverb, not a surname
         if word.text == surname:
             end = _given_end(words, i, loose=True, cued=True)
             if end > word.end:
@@ -510,6 +523,10 @@ _NAME_BEFORE_RELATIVE = re.compile(
 )
 _INFORMAL_NAME = re.compile(
     rf"(?P<name>[小老](?P<surname>[{HAN}]))(?=[（(]|说|来|去|让|给|也|和|跟|在|是|的|[，。！？,.!?；;：:\s]|$)"
+)
+#: 小/老 words that are no one's name even where jieba tags them as names.
+_NOT_INFORMAL = _words(
+    "老公 老婆 老师 老板 老家 老人 老总 老乡 老伴 老大 老二 老三 小姐 小孩 小时 小区 小学 小心 小说 小组 小费 小儿 小额"
 )
 #: What may stand right before an informal name: no Han character, or a role or a relative ("运维小马").
 _BEFORE_INFORMAL = re.compile(rf"(?:^|[^{HAN}]|" + _cue([*_ROLES, *_RELATIVES], "").pattern + ")$")
@@ -541,6 +558,8 @@ def _relative_names(text: str) -> list[tuple[int, int, float]]:
         word = match.group("name")
         before = _BEFORE_INFORMAL.search(text[max(0, match.start() - 6) : match.start()])
         if before is None or match.group("surname") not in chinese_surnames():
+            continue
+        if word in _RELATIVES or word in _TITLES or word in _NOT_INFORMAL:
             continue
         after_role = HAS_HAN.search(before.group()) is not None  # "运维小马": a role word right before
         if after_role or not (_in_dictionary(word) and not {w.flag for w in tagged_words(word)} & _NAME_TAGS):

@@ -56,6 +56,11 @@ def test_names_after_relatives_and_verbs(deidentifier: Deidentifier, text: str, 
         "心电图显示窦性心律。",
         "阿莫西林和二甲双胍可以一起吃吗？",
         "我妈妈最近血压有点高。",  # a relative without a name
+        "患者于今晨排便一次。",  # 于 after a cue is a preposition here
+        "患者华法林剂量调整为3毫克。",  # a drug stem (…法林), not 华 + a given name
+        "我和老公都有工行的卡。",  # 老公 is tagged a name by jieba; 都 is an adverb
+        "老公说要换银行。",
+        "患者白细胞计数升高，考虑感染。",
         "我女儿（大学生）在外地。",  # brackets, but a description: 3+ characters ending like a noun still pass; see below
     ][:-1],
 )

@@ -374,12 +374,22 @@ _POSTCODE_LABELLED = re.compile(
 )
 
 
+#: US ZIP codes (USPS: 5 digits, optional ZIP+4) and other countries' numeric postcodes after their label
+#: ("zip 30309", "ZIP code: 10012-3301", "code postal 75011", "PLZ 10115").
+_ZIP_LABELLED = re.compile(
+    r"\b(?:zip(?:\s*code)?|postal\s+code|code\s+postal|postleitzahl|plz|cap)s?\b(?:\s+(?:is|was|=))?[\s:#=-]*"
+    r"(?P<postcode>\d{5}(?:-\d{4})?|\d{4})(?![\w-])",
+    re.IGNORECASE,
+)
+
+
 def _postcodes(text: str) -> list[re.Match[str]]:
     """UK postcodes in ``text``: upper case with a space between outward and inward code anywhere ("SW1A 2AA",
     "LS6 2QT"), any case or spacing after the word "postcode". An upper-case code without the space ("SW1A2AA")
-    counts only after the label: alone it may be a part number."""
+    counts only after the label: alone it may be a part number. US ZIP codes and other numeric postcodes count
+    after their label ("zip 30309", "code postal 75011")."""
     found = [m for m in _POSTCODE_UPPER.finditer(text) if re.search(r"\s", m.group("postcode"))]
-    return found + list(_POSTCODE_LABELLED.finditer(text))
+    return found + list(_POSTCODE_LABELLED.finditer(text)) + list(_ZIP_LABELLED.finditer(text))
 
 
 #: A flat or unit written before the house number ("Flat 3, 27 Kings Road", "Apt 4B 11 Elm St"): part of the

@@ -81,8 +81,8 @@ class CardNumberRecognizer(EntityRecognizer):
     characters ("card", "visa", "debit", …; score 0.8).
 
     A number people typed wrongly is still their card: a Luhn-invalid number counts when it starts with a known
-    issuer range of the right length, is written in a card's printed grouping (4-4-4-4, 4-6-5) or as one run of
-    15-16 digits, and has a card word within 80 characters before it or right after it ("charged twice on
+    issuer range of the right length, is written in a card's printed grouping (4-4-4-4, 4-6-5) or has 15-16
+    digits in any grouping, and has a card word within 80 characters before it or right after it ("charged twice on
     4716-2209-3381-5526 (my visa)"); score 0.5. A number partly hidden by its issuer ("4929 77** **** 6614")
     counts when more than its last four digits show (the last four alone are what a policy shows on purpose);
     score 0.9 (mask characters make the shape unmistakable: it must win over a guess at a part of it).
@@ -119,10 +119,7 @@ class CardNumberRecognizer(EntityRecognizer):
                 score = 0.8 if context else 0.6
             elif (
                 issuer_matches(digits)
-                and (
-                    _CARD_GROUPING.fullmatch(match.group())
-                    or (digits == match.group() and len(digits) in (15, 16))
-                )
+                and (_CARD_GROUPING.fullmatch(match.group()) or len(digits) in (15, 16))
                 and (
                     _CONTEXT.search(text, max(0, match.start() - 80), match.start()) is not None
                     or _CONTEXT_AFTER.match(text[match.end() : match.end() + 30]) is not None
@@ -155,9 +152,9 @@ class CardNumberRecognizer(EntityRecognizer):
 #: The names of the card verification value: CVV/CVV2, CVC/CVC2, CSC, CID (Amex), "security code", "card code",
 #: "verification code/number/value", and the digits "on the back"/"on the front".
 _CSC_LABEL = re.compile(
-    r"(?:\b(?:cvv2?|cvc2?|csc|cvn|cid|cav2?|security\s+(?:code|number|digits)|card\s+(?:security\s+)?code|"
+    r"(?:\b(?:cvv2?|cvc2?|csc|cvn|cid|cav2?|sec(?:urity)?\s+(?:code|number|digits|no\.?)|card\s+(?:security\s+)?code|"
     r"verification\s+(?:code|number|value))\b"
-    r"|\b(?:last\s+)?(?:3|4|three|four)\s+(?:digit\s+)?(?:digits?|numbers?|code)\s+(?:on|at)\s+(?:the\s+)?"
+    r"|\b(?:(?:last\s+)?(?:3|4|three|four)\s+(?:digit\s+)?)?(?:digits?|numbers?|code)\s+(?:on|at)\s+(?:the\s+)?"
     r"(?:back|front|reverse|rear)(?:\s+of\s+(?:the|my|your)\s+card)?)"
     r"(?:\s+(?:no\.?|number|code))?(?:\s+(?:on|of|for)\s+(?:the|my|your|this|that)\s+(?:new\s+|old\s+)?card)?"
     r"[\s:#=-]*(?:(?:is|are|was|were|=)\s*)?[:#]?\s*(?P<code>\d{3,4})(?![\d/.,]\d|\d)",

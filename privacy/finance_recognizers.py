@@ -333,6 +333,18 @@ _UK_PLATE = re.compile(
     r"(?<![A-Za-z0-9])(?P<value>[A-HJ-PR-Y][A-HJ-PR-Y](?:0[1-9]|[1-9]\d)\s?[A-HJ-PR-Z]{3})(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
+#: Older UK marks: prefix (1983-2001, "A123 BCD") and suffix (1963-1983, "ABC 123D") formats (DVLA).
+_UK_PLATE_OLD = re.compile(
+    r"(?<![A-Za-z0-9])(?P<value>[A-HJ-NP-Y]\d{1,3}\s?[A-Z]{3}|[A-Z]{3}\s?\d{1,3}[A-HJ-NP-Y])(?![A-Za-z0-9])"
+)
+#: Any registration right after its label ("licence plate 7ABC123", "reg no: KX05 ABC", "plate# WZ-4421"):
+#: 4-8 letters and digits with both, the label being the evidence.
+_PLATE_LABELLED = re.compile(
+    r"\b(?:(?:licen[cs]e|number|registration|reg)\s+plate|plate(?:\s+(?:no\.?|number))?|"
+    r"reg(?:istration)?(?:\s+(?:no\.?|number|mark))?|vrn|vrm)\b\.?(?:\s+(?:is|was))?(?:\s*[:#]\s*|\s+)"
+    r"(?P<value>(?-i:[A-Z0-9]{1,4}[ -]?[A-Z0-9]{1,5}))(?![A-Za-z0-9-])",
+    re.IGNORECASE,
+)
 _PLATE_CONTEXT = re.compile(
     r"\b(?:reg(?:istration)?|registered|number\s*plates?|plates?|vehicle|car|van|motorbike|lorry|vrn|vrm|"
     r"dvla|parked|v5c?)\b",
@@ -345,6 +357,16 @@ _UK_LICENCE = re.compile(
     re.IGNORECASE,
 )
 _LICENCE_CONTEXT = re.compile(r"\b(?:licen[cs]e|dvla|driving|driver)", re.IGNORECASE)
+
+
+def _plate_ok(value: str) -> bool:
+    """A labelled registration: 4-8 characters, not a year, a time or a number with a unit ("2019", "12h")."""
+    bare = re.sub(r"[ -]", "", value)
+    if not (re.search(r"\d", bare) and re.search(r"[A-Z]", bare)):
+        return False
+    return 4 <= len(bare) <= 8 and not re.fullmatch(
+        r"\d+(?:h|hrs?|mins?|am|pm|st|nd|rd|th|s|k|m|kg|mg|ml)?", bare, re.I
+    )
 
 
 def _aba_checksum(value: str) -> bool:
@@ -394,7 +416,8 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
         - ``REFERENCE_NUMBER``: :class:`CustomerIdRecognizer` (customer, policy, loan, member numbers after their label);
           score 0.6.
         - ``VEHICLE_ID``: a UK registration mark in the DVLA format since 2001 ("LK19 XRT") with "reg",
-          "plate", "vehicle", "car", "van" nearby; score 0.6.
+          "plate", "vehicle", "car", "van" nearby, score 0.6 (the older prefix/suffix formats: 0.5); any 4-8
+          letters and digits right after "plate", "reg no", "registration", score 0.55.
         - ``UK_DRIVING_LICENCE``: the DVLA's 16-character licence number (surname, date-of-birth digits with
           the month 0-1 or 5-6, initials, check characters) with "licence", "driving" or "DVLA" nearby; 0.7.
         - ``DATE_OF_BIRTH``: a real calendar date (:func:`is_valid_date`) with "born", "birth", "DOB",
@@ -413,6 +436,23 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
             0.6,
             before=40,
             after=30,
+        ),
+        ContextPatternRecognizer(
+            "VEHICLE_ID",
+            "UkVehicleRegistrationRecognizer",
+            _UK_PLATE_OLD,
+            _PLATE_CONTEXT,
+            0.5,
+            before=40,
+            after=30,
+        ),
+        ContextPatternRecognizer(
+            "VEHICLE_ID",
+            "VehicleRegistrationLabelRecognizer",
+            _PLATE_LABELLED,
+            re.compile(""),
+            0.55,
+            _plate_ok,
         ),
         ContextPatternRecognizer(
             "UK_DRIVING_LICENCE", "UkDrivingLicenceRecognizer", _UK_LICENCE, _LICENCE_CONTEXT, 0.7, before=50

@@ -46,7 +46,7 @@ _ADMIN = "特别行政区|自治区|自治州|自治县|自治旗|新区|地区|
 #: Admin levels at or below a town (a place that narrows to a few thousand people).
 _LOCAL_ADMIN = ("街道", "社区", "镇", "乡", "村", "屯", "嘎查")
 _STREET = "大街|大道|胡同|街|路|道|巷|弄|里"
-_COMPLEX = "小区|花园|家园|新村|公寓|大厦|广场|大楼|苑|公馆|山庄|府|庭|湾|园|城"
+_COMPLEX = "小区|花园|家园|新村|公寓|大厦|广场|大楼|中心|苑|公馆|山庄|府|庭|湾|园|城"
 _COMPONENT = re.compile(
     rf"(?P<admin>{_NAME_CHAR}{{1,8}}?(?:{_ADMIN}))"
     rf"|(?P<street>{_NAME_CHAR}{{1,8}}?(?:{_STREET})(?:{_N}段)?)"
@@ -55,8 +55,9 @@ _COMPONENT = re.compile(
     rf"|(?P<unit>{_N}\s?单元)"
     rf"|(?P<floor>{_N}\s?(?:层|楼|F)(?![下上梯道]))"
     rf"|(?P<room>{_N}\s?(?:室|房|号房|户))"
-    rf"|(?P<number>(?:[附甲乙丙丁]|之)?{_N}(?:[-－之]{_N})?(?:号院|号|弄|巷|支弄)(?![床线位机窗])(?:附{_N}号)?)"
-    rf"|(?P<complex>{_NAME_CHAR}{{2,8}}?(?:{_COMPLEX}))"
+    rf"|(?P<number>(?:[附甲乙丙丁]|之)?{_N}(?:[-－之]{_N})?(?:号院|号|弄|巷|支弄)(?![床线位机窗口门站台])(?:附{_N}号)?)"
+    rf"|(?P<group>{_N}(?:组|队))"
+    rf"|(?P<complex>(?:{_NAME_CHAR}|[A-Za-z]){{2,8}}?(?:{_COMPLEX}))"
 )
 #: A bare room number right after a unit, a building or a floor ("2单元401").
 _BARE_ROOM = re.compile(r"\d{3,5}(?![\d号年月日岁元块])")
@@ -66,7 +67,7 @@ _GENERIC = _set(
     "道路 马路 街道 知道 味道 通道 渠道 肠道 食道 尿道 阴道 气道 呼吸道 消化道 车道 跑道 频道 一路 一道 思路 线路 "
     "电路 公路 铁路 走路 出路 迷路 花园 公园 校园 乐园 家园 商城 京城 长城 进城"
 )
-_NUMBERED = frozenset({"number", "dashed", "building", "unit", "floor", "room"})
+_NUMBERED = frozenset({"number", "dashed", "building", "unit", "floor", "room", "group"})
 
 
 def chinese_address_spans(text: str) -> list[tuple[int, int]]:
@@ -88,19 +89,20 @@ def chinese_address_spans(text: str) -> list[tuple[int, int]]:
                 break
             components.append(following)
             end = following.end()
-        if components[-1].lastgroup in ("unit", "building", "floor") and (
+        if components[-1].lastgroup in ("unit", "building", "floor", "complex") and (
             room := _BARE_ROOM.match(text, end)
         ):
             end = room.end()
-        if _is_address(components):
+        if _is_address(components, bare_room=end > components[-1].end()):
             start = _first_start(text, components[0])
             spans.append((start, end))
         position = max(end, match.start() + 1)
     return spans
 
 
-def _is_address(components: list[re.Match[str]]) -> bool:
-    """At least two components, not generic words, one of them below district level."""
+def _is_address(components: list[re.Match[str]], bare_room: bool = False) -> bool:
+    """At least two components, not generic words, one of them below district level; a compound or centre
+    counts with a building, unit or room after it ("现代城C座1806"), not with a floor ("体检中心3楼")."""
     useful = [c for c in components if c.group() not in _GENERIC]
     if len(useful) < 2:
         return False
@@ -110,9 +112,12 @@ def _is_address(components: list[re.Match[str]]) -> bool:
         kind == "street" and i + 1 < len(kinds) and kinds[i + 1] in _NUMBERED for i, kind in enumerate(kinds)
     )
     building = sum(kind in _NUMBERED for kind in kinds) >= 2 or (
-        "complex" in kinds and any(kind in _NUMBERED for kind in kinds)
+        "complex" in kinds
+        and (bare_room or any(kind in ("building", "unit", "room", "dashed") for kind in kinds))
     )
-    return local or street_number or building
+    # a street under a named district or city ("思明区鼓浪屿龙头路"), even without its number
+    named_street = any(kind == "street" and i > 0 and kinds[i - 1] == "admin" for i, kind in enumerate(kinds))
+    return local or street_number or building or named_street
 
 
 #: jieba tags of words that do not begin a place name (verbs, adverbs, pronouns, prepositions, conjunctions,
@@ -122,8 +127,9 @@ _LEVEL_WORD = re.compile(rf"(?:[东西南北中]?(?:{_ADMIN}|{_STREET})|{_COMPLE
 
 
 def _first_start(text: str, first: re.Match[str]) -> int:
-    """Where the first component's name starts: leading jieba words that are verbs, adverbs, pronouns and the
-    like are cut off ("麻烦改成福州市…" starts at "福州市"), as long as a name stays before the level word."""
+    """Where the first component's name starts: after the last jieba word that is a verb, adverb, pronoun,
+    preposition or the like ("麻烦改成福州市…" starts at "福州市", "患者由青山湖社区…" at "青山湖"), as long as a name
+    stays before the level word."""
     if first.lastgroup not in ("admin", "street", "complex"):
         return first.start()
     start, end = first.span()
@@ -131,11 +137,12 @@ def _first_start(text: str, first: re.Match[str]) -> int:
     name_end = start + (level.start() if level else len(first.group()) - 1)
     begin = start
     for word in tagged_words(text):
-        if word.end <= begin or word.start < begin:
+        if word.start < start:
             continue
-        if word.start >= name_end or word.flag not in _LEADING_TAGS or word.end >= name_end:
+        if word.start >= name_end or word.end >= name_end:
             break
-        begin = word.end
+        if word.flag in _LEADING_TAGS:
+            begin = word.end  # "患者由青山湖社区…": the name begins after the last such word
     return begin
 
 

@@ -35,6 +35,9 @@ def spans(deidentifier: Deidentifier, text: str, policy_name: str, entity: str) 
         ("我老家在安徽省六安市霍山县但家庙镇石门村，卡是在那边办的。", "安徽省六安市霍山县但家庙镇石门村"),
         ("快递放到天通苑东三区12号楼3单元602门口", "天通苑东三区12号楼3单元602"),
         ("我住漕河泾开发区桂平路680弄33号", "漕河泾开发区桂平路680弄33号"),
+        ("公司在朝阳区东三环中路7号财富中心A座2106，白天找我", "朝阳区东三环中路7号财富中心A座2106"),
+        ("户籍地：四川省南充市仪陇县马鞍镇双庙村4组21号", "四川省南充市仪陇县马鞍镇双庙村4组21号"),
+        ("以前住过泉州市鲤城区中山南路，后来搬了", "泉州市鲤城区中山南路"),  # a street under its district
     ],
 )
 def test_finance_addresses_are_found_whole(deidentifier: Deidentifier, text: str, address: str) -> None:
@@ -68,6 +71,9 @@ def test_medical_addresses_are_found_as_location(deidentifier: Deidentifier, tex
         "上呼吸道感染三天，已服用阿莫西林。",
         "支付宝和微信支付都可以还款吗？",
         "我家在5楼，电梯坏了。",
+        "体检中心3楼可以办卡吗？",  # a centre and a floor: no building, unit or room
+        "在人民广场2号口等你。",  # a metro exit
+        "他在南京路步行街开店。",
     ],
 )
 def test_text_without_an_address_has_no_address(deidentifier: Deidentifier, text: str) -> None:

@@ -140,8 +140,8 @@ _OWN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         # _config_secret_ok (no references, types, numbers of a "max_tokens", ...).
         "ConfigSecret",
         re.compile(
-            r"(?im)(?P<key>[\w.-]*(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
-            r"private[_-]?key|auth[_-]?key|key[_-]data|credentials?)(?![a-z])[\w.-]*)[\"']?[ \t]*(?::|=|=>)[ \t]*"
+            r"(?im)(?P<key>(?<![\w.-])[\w.-]{0,40}?(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
+            r"private[_-]?key|auth[_-]?key|key[_-]data|credentials?)(?![a-z])[\w.-]{0,40})[\"']?[ \t]*(?::|=|=>)[ \t]*"
             r"(?:\"(?P<q1>[^\"\n]{4,200})\"|'(?P<q2>[^'\n]{4,200})'|(?P<secret>[^\s,;'\"}#]{4,200}))"
         ),
     ),

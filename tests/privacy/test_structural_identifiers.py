@@ -245,3 +245,17 @@ def test_a_name_after_user_is_no_login_name(deidentifier: Deidentifier) -> None:
     text = "What's the name on the account? User: Vilma Holm"
     found = deidentifier.find_for(text, _POLICIES["finance"], "prompt")
     assert "USERNAME" not in {f.entity_type for f in found}, found
+
+
+@pytest.mark.parametrize("run", ["a" * 20_000, "x." * 10_000, "a-" * 10_000])
+def test_config_key_pattern_is_linear_on_long_runs(run: str) -> None:
+    """A key pattern with an unanchored ``[\\w.-]*`` rescanned a run from each of its characters (5,000 letters:
+    2 s); anchored and bounded, 20,000 characters take milliseconds (1 s allows a busy 2-core machine)."""
+    import time
+
+    from privacy.secret_recognizers import InternalHostnameRecognizer, SecretRecognizer
+
+    started = time.perf_counter()
+    SecretRecognizer().analyze(run, ["SECRET"])
+    InternalHostnameRecognizer().analyze(run, ["INTERNAL_HOSTNAME", "USERNAME"])
+    assert time.perf_counter() - started < 1.0

@@ -154,3 +154,45 @@ def train_ner(
             f"trained on {report.sentences} sentences ({report.tokens} tokens) in {report.seconds / 60:.1f} min; "
             f"{report.features} features; model {report.size_bytes / 1e6:.1f} MB in {report.model_dir}"
         )
+
+
+@train_app.command("pii")
+def train_pii(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Weights file to write (default: the shipped privacy/models/pii.crfsuite, replaced).",
+        ),
+    ] = None,
+    examples: Annotated[
+        int | None, typer.Option("--examples", min=1, help="Synthetic training messages (default 12000).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic corpus (Faker, templates).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
+) -> None:
+    """Train the learned PII recognizer (a CRF) on synthetic template + Faker messages (CPU; minutes on 2
+    cores)."""
+    from pipelines.training.pii import PiiTrainingConfig, shipped_model_path, train_pii_model
+
+    target = out or shipped_model_path()
+    defaults = PiiTrainingConfig()
+    training = PiiTrainingConfig(examples=examples or defaults.examples, seed=seed)
+
+    def shown(stage: str, done: int, total: int) -> None:
+        if stage == "features":
+            bar.overall(f"features {done}/{total}", 0.0)
+        else:  # L-BFGS iterations; about 20 plain lines when stderr is not a terminal
+            every = max(1, total // 20)
+            bar.overall(f"iteration {done // every * every}/{total}", min(done / max(total, 1), 1.0))
+
+    with StderrProgress() as bar:
+        bar.start(f"train pii ({training.examples} synthetic messages)")
+        report = train_pii_model(target, training, progress=shown)
+    if as_json:
+        emit(report.to_dict())
+    else:
+        typer.echo(
+            f"trained on {report.examples} messages ({report.tokens} tokens) in {report.seconds / 60:.1f} min; "
+            f"{report.features} features; model {report.size_bytes / 1e6:.1f} MB in {report.model_path}"
+        )

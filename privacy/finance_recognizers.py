@@ -327,6 +327,23 @@ class CustomerIdRecognizer(ContextPatternRecognizer):
         )
 
 
+#: An IBAN after its label, as typed (ISO 13616: country code, 2 check digits, up to 30 letters and digits,
+#: printed in groups of 4): Presidio's recognizer wants the mod-97 check to pass; a mistyped IBAN still points
+#: at the account.
+_IBAN_LABELLED = re.compile(
+    r"\biban(?:\s+(?:number|no\.?))?(?:\s+is)?\s*[:#=-]?\s*"
+    r"(?P<value>(?-i:[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{1,4}){3,8}))(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+#: A US Social Security number after its label, as typed (Presidio's recognizer rejects never-issued ranges
+#: such as 123-45-6789 or 9xx, which people still type as theirs).
+_SSN_LABELLED = re.compile(
+    r"\b(?:ssn|ss#|social\s+security(?:\s+(?:number|no\.?|#))?)(?:\s+is)?\s*[:#=-]?\s*"
+    r"(?P<value>\d{3}([- ]?)\d{2}\2\d{4})(?![\w-])",
+    re.IGNORECASE,
+)
+
+
 #: UK registration marks (DVLA, current format since 2001): two letters (region), two digits (age identifier),
 #: three letters; written with or without the space ("LK19 XRT", "yj67kpn").
 _UK_PLATE = re.compile(
@@ -420,6 +437,8 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
           letters and digits right after "plate", "reg no", "registration", score 0.55.
         - ``UK_DRIVING_LICENCE``: the DVLA's 16-character licence number (surname, date-of-birth digits with
           the month 0-1 or 5-6, initials, check characters) with "licence", "driving" or "DVLA" nearby; 0.7.
+        - ``IBAN_CODE`` and ``US_SSN`` right after their label ("IBAN: GB12 …", "SSN 123-45-6789") as typed,
+          whether or not the checksum or the issued ranges agree (Presidio checks both otherwise); score 0.6.
         - ``DATE_OF_BIRTH``: a real calendar date (:func:`is_valid_date`) with "born", "birth", "DOB",
           "birthday" nearby; score 0.7. Dates alone are not personal data in finance and are not looked for.
     """
@@ -470,6 +489,8 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
             "UK_ACCOUNT_NUMBER", "UkAccountNumberRecognizer", _ACCOUNT_PAIR, re.compile(""), 0.6, _not_a_date
         ),
         ContextPatternRecognizer("UK_NINO", "UkNinoLabelRecognizer", _NINO_LABELLED, re.compile(""), 0.6),
+        ContextPatternRecognizer("IBAN_CODE", "IbanLabelRecognizer", _IBAN_LABELLED, re.compile(""), 0.6),
+        ContextPatternRecognizer("US_SSN", "UsSsnLabelRecognizer", _SSN_LABELLED, re.compile(""), 0.6),
         ContextPatternRecognizer(
             "UK_ACCOUNT_NUMBER",
             "UkAccountNumberRecognizer",

@@ -339,6 +339,11 @@ class LabelledNumberRecognizer(_PhiRecognizer):
 #: NHS numbers: 10 digits, written 3-3-4 ("943 476 5919"), the last a modulus 11 check digit.
 _NHS_NUMBER = re.compile(r"(?<![\w-])(?P<id>\d{3}([ -]?)\d{3}\2\d{4})(?![\w-]|[ -]\d)")
 _NHS_LABEL = re.compile(r"\bnhs\b", re.IGNORECASE)
+#: "NHS number: 485 777 3456": right after its label a 10-digit number is the NHS number as typed, check digit or
+#: not (a mistyped number still points at the patient).
+_NHS_LABEL_RIGHT_BEFORE = re.compile(
+    r"\bnhs(?:\s+(?:number|num|no\.?|#))?(?:\s+is)?\s*[:#-]?\s*$", re.IGNORECASE
+)
 
 
 def nhs_check_digit_ok(number: str) -> bool:
@@ -353,8 +358,9 @@ def nhs_check_digit_ok(number: str) -> bool:
 
 class NhsNumberRecognizer(_PhiRecognizer):
     """``MEDICAL_RECORD_NUMBER`` for NHS numbers (England, Wales, Isle of Man) that pass the modulus 11 check
-    (:func:`nhs_check_digit_ok`) with "NHS" within 40 characters before them ("NHS number: 943 476 5919",
-    "NHS 4010232129"); score 0.95. Without the label a 10-digit number is more likely a phone number."""
+    (:func:`nhs_check_digit_ok`) with "NHS" within 40 characters before them ("NHS 4010232129"), or that follow
+    their label directly ("NHS number: 485 777 3456", check digit or not); score 0.95. Without the label a
+    10-digit number is more likely a phone number."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -370,8 +376,11 @@ class NhsNumberRecognizer(_PhiRecognizer):
         return [
             _result("MEDICAL_RECORD_NUMBER", *m.span("id"), 0.95, self)
             for m in _NHS_NUMBER.finditer(text)
-            if nhs_check_digit_ok(m.group("id"))
-            and _NHS_LABEL.search(text, max(0, m.start() - 40), m.start())
+            if (
+                nhs_check_digit_ok(m.group("id"))
+                and _NHS_LABEL.search(text, max(0, m.start() - 40), m.start())
+            )
+            or _NHS_LABEL_RIGHT_BEFORE.search(text, max(0, m.start() - 30), m.start())
         ]
 
 

@@ -57,7 +57,8 @@ def test_valid_identifiers_in_context_are_found(
         # Luhn fails (last digit off by one) and no card word: a mistyped number next to "card" is a card (issue 22)
         ("Order 4539 1488 0343 6468 was declined.", "CREDIT_CARD"),
         ("My card 1234 5678 9012 3456 was declined.", "CREDIT_CARD"),  # 16 digits, Luhn fails
-        ("IBAN GB29 NWBK 6016 1331 9268 18 please", "IBAN_CODE"),  # mod-97 fails
+        # mod-97 fails and no label: after "IBAN" a mistyped IBAN is still the account's (issue 22)
+        ("Ref GB29 NWBK 6016 1331 9268 18 please", "IBAN_CODE"),
         ("My national insurance number is AB123456E.", "UK_NINO"),  # suffix must be A-D
         # Q is never a first letter, GB is not allocated: without a label such shapes are no NINO (after "national
         # insurance number" they are, as typed: issue 22)

@@ -59,6 +59,9 @@ REMOVED = [
     ("finance", "my card 4929 773102856614 got declined", "4929 773102856614"),
     ("finance", "the code on the back of the card is 774", "774"),
     ("finance", "billing zip 30309-4412 for the visa", "30309-4412"),
+    ("finance", "IBAN: GB12 BARC 2004 1512 3456 78 please", "GB12 BARC 2004 1512 3456 78"),
+    ("finance", "my ssn is 123-45-6789 and my wife's is 987 65 4321", "123-45-6789"),
+    ("medical", "NHS number: 485 777 3451 (from the old letter)", "485 777 3451"),
     ("finance", "the old van ABC 123D was sold, registration P123 ABC now", "P123 ABC"),
     ("medical", "brought in by car, licence plate 7ABC123", "7ABC123"),
     # --- bank details written as a pair, National Insurance numbers after their label whatever the prefix
@@ -202,6 +205,11 @@ KEPT = [
     ("finance", "batch 12-05-21 20240101 reconciled, 3 items", ["12-05-21 20240101"]),
     ("finance", "a 2024 plan for 3 years and case 12 closed", ["2024 plan", "case 12"]),
     ("finance", "my registration was in 2019 and the zip file has 12345 rows", ["in 2019", "12345 rows"]),
+    (
+        "finance",
+        "the IBAN rules changed in 2024; the NHS number format has 10 digits",
+        ["IBAN rules", "10 digits"],
+    ),
     (
         "finance",
         "regression test 3x; registration takes 4 weeks",

@@ -540,7 +540,7 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     """Overlapping findings of one type become their union ("SMITH, John" + "John"), keeping the best score
     and any session placeholder; then, across types, a SECRET beats any other finding, a pattern-based finding
     (validated identifiers: phone, card, IBAN, …) beats an NER finding (a spaCy DATE over a phone number is the
-    usual case), then a rule's finding beats the learned recognizer's (:mod:`privacy.learned`: a labelled MRN
+    usual case), then a rule's identifier beats the learned recognizer's (:mod:`privacy.learned`: a labelled MRN
     stays a MEDICAL_RECORD_NUMBER rather than its ID_NUMBER), then the higher score wins, then the longer
     span."""
     merged: list[Finding] = []
@@ -569,7 +569,10 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
         key=lambda f: (
             f.entity_type != "SECRET",
             f.entity_type in _NER_TYPES,
-            f.recognizer == _LEARNED,  # in each class, a rule's finding beats the learned model's
+            # an identifier a rule found (a labelled MRN) beats the learned model's id over the same text; among
+            # names, places and dates the score decides (Presidio keeps only the higher-scored of two equal
+            # spans of one type, so a rule's name the model also found is already the model's)
+            f.recognizer == _LEARNED and f.entity_type not in _NER_TYPES,
             f.entity_type
             == "NRP",  # a nationality word inside a name loses to the name ("Zelda" in "Zelda Q.")
             -f.score,

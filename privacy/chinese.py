@@ -123,7 +123,9 @@ class ChineseResidentIdRecognizer(PatternRecognizer):
 
 class ChineseMobileRecognizer(PatternRecognizer):
     """``PHONE_NUMBER``: mainland mobile numbers, 11 digits starting 13-19 (MIIT numbering plan), written whole
-    or 3-4-4 with spaces or hyphens, optionally after +86 or 0086; not part of a longer digit run.
+    or 3-4-4 with spaces or hyphens, optionally after +86 or 0086; not part of a longer digit run. Landlines: a
+    0-prefixed area code of 3-4 digits, then a hyphen or space (or the code in brackets) and a local number of
+    7-8 digits not starting 0 or 1 (``010-62751234``, ``(0755)86001234``).
 
     Presidio's PhoneRecognizer does not try region CN, and its matcher needs the +86 prefix for them.
     No checksum exists: score 0.6 (above the policies' 0.4, below validated identifiers).
@@ -134,14 +136,20 @@ class ChineseMobileRecognizer(PatternRecognizer):
             "CN mobile",
             r"(?<![0-9A-Za-z+])(?<![0-9][ -])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}" + _NUM_END,
             0.6,
-        )
+        ),
+        Pattern(
+            "CN landline",
+            r"(?<![0-9A-Za-z+])(?<![0-9][ -])(?:(?:\+|00)86[ -]?)?(?:[(（]0\d{2,3}[)）][ -]?|0\d{2,3}[ -])[2-9]\d{6,7}"
+            + _NUM_END,
+            0.6,
+        ),
     ]
 
     def __init__(self) -> None:
         super().__init__(
             supported_entity="PHONE_NUMBER",
             patterns=self.PATTERNS,
-            context=["手机", "电话", "联系", "mobile", "phone"],
+            context=["手机", "电话", "座机", "联系", "mobile", "phone"],
             supported_language="en",
             name="ChineseMobileRecognizer",
         )
@@ -289,7 +297,7 @@ _MEDICINE_ENDINGS = frozenset("丸膏剂液")
 _NOT_NAMES_RE = re.compile("|".join(sorted(map(re.escape, _NOT_NAMES), key=len, reverse=True)))
 #: What follows a brand or a medicine, not a person ("…胶囊", "…药业", "…基金").
 _PRODUCT_AFTER = re.compile(
-    f"[{HAN}]{{0,3}}?(?:胶囊|颗粒|口服液|注射液|糖浆|滴眼液|喷雾剂|软膏|药膏|集团|基金|证券|药业|药房)"
+    f"[{HAN}]{{0,3}}?(?:胶囊|颗粒|口服液|注射液|糖浆|滴眼液|喷雾剂|软膏|药膏|集团|基金|证券|药业|药房|养老院|敬老院|老年公寓|福利院|护理院|卫生院|卫生服务|诊所|幼儿园|小学|中学)"
 )
 
 

@@ -98,3 +98,20 @@ def test_plate_and_record_number_are_pseudonymized_keep_terms_survive(deidentifi
     out = deidentifier.pseudonymize(text, MEDICAL, Vault("zh-ids")).text
     assert "04417" not in out and "6W3P1" not in out
     assert "布洛芬" in out and "24小时" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("对账单有问题请打座机010-62751234找我", "010-62751234"),
+        ("电话（0755）86001234转分机", "（0755）86001234"),
+        ("联系电话 0571 88886666。", "0571 88886666"),
+    ],
+)
+def test_mainland_landlines(deidentifier: Deidentifier, text: str, phone: str) -> None:
+    assert ("PHONE_NUMBER", phone) in own(deidentifier, text, ["PHONE_NUMBER"])
+
+
+@pytest.mark.parametrize("text", ["合同编号2024-0057812已归档", "血压130-85mmHg", "版本号0.12 3456789"])
+def test_numbers_that_are_not_landlines(deidentifier: Deidentifier, text: str) -> None:
+    assert own(deidentifier, text, ["PHONE_NUMBER"]) == []

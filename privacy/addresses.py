@@ -203,6 +203,7 @@ class StreetAddressRecognizer(EntityRecognizer):
                     spans.append(span)
         spans.extend(self._street_lines(text))
         spans.extend(m.span("postcode") for m in _postcodes(text))
+        spans.extend(_lower_case_streets(text))
         spans.extend((m.start("street"), m.end("street")) for m in _NAMED_STREET.finditer(text))
         blocks = [
             (_unit_start(text, start), _unbracketed_end(text, start, end)) for start, end in _merge(spans)
@@ -390,6 +391,101 @@ def _postcodes(text: str) -> list[re.Match[str]]:
     after their label ("zip 30309", "code postal 75011")."""
     found = [m for m in _POSTCODE_UPPER.finditer(text) if re.search(r"\s", m.group("postcode"))]
     return found + list(_POSTCODE_LABELLED.finditer(text)) + list(_ZIP_LABELLED.finditer(text))
+
+
+#: A street typed in lower case ("14 elm grove", "300 king st w"): a house number, 1-3 words and a common English
+#: street-type word, then (optionally) up to 3 town words and a UK postcode or US ZIP code.
+_LOWER_STREET_WORDS = (
+    r"street|st|road|rd|lane|ln|avenue|ave|drive|dr|close|grove|way|crescent|cres|terrace|place|pl|court|ct|"
+    r"gardens|gdns|walk|row|hill|green|mews|square|sq|parade|rise|boulevard|blvd"
+)
+_LOWER_STREET = re.compile(
+    r"(?<![\w/.:-])(?P<street>\d{1,5}[a-z]?\s+(?P<name>(?:[a-z][a-z'\u2019-]+\s+){1,3})"
+    rf"(?:{_LOWER_STREET_WORDS})\b\.?(?:\s+(?:n|s|e|w|ne|nw|se|sw)\b)?)"
+    r"(?P<rest>(?:,?\s+[a-z][a-z'\u2019-]+){0,3},?\s+(?:[a-z]{2}\s+)?"
+    r"(?:\d{5}(?:-\d{4})?|[a-pr-uwyz][a-hk-y]?\d[a-z\d]?\s?\d[abd-hjlnp-uw-z]{2}|[a-z]\d[a-z]\s?\d[a-z]\d)(?![\w-]))?"
+)
+#: Measures and ordinary words that make "a 10 minute drive" or "the 2 side streets" no street.
+_NOT_STREET_NAME = frozenset(
+    {
+        "minute",
+        "minutes",
+        "min",
+        "mins",
+        "mile",
+        "miles",
+        "hour",
+        "hours",
+        "hr",
+        "hrs",
+        "km",
+        "metre",
+        "metres",
+        "meter",
+        "meters",
+        "foot",
+        "feet",
+        "yard",
+        "yards",
+        "step",
+        "steps",
+        "block",
+        "blocks",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "time",
+        "times",
+        "way",
+        "ways",
+        "lane",
+        "lanes",
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "or",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "my",
+        "your",
+        "our",
+        "his",
+        "her",
+        "their",
+        "this",
+        "that",
+    }
+)
+_LOWER_CUE = re.compile(
+    r"(?:\b(?:at|to|address(?:\s+is)?|addy(?:\s+is)?|is|from|lives?|living|moved|post(?:ed)?|send|ship)\b\s*:?"
+    r"|[:,(])\s*$",
+    re.IGNORECASE,
+)
+
+
+def _lower_case_streets(text: str) -> list[tuple[int, int]]:
+    """Lower-case street lines (:data:`_LOWER_STREET`): after an address cue ("send it to", "address:", "lives
+    at") or followed by a postcode; not when a name word is a measure ("a 10 minute drive")."""
+    spans = []
+    for match in _LOWER_STREET.finditer(text):
+        if any(word in _NOT_STREET_NAME for word in match.group("name").split()):
+            continue
+        if match.group("rest") is None and not _LOWER_CUE.search(
+            text, max(0, match.start() - 25), match.start()
+        ):
+            continue
+        spans.append((match.start(), match.end()))
+    return spans
 
 
 #: A flat or unit written before the house number ("Flat 3, 27 Kings Road", "Apt 4B 11 Elm St"): part of the

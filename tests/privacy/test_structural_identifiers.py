@@ -97,6 +97,14 @@ REMOVED = [
         "22 allée des Cerisiers, 44300 Nantes",
     ),
     ("finance", "my address: 7 impasse du Moulin, 13008 Marseille", "7 impasse du Moulin, 13008 Marseille"),
+    # streets typed in lower case, after an address cue or before a postcode
+    ("finance", "pls post it to 6 rowan close, kendal la9 4qd ta", "6 rowan close, kendal la9 4qd"),
+    ("medical", "lives at 41 wharf st sw8 1ab with partner", "41 wharf st sw8 1ab"),
+    (
+        "finance",
+        "mailing addy: 2207 birch hollow dr, tulsa, ok 74105",
+        "2207 birch hollow dr, tulsa, ok 74105",
+    ),
     # a unit after a name stays out of the address: the name keeps its own finding
     ("finance", "Mrs. Carla Vintner Apt. 12 4410 Birchwood Lane, Dover", "Carla Vintner"),
     # --- labelled ids
@@ -216,6 +224,11 @@ KEPT = [
         ["regression test 3x", "4 weeks"],
     ),
     ("medical", "metformin 500 mg twice daily for six weeks, then review", ["500 mg", "six weeks"]),
+    (
+        "finance",
+        "its a 10 minute drive from the 2 side streets near 5 park lane hotels",
+        ["10 minute drive", "5 park lane"],
+    ),
     ("medical", "Glasgow Coma Scale 14, Apgar 9 at 5 min, on ward 7", ["Scale 14, Apgar 9"]),
     ("medical", "PT: 45YO M, pain 7/10, patient 2 days post op", ["45YO", "patient 2 days"]),
     ("medical", "ID consult in 2 weeks, unit 5 bed 3", ["ID consult", "unit 5"]),

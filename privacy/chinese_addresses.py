@@ -102,7 +102,8 @@ def chinese_address_spans(text: str) -> list[tuple[int, int]]:
 
 def _is_address(components: list[re.Match[str]], bare_room: bool = False) -> bool:
     """At least two components, not generic words, one of them below district level; a compound or centre
-    counts with a building, unit or room after it ("现代城C座1806"), not with a floor ("体检中心3楼")."""
+    counts with a building, unit or room after it ("现代城C座1806"), not with a floor ("体检中心3楼"); numbers
+    alone count with a unit or a room ("5栋2单元1201室"), not as building and floor ("2号楼3层")."""
     useful = [c for c in components if c.group() not in _GENERIC]
     if len(useful) < 2:
         return False
@@ -111,7 +112,8 @@ def _is_address(components: list[re.Match[str]], bare_room: bool = False) -> boo
     street_number = any(
         kind == "street" and i + 1 < len(kinds) and kinds[i + 1] in _NUMBERED for i, kind in enumerate(kinds)
     )
-    building = sum(kind in _NUMBERED for kind in kinds) >= 2 or (
+    dwelling = bare_room or any(kind in ("unit", "room", "dashed") for kind in kinds)
+    building = (sum(kind in _NUMBERED for kind in kinds) >= 2 and dwelling) or (
         "complex" in kinds
         and (bare_room or any(kind in ("building", "unit", "room", "dashed") for kind in kinds))
     )

@@ -72,6 +72,7 @@ def test_medical_addresses_are_found_as_location(deidentifier: Deidentifier, tex
         "支付宝和微信支付都可以还款吗？",
         "我家在5楼，电梯坏了。",
         "体检中心3楼可以办卡吗？",  # a centre and a floor: no building, unit or room
+        "门诊在2号楼3层内科。",  # a building and a floor of a hospital: no dwelling
         "在人民广场2号口等你。",  # a metro exit
         "他在南京路步行街开店。",
     ],

@@ -53,7 +53,7 @@ __all__ = [
 #: (a domain's policy decides which it asks for: an address is STREET_ADDRESS in finance, LOCATION in medical).
 ENTITY_CHOICES: dict[str, tuple[str, ...]] = {
     "PERSON": ("PERSON",),
-    "ADDRESS": ("STREET_ADDRESS", "LOCATION"),
+    "ADDRESS": ("STREET_ADDRESS",),  # medical asks LOCATION: its address rule answers, one finding per line
     "DATE": ("DATE_TIME",),
     "ID": ("ID_NUMBER", "REFERENCE_NUMBER"),
     "FACILITY": ("FACILITY_NAME", "LOCATION"),
@@ -250,6 +250,10 @@ _SHORT_DATE = re.compile(r"\d{1,2}\s*/\s*\d{1,2}")
 #: A public domain name ("json.org", "pypi.org"), not a login name.
 _PUBLIC_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*\.(?:org|com|net|io|dev|gov|edu|co\.uk)", re.IGNORECASE)
 _CAMEL_CASE = re.compile(r"[A-Za-z][a-z]+(?:[A-Z][a-z0-9]+)+")
+#: A version number ("1.2.3-beta.4", "v2.31.0"), not a host.
+_VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+.][\w.]+)?", re.IGNORECASE)
+_DOCUMENTATION_HOST = re.compile(r"(?:^|\.)example\.(?:com|org|net)$|(?:^|\.)localhost$", re.IGNORECASE)
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4})+(?: ?[A-Z0-9]{1,3})?")
 #: A count with its unit ("13-month", "24-hour"), not an identifier.
 _COUNT_WORD = re.compile(r"\d+-[^\W\d_]+")
 #: Lowest score of a PERSON span of lower-case common words only ("strong bones", "dawn mark").
@@ -290,7 +294,13 @@ def _has_word_char(token: str) -> bool:
 
 
 def _in_context(
-    kind: str, text: str, tokens: Sequence[str], offsets: Sequence[tuple[int, int]], i: int, j: int
+    kind: str,
+    text: str,
+    tokens: Sequence[str],
+    offsets: Sequence[tuple[int, int]],
+    i: int,
+    j: int,
+    common: frozenset[str] = frozenset(),
 ) -> bool:
     """Sanity checks on a span's surroundings: a user name is no code identifier (``__init__``, ``f(``,
     ``kwargs=``); a day/month without a year ("8/10", "1/2": scores and fractions in clinical notes) is a date
@@ -306,9 +316,14 @@ def _in_context(
             or before == "*"  # *args, **kwargs
             or _PUBLIC_DOMAIN.fullmatch(value)
             or _CAMEL_CASE.fullmatch(value)  # maxSize, ErrCircuitOpen: code identifiers
-        )
+            or ("." in value and all(is_common_word(part, common) for part in value.split(".") if part))
+        )  # request.user, self.name: attribute access
+    if kind == "HOST" and (_VERSION.fullmatch(value) or _DOCUMENTATION_HOST.search(value)):
+        return False  # 1.2.3-beta.4; db.example.com (RFC 2606 names, as in documentation)
     if kind == "ADDRESS" and not _HAN_CHAR.search(value):
         return bool(_DIGIT.search(value))  # a house number or a postcode: "delimiter, quotechar, ..." is none
+    if kind == "ID" and _IBAN_SHAPE.fullmatch(value):
+        return False  # the IBAN recognizer (mod-97) owns these; an invalid one is an example
     if kind == "ID":
         return len(_DIGIT.findall(value)) >= 2 and not _COUNT_WORD.fullmatch(value)
     if kind == "DATE" and _SHORT_DATE.fullmatch(value):
@@ -527,7 +542,7 @@ class LearnedPiiRecognizer(EntityRecognizer):
         common words, very sure (:data:`_COMMON_WORDS_MIN`)."""
         if not (
             _plausible(kind, text[offsets[a][0] : offsets[b - 1][1]])
-            and _in_context(kind, text, tokens, offsets, a, b)
+            and _in_context(kind, text, tokens, offsets, a, b, self._common)
         ):
             return False
         if b - a == 1 and score < _ONE_TOKEN_MIN:

@@ -38,6 +38,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from privacy.errors import PrivacyError
 from privacy.lexicon import given_names, is_common_word, surnames
+from privacy.shapes import word_shape
 
 __all__ = [
     "ENTITY_CHOICES",
@@ -348,16 +349,6 @@ def chinese_surnames() -> frozenset[str]:
     return frozenset(names)
 
 
-def _shape(word: str) -> str:
-    """Word shape with runs collapsed (``O'Brien`` -> ``X'Xx``, ``AB12`` -> ``Xd``), at most 8 characters."""
-    out: list[str] = []
-    for char in word:
-        kind = "X" if char.isupper() else "x" if char.islower() else "d" if char.isdigit() else char
-        if not out or out[-1] != kind:
-            out.append(kind)
-    return "".join(out)[:8]
-
-
 def _is_han(token: str) -> bool:
     return len(token) == 1 and bool(re.match(f"[{_HAN}]", token))
 
@@ -371,7 +362,7 @@ def _cue(lower: str) -> str:
 
 def _word_features(word: str, common: frozenset[str]) -> list[str]:
     lower = word.lower()
-    feats = [f"w={lower}", f"shape={_shape(word)}", f"len={min(len(word), 10)}"]
+    feats = [f"w={lower}", f"shape={word_shape(word, 8)}", f"len={min(len(word), 10)}"]
     for n in (1, 2, 3, 4):
         if len(lower) > n:
             feats.append(f"p{n}={lower[:n]}")
@@ -424,7 +415,7 @@ def token_features(tokens: Sequence[str], common: frozenset[str] = frozenset()) 
     n = len(tokens)
     han = [_is_han(t) for t in tokens]
     lowers = [t.lower() for t in tokens]
-    shapes = ["H" if h else _shape(t) for t, h in zip(tokens, han, strict=True)]
+    shapes = ["H" if h else word_shape(t, 8) for t, h in zip(tokens, han, strict=True)]
     cues = ["" if h else _cue(lw) for lw, h in zip(lowers, han, strict=True)]
     own = [_han_features(tokens, i) if han[i] else _word_features(tokens[i], common) for i in range(n)]
     features: list[list[str]] = []

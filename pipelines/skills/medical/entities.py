@@ -24,6 +24,7 @@ from typing import Any
 from pipelines.core.errors import AssistantError
 from pipelines.skills.medical.context import tag_with_context
 from pipelines.skills.medical.lexicon import MedicalEntity, TermLexicon, entities_from_tags, tokenize
+from privacy.shapes import word_shape
 
 __all__ = [
     "MODEL_FILE",
@@ -54,19 +55,9 @@ class NerError(AssistantError):
     """An entity model is missing or malformed, or labelled data is invalid."""
 
 
-def _shape(word: str) -> str:
-    """Word shape: ``Xx`` classes with runs collapsed (``Selegiline`` -> ``Xx``, ``FK506`` -> ``Xd``)."""
-    out: list[str] = []
-    for char in word:
-        kind = "X" if char.isupper() else "x" if char.islower() else "d" if char.isdigit() else char
-        if not out or out[-1] != kind:
-            out.append(kind)
-    return "".join(out)[:6]
-
-
 def _word_features(word: str) -> list[str]:
     lower = word.lower()
-    feats = [f"w={lower}", f"shape={_shape(word)}", f"len={min(len(word), 12)}"]
+    feats = [f"w={lower}", f"shape={word_shape(word, 6)}", f"len={min(len(word), 12)}"]
     for n in (2, 3, 4, 5):
         if len(lower) > n:
             feats.append(f"p{n}={lower[:n]}")
@@ -96,7 +87,7 @@ def sentence_features(
     """
     n = len(words)
     lowers = [w.lower() for w in words]
-    shapes = [_shape(w) for w in words]
+    shapes = [word_shape(w, 6) for w in words]
     own = [_word_features(w) for w in words]
     features: list[list[str]] = []
     for i in range(n):

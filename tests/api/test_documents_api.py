@@ -95,10 +95,11 @@ def test_a_declared_body_over_the_limit_is_refused_before_it_is_read(server: Ser
     assert big.status_code == 413
 
 
-#: A made-up product code that survives the finance index policy (checked: alice's own answer cites it).
+#: A made-up product code that survives the finance index policy (checked: alice's own answer cites it). Not
+#: right after "card": there the learned recognizer reads a code with digits as a reference number.
 CANARY = "ZEBRAQUILL-7731"
 MEMO = (
-    f"# Premium pricing memo\n\nThe premium card {CANARY} has an annual fee of 3 pounds and no foreign fee.\n"
+    f"# Premium pricing memo\n\nThe {CANARY} premium card has an annual fee of 3 pounds and no foreign fee.\n"
 )
 #: Asks for the memo without naming the canary: only retrieval could bring it into an answer.
 QUESTION = "What is the annual fee of the premium card in the premium pricing memo?"

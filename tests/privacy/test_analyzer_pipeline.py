@@ -3,8 +3,8 @@ pipeline's time, and nothing reads its parses), while the vanilla baseline stays
 
 from __future__ import annotations
 
-from privacy.analyzer import build_vanilla_analyzer
 from pipelines.services import Models
+from privacy.analyzer import build_vanilla_analyzer
 
 
 def test_the_product_pipeline_has_no_parser_but_keeps_ner_and_lemmas(models: Models) -> None:

@@ -248,6 +248,10 @@ _I = re.IGNORECASE
 _SORT_CODE = re.compile(r"(?<![\w-])(?<!\d[ -])(?P<value>\d{2}([- ])\d{2}\2\d{2})(?![\w-]|[- ]\d)")
 _SORT_CODE_PLAIN = re.compile(r"\bsort[\s-]?code\s*(?:is|:|no\.?|number)?\s*(?P<value>\d{6})(?![\w-])", _I)
 _SORT_CODE_CONTEXT = re.compile(r"\bsort[\s-]?codes?\b|\bs/c\b|\bsc\b", _I)
+#: "sort 60-83-71": the word "sort" alone right before NN-NN-NN (payee details typed in a hurry).
+_SORT_CODE_SHORT_LABEL = re.compile(
+    r"\bsort\s*[:#]?\s*(?P<value>\d{2}([- ])\d{2}\2\d{2})(?![\w-]|[- ]\d)", _I
+)
 #: A UK sort code and account number written together, the way payee details are given ("60-83-71 / 22019384",
 #: "30-99-50 44556677"): the pair is the context of each other.
 _SORT_CODE_PAIR = re.compile(
@@ -303,13 +307,43 @@ _CUSTOMER_ID = re.compile(
 _LOOSE_ID_LABEL = re.compile(r"^(?:plan|case|claim|ref|reference|loan|contract|pension|application)\b", re.I)
 
 
+#: Labels that name a person's own number wherever they stand (not "ref", "case", "plan": in code those are
+#: git refs, test cases and build plans).
+_PERSONAL_ID_LABEL = re.compile(r"(?:customer|client|cust|member|policyholder|student|applicant|cif)\b", re.I)
+
+
 class CustomerIdRecognizer(ContextPatternRecognizer):
     """``REFERENCE_NUMBER``: a customer's own reference after its label ("customer number 0048812367", "loan ref
     LX-00918273", "policy HH-44719026", "membership no. M8832109", "student no 2209841"); at least 4 digits,
-    score 0.6. The label is the evidence: such numbers have no common format or check digit."""
+    score 0.6. The label is the evidence: such numbers have no common format or check digit.
+
+    For a policy without ``REFERENCE_NUMBER`` but with ``ID_NUMBER`` (code, medical), the numbers after a
+    person's label (customer, client, member, policyholder, student, applicant, CIF: "member MBR-8821044" in a
+    traceback) are ``ID_NUMBER``."""
 
     def __init__(self) -> None:
         super().__init__("REFERENCE_NUMBER", "CustomerIdRecognizer", _CUSTOMER_ID, re.compile(""), 0.6)
+        self.supported_entities = ["REFERENCE_NUMBER", "ID_NUMBER"]
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """``REFERENCE_NUMBER`` results, or ``ID_NUMBER`` ones after a person's label (class docstring)."""
+        if "REFERENCE_NUMBER" in entities:
+            return super().analyze(text, ["REFERENCE_NUMBER"], nlp_artifacts)
+        if "ID_NUMBER" not in entities:
+            return []
+        results = []
+        for result in super().analyze(text, ["REFERENCE_NUMBER"], nlp_artifacts):
+            label = next(
+                m
+                for m in _CUSTOMER_ID.finditer(text, max(0, result.start - 60))
+                if m.start("value") == result.start
+            )
+            if _PERSONAL_ID_LABEL.match(text, label.start()):
+                result.entity_type = "ID_NUMBER"
+                results.append(result)
+        return results
 
     def _accepts(self, text: str, start: int, end: int) -> bool:
         match = next(
@@ -413,7 +447,8 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
 
     Returns:
         - ``UK_SORT_CODE``: ``NN-NN-NN`` / ``NN NN NN`` with "sort code", "s/c" or "sc" nearby (and ``NNNNNN``
-          right after "sort code"), or followed by an 8-digit account number ("60-83-71 / 22019384"); 0.6.
+          right after "sort code"), right after the word "sort" ("sort 20-00-00", whatever the digits), or
+          followed by an 8-digit account number ("60-83-71 / 22019384"); 0.6.
         - ``UK_ACCOUNT_NUMBER``: 8 digits with "account", "acct", "a/c" nearby or right after a sort code; 0.6 (above Presidio's
           US_BANK_NUMBER, 0.4 with context, which matches the same digits).
         - ``SWIFT_CODE``: :class:`SwiftBicRecognizer`; score 0.7.
@@ -431,7 +466,7 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
         - ``CARD_SECURITY_CODE``: :class:`~privacy.cards.CardSecurityCodeRecognizer` (3-4 digits after "CVV",
           "security code", "3 digits on the back", ...); score 0.8.
         - ``REFERENCE_NUMBER``: :class:`CustomerIdRecognizer` (customer, policy, loan, member numbers after their label);
-          score 0.6.
+          score 0.6 (``ID_NUMBER`` after a person's label where the policy has no ``REFERENCE_NUMBER``).
         - ``VEHICLE_ID``: a UK registration mark in the DVLA format since 2001 ("LK19 XRT") with "reg",
           "plate", "vehicle", "car", "van" nearby, score 0.6 (the older prefix/suffix formats: 0.5); any 4-8
           letters and digits right after "plate", "reg no", "registration", score 0.55.
@@ -484,6 +519,9 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
         ),
         ContextPatternRecognizer(
             "UK_SORT_CODE", "UkSortCodeRecognizer", _SORT_CODE_PAIR, re.compile(""), 0.6, _not_all_same
+        ),
+        ContextPatternRecognizer(
+            "UK_SORT_CODE", "UkSortCodeRecognizer", _SORT_CODE_SHORT_LABEL, re.compile(""), 0.6
         ),
         ContextPatternRecognizer(
             "UK_ACCOUNT_NUMBER", "UkAccountNumberRecognizer", _ACCOUNT_PAIR, re.compile(""), 0.6, _not_a_date

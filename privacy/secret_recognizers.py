@@ -129,10 +129,11 @@ _OWN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
-        # user:password@host in any URL; detect-secrets' BasicAuthDetector rejects passwords holding "!", "$",
-        # "*", ... (RFC 3986 sub-delimiters), which people write unencoded all the same.
+        # user:password@host in any URL, the user possibly empty (Redis has no user: "redis://:pw@host");
+        # detect-secrets' BasicAuthDetector rejects passwords holding "!", "$", "*", "#", ... (RFC 3986
+        # delimiters), which people write unencoded all the same.
         "UrlPassword",
-        re.compile(r"://[^\s:/?#@]+:(?P<secret>[^\s/?#]+)@[\w.\[\]-]+"),
+        re.compile(r"://[^\s:/?#@]*:(?P<secret>[^\s/?]+)@[\w.\[\]-]+"),
     ),
     (
         # .env / YAML / JSON / INI / code: a key naming a password, secret, token or API key, then its value
@@ -141,7 +142,7 @@ _OWN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "ConfigSecret",
         re.compile(
             r"(?im)(?P<key>(?<![\w.-])[\w.-]{0,40}?(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
-            r"private[_-]?key|auth[_-]?key|key[_-]data|credentials?)(?![a-z])[\w.-]{0,40})[\"']?[ \t]*(?::|=|=>)[ \t]*"
+            r"private[_-]?key|auth[_-]?key|key[_-]data|credentials?|(?<=[_.-])key)(?![a-z])[\w.-]{0,40})[\"']?[ \t]*(?::|=|=>)[ \t]*"
             r"(?:\"(?P<q1>[^\"\n]{4,200})\"|'(?P<q2>[^'\n]{4,200})'|(?P<secret>[^\s,;'\"}#]{4,200}))"
         ),
     ),
@@ -167,6 +168,31 @@ _OWN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"(?:--pass(?:word|wd)?[= ]|\bsshpass\s+-p\s*|\bldap\w*\b[^\n]*?\s-w\s+|\bmysql\w*\b[^\n]*?\s-p)"
             r"(?:'(?P<q1>[^'\n]+)'|\"(?P<q2>[^\"\n]+)\"|(?P<secret>[^\s'\"]+))"
+        ),
+    ),
+    (
+        # curl's -u/--user user:password (the password after the first colon; "-u user" alone prompts for it)
+        "CurlUserPassword",
+        re.compile(r"\bcurl\b[^\n]*?\s(?:-u|--user)[ =]?['\"]?[^\s:'\"]+:(?P<secret>[^\s'\"]+)"),
+    ),
+    (
+        # PHP constants (wp-config.php): define('DB_PASSWORD', '…'), define('AUTH_KEY', '…'), define('X_TOKEN', …)
+        "DefinedSecret",
+        re.compile(
+            r"\bdefine\s*\(\s*['\"](?P<key>\w*(?:PASS|PWD|SECRET|TOKEN|KEY|SALT)\w*)['\"]\s*,\s*"
+            r"(?:'(?P<q1>[^'\n]+)'|\"(?P<q2>[^\"\n]+)\")",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # A token or key named in prose right before it ("token was 11a9f3e2…", "api key: sk9…", "access key
+        # LTAI5t…"): 16+ letters and digits (both), the way generated tokens look.
+        "ProseToken",
+        re.compile(
+            r"(?i)\b(?:token|api[ _-]?key|access[ _-]?key(?:[ _-]?id)?|secret[ _-]?key|client[ _-]?secret|"
+            r"account[ _-]?key)(?:\s+(?:is|was|=|:)|\s*[:=])?\s*['\"`]?"
+            r"(?P<secret>(?=[A-Za-z0-9_+/=.-]*\d)(?=[A-Za-z0-9_+/=.-]*[A-Za-z])[A-Za-z0-9_+/=.-]{15,299}[A-Za-z0-9_+/=-])"
+            r"(?![A-Za-z0-9_+/=-])"
         ),
     ),
     (
@@ -286,15 +312,28 @@ class SecretRecognizer(EntityRecognizer):
                         yield from _private_key_block(text, offset, source)
                     continue
                 for start, end in _plugin_matches(plugin, line):
+                    if isinstance(plugin, JwtTokenDetector):
+                        # the plugin's signature part is lazy ("…\.?[…]*?"): the token runs to its last character
+                        end = _JWT_TAIL.match(line, end).end()  # type: ignore[union-attr]
                     yield _Span(offset + start, offset + end, source)
 
 
+_JWT_TAIL = re.compile(r"[A-Za-z0-9_.+/=-]*")
 #: Plugins whose regex group is a token prefix, not the secret: detect-secrets 1.5 reports just "ghp" for
 #: ``(ghp|gho|…)_[A-Za-z0-9_]{36}`` and "glpat" for GitLab's; the whole match is the token.
 _PREFIX_GROUP_PLUGINS = (GitHubTokenDetector, GitLabTokenDetector)
 _KEYWORD_SOURCES = frozenset(
     {"detect-secrets:KeywordDetector", "detect-secrets:BasicAuthDetector"}
-    | {f"secrets:{name}" for name in ("ConnectionStringPassword", "UrlQueryPassword", "UrlPassword")}
+    | {
+        f"secrets:{name}"
+        for name in (
+            "ConnectionStringPassword",
+            "UrlQueryPassword",
+            "UrlPassword",
+            "CuedPassword",
+            "PasswordShape",
+        )
+    }
 )
 
 
@@ -319,7 +358,7 @@ def _plugin_matches(plugin: BasePlugin, line: str) -> Iterator[tuple[int, int]]:
                 value = line[start:end].rstrip(";,")
                 if value[:1] not in ("'", '"'):
                     # unquoted: the value ends at a blank ("PGPASSWORD=x -e PGUSER=y postgres:16" on a shell line)
-                    value = re.split(r"\s", value, maxsplit=1)[0].rstrip(";,")
+                    value = re.split(r"\s|;(?=[A-Za-z][\w ]*=)", value, maxsplit=1)[0].rstrip(";,")
                 if value and not _IDENTIFIER.fullmatch(value) and not value.endswith(("(", "[")):
                     candidates.append((start, start + len(value)))
                     reported.add(value)
@@ -360,7 +399,97 @@ def _group_matches(regexes: Mapping[re.Pattern[str], int | None], line: str) -> 
                 yield match.span()
 
 
+#: Words that announce a password somewhere after them in the same sentence: password, passcode, passphrase,
+#: pwd/pw, "secret word", "memorable word", a security answer, 密码 / 口令; and the password flags of redis-cli
+#: (-a) and of mysql (-p, also with a blank).
+_PASSWORD_CUE = re.compile(
+    r"(?i)(?:\b(?:pass(?:word|wd|code|phrase)s?|pwd|pw|secret\s+word|memorable\s+(?:word|phrase)|"
+    r"security\s+(?:q(?:uestion)?\s+)?answer)\b|密码|口令|\bredis-cli\b[^\n]*?\s-a|\bmysql\w*\b[^\n]*?\s-p)"
+)
+#: A candidate after a cue: a blank, a quote or a non-Latin character before it (Chinese has no blanks).
+_AFTER_CUE = re.compile(
+    r"(?<![A-Za-z0-9!#$%&*@^~?+=_./:-])(?:(?P<quote>['\"`])(?P<quoted>[^\s'\"`]{4,64})(?P=quote)|"
+    r"(?P<bare>[^\s'\"`,;()<>\[\]{}，。：；]{6,64}?))(?=[\s'\"`,;)\]，。；]|[.!?](?:\s|$)|$)"
+)
+#: Signs people put in passwords (not "_", ".", "-", which identifiers and file names hold too, nor "=", "+",
+#: "?", which key=value pairs, C++ and URLs do).
+_PASSWORD_SIGNS = "!#$%&*@^~"
+#: A letter-digit-letter step with the digits letters are swapped for (0 o, 1 i/l, 3 e, 4 a, 5 s, 7 t).
+_LEET_STEP = re.compile(r"[A-Za-z][013457]{1,2}(?=[A-Za-z])")
+#: Things that look like passwords and are not: an e-mail address, a URL, a path, a spreadsheet reference
+#: ("Sheet1!A1"), a placeholder in angle or curly brackets.
+_NOT_PASSWORD = re.compile(r"@[\w-]+\.\w|://|[/\\]|![$]?[A-Z]{1,3}[$]?\d|^[<{$%]|^\d+[.,]?\d*%?$")
+
+
+def password_shaped(value: str) -> bool:
+    """Whether ``value`` (one token, no blanks) has the shape of a chosen password: 8-64 characters with an
+    upper-case letter, a lower-case letter, a digit and a password sign (``!#$%&*@^~``: "Sunflower!2024",
+    "Xq7#pL29wz", "Welcome@123"), or (8-24 characters) upper and lower case, at most 3 capitals, with 2+
+    digit-for-letter swaps ("Sp00nful0fSugar", "Cel3ryBr0ker"; base64 has more capitals); never an e-mail address, URL, path or spreadsheet reference (:data:`_NOT_PASSWORD`).
+
+    Code identifiers have at most one such swap ("getUser2FA", "sha256Hash", "log4jCore") and no password
+    signs; that is what keeps them out.
+    """
+    if not 8 <= len(value) <= 64 or re.search(r"\s", value) or _NOT_PASSWORD.search(value):
+        return False
+    if is_placeholder_secret(value):
+        return False
+    upper, lower = re.search(r"[A-Z]", value), re.search(r"[a-z]", value)
+    if not (upper and lower):
+        return False
+    if re.search(r"\d", value) and any(c in _PASSWORD_SIGNS for c in value):
+        return True
+    return (
+        len(value) <= 24
+        and sum(c.isupper() for c in value) <= 3  # words with capitals, not base64 ("dGhpcyBpcyBh…")
+        and len(_LEET_STEP.findall(value)) >= 2
+        and re.fullmatch(r"[\w!#$%&*@^~-]+", value) is not None
+    )
+
+
+def _cued_value_ok(value: str, quoted: bool, gap: str) -> bool:
+    """A value after a password cue: quoted right after it (a gap of few words) and not a file or code name,
+    or unquoted with a digit or sign and a letter right after "is/:/=", or password-shaped after more words."""
+    if _PLACEHOLDER.search(value) or heuristic.is_templated_secret(value) or _NOT_SECRET_VALUE.search(value):
+        return False
+    if re.search(r"(?i)\b(?:user(?:name)?|login|e-?mail|account|id|for)\b", gap):
+        return (
+            False  # "password for jsmith2", "password, user id is 4471": the value is somebody's name or id
+        )
+    if quoted:
+        return re.search(r"[._()/=<>{}$\\]", value) is None and len(gap.split()) <= 6
+    if password_shaped(value):
+        return True
+    short_gap = re.fullmatch(r"(?i)\s*(?:(?:is|was|:|=|-)\s*)?(?:it'?s\s+)?", gap) is not None
+    return short_gap and bool(re.search(r"[A-Za-z]", value) and re.search(r"[\d!#$%&*@^~?+=]", value))
+
+
+def _password_spans(text: str) -> Iterator[_Span]:
+    """Passwords without a key name: after a password cue (:data:`_PASSWORD_CUE`) in the same sentence, within
+    48 characters (:func:`_cued_value_ok`), and password-shaped tokens anywhere (:func:`password_shaped`)."""
+    for cue in _PASSWORD_CUE.finditer(text):
+        window_end = min(len(text), cue.end() + 48)
+        line_end = text.find("\n", cue.end(), window_end)
+        window_end = window_end if line_end == -1 else line_end
+        stop = re.search(r"[.!?](?:\s|$)|[。！？]", text[cue.end() : window_end])
+        for match in _AFTER_CUE.finditer(text, cue.end(), window_end):
+            group = "quoted" if match.group("quoted") is not None else "bare"
+            if group == "bare" and stop is not None and match.start() >= cue.end() + stop.end():
+                break  # a bare value only in the cue's sentence; a quoted one also in the next
+            value = match.group(group).rstrip(".!?")
+            gap = text[cue.end() : match.start()]
+            if _cued_value_ok(value, group == "quoted", gap):
+                start = match.start(group)
+                yield _Span(start, start + len(value), "secrets:CuedPassword")
+                break
+    for match in re.finditer(r"(?<![^\s'\"`(\[=:，。：])[^\s'\"`,;:=()\[\]<>，。：；]{8,66}", text):
+        value = match.group().rstrip(".!?:")
+        if password_shaped(value):
+            yield _Span(match.start(), match.start() + len(value), "secrets:PasswordShape")
+
+
 def _own_spans(text: str) -> Iterator[_Span]:
+    yield from _password_spans(text)
     for name, pattern in _OWN_PATTERNS:
         for match in pattern.finditer(text):
             group = next(
@@ -378,6 +507,8 @@ def _own_spans(text: str) -> Iterator[_Span]:
                 continue
             if name == "ConfigSecret" and not _config_secret_ok(match, value):
                 continue
+            if name == "ProseToken" and not _token_like(value):
+                continue
             if name == "ConnectionStringPassword" and not _CONNECTION_KEY.search(
                 _line_at(text, match.start())
             ):
@@ -394,6 +525,8 @@ _PASSWORD_PATTERNS = frozenset(
         "ProsePassword",
         "CommandLinePassword",
         "PgpassPassword",
+        "CurlUserPassword",
+        "DefinedSecret",
     }
 )
 #: Keys that name something about a secret, not the secret ("max_tokens: 512", "password_min_length = 12",
@@ -421,12 +554,35 @@ def _about_a_secret(before: str) -> bool:
     return key is not None and _NOT_SECRET_KEY.search(key.group(1)) is not None
 
 
+#: Keys that name a cloud access key id, half of a key pair ("aws_access_key_id", "AccessKeyId").
+_ACCESS_KEY_ID = re.compile(r"access[_-]?key[_-]?id$", re.IGNORECASE)
+#: Secret words of a key other than a bare "key" ("API_V3_KEY" and "sort_key" hold only "key").
+_SECRET_KEY_WORD = re.compile(
+    r"pass|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?key|key[_-]data|credential",
+    re.IGNORECASE,
+)
+#: What generated tokens look like: 16+ letters, digits and base64/URL-safe signs, with a letter and a digit.
+_TOKEN_SHAPE = re.compile(r"(?=[^\s]*[A-Za-z])(?=[^\s]*\d)[A-Za-z0-9_+/=.-]{16,300}")
+
+
+def _token_like(value: str) -> bool:
+    """Whether ``value`` looks generated (:data:`_TOKEN_SHAPE`) rather than a lower-case identifier made of
+    words ("created_at_2024", "user-cache-v2")."""
+    return _TOKEN_SHAPE.fullmatch(value) is not None and not re.fullmatch(
+        r"[a-z0-9]+(?:[_.-][a-z0-9]+)+", value
+    )
+
+
 def _config_secret_ok(match: re.Match[str], value: str) -> bool:
     """Whether a ``ConfigSecret`` match holds a credential: not a key about a secret (:data:`_NOT_SECRET_KEY`),
     not code (:data:`_NOT_SECRET_VALUE`), not an unquoted identifier or dotted name (``token = token``,
-    ``secret_key=settings.SECRET_KEY``), a secret or token with a letter in it (a "token: 512" is a count)."""
+    ``secret_key=settings.SECRET_KEY``), a secret or token with a letter in it (a "token: 512" is a count).
+    A key whose only secret word is a bare "key" (``API_V3_KEY``, but also ``sort_key``, ``cache_key``) and an
+    access key id (``aws_access_key_id``) need a token-shaped value (:data:`_TOKEN_SHAPE`)."""
     key = match.group("key")
     quoted = match.group("secret") is None
+    if _ACCESS_KEY_ID.search(key) or not _SECRET_KEY_WORD.search(key):
+        return _token_like(value) and not _NOT_SECRET_VALUE.search(value)
     if key.startswith((".", "/")) or _NOT_SECRET_KEY.search(key) or _NOT_SECRET_VALUE.search(value):
         return False
     if not quoted and re.fullmatch(r"[A-Za-z_][A-Za-z_.]*", value):
@@ -575,7 +731,7 @@ _LDAP_USER = re.compile(r"(?i)\b(?:cn|uid)=(?P<user>[A-Za-z][\w.-]{1,63})(?=\s*,
 #: ssh_config keyword User, ownership fields of tickets and CODEOWNERS-like lists.
 _USER_KEY = re.compile(
     r"(?im)(?:^|(?<=[\s{,;\"'(]))(?P<key>(?:[\w.-]*_)?(?:user\s+id|user_name|username|userid|user_id|(?:pg|db|ftp|smtp|ldap|sql|mq)?user|"
-    r"login|uid|owner|assignee|reporter|account_name)|User)[\"']?(?:[ \t]*(?::|=|=>)[ \t]*|[ \t]+)"
+    r"login|uid|owner|assignee|reporter|account_?name)(?:[_-](?:tag|login|handle))?|User)[\"']?(?:[ \t]*(?::|=|=>)[ \t]*|[ \t]+)"
     r"(?:(?P<q>[\"'])(?P<quoted>[^\"'\s]{2,64})(?P=q)|(?P<bare>[A-Za-z_][\w.\\-]{1,63}))(?![\w.@-])"
 )
 #: Prose around a login name: "user name tkowalski91", "Username is hope_adams_77", "for user 'pnakamura'",
@@ -589,8 +745,25 @@ _USER_PROSE = re.compile(
 )
 #: Home directories: /home/<user>/, /Users/<user>/, C:\Users\<user>\, ~user/.
 _HOME_DIR = re.compile(
-    r"(?:/home/|/Users/|[A-Za-z]:\\\\?Users\\\\?|(?<![\w~])~)(?P<user>[A-Za-z_][\w.-]{1,63})(?=[/\\\\])"
+    r"(?:/home/|/Users/|[A-Za-z]:\\\\?Users\\\\?|(?<![\w~])~)(?P<user>[A-Za-z_][\w.'-]{1,63})(?=[/\\\\])"
 )
+#: Other cues right before a login name: "my online login is k.fitzgerald", "account locked: grant.m",
+#: "sudo: hope.martinez :" (the sudo log line), "session opened for uid=4471 (ngoc.anh.pham)", "signed in as x",
+#: Chinese 用户/用户名/账号/登录名 before a Latin login ("用户 wangxiaoming_88"), kubeconfig's first user
+#: ("users:\n- name: dawn.hughes"), PHP's define('DB_USER', '…'), the owner part of a git remote
+#: ("git@github.com:faith-ndlovu/repo.git", "https://user:token@github.com/lgrant/repo.git").
+_USER_CUED = re.compile(
+    r"(?i)(?:\blogin\s+(?:name\s+|id\s+)?(?:is|was)\s+|\baccount\s+(?:locked|disabled|unlocked|created|deleted|"
+    r"expired|suspended)\s*[:=-]?\s*|\bsudo:\s+|\buid=\d+\s*\(|\bsigned\s+in\s+as\s+|"
+    r"(?:用户名?|账号|帐号|登录名|登录账号)\s*[:：]?\s*|^users:[ \t]*\n[ \t]*-[ \t]+name:[ \t]*|"
+    r"\bdefine\s*\(\s*['\"]\w*USER\w*['\"]\s*,\s*|\bgit@[\w.-]+:|://[^\s/@:]+:[^\s/@]+@[\w.-]+/)"
+    r"['\"`]?(?P<user>(?<![A-Za-z0-9])[A-Za-z_][\w.'-]{1,63}?)['\"`]?(?=[\s,;:)'\"`/，。）(]|\.?$|\.\s)",
+    re.MULTILINE,
+)
+#: The cues of :data:`_USER_CUED` that also start ordinary prose ("login is", "account locked:", "sudo:", 用户…).
+_PROSE_USER_CUE = re.compile(r"(?i)login|account|sudo|signed|用户|账号|帐号|登录")
+#: A login name signing off a message on its own ("… Sorry. - jack.frost"): first.last, lower case.
+_USER_SIGNATURE = re.compile(r"(?:^|\s)[-–—~]\s?(?P<user>[a-z]{2,}(?:[._][a-z]{2,})+)\s*$")
 #: A .pgpass line (libpq, "The Password File"): hostname:port:database:username:password.
 _PGPASS_LINE = re.compile(
     r"(?m)(?:^|(?<=\s))(?P<host>[\w.-]+):(?:\d{2,5}|\*):[\w.*-]+:(?P<user>[\w.@-]+):\S+$"
@@ -745,7 +918,7 @@ def find_hosts_and_users(text: str) -> tuple[list[tuple[int, int]], list[tuple[i
         ):
             continue  # "Login issue", "owner Jane": only ssh_config's "User deploy" line goes without ":" or "="
         user(match, group)
-    for pattern in (_USER_PROSE, _LDAP_USER, _HOME_DIR, _USER_FLAG):
+    for pattern in (_USER_PROSE, _LDAP_USER, _HOME_DIR, _USER_FLAG, _USER_CUED, _USER_SIGNATURE):
         for match in pattern.finditer(text):
             if pattern is _USER_PROSE and not (
                 match.group("q")
@@ -753,6 +926,12 @@ def find_hosts_and_users(text: str) -> tuple[list[tuple[int, int]], list[tuple[i
                 or match.group("user").islower()
             ):
                 continue  # "the User Guide": a capitalised word after "user" is no login name
+            if (
+                pattern is _USER_CUED
+                and _PROSE_USER_CUE.match(match.group())
+                and not re.search(r"[\d_.'-]", match.group("user"))
+            ):
+                continue  # "the login is broken", "sudo: unable to …": in prose only a login-shaped word
             user(match)
     for match in _PGPASS_LINE.finditer(text):
         host(match)
@@ -766,7 +945,19 @@ def find_hosts_and_users(text: str) -> tuple[list[tuple[int, int]], list[tuple[i
         if match.group("user").split(".")[0].lower() in _DECORATOR_ROOTS:
             continue  # "mark it with @pytest.mark.slow": a decorator named in prose
         user(match)
-    return hosts, users
+    return hosts, _everywhere(text, users)
+
+
+def _everywhere(text: str, users: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``users`` plus every other whole-word occurrence of their values of 4+ characters (a login found once,
+    in "git@github.com:faith-ndlovu/…", is a login in "Permission to faith-ndlovu/… denied" too)."""
+    values = {text[start:end] for start, end in users if end - start >= 4}
+    more = [
+        m.span()
+        for value in values
+        for m in re.finditer(rf"(?<![\w.@-]){re.escape(value)}(?![\w@-]|\.\w)", text)
+    ]
+    return users + more
 
 
 class InternalHostnameRecognizer(EntityRecognizer):

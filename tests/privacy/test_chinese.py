@@ -53,8 +53,9 @@ def test_valid_id_examples_satisfy_iso_7064_mod_11_2(number: str) -> None:
         ("ID 320106200012294515 was scanned.", ["320106200012294515"]),
         ("证件：510107 19850715 2342", ["510107 19850715 2342"]),
         ("身份证44030419900307123X，", ["44030419900307123X"]),
-        # wrong check character (X -> 1, 5 -> 4)
-        ("身份证号110105194912310021，请核实。", []),
+        # wrong check character (X -> 1, 5 -> 4): not an id without its label; right after 身份证号 it counts as
+        # typed (privacy.chinese_ids, as a mistyped card number after a card word)
+        ("身份证号110105194912310021，请核实。", ["110105194912310021"]),
         ("ID 320106200012294514 was scanned.", []),
         # part of a longer digit run
         ("流水号911010519491231002X7", []),

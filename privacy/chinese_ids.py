@@ -8,7 +8,8 @@ numbers (医保卡号, 医保号, 社保卡号, 社保号, 参保号, 医疗保�
 housing-fund numbers (客户号, 会员号, 保单号, 贷款合同号, 公积金账号, 病员号) and any of the above when the policy lacks
 their type are ``REFERENCE_NUMBER`` (the finance policy's type for labelled customer numbers) or else
 ``ID_NUMBER`` (the medical policy's); traditional-script labels (會員編號, 客戶號 …) count the same. A bed number
-(床号) identifies no one and is not reported. Score 0.9.
+(床号) identifies no one and is not reported. A label heading a column of a comma- or tab-separated table
+("客户号,姓名,手机") makes the id-shaped cells under it such numbers too. Score 0.9.
 
 Numbers typed after their label count as typed, whether or not their check character agrees (writers mistype;
 the number still points at the person, as a mistyped card number after a card word does in privacy.cards):
@@ -99,6 +100,37 @@ def _resident_id_shape(value: str) -> bool:
     return datetime.date(1900, 1, 1) <= birth <= datetime.date.today()
 
 
+_ID_CELL = re.compile(r"(?=(?:[A-Za-z-]*\d){3})[A-Za-z0-9][A-Za-z0-9-]{2,23}")
+
+
+def _table_cells(text: str) -> list[tuple[str, int, int]]:
+    """``(label, start, end)`` of the id cells of a comma- or tab-separated table whose header row names an id
+    column with a record label ("客户号,姓名,手机" then "C2024001873,张三,…"): in each later row of as many cells,
+    the cell under the label when it has an id's shape (3+ digits, letters, digits, hyphens)."""
+    found: list[tuple[str, int, int]] = []
+    header: tuple[str, int, list[str]] | None = None  # (separator, column count, column labels)
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        row = line.rstrip("\r\n")
+        separator = "\t" if "\t" in row else "," if "," in row else ""
+        cells = row.split(separator) if separator else [row]
+        labels = [cell.strip() if cell.strip() in _TYPE_OF_LABEL else "" for cell in cells]
+        if separator and any(labels):
+            header = (separator, len(cells), labels)
+        elif header is not None and separator == header[0] and len(cells) == header[1]:
+            position = offset
+            for cell, label in zip(cells, header[2], strict=True):
+                value = cell.strip()
+                if label and _ID_CELL.fullmatch(value):
+                    start = position + cell.index(value)
+                    found.append((label, start, start + len(value)))
+                position += len(cell) + 1
+        else:
+            header = None
+        offset += len(line)
+    return found
+
+
 class ChineseRecordNumberRecognizer(EntityRecognizer):
     """``MEDICAL_RECORD_NUMBER``, ``HEALTH_PLAN_ID`` or ``ID_NUMBER`` after a Chinese label; resident ids,
     accounts and passports after theirs, as typed (module docstring)."""
@@ -136,6 +168,15 @@ class ChineseRecordNumberRecognizer(EntityRecognizer):
             entity = next((e for e in wanted if e in entities), "")
             if entity:
                 start, end = match.span("id")
+                results.append(
+                    recognizer_result(
+                        entity, start, end, self.SCORE, "ChineseRecordNumberRecognizer", self.id
+                    )
+                )
+        for label, start, end in _table_cells(text):
+            wanted = (_TYPE_OF_LABEL[label], "REFERENCE_NUMBER", "ID_NUMBER")
+            entity = next((e for e in wanted if e in entities), "")
+            if entity:
                 results.append(
                     recognizer_result(
                         entity, start, end, self.SCORE, "ChineseRecordNumberRecognizer", self.id

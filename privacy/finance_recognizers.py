@@ -267,6 +267,8 @@ _NINO_LABELLED = re.compile(
     re.IGNORECASE,
 )
 _ACCOUNT_NUMBER = re.compile(r"(?<![\w-])(?<!\d[ -])(?P<value>\d{8})(?![\w-]|[ -]\d)")
+#: Eight digits spaced out one by one, as statements and OCR print them ("Acc No: 0 0 4 8 1 2 7 3").
+_ACCOUNT_SPACED = re.compile(r"(?<![\w-])(?<!\d )(?P<value>\d(?: \d){7})(?![\w-]| \d)")
 _ACCOUNT_CONTEXT = re.compile(r"\baccount|\bacc(?:t|\.|ount)?\s*(?:no|num|number|#)|\ba/c\b|\bacct\b", _I)
 _BIC = re.compile(r"(?<![A-Za-z0-9])(?P<value>[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)(?![A-Za-z0-9])")
 _BIC_CONTEXT = re.compile(r"\bswift\b|\bbic\b|bank identifier code|\bbank code\b", _I)
@@ -361,6 +363,41 @@ class CustomerIdRecognizer(ContextPatternRecognizer):
         )
 
 
+#: Other countries' personal tax and identity numbers after their label: Spain's NIF/NIE/DNI, Australia's TFN,
+#: Canada's SIN, Ireland's PPS, the Netherlands' BSN, Brazil's CPF, Italy's codice fiscale, Sweden's
+#: personnummer, Germany's Steuer-ID, a "tax file/id number", "TIN". SIN and TIN in capitals only ("sin", "tin"
+#: are words); blanks only before a digit; the value holds 6+ digits, in groups or not ("48217739Q", "123 456 782", "123.456.789-09").
+_NATIONAL_ID_LABELLED = re.compile(
+    r"(?:\b(?:SIN|TIN)\b|(?i:\b(?:nif|nie|dni|tfn|ppsn?|bsn|cpf|codice\s+fiscale|personnummer|steuer-?id|"
+    r"tax\s+(?:file|id(?:entification)?)\s+(?:number|no\.?)|social\s+insurance\s+number)\b))"
+    r"(?i:\s+(?:is|was|number|no\.?))?\s*[:#=-]?\s*"
+    r"(?P<value>(?=(?:[^\d\s]?[ .-]?\d){6})[A-Za-z0-9](?:[A-Za-z0-9]|[.-](?=[A-Za-z0-9])| (?=\d)){5,17})(?![A-Za-z0-9])"
+)
+
+
+class NationalIdLabelRecognizer(ContextPatternRecognizer):
+    """``ID_NUMBER`` (or ``REFERENCE_NUMBER`` where the policy has no ``ID_NUMBER``, as finance's): another
+    country's personal tax or identity number right after its label (:data:`_NATIONAL_ID_LABELLED`), as typed
+    (no check digit is tested: the label is the evidence, and a mistyped number still points at the person);
+    score 0.6."""
+
+    def __init__(self) -> None:
+        super().__init__("ID_NUMBER", "NationalIdLabelRecognizer", _NATIONAL_ID_LABELLED, re.compile(""), 0.6)
+        self.supported_entities = ["ID_NUMBER", "REFERENCE_NUMBER"]
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """The labelled numbers, typed ``ID_NUMBER`` or else ``REFERENCE_NUMBER`` (class docstring)."""
+        entity = next((e for e in self.supported_entities if e in entities), None)
+        if entity is None:
+            return []
+        results = super().analyze(text, ["ID_NUMBER"], nlp_artifacts)
+        for result in results:
+            result.entity_type = entity
+        return results
+
+
 #: An IBAN after its label, as typed (ISO 13616: country code, 2 check digits, up to 30 letters and digits,
 #: printed in groups of 4): Presidio's recognizer wants the mod-97 check to pass; a mistyped IBAN still points
 #: at the account.
@@ -449,8 +486,11 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
         - ``UK_SORT_CODE``: ``NN-NN-NN`` / ``NN NN NN`` with "sort code", "s/c" or "sc" nearby (and ``NNNNNN``
           right after "sort code"), right after the word "sort" ("sort 20-00-00", whatever the digits), or
           followed by an 8-digit account number ("60-83-71 / 22019384"); 0.6.
-        - ``UK_ACCOUNT_NUMBER``: 8 digits with "account", "acct", "a/c" nearby or right after a sort code; 0.6 (above Presidio's
-          US_BANK_NUMBER, 0.4 with context, which matches the same digits).
+        - ``UK_ACCOUNT_NUMBER``: 8 digits (also spaced one by one, "0 0 4 8 1 2 7 3") with "account", "acct",
+          "a/c" nearby or right after a sort code; 0.6 (above Presidio's US_BANK_NUMBER, 0.4 with context,
+          which matches the same digits).
+        - ``ID_NUMBER`` / ``REFERENCE_NUMBER``: :class:`NationalIdLabelRecognizer` (NIF, DNI, TFN, SIN, BSN, CPF,
+          codice fiscale, ... after their label, as typed); score 0.6.
         - ``SWIFT_CODE``: :class:`SwiftBicRecognizer`; score 0.7.
         - ``ABA_ROUTING_NUMBER``: 9 digits passing Presidio's ABA checksum with "routing", "ABA", "RTN"
           nearby; score 0.85 (checksum and context: above a phone-number reading of the digits, 0.75).
@@ -537,6 +577,15 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
             0.6,
             _not_all_same,
         ),
+        ContextPatternRecognizer(
+            "UK_ACCOUNT_NUMBER",
+            "UkAccountNumberRecognizer",
+            _ACCOUNT_SPACED,
+            _ACCOUNT_CONTEXT,
+            0.6,
+            _not_all_same,
+        ),
+        NationalIdLabelRecognizer(),
         SwiftBicRecognizer(),
         ContextPatternRecognizer(
             "ABA_ROUTING_NUMBER", "AbaRoutingContextRecognizer", _ABA, _ABA_CONTEXT, 0.85, _aba_checksum

@@ -14,7 +14,18 @@ What counts as the secret (the span replaced):
   usually about ("role app does not exist"), and none of them lets anyone in. The host is judged on its own
   (``INTERNAL_HOSTNAME``, ``IP_ADDRESS``), the user name as any other text;
 - a webhook URL: the whole URL (the path is the credential); a private key: the whole PEM block from
-  ``-----BEGIN`` to ``-----END … PRIVATE KEY-----``; any other token or key: the token.
+  ``-----BEGIN`` to ``-----END … PRIVATE KEY-----``; any other token or key: the token (a JWT to its last
+  character);
+- a password without a key name: the value after a password cue in the same sentence ("the temp password
+  you sent me Xq7#pL29wz", "初始密码 Welcome@123", "redis-cli -a '…'", "secret word … 'buttercup'"), and any
+  token of a chosen password's shape (:func:`password_shaped`: upper and lower case, a digit and a sign such as
+  ``!#$%&*@^~``, or 2+ digit-for-letter swaps as in "Cel3ryBr0ker"), cue or not. Code identifiers
+  (``getUser2FA``, ``sha256Hash``), e-mail addresses, URLs, paths and spreadsheet references do not have it.
+
+Login names (``USERNAME``, :func:`find_hosts_and_users`) come from structure (URLs, ssh, config keys, home
+paths, LDAP, .pgpass, mentions, kubeconfig users, git remotes, PHP ``define('DB_USER', …)``) and from cues
+before a login-shaped word ("my login is k.fitzgerald", "account locked: grant.m", "sudo: x :", "uid=4471
+(x)", 用户 x, a "- first.last" signature); a login found once counts wherever it recurs in the text.
 
 Not secrets (false positives this module avoids, measured at zero on the shipped code corpus):
 
@@ -750,18 +761,18 @@ _HOME_DIR = re.compile(
 #: Other cues right before a login name: "my online login is k.fitzgerald", "account locked: grant.m",
 #: "sudo: hope.martinez :" (the sudo log line), "session opened for uid=4471 (ngoc.anh.pham)", "signed in as x",
 #: Chinese 用户/用户名/账号/登录名 before a Latin login ("用户 wangxiaoming_88"), kubeconfig's first user
-#: ("users:\n- name: dawn.hughes"), PHP's define('DB_USER', '…'), the owner part of a git remote
+#: ("users:\n- name: dawn.hughes"), an ssh key's owner ("# key of rhys.llewellyn"), PHP's define('DB_USER', '…'), the owner part of a git remote
 #: ("git@github.com:faith-ndlovu/repo.git", "https://user:token@github.com/lgrant/repo.git").
 _USER_CUED = re.compile(
     r"(?i)(?:\blogin\s+(?:name\s+|id\s+)?(?:is|was)\s+|\baccount\s+(?:locked|disabled|unlocked|created|deleted|"
-    r"expired|suspended)\s*[:=-]?\s*|\bsudo:\s+|\buid=\d+\s*\(|\bsigned\s+in\s+as\s+|"
+    r"expired|suspended)\s*[:=-]?\s*|\bsudo:\s+|\b(?:ssh\s+|public\s+)?keys?\s+(?:of|for|from)\s+|\buid=\d+\s*\(|\bsigned\s+in\s+as\s+|"
     r"(?:用户名?|账号|帐号|登录名|登录账号)\s*[:：]?\s*|^users:[ \t]*\n[ \t]*-[ \t]+name:[ \t]*|"
     r"\bdefine\s*\(\s*['\"]\w*USER\w*['\"]\s*,\s*|\bgit@[\w.-]+:|://[^\s/@:]+:[^\s/@]+@[\w.-]+/)"
     r"['\"`]?(?P<user>(?<![A-Za-z0-9])[A-Za-z_][\w.'-]{1,63}?)['\"`]?(?=[\s,;:)'\"`/，。）(]|\.?$|\.\s)",
     re.MULTILINE,
 )
 #: The cues of :data:`_USER_CUED` that also start ordinary prose ("login is", "account locked:", "sudo:", 用户…).
-_PROSE_USER_CUE = re.compile(r"(?i)login|account|sudo|signed|用户|账号|帐号|登录")
+_PROSE_USER_CUE = re.compile(r"(?i)login|account|sudo|signed|ssh|public|key|用户|账号|帐号|登录")
 #: A login name signing off a message on its own ("… Sorry. - jack.frost"): first.last, lower case.
 _USER_SIGNATURE = re.compile(r"(?:^|\s)[-–—~]\s?(?P<user>[a-z]{2,}(?:[._][a-z]{2,})+)\s*$")
 #: A .pgpass line (libpq, "The Password File"): hostname:port:database:username:password.

@@ -232,3 +232,39 @@ def test_member_numbers_are_ids_where_the_policy_has_no_reference_numbers() -> N
 def test_finance_policy_redacts_a_password_in_a_chat(deidentifier: Deidentifier) -> None:
     text = "i forgot my online banking password, i think it was Sunflower!2024 but it doesnt work"
     assert ("SECRET", "Sunflower!2024") in found(deidentifier, text, "finance")
+
+
+def test_a_labelled_table_column_holds_record_numbers() -> None:
+    text = "客户号,姓名,手机,开户行\nC2024001873,张三,13800000000,招商银行深圳分行\n合计,2,,"
+    results = ChineseRecordNumberRecognizer().analyze(text, ["REFERENCE_NUMBER"], None)
+    assert [text[r.start : r.end] for r in results] == ["C2024001873"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Titular: Ana\nNIF: 48217739Q\nDomicilio: Calle Mayor", "48217739Q"),
+        ("g'day mate, tfn is 123 456 782, name's Bruce", "123 456 782"),
+        ("CPF 123.456.789-09 ok", "123.456.789-09"),
+    ],
+)
+def test_other_countries_ids_after_their_label(text: str, value: str) -> None:
+    assert ("ID_NUMBER", value) in _finance(text, ["ID_NUMBER"])
+    assert ("REFERENCE_NUMBER", value) in _finance(text, ["REFERENCE_NUMBER"])
+
+
+@pytest.mark.parametrize(
+    "text", ["the sin of 30 degrees is 0.5", "RFC 2119 says MUST", "the tin holds 1234567 beans", "DNI 12"]
+)
+def test_words_like_id_labels_are_no_ids(text: str) -> None:
+    assert _finance(text, ["ID_NUMBER"]) == []
+
+
+def test_account_digits_spaced_one_by_one() -> None:
+    text = "Clos ing bal ance £ 2,118 .40\nAcc No: 0 0 4 8 1 2 7 3"
+    assert ("UK_ACCOUNT_NUMBER", "0 0 4 8 1 2 7 3") in _finance(text, ["UK_ACCOUNT_NUMBER"])
+
+
+def test_the_owner_of_an_ssh_key() -> None:
+    assert users("ssh-ed25519 AAAAC3Nz\n# key of rhys.llewellyn") == ["rhys.llewellyn"]
+    assert users("the key for rotation is here") == []

@@ -36,6 +36,7 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from privacy.medical_terms import QUANTITY_AT
 from privacy.recognizers import recognizer_result
 
 __all__ = ["StreetAddressRecognizer"]
@@ -213,6 +214,7 @@ class StreetAddressRecognizer(EntityRecognizer):
         return [
             recognizer_result(entity, start, end, score, "StreetAddressRecognizer", self.id)
             for start, end in blocks
+            if not QUANTITY_AT.match(text, start)  # "40 MG SC OD FOR 28 DAYS": a dose, not a house number
         ]
 
     def _street_lines(self, text: str) -> list[tuple[int, int]]:

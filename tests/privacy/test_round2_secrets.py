@@ -109,6 +109,7 @@ def test_code_and_prose_look_alikes_are_not_secrets(text: str) -> None:
         ("sha256Hash", False),
         ("Jane.Doe1@Corp.com", False),
         ("Sheet1!A1", False),
+        ("#FF00aaCC", False),
         ("password", False),
     ],
 )

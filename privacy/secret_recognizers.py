@@ -777,6 +777,21 @@ _USER_CUED = re.compile(
 )
 #: The cues of :data:`_USER_CUED` that also start ordinary prose ("login is", "account locked:", "sudo:", 用户…).
 _PROSE_USER_CUE = re.compile(r"(?i)login|account|sudo|signed|ssh|public|key|用户|账号|帐号|登录")
+#: A login in a URL or absolute path right after a collection of people ("GET /hr/employee/jfrost",
+#: "/api/users/zhoujie/orders"): lower case, 3-32 characters, not a route word (:data:`_ROUTE_WORDS`);
+#: checked by :func:`_path_user_ok`.
+_PATH_USER = re.compile(
+    r"/(?:users?|employees?|members?|staff|people|persons?|profiles?|accounts?|customers?|u)/"
+    r"(?P<user>[a-z][a-z0-9._-]{2,31})(?=[/?#\s\"'`)]|$)"
+)
+#: Route words that follow a collection in URLs and are no login.
+_ROUTE_WORDS = _word_set(
+    """me self current new edit search list all create update delete remove login logout register signup
+    profile settings export import count active inactive admin details info avatar password reset verify
+    invite bulk batch status groups roles permissions preferences stats summary index query find lookup
+    filter page pages sort recent top online blocked pending approved metadata schema health ping auth
+    token tokens upload download bulk-import bulk-export"""
+)
 #: A login name signing off a message on its own ("… Sorry. - jack.frost"): first.last, lower case.
 _USER_SIGNATURE = re.compile(r"(?:^|\s)[-–—~]\s?(?P<user>[a-z]{2,}(?:[._][a-z]{2,})+)\s*$")
 #: A .pgpass line (libpq, "The Password File"): hostname:port:database:username:password.
@@ -837,6 +852,23 @@ def _code_identifier(text: str, value: str, end: int) -> bool:
             text[: end - len(value)] + " " + text[end:],
         )
         is not None
+    )
+
+
+def _path_user_ok(text: str, match: re.Match[str]) -> bool:
+    """Whether a :data:`_PATH_USER` match is a login: in a URL or an absolute path (its blank-free run holds
+    "://" or starts with "/": not "src/users/views"), not a route word, a version or a file name."""
+    user = match.group("user")
+    run_start = max(text.rfind(c, 0, match.start()) for c in " \t\n\"'`(<") + 1
+    run = text[run_start : match.start()]
+    if "://" not in run and not run.startswith("/") and run:
+        return False
+    return (
+        user not in _ROUTE_WORDS
+        and re.search(r"[a-z]{3}", user) is not None
+        and not re.search(
+            r"\.(?:py|js|ts|json|ya?ml|txt|log|md|html?|css|go|rs|java|rb|php|sh|sql|csv|xml)$", user
+        )
     )
 
 
@@ -933,7 +965,7 @@ def find_hosts_and_users(text: str) -> tuple[list[tuple[int, int]], list[tuple[i
         ):
             continue  # "Login issue", "owner Jane": only ssh_config's "User deploy" line goes without ":" or "="
         user(match, group)
-    for pattern in (_USER_PROSE, _LDAP_USER, _HOME_DIR, _USER_FLAG, _USER_CUED, _USER_SIGNATURE):
+    for pattern in (_USER_PROSE, _LDAP_USER, _HOME_DIR, _USER_FLAG, _USER_CUED, _USER_SIGNATURE, _PATH_USER):
         for match in pattern.finditer(text):
             if pattern is _USER_PROSE and not (
                 match.group("q")
@@ -941,6 +973,8 @@ def find_hosts_and_users(text: str) -> tuple[list[tuple[int, int]], list[tuple[i
                 or match.group("user").islower()
             ):
                 continue  # "the User Guide": a capitalised word after "user" is no login name
+            if pattern is _PATH_USER and not _path_user_ok(text, match):
+                continue
             if (
                 pattern is _USER_CUED
                 and _PROSE_USER_CUE.match(match.group())

@@ -269,3 +269,13 @@ def test_account_digits_spaced_one_by_one() -> None:
 def test_the_owner_of_an_ssh_key() -> None:
     assert users("ssh-ed25519 AAAAC3Nz\n# key of rhys.llewellyn") == ["rhys.llewellyn"]
     assert users("the key for rotation is here") == []
+
+
+def test_a_login_in_a_path_after_a_collection_of_people() -> None:
+    assert users('request: "GET /hr/employee/jfrost HTTP/1.1"') == ["jfrost"]
+    assert users("curl http://api.internal/users/zhoujie/orders returns 403") == ["zhoujie"]
+    assert users("GET /api/v1/users/search?q=x, /users/me, /users/{id}, /users/123, /u/v2") == []
+
+
+def test_folders_named_like_collections_hold_no_logins() -> None:
+    assert users("| sign-in lockout | `pipelines/accounts/throttle.py` | src/users/views/base.py") == []

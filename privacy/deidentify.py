@@ -23,7 +23,7 @@ from privacy.chinese import HAN, HAS_HAN
 from privacy.glossary import entity_label
 from privacy.lexicon import common_english_words, english_verb_forms, given_names, is_name_word, surnames
 from privacy.medical_terms import EPONYM_AFTER, QUANTITY, is_code_identifier, is_drug_phrase
-from privacy.name_context import NameSpan, complete_names, follows_relation
+from privacy.name_context import NameSpan, complete_names, follows_name_cue
 from privacy.normalize import DetectionView, detection_views, visible
 from privacy.placeholders import ANY_PLACEHOLDER, PLACEHOLDER_PATTERN
 from privacy.places import place_names
@@ -180,7 +180,8 @@ class Deidentifier:
         English words none of which is a known
         given name or surname ("Disputes", "Kidney Diseases", "Flu Shot": the small spaCy NER model tags such
         title-case words as names; "Bill", "Rose Baker" or "Zelda Quartermaine" stay findings), unless it comes
-        after an abbreviated title or a relation word ("my daughter (lily)", :mod:`privacy.name_context`), or the
+        after an abbreviated title, a relation word or a casual self-introduction ("my daughter (lily)", "i'm
+        jess": :mod:`privacy.name_context`), or the
         learned recognizer is sure of it from its context (score at least
         :data:`LEARNED_SURE`, two words or more: "will hartnell"); and a DATE_TIME
         finding that is not a point in time (no month or weekday name, year, numeric date or clock time:
@@ -220,7 +221,7 @@ class Deidentifier:
                         _after_title(text, f)
                         or _learned_sure(text, f)
                         or f.recognizer in _FROM_CONTEXT
-                        or follows_relation(text, f.start, self._verbs),
+                        or follows_name_cue(text, f.start, self._verbs),
                     )
                     or _EPONYM.match(text, f.end)
                 )
@@ -531,9 +532,12 @@ def _trim(text: str, finding: Finding) -> Finding:
 
 def _is_kept(span: str, keep: list[str]) -> bool:
     """A finding inside a keep term ("Northwind" in "Northwind Bank"), or holding one as a whole word
-    ("Espaol Anemia" holds "Espaol")."""
+    ("Espaol Anemia" holds "Espaol"). A word joined into a host, a user name or a path by ".", "-", "_", "@" or
+    "/" is not a whole word: "redis-cache-02.internal" and "ubuntu-deploy" stay findings though "Redis" and
+    "Ubuntu" are keep terms."""
     return any(
-        span in term or (len(term) >= 4 and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", span))
+        span in term
+        or (len(term) >= 4 and re.search(rf"(?<![\w.@/-]){re.escape(term)}(?![\w@/-]|\.\w)", span))
         for term in keep
     )
 

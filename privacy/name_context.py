@@ -28,7 +28,13 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from privacy.lexicon import given_names, is_common_word, known_names
 from privacy.recognizers import recognizer_result
 
-__all__ = ["NameSpan", "RelationNameRecognizer", "complete_names", "follows_relation"]
+__all__ = [
+    "IntroducedLowerCaseNameRecognizer",
+    "NameSpan",
+    "RelationNameRecognizer",
+    "complete_names",
+    "follows_name_cue",
+]
 
 #: A word of a name: letters with inner apostrophes or hyphens ("O'Hara", "Asante-Boateng", "Ní"), not touching
 #: a Han character.
@@ -57,6 +63,18 @@ _RELATION_CUE = (
 )
 _RELATION = re.compile(rf"{_RELATION_CUE}(?={_NAME_TOKEN})", re.IGNORECASE)
 _RELATION_BEFORE = re.compile(rf"{_RELATION_CUE}\Z", re.IGNORECASE)
+#: A casual self-introduction, any casing: "i'm jess", "hi im victor", "it's will here", "this is mark from".
+_INTRODUCTION_CUE = (
+    r"(?<![\w'\u2019])(?:(?P<self>i['\u2019]?m|i\s+am)|(?P<this>it['\u2019]?s|its|this\s+is))\s+"
+    r"(?:(?:me|just)\s+(?:again\s*)?,?\s*)?"
+)
+_INTRODUCTION = re.compile(rf"{_INTRODUCTION_CUE}(?={_NAME_TOKEN})", re.IGNORECASE)
+_INTRODUCTION_BEFORE = re.compile(rf"{_INTRODUCTION_CUE}\Z", re.IGNORECASE)
+#: What follows a name after "it's"/"this is" (else "its grace period" would be a name): "here", "from",
+#: "again", punctuation or the end.
+_AFTER_INTRODUCED = re.compile(
+    r"\s*(?:$|[,.!?;:)\-]|\s(?:here|from|again|speaking|calling)\b)", re.IGNORECASE
+)
 #: Words that open a name's continuation only as a surname particle ("Siobhán Ní Bhriain", "Pearl van der Berg").
 _PARTICLES = frozenset(
     [
@@ -147,11 +165,12 @@ _NOT_NAME_WORDS = frozenset(
 _GAELIC = re.compile(r"(?i)^(?:o['\u2019]|mc|mac)[^\W\d_]{2,}$")
 
 
-def follows_relation(text: str, start: int, verbs: frozenset[str]) -> bool:
-    """Whether the word at ``start`` comes right after a relation or care-role word ("my daughter (lily)"),
-    which makes a common word there a name (the de-identifier's common-word rule then spares it): not a stop
-    word, and not an inflected verb form ("my wife said", "my son called", :func:`privacy.lexicon.english_verb_forms`)
-    unless it is an English given name or surname.
+def follows_name_cue(text: str, start: int, verbs: frozenset[str]) -> bool:
+    """Whether the word at ``start`` comes right after a relation or care-role word ("my daughter (lily)") or
+    a casual self-introduction ("i'm jess"), which makes a common word there a name (the de-identifier's
+    common-word rule then spares it): not a stop word ("i'm will" is the exception: after "I'm" a modal is
+    no verb), and not an inflected verb form ("my wife said", "i'm calling",
+    :func:`privacy.lexicon.english_verb_forms`) unless it is an English given name or surname.
 
     Args:
         text: The text.
@@ -159,12 +178,22 @@ def follows_relation(text: str, start: int, verbs: frozenset[str]) -> bool:
         verbs: Inflected verb forms (:func:`privacy.lexicon.english_verb_forms`).
     """
     word = _TOKEN.match(text, start)
-    if word is None or word.group().lower() in STOP_WORDS:
+    if word is None:
         return False
     lower = word.group().lower()
+    window = text[max(0, start - 48) : start]
+    introduced = _INTRODUCTION_BEFORE.search(window) is not None and (
+        lower in given_names() or lower in _MODALS
+    )
+    if lower in STOP_WORDS and not (introduced and lower in _MODALS):
+        return False
     if lower not in known_names() and lower in verbs:
         return False
-    return _RELATION_BEFORE.search(text[max(0, start - 48) : start]) is not None
+    return introduced or _RELATION_BEFORE.search(window) is not None
+
+
+#: Modal verbs that are also given names: after "I'm" they can only be the name ("i'm will from the data team").
+_MODALS = frozenset(["will", "may"])
 
 
 @dataclass(frozen=True)
@@ -262,6 +291,63 @@ class RelationNameRecognizer(EntityRecognizer):
         return results
 
 
+class IntroducedLowerCaseNameRecognizer(EntityRecognizer):
+    """PERSON for a given name after a casual self-introduction, in any casing: "i'm jess", "hi im victor",
+    "it's will here", "this is mark from the data team" (the capitalised forms are
+    :class:`privacy.recognizers.IntroducedNameRecognizer`'s).
+
+    The word must be a known given name (Faker's providers of many locales) or "will"/"may" (after "I'm" no
+    modal verb can stand), that spaCy's tagger does not read
+    as an adjective, a participle or an adverb ("i'm sure", "i'm calling"); after "it's"/"this is" it must be
+    followed by "here", "from", "again", punctuation or the end ("its grace period" is not a name). Up to two
+    name words of the same casing follow (:func:`complete_names`'s rule). Score 0.8.
+    """
+
+    def __init__(self, common: frozenset[str]) -> None:
+        """Args:
+        common: Lower-case ordinary English words (:func:`privacy.lexicon.common_english_words`).
+        """
+        super().__init__(
+            supported_entities=["PERSON"], name="IntroducedLowerCaseNameRecognizer", supported_language="en"
+        )
+        self._words = _Words(common)
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Return a PERSON result per casually introduced name in ``text``."""
+        if "PERSON" not in entities:
+            return []
+        tags = _tags(nlp_artifacts)
+        results = []
+        for cue in _INTRODUCTION.finditer(text):
+            first = _TOKEN.match(text, cue.end())
+            if first is None:
+                continue
+            lower = first.group().lower()
+            if (lower not in given_names() and lower not in _MODALS) or lower in _NOT_NAME_WORDS:
+                continue
+            if tags.get(first.start(), "") in _NOT_INTRODUCED_TAGS:
+                continue
+            end = _extend_right(text, first.end(), _case(first.group()), self._words, max_words=2)
+            if cue.group("this") and not _AFTER_INTRODUCED.match(text, end):
+                continue
+            results.append(
+                recognizer_result(
+                    "PERSON", first.start(), end, 0.8, "IntroducedLowerCaseNameRecognizer", self.id
+                )
+            )
+        return results
+
+
+#: Penn Treebank tags of words that are not names after "I'm": adjectives, participles, adverbs, function
+#: words, numbers ("i'm sure", "i'm calling", "i'm still").
+_NOT_INTRODUCED_TAGS = frozenset(
+    ["JJ", "JJR", "JJS", "VBG", "VBN", "RB", "RBR", "IN", "DT", "CD", "PRP", "PRP$", "CC", "TO"]
+)
 #: Penn Treebank tags of words that are not names after a relation word: verbs and modals ("my wife said", "son
 #: will call"), function words, numbers.
 _NOT_NAME_TAGS = frozenset(

@@ -65,3 +65,67 @@ def test_a_drug_stem_does_not_hide_a_name(services: Services) -> None:
         "Patient Sartan Smith seen today, on atorvastatin.", None, "medical"
     ).text
     assert "Smith" not in safe and "atorvastatin" in safe, safe
+
+
+FACILITIES = [
+    ("medical", "SAFEGUARDING: CHILD ATTENDED WITH MOTHER. ATTENDS BRACKENWOOD PRIMARY.", ["BRACKENWOOD"]),
+    ("medical", "Patient now registered at Hollowbrook Medical Practice.", ["Hollowbrook"]),
+    ("finance", "charity acct 12345678 (St Swithun's Community Food Bank), mandate changed", ["Swithun"]),
+    ("finance", "business account (Dotty's Dog Grooming, acc 12345678)", ["Dotty", "Grooming"]),
+    ("medical", "her 2pm is coming in from elmcroft care home and needs transport", ["elmcroft"]),
+    ("medical", "Works as a roofer at Pendleford & Sons Roofing.", ["Pendleford"]),
+]
+NOT_FACILITIES = [
+    ("finance", "The Financial Services Compensation Scheme protects up to £85,000.", ["Financial Services"]),
+    (
+        "finance",
+        "Mental Health Services and our Customer Services team can help.",
+        ["Mental Health Services"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("domain", "text", "values"), FACILITIES)
+def test_small_organisations_that_locate_a_person_are_removed(
+    services: Services, domain: str, text: str, values: list[str]
+) -> None:
+    safe = services.deidentification.pseudonymize(text, None, domain).text
+    for value in values:
+        assert value.lower() not in safe.lower(), safe
+
+
+@pytest.mark.parametrize(("domain", "text", "terms"), NOT_FACILITIES)
+def test_generic_service_names_stay(services: Services, domain: str, text: str, terms: list[str]) -> None:
+    safe = services.deidentification.pseudonymize(text, None, domain).text
+    for term in terms:
+        assert term in safe, safe
+
+
+INTRODUCTIONS = [
+    ("finance", "hi im victor and my card keeps saying insufficient funds", ["victor"]),
+    ("code", "i'm will from the data team, my laptop won't start", ["will from"]),
+    ("finance", "this is mark from accounts, please call back", ["mark"]),
+]
+NOT_INTRODUCTIONS = [
+    "i'm sure the card has its grace period, i'm calling about it. i'm still waiting, i will call later",
+]
+
+
+@pytest.mark.parametrize(("domain", "text", "values"), INTRODUCTIONS)
+def test_casual_introductions_in_lower_case_are_names(
+    services: Services, domain: str, text: str, values: list[str]
+) -> None:
+    safe = services.deidentification.pseudonymize(text, None, domain).text
+    for value in values:
+        assert value not in safe, safe
+
+
+@pytest.mark.parametrize("text", NOT_INTRODUCTIONS)
+def test_words_after_im_that_are_not_names_stay(services: Services, text: str) -> None:
+    assert services.deidentification.pseudonymize(text, None, "finance").text == text
+
+
+def test_a_keep_term_inside_a_host_or_user_name_does_not_spare_it(services: Services) -> None:
+    text = "REDIS_HOST=redis-cache-07.internal and `ssh ubuntu-ops@10.2.3.4`; Redis and Ubuntu are fine."
+    safe = services.deidentification.pseudonymize(text, None, "code").text
+    assert "redis-cache-07" not in safe and "Redis and Ubuntu" in safe, safe

@@ -266,6 +266,10 @@ _NINO_LABELLED = re.compile(
     r"(?P<value>[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D])(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
+#: A National Insurance number's shape (HMRC: two letters, six digits in pairs, A-D) and its words nearby: what a
+#: policy without ``UK_NINO`` (code, medical) removes as ``ID_NUMBER`` ("NI numbers like AB 12 34 56 C").
+_NINO_SHAPE = re.compile(r"(?<![A-Za-z0-9])(?P<value>[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D])(?![A-Za-z0-9])")
+_NINO_CONTEXT = re.compile(r"\bNI\b|\bNINO\b|national\s+insurance", re.IGNORECASE)
 _ACCOUNT_NUMBER = re.compile(r"(?<![\w-])(?<!\d[ -])(?P<value>\d{8})(?![\w-]|[ -]\d)")
 #: Eight digits spaced out one by one, as statements and OCR print them ("Acc No: 0 0 4 8 1 2 7 3").
 _ACCOUNT_SPACED = re.compile(r"(?<![\w-])(?<!\d )(?P<value>\d(?: \d){7})(?![\w-]| \d)")
@@ -490,7 +494,8 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
           "a/c" nearby or right after a sort code; 0.6 (above Presidio's US_BANK_NUMBER, 0.4 with context,
           which matches the same digits).
         - ``ID_NUMBER`` / ``REFERENCE_NUMBER``: :class:`NationalIdLabelRecognizer` (NIF, DNI, TFN, SIN, BSN, CPF,
-          codice fiscale, ... after their label, as typed); score 0.6.
+          codice fiscale, ... after their label, as typed); score 0.6. ``ID_NUMBER`` also for a UK NINO's shape
+          with "NI", "NINO" or "national insurance" nearby, for policies without ``UK_NINO`` (code, medical).
         - ``SWIFT_CODE``: :class:`SwiftBicRecognizer`; score 0.7.
         - ``ABA_ROUTING_NUMBER``: 9 digits passing Presidio's ABA checksum with "routing", "ABA", "RTN"
           nearby; score 0.85 (checksum and context: above a phone-number reading of the digits, 0.75).
@@ -586,6 +591,7 @@ def build_finance_recognizers() -> list[EntityRecognizer]:
             _not_all_same,
         ),
         NationalIdLabelRecognizer(),
+        ContextPatternRecognizer("ID_NUMBER", "UkNinoIdNumberRecognizer", _NINO_SHAPE, _NINO_CONTEXT, 0.6),
         SwiftBicRecognizer(),
         ContextPatternRecognizer(
             "ABA_ROUTING_NUMBER", "AbaRoutingContextRecognizer", _ABA, _ABA_CONTEXT, 0.85, _aba_checksum

@@ -182,9 +182,10 @@ _OWN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
-        # curl's -u/--user user:password (the password after the first colon; "-u user" alone prompts for it)
+        # curl's -u/--user user:password (the password after the first colon; "-u user" alone prompts for it),
+        # on a line with "curl" before it (checked in _own_spans: a "curl…-u" pattern rescans each line per curl)
         "CurlUserPassword",
-        re.compile(r"\bcurl\b[^\n]*?\s(?:-u|--user)[ =]?['\"]?[^\s:'\"]+:(?P<secret>[^\s'\"]+)"),
+        re.compile(r"(?<=\s)(?:-u|--user)[ =]?['\"]?[^\s:'\"]+:(?P<secret>[^\s'\"]+)"),
     ),
     (
         # PHP constants (wp-config.php): define('DB_PASSWORD', '…'), define('AUTH_KEY', '…'), define('X_TOKEN', …)
@@ -503,6 +504,13 @@ def _password_spans(text: str) -> Iterator[_Span]:
             yield _Span(match.start(), match.start() + len(value), "secrets:PasswordShape")
 
 
+def _curl_before(text: str, index: int) -> bool:
+    """Whether the command ``curl`` stands on the line before ``text[index]`` (a backward search, linear)."""
+    line_start = text.rfind("\n", 0, index) + 1
+    curl = text.rfind("curl", line_start, index)
+    return curl != -1 and not text[curl - 1 : curl].isalnum() and not text[curl + 4 : curl + 5].isalnum()
+
+
 def _own_spans(text: str) -> Iterator[_Span]:
     yield from _password_spans(text)
     for name, pattern in _OWN_PATTERNS:
@@ -523,6 +531,8 @@ def _own_spans(text: str) -> Iterator[_Span]:
             if name == "ConfigSecret" and not _config_secret_ok(match, value):
                 continue
             if name == "ProseToken" and not _token_like(value):
+                continue
+            if name == "CurlUserPassword" and not _curl_before(text, match.start()):
                 continue
             if name == "ConnectionStringPassword" and not _CONNECTION_KEY.search(
                 _line_at(text, match.start())

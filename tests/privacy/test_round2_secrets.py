@@ -286,3 +286,13 @@ def test_a_national_insurance_number_is_an_id_where_the_policy_has_no_nino_type(
     text = "the file contains employee NI numbers like AB 12 34 56 C and we need to encrypt it"
     assert ("ID_NUMBER", "AB 12 34 56 C") in _finance(text, ["ID_NUMBER"])
     assert _finance("the batch AB 12 34 56 C was shipped", ["ID_NUMBER"]) == []
+
+
+@pytest.mark.parametrize("text", ["-u a:b " * 3000, "curl -u " * 3000, "password " * 2500, "/users/" * 3000])
+def test_the_new_rules_stay_linear_on_hostile_runs(text: str) -> None:
+    import time
+
+    start = time.perf_counter()
+    secrets(text)
+    users(text)
+    assert time.perf_counter() - start < 1.0  # about 0.1 s for 20,000 characters on 2 cores

@@ -22,7 +22,14 @@ from privacy.anonymizers import apply_operator, show_value
 from privacy.chinese import HAN, HAS_HAN
 from privacy.glossary import entity_label
 from privacy.lexicon import common_english_words, english_verb_forms, given_names, is_name_word, surnames
-from privacy.medical_terms import EPONYM_AFTER, QUANTITY, is_code_identifier, is_drug_phrase
+from privacy.medical_terms import (
+    EPONYM_AFTER,
+    PRODUCT_AFTER,
+    PRODUCT_BEFORE,
+    QUANTITY,
+    is_code_identifier,
+    is_drug_phrase,
+)
 from privacy.name_context import NameSpan, complete_names, follows_name_cue
 from privacy.normalize import DetectionView, detection_views, visible
 from privacy.placeholders import ANY_PLACEHOLDER, PLACEHOLDER_PATTERN
@@ -95,8 +102,9 @@ _FROM_CONTEXT = frozenset(["RelationNameRecognizer"])
 
 def _is_a_term(text: str, finding: Finding, common: frozenset[str]) -> bool:
     """A name, place or organisation finding that is a term (:mod:`privacy.medical_terms`): a dose or a duration
-    ("40 MG"), an eponymous scale or sign ("Epworth Sleepiness Scale"), a drug named by its INN stem
-    ("Losartan"), or a code identifier ("maxSurge", "Grant.isActive")."""
+    ("40 MG"), an eponymous scale or sign ("Epworth Sleepiness Scale"), a product used as a modifier ("the
+    Jenkins pipeline"), a drug named by its INN stem ("Losartan"), or a code identifier ("maxSurge",
+    "Grant.isActive")."""
     if finding.entity_type not in ("PERSON", "LOCATION", "ORGANIZATION", "NRP"):
         return False
     span = text[finding.start : finding.end]
@@ -104,6 +112,10 @@ def _is_a_term(text: str, finding: Finding, common: frozenset[str]) -> bool:
         return True
     words = span.split()
     if finding.entity_type in ("PERSON", "LOCATION") and EPONYM_AFTER.match(text, finding.end):
+        return True
+    if PRODUCT_AFTER.match(text, finding.end) and PRODUCT_BEFORE.search(
+        text, max(0, finding.start - 24), finding.start
+    ):
         return True
     return is_drug_phrase(words, lambda word: not is_name_word(word, common))
 

@@ -39,6 +39,8 @@ KEPT = [
     ("code", "rollingUpdate:\n  maxSurge: 1\n  maxUnavailable: 0", ["maxSurge", "maxUnavailable"]),
     ("code", "Rename Mark.toJSON and keep Grant.isActive as a getter.", ["Mark.toJSON", "Grant.isActive"]),
     ("code", "Spring Boot 3.2 啟動完成，連線池 HikariCP 最大連線數20。", ["HikariCP"]),
+    ("code", "The Jenkins pipeline pushes the image after the pytest stage.", ["Jenkins"]),
+    ("finance", "The Grant Thornton report puts the fee at 0.75% per year.", ["Grant Thornton"]),
 ]
 
 

@@ -46,6 +46,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from detect_secrets.filters import heuristic
 from detect_secrets.plugins import keyword
@@ -856,13 +857,16 @@ def _code_identifier(text: str, value: str, end: int) -> bool:
     code words (:data:`_CODE_VALUE`), or used as an identifier elsewhere in ``text`` ("report_ro(", "x.y")."""
     if text[end : end + 1] in ("(", "[") or _CODE_VALUE.search(value):
         return True
-    return (
-        re.search(
-            rf"(?<![\w.]){re.escape(value)}\s*(?:\(|\.[A-Za-z_]|=[^=])",
-            text[: end - len(value)] + " " + text[end:],
-        )
-        is not None
-    )
+    return any(start != end - len(value) for start in _identifier_uses(text, value))
+
+
+@lru_cache(maxsize=64)
+def _identifier_uses(text: str, value: str) -> tuple[int, ...]:
+    """Start offsets where ``value`` is used as an identifier in ``text`` (called, a member taken, assigned).
+    Cached: a text with thousands of equal values ("login is x" repeated) is scanned once per value, not once
+    per occurrence (that was quadratic: 1.4 s on 22,000 characters)."""
+    pattern = re.compile(rf"(?<![\w.]){re.escape(value)}\s*(?:\(|\.[A-Za-z_]|=[^=])")
+    return tuple(match.start() for match in pattern.finditer(text))
 
 
 def _path_user_ok(text: str, match: re.Match[str]) -> bool:

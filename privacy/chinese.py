@@ -428,9 +428,14 @@ def _in_dictionary(word: str) -> bool:
 def _surname_of(word: str) -> str:
     """The known surname ``word`` begins with (a compound one first), or ""."""
     surnames = chinese_surnames()
-    if word[:2] in surnames and len(word[:2]) == 2 and (len(word) > 2 or word in COMPOUND_SURNAMES):
+    simple = to_simplified(word)  # a traditional surname the lists only hold simplified ("龐" as "庞")
+    if (
+        len(word) >= 2
+        and (word[:2] in surnames or simple[:2] in surnames)
+        and (len(word) > 2 or word in COMPOUND_SURNAMES or simple in COMPOUND_SURNAMES)
+    ):
         return word[:2]
-    return word[:1] if word[:1] in surnames else ""
+    return word[:1] if word[:1] in surnames or simple[:1] in surnames else ""
 
 
 def _strip_title(word: str) -> str:
@@ -480,7 +485,9 @@ def _jieba_names(words: list[_Word]) -> list[tuple[int, int, float]]:
     their given name (see :class:`ChineseNameRecognizer`)."""
     found = []
     for i, word in enumerate(words):
-        if word.text in chinese_surnames() and (len(word.text) == 2 or word.flag in _SURNAME_TAGS):
+        if (word.text in chinese_surnames() or to_simplified(word.text) in chinese_surnames()) and (
+            len(word.text) == 2 or word.flag in _SURNAME_TAGS
+        ):
             # jieba's own name tag on the surname (or an unambiguous compound) lets noun-like words follow
             loose = word.flag in _NAME_TAGS or (len(word.text) == 2 and word.text not in _WORDLIKE_COMPOUNDS)
             end = _given_end(words, i, loose=loose)
@@ -570,7 +577,10 @@ def _relative_names(text: str) -> list[tuple[int, int, float]]:
     for match in _INFORMAL_NAME.finditer(text):
         word = match.group("name")
         before = _BEFORE_INFORMAL.search(text[max(0, match.start() - 6) : match.start()])
-        if before is None or match.group("surname") not in chinese_surnames():
+        if (
+            before is None
+            or not {match.group("surname"), to_simplified(match.group("surname"))} & chinese_surnames()
+        ):
             continue
         if word in _RELATIVES or word in _TITLES or word in _NOT_INFORMAL:
             continue

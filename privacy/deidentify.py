@@ -24,8 +24,6 @@ from privacy.glossary import entity_label
 from privacy.lexicon import common_english_words, english_verb_forms, given_names, is_name_word, surnames
 from privacy.medical_terms import (
     EPONYM_AFTER,
-    PRODUCT_AFTER,
-    PRODUCT_BEFORE,
     QUANTITY,
     is_code_identifier,
     is_drug_phrase,
@@ -100,24 +98,44 @@ _TITLE_BEFORE = re.compile(r"(?<![\w.])(?:dr|drs|mr|mrs)\.?[ \t]*\Z", re.IGNOREC
 _FROM_CONTEXT = frozenset(["RelationNameRecognizer"])
 
 
-def _is_a_term(text: str, finding: Finding, common: frozenset[str]) -> bool:
+def _is_a_term(text: str, finding: Finding, common: frozenset[str], verbs: frozenset[str]) -> bool:
     """A name, place or organisation finding that is a term (:mod:`privacy.medical_terms`): a dose or a duration
-    ("40 MG"), an eponymous scale or sign ("Epworth Sleepiness Scale"), a product used as a modifier ("the
-    Jenkins pipeline"), a drug named by its INN stem ("Losartan"), or a code identifier ("maxSurge",
-    "Grant.isActive")."""
+    ("40 MG"), a code identifier ("maxSurge", "Grant.isActive"), or, for one word with no person cue before it
+    (a title, "patient", a relation word, an introduction) and no given name after a comma, an eponymous scale
+    or sign ("Epworth Sleepiness Scale", "Apgar score") or a drug named by its INN stem ("Losartan"; not "Mr
+    Gasparin", "GASPARIN, LUCIA")."""
     if finding.entity_type not in ("PERSON", "LOCATION", "ORGANIZATION", "NRP"):
         return False
     span = text[finding.start : finding.end]
     if QUANTITY.fullmatch(span) or is_code_identifier(text, finding.start, finding.end):
         return True
     words = span.split()
-    if finding.entity_type in ("PERSON", "LOCATION") and EPONYM_AFTER.match(text, finding.end):
-        return True
-    if PRODUCT_AFTER.match(text, finding.end) and PRODUCT_BEFORE.search(
-        text, max(0, finding.start - 24), finding.start
+    if (
+        _PERSON_CUE_BEFORE.search(text, max(0, finding.start - 24), finding.start)
+        or follows_name_cue(text, finding.start, verbs, common)
+        or (
+            (after := _GIVEN_AFTER_COMMA.match(text, finding.end)) and after.group(1).lower() in given_names()
+        )
+    ):
+        return False
+    if (
+        finding.entity_type in ("PERSON", "LOCATION")
+        and len(words) == 1
+        and EPONYM_AFTER.match(text, finding.end)
     ):
         return True
     return is_drug_phrase(words, lambda word: not is_name_word(word, common))
+
+
+#: A cue that the next words are a person: a title, a role label or a label of a record ("Mr", "Patient:",
+#: "cust", "Name:").
+_PERSON_CUE_BEFORE = re.compile(
+    r"\b(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|patient|pt|customer|cust|client|member|name|nok|contact|signed)"
+    r"\b\.?:?\s*\Z",
+    re.IGNORECASE,
+)
+#: "GASPARIN, LUCIA": a given name after a comma makes the word before it a surname.
+_GIVEN_AFTER_COMMA = re.compile(r",\s*([^\W\d_]+)")
 
 
 def _after_title(text: str, finding: Finding) -> bool:
@@ -233,12 +251,12 @@ class Deidentifier:
                         _after_title(text, f)
                         or _learned_sure(text, f)
                         or f.recognizer in _FROM_CONTEXT
-                        or follows_name_cue(text, f.start, self._verbs),
+                        or follows_name_cue(text, f.start, self._verbs, self._common_words),
                     )
                     or _EPONYM.match(text, f.end)
                 )
             )
-            and not _is_a_term(text, f, self._common_words)
+            and not _is_a_term(text, f, self._common_words, self._verbs)
             and not (f.entity_type == "DATE_TIME" and not _CALENDAR.search(text[f.start : f.end]))
         ]
         trimmed = [self._retype(text, f) for f in trimmed]
@@ -252,7 +270,14 @@ class Deidentifier:
 
         trimmed = not_kept(trimmed)
         if "PERSON" in wanted:  # from the names that stand, not one a keep term undid ("Espaol Anemia")
-            trimmed += not_kept(self._completed_names(text, trimmed))
+            trimmed += not_kept(
+                [
+                    f
+                    for f in self._completed_names(text, trimmed)
+                    if not _EPONYM.match(text, f.end)
+                    and not _is_a_term(text, f, self._common_words, self._verbs)
+                ]
+            )
         return _resolve_overlaps(trimmed)
 
     def _completed_names(self, text: str, findings: list[Finding]) -> list[Finding]:
@@ -546,10 +571,10 @@ def _is_kept(span: str, keep: list[str]) -> bool:
     """A finding inside a keep term ("Northwind" in "Northwind Bank"), or holding one as a whole word
     ("Espaol Anemia" holds "Espaol"). A word joined into a host, a user name or a path by ".", "-", "_", "@" or
     "/" is not a whole word: "redis-cache-02.internal" and "ubuntu-deploy" stay findings though "Redis" and
-    "Ubuntu" are keep terms."""
+    "Ubuntu" are keep terms; a version after a hyphen is no joined word ("ubuntu-22.04", "redis-7.2" are kept)."""
     return any(
         span in term
-        or (len(term) >= 4 and re.search(rf"(?<![\w.@/-]){re.escape(term)}(?![\w@/-]|\.\w)", span))
+        or (len(term) >= 4 and re.search(rf"(?<![\w.@/-]){re.escape(term)}(?![\w@/]|\.\w|-(?!\d))", span))
         for term in keep
     )
 

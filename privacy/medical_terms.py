@@ -10,8 +10,6 @@
   :data:`EPONYM_AFTER`.
 - **Quantities**: a dose or a duration ("40 MG", "28 DAYS", "2.5 ml") is never a name or a place:
   :data:`QUANTITY`.
-- **Products used as modifiers**: "the Jenkins pipeline", "the Grant Thornton report": :data:`PRODUCT_BEFORE`
-  and :data:`PRODUCT_AFTER`.
 - **Code**: a camelCase word ("maxSurge") or a word followed by a camelCase member or a call ("Grant.isActive",
   "Mark.toJSON") is an identifier: :func:`is_code_identifier`.
 """
@@ -115,21 +113,10 @@ QUANTITY = re.compile(
 #: A quantity opening a longer span, as a whole word ("40 MG SC OD …"; not "40 Grove Road").
 QUANTITY_AT = re.compile(rf"(?:{QUANTITY.pattern})(?![\w/])", re.IGNORECASE)
 
-#: A product or tool named after a word that is also a name, used as a modifier: "the Jenkins pipeline", "the
-#: Grant Thornton report", "the old Dawn provider", "the Marcus savings rate" (determiner before, product noun
-#: after; "the Smith family" or "Mr Smith's report" are not matched).
-PRODUCT_BEFORE = re.compile(
-    r"(?:\b(?:the|our|their|your|a|an|via|using)\s+(?:(?:old|new|latest|current)\s+)?)\Z", re.I
-)
-PRODUCT_AFTER = re.compile(
-    r"\s+(?:report|pipeline|provider|scheduler|release|plugin|server|dashboard|api|sdk|library|package|module|"
-    r"integration|connector|operator|exporter|driver|cluster|instance|build|image|chart|savings|rule|helpline|"
-    r"nursing\s+line|support\s+group|app|index)\b",
-    re.I,
-)
-
 _CAMEL = re.compile(r"\b[a-z]+[A-Z]\w*")
-_MEMBER_AFTER = re.compile(r"\.(?:[a-z_]+[A-Z]\w*|[A-Za-z_]\w*\s*\()")
+_MEMBER_AFTER = re.compile(r"\.(?:[a-z_]+[A-Z]\w*|[a-z_]\w*\s*\()")
+#: Surname particles written joined to the name ("deVries", "leBlanc", "vanDyke"): a name, not camelCase.
+_JOINED_PARTICLE = re.compile(r"(?:de|le|la|di|da|du|des|del|della|dos|van|von|ter|ten|mc|mac|st|al|el)[A-Z]")
 
 
 def is_drug_name(word: str) -> bool:
@@ -151,6 +138,10 @@ def is_drug_phrase(words: list[str], is_common: Callable[[str], bool]) -> bool:
 
 
 def is_code_identifier(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` is a code identifier: a camelCase word ("maxSurge") or a word followed by a
-    camelCase member or a call ("Grant.isActive", "Mark.toJSON", "Grant.serialize()")."""
-    return bool(_CAMEL.fullmatch(text[start:end])) or bool(_MEMBER_AFTER.match(text, end))
+    """Whether ``text[start:end]`` is a code identifier: a camelCase word ("maxSurge"; not a joined surname
+    particle: "deVries") or a word followed by a lower-case member that is camelCase or called
+    ("Grant.isActive", "Mark.toJSON", "Grant.serialize()"; not "Shah.See(attached)")."""
+    span = text[start:end]
+    return (bool(_CAMEL.fullmatch(span)) and not _JOINED_PARTICLE.match(span)) or bool(
+        _MEMBER_AFTER.match(text, end)
+    )

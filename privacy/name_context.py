@@ -45,13 +45,14 @@ _NAME_TOKEN = rf"{_LETTER}(?:{_LETTER}|['\u2019-](?={_LETTER}))*"
 _TOKEN = re.compile(rf"(?<![\w'\u2019@./-]){_NAME_TOKEN}(?![\w@/]|\.\w|['\u2019-]\w)")
 
 #: Relations and care roles after which a word is someone's name ("my late father Tom", "daughter (Keisha)",
-#: "NOK: WIFE PEARL"). Plural "HCAs (shona)" too.
+#: "NOK: WIFE PEARL"). Plural "HCAs (shona)" too. Roles often followed by a company or a code word are left out
+#: ("my boss Monzo", "my landlord Foxtons", "child Xvfb", "sibling divs", "NOK" the currency).
 _RELATIONS = (
-    "wife|husband|partner|spouse|fianc[eé]e?|son|daughter|child|kid|stepson|stepdaughter|mum|mom|mummy|mother|"
-    "dad|daddy|father|brother|sister|sibling|twin|friend|mate|mentor|colleague|co-?worker|boss|manager|"
-    "supervisor|carer|caregiver|guardian|nok|next of kin|neighbou?r|aunt|auntie|aunty|uncle|niece|nephew|"
+    "wife|husband|partner|spouse|fianc[eé]e?|son|daughter|stepson|stepdaughter|mum|mom|mummy|mother|"
+    "dad|daddy|father|brother|sister|twin|friend|mentor|colleague|co-?worker|carer|caregiver|"
+    "neighbou?r|aunt|auntie|aunty|uncle|niece|nephew|"
     "cousin|grandson|granddaughter|grandchild|gran|granny|grandma|grandmother|grandad|granddad|grandpa|"
-    "grandfather|nan|nana|nanna|girlfriend|boyfriend|landlord|landlady|flatmate|housemate|roommate|tenant|"
+    "grandfather|nan|nana|nanna|girlfriend|boyfriend|flatmate|housemate|roommate|"
     "hca|in-law|brother-in-law|sister-in-law|mother-in-law|father-in-law|son-in-law|daughter-in-law|"
     "stepmother|stepfather|stepmum|stepdad|godmother|godfather|goddaughter|godson"
 )
@@ -71,9 +72,42 @@ _INTRODUCTION_CUE = (
 _INTRODUCTION = re.compile(rf"{_INTRODUCTION_CUE}(?={_NAME_TOKEN})", re.IGNORECASE)
 _INTRODUCTION_BEFORE = re.compile(rf"{_INTRODUCTION_CUE}\Z", re.IGNORECASE)
 #: What follows a name after "it's"/"this is" (else "its grace period" would be a name): "here", "from",
-#: "again", punctuation or the end.
-_AFTER_INTRODUCED = re.compile(
-    r"\s*(?:$|[,.!?;:)\-]|\s(?:here|from|again|speaking|calling)\b)", re.IGNORECASE
+#: What follows a name after "it's"/"this is" (else "its grace period", "it's April." or "this is chase again"
+#: would be names): "here", "from", "speaking", "calling".
+_AFTER_INTRODUCED = re.compile(r"\s+(?:here|from|speaking|calling)\b", re.IGNORECASE)
+#: What follows a name after "I'm": punctuation, the end, or "here", "from", "and", "again", ... ("hi im victor
+#: and my card", not "i'm grace period expired").
+_AFTER_SELF = re.compile(
+    r"\s*(?:$|[,.!?;:)\-])|\s+(?:here|from|again|speaking|calling|and|btw|lol|my|i)\b", re.IGNORECASE
+)
+#: Months, weekdays and seasons that are also given names ("it's April", "i'm june's ...").
+_CALENDAR_WORDS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "spring",
+        "summer",
+        "autumn",
+        "fall",
+        "winter",
+    ]
 )
 #: Words that open a name's continuation only as a surname particle ("Siobhán Ní Bhriain", "Pearl van der Berg").
 _PARTICLES = frozenset(
@@ -165,7 +199,9 @@ _NOT_NAME_WORDS = frozenset(
 _GAELIC = re.compile(r"(?i)^(?:o['\u2019]|mc|mac)[^\W\d_]{2,}$")
 
 
-def follows_name_cue(text: str, start: int, verbs: frozenset[str]) -> bool:
+def follows_name_cue(
+    text: str, start: int, verbs: frozenset[str], common: frozenset[str] = frozenset()
+) -> bool:
     """Whether the word at ``start`` comes right after a relation or care-role word ("my daughter (lily)") or
     a casual self-introduction ("i'm jess"), which makes a common word there a name (the de-identifier's
     common-word rule then spares it): not a stop word ("i'm will" is the exception: after "I'm" a modal is
@@ -176,6 +212,8 @@ def follows_name_cue(text: str, start: int, verbs: frozenset[str]) -> bool:
         text: The text.
         start: Offset of the word's first character.
         verbs: Inflected verb forms (:func:`privacy.lexicon.english_verb_forms`).
+        common: Lower-case ordinary English words: one of them in lower case right after a relation word (not
+            in brackets) is not spared ("my son bill payment").
     """
     word = _TOKEN.match(text, start)
     if word is None:
@@ -189,7 +227,14 @@ def follows_name_cue(text: str, start: int, verbs: frozenset[str]) -> bool:
         return False
     if lower not in known_names() and lower in verbs:
         return False
-    return introduced or _RELATION_BEFORE.search(window) is not None
+    if introduced:
+        return True
+    relation = _RELATION_BEFORE.search(window)
+    if relation is None:
+        return False
+    # a lower-case ordinary word right after the relation word is that word ("my son bill payment"); in
+    # brackets it is a name ("my daughter (lily)")
+    return "(" in relation.group() or _case(word.group()) != "lower" or not is_common_word(lower, common)
 
 
 #: Modal verbs that are also given names: after "I'm" they can only be the name ("i'm will from the data team").
@@ -245,7 +290,8 @@ class RelationNameRecognizer(EntityRecognizer):
 
     The first word must be a known given name (Faker's providers of many locales), or, from three letters,
     not an ordinary English word ("BROTHER FAISAL"); never a stop word ("wife is"), nor tagged a verb or a
-    function word by spaCy's tagger ("my son will call", "my wife said"). Up to
+    function word by spaCy's tagger ("my son will call", "my wife said"); an ordinary word in lower case counts
+    only in brackets ("my daughter (lily)"; not "my son bill payment"). Up to
     two more words follow if they are name words in the same casing ("sister Ruby-Mae THORNTON" stops at the
     casing change). Score 0.6 (above the policies' 0.4 threshold, below validated identifiers).
     """
@@ -284,6 +330,9 @@ class RelationNameRecognizer(EntityRecognizer):
                 continue
             if not (lower in given_names() or (len(lower) >= 3 and self._words.name_like(word))):
                 continue
+            bracketed = "(" in cue.group()
+            if not bracketed and _case(word) == "lower" and is_common_word(lower, self._words.common):
+                continue  # "my son bill payment", "my mum rose early": a lower-case common word is that word
             end = _extend_right(text, first.end(), _case(word), self._words, max_words=2)
             results.append(
                 recognizer_result("PERSON", first.start(), end, 0.6, "RelationNameRecognizer", self.id)
@@ -298,8 +347,9 @@ class IntroducedLowerCaseNameRecognizer(EntityRecognizer):
 
     The word must be a known given name (Faker's providers of many locales) or "will"/"may" (after "I'm" no
     modal verb can stand), that spaCy's tagger does not read
-    as an adjective, a participle or an adverb ("i'm sure", "i'm calling"); after "it's"/"this is" it must be
-    followed by "here", "from", "again", punctuation or the end ("its grace period" is not a name). Up to two
+    as an adjective, a participle or an adverb ("i'm sure", "i'm calling"), nor a month or season; after
+    "I'm" it must be followed by punctuation, the end or a word such as "and", "from", "here" ("i'm grace
+    period expired" is not a name), after "it's"/"this is" by "here", "from", "speaking" or "calling". Up to two
     name words of the same casing follow (:func:`complete_names`'s rule). Score 0.8.
     """
 
@@ -328,13 +378,15 @@ class IntroducedLowerCaseNameRecognizer(EntityRecognizer):
             if first is None:
                 continue
             lower = first.group().lower()
-            if (lower not in given_names() and lower not in _MODALS) or lower in _NOT_NAME_WORDS:
+            if (
+                lower not in given_names() and lower not in _MODALS
+            ) or lower in _NOT_NAME_WORDS | _CALENDAR_WORDS:
                 continue
             if tags.get(first.start(), "") in _NOT_INTRODUCED_TAGS:
                 continue
             end = _extend_right(text, first.end(), _case(first.group()), self._words, max_words=2)
-            if cue.group("this") and not _AFTER_INTRODUCED.match(text, end):
-                continue
+            if not (_AFTER_INTRODUCED if cue.group("this") else _AFTER_SELF).match(text, end):
+                continue  # "i'm grace period expired", "this is chase again about my card"
             results.append(
                 recognizer_result(
                     "PERSON", first.start(), end, 0.8, "IntroducedLowerCaseNameRecognizer", self.id
@@ -420,9 +472,8 @@ def complete_names(
       the span is one word and the next is a known given name in the same casing ("NOVAK, <MILAN>"), and over
       one known given name right before it in the same casing ("<ANIL> KUMAR RAGHAVAN", "<june> o'brien").
     - **Repeated**: each other whole-word occurrence of one of its words (three letters or more, not a stop
-      word) is a name too, when that word is not an ordinary English word ("Achterberg"), or it is written in
-      the same capitals as in the name ("DENT" after "SARAH-LOUISE DENT"; "Grant" after "Grant Lowe", but not
-      "grant" in lower case).
+      word) is a name too, when that word is not an ordinary English word ("Achterberg"; not "WHITE" of "JOHN
+      WHITE" in "WHITE CELL COUNT", nor "Grant" of "Grant Lowe" in "Grant applications").
 
     Args:
         text: The analysed text.
@@ -472,8 +523,6 @@ def complete_names(
         plain = not is_common_word(lower, common) and all(
             not is_common_word(part, common) for part in lower.split("-") if part
         )
-        if (plain or (_case(word) == seen[lower] and _case(word) != "lower")) and not taken(
-            token.start(), token.end()
-        ):
+        if plain and not taken(token.start(), token.end()):
             out.append(NameSpan(token.start(), token.end(), 0.5))
     return out

@@ -413,11 +413,11 @@ def _group_matches(regexes: Mapping[re.Pattern[str], int | None], line: str) -> 
 
 
 #: Words that announce a password somewhere after them in the same sentence: password, passcode, passphrase,
-#: pwd/pw, "secret word", "memorable word", a security answer, 密码 / 口令; and the password flags of redis-cli
+#: pwd/pw, "secret word", "memorable word", a security answer, 密码 / 密碼 / 口令; and the password flags of redis-cli
 #: (-a) and of mysql (-p, also with a blank).
 _PASSWORD_CUE = re.compile(
     r"(?i)(?:\b(?:pass(?:word|wd|code|phrase)s?|pwd|pw|secret\s+word|memorable\s+(?:word|phrase)|"
-    r"security\s+(?:q(?:uestion)?\s+)?answer)\b|密码|口令|\bredis-cli\b[^\n]*?\s-a|\bmysql\w*\b[^\n]*?\s-p)"
+    r"security\s+(?:q(?:uestion)?\s+)?answer)\b|密码|密碼|口令|\bredis-cli\b[^\n]*?\s-a|\bmysql\w*\b[^\n]*?\s-p)"
 )
 #: A candidate after a cue: a blank, a quote or a non-Latin character before it (Chinese has no blanks).
 _AFTER_CUE = re.compile(
@@ -775,19 +775,21 @@ _HOME_DIR = re.compile(
 )
 #: Other cues right before a login name: "my online login is k.fitzgerald", "account locked: grant.m",
 #: "sudo: hope.martinez :" (the sudo log line), "session opened for uid=4471 (ngoc.anh.pham)", "signed in as x",
-#: Chinese 用户/用户名/账号/登录名 before a Latin login ("用户 wangxiaoming_88"), kubeconfig's first user
+#: Chinese 用户/用户名/账号/登录名 (and the traditional 使用者名稱/帳號/登入帳號) before a Latin login ("用户 wangxiaoming_88"), kubeconfig's first user
 #: ("users:\n- name: dawn.hughes"), an ssh key's owner ("# key of rhys.llewellyn"), PHP's define('DB_USER', '…'), the owner part of a git remote
 #: ("git@github.com:faith-ndlovu/repo.git", "https://user:token@github.com/lgrant/repo.git").
 _USER_CUED = re.compile(
     r"(?i)(?:\blogin\s+(?:name\s+|id\s+)?(?:is|was)\s+|\baccount\s+(?:locked|disabled|unlocked|created|deleted|"
     r"expired|suspended)\s*[:=-]?\s*|\bsudo:\s+|\b(?:ssh\s+|public\s+)?key\s+(?:of|for|from)\s+(?=[a-z]+[.\d])|\buid=\d+\s*\(|\bsigned\s+in\s+as\s+|"
-    r"(?:用户名?|账号|帐号|登录名|登录账号)\s*[:：]?\s*|^users:[ \t]*\n[ \t]*-[ \t]+name:[ \t]*|"
+    r"(?:用户名?|使用者名稱|用戶名?|账号|帐号|帳號|賬號|登录名|登录账号|登入帳號)\s*[:：]?\s*|^users:[ \t]*\n[ \t]*-[ \t]+name:[ \t]*|"
     r"\bdefine\s*\(\s*['\"]\w*USER\w*['\"]\s*,\s*|\bgit@[\w.-]+:|://[^\s/@:]+:[^\s/@]+@[\w.-]+/)"
     r"['\"`]?(?P<user>(?<![A-Za-z0-9])[A-Za-z_][\w.'-]{1,63}?)['\"`]?(?=[\s,;:)'\"`/，。）(]|\.?$|\.\s)",
     re.MULTILINE,
 )
 #: The cues of :data:`_USER_CUED` that also start ordinary prose ("login is", "account locked:", "sudo:", 用户…).
-_PROSE_USER_CUE = re.compile(r"(?i)login|account|sudo|signed|ssh|public|key|用户|账号|帐号|登录")
+_PROSE_USER_CUE = re.compile(
+    r"(?i)login|account|sudo|signed|ssh|public|key|用户|用戶|使用者|账号|帐号|帳號|賬號|登录|登入"
+)
 #: A login in a URL or absolute path right after a collection of people ("GET /hr/employee/jfrost",
 #: "/api/users/zhoujie/orders"): lower case, 3-32 characters, not a route word (:data:`_ROUTE_WORDS`);
 #: checked by :func:`_path_user_ok`.

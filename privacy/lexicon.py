@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import calendar
 from functools import cache
 from typing import Any
 
-__all__ = ["common_english_words", "given_names", "is_common_word", "is_name_word", "known_names", "surnames"]
+__all__ = [
+    "MONTH_NAMES",
+    "WEEKDAY_NAMES",
+    "common_english_words",
+    "english_verb_forms",
+    "given_names",
+    "is_common_word",
+    "is_name_word",
+    "known_names",
+    "surnames",
+]
 
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "ly")
+#: English month and weekday names, lower case ("january", "monday"; Python's ``calendar``, C locale).
+MONTH_NAMES = frozenset(name.lower() for name in calendar.month_name if name)
+WEEKDAY_NAMES = frozenset(name.lower() for name in calendar.day_name)
+
+
+def _lemma_tables(nlp_engine: Any) -> tuple[Any, Any] | None:
+    """The spaCy pipeline's rule-lemmatizer tables ``(lemma_index, lemma_exc)`` (``lemma_exc`` may be ``{}``),
+    or None if the pipeline has no such index."""
+    try:
+        lookups = nlp_engine.nlp["en"].get_pipe("lemmatizer").lookups
+        table = lookups.get_table("lemma_index")
+    except (AttributeError, KeyError, ValueError, TypeError):
+        return None
+    return table, lookups.get_table("lemma_exc") if lookups.has_table("lemma_exc") else {}
 
 
 def common_english_words(nlp_engine: Any) -> frozenset[str]:
@@ -25,15 +50,13 @@ def common_english_words(nlp_engine: Any) -> frozenset[str]:
         Lower-case lemmas and irregular forms (about 90,000 lemmas and 6,000 forms for en_core_web_sm 3.8);
         empty if the pipeline has no such index.
     """
-    try:
-        lookups = nlp_engine.nlp["en"].get_pipe("lemmatizer").lookups
-        table = lookups.get_table("lemma_index")
-    except (AttributeError, KeyError, ValueError, TypeError):
+    tables = _lemma_tables(nlp_engine)
+    if tables is None:
         return frozenset()
+    table, irregular = tables
     from spacy.lang.en.stop_words import STOP_WORDS
 
     words: set[str] = set(STOP_WORDS)
-    irregular = lookups.get_table("lemma_exc") if lookups.has_table("lemma_exc") else {}
     for pos in ("noun", "verb", "adj", "adv"):
         if pos in table:
             words.update(table[pos])
@@ -47,12 +70,10 @@ def english_verb_forms(nlp_engine: Any) -> frozenset[str]:
     ("said", "rang", "went", "bought") and the regular -s/-es/-ed/-d/-ing forms of its verb lemmas (WordNet-derived)
     that are not themselves lemmas of another part of speech ("calls", "called", "calling"; not "pearl", a noun
     that WordNet also lists as a verb). Empty if the pipeline has no such index."""
-    try:
-        lookups = nlp_engine.nlp["en"].get_pipe("lemmatizer").lookups
-        table = lookups.get_table("lemma_index")
-    except (AttributeError, KeyError, ValueError, TypeError):
+    tables = _lemma_tables(nlp_engine)
+    if tables is None:
         return frozenset()
-    irregular = lookups.get_table("lemma_exc") if lookups.has_table("lemma_exc") else {}
+    table, irregular = tables
     forms = {form.lower() for form in irregular["verb"]} if "verb" in irregular else set()
     lemmas = set(table["verb"]) if "verb" in table else set()
     others = {word for pos in ("noun", "adj", "adv") if pos in table for word in table[pos]}

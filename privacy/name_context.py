@@ -18,6 +18,7 @@ spaCy model's WordNet-derived lemma index). The method is the classic one of rul
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from privacy.lexicon import given_names, is_common_word, known_names
+from privacy.lexicon import MONTH_NAMES, WEEKDAY_NAMES, given_names, is_common_word, is_name_word, known_names
 from privacy.recognizers import recognizer_result
 
 __all__ = [
@@ -36,11 +37,11 @@ __all__ = [
     "follows_name_cue",
 ]
 
-#: A word of a name: letters with inner apostrophes or hyphens ("O'Hara", "Asante-Boateng", "Ní"), not touching
-#: a Han character.
 #: A letter of an alphabetic script (not CJK: Chinese names are :mod:`privacy.chinese`'s, and a Han run is not
 #: a word).
 _LETTER = r"[^\W\d_\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+#: A word of a name: letters with inner apostrophes or hyphens ("O'Hara", "Asante-Boateng", "Ní"), not touching
+#: a Han character.
 _NAME_TOKEN = rf"{_LETTER}(?:{_LETTER}|['\u2019-](?={_LETTER}))*"
 _TOKEN = re.compile(rf"(?<![\w'\u2019@./-]){_NAME_TOKEN}(?![\w@/]|\.\w|['\u2019-]\w)")
 
@@ -71,7 +72,6 @@ _INTRODUCTION_CUE = (
 )
 _INTRODUCTION = re.compile(rf"{_INTRODUCTION_CUE}(?={_NAME_TOKEN})", re.IGNORECASE)
 _INTRODUCTION_BEFORE = re.compile(rf"{_INTRODUCTION_CUE}\Z", re.IGNORECASE)
-#: What follows a name after "it's"/"this is" (else "its grace period" would be a name): "here", "from",
 #: What follows a name after "it's"/"this is" (else "its grace period", "it's April." or "this is chase again"
 #: would be names): "here", "from", "speaking", "calling".
 _AFTER_INTRODUCED = re.compile(r"\s+(?:here|from|speaking|calling)\b", re.IGNORECASE)
@@ -81,34 +81,7 @@ _AFTER_SELF = re.compile(
     r"\s*(?:$|[,.!?;:)\-])|\s+(?:here|from|again|speaking|calling|and|btw|lol|my|i)\b", re.IGNORECASE
 )
 #: Months, weekdays and seasons that are also given names ("it's April", "i'm june's ...").
-_CALENDAR_WORDS = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "spring",
-        "summer",
-        "autumn",
-        "fall",
-        "winter",
-    ]
-)
+_CALENDAR_WORDS = MONTH_NAMES | WEEKDAY_NAMES | {"spring", "summer", "autumn", "fall", "winter"}
 #: Words that open a name's continuation only as a surname particle ("Siobhán Ní Bhriain", "Pearl van der Berg").
 _PARTICLES = frozenset(
     [
@@ -278,13 +251,52 @@ class _Words:
             return False
         if self.known(word) or _GAELIC.match(word):
             return True
-        parts = lower.split("-")
-        return len(lower) >= 3 and all(
-            part in known_names() or not is_common_word(part, self.common) for part in parts if part
-        )
+        return len(lower) >= 3 and is_name_word(lower, self.common)
 
 
-class RelationNameRecognizer(EntityRecognizer):
+class _CuedNameRecognizer(EntityRecognizer, ABC):
+    """PERSON for the name right after a cue (:attr:`CUE`, a pattern ending where the name starts): the first
+    word, judged by :meth:`_name_end`, and the name words of the same casing after it."""
+
+    NAME = ""
+    CUE: re.Pattern[str]
+    SCORE = 0.0
+
+    def __init__(self, common: frozenset[str]) -> None:
+        """Args:
+        common: Lower-case ordinary English words (:func:`privacy.lexicon.common_english_words`).
+        """
+        super().__init__(supported_entities=["PERSON"], name=self.NAME, supported_language="en")
+        self._words = _Words(common)
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Return a PERSON result per name found after a cue in ``text``."""
+        if "PERSON" not in entities:
+            return []
+        tags = _tags(nlp_artifacts)
+        results = []
+        for cue in self.CUE.finditer(text):
+            first = _TOKEN.match(text, cue.end())
+            if first is None:
+                continue
+            end = self._name_end(text, cue, first, tags.get(first.start(), ""))
+            if end is not None:
+                results.append(
+                    recognizer_result("PERSON", first.start(), end, self.SCORE, self.NAME, self.id)
+                )
+        return results
+
+    @abstractmethod
+    def _name_end(self, text: str, cue: re.Match[str], first: re.Match[str], tag: str) -> int | None:
+        """The end of the name whose first word is ``first`` (spaCy tag ``tag``), or None for no name."""
+
+
+class RelationNameRecognizer(_CuedNameRecognizer):
     """PERSON for the name right after a relation or a care role (:data:`_RELATIONS`), in any casing:
     "my daughter (lily)", "BROUGHT BY MUM (CHARLOTTE)", "my mentor grant said", "partner Felix", "WIFE ENID".
 
@@ -296,51 +308,23 @@ class RelationNameRecognizer(EntityRecognizer):
     casing change). Score 0.6 (above the policies' 0.4 threshold, below validated identifiers).
     """
 
-    def __init__(self, common: frozenset[str]) -> None:
-        """Args:
-        common: Lower-case ordinary English words (:func:`privacy.lexicon.common_english_words`).
-        """
-        super().__init__(
-            supported_entities=["PERSON"], name="RelationNameRecognizer", supported_language="en"
-        )
-        self._words = _Words(common)
+    NAME = "RelationNameRecognizer"
+    CUE = _RELATION
+    SCORE = 0.6
 
-    def load(self) -> None:
-        """Nothing to load."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        """Return a PERSON result per name found after a relation word in ``text``."""
-        if "PERSON" not in entities:
-            return []
-        tags = _tags(nlp_artifacts)
-        results = []
-        for cue in _RELATION.finditer(text):
-            first = _TOKEN.match(text, cue.end())
-            if first is None:
-                continue
-            word = first.group()
-            lower = word.lower()
-            if (
-                lower in STOP_WORDS
-                or lower in _NOT_NAME_WORDS
-                or tags.get(first.start(), "") in _NOT_NAME_TAGS
-            ):
-                continue
-            if not (lower in given_names() or (len(lower) >= 3 and self._words.name_like(word))):
-                continue
-            bracketed = "(" in cue.group()
-            if not bracketed and _case(word) == "lower" and is_common_word(lower, self._words.common):
-                continue  # "my son bill payment", "my mum rose early": a lower-case common word is that word
-            end = _extend_right(text, first.end(), _case(word), self._words, max_words=2)
-            results.append(
-                recognizer_result("PERSON", first.start(), end, 0.6, "RelationNameRecognizer", self.id)
-            )
-        return results
+    def _name_end(self, text: str, cue: re.Match[str], first: re.Match[str], tag: str) -> int | None:
+        word = first.group()
+        lower = word.lower()
+        if lower in STOP_WORDS or lower in _NOT_NAME_WORDS or tag in _NOT_NAME_TAGS:
+            return None
+        if not (lower in given_names() or (len(lower) >= 3 and self._words.name_like(word))):
+            return None
+        if "(" not in cue.group() and _case(word) == "lower" and is_common_word(lower, self._words.common):
+            return None  # "my son bill payment", "my mum rose early": a lower-case common word is that word
+        return _extend_right(text, first.end(), _case(word), self._words, max_words=2)
 
 
-class IntroducedLowerCaseNameRecognizer(EntityRecognizer):
+class IntroducedLowerCaseNameRecognizer(_CuedNameRecognizer):
     """PERSON for a given name after a casual self-introduction, in any casing: "i'm jess", "hi im victor",
     "it's will here", "this is mark from the data team" (the capitalised forms are
     :class:`privacy.recognizers.IntroducedNameRecognizer`'s).
@@ -353,46 +337,22 @@ class IntroducedLowerCaseNameRecognizer(EntityRecognizer):
     name words of the same casing follow (:func:`complete_names`'s rule). Score 0.8.
     """
 
-    def __init__(self, common: frozenset[str]) -> None:
-        """Args:
-        common: Lower-case ordinary English words (:func:`privacy.lexicon.common_english_words`).
-        """
-        super().__init__(
-            supported_entities=["PERSON"], name="IntroducedLowerCaseNameRecognizer", supported_language="en"
-        )
-        self._words = _Words(common)
+    NAME = "IntroducedLowerCaseNameRecognizer"
+    CUE = _INTRODUCTION
+    SCORE = 0.8
 
-    def load(self) -> None:
-        """Nothing to load."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        """Return a PERSON result per casually introduced name in ``text``."""
-        if "PERSON" not in entities:
-            return []
-        tags = _tags(nlp_artifacts)
-        results = []
-        for cue in _INTRODUCTION.finditer(text):
-            first = _TOKEN.match(text, cue.end())
-            if first is None:
-                continue
-            lower = first.group().lower()
-            if (
-                lower not in given_names() and lower not in _MODALS
-            ) or lower in _NOT_NAME_WORDS | _CALENDAR_WORDS:
-                continue
-            if tags.get(first.start(), "") in _NOT_INTRODUCED_TAGS:
-                continue
-            end = _extend_right(text, first.end(), _case(first.group()), self._words, max_words=2)
-            if not (_AFTER_INTRODUCED if cue.group("this") else _AFTER_SELF).match(text, end):
-                continue  # "i'm grace period expired", "this is chase again about my card"
-            results.append(
-                recognizer_result(
-                    "PERSON", first.start(), end, 0.8, "IntroducedLowerCaseNameRecognizer", self.id
-                )
-            )
-        return results
+    def _name_end(self, text: str, cue: re.Match[str], first: re.Match[str], tag: str) -> int | None:
+        lower = first.group().lower()
+        if (
+            lower not in given_names() and lower not in _MODALS
+        ) or lower in _NOT_NAME_WORDS | _CALENDAR_WORDS:
+            return None
+        if tag in _NOT_INTRODUCED_TAGS:
+            return None
+        end = _extend_right(text, first.end(), _case(first.group()), self._words, max_words=2)
+        if not (_AFTER_INTRODUCED if cue.group("this") else _AFTER_SELF).match(text, end):
+            return None  # "i'm grace period expired", "this is chase again about my card"
+        return end
 
 
 #: Penn Treebank tags of words that are not names after "I'm": adjectives, participles, adverbs, function
@@ -487,7 +447,7 @@ def complete_names(
     """
     words = _Words(common)
     out: list[NameSpan] = []
-    seen: dict[str, str] = {}  # lower-case word -> casing class in the name
+    spread: set[str] = set()  # the names' words that are not ordinary English words ("achterberg")
     for name in names:
         span_words = list(_TOKEN.finditer(text, name.start, name.end))
         if not span_words:
@@ -512,17 +472,20 @@ def complete_names(
         out.append(NameSpan(start, end, name.score))
         for token in _TOKEN.finditer(text, start, end):
             lower = token.group().lower()
-            if len(lower) >= 3 and lower not in STOP_WORDS and lower not in _NOT_NAME_WORDS:
-                seen.setdefault(lower, _case(token.group()))
+            if (
+                len(lower) >= 3
+                and lower not in STOP_WORDS
+                and lower not in _NOT_NAME_WORDS
+                and not is_common_word(lower, common)
+                and not any(is_common_word(part, common) for part in lower.split("-") if part)
+            ):
+                spread.add(lower)
+    if not spread:
+        return out
     covered = [(n.start, n.end) for n in out]
     for token in _TOKEN.finditer(text):
-        word = token.group()
-        lower = word.lower()
-        if lower not in seen or any(s <= token.start() < e for s, e in covered):
+        if token.group().lower() not in spread or any(s <= token.start() < e for s, e in covered):
             continue
-        plain = not is_common_word(lower, common) and all(
-            not is_common_word(part, common) for part in lower.split("-") if part
-        )
-        if plain and not taken(token.start(), token.end()):
+        if not taken(token.start(), token.end()):
             out.append(NameSpan(token.start(), token.end(), 0.5))
     return out

@@ -22,7 +22,7 @@ from functools import cache
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from privacy.lexicon import is_common_word
+from privacy.lexicon import MONTH_NAMES, WEEKDAY_NAMES, is_common_word
 from privacy.recognizers import recognizer_result
 
 __all__ = ["PlaceRecognizer", "place_names"]
@@ -62,30 +62,7 @@ _PARTICLES = frozenset(
         "upon",
     ]
 )
-_NOT_PLACES = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "i",
-    ]
-)
+_NOT_PLACES = MONTH_NAMES | WEEKDAY_NAMES | {"i"}
 
 
 @cache

@@ -8,7 +8,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from privacy.lexicon import is_common_word, is_name_word
+from privacy.lexicon import MONTH_NAMES, is_common_word, is_name_word
 
 __all__ = ["CapitalisedNameRecognizer", "IntroducedNameRecognizer", "recognizer_result"]
 
@@ -97,22 +97,7 @@ def _is_capitalised(word: str) -> bool:
     return word[0].isupper() and any(c.islower() for c in word[1:])
 
 
-_MONTHS = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
-)
+_MONTHS = MONTH_NAMES
 
 
 def _sentence_initial(text: str, start: int) -> bool:

@@ -425,17 +425,21 @@ def _in_dictionary(word: str) -> bool:
     return bool(_pos_tokenizer().tokenizer.FREQ.get(to_simplified(word)))
 
 
+def _is_surname(chars: str) -> bool:
+    """Whether ``chars`` is a known surname as written or in simplified form (a traditional surname the lists
+    only hold simplified: "龐" as "庞")."""
+    return chars in chinese_surnames() or to_simplified(chars) in chinese_surnames()
+
+
 def _surname_of(word: str) -> str:
     """The known surname ``word`` begins with (a compound one first), or ""."""
-    surnames = chinese_surnames()
-    simple = to_simplified(word)  # a traditional surname the lists only hold simplified ("龐" as "庞")
     if (
         len(word) >= 2
-        and (word[:2] in surnames or simple[:2] in surnames)
-        and (len(word) > 2 or word in COMPOUND_SURNAMES or simple in COMPOUND_SURNAMES)
+        and _is_surname(word[:2])
+        and (len(word) > 2 or word in COMPOUND_SURNAMES or to_simplified(word) in COMPOUND_SURNAMES)
     ):
         return word[:2]
-    return word[:1] if word[:1] in surnames or simple[:1] in surnames else ""
+    return word[:1] if _is_surname(word[:1]) else ""
 
 
 def _strip_title(word: str) -> str:
@@ -485,9 +489,7 @@ def _jieba_names(words: list[_Word]) -> list[tuple[int, int, float]]:
     their given name (see :class:`ChineseNameRecognizer`)."""
     found = []
     for i, word in enumerate(words):
-        if (word.text in chinese_surnames() or to_simplified(word.text) in chinese_surnames()) and (
-            len(word.text) == 2 or word.flag in _SURNAME_TAGS
-        ):
+        if _is_surname(word.text) and (len(word.text) == 2 or word.flag in _SURNAME_TAGS):
             # jieba's own name tag on the surname (or an unambiguous compound) lets noun-like words follow
             loose = word.flag in _NAME_TAGS or (len(word.text) == 2 and word.text not in _WORDLIKE_COMPOUNDS)
             end = _given_end(words, i, loose=loose)
@@ -577,10 +579,7 @@ def _relative_names(text: str) -> list[tuple[int, int, float]]:
     for match in _INFORMAL_NAME.finditer(text):
         word = match.group("name")
         before = _BEFORE_INFORMAL.search(text[max(0, match.start() - 6) : match.start()])
-        if (
-            before is None
-            or not {match.group("surname"), to_simplified(match.group("surname"))} & chinese_surnames()
-        ):
+        if before is None or not _is_surname(match.group("surname")):
             continue
         if word in _RELATIVES or word in _TITLES or word in _NOT_INFORMAL:
             continue

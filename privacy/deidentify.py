@@ -100,31 +100,31 @@ _FROM_CONTEXT = frozenset(["RelationNameRecognizer"])
 
 def _is_a_term(text: str, finding: Finding, common: frozenset[str], verbs: frozenset[str]) -> bool:
     """A name, place or organisation finding that is a term (:mod:`privacy.medical_terms`): a dose or a duration
-    ("40 MG"), a code identifier ("maxSurge", "Grant.isActive"), or, for one word with no person cue before it
-    (a title, "patient", a relation word, an introduction) and no given name after a comma, an eponymous scale
-    or sign ("Epworth Sleepiness Scale", "Apgar score") or a drug named by its INN stem ("Losartan"; not "Mr
-    Gasparin", "GASPARIN, LUCIA")."""
+    ("40 MG"), a code identifier ("maxSurge", "Grant.isActive"), or, with no person cue before it (a title,
+    "patient", a relation word, an introduction) and no given name after a comma, a one-word eponymous scale or
+    sign ("Epworth Sleepiness Scale", "Apgar score") or a drug named by its INN stem with only ordinary words
+    beside it ("Losartan", "Switch Tramadol"; not "Mr Gasparin", "GASPARIN, LUCIA")."""
     if finding.entity_type not in ("PERSON", "LOCATION", "ORGANIZATION", "NRP"):
         return False
     span = text[finding.start : finding.end]
     if QUANTITY.fullmatch(span) or is_code_identifier(text, finding.start, finding.end):
         return True
     words = span.split()
-    if (
+    eponym = (
+        finding.entity_type in ("PERSON", "LOCATION")
+        and len(words) == 1
+        and EPONYM_AFTER.match(text, finding.end) is not None
+    )
+    if not eponym and not is_drug_phrase(words, lambda word: not is_name_word(word, common)):
+        return False
+    # a person cue wins over the term's look ("Mr Gasparin", "Harold Finch score 4", "GASPARIN, LUCIA")
+    return not (
         _PERSON_CUE_BEFORE.search(text, max(0, finding.start - 24), finding.start)
         or follows_name_cue(text, finding.start, verbs, common)
         or (
             (after := _GIVEN_AFTER_COMMA.match(text, finding.end)) and after.group(1).lower() in given_names()
         )
-    ):
-        return False
-    if (
-        finding.entity_type in ("PERSON", "LOCATION")
-        and len(words) == 1
-        and EPONYM_AFTER.match(text, finding.end)
-    ):
-        return True
-    return is_drug_phrase(words, lambda word: not is_name_word(word, common))
+    )
 
 
 #: A cue that the next words are a person: a title, a role label or a label of a record ("Mr", "Patient:",

@@ -211,6 +211,9 @@ class VectorStore:
         self.lexical: LexicalBackend = lexical if lexical is not None else LexicalIndex(path / "bm25.sqlite3")
         self.path = path
         self.batch_size = batch_size
+        #: The embedding backend a new collection is recorded with (its ``embedding`` metadata; None: nothing
+        #: recorded, read as "torch", which built every collection before the record existed).
+        self.embedding: str | None = None
         self._synced: set[str] = set()
         self._recovered: set[str] = set()
 
@@ -227,16 +230,34 @@ class VectorStore:
 
     def _collection(self, domain: str) -> Any:
         try:
+            metadata = {"hnsw:space": "cosine", **({"embedding": self.embedding} if self.embedding else {})}
             return self.client.get_or_create_collection(
-                name=f"{_COLLECTION_PREFIX}{domain}",
-                metadata={"hnsw:space": "cosine"},
-                embedding_function=None,
+                name=f"{_COLLECTION_PREFIX}{domain}", metadata=metadata, embedding_function=None
             )
         except Exception as exc:
             detail = self._scrub(exc)
             if self.server is not None:
                 detail = _server_problem(self.server, detail)
             raise StoreError(f"opening collection {domain!r} at {self.location} failed: {detail}") from exc
+
+    def recorded_embeddings(self) -> dict[str, str]:
+        """The embedding backend each non-empty collection was built with: ``{domain: backend}``; a collection
+        without a record says "torch" (the only backend before records existed).
+
+        Raises:
+            StoreError: Chroma cannot list its collections.
+        """
+        try:
+            found = {}
+            for collection in self.client.list_collections():
+                if collection.name.startswith(_COLLECTION_PREFIX) and collection.count() > 0:
+                    recorded = (collection.metadata or {}).get("embedding") or "torch"
+                    found[collection.name.removeprefix(_COLLECTION_PREFIX)] = str(recorded)
+            return found
+        except Exception as exc:
+            raise StoreError(
+                f"listing the collections at {self.location} failed: {self._scrub(exc)}"
+            ) from exc
 
     def count(self, domain: str) -> int:
         """Number of chunks in the domain's collection."""

@@ -118,8 +118,13 @@ class Models:
         """The all-MiniLM-L6-v2 embedder (:class:`ingest.Embedder`)."""
         from ingest import Embedder
 
-        key = ("embedder", settings.batch_size, settings.device)
-        return self._cache.get(key, lambda: Embedder(settings.batch_size, settings.device))
+        backend = settings.backend
+        if backend == "auto":
+            raise ValueError("resolve embedding.backend 'auto' first (Services.embedding_backend)")
+        key = ("embedder", settings.batch_size, settings.device, backend, settings.onnx_cache_dir)
+        return self._cache.get(
+            key, lambda: Embedder(settings.batch_size, settings.device, backend, settings.onnx_cache_dir)
+        )
 
     def analyzer(self, spacy_model: str) -> Analyzer:
         """The Presidio analyzer with this product's recognizers (:func:`privacy.build_analyzer`)."""
@@ -236,8 +241,33 @@ class Services:
 
     @cached_property
     def embedder(self) -> Embedder:
-        """The all-MiniLM-L6-v2 embedder."""
-        return self.models.embedder(self.settings.embedding)
+        """The all-MiniLM-L6-v2 embedder, run by :attr:`embedding_backend`."""
+        settings = self.settings.embedding.model_copy(update={"backend": self.embedding_backend})
+        return self.models.embedder(settings)
+
+    @cached_property
+    def embedding_backend(self) -> str:
+        """The embedding backend of this data dir: ``embedding.backend``, or for ``auto`` the one its collections
+        were built with (onnx-int8 when there are none); recorded with every collection the store creates.
+        A configured backend other than the recorded one is logged (the vectors differ slightly: re-index)."""
+        store = self.store
+        recorded = store.recorded_embeddings()
+        wanted: str = self.settings.embedding.backend
+        if wanted == "auto":
+            kinds = set(recorded.values())
+            wanted = kinds.pop() if len(kinds) == 1 else ("torch" if kinds else "onnx-int8")
+            if wanted not in ("torch", "onnx-int8"):  # a record this release does not know: the float model
+                wanted = "torch"
+        for domain, backend in sorted(recorded.items()):
+            if backend != wanted:
+                logger.warning(
+                    "embedding backend %s searches collection %s built with %s: re-index it for exact vectors",
+                    wanted,
+                    domain,
+                    backend,
+                )
+        store.embedding = wanted
+        return wanted
 
     @cached_property
     def store(self) -> VectorStore:

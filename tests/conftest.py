@@ -56,8 +56,8 @@ def models() -> Models:
 
 @pytest.fixture(scope="session")
 def embedder(models: Models) -> Embedder:
-    """The real all-MiniLM-L6-v2 embedder."""
-    return models.embedder(EmbeddingSettings())
+    """The real all-MiniLM-L6-v2 embedder, on the backend a new data dir resolves to (onnx-int8)."""
+    return models.embedder(EmbeddingSettings(backend="onnx-int8"))
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,11 @@ ONLY_IN = {
     "presidio_anonymizer": "privacy",
     "chromadb": "ingest",
     "sentence_transformers": "ingest",
+    "onnxruntime": "ingest",
+    # the scale benchmark's LangChain baseline and its plot: never in a shipped package
+    "langchain_chroma": "benchmarks",
+    "langchain_community": "benchmarks",
+    "matplotlib": "benchmarks",
     "llama_cpp": "pipelines",
     "ollama": "pipelines",
     "langchain_ollama": "pipelines",

@@ -184,6 +184,18 @@ class EmbeddingSettings(BaseModel):
 
     batch_size: int = Field(default=32, description="Texts per encode() batch.")
     device: str = Field(default="cpu", description="torch device.")
+    backend: Literal["auto", "torch", "onnx-int8"] = Field(
+        default="auto",
+        description="How the model runs: torch (sentence-transformers, float32) or onnx-int8 (ONNX Runtime with "
+        "int8 weights, exported locally from the bundled model; about 2x faster on 2 CPU cores, vectors at "
+        "cosine ~0.994 of torch's, SciFact nDCG@10 unchanged). auto: the backend the data dir's collections "
+        "were built with (torch for collections from before the record), onnx-int8 for a new data dir.",
+    )
+    onnx_cache_dir: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "domain-assistant" / "embeddings",
+        description="Where the onnx-int8 export of the bundled model is kept (made once, about 10 s; shared by "
+        "every data dir of the user).",
+    )
 
 
 class IngestSettings(BaseModel):

@@ -233,7 +233,8 @@ def build_index(
         StoreError: Chroma or the BM25 index cannot be written.
     """
     chunking = f"{config.chunking.chunk_size}-{config.chunking.chunk_overlap}"
-    folder = cache_dir / f"{dataset.name}-{dataset.fingerprint}-{chunking}"
+    backend = "" if embedder.backend == "torch" else f"-{embedder.backend}"  # vectors differ by backend
+    folder = cache_dir / f"{dataset.name}-{dataset.fingerprint}-{chunking}{backend}"
     marker = folder / "built.json"
     store = VectorStore(folder)
     if marker.is_file():

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from typing import Any
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
@@ -162,6 +165,10 @@ def _learned_sure(text: str, finding: Finding) -> bool:
     )
 
 
+#: The spaCy analyses of the current :meth:`Deidentifier.reusing_analysis` block, by analysed text (None: none).
+_ANALYSES: ContextVar[dict[str, Any] | None] = ContextVar("deidentify_analyses", default=None)
+
+
 class Deidentifier:
     """Applies PII policies with a shared Presidio analyzer (build once; thread-safe)."""
 
@@ -193,6 +200,35 @@ class Deidentifier:
         self._secret = secret if secret is not None else os.urandom(32)
         self._common_words = common_english_words(analyzer.nlp_engine)
         self._verbs = english_verb_forms(analyzer.nlp_engine)
+
+    @contextmanager
+    def reusing_analysis(self) -> Iterator[None]:
+        """Within the block (this thread or task only), a text analysed again reuses its spaCy analysis (tokens,
+        tags, entities: Presidio's ``NlpArtifacts``, which its recognizers only read) instead of parsing it
+        again. A chat turn analyses its question twice, with the routing policy and then with the chosen
+        domain's, and spaCy is about two thirds of each pass (measured: 6.5 of 10.8 ms on short questions).
+        The analyses, raw text included, are dropped when the block ends; nothing outlives the turn."""
+        token = _ANALYSES.set({})
+        try:
+            yield
+        finally:
+            _ANALYSES.reset(token)
+
+    def _analyze(self, text: str, entities: list[str], score_threshold: float) -> list[RecognizerResult]:
+        """Presidio's analysis of ``text`` (one window), with the spaCy analysis of a reuse block if any."""
+        analyses = _ANALYSES.get()
+        artifacts = None
+        if analyses is not None:
+            artifacts = analyses.get(text)
+            if artifacts is None:
+                artifacts = analyses[text] = self.analyzer.nlp_engine.process_text(text, "en")
+        return self.analyzer.analyze(
+            text=text,
+            language="en",
+            entities=entities,
+            score_threshold=score_threshold,
+            nlp_artifacts=artifacts,
+        )
 
     def find(
         self, text: str, entities: Iterable[str], score_threshold: float, keep_terms: Iterable[str] = ()
@@ -232,9 +268,7 @@ class Deidentifier:
             return []
         raw: list[Finding] = []
         for offset, window, own_start, own_end in _windows(text, self.window_chars, self.max_finding_chars):
-            for result in self.analyzer.analyze(
-                text=window, language="en", entities=wanted, score_threshold=score_threshold
-            ):
+            for result in self._analyze(window, wanted, score_threshold):
                 finding = _to_finding(result, offset)
                 if own_start <= finding.start < own_end:  # each finding from the one window that owns it
                     raw.append(finding)

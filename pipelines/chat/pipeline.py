@@ -209,17 +209,18 @@ class ChatPipeline:
         session_id = conversations.memory.check_id(session_id or new_session_id())
         pinned = None if domain in ("", "auto") else self.domains.domain(domain).name
 
-        with watch.step("deidentify"):
-            vault, vault_expired = conversations.open_vault(session_id)
-            redaction, memory_redaction = deid.deidentify_message(text, vault, pinned)
-
-        with watch.step("route"):
-            decision = self.router.route(redaction.text, pinned=pinned)
-            config = self.domains.domain(decision.domain)
-        if pinned is None:
-            # routed on the union of every domain's policy; the prompt and memory follow the chosen domain's
+        with deid.reusing_analysis():  # the second pass reuses the first one's spaCy analysis
             with watch.step("deidentify"):
-                redaction, memory_redaction = deid.deidentify_message(text, vault, decision.domain)
+                vault, vault_expired = conversations.open_vault(session_id)
+                redaction, memory_redaction = deid.deidentify_message(text, vault, pinned)
+
+            with watch.step("route"):
+                decision = self.router.route(redaction.text, pinned=pinned)
+                config = self.domains.domain(decision.domain)
+            if pinned is None:
+                # routed on the union of every domain's policy; the prompt and memory follow the chosen domain's
+                with watch.step("deidentify"):
+                    redaction, memory_redaction = deid.deidentify_message(text, vault, decision.domain)
         redacted_question = redaction.text
 
         with watch.step("signals"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 
 from pipelines.core.domains import DomainRegistry
@@ -89,6 +90,11 @@ class DomainDeidentifier:
         if vault.next_turn is not None:
             vault.keep_spellings(vault.next_turn, memory.text, typed_spellings(text, memory, vault))
         return prompt, memory
+
+    def reusing_analysis(self) -> AbstractContextManager[None]:
+        """A block in which text analysed again reuses its spaCy analysis (a turn's question: routing policy,
+        then the domain's; :meth:`privacy.Deidentifier.reusing_analysis`)."""
+        return self.deidentifier.reusing_analysis()
 
     def scrub(self, text: str, vault: Vault, domain: str | None = None) -> Redaction:
         """De-identify model output (reasoning, an answer) without adding to the vault: the session's own values

@@ -3,6 +3,7 @@ domain's collection."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -55,15 +56,18 @@ def ingest(
         private_for = built.accounts.user(private_for).name  # unknown: one error line, nothing ingested
     failed = 0
     with StderrProgress() as bar:
-        for path in paths:
+
+        def progress(path: Path) -> Callable[[str, float], None]:
             bar.start(path.name)
-            try:
-                report = built.ingestion.ingest_path(
-                    domain, path, progress=bar.stage, follow_symlinks=follow_symlinks, owner=private_for
-                )
-            except Exception as exc:  # one bad file never stops the others
+            return bar.stage
+
+        # the next file is de-identified while this one is embedded and stored (Ingestion.ingest_many)
+        for path, report in built.ingestion.ingest_many(
+            domain, paths, progress=progress, follow_symlinks=follow_symlinks, owner=private_for
+        ):
+            if isinstance(report, Exception):  # one bad file never stops the others
                 failed += 1
-                message = str(exc) if isinstance(exc, USER_FACING_ERRORS) else unexpected(path, exc)
+                message = str(report) if isinstance(report, USER_FACING_ERRORS) else unexpected(path, report)
                 if as_json:
                     emit({"file": str(path), "ok": False, "error": message})
                 else:

@@ -40,7 +40,8 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -168,6 +169,17 @@ def _noop(stage: str, fraction: float) -> None:
     return None
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A document loaded, de-identified and chunked, not yet held or indexed (``document.sha256``: its id)."""
+
+    document: LoadedDocument
+    safe: LoadedDocument
+    report: DocumentReport
+    chunks: list[Chunk]
+    started: float
+
+
 class Ingestion:
     """Ingests documents into the domains' collections (see the module docstring). Thread-safe as its
     components are; one instance per data dir (the composition root builds it)."""
@@ -239,6 +251,84 @@ class Ingestion:
         )
         return _counted(self._ingest_loaded(domain, document, progress or _noop, review, owner or ""))
 
+    def ingest_many(
+        self,
+        domain: str,
+        paths: Sequence[Path],
+        progress: Callable[[Path], ProgressFn] | None = None,
+        review: bool = True,
+        follow_symlinks: bool = False,
+        owner: str | None = None,
+    ) -> Iterator[tuple[Path, IngestReport | Exception]]:
+        """Ingest several files into ``domain`` in order, yielding ``(path, report)`` as each one finishes, or
+        ``(path, the exception)`` for a file that was rejected (the others go on; see :meth:`ingest_path`).
+
+        While one file is embedded and stored, the next one is loaded, de-identified and chunked in a
+        background thread. De-identification is Python (it holds the GIL); the embedding model (ONNX Runtime
+        or torch) and Chroma's writes run mostly outside it, so on a multi-core machine the two overlap
+        (``benchmarks/pipeline_vs_langchain.py``). The result is the same as calling :meth:`ingest_path` per
+        file: a file identical to one written meanwhile is found a duplicate before anything is written.
+
+        Args:
+            domain: Target domain.
+            paths: The files, ingested in this order.
+            progress: ``progress(path)`` gives a file's ``(stage, fraction)`` callback. The first file reports
+                every stage as it runs; a file prepared in the background reports its load, de-identification
+                and chunking as done when its embedding starts.
+            review: Apply ``ingest.hold_risk_threshold``.
+            follow_symlinks: Ingest what a symbolic link points to (refused by default).
+            owner: The user the documents are private to; None or ``""`` = shared.
+
+        Raises:
+            AssistantError: Unknown domain (before any file is read).
+        """
+        self.domains.domain(domain)
+        owner = owner or ""
+        limits = self.settings
+        callbacks = progress or (lambda path: _noop)
+
+        def prepare(path: Path, report: ProgressFn) -> _Prepared | IngestReport:
+            document = load_document(
+                path,
+                max_bytes=int(limits.max_file_mb * 2**20),
+                max_chars=limits.max_chars,
+                follow_symlinks=follow_symlinks,
+            )
+            return self._prepare(domain, document, report, owner)
+
+        def settled(future: Future[_Prepared | IngestReport]) -> _Prepared | IngestReport | Exception:
+            try:
+                return future.result()
+            except Exception as exc:  # the file's own failure, reported in its turn
+                return exc
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare") as pool:
+            upcoming: Future[_Prepared | IngestReport] | None = None
+            for number, path in enumerate(paths):
+                report = callbacks(path)
+                if upcoming is None:  # the first file: prepared here, with its progress
+                    try:
+                        prepared: _Prepared | IngestReport | Exception = prepare(path, report)
+                    except Exception as exc:
+                        prepared = exc
+                else:
+                    prepared = settled(upcoming)
+                    for stage in ("load", "deidentify", "chunk"):
+                        report(stage, 1.0)
+                upcoming = pool.submit(prepare, paths[number + 1], _noop) if number + 1 < len(paths) else None
+                if isinstance(prepared, Exception):
+                    yield path, prepared
+                    continue
+                if isinstance(prepared, IngestReport):
+                    yield path, _counted(prepared)
+                    continue
+                try:
+                    done = self._finish(domain, prepared, report, review, owner, recheck=number > 0)
+                except Exception as exc:
+                    yield path, exc
+                    continue
+                yield path, _counted(done)
+
     def ingest_bytes(
         self,
         domain: str,
@@ -258,45 +348,83 @@ class Ingestion:
     def _ingest_loaded(
         self, domain: str, document: LoadedDocument, progress: ProgressFn, review: bool, owner: str
     ) -> IngestReport:
+        prepared = self._prepare(domain, document, progress, owner)
+        if isinstance(prepared, IngestReport):
+            return prepared
+        return self._finish(domain, prepared, progress, review, owner, recheck=False)
+
+    def _prepare(
+        self, domain: str, document: LoadedDocument, progress: ProgressFn, owner: str
+    ) -> _Prepared | IngestReport:
+        """Load-side work of a document: its id, the duplicate check (a report when it is one), de-identification
+        and chunking. Reads the store, writes nothing."""
         started = time.perf_counter()
         config = self.domains.domain(domain)
         document = replace(document, sha256=document_id(document.sha256, owner))
         progress("load", 1.0)
-        threshold = self.settings.hold_risk_threshold
         previous = self._previous(domain, document.sha256)
         if previous is not None:
-            held, stored, stored_name = previous
-            logger.info(
-                "ingest skip duplicate domain=%s sha256=%s held=%s", domain, document.sha256[:12], held
-            )
-            name = self._safe_name(domain, document.name)[0]
-            replaced = (
-                []
-                if held or name != stored_name
-                else self.replace_older(domain, name, document.sha256, owner)
-            )
-            return IngestReport(
-                name,
-                domain,
-                document.sha256,
-                document.kind,
-                chunks=0,
-                chunks_added=0,
-                duplicate=True,
-                redactions=dict(stored.get("entities", {})),
-                seconds=time.perf_counter() - started,
-                held=held,
-                report=stored,
-                hold_threshold=threshold,
-                replaced=replaced,
-                owner=owner,
-            )
+            return self._duplicate(domain, document, previous, started, owner)
         safe, report = self.deidentify_document(domain, document, progress)
-        safe_name, redacted = safe.name, list(safe.sections)
-        chunks = split_document(safe, redacted, config.chunking.chunk_size, config.chunking.chunk_overlap)
+        chunks = split_document(
+            safe, list(safe.sections), config.chunking.chunk_size, config.chunking.chunk_overlap
+        )
         if not chunks:
             raise IngestError(f"{document.name}: no text left to index after de-identification")
         progress("chunk", 1.0)
+        return _Prepared(document, safe, report, chunks, started)
+
+    def _duplicate(
+        self,
+        domain: str,
+        document: LoadedDocument,
+        previous: tuple[bool, dict[str, Any], str],
+        started: float,
+        owner: str,
+    ) -> IngestReport:
+        """The report of a document already indexed or held (same id); an older version under the same name is
+        still replaced."""
+        held, stored, stored_name = previous
+        threshold = self.settings.hold_risk_threshold
+        logger.info("ingest skip duplicate domain=%s sha256=%s held=%s", domain, document.sha256[:12], held)
+        name = self._safe_name(domain, document.name)[0]
+        replaced = (
+            [] if held or name != stored_name else self.replace_older(domain, name, document.sha256, owner)
+        )
+        return IngestReport(
+            name,
+            domain,
+            document.sha256,
+            document.kind,
+            chunks=0,
+            chunks_added=0,
+            duplicate=True,
+            redactions=dict(stored.get("entities", {})),
+            seconds=time.perf_counter() - started,
+            held=held,
+            report=stored,
+            hold_threshold=threshold,
+            replaced=replaced,
+            owner=owner,
+        )
+
+    def _finish(
+        self, domain: str, prepared: _Prepared, progress: ProgressFn, review: bool, owner: str, recheck: bool
+    ) -> IngestReport:
+        """Store-side work of a prepared document: hold it for review or index it. ``recheck``: look for a
+        duplicate again (the document was prepared beside another file's write, which may have been the same
+        document)."""
+        document, safe, report, chunks, started = (
+            prepared.document,
+            prepared.safe,
+            prepared.report,
+            prepared.chunks,
+            prepared.started,
+        )
+        if recheck and (previous := self._previous(domain, document.sha256)) is not None:
+            return self._duplicate(domain, document, previous, started, owner)
+        threshold = self.settings.hold_risk_threshold
+        safe_name, redacted = safe.name, list(safe.sections)
         if review and threshold is not None and report.risk > threshold:
             held_at = datetime.now(UTC).isoformat(timespec="seconds")
             self.review_queue.hold(

@@ -20,6 +20,8 @@ COPY ingest ./ingest
 COPY privacy ./privacy
 COPY .streamlit ./.streamlit
 RUN make setup PYTHON=python3.11
+# the embedder's int8 ONNX export (made once from the bundled model; embedding.backend onnx-int8, the default)
+RUN .venv/bin/python -c "from ingest import Embedder; Embedder(backend='onnx-int8')"
 
 VOLUME ["/data"]
 EXPOSE 8501 8000

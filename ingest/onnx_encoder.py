@@ -142,4 +142,7 @@ class OnnxInt8Encoder:
             list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="np"
         )
         feeds = {name: encoded[name].astype(numpy.int64) for name in _INPUTS}
-        return self.session.run(None, feeds)[0]
+        # normalised again in float64: the graph's float32 division leaves norms up to ~4e-7 off 1
+        vectors = self.session.run(None, feeds)[0].astype(numpy.float64)
+        vectors /= numpy.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors.astype(numpy.float32)

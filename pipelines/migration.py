@@ -277,8 +277,12 @@ def _copy_documents(
     progress: Progress | None,
 ) -> None:
     """Write each whole source document to the server unless it is there whole already; then count. One
-    document's vectors are in memory at a time."""
+    document's vectors are in memory at a time. A collection the server does not have yet is created with the
+    source's record of the embedding backend, which made the vectors copied into it."""
+    recorded = source.recorded_embeddings()
     for domain in domains:
+        if domain in recorded:
+            target.embedding = recorded[domain]
         total = len(source.list_documents(domain))  # the whole documents export yields, for the progress
         count, chunks = Count("documents", domain, 0), Count("chunks", domain, 0)
         documents: list[list[str]] = []

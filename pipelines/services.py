@@ -248,9 +248,13 @@ class Services:
     @cached_property
     def embedding_backend(self) -> str:
         """The embedding backend of this data dir: ``embedding.backend``, or for ``auto`` the one its collections
-        were built with (onnx-int8 when there are none); recorded with every collection the store creates.
-        A configured backend other than the recorded one is logged (the vectors differ slightly: re-index)."""
-        store = self.store
+        were built with (onnx-int8 when there are none). Decided when the store opens, before any collection
+        is created, and recorded with every collection the store creates."""
+        return str(self.store.embedding)
+
+    def _embedding_for(self, store: VectorStore) -> str:
+        """:attr:`embedding_backend` from the settings and the store's records; a configured backend other than
+        a recorded one is logged (the vectors differ slightly: re-index for exact ones)."""
         recorded = store.recorded_embeddings()
         wanted: str = self.settings.embedding.backend
         if wanted == "auto":
@@ -266,7 +270,6 @@ class Services:
                     domain,
                     backend,
                 )
-        store.embedding = wanted
         return wanted
 
     @cached_property
@@ -287,7 +290,9 @@ class Services:
         settings = self.settings
         folder = settings.data_dir / "chroma"
         if settings.store.mode == "embedded":
-            return VectorStore(folder, settings.ingest.store_batch_size)
+            store = VectorStore(folder, settings.ingest.store_batch_size)
+            store.embedding = self._embedding_for(store)
+            return store
         if self.sql_database is None:
             raise AssistantError(
                 "store.mode is http but database.url is not set: the BM25 index must live in the database every "
@@ -300,7 +305,9 @@ class Services:
             {name: value.get_secret_value() for name, value in settings.store.chroma_headers.items()},
         )
         lexical = SqlLexicalIndex(self.sql_database)
-        return VectorStore(folder, settings.ingest.store_batch_size, server=server, lexical=lexical)
+        store = VectorStore(folder, settings.ingest.store_batch_size, server=server, lexical=lexical)
+        store.embedding = self._embedding_for(store)
+        return store
 
     @cached_property
     def vaults(self) -> VaultStorage:

@@ -38,6 +38,19 @@ def test_a_new_data_dir_uses_int8_and_records_it(tmp_path: Path, models: Models)
     assert collection.metadata["embedding"] == "onnx-int8"
 
 
+def test_the_backend_is_recorded_even_when_a_collection_is_made_before_any_embedding(
+    tmp_path: Path, models: Models
+) -> None:
+    services = _services(tmp_path / "data", models)
+    services.store.count("finance")  # the ingestion's duplicate check opens the collection before embedding
+    docs = tmp_path / "faq.md"
+    docs.write_text("# Transfers\n\nA SWIFT transfer takes one to four working days.\n")
+    assert services.ingestion.ingest_path("finance", docs).chunks_added > 0
+    reopened = _services(tmp_path / "data", models)
+    assert reopened.store.recorded_embeddings() == {"finance": "onnx-int8"}
+    assert reopened.embedding_backend == "onnx-int8"
+
+
 def test_collections_from_before_the_record_keep_torch(tmp_path: Path, models: Models) -> None:
     _legacy_collection(tmp_path / "data", None)
     services = _services(tmp_path / "data", models)

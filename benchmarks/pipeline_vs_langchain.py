@@ -14,7 +14,8 @@ Systems (each tier and system runs in its own process, so memory figures do not 
   ``ChatPipeline.stream`` up to its ``meta`` event: everything but the LLM (vault, two de-identifications,
   routing, signals (the finance domain's intent and risk), rewrite check, hybrid retrieval, prompt and
   figure-check setup). Settings as shipped.
-- ``product-torch``: the same with ``embedding.backend: torch`` (the product before issue 23).
+- ``product-torch``: the product before issue 23's levers: ``embedding.backend: torch``, ``ingest_path`` one
+  file at a time, no spaCy analysis shared by a turn's two de-identifications, no query-vector cache.
 
 Measured per tier and system: ingestion throughput (chunks/s over the wall time, de-identification included),
 per-question overhead p50/p95 (100 questions after one warm-up question per domain), peak RSS of each phase (sampled every 20 ms
@@ -181,16 +182,25 @@ def run_langchain(corpus: Corpus, work: Path, memory: dict[str, float]) -> dict[
     return {"chunks": chunks, "ingest_seconds": ingest_seconds, "index_mib": _size_mib(store_dir), **result}
 
 
-def run_product(corpus: Corpus, work: Path, memory: dict[str, float], backend: str) -> dict[str, Any]:
-    """Ingest and ask with the product (embedding ``backend``); returns the measurements."""
+def run_product(corpus: Corpus, work: Path, memory: dict[str, float], before: bool) -> dict[str, Any]:
+    """Ingest and ask with the product as shipped, or (``before``) with issue 23's levers off; returns the
+    measurements."""
+    import contextlib
+
+    import ingest.embeddings
     from pipelines import load_settings
+    from pipelines.core.deidentification import DomainDeidentifier
     from pipelines.services import Services
+
+    if before:  # no analysis reuse between a turn's two de-identifications, no query-vector cache
+        DomainDeidentifier.reusing_analysis = lambda self: contextlib.nullcontext()  # type: ignore[method-assign,assignment,return-value]
+        ingest.embeddings.QUERY_CACHE = 0
 
     rss = PeakRss()
     settings = load_settings(data_dir=work / "data")
     settings.ingest.index_samples_on_start = False
     settings.llm.backend = "llamacpp"
-    settings.embedding.backend = backend  # type: ignore[assignment]
+    settings.embedding.backend = "torch" if before else "auto"
     services = Services(settings)
     with rss.phase(memory, "load models"):
         services.embedder.embed(["warm up"])
@@ -198,10 +208,19 @@ def run_product(corpus: Corpus, work: Path, memory: dict[str, float], backend: s
     chunks = 0
     started = time.perf_counter()
     with rss.phase(memory, "ingest"):
-        bar = _progress(len(corpus.files), f"{backend} ingest")
-        for domain, path in corpus.files:
-            chunks += services.ingestion.ingest_path(domain, path).chunks_added
-            bar.update()
+        bar = _progress(len(corpus.files), "product ingest")
+        if before:  # one file at a time
+            for domain, path in corpus.files:
+                chunks += services.ingestion.ingest_path(domain, path).chunks_added
+                bar.update()
+        else:  # as `assistant ingest --domain D FILES...` does: one call per domain
+            for domain in dict.fromkeys(d for d, _ in corpus.files):
+                paths = [path for d, path in corpus.files if d == domain]
+                for path, report in services.ingestion.ingest_many(domain, paths):
+                    if isinstance(report, Exception):
+                        raise RuntimeError(f"{path}: {report}") from report
+                    chunks += report.chunks_added
+                    bar.update()
         bar.close()
     ingest_seconds = time.perf_counter() - started
     pipeline = services.chat
@@ -233,17 +252,27 @@ def _questions(corpus: Corpus, ask: Any, rank: Any, rss: PeakRss, memory: dict[s
     for question in {q.domain: q for q in reversed(questions)}.values():
         ask(question.text, question.domain)
     times: list[float] = []
+    by_domain: dict[str, list[float]] = {}
     with rss.phase(memory, "questions"):
         for question in questions:
             started = time.perf_counter()
             ask(question.text, question.domain)
             times.append(1000 * (time.perf_counter() - started))
+            by_domain.setdefault(question.domain, []).append(times[-1])
     judged = [q for q in questions if q.relevant]
     scores = [_ndcg(rank(q.text), q.relevant) for q in judged]
     return {
         "questions": len(times),
         "question_ms_p50": round(statistics.median(times), 1),
         "question_ms_p95": round(_percentile(times, 0.95), 1),
+        "question_ms_by_domain": {
+            domain: {
+                "n": len(ms),
+                "p50": round(statistics.median(ms), 1),
+                "p95": round(_percentile(ms, 0.95), 1),
+            }
+            for domain, ms in sorted(by_domain.items())
+        },
         "scifact_queries": len(judged),
         "scifact_ndcg@10": round(statistics.fmean(scores), 4) if scores else None,
     }
@@ -259,7 +288,7 @@ def worker(system: str, tier: str, work: Path, shared: Path, questions: int) -> 
     if system == "langchain":
         row = run_langchain(corpus, folder, memory)
     else:
-        row = run_product(corpus, folder, memory, "torch" if system == "product-torch" else "auto")
+        row = run_product(corpus, folder, memory, before=system == "product-torch")
     row |= {
         "system": system,
         "tier": tier,
@@ -292,6 +321,29 @@ def _table(rows: list[dict[str, Any]]) -> list[str]:
             f"| {row['index_mib']:.1f} | {'-' if ndcg is None else f'{ndcg:.4f}'} ({row['scifact_queries']}) |"
         )
     return lines
+
+
+def _by_domain(rows: list[dict[str, Any]]) -> list[str]:
+    """The per-question overhead by the domain each question was written for (rows that recorded it)."""
+    rows = [r for r in rows if r.get("question_ms_by_domain")]
+    if not rows:
+        return []
+    domains = sorted({d for r in rows for d in r["question_ms_by_domain"]})
+    lines = [
+        "Per-question overhead by the domain the question was written for, p50 / p95 ms (the product routes it "
+        "itself and runs the finance domain's intent model and risk rules on what it routes to finance):",
+        "",
+        "| tier | system | " + " | ".join(domains) + " |",
+        "|---|---|" + "---|" * len(domains),
+    ]
+    for row in sorted(rows, key=lambda r: (TIERS[r["tier"]], SYSTEMS.index(r["system"]))):
+        cells = [row["question_ms_by_domain"].get(d) for d in domains]
+        lines.append(
+            f"| {row['tier']} | {row['system']} | "
+            + " | ".join("-" if c is None else f"{c['p50']:.1f} / {c['p95']:.1f} (n={c['n']})" for c in cells)
+            + " |"
+        )
+    return [*lines, ""]
 
 
 def _plot(rows: list[dict[str, Any]], path: Path) -> None:
@@ -389,6 +441,7 @@ def main() -> None:
         "",
         *_table(merged),
         "",
+        *_by_domain(merged),
         "Labels: "
         + "; ".join(sorted({f"{r['tier']} {r['system']}: {r.get('label') or '-'}" for r in merged})),
         "",

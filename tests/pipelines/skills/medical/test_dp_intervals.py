@@ -98,7 +98,11 @@ def test_a_release_over_one_record_swamps_every_count_and_noise_level_predicts_i
         release.interval == pytest.approx(level.interval) == pytest.approx(noise_interval(200.0, 0.05, 200))
     )
     assert release.accuracy == pytest.approx(level.accuracy)
-    assert all(row.swamped and row.low == 0 and row.high >= row.count for row in release.counts)
+    # the interval holds for all 200 counts at once with probability 0.95, so about one release in twenty has
+    # a count whose noise leaves it, and the 10 released are the largest (CI saw one not swamped); three or more
+    # of the 200 leaving it has probability ~2e-5
+    swamped = [row for row in release.counts if row.swamped and row.low == 0 and row.high >= row.count]
+    assert len(release.counts) == 10 and len(swamped) >= len(release.counts) - 2
     assert release.to_dict()["interval"] == pytest.approx(release.interval)
     assert {"low", "high", "swamped"} <= set(release.to_dict()["counts"][0])
 

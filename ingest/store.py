@@ -240,6 +240,36 @@ class VectorStore:
                 detail = _server_problem(self.server, detail)
             raise StoreError(f"opening collection {domain!r} at {self.location} failed: {detail}") from exc
 
+    def _match_embedding(self, domain: str, collection: Any) -> None:
+        """Before a write: an empty collection takes this store's :attr:`embedding` record (Chroma keeps the
+        metadata a collection was first created with, which may be none, or another replica's choice); one that
+        holds vectors of another backend is refused, so vectors of two backends never mix in one collection.
+
+        Raises:
+            StoreError: The collection holds vectors of another embedding backend.
+        """
+        if not self.embedding:
+            return
+        metadata = dict(collection.metadata or {})
+        recorded = metadata.get("embedding")
+        if recorded == self.embedding:
+            return
+        try:
+            empty = collection.count() == 0
+            if empty:  # hnsw settings stay in the collection's configuration; metadata must not repeat them
+                kept = {key: value for key, value in metadata.items() if not key.startswith("hnsw:")}
+                collection.modify(metadata={**kept, "embedding": self.embedding})
+        except Exception as exc:
+            raise StoreError(
+                f"recording the embedding backend of collection {domain!r} failed: {self._scrub(exc)}"
+            ) from exc
+        if not empty:
+            held = recorded or "torch"
+            raise StoreError(
+                f"collection {domain!r} holds vectors made by the {held} embedding backend and this server embeds "
+                f"with {self.embedding}: set ASSISTANT_EMBEDDING__BACKEND={held} (or auto), or re-index the domain"
+            )
+
     def recorded_embeddings(self) -> dict[str, str]:
         """The embedding backend each non-empty collection was built with: ``{domain: backend}``; a collection
         without a record says "torch" (the only backend before records existed).
@@ -299,6 +329,7 @@ class VectorStore:
             raise StoreError("chunks, embeddings and metadatas differ in length")
         self.recover(domain)
         collection = self._collection(domain)
+        self._match_embedding(domain, collection)
         ids = [chunk.id for chunk in chunks]
         documents = [str(m.get("document_sha256", "")) for m in metadatas]
         shas = [sha for sha in dict.fromkeys(documents) if sha]

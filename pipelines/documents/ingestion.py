@@ -171,13 +171,16 @@ def _noop(stage: str, fraction: float) -> None:
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A document loaded, de-identified and chunked, not yet held or indexed (``document.sha256``: its id)."""
+    """A document loaded, de-identified and chunked, not yet held or indexed (``document.sha256``: its id).
+    ``raw`` is set only on a duplicate marked in the background (no chunks): the loaded document, prepared again
+    in the main thread if the duplicate is gone by its turn."""
 
     document: LoadedDocument
     safe: LoadedDocument
     report: DocumentReport
     chunks: list[Chunk]
     started: float
+    raw: LoadedDocument | None = None
 
 
 class Ingestion:
@@ -287,14 +290,14 @@ class Ingestion:
         limits = self.settings
         callbacks = progress or (lambda path: _noop)
 
-        def prepare(path: Path, report: ProgressFn) -> _Prepared | IngestReport:
+        def prepare(path: Path, report: ProgressFn, background: bool) -> _Prepared | IngestReport:
             document = load_document(
                 path,
                 max_bytes=int(limits.max_file_mb * 2**20),
                 max_chars=limits.max_chars,
                 follow_symlinks=follow_symlinks,
             )
-            return self._prepare(domain, document, report, owner)
+            return self._prepare(domain, document, report, owner, background)
 
         def settled(future: Future[_Prepared | IngestReport]) -> _Prepared | IngestReport | Exception:
             try:
@@ -302,20 +305,26 @@ class Ingestion:
             except Exception as exc:  # the file's own failure, reported in its turn
                 return exc
 
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare") as pool:
+        # the pool is not waited for when the caller stops early (Ctrl-C, break): the next file's preparation
+        # writes nothing, so it is simply dropped
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare")
+        try:
             upcoming: Future[_Prepared | IngestReport] | None = None
             for number, path in enumerate(paths):
                 report = callbacks(path)
                 if upcoming is None:  # the first file: prepared here, with its progress
                     try:
-                        prepared: _Prepared | IngestReport | Exception = prepare(path, report)
+                        prepared: _Prepared | IngestReport | Exception = prepare(path, report, False)
                     except Exception as exc:
                         prepared = exc
                 else:
                     prepared = settled(upcoming)
-                    for stage in ("load", "deidentify", "chunk"):
-                        report(stage, 1.0)
-                upcoming = pool.submit(prepare, paths[number + 1], _noop) if number + 1 < len(paths) else None
+                    if not isinstance(prepared, Exception):
+                        for stage in ("load", "deidentify", "chunk"):
+                            report(stage, 1.0)
+                upcoming = (
+                    pool.submit(prepare, paths[number + 1], _noop, True) if number + 1 < len(paths) else None
+                )
                 if isinstance(prepared, Exception):
                     yield path, prepared
                     continue
@@ -328,6 +337,8 @@ class Ingestion:
                     yield path, exc
                     continue
                 yield path, _counted(done)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def ingest_bytes(
         self,
@@ -354,16 +365,24 @@ class Ingestion:
         return self._finish(domain, prepared, progress, review, owner, recheck=False)
 
     def _prepare(
-        self, domain: str, document: LoadedDocument, progress: ProgressFn, owner: str
+        self,
+        domain: str,
+        document: LoadedDocument,
+        progress: ProgressFn,
+        owner: str,
+        background: bool = False,
     ) -> _Prepared | IngestReport:
         """Load-side work of a document: its id, the duplicate check (a report when it is one), de-identification
-        and chunking. Reads the store, writes nothing."""
+        and chunking. ``background`` (ingest_many's next file): a duplicate is only marked (a :class:`_Prepared`
+        without chunks), for the main thread to report and act on in its turn; nothing is written here."""
         started = time.perf_counter()
         config = self.domains.domain(domain)
-        document = replace(document, sha256=document_id(document.sha256, owner))
+        loaded, document = document, replace(document, sha256=document_id(document.sha256, owner))
         progress("load", 1.0)
         previous = self._previous(domain, document.sha256)
         if previous is not None:
+            if background:
+                return _Prepared(document, document, DocumentReport(), [], started, raw=loaded)
             return self._duplicate(domain, document, previous, started, owner)
         safe, report = self.deidentify_document(domain, document, progress)
         chunks = split_document(
@@ -423,6 +442,11 @@ class Ingestion:
         )
         if recheck and (previous := self._previous(domain, document.sha256)) is not None:
             return self._duplicate(domain, document, previous, started, owner)
+        if prepared.raw is not None:  # marked a duplicate in the background, gone since: prepared here
+            again = self._prepare(domain, prepared.raw, progress, owner)
+            if isinstance(again, IngestReport):
+                return again
+            document, safe, report, chunks = again.document, again.safe, again.report, again.chunks
         threshold = self.settings.hold_risk_threshold
         safe_name, redacted = safe.name, list(safe.sections)
         if review and threshold is not None and report.risk > threshold:

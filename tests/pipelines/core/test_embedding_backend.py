@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import Chunk, VectorStore
+from ingest import Chunk, StoreError, VectorStore
 from pipelines import load_settings
 from pipelines.services import Models, Services
 
@@ -74,3 +74,26 @@ def test_auto_is_resolved_before_a_model_is_built(models: Models) -> None:
 
     with pytest.raises(ValueError, match="resolve embedding.backend 'auto'"):
         models.embedder(EmbeddingSettings())
+
+
+def test_an_empty_collection_from_before_the_record_takes_it_on_first_write(
+    tmp_path: Path, models: Models
+) -> None:
+    legacy = VectorStore(tmp_path / "data" / "chroma")
+    legacy.count("finance")  # an older release made the collection empty, without a record
+    services = _services(tmp_path / "data", models)
+    assert services.embedding_backend == "onnx-int8"
+    docs = tmp_path / "faq.md"
+    docs.write_text("# Transfers\n\nA SWIFT transfer takes one to four working days.\n")
+    services.ingestion.ingest_path("finance", docs)
+    assert _services(tmp_path / "data", models).store.recorded_embeddings() == {"finance": "onnx-int8"}
+
+
+def test_vectors_of_two_backends_never_mix_in_a_collection(tmp_path: Path, models: Models) -> None:
+    _legacy_collection(tmp_path / "data", "torch")
+    services = _services(tmp_path / "data", models, backend="onnx-int8")
+    docs = tmp_path / "faq.md"
+    docs.write_text("# Fees\n\nThe foreign transaction fee is 2.75%.\n")
+    with pytest.raises(StoreError, match="ASSISTANT_EMBEDDING__BACKEND=torch"):
+        services.ingestion.ingest_path("finance", docs)
+    assert services.store.count("finance") == 1  # only the older chunk

@@ -57,3 +57,30 @@ def test_many_files_give_what_one_call_per_file_gives(services: Services, tmp_pa
 
 def test_no_files_is_nothing(services: Services) -> None:
     assert list(services.ingestion.ingest_many("finance", [])) == []
+
+
+def test_a_file_replacing_the_stored_version_of_the_next_one_gives_the_per_file_result(
+    services: Services, tmp_path: Path
+) -> None:
+    # b/notes.md is stored; a/notes.md (new text, same name) replaces it, so b/notes.md is no longer a duplicate
+    # by its turn and is indexed again, replacing a's, exactly as one ingest_path per file does
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = tmp_path / "a" / "notes.md", tmp_path / "b" / "notes.md"
+    first.write_text("# Notes\n\nCard replacements take five working days.\n")
+    second.write_text("# Notes\n\nA SWIFT transfer takes one to four working days.\n")
+    stored = services.ingestion.ingest_path("finance", second)
+    results = dict(services.ingestion.ingest_many("finance", [first, second]))
+    assert not isinstance(results[first], Exception) and results[first].status == "updated"
+    assert not isinstance(results[second], Exception) and results[second].status == "updated"
+    documents = services.catalog.documents("finance")
+    assert [(d.name, d.sha256) for d in documents] == [("notes.md", stored.sha256)]
+
+
+def test_stopping_early_writes_nothing_more(services: Services, tmp_path: Path) -> None:
+    paths = _files(tmp_path)
+    batch = services.ingestion.ingest_many("finance", paths)
+    path, report = next(batch)
+    batch.close()  # the caller stops: the next file was being prepared in the background
+    assert path == paths[0] and not isinstance(report, Exception)
+    assert [d.name for d in services.catalog.documents("finance")] == ["disputes.md"]

@@ -32,9 +32,19 @@ MAX_TOKENS = 256
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
+class _DropAdvice(logging.Filter):
+    """Drops ONNX Runtime's quantiser advice to pre-process the model (the graph is exported here, as is)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()
+
+
 def _digest(model_dir: Path) -> str:
-    """sha256 over the weights and configuration, so a changed model is exported again (16 hex digits)."""
-    digest = hashlib.sha256()
+    """sha256 over the weights and configuration and the exporting libraries' versions (torch, ONNX Runtime),
+    so a changed model or exporter makes a new export (16 hex digits)."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"torch {version('torch')} onnxruntime {version('onnxruntime')}".encode())
     for name in ("model.safetensors", "config.json", "tokenizer.json", "1_Pooling/config.json"):
         path = model_dir / name
         if path.exists():
@@ -90,11 +100,11 @@ def export_int8(model_dir: Path, cache_dir: Path) -> Path:
                 opset_version=17,
                 dynamo=False,
             )
+        # the quantiser's "consider pre-processing" advice goes to the root logger: drop that one record (a
+        # filter, not a level, so other threads' warnings still get through meanwhile)
         root = logging.getLogger()
-        level = root.level
-        root.setLevel(
-            logging.ERROR
-        )  # the quantiser's "consider pre-processing" advice goes to the root logger
+        advice = _DropAdvice()
+        root.addFilter(advice)
         try:
             quantize_dynamic(
                 str(plain),
@@ -105,7 +115,7 @@ def export_int8(model_dir: Path, cache_dir: Path) -> Path:
                 extra_options={"MatMulConstBOnly": True},
             )
         finally:
-            root.setLevel(level)
+            root.removeFilter(advice)
         os.replace(quantised, target)
     return target
 

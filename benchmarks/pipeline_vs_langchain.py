@@ -51,6 +51,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from scale_corpus import Corpus, build_corpus  # noqa: E402
 
+from pipelines.evals.retrieval import ndcg_at_k  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results"
 TIERS = {"smoke": 150, "1k": 1_000, "10k": 10_000, "100k": 100_000}
 SYSTEMS = ("langchain", "product-torch", "product")
@@ -84,13 +86,6 @@ class PeakRss:
 
 def _size_mib(path: Path) -> float:
     return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20, 1)
-
-
-def _ndcg(ranking: list[str], relevant: dict[str, int], k: int = 10) -> float:
-    """nDCG@k with graded gains (BEIR's definition; ``pipelines.evals.retrieval.ndcg_at_k``)."""
-    gain = sum(relevant.get(doc, 0) / math.log2(rank + 2) for rank, doc in enumerate(ranking[:k]))
-    ideal = sum(g / math.log2(rank + 2) for rank, g in enumerate(sorted(relevant.values(), reverse=True)[:k]))
-    return gain / ideal if ideal else 0.0
 
 
 def _doc_of(source: str) -> str:
@@ -260,7 +255,7 @@ def _questions(corpus: Corpus, ask: Any, rank: Any, rss: PeakRss, memory: dict[s
             times.append(1000 * (time.perf_counter() - started))
             by_domain.setdefault(question.domain, []).append(times[-1])
     judged = [q for q in questions if q.relevant]
-    scores = [_ndcg(rank(q.text), q.relevant) for q in judged]
+    scores = [ndcg_at_k(rank(q.text), q.relevant) for q in judged]
     return {
         "questions": len(times),
         "question_ms_p50": round(statistics.median(times), 1),

@@ -255,12 +255,14 @@ class Services:
     def _embedding_for(self, store: VectorStore) -> str:
         """:attr:`embedding_backend` from the settings and the store's records; a configured backend other than
         a recorded one is logged (the vectors differ slightly: re-index for exact ones)."""
+        from ingest.embeddings import BACKENDS
+
         recorded = store.recorded_embeddings()
         wanted: str = self.settings.embedding.backend
         if wanted == "auto":
             kinds = set(recorded.values())
             wanted = kinds.pop() if len(kinds) == 1 else ("torch" if kinds else "onnx-int8")
-            if wanted not in ("torch", "onnx-int8"):  # a record this release does not know: the float model
+            if wanted not in BACKENDS:  # a record this release does not know: the float model
                 wanted = "torch"
         for domain, backend in sorted(recorded.items()):
             if backend != wanted:

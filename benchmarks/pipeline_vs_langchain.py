@@ -25,7 +25,9 @@ collection, the product's retrieval with the question de-identified as the chat 
 
 Run: ``.venv/bin/python benchmarks/pipeline_vs_langchain.py [--tiers 1k,10k,100k] [--systems ...]``; results in
 ``benchmarks/results/pipeline_vs_langchain.{json,md,png}`` (merged with earlier tiers and systems of the file:
-a row is replaced only by a new run of the same tier and system). The work folder keeps the built corpora.
+a row is replaced only by a new run of the same tier and system; ``--out`` elsewhere). A quick check:
+``--tiers smoke --questions 10`` (about 2 minutes; written to the work folder, not to the published results).
+The work folder keeps the built corpora.
 """
 
 from __future__ import annotations
@@ -369,13 +371,28 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="The product's pipeline against a LangChain + Presidio build on the same documents and "
+        "questions, at about 1k, 10k and 100k chunks (see the module docstring)."
+    )
     parser.add_argument(
         "--tiers", default="1k,10k,100k", help="comma-separated: smoke (150 chunks, a check), 1k, 10k, 100k"
     )
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated: {', '.join(SYSTEMS)}")
-    parser.add_argument("--questions", type=int, default=100)
-    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "pipeline-vs-langchain")
+    parser.add_argument("--questions", type=int, default=100, help="questions timed per tier and system")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "pipeline-vs-langchain",
+        help="where the corpora are built (and kept) and the indexes made",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where the JSON, table and plot go (default: benchmarks/results; a smoke-only run: the --work "
+        "folder, so a check never changes the published results)",
+    )
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "datasets")
     parser.add_argument("--label", default="", help="a note stored with the rows (e.g. the commit)")
     parser.add_argument("--worker", nargs=2, metavar=("SYSTEM", "TIER"), help=argparse.SUPPRESS)
@@ -392,7 +409,8 @@ def main() -> None:
     for name in systems:
         if name not in SYSTEMS:
             parser.error(f"unknown system {name!r}; expected {', '.join(SYSTEMS)}")
-    out = RESULTS / "pipeline_vs_langchain.json"
+    results = args.out or (args.work if tiers == ["smoke"] else RESULTS)
+    out = results / "pipeline_vs_langchain.json"
     previous = json.loads(out.read_text())["rows"] if out.is_file() else []
     rows: list[dict[str, Any]] = []
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
@@ -426,7 +444,7 @@ def main() -> None:
     ]
     merged = kept + rows
     machine = f"{os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB"
-    RESULTS.mkdir(exist_ok=True)
+    results.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": machine, "rows": merged}, indent=2) + "\n")
     lines = [
         "# The product's pipeline against LangChain + Presidio (benchmarks/pipeline_vs_langchain.py)",
@@ -441,8 +459,9 @@ def main() -> None:
         + "; ".join(sorted({f"{r['tier']} {r['system']}: {r.get('label') or '-'}" for r in merged})),
         "",
     ]
-    (RESULTS / "pipeline_vs_langchain.md").write_text("\n".join(lines))
-    _plot(merged, RESULTS / "pipeline_vs_langchain.png")
+    (results / "pipeline_vs_langchain.md").write_text("\n".join(lines))
+    _plot(merged, results / "pipeline_vs_langchain.png")
+    print(f"results in {results}", file=sys.stderr)
     print("\n".join(lines))
 
 

@@ -20,8 +20,11 @@ COPY ingest ./ingest
 COPY privacy ./privacy
 COPY .streamlit ./.streamlit
 RUN make setup PYTHON=python3.11
-# the embedder's int8 ONNX export (made once from the bundled model; embedding.backend onnx-int8, the default)
-RUN .venv/bin/python -c "from ingest import Embedder; Embedder(backend='onnx-int8')"
+# the int8 ONNX exports of the embedder and of the finance intent model's encoders (made once from the bundled
+# model; embedding.backend onnx-int8, the default)
+RUN .venv/bin/python -c "from ingest import Embedder; Embedder(backend='onnx-int8')" && \
+    .venv/bin/python -c "from pathlib import Path; from pipelines.skills.triage.intent import IntentClassifier; \
+IntentClassifier.load(Path('domains/finance/intent/model'), 0.5, 'onnx-int8')"
 
 VOLUME ["/data"]
 EXPOSE 8501 8000

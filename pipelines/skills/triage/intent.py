@@ -181,14 +181,16 @@ def read_description(folder: Path) -> dict[str, Any]:
     return description
 
 
-def _load_member(folder: Path) -> tuple[Member, list[str], dict[str, Any]]:
+def _load_member(
+    folder: Path, backend: str = "torch", cache_dir: Path | None = None
+) -> tuple[Member, list[str], dict[str, Any]]:
     """Load one member folder (a fine-tuned encoder, or a linear member of :mod:`pipelines.skills.triage.intent_linear`):
-    ``(member, labels, description)``."""
+    ``(member, labels, description)``; its encoder run by ``backend`` (see :meth:`IntentClassifier.load`)."""
     description = read_description(folder)
     if description.get("kind", "lora") != "lora":
         from pipelines.skills.triage.intent_linear import load_linear_member
 
-        linear, labels = load_linear_member(folder, description)
+        linear, labels = load_linear_member(folder, description, backend, cache_dir)
         return linear, labels, description
     try:
         labels = [str(label) for label in description["labels"]]
@@ -207,8 +209,15 @@ def _load_member(folder: Path) -> tuple[Member, list[str], dict[str, Any]]:
         raise IntentError(
             f"{folder / 'head.safetensors'}: shape {tuple(head.shape)} does not match {len(labels)} labels x 384"
         )
-    encoder, tokenizer = load_encoder()
     adapter = description.get("adapter")
+    if backend == "onnx-int8":
+        from ingest.onnx_encoder import DEFAULT_CACHE_DIR
+        from pipelines.skills.triage.intent_onnx import load_onnx_member
+
+        unit = torch.nn.functional.normalize(head, dim=-1).numpy()
+        onnx = load_onnx_member(folder, adapter, unit, scale, max_length, cache_dir or DEFAULT_CACHE_DIR)
+        return onnx, labels, description
+    encoder, tokenizer = load_encoder()
     if adapter:
         from peft import PeftModel
 
@@ -259,7 +268,9 @@ class IntentClassifier:
         return kinds if len(self.members) == 1 else f"{kinds} (probabilities averaged)"
 
     @classmethod
-    def load(cls, folder: Path, threshold: float) -> IntentClassifier:
+    def load(
+        cls, folder: Path, threshold: float, backend: str = "torch", onnx_cache_dir: Path | None = None
+    ) -> IntentClassifier:
         """Load a model folder written by :mod:`pipelines.training.intent`: one model (``intent_model.json``
         with ``labels``, ``head.safetensors``, ``adapter/``) or an ensemble (``intent_model.json`` with
         ``ensemble``: the names of member folders, each a fine-tuned encoder or a linear member).
@@ -267,21 +278,27 @@ class IntentClassifier:
         Args:
             folder: The model folder.
             threshold: Confidence below which the intent is ``unknown`` (the domain's ``unknown_threshold``).
+            backend: How the members' sentence encoders run: ``torch`` (float32, as trained) or ``onnx-int8``
+                (:mod:`pipelines.skills.triage.intent_onnx`: about 3x faster per message, BANKING77 accuracy
+                0.9442 vs 0.9458).
+            onnx_cache_dir: Where ``onnx-int8`` exports are kept (None: :data:`ingest.onnx_encoder.DEFAULT_CACHE_DIR`).
 
         Raises:
-            IntentError: The folder, a description file or weights are missing or malformed, or the members'
-                labels differ.
+            IntentError: The folder, a description file or weights are missing or malformed, the members'
+                labels differ, or ``backend`` is unknown.
         """
+        if backend not in ("torch", "onnx-int8"):
+            raise IntentError(f"unknown intent encoder backend {backend!r}; expected torch or onnx-int8")
         description = read_description(folder)
         names = description.get("ensemble")
         if names is None:
-            member, labels, described = _load_member(folder)
+            member, labels, described = _load_member(folder, backend, onnx_cache_dir)
             classifier = cls([member], labels, threshold)
             classifier.description = described
             return classifier
         if not isinstance(names, list) or not names:
             raise IntentError(f"{folder / MODEL_FILE}: 'ensemble' must be a non-empty list of folder names")
-        loaded = [_load_member(folder / str(name)) for name in names]
+        loaded = [_load_member(folder / str(name), backend, onnx_cache_dir) for name in names]
         labels = loaded[0][1]
         for name, (_, other, _) in zip(names, loaded, strict=True):
             if other != labels:

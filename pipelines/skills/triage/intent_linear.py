@@ -78,6 +78,16 @@ class _FrozenEncoder:
         return np.concatenate(rows) if rows else np.zeros((0, 384), dtype=np.float32)
 
 
+def _frozen(max_length: int, backend: str, cache_dir: Path | None) -> Callable[[Sequence[str]], Any]:
+    """The frozen encoder of ``embedding_lr`` run by ``backend``."""
+    if backend != "onnx-int8":
+        return _FrozenEncoder(max_length)
+    from ingest.onnx_encoder import DEFAULT_CACHE_DIR
+    from pipelines.skills.triage.intent_onnx import frozen_featurizer
+
+    return frozen_featurizer(max_length, cache_dir or DEFAULT_CACHE_DIR)
+
+
 def _tfidf_vectorizers(
     settings: Sequence[dict[str, Any]], vocabularies: Sequence[list[str]] | None
 ) -> list[Any]:
@@ -218,8 +228,11 @@ def train_linear_member(
     return facts
 
 
-def load_linear_member(folder: Path, description: dict[str, Any]) -> tuple[LinearMember, list[str]]:
-    """Load a member folder written by :func:`train_linear_member`: ``(member, labels)``.
+def load_linear_member(
+    folder: Path, description: dict[str, Any], backend: str = "torch", cache_dir: Path | None = None
+) -> tuple[LinearMember, list[str]]:
+    """Load a member folder written by :func:`train_linear_member`: ``(member, labels)``; ``embedding_lr``'s
+    frozen encoder run by ``backend`` (``torch`` or ``onnx-int8``, exports kept in ``cache_dir``).
 
     Raises:
         IntentError: A file is missing or malformed, or shapes disagree.
@@ -236,7 +249,9 @@ def load_linear_member(folder: Path, description: dict[str, Any]) -> tuple[Linea
         coef = weights["coef"].astype(np.float32)
         intercept = weights["intercept"].astype(np.float32)
         if kind == EMBEDDING_LR:
-            featurize: Callable[[Sequence[str]], Any] = _FrozenEncoder(int(description.get("max_length", 64)))
+            featurize: Callable[[Sequence[str]], Any] = _frozen(
+                int(description.get("max_length", 64)), backend, cache_dir
+            )
         else:
             settings = list(description["vectorizers"])
             vocabularies = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))

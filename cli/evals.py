@@ -435,3 +435,96 @@ def eval_relations(
         gold = result["product"] if key is None else result["product"]["per_type"].get(key, {})
         support = gold.get("gold", gold.get("support", 0))
         typer.echo(f"{label:<12}{support:>8}  {cells[0]:>20}  {cells[1]:>22}")
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+@eval_app.command("risk")
+def eval_risk(
+    ctx: typer.Context,
+    dataset: Annotated[Path, typer.Option("--dataset", help="A JSONL of {text, categories[], lang}.")],
+    domain: Annotated[
+        str, typer.Option("--domain", help="Domain whose risk detection is evaluated.")
+    ] = "finance",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {product, baseline, ...} as one JSON object.")
+    ] = False,
+) -> None:
+    """Risk detection: the product (intent model + rules, as in the chat) against the rules alone, per language
+    and per category."""
+    from pipelines.evals.risk import evaluate_risk
+
+    built = services(ctx)
+    config = built.domains.domain(domain)
+    detector = built.risk_detector(domain)
+    if detector is None:
+        raise AssistantError(f"domain {domain!r} has no risk rules (no risk: file in its domain.yaml)")
+    result = evaluate_risk(
+        config, built.analyzers(domain), detector, built.deidentification, dataset, progress=stderr_counter
+    )
+    if as_json:
+        emit(result)
+        return
+    systems = {"product": result["product"], "baseline (rules alone)": result["baseline"]}
+    typer.echo(f"{result['dataset']}: {result['messages']} messages, domain {domain}")
+    typer.echo(f"{'system':<24}{'lang':<6}{'recall':>8}{'precision':>10}{'FPR':>7}{'p99 ms':>8}")
+    for name, figures in systems.items():
+        for lang, part in {"all": figures, **figures["by_language"]}.items():
+            typer.echo(
+                f"{name:<24}{lang:<6}{_share(part['recall']):>8}{_share(part['precision']):>10}"
+                f"{_share(part['false_positive_rate']):>7}"
+                + (f"{figures['latency_ms']['p99']:>8.2f}" if lang == "all" else "")
+            )
+    typer.echo(f"{'recall by category':<24}{'n':>5}{'product':>9}{'baseline':>10}")
+    for category, row in result["product"]["per_category"].items():
+        other = result["baseline"]["per_category"][category]
+        typer.echo(
+            f"{category:<24}{row['support']:>5}{_share(row['recall']):>9}{_share(other['recall']):>10}"
+        )
+
+
+@eval_app.command("routing")
+def eval_routing(
+    ctx: typer.Context,
+    dataset: Annotated[Path, typer.Option("--dataset", help="A JSONL of {text, domain (or null), lang}.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {product, baseline, ...} as one JSON object.")
+    ] = False,
+) -> None:
+    """Routing: the product's router against the baseline (all-MiniLM-L6-v2 nearest examples, never unsure),
+    per language, with out-of-domain questions and calibration."""
+    from pipelines.chat.routing import Router
+    from pipelines.evals.routing import evaluate_routing
+
+    built = services(ctx)
+    settings = built.settings.routing
+    baseline_router = Router(built.embedder, built.domains, settings.top_n, settings.temperature)
+
+    def product(question: str) -> tuple[str | None, float]:
+        decision = built.router.route(question)
+        return decision.domain, decision.confidence
+
+    def baseline(question: str) -> tuple[str | None, float]:
+        decision = baseline_router.route(question)
+        return decision.domain, decision.confidence
+
+    result = evaluate_routing(
+        product, baseline, built.router.domains, built.deidentification, dataset, progress=stderr_counter
+    )
+    if as_json:
+        emit(result)
+        return
+    typer.echo(f"{result['dataset']}: {result['questions']} questions")
+    typer.echo(
+        f"{'system':<10}{'lang':<6}{'accuracy':>9}{'unsure (in)':>12}{'unsure (out)':>13}{'ECE':>7}{'p99 ms':>8}"
+    )
+    for name in ("product", "baseline"):
+        figures = result[name]
+        for lang, part in {"all": figures, **figures["by_language"]}.items():
+            typer.echo(
+                f"{name:<10}{lang:<6}{_share(part['accuracy']):>9}{_share(part['unsure_in_domain']):>12}"
+                f"{_share(part['unsure_out_of_domain']):>13}{_share(part['ece']):>7}"
+                + (f"{figures['latency_ms']['p99']:>8.2f}" if lang == "all" else "")
+            )

@@ -1,0 +1,200 @@
+"""``assistant eval routing``: the product's router against a baseline router, on one labelled set.
+
+Data: a JSONL file of ``{"text", "domain", "lang"}`` where ``domain`` is a domain name or ``null`` for a
+question that belongs to none (``lang`` ``en`` or ``zh``, else guessed from the script), e.g.
+``benchmarks/data/heldout/routing.jsonl``. Both routers see the question de-identified with the routing policy
+(the union of every domain's), as in the chat.
+
+A router answers a domain, or ``None`` when it reports itself unsure. Metrics, overall and per language:
+* ``accuracy``: share of in-domain questions routed to their domain (an unsure answer counts as wrong);
+* ``unsure_in_domain``: share of in-domain questions reported unsure;
+* ``unsure_out_of_domain``: share of out-of-domain questions reported unsure (the rest went to some domain);
+* ``ece``: expected calibration error of the confidence on in-domain questions answered with a domain
+  (10 equal-width bins; Guo et al. 2017, "On Calibration of Modern Neural Networks", ICML);
+* per domain: accuracy;
+* latency per question (p50 / p99, milliseconds; de-identification excluded).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.core.deidentification import DomainDeidentifier, scratch_vault
+from pipelines.core.errors import AssistantError
+from pipelines.evals.risk import nearest_rank
+
+__all__ = [
+    "RoutingExample",
+    "evaluate_routing",
+    "expected_calibration_error",
+    "load_routing_dataset",
+    "score_routing",
+]
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+#: A router's answer to one question: the domain (None = unsure) and its confidence, 0..1.
+Answer = tuple[str | None, float]
+
+
+@dataclass(frozen=True)
+class RoutingExample:
+    """One labelled question: its text, its domain (None = none of them) and its language."""
+
+    text: str
+    domain: str | None
+    lang: str
+
+
+def load_routing_dataset(path: Path, domains: Sequence[str]) -> list[RoutingExample]:
+    """Read a JSONL of ``{text, domain, lang}``.
+
+    Raises:
+        AssistantError: The file is missing, a line is not such an object, the text is empty, or the domain is
+            neither null nor one of ``domains`` (named with its line number).
+    """
+    if not path.is_file():
+        raise AssistantError(f"{path}: no such file (a JSONL of {{text, domain, lang}} is expected)")
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise AssistantError(f"{path}:{number}: not JSON ({exc.__class__.__name__})") from exc
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row["text"].strip():
+            raise AssistantError(f"{path}:{number}: expected an object with a non-empty 'text'")
+        if "domain" not in row:
+            raise AssistantError(f"{path}:{number}: no 'domain' (a domain name, or null for none of them)")
+        domain = row["domain"]
+        if domain is not None and domain not in domains:
+            raise AssistantError(
+                f"{path}:{number}: unknown domain {domain!r}; expected one of {', '.join(domains)} or null"
+            )
+        lang = row.get("lang") or ("zh" if _HAN.search(row["text"]) else "en")
+        rows.append(RoutingExample(row["text"], domain, str(lang)))
+    if not rows:
+        raise AssistantError(f"{path}: no labelled questions")
+    return rows
+
+
+def expected_calibration_error(
+    confidences: Sequence[float], correct: Sequence[bool], bins: int = 10
+) -> float | None:
+    """ECE: the bin-size-weighted mean of |accuracy − mean confidence| over ``bins`` equal-width confidence
+    bins (Guo et al. 2017). None for no predictions."""
+    if not confidences:
+        return None
+    total = 0.0
+    for index in range(bins):
+        low, high = index / bins, (index + 1) / bins
+        members = [i for i, c in enumerate(confidences) if (low < c <= high) or (index == 0 and c == 0.0)]
+        if members:
+            accuracy = sum(correct[i] for i in members) / len(members)
+            confidence = sum(confidences[i] for i in members) / len(members)
+            total += len(members) * abs(accuracy - confidence)
+    return round(total / len(confidences), 4)
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def score_routing(rows: Sequence[RoutingExample], answers: Sequence[Answer]) -> dict[str, Any]:
+    """The metrics of the module docstring for one router's answers (one per row, in order)."""
+    inside = [(r, a) for r, a in zip(rows, answers, strict=True) if r.domain is not None]
+    outside = [a for r, a in zip(rows, answers, strict=True) if r.domain is None]
+    answered = [(r, a) for r, a in inside if a[0] is not None]
+    per_domain = {}
+    for domain in sorted({r.domain for r, _ in inside if r.domain}):
+        mine = [a for r, a in inside if r.domain == domain]
+        per_domain[domain] = {
+            "questions": len(mine),
+            "accuracy": _ratio(sum(a[0] == domain for a in mine), len(mine)),
+        }
+    return {
+        "questions": len(rows),
+        "in_domain": len(inside),
+        "out_of_domain": len(outside),
+        "accuracy": _ratio(sum(a[0] == r.domain for r, a in inside), len(inside)),
+        "unsure_in_domain": _ratio(sum(a[0] is None for _, a in inside), len(inside)),
+        "unsure_out_of_domain": _ratio(sum(a[0] is None for a in outside), len(outside)),
+        "ece": expected_calibration_error(
+            [a[1] for _, a in answered], [a[0] == r.domain for r, a in answered]
+        ),
+        "per_domain": per_domain,
+    }
+
+
+def _system(
+    rows: Sequence[RoutingExample], redacted: Sequence[str], route: Callable[[str], Answer]
+) -> dict[str, Any]:
+    answers, timings = [], []
+    for text in redacted:
+        started = time.perf_counter()
+        answers.append(route(text))
+        timings.append(1000 * (time.perf_counter() - started))
+    result = score_routing(rows, answers)
+    result["by_language"] = {
+        lang: score_routing(
+            [r for r in rows if r.lang == lang],
+            [a for r, a in zip(rows, answers, strict=True) if r.lang == lang],
+        )
+        for lang in sorted({r.lang for r in rows})
+    }
+    result["latency_ms"] = {
+        "p50": round(nearest_rank(timings, 50), 3),
+        "p99": round(nearest_rank(timings, 99), 3),
+    }
+    result["errors"] = [
+        {"text": text, "lang": row.lang, "gold": row.domain, "predicted": answer[0], "confidence": answer[1]}
+        for row, text, answer in zip(rows, redacted, answers, strict=True)
+        if answer[0] != row.domain
+    ]
+    return result
+
+
+def evaluate_routing(
+    product: Callable[[str], Answer],
+    baseline: Callable[[str], Answer],
+    domains: Sequence[str],
+    deidentification: DomainDeidentifier,
+    dataset: Path,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Score two routers on one labelled set.
+
+    Args:
+        product: The product's router as ``question -> (domain or None, confidence)``.
+        baseline: The baseline router, the same way.
+        domains: The routable domains.
+        deidentification: De-identification (the routing policy is used).
+        dataset: A JSONL of ``{text, domain, lang}``.
+        progress: Called as ``progress(stage, done, total)``.
+
+    Returns:
+        ``{"dataset", "questions", "product": metrics, "baseline": metrics}`` with the metrics of
+        :func:`score_routing` plus ``by_language``, ``latency_ms`` and ``errors`` (de-identified text only).
+
+    Raises:
+        AssistantError: The data is invalid.
+    """
+    rows = load_routing_dataset(dataset, domains)
+    vault = scratch_vault("eval-routing")
+    redacted = []
+    for number, row in enumerate(rows, start=1):
+        redacted.append(deidentification.pseudonymize(row.text, vault, None).text)
+        if progress and (number % 50 == 0 or number == len(rows)):
+            progress("de-identify", number, len(rows))
+    return {
+        "dataset": str(dataset),
+        "questions": len(rows),
+        "product": _system(rows, redacted, product),
+        "baseline": _system(rows, redacted, baseline),
+    }

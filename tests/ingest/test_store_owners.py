@@ -117,3 +117,23 @@ def test_a_bm25_table_of_before_owners_is_upgraded_in_place_and_stays_shared(tmp
         "new-1",
     }
     assert LexicalIndex(path).count("finance") == 2  # reopened: upgraded once, nothing lost
+
+
+def test_a_new_collection_gets_the_wider_hnsw_graph_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    import chromadb
+
+    from ingest.store import HNSW
+
+    path = tmp_path / "chroma"
+    client = chromadb.PersistentClient(path=str(path))
+    old = client.get_or_create_collection(
+        "domain_code", metadata={"hnsw:space": "cosine"}, embedding_function=None
+    )
+    old.add(ids=["x"], embeddings=[_vector(1)])
+    store = VectorStore(path)
+    _write(store, "finance")
+    created = store.client.get_collection("domain_finance").configuration["hnsw"]
+    assert {key: created[key] for key in HNSW} == HNSW and created["max_neighbors"] == 32
+    store.count("code")  # opened with the new settings: the existing graph is not rebuilt
+    kept = store.client.get_collection("domain_code").configuration["hnsw"]
+    assert (kept["space"], kept["max_neighbors"], kept["ef_construction"]) == ("cosine", 16, 100)

@@ -39,7 +39,7 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     settings = load_settings(data_dir=Path(tempfile.mkdtemp(prefix="humaneval-")))
     settings.ingest.index_samples_on_start = False
-    report = evaluate_code(Services(settings), DATA, args.limit, args.backend)
+    report = evaluate_code(Services(settings).code_tasks(), DATA, args.limit, args.backend)
     rows = report.rows
     endings = collections.Counter(
         "passed" if r["passed"] else (r["error"].split(":")[0] or r["status"]) for r in rows

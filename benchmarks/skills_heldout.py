@@ -52,7 +52,12 @@ def measure() -> dict[str, Any]:
         return decision.domain, decision.confidence
 
     routing = evaluate_routing(
-        product, baseline, services.router.domains, services.deidentification, HELD_OUT / "routing.jsonl"
+        product,
+        baseline,
+        services.router.domains,
+        services.deidentification,
+        HELD_OUT / "routing.jsonl",
+        reset=services.embedder.forget_queries,
     )
     for result in (risk, routing):
         for system in ("product", "baseline"):

@@ -454,13 +454,14 @@ def eval_risk(
 ) -> None:
     """Risk detection: the product (intent model + rules, as in the chat) against the rules alone, per language
     and per category."""
-    from pipelines.evals.risk import evaluate_risk
+    from pipelines.evals.risk import evaluate_risk, load_risk_dataset
 
     built = services(ctx)
     config = built.domains.domain(domain)
     detector = built.risk_detector(domain)
-    if detector is None:
+    if detector is None or config.risk is None:
         raise AssistantError(f"domain {domain!r} has no risk rules (no risk: file in its domain.yaml)")
+    load_risk_dataset(dataset, list(config.risk.categories))  # a bad file is named before models load
     result = evaluate_risk(
         config, built.analyzers(domain), detector, built.deidentification, dataset, progress=stderr_counter
     )
@@ -496,9 +497,10 @@ def eval_routing(
     """Routing: the product's router against the baseline (all-MiniLM-L6-v2 nearest examples, never unsure),
     per language, with out-of-domain questions and calibration."""
     from pipelines.chat.routing import Router
-    from pipelines.evals.routing import evaluate_routing
+    from pipelines.evals.routing import evaluate_routing, load_routing_dataset
 
     built = services(ctx)
+    load_routing_dataset(dataset, list(built.domains))  # a bad file is named before models load
     settings = built.settings.routing
     baseline_router = Router(built.embedder, built.domains, settings.top_n, settings.temperature)
 
@@ -511,7 +513,13 @@ def eval_routing(
         return decision.domain, decision.confidence
 
     result = evaluate_routing(
-        product, baseline, built.router.domains, built.deidentification, dataset, progress=stderr_counter
+        product,
+        baseline,
+        built.router.domains,
+        built.deidentification,
+        dataset,
+        progress=stderr_counter,
+        reset=built.embedder.forget_queries,
     )
     if as_json:
         emit(result)

@@ -105,6 +105,12 @@ class Embedder:
                 progress(number, len(texts))
         return vectors
 
+    def forget_queries(self) -> None:
+        """Empty the query-vector cache (:meth:`embed_query`), e.g. before timing another system on the same
+        questions."""
+        with self._lock:
+            self._queries.clear()
+
     def embed_query(self, text: str) -> list[float]:
         """Return the embedding of one query text (length 384).
 

@@ -34,7 +34,14 @@ from pipelines.core.deidentification import DomainDeidentifier, scratch_vault
 from pipelines.core.errors import AssistantError
 from pipelines.skills.triage.risk import RiskDetector
 
-__all__ = ["RiskExample", "evaluate_risk", "load_risk_dataset", "nearest_rank", "score_risk"]
+__all__ = [
+    "RiskExample",
+    "evaluate_risk",
+    "load_risk_dataset",
+    "nearest_rank",
+    "read_labelled_jsonl",
+    "score_risk",
+]
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -48,18 +55,29 @@ class RiskExample:
     lang: str
 
 
-def load_risk_dataset(path: Path, categories: Sequence[str]) -> list[RiskExample]:
-    """Read a JSONL of ``{text, categories, lang}``.
+def read_labelled_jsonl(path: Path, shape: str) -> list[tuple[int, dict[str, Any]]]:
+    """The objects of a JSONL file with their line numbers (blank lines skipped), each with a non-empty
+    ``text`` and, if given, a ``lang`` code (a string of 2-8 letters; when absent it is guessed: ``zh`` when the
+    text has Han characters, else ``en``).
+
+    Args:
+        path: The file.
+        shape: What a line holds, for messages, e.g. ``{text, categories, lang}``.
 
     Raises:
-        AssistantError: The file is missing, a line is not such an object, the text is empty, or a category is
-            not one of ``categories`` (named with its line number).
+        AssistantError: The path is missing or a folder, the file is not UTF-8, or a line is not JSON, not an
+            object, has no text or a malformed ``lang`` (named with its line number).
     """
+    if path.is_dir():
+        raise AssistantError(f"{path}: is a folder; a JSONL file of {shape} is expected")
     if not path.is_file():
-        raise AssistantError(f"{path}: no such file (a JSONL of {{text, categories, lang}} is expected)")
-    known = set(categories)
+        raise AssistantError(f"{path}: no such file (a JSONL of {shape} is expected)")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise AssistantError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -68,7 +86,34 @@ def load_risk_dataset(path: Path, categories: Sequence[str]) -> list[RiskExample
             raise AssistantError(f"{path}:{number}: not JSON ({exc.__class__.__name__})") from exc
         if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row["text"].strip():
             raise AssistantError(f"{path}:{number}: expected an object with a non-empty 'text'")
-        gold = row.get("categories", [])
+        lang = row.get("lang")
+        if lang is None:
+            row["lang"] = "zh" if _HAN.search(row["text"]) else "en"
+        elif not isinstance(lang, str) or not re.fullmatch(r"[A-Za-z]{2,8}", lang):
+            raise AssistantError(
+                f"{path}:{number}: 'lang' must be a language code such as en or zh, got {lang!r}"
+            )
+        rows.append((number, row))
+    return rows
+
+
+def load_risk_dataset(path: Path, categories: Sequence[str]) -> list[RiskExample]:
+    """Read a JSONL of ``{text, categories, lang}`` (``lang`` optional: see :func:`read_labelled_jsonl`).
+
+    Raises:
+        AssistantError: The file is missing, a folder or not UTF-8, a line is not such an object, the text is
+            empty, ``categories`` is missing or not a list, or a category is not one of ``categories`` (named
+            with its line number).
+    """
+    shape = "{text, categories, lang}"
+    known = set(categories)
+    rows = []
+    for number, row in read_labelled_jsonl(path, shape):
+        if "categories" not in row:
+            raise AssistantError(
+                f"{path}:{number}: no 'categories' (a list of names; [] for a benign message)"
+            )
+        gold = row["categories"]
         if not isinstance(gold, list) or not all(isinstance(c, str) for c in gold):
             raise AssistantError(f"{path}:{number}: 'categories' must be a list of names")
         unknown = sorted(set(gold) - known)
@@ -77,8 +122,7 @@ def load_risk_dataset(path: Path, categories: Sequence[str]) -> list[RiskExample
                 f"{path}:{number}: unknown risk categor{'y' if len(unknown) == 1 else 'ies'} "
                 f"{', '.join(unknown)}; expected some of {', '.join(categories)}"
             )
-        lang = row.get("lang") or ("zh" if _HAN.search(row["text"]) else "en")
-        rows.append(RiskExample(row["text"], frozenset(gold), str(lang)))
+        rows.append(RiskExample(row["text"], frozenset(gold), row["lang"]))
     if not rows:
         raise AssistantError(f"{path}: no labelled messages")
     return rows

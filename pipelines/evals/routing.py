@@ -17,8 +17,6 @@ A router answers a domain, or ``None`` when it reports itself unsure. Metrics, o
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from typing import Any
 
 from pipelines.core.deidentification import DomainDeidentifier, scratch_vault
 from pipelines.core.errors import AssistantError
-from pipelines.evals.risk import nearest_rank
+from pipelines.evals.risk import nearest_rank, read_labelled_jsonl
 
 __all__ = [
     "RoutingExample",
@@ -37,7 +35,6 @@ __all__ = [
     "score_routing",
 ]
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
 #: A router's answer to one question: the domain (None = unsure) and its confidence, 0..1.
 Answer = tuple[str | None, float]
 
@@ -52,24 +49,15 @@ class RoutingExample:
 
 
 def load_routing_dataset(path: Path, domains: Sequence[str]) -> list[RoutingExample]:
-    """Read a JSONL of ``{text, domain, lang}``.
+    """Read a JSONL of ``{text, domain, lang}`` (``lang`` optional: see
+    :func:`pipelines.evals.risk.read_labelled_jsonl`).
 
     Raises:
-        AssistantError: The file is missing, a line is not such an object, the text is empty, or the domain is
-            neither null nor one of ``domains`` (named with its line number).
+        AssistantError: The file is missing, a folder or not UTF-8, a line is not such an object, the text is
+            empty, or the domain is missing or neither null nor one of ``domains`` (named with its line number).
     """
-    if not path.is_file():
-        raise AssistantError(f"{path}: no such file (a JSONL of {{text, domain, lang}} is expected)")
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise AssistantError(f"{path}:{number}: not JSON ({exc.__class__.__name__})") from exc
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row["text"].strip():
-            raise AssistantError(f"{path}:{number}: expected an object with a non-empty 'text'")
+    for number, row in read_labelled_jsonl(path, "{text, domain, lang}"):
         if "domain" not in row:
             raise AssistantError(f"{path}:{number}: no 'domain' (a domain name, or null for none of them)")
         domain = row["domain"]
@@ -77,8 +65,7 @@ def load_routing_dataset(path: Path, domains: Sequence[str]) -> list[RoutingExam
             raise AssistantError(
                 f"{path}:{number}: unknown domain {domain!r}; expected one of {', '.join(domains)} or null"
             )
-        lang = row.get("lang") or ("zh" if _HAN.search(row["text"]) else "en")
-        rows.append(RoutingExample(row["text"], domain, str(lang)))
+        rows.append(RoutingExample(row["text"], domain, row["lang"]))
     if not rows:
         raise AssistantError(f"{path}: no labelled questions")
     return rows
@@ -167,6 +154,7 @@ def evaluate_routing(
     deidentification: DomainDeidentifier,
     dataset: Path,
     progress: Callable[[str, int, int], None] | None = None,
+    reset: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Score two routers on one labelled set.
 
@@ -177,6 +165,8 @@ def evaluate_routing(
         deidentification: De-identification (the routing policy is used).
         dataset: A JSONL of ``{text, domain, lang}``.
         progress: Called as ``progress(stage, done, total)``.
+        reset: Called before each router runs (e.g. ``Embedder.forget_queries``, so the second router is not
+            timed on the first one's cached query vectors).
 
     Returns:
         ``{"dataset", "questions", "product": metrics, "baseline": metrics}`` with the metrics of
@@ -192,9 +182,9 @@ def evaluate_routing(
         redacted.append(deidentification.pseudonymize(row.text, vault, None).text)
         if progress and (number % 50 == 0 or number == len(rows)):
             progress("de-identify", number, len(rows))
-    return {
-        "dataset": str(dataset),
-        "questions": len(rows),
-        "product": _system(rows, redacted, product),
-        "baseline": _system(rows, redacted, baseline),
-    }
+    results = {}
+    for name, route in (("product", product), ("baseline", baseline)):
+        if reset is not None:
+            reset()
+        results[name] = _system(rows, redacted, route)
+    return {"dataset": str(dataset), "questions": len(rows), **results}

@@ -50,6 +50,8 @@ def test_risk_metrics_on_a_hand_computed_case() -> None:
         ('{"categories": []}', "2: expected an object with a non-empty 'text'"),
         ('{"text": "x", "categories": ["burglary"]}', "2: unknown risk category burglary"),
         ('{"text": "x", "categories": "fraud"}', "2: 'categories' must be a list"),
+        ('{"text": "my card was stolen", "lang": "en"}', "2: no 'categories'"),
+        ('{"text": "x", "categories": [], "lang": 5}', "2: 'lang' must be a language code"),
     ],
 )
 def test_a_bad_risk_line_is_named(tmp_path: Path, line: str, problem: str) -> None:
@@ -57,6 +59,15 @@ def test_a_bad_risk_line_is_named(tmp_path: Path, line: str, problem: str) -> No
     path.write_text('{"text": "ok", "categories": []}\n' + line + "\n", encoding="utf-8")
     with pytest.raises(AssistantError, match=problem):
         load_risk_dataset(path, CATEGORIES)
+
+
+def test_a_folder_and_a_file_that_is_not_utf8_are_named(tmp_path: Path) -> None:
+    with pytest.raises(AssistantError, match="is a folder; a JSONL file"):
+        load_risk_dataset(tmp_path, CATEGORIES)
+    latin1 = tmp_path / "latin1.jsonl"
+    latin1.write_bytes(b'{"text": "caf\xe9 card stolen", "categories": ["fraud"]}\n')
+    with pytest.raises(AssistantError, match="not UTF-8 text"):
+        load_routing_dataset(latin1, ["finance"])
 
 
 def test_the_language_is_guessed_from_the_script_when_missing(tmp_path: Path) -> None:
@@ -167,3 +178,11 @@ def test_cli_eval_routing_prints_both_routers_per_language_without_personal_valu
 def test_cli_eval_routing_names_a_missing_file(tmp_path: Path) -> None:
     done = run("eval", "routing", "--dataset", str(tmp_path / "none.jsonl"), data_dir=tmp_path / "data")
     assert done.returncode != 0 and "none.jsonl: no such file" in done.stderr
+
+
+def test_cli_eval_risk_names_a_bad_file_in_one_line_without_a_traceback(tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.jsonl"
+    latin1.write_bytes(b'{"text": "caf\xe9 card stolen", "categories": ["fraud"], "lang": "en"}\n')
+    done = run("eval", "risk", "--dataset", str(latin1), data_dir=tmp_path / "data")
+    assert done.returncode == 1 and done.stderr.strip().startswith("error: ") and "not UTF-8" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -249,18 +249,18 @@ def load_linear_member(
         coef = weights["coef"].astype(np.float32)
         intercept = weights["intercept"].astype(np.float32)
         if kind == EMBEDDING_LR:
-            featurize: Callable[[Sequence[str]], Any] = _frozen(
-                int(description.get("max_length", 64)), backend, cache_dir
-            )
+            max_length = int(description.get("max_length", 64))
         else:
             settings = list(description["vectorizers"])
             vocabularies = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
             vectorizers = _tfidf_vectorizers(settings, vocabularies)
             for number, vectorizer in enumerate(vectorizers):
                 vectorizer.idf_ = weights[f"idf_{number}"].astype(np.float64)
-            featurize = _tfidf_featurizer(vectorizers)
+            featurize: Callable[[Sequence[str]], Any] = _tfidf_featurizer(vectorizers)
     except (OSError, KeyError, ValueError, TypeError) as exc:
         raise IntentError(f"{folder}: malformed {kind} intent member ({exc})") from exc
     if coef.shape[0] != len(labels) or intercept.shape != (len(labels),):
         raise IntentError(f"{folder}: weights of shape {coef.shape} do not match {len(labels)} labels")
+    if kind == EMBEDDING_LR:  # outside the malformed-file handler: an export failure is not a bad member
+        featurize = _frozen(max_length, backend, cache_dir)
     return LinearMember(str(kind), coef, intercept, featurize), labels

@@ -82,15 +82,25 @@ def load_onnx_member(
         except (OSError, ValueError, RuntimeError) as exc:
             raise IntentError(f"{folder / adapter}: cannot load the LoRA adapter ({exc})") from exc
 
-    encoder = OnnxInt8Encoder(
-        base,
-        cache_dir,
-        encoder=merged,
-        digest=model_digest(base, files),
-        stem="intent-encoder",
-        max_tokens=max_length,
-    )
+    try:
+        encoder = OnnxInt8Encoder(
+            base,
+            cache_dir,
+            encoder=merged,
+            digest=model_digest(base, files),
+            stem="intent-encoder",
+            max_tokens=max_length,
+        )
+    except OSError as exc:
+        raise _unwritable(cache_dir, exc) from exc
     return OnnxIntentMember(encoder, np.asarray(head, dtype=np.float64), scale)
+
+
+def _unwritable(cache_dir: Path, exc: OSError) -> IntentError:
+    return IntentError(
+        f"cannot make the intent model's ONNX export in {cache_dir} ({exc.strerror or exc}); set "
+        "ASSISTANT_EMBEDDING__ONNX_CACHE_DIR to a writable folder, or ASSISTANT_EMBEDDING__BACKEND=torch"
+    )
 
 
 def frozen_featurizer(max_length: int, cache_dir: Path) -> Callable[[Sequence[str]], Any]:
@@ -98,4 +108,7 @@ def frozen_featurizer(max_length: int, cache_dir: Path) -> Callable[[Sequence[st
     unit embeddings, one text per call. It shares the retrieval embedder's export file."""
     from ingest.onnx_encoder import OnnxInt8Encoder
 
-    return OnnxInt8Encoder(base_encoder_path(), cache_dir, max_tokens=max_length).encode_each
+    try:
+        return OnnxInt8Encoder(base_encoder_path(), cache_dir, max_tokens=max_length).encode_each
+    except OSError as exc:
+        raise _unwritable(cache_dir, exc) from exc

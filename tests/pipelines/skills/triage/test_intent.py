@@ -158,6 +158,17 @@ def test_an_unknown_intent_encoder_backend_is_refused() -> None:
         IntentClassifier.load(config.resolve(config.intent.model), 0.5, "gpu")
 
 
+def test_an_unwritable_export_folder_is_a_clear_error(tmp_path: Path) -> None:
+    from domains import load_domains
+
+    config = load_domains()["finance"]
+    assert config.intent is not None
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(IntentError, match="cannot make the intent model's ONNX export in .*ONNX_CACHE_DIR"):
+        IntentClassifier.load(config.resolve(config.intent.model), 0.5, "onnx-int8", blocker / "cache")
+
+
 @pytest.mark.parametrize(("backend", "kind"), [("auto", "OnnxIntentMember"), ("torch", "IntentMember")])
 def test_the_services_run_the_intent_encoders_by_the_embedding_setting(
     tmp_path: Path, backend: str, kind: str

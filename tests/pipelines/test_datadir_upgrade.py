@@ -26,6 +26,9 @@ def upgraded(tmp_path: Path, models: Models) -> Services:
     settings.llm.backend = "llamacpp"
     settings.llamacpp.max_tokens = 24
     settings.ingest.index_samples_on_start = False
+    # the fixture's vaults were encrypted when it was built: with the default 24-hour time to live they would be
+    # erased as expired once the fixture is a day old (vault expiry has its own tests)
+    settings.privacy.vault_ttl_hours = 0
     return Services(settings, models)
 
 

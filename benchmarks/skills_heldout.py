@@ -39,22 +39,9 @@ def measure() -> dict[str, Any]:
         config, services.analyzers("finance"), detector, services.deidentification, HELD_OUT / "risk.jsonl"
     )
     routing_settings = settings.routing
-    baseline_router = Router(
-        services.embedder, services.domains, routing_settings.top_n, routing_settings.temperature
-    )
-
-    def product(question: str) -> tuple[str | None, float]:
-        decision = services.router.route(question)
-        return decision.domain, decision.confidence
-
-    def baseline(question: str) -> tuple[str | None, float]:
-        decision = baseline_router.route(question)
-        return decision.domain, decision.confidence
-
     routing = evaluate_routing(
-        product,
-        baseline,
-        services.router.domains,
+        services.router,
+        Router(services.embedder, services.domains, routing_settings.top_n, routing_settings.temperature),
         services.deidentification,
         HELD_OUT / "routing.jsonl",
         reset=services.embedder.forget_queries,

@@ -502,20 +502,9 @@ def eval_routing(
     built = services(ctx)
     load_routing_dataset(dataset, list(built.domains))  # a bad file is named before models load
     settings = built.settings.routing
-    baseline_router = Router(built.embedder, built.domains, settings.top_n, settings.temperature)
-
-    def product(question: str) -> tuple[str | None, float]:
-        decision = built.router.route(question)
-        return decision.domain, decision.confidence
-
-    def baseline(question: str) -> tuple[str | None, float]:
-        decision = baseline_router.route(question)
-        return decision.domain, decision.confidence
-
     result = evaluate_routing(
-        product,
-        baseline,
-        built.router.domains,
+        built.router,
+        Router(built.embedder, built.domains, settings.top_n, settings.temperature),
         built.deidentification,
         dataset,
         progress=stderr_counter,

@@ -20,9 +20,6 @@ Metrics, overall and per language:
 
 from __future__ import annotations
 
-import json
-import re
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,18 +29,10 @@ from domains import DomainConfig
 from pipelines.chat.signals import MessageAnalyzer, detect_signals
 from pipelines.core.deidentification import DomainDeidentifier, scratch_vault
 from pipelines.core.errors import AssistantError
+from pipelines.evals.labelled import by_language, ratio, read_labelled_jsonl, timed
 from pipelines.skills.triage.risk import RiskDetector
 
-__all__ = [
-    "RiskExample",
-    "evaluate_risk",
-    "load_risk_dataset",
-    "nearest_rank",
-    "read_labelled_jsonl",
-    "score_risk",
-]
-
-_HAN = re.compile(r"[\u3400-\u9fff]")
+__all__ = ["RiskExample", "evaluate_risk", "load_risk_dataset", "score_risk"]
 
 
 @dataclass(frozen=True)
@@ -53,48 +42,6 @@ class RiskExample:
     text: str
     categories: frozenset[str]
     lang: str
-
-
-def read_labelled_jsonl(path: Path, shape: str) -> list[tuple[int, dict[str, Any]]]:
-    """The objects of a JSONL file with their line numbers (blank lines skipped), each with a non-empty
-    ``text`` and, if given, a ``lang`` code (a string of 2-8 letters; when absent it is guessed: ``zh`` when the
-    text has Han characters, else ``en``).
-
-    Args:
-        path: The file.
-        shape: What a line holds, for messages, e.g. ``{text, categories, lang}``.
-
-    Raises:
-        AssistantError: The path is missing or a folder, the file is not UTF-8, or a line is not JSON, not an
-            object, has no text or a malformed ``lang`` (named with its line number).
-    """
-    if path.is_dir():
-        raise AssistantError(f"{path}: is a folder; a JSONL file of {shape} is expected")
-    if not path.is_file():
-        raise AssistantError(f"{path}: no such file (a JSONL of {shape} is expected)")
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise AssistantError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise AssistantError(f"{path}:{number}: not JSON ({exc.__class__.__name__})") from exc
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row["text"].strip():
-            raise AssistantError(f"{path}:{number}: expected an object with a non-empty 'text'")
-        lang = row.get("lang")
-        if lang is None:
-            row["lang"] = "zh" if _HAN.search(row["text"]) else "en"
-        elif not isinstance(lang, str) or not re.fullmatch(r"[A-Za-z]{2,8}", lang):
-            raise AssistantError(
-                f"{path}:{number}: 'lang' must be a language code such as en or zh, got {lang!r}"
-            )
-        rows.append((number, row))
-    return rows
 
 
 def load_risk_dataset(path: Path, categories: Sequence[str]) -> list[RiskExample]:
@@ -128,18 +75,6 @@ def load_risk_dataset(path: Path, categories: Sequence[str]) -> list[RiskExample
     return rows
 
 
-def nearest_rank(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile ``q`` (0-100) of ``values`` (0.0 for none)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
-
-
-def _ratio(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 4) if denominator else None
-
-
 def score_risk(
     rows: Sequence[RiskExample], predicted: Sequence[frozenset[str]], categories: Sequence[str]
 ) -> dict[str, Any]:
@@ -162,15 +97,15 @@ def score_risk(
         "messages": len(rows),
         "risky": risky,
         "benign": benign,
-        "recall": _ratio(tp, tp + fn),
-        "precision": _ratio(tp, tp + fp),
-        "flagged_risky": _ratio(flagged, risky),
-        "false_positive_rate": _ratio(false_alarms, benign),
+        "recall": ratio(tp, tp + fn),
+        "precision": ratio(tp, tp + fp),
+        "flagged_risky": ratio(flagged, risky),
+        "false_positive_rate": ratio(false_alarms, benign),
         "per_category": {
             c: {
                 "support": n[0] + n[2],
-                "recall": _ratio(n[0], n[0] + n[2]),
-                "precision": _ratio(n[0], n[0] + n[1]),
+                "recall": ratio(n[0], n[0] + n[2]),
+                "precision": ratio(n[0], n[0] + n[1]),
             }
             for c, n in found.items()
         },
@@ -183,24 +118,10 @@ def _system(
     assess: Callable[[str], frozenset[str]],
     categories: Sequence[str],
 ) -> dict[str, Any]:
-    predicted, timings = [], []
-    for text in redacted:
-        started = time.perf_counter()
-        predicted.append(assess(text))
-        timings.append(1000 * (time.perf_counter() - started))
+    predicted, latency = timed(assess, redacted)
     result = score_risk(rows, predicted, categories)
-    result["by_language"] = {
-        lang: score_risk(
-            [r for r in rows if r.lang == lang],
-            [p for r, p in zip(rows, predicted, strict=True) if r.lang == lang],
-            categories,
-        )
-        for lang in sorted({r.lang for r in rows})
-    }
-    result["latency_ms"] = {
-        "p50": round(nearest_rank(timings, 50), 3),
-        "p99": round(nearest_rank(timings, 99), 3),
-    }
+    result["by_language"] = by_language(rows, predicted, lambda r, p: score_risk(r, p, categories))
+    result["latency_ms"] = latency
     result["errors"] = [
         {"text": text, "lang": row.lang, "gold": sorted(row.categories), "predicted": sorted(guess)}
         for row, text, guess in zip(rows, redacted, predicted, strict=True)

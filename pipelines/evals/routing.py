@@ -17,17 +17,17 @@ A router answers a domain, or ``None`` when it reports itself unsure. Metrics, o
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pipelines.core.deidentification import DomainDeidentifier, scratch_vault
 from pipelines.core.errors import AssistantError
-from pipelines.evals.risk import nearest_rank, read_labelled_jsonl
+from pipelines.evals.labelled import by_language, ratio, read_labelled_jsonl, timed
 
 __all__ = [
+    "QuestionRouter",
     "RoutingExample",
     "evaluate_routing",
     "expected_calibration_error",
@@ -37,6 +37,25 @@ __all__ = [
 
 #: A router's answer to one question: the domain (None = unsure) and its confidence, 0..1.
 Answer = tuple[str | None, float]
+
+
+class RouteAnswer(Protocol):
+    """What a router decides for a question (e.g. :class:`pipelines.chat.routing.RouteDecision`)."""
+
+    @property
+    def domain(self) -> str | None: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+
+class QuestionRouter(Protocol):
+    """A router as the evaluation uses it (e.g. :class:`pipelines.chat.routing.Router`)."""
+
+    @property
+    def domains(self) -> list[str]: ...
+
+    def route(self, question: str) -> RouteAnswer: ...
 
 
 @dataclass(frozen=True)
@@ -50,7 +69,7 @@ class RoutingExample:
 
 def load_routing_dataset(path: Path, domains: Sequence[str]) -> list[RoutingExample]:
     """Read a JSONL of ``{text, domain, lang}`` (``lang`` optional: see
-    :func:`pipelines.evals.risk.read_labelled_jsonl`).
+    :func:`pipelines.evals.labelled.read_labelled_jsonl`).
 
     Raises:
         AssistantError: The file is missing, a folder or not UTF-8, a line is not such an object, the text is
@@ -89,10 +108,6 @@ def expected_calibration_error(
     return round(total / len(confidences), 4)
 
 
-def _ratio(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 4) if denominator else None
-
-
 def score_routing(rows: Sequence[RoutingExample], answers: Sequence[Answer]) -> dict[str, Any]:
     """The metrics of the module docstring for one router's answers (one per row, in order)."""
     inside = [(r, a) for r, a in zip(rows, answers, strict=True) if r.domain is not None]
@@ -103,15 +118,15 @@ def score_routing(rows: Sequence[RoutingExample], answers: Sequence[Answer]) -> 
         mine = [a for r, a in inside if r.domain == domain]
         per_domain[domain] = {
             "questions": len(mine),
-            "accuracy": _ratio(sum(a[0] == domain for a in mine), len(mine)),
+            "accuracy": ratio(sum(a[0] == domain for a in mine), len(mine)),
         }
     return {
         "questions": len(rows),
         "in_domain": len(inside),
         "out_of_domain": len(outside),
-        "accuracy": _ratio(sum(a[0] == r.domain for r, a in inside), len(inside)),
-        "unsure_in_domain": _ratio(sum(a[0] is None for _, a in inside), len(inside)),
-        "unsure_out_of_domain": _ratio(sum(a[0] is None for a in outside), len(outside)),
+        "accuracy": ratio(sum(a[0] == r.domain for r, a in inside), len(inside)),
+        "unsure_in_domain": ratio(sum(a[0] is None for _, a in inside), len(inside)),
+        "unsure_out_of_domain": ratio(sum(a[0] is None for a in outside), len(outside)),
         "ece": expected_calibration_error(
             [a[1] for _, a in answered], [a[0] == r.domain for r, a in answered]
         ),
@@ -120,25 +135,13 @@ def score_routing(rows: Sequence[RoutingExample], answers: Sequence[Answer]) -> 
 
 
 def _system(
-    rows: Sequence[RoutingExample], redacted: Sequence[str], route: Callable[[str], Answer]
+    rows: Sequence[RoutingExample], redacted: Sequence[str], router: QuestionRouter
 ) -> dict[str, Any]:
-    answers, timings = [], []
-    for text in redacted:
-        started = time.perf_counter()
-        answers.append(route(text))
-        timings.append(1000 * (time.perf_counter() - started))
+    decisions, latency = timed(router.route, redacted)
+    answers: list[Answer] = [(d.domain, d.confidence) for d in decisions]
     result = score_routing(rows, answers)
-    result["by_language"] = {
-        lang: score_routing(
-            [r for r in rows if r.lang == lang],
-            [a for r, a in zip(rows, answers, strict=True) if r.lang == lang],
-        )
-        for lang in sorted({r.lang for r in rows})
-    }
-    result["latency_ms"] = {
-        "p50": round(nearest_rank(timings, 50), 3),
-        "p99": round(nearest_rank(timings, 99), 3),
-    }
+    result["by_language"] = by_language(rows, answers, score_routing)
+    result["latency_ms"] = latency
     result["errors"] = [
         {"text": text, "lang": row.lang, "gold": row.domain, "predicted": answer[0], "confidence": answer[1]}
         for row, text, answer in zip(rows, redacted, answers, strict=True)
@@ -148,9 +151,8 @@ def _system(
 
 
 def evaluate_routing(
-    product: Callable[[str], Answer],
-    baseline: Callable[[str], Answer],
-    domains: Sequence[str],
+    product: QuestionRouter,
+    baseline: QuestionRouter,
     deidentification: DomainDeidentifier,
     dataset: Path,
     progress: Callable[[str, int, int], None] | None = None,
@@ -159,9 +161,8 @@ def evaluate_routing(
     """Score two routers on one labelled set.
 
     Args:
-        product: The product's router as ``question -> (domain or None, confidence)``.
-        baseline: The baseline router, the same way.
-        domains: The routable domains.
+        product: The product's router (its ``domains`` are the ones a row may name).
+        baseline: The baseline router.
         deidentification: De-identification (the routing policy is used).
         dataset: A JSONL of ``{text, domain, lang}``.
         progress: Called as ``progress(stage, done, total)``.
@@ -175,7 +176,7 @@ def evaluate_routing(
     Raises:
         AssistantError: The data is invalid.
     """
-    rows = load_routing_dataset(dataset, domains)
+    rows = load_routing_dataset(dataset, product.domains)
     vault = scratch_vault("eval-routing")
     redacted = []
     for number, row in enumerate(rows, start=1):
@@ -183,8 +184,8 @@ def evaluate_routing(
         if progress and (number % 50 == 0 or number == len(rows)):
             progress("de-identify", number, len(rows))
     results = {}
-    for name, route in (("product", product), ("baseline", baseline)):
+    for name, router in (("product", product), ("baseline", baseline)):
         if reset is not None:
             reset()
-        results[name] = _system(rows, redacted, route)
+        results[name] = _system(rows, redacted, router)
     return {"dataset": str(dataset), "questions": len(rows), **results}

@@ -101,7 +101,8 @@ def deidentify(body: TextRequest, ctx: Context, principal: Caller) -> dict[str, 
 
 @router.post("/route")
 def route(body: QuestionRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
-    """``{question, domain, confidence, scores}``: the de-identified question and its domain (no model call)."""
+    """``{question, domain, confidence, scores, out_of_domain, best}``: the de-identified question and its domain
+    (no model call); ``domain`` is null when the router is unsure (``best`` is then its guess)."""
     if not body.question.strip():
         raise AssistantError("the question is empty")
     check_length(body.question, MAX_QUESTION_CHARS, "question")
@@ -111,6 +112,8 @@ def route(body: QuestionRequest, ctx: Context, principal: Caller) -> dict[str, A
         "domain": decision.domain,
         "confidence": decision.confidence,
         "scores": decision.scores,
+        "out_of_domain": decision.out_of_domain,
+        "best": decision.best,
     }
 
 

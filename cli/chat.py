@@ -124,7 +124,9 @@ def route(
     question: Annotated[str, typer.Argument(help="A question, or - to read one per stdin line.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Route questions to a domain (no LLM call); prints domain, confidence and the de-identified question."""
+    """Route questions to a domain (no LLM call); prints domain, confidence and the de-identified question.
+
+    When the router is unsure the domain is "unsure" (null in --json) and the best guess follows in brackets."""
     questions = (
         [line.strip() for line in sys.stdin if line.strip()] if question == "-" else [question.strip()]
     )
@@ -140,7 +142,10 @@ def route(
                     "domain": decision.domain,
                     "confidence": decision.confidence,
                     "scores": decision.scores,
+                    "out_of_domain": decision.out_of_domain,
+                    "best": decision.best,
                 }
             )
         else:
-            typer.echo(f"{decision.domain}\t{decision.confidence:.3f}\t{redacted}")
+            shown = decision.domain or f"unsure (best {decision.best})"
+            typer.echo(f"{shown}\t{decision.confidence:.3f}\t{redacted}")

@@ -494,17 +494,16 @@ def eval_routing(
         bool, typer.Option("--json", help="Print {product, baseline, ...} as one JSON object.")
     ] = False,
 ) -> None:
-    """Routing: the product's router against the baseline (all-MiniLM-L6-v2 nearest examples, never unsure),
-    per language, with out-of-domain questions and calibration."""
-    from pipelines.chat.routing import Router
+    """Routing: the product's router against the baseline (the router before issue 24: all-MiniLM-L6-v2 nearest
+    examples, never unsure), per language, with out-of-domain questions and calibration."""
     from pipelines.evals.routing import evaluate_routing, load_routing_dataset
+    from pipelines.evals.similarity_router import SimilarityRouter
 
     built = services(ctx)
     load_routing_dataset(dataset, list(built.domains))  # a bad file is named before models load
-    settings = built.settings.routing
     result = evaluate_routing(
         built.router,
-        Router(built.embedder, built.domains, settings.top_n, settings.temperature),
+        SimilarityRouter(built.embedder, built.domains),
         built.deidentification,
         dataset,
         progress=stderr_counter,

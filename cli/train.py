@@ -113,6 +113,48 @@ def train_intent(
         )
 
 
+@train_app.command("intent-multilingual")
+def train_intent_multilingual(
+    ctx: typer.Context,
+    domain: Annotated[
+        str, typer.Option("--domain", help="Domain whose intent model gets the head.")
+    ] = "finance",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
+) -> None:
+    """Train the intent model's multilingual head (Chinese messages) from the domain's
+    intent.multilingual_training_data and a sample of its English data (about a minute); run it again after
+    `assistant train intent`, which writes a new model folder."""
+    from pipelines.training.intent import load_labelled_csv
+    from pipelines.training.intent_multilingual import load_labelled_jsonl, train_multilingual_head
+
+    built = services(ctx)
+    config = built.domains.domain(domain)
+    intent = config.intent
+    if intent is None or intent.multilingual_training_data is None:
+        raise AssistantError(f"domain {domain!r} has no intent.multilingual_training_data in its domain.yaml")
+    with StderrProgress() as bar:
+        bar.start("train the multilingual intent head")
+        report = train_multilingual_head(
+            config.resolve(intent.model),
+            built.models.multilingual_encoder(),
+            load_labelled_jsonl(config.resolve(intent.multilingual_training_data)),
+            load_labelled_csv(config.resolve(intent.training_data)),
+        )
+    facts = {
+        "model_dir": str(report.folder),
+        "examples": report.examples,
+        "labels": report.labels,
+        "seconds": round(report.seconds, 1),
+    }
+    if as_json:
+        emit(facts)
+    else:
+        typer.echo(
+            f"trained the multilingual head of {report.labels} intents on {report.examples} messages in "
+            f"{report.seconds:.0f} s: {report.folder}"
+        )
+
+
 @train_app.command("ner")
 def train_ner(
     ctx: typer.Context,

@@ -14,6 +14,12 @@ from domains.config import (
 from domains.loading import DomainError, default_domains_dir, load_domains, sample_corpus_files
 from domains.relations_config import RelationCues, RelationsConfig, RelationTypeConfig
 from domains.risk_config import RiskConfig
+from domains.routing_data import (
+    OUT_OF_DOMAIN_FILE,
+    out_of_domain_questions,
+    read_questions,
+    routing_questions,
+)
 
 __all__ = [
     "AGENT_ASSIST_FILE",
@@ -28,6 +34,7 @@ __all__ = [
     "EscalationConfig",
     "IntentConfig",
     "NerConfig",
+    "OUT_OF_DOMAIN_FILE",
     "RelationCues",
     "RelationTypeConfig",
     "RelationsConfig",
@@ -37,5 +44,8 @@ __all__ = [
     "load_agent_assist",
     "load_code_modes",
     "load_domains",
+    "out_of_domain_questions",
+    "read_questions",
+    "routing_questions",
     "sample_corpus_files",
 ]

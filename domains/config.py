@@ -115,6 +115,11 @@ class IntentConfig(BaseModel):
         le=1,
         description="A top-label probability below this is reported as intent ``unknown`` (the label is kept).",
     )
+    multilingual_training_data: Path | None = Field(
+        default=None,
+        description="JSONL of ``{text, label}`` non-English (e.g. Chinese) messages the model's multilingual head "
+        "is trained on (``assistant train intent-multilingual``), relative to the domain folder.",
+    )
 
 
 class NerConfig(BaseModel):
@@ -174,7 +179,10 @@ class DomainConfig(BaseModel):
         name: Identifier; equals the folder name.
         title: Human title.
         description: What the domain answers.
-        routing_examples: Example questions the router compares a question with (>= 5).
+        routing_examples: Example questions the router learns the domain from (>= 5).
+        routing_questions: A JSONL file in the folder of more labelled questions for the router, one
+            ``{"text", "lang"}`` per line (read by :func:`domains.routing_data.routing_questions`); None = only
+            ``routing_examples``.
         system_prompt: Instructions for the model.
         retrieval: Retrieval parameters.
         chunking: Chunking parameters.
@@ -200,6 +208,7 @@ class DomainConfig(BaseModel):
     title: str = Field(min_length=1)
     description: str = Field(min_length=1)
     routing_examples: tuple[str, ...] = Field(min_length=5)
+    routing_questions: Path | None = None
     system_prompt: str = Field(min_length=1)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     chunking: ChunkingConfig = Field(default_factory=ChunkingConfig)

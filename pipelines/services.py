@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from ingest import Embedder, ReviewStorage, VectorStore
+    from ingest.multilingual import MultilingualEncoder
     from pipelines.accounts import AccountStore
     from pipelines.chat.pipeline import ChatPipeline
     from pipelines.chat.retrieval import Retriever
@@ -125,6 +126,13 @@ class Models:
         return self._cache.get(
             key, lambda: Embedder(settings.batch_size, settings.device, backend, settings.onnx_cache_dir)
         )
+
+    def multilingual_encoder(self) -> MultilingualEncoder:
+        """The multilingual sentence encoder (:class:`ingest.multilingual.MultilingualEncoder`): the router's,
+        the Chinese intent model's and the learned risk layer's."""
+        from ingest.multilingual import MultilingualEncoder
+
+        return self._cache.get(("multilingual",), MultilingualEncoder)
 
     def analyzer(self, spacy_model: str) -> Analyzer:
         """The Presidio analyzer with this product's recognizers (:func:`privacy.build_analyzer`)."""
@@ -453,7 +461,11 @@ class Services:
             # the intent encoders do not touch the stores: auto means the faster one
             backend = "torch" if embedding.backend == "torch" else "onnx-int8"
             return IntentClassifier.load(
-                config.resolve(intent.model), intent.unknown_threshold, backend, embedding.onnx_cache_dir
+                config.resolve(intent.model),
+                intent.unknown_threshold,
+                backend,
+                embedding.onnx_cache_dir,
+                self.models.multilingual_encoder(),
             )
 
         return self._per_domain.get(("intent", domain), load)
@@ -539,11 +551,25 @@ class Services:
 
     @cached_property
     def router(self) -> Router:
-        """Embedding-similarity router over the domains."""
+        """The learned router over the domains (:mod:`pipelines.chat.routing`), fitted on their routing
+        questions and the out-of-domain ones of the domains folder.
+
+        Raises:
+            DomainError: A routing questions file is missing or invalid.
+        """
+        from domains import out_of_domain_questions, routing_questions
         from pipelines.chat.routing import Router
 
         routing = self.settings.routing
-        return Router(self.embedder, self.domains, routing.top_n, routing.temperature)
+        questions = {name: routing_questions(self.domains.domain(name)) for name in self.domains}
+        return Router(
+            self.models.multilingual_encoder(),
+            questions,
+            out_of_domain_questions(self.settings.domains_dir),
+            routing.floor,
+            routing.regularization,
+            english=self.embedder,
+        )
 
     @cached_property
     def retriever(self) -> Retriever:

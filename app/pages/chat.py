@@ -3,6 +3,7 @@ signed-in user sees and continues only their own conversations, in their role's 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import streamlit as st
@@ -14,6 +15,7 @@ from app.state import get_services, guarded
 from pipelines.chat.citations import citation_sentences
 from pipelines.chat.claims import stored_claims
 from pipelines.chat.pipeline import ChatResult
+from pipelines.chat.routing import UnsureRouteError
 from pipelines.chat.signals import signals_line
 from pipelines.chat.transparency import masked_caption
 from pipelines.conversation.memory import StoredTurn
@@ -210,6 +212,9 @@ for past in past_turns:
     show_turn(past, ratings.get(past.position))
 
 question = st.chat_input("Ask about your documents…")
+asked_domain = choice.domain
+if not question and (picked := st.session_state.pop("unsure_question", None)):
+    question, asked_domain = picked  # the user chose a domain for a question the router was unsure about
 if question and not claim_session(services, visitor, choice.session_id):
     st.error("This conversation is not yours: start a new chat.")  # not reached: ids are random and owned
     st.stop()
@@ -223,17 +228,24 @@ if question:
         meta_slot = st.empty()
         answer_slot = st.empty()
         holder: dict[str, ChatResult] = {}
+        unsure: list[UnsureRouteError] = []
         reasoning: list[str] = []
 
         def answer_stream():  # wiring: forward answer text, keep reasoning and the result
-            for event in services.chat.stream(
+            events = services.chat.stream(
                 question,
                 choice.session_id,
-                choice.domain,
+                asked_domain,
                 choice.backend,
                 list(choice.documents) or None,
                 owner=visitor.user,
-            ):
+            )
+            try:
+                first = next(events)
+            except UnsureRouteError as error:  # nothing was stored: ask the user to pick the domain
+                unsure.append(error)
+                return
+            for event in itertools.chain([first], events):
                 if event.kind == "meta" and event.data is not None:
                     if masked := masked_caption(event.data.masked):
                         masked_slot.caption(masked)
@@ -256,6 +268,23 @@ if question:
 
         with answer_slot.container():
             guarded(lambda: st.write_stream(answer_stream()))
+        if unsure:
+            decision = unsure[0].decision
+            answer_slot.warning(
+                "I am not sure which domain this question is about"
+                + (" (it may be about none of them)" if decision.out_of_domain >= decision.confidence else "")
+                + ". Choose one to answer it from:",
+                icon="🧭",
+            )
+            ranked = sorted(decision.scores, key=lambda name: -decision.scores[name])
+            for column, name in zip(st.columns(len(ranked)), ranked, strict=True):
+                # a callback: it runs before the next script run, which then asks the question in that domain
+                column.button(
+                    f"{domain_title(name)} ({decision.scores[name]:.0%})",
+                    key=f"unsure-{name}",
+                    on_click=st.session_state.__setitem__,
+                    args=("unsure_question", (question, name)),
+                )
         result = holder.get("result")
         if result is not None:
             # the turn as stored, shown by the one function a reopened conversation uses

@@ -33,7 +33,7 @@ from pipelines.chat.citations import Citation, check_citations, source_records
 from pipelines.chat.claims import Claim, ClaimSupport, MaskedParts, check_claims, with_shown
 from pipelines.chat.retrieval import Retriever
 from pipelines.chat.rewrite import rewrite_query
-from pipelines.chat.routing import RouteDecision, Router
+from pipelines.chat.routing import RouteDecision, Router, UnsureRouteError
 from pipelines.chat.signals import MessageAnalyzer, MessageSignals, detect_signals
 from pipelines.chat.sources import Source, number_passages
 from pipelines.conversation.memory import new_session_id
@@ -59,6 +59,18 @@ NO_ANSWER = (
 )
 
 __all__ = ["MAX_QUESTION_CHARS", "NO_ANSWER", "ChatEvent", "ChatPipeline", "ChatResult", "Source"]
+
+
+@dataclass(frozen=True)
+class RoutedDecision:
+    """The domain a turn is answered in: the router's (or the pinned) choice, or, when the router was unsure
+    on a follow-up, the session's last domain (``followed``)."""
+
+    domain: str
+    confidence: float
+    scores: dict[str, float]
+    pinned: bool = False
+    followed: bool = False
 
 
 @dataclass
@@ -100,6 +112,8 @@ class ChatResult:
     # figures of the final answer (any sentence, cited or not) found in no passage the model saw nor in the
     # question (pipelines.chat.claims); an invented phone, card or e-mail is a marker in the answer
     unsupported: list[Claim] = field(default_factory=list)
+    # the router was unsure and the turn continued the session's last domain
+    route_followed: bool = False
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``ask --json`` object (README, "Command line")."""
@@ -108,6 +122,7 @@ class ChatResult:
             "reasoning": self.reasoning,
             "domain": self.domain,
             "route_confidence": self.route_confidence,
+            "route_followed": self.route_followed,
             "sources": [s.to_json_dict() for s in self.sources],
             "redacted_question": self.redacted_question,
             "session_id": self.session_id,
@@ -172,6 +187,20 @@ class ChatPipeline:
         redacted = self.deidentification.pseudonymize(question, scratch_vault("route")).text
         return redacted, self.router.route(redacted)
 
+    def _settle(self, decision: RouteDecision, session_id: str) -> RoutedDecision:
+        """``decision`` with a domain: an unsure one continues the session's last turn's domain (a follow-up
+        such as "and for children?" says little on its own).
+
+        Raises:
+            UnsureRouteError: Unsure on the session's first question (nothing is stored).
+        """
+        if decision.domain is not None:
+            return RoutedDecision(decision.domain, decision.confidence, decision.scores, decision.pinned)
+        earlier = self.conversations.memory.turns(session_id, 1)
+        if not earlier:
+            raise UnsureRouteError(decision)
+        return RoutedDecision(earlier[-1].domain, decision.confidence, decision.scores, followed=True)
+
     def stream(
         self,
         question: str,
@@ -215,7 +244,8 @@ class ChatPipeline:
                 redaction, memory_redaction = deid.deidentify_message(text, vault, pinned)
 
             with watch.step("route"):
-                decision = self.router.route(redaction.text, pinned=pinned)
+                decision = self._settle(self.router.route(redaction.text, pinned=pinned), session_id)
+                # (an unsure first question raises before anything is stored: the caller asks for a domain)
                 config = self.domains.domain(decision.domain)
             if pinned is None:
                 # routed on the union of every domain's policy; the prompt and memory follow the chosen domain's
@@ -270,6 +300,7 @@ class ChatPipeline:
             domain=decision.domain,
             route_confidence=decision.confidence,
             route_scores=decision.scores,
+            route_followed=decision.followed,
             sources=sources,
             redacted_question=redacted_question,
             retrieval_query=retrieval_query,

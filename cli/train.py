@@ -155,6 +155,58 @@ def train_intent_multilingual(
         )
 
 
+@train_app.command("risk")
+def train_risk(
+    ctx: typer.Context,
+    domain: Annotated[
+        str, typer.Option("--domain", help="Domain whose learned risk layer is trained.")
+    ] = "finance",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
+) -> None:
+    """Train the learned risk layer beside the domain's risk rules from risk.training_data, and everyday messages
+    of the domain's intent training data whose intents the rules do not map to a risk, into risk.model
+    (about 20 s); prints the cross-validated risky recall and benign flag rate on the training messages."""
+    from pipelines.training.intent import load_labelled_csv
+    from pipelines.training.intent_multilingual import load_labelled_jsonl
+    from pipelines.training.risk_model import load_risk_messages, ordinary_messages, train_risk_model
+
+    built = services(ctx)
+    config = built.domains.domain(domain)
+    risk = config.risk
+    if risk is None or risk.model is None or risk.training_data is None:
+        raise AssistantError(f"domain {domain!r} has no risk model and training_data in its risk rules")
+    rows = load_risk_messages(config.resolve(risk.training_data), list(risk.categories))
+    ordinary: list[str] = []  # everyday messages of the intents the rules do not map to a risk: benign
+    if (intent := config.intent) is not None:
+        english = load_labelled_csv(config.resolve(intent.training_data))
+        ordinary += ordinary_messages(*english, list(risk.intents), per_label=8)
+        if intent.multilingual_training_data is not None:
+            other = load_labelled_jsonl(config.resolve(intent.multilingual_training_data))
+            ordinary += ordinary_messages(*other, list(risk.intents), per_label=6)
+    with StderrProgress() as bar:
+        bar.start(f"train the risk model ({len(rows)} messages, {len(ordinary)} everyday ones)")
+        report = train_risk_model(
+            rows, built.models.multilingual_encoder(), config.resolve(risk.model), ordinary
+        )
+    facts = {
+        "model_dir": str(report.folder),
+        "messages": report.messages,
+        "benign": report.benign,
+        "threshold": round(report.threshold, 4),
+        "cross_validated": report.cross_validated,
+        "seconds": round(report.seconds, 1),
+    }
+    if as_json:
+        emit(facts)
+    else:
+        cv = report.cross_validated
+        typer.echo(
+            f"trained on {report.messages} messages ({report.benign} benign) in {report.seconds:.0f} s: "
+            f"cross-validated risky recall {cv['risky_recall']:.3f} at {cv['benign_flagged']:.3f} of benign "
+            f"messages flagged; {report.folder}"
+        )
+
+
 @train_app.command("ner")
 def train_ner(
     ctx: typer.Context,

@@ -10,6 +10,7 @@ intent labels (BANKING77) to categories. The matcher lives in ``pipelines``; thi
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -188,11 +189,15 @@ class RiskConfig(BaseModel):
         cancel: Cancel cues.
         negation: Negation cues.
         intents: Intent label -> category (a string) or ``{category, severity}``.
+        model: The learned risk layer's folder, relative to the domain folder (None = rules only).
+        training_data: Its labelled messages (JSONL ``{text, categories[]}``), relative to the domain folder.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     escalate_at: Severity = "high"
+    model: Path | None = None
+    training_data: Path | None = None
     categories: dict[str, RiskCategoryConfig] = Field(min_length=1)
     cancel: tuple[CancelRule, ...] = ()
     negation: NegationConfig = Field(default_factory=NegationConfig)

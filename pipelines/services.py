@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from pipelines.skills.triage.intent import IntentClassifier
     from pipelines.skills.triage.messages import MessageTriage
     from pipelines.skills.triage.risk import RiskDetector
+    from pipelines.skills.triage.risk_model import RiskModel
     from privacy import Analyzer, Deidentifier
 
 __all__ = ["Models", "Services", "prepare_data_dir"]
@@ -133,6 +134,24 @@ class Models:
         from ingest.multilingual import MultilingualEncoder
 
         return self._cache.get(("multilingual",), MultilingualEncoder)
+
+    def router(
+        self,
+        questions: dict[str, tuple[str, ...]],
+        out_of_domain: tuple[str, ...],
+        floor: float,
+        regularization: float,
+        english: Embedder,
+    ) -> Router:
+        """The learned router (:class:`pipelines.chat.routing.Router`) fitted on these questions, shared by every
+        data dir with the same training data and settings (fitting encodes every question: seconds)."""
+        from pipelines.chat.routing import Router
+
+        key = ("router", tuple(questions.items()), out_of_domain, floor, regularization, id(english))
+        encoder = self.multilingual_encoder()  # outside the cache's lock, which is not re-entrant
+        return self._cache.get(
+            key, lambda: Router(encoder, questions, out_of_domain, floor, regularization, english=english)
+        )
 
     def analyzer(self, spacy_model: str) -> Analyzer:
         """The Presidio analyzer with this product's recognizers (:func:`privacy.build_analyzer`)."""
@@ -498,6 +517,28 @@ class Services:
             lambda: None if config.ner is None else MedicalEntityRecognizer(config.resolve(config.ner.model)),
         )
 
+    def risk_model(self, domain: str) -> RiskModel | None:
+        """The learned risk layer of ``domain`` (``model:`` in its risk rules), loaded once; None without one.
+
+        Raises:
+            AssistantError: Unknown domain.
+            RiskModelError: The model folder is missing or malformed.
+        """
+        from pipelines.skills.triage.risk_model import RiskModel
+
+        config = self.domains.domain(domain)
+
+        def load() -> RiskModel | None:
+            if config.risk is None or config.risk.model is None:
+                return None
+            return RiskModel.load(
+                config.resolve(config.risk.model),
+                self.models.multilingual_encoder(),
+                list(config.risk.categories),
+            )
+
+        return self._per_domain.get(("risk_model", domain), load)
+
     def analyzers(self, domain: str) -> list[MessageAnalyzer]:
         """The message analyzers of ``domain`` in order: intent (``intent:``), then risk (``risk:``).
 
@@ -511,7 +552,7 @@ class Services:
         if (classifier := self.intent_classifier(domain)) is not None:
             found.append(IntentAnalyzer(classifier))
         if (detector := self.risk_detector(domain)) is not None:
-            found.append(RiskAnalyzer(detector))
+            found.append(RiskAnalyzer(detector, self.risk_model(domain)))
         return found
 
     def indexing_hooks(self, domain: str) -> list[IndexingHook]:
@@ -558,18 +599,11 @@ class Services:
             DomainError: A routing questions file is missing or invalid.
         """
         from domains import out_of_domain_questions, routing_questions
-        from pipelines.chat.routing import Router
 
         routing = self.settings.routing
         questions = {name: routing_questions(self.domains.domain(name)) for name in self.domains}
-        return Router(
-            self.models.multilingual_encoder(),
-            questions,
-            out_of_domain_questions(self.settings.domains_dir),
-            routing.floor,
-            routing.regularization,
-            english=self.embedder,
-        )
+        outside = out_of_domain_questions(self.settings.domains_dir)
+        return self.models.router(questions, outside, routing.floor, routing.regularization, self.embedder)
 
     @cached_property
     def retriever(self) -> Retriever:

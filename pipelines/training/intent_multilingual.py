@@ -124,8 +124,9 @@ def train_multilingual_head(
             np.asarray([-intercept[0] / 2, intercept[0] / 2]),
         )
     order = [list(model.classes_).index(label) for label in labels]
-    weight = coef[order].astype(np.float32)
-    bias = intercept[order].astype(np.float32)
+    # C order: scikit-learn's coef_ is Fortran-ordered, and safetensors writes the raw buffer
+    weight = np.ascontiguousarray(coef[order], dtype=np.float32)
+    bias = np.ascontiguousarray(intercept[order], dtype=np.float32)
     folder = model_folder / MEMBER
     folder.mkdir(parents=True, exist_ok=True)
     save_file({"weight": weight, "bias": bias}, str(folder / "head.safetensors"))

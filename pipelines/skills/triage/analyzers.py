@@ -9,6 +9,7 @@ from dataclasses import replace
 from pipelines.chat.signals import MessageSignals
 from pipelines.skills.triage.intent import IntentClassifier
 from pipelines.skills.triage.risk import RiskDetector
+from pipelines.skills.triage.risk_model import RiskModel
 
 __all__ = ["IntentAnalyzer", "RiskAnalyzer"]
 
@@ -29,13 +30,16 @@ class IntentAnalyzer:
 
 
 class RiskAnalyzer:
-    """Adds the message's risk from a domain's risk rules, with the intent found before it, if any."""
+    """Adds the message's risk from a domain's risk rules, with the intent found before it, if any, and the
+    learned layer's categories when the domain has a model."""
 
     name = "risk"
 
-    def __init__(self, detector: RiskDetector) -> None:
+    def __init__(self, detector: RiskDetector, model: RiskModel | None = None) -> None:
         self.detector = detector
+        self.model = model
 
     def analyze(self, text: str, signals: MessageSignals) -> MessageSignals:
         """``signals`` with the risk assessment of ``text`` (the known intent feeds the rules)."""
-        return replace(signals, risk=self.detector.assess(text, signals.known_intent))
+        learned = self.model.detect(text) if self.model is not None and text.strip() else []
+        return replace(signals, risk=self.detector.assess(text, signals.known_intent, learned))

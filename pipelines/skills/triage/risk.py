@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +66,7 @@ class RiskEvidence:
         end: End offset (exclusive); ``start == end == 0`` for evidence from the intent label.
         text: ``text[start:end]`` of the given text.
         rule: Which rule: ``category/rule`` for a phrase, ``category/rule/pattern`` for a regular expression,
-            ``intent/<label>`` for the intent map.
+            ``intent/<label>`` for the intent map, ``model/<category>`` for the learned layer.
     """
 
     category: str
@@ -222,13 +223,18 @@ class RiskDetector:
         self._pseudo = tuple(_phrase_key(p) for p in negation.pseudo)
         self._escalate_at = _RANK[config.escalate_at]
 
-    def assess(self, text: str, intent: str | None = None) -> RiskAssessment:
+    def assess(
+        self, text: str, intent: str | None = None, learned: Sequence[tuple[str, float]] = ()
+    ) -> RiskAssessment:
         """Assess one message.
 
         Args:
             text: The message (in the product, the de-identified one: rules work on placeholders such as
                 ``<URL_1>``).
             intent: The message's intent label (BANKING77), or None.
+            learned: Categories the learned layer found (:meth:`pipelines.skills.triage.risk_model.RiskModel.detect`),
+                each with its probability: evidence ``model/<category>`` without a span, at the category's
+                severity, unless a cancel cue of the message targets the category (as for the intent map).
 
         Returns:
             Categories, evidence with offsets into ``text``, severity and the escalation decision.
@@ -270,6 +276,13 @@ class RiskDetector:
                 severity = mapped.severity or self._config.categories[category].severity
                 best[category] = max(best.get(category, 0), _RANK[severity])
                 evidence.append(RiskEvidence(category, 0, 0, "", f"intent/{intent}"))
+        for category, _probability in learned:
+            if category not in self._order:
+                continue  # a category these rules do not have: the loader refuses such a model
+            if not any(self._cue_targets(index, category, None) for _, _, index in cues):
+                severity = self._config.categories[category].severity
+                best[category] = max(best.get(category, 0), _RANK[severity])
+                evidence.append(RiskEvidence(category, 0, 0, "", f"model/{category}"))
         categories = sorted(best, key=self._order.__getitem__)
         evidence.sort(key=lambda e: (e.start, e.end, self._order[e.category], e.rule))
         top = max(best.values(), default=0)

@@ -1,0 +1,125 @@
+"""The learned risk layer beside the finance rules: scams described in words no rule has, in English and
+Chinese; benign messages and cancel cues; the trainer and the loader's checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from domains import load_domains
+from ingest.multilingual import MultilingualEncoder
+from pipelines.core.errors import AssistantError
+from pipelines.skills.triage.risk import RiskDetector, build_risk_detector
+from pipelines.skills.triage.risk_model import BENIGN, RiskModel, RiskModelError
+from pipelines.training.risk_model import load_risk_messages, train_risk_model
+
+
+@pytest.fixture(scope="module")
+def multilingual() -> MultilingualEncoder:
+    return MultilingualEncoder()
+
+
+@pytest.fixture(scope="module")
+def rules() -> RiskDetector:
+    risk = load_domains()["finance"].risk
+    assert risk is not None
+    return build_risk_detector(risk)
+
+
+@pytest.fixture(scope="module")
+def model(multilingual: MultilingualEncoder) -> RiskModel:
+    config = load_domains()["finance"]
+    assert config.risk is not None and config.risk.model is not None
+    return RiskModel.load(config.resolve(config.risk.model), multilingual, list(config.risk.categories))
+
+
+# the issue's two examples and two more of the same kind, in words the rules were not written for
+@pytest.mark.parametrize(
+    "message",
+    [
+        "a text said my parcel is held until I pay a small fee by card",
+        "the tax officer said I'd be arrested today unless I paid in gift cards",
+        "一个自称海关的人说我的包裹里有违禁品，要我把钱转到安全账户配合调查",
+        "someone on a dating app I never met keeps asking me to send money for his plane ticket",
+    ],
+)
+def test_scams_in_new_words_are_found_by_meaning(rules: RiskDetector, model: RiskModel, message: str) -> None:
+    learned = model.detect(message)
+    # the category head often calls a described scam "fraud" (both escalate at high severity): the per-category
+    # figures are in benchmarks/results/skills_heldout.md
+    assert learned and learned[0][0] in ("scam", "fraud"), learned
+    category = learned[0][0]
+    assessment = rules.assess(message, None, learned)
+    assert category in assessment.categories
+    found = [e for e in assessment.evidence if e.rule == f"model/{category}"]
+    assert found and found[0].text == "" and found[0].start == found[0].end == 0  # no span, no text
+    assert assessment.severity == "high" and assessment.escalate
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["What time does the branch open on Saturday?", "How do I change the PIN of my card?", "你们周六营业吗"],
+)
+def test_ordinary_questions_stay_benign(model: RiskModel, message: str) -> None:
+    assert model.detect(message) == []
+
+
+def test_a_cancel_cue_drops_the_models_category(rules: RiskDetector) -> None:
+    text = "I found my card, false alarm"
+    assessment = rules.assess(text, None, [("fraud", 0.9)])
+    assert "fraud" not in assessment.categories
+
+
+def test_scores_are_probabilities(model: RiskModel) -> None:
+    rows = model.probabilities(["my card was stolen", "hello"])
+    assert rows.shape == (2, len(model.categories)) and np.allclose(rows.sum(axis=1), 1.0, atol=1e-5)
+    scores = model.risk_scores(["a text said my parcel is held until I pay a small fee by card", "hello"])
+    assert scores.shape == (2,) and scores[0] > model.threshold > scores[1]
+    assert set(model.categories) <= set(load_domains()["finance"].risk.categories)  # type: ignore[union-attr]
+    assert BENIGN not in model.categories
+
+
+def _rows() -> list[tuple[str, list[str]]]:
+    benign = ["What time do you open?", "How do I order a new card?", "你们几点开门", "怎么换卡"] * 3
+    fraud = ["my card was stolen", "someone used my card", "我的卡被盗刷了", "有人盗用了我的卡"] * 3
+    scam = [
+        "a caller said to move my money to a safe account",
+        "a text asked me to pay a parcel fee",
+        "有人让我转账到安全账户",
+        "短信说包裹要交费",
+    ] * 3
+    return [(t, []) for t in benign] + [(t, ["fraud"]) for t in fraud] + [(t, ["scam"]) for t in scam]
+
+
+def test_training_writes_a_model_the_loader_reads(tmp_path: Path, multilingual: MultilingualEncoder) -> None:
+    report = train_risk_model(_rows(), multilingual, tmp_path / "model", folds=3)
+    assert report.messages == 36 and report.benign == 12 and 0.0 < report.threshold < 1.0
+    assert set(report.cross_validated) == {"risky_recall", "benign_flagged"}
+    loaded = RiskModel.load(tmp_path / "model", multilingual, ["fraud", "scam"])
+    assert loaded.categories == ["fraud", "scam"]
+    assert loaded.detect("有人盗用了我的卡") == [] or loaded.detect("有人盗用了我的卡")[0][0] == "fraud"
+    assert loaded.probabilities(["someone used my card"])[0].argmax() == 0  # fraud, as trained
+    with pytest.raises(RiskModelError, match="not in the domain's risk rules"):
+        RiskModel.load(tmp_path / "model", multilingual, ["fraud"])
+    with pytest.raises(RiskModelError, match="cannot read"):
+        RiskModel.load(tmp_path / "nothing", multilingual)
+
+
+def test_training_refuses_too_little_data(tmp_path: Path, multilingual: MultilingualEncoder) -> None:
+    with pytest.raises(AssistantError, match="at least 5 benign"):
+        train_risk_model(_rows()[:14], multilingual, tmp_path / "model")
+
+
+def test_bad_training_lines_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "risk.jsonl"
+    path.write_text(
+        json.dumps({"text": "x", "categories": ["fraud"]})
+        + "\n"
+        + json.dumps({"text": "y", "categories": ["ufo"]}),
+        encoding="utf-8",
+    )
+    with pytest.raises(AssistantError, match=r"risk.jsonl:2: unknown risk categories ufo"):
+        load_risk_messages(path, ["fraud"])

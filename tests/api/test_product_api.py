@@ -9,7 +9,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.api.conftest import Server
+from pipelines.core.settings import load_settings
+from pipelines.services import Models, Services
+from tests.api.conftest import Server, start
 from tests.conftest import CANARY_CARD, CANARY_NAME, CANARY_PHONE, scan_tree_for
 
 
@@ -68,6 +70,34 @@ def test_route_and_deidentify_return_the_cli_json(server: Server) -> None:
     assert routed["domain"] == "finance" and CANARY_NAME not in routed["question"]
     assert CANARY_NAME not in masked["text"] and CANARY_PHONE not in masked["text"]
     assert {e["type"] for e in masked["entities"]} >= {"PERSON", "PHONE_NUMBER"}
+
+
+def test_an_unsure_question_is_null_on_route_and_a_clear_400_on_ask_and_v1(
+    tmp_path: Path, models: Models
+) -> None:
+    # a role with one domain is pinned to it: the single-user server (no sign-in) routes every question
+    question = f"I am {CANARY_NAME}. What is a good recipe for banana bread?"
+    settings = load_settings(data_dir=tmp_path / "data")
+    settings.ingest.index_samples_on_start = False
+    settings.llm.backend = "llamacpp"
+    running, thread, url = start(Services(settings, models), local_auth=False)
+    try:
+        with httpx.Client(base_url=url, timeout=300) as client:
+            routed = client.post("/api/route", json={"question": question}).json()
+            asked = client.post("/api/ask", json={"question": question})
+            completion = client.post(
+                "/v1/chat/completions",
+                json={"model": "assistant", "messages": [{"role": "user", "content": question}]},
+            )
+    finally:
+        running.should_exit = True
+        thread.join(timeout=30)
+    assert routed["domain"] is None and routed["best"] in routed["scores"]
+    assert routed["out_of_domain"] > max(routed["scores"].values())
+    for response in (asked, completion):
+        assert response.status_code == 400, response.text
+        assert "not sure which domain" in response.text and CANARY_NAME not in response.text
+    assert "choose a domain" in completion.json()["error"]["message"]
 
 
 def test_one_user_never_sees_anothers_session(server: Server) -> None:

@@ -72,7 +72,24 @@ def test_route_reads_stdin_and_prints_one_json_per_line(cli_data: Path) -> None:
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["domain"] for r in rows] == ["finance", "code", "medical"]
-    assert set(rows[0]) == {"question", "domain", "confidence", "scores"}
+    assert set(rows[0]) == {"question", "domain", "confidence", "scores", "out_of_domain", "best"}
+
+
+def test_route_reports_an_unsure_question_as_null_with_the_probabilities(cli_data: Path) -> None:
+    done = run("route", "What is a good recipe for banana bread?", "--json", data_dir=cli_data)
+    assert done.returncode == 0, done.stderr
+    row = json.loads(done.stdout)
+    assert row["domain"] is None and row["best"] in row["scores"]
+    assert row["out_of_domain"] > max(row["scores"].values())
+    plain = run("route", "What is a good recipe for banana bread?", data_dir=cli_data)
+    assert plain.stdout.startswith(f"unsure (best {row['best']})\t")
+
+
+def test_ask_on_an_unsure_first_question_names_the_domains_to_choose(cli_data: Path) -> None:
+    done = run("ask", "What is a good recipe for banana bread?", data_dir=cli_data)
+    assert done.returncode == 1
+    assert "not sure which domain this question is about" in done.stderr
+    assert "choose a domain (code, finance, medical)" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_deidentify_json_gives_offsets_but_no_values(cli_data: Path) -> None:

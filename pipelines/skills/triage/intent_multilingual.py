@@ -41,18 +41,22 @@ class MultilingualHead:
 
     kind = "multilingual_lr"
 
-    def __init__(self, encoder: _Encoder, weight: np.ndarray, bias: np.ndarray) -> None:
-        """``weight``: (labels, 512); ``bias``: (labels,)."""
+    def __init__(
+        self, encoder: _Encoder, weight: np.ndarray, bias: np.ndarray, temperature: float = 1.0
+    ) -> None:
+        """``weight``: (labels, 512); ``bias``: (labels,); the logits are divided by ``temperature`` (> 0)."""
         self.encoder = encoder
         self.weight = np.asarray(weight, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float32)
+        self.temperature = temperature
 
     @classmethod
     def load(cls, folder: Path, labels: Sequence[str], encoder: _Encoder) -> MultilingualHead:
-        """Read ``folder/head.safetensors``.
+        """Read ``folder/head.safetensors`` and the temperature of ``folder/intent_model.json`` (1.0 if none).
 
         Raises:
-            IntentError: The file is missing, unreadable, or its shape does not fit ``labels`` x 512.
+            IntentError: A file is missing or unreadable, the shape does not fit ``labels`` x 512, or the
+                temperature is not a positive number.
         """
         from safetensors.numpy import load_file
 
@@ -66,10 +70,15 @@ class MultilingualHead:
             raise IntentError(f"{path}: cannot read the multilingual intent head ({exc})") from exc
         if weight.shape != (len(labels), 512) or bias.shape != (len(labels),):
             raise IntentError(f"{path}: shape {weight.shape} does not match {len(labels)} labels x 512")
-        return cls(encoder, weight, bias)
+        from pipelines.skills.triage.intent import read_description
+
+        temperature = read_description(folder).get("temperature", 1.0)
+        if not isinstance(temperature, int | float) or temperature <= 0:
+            raise IntentError(f"{folder}: temperature {temperature!r} is not a positive number")
+        return cls(encoder, weight, bias, float(temperature))
 
     def probabilities(self, texts: Sequence[str]) -> Any:
         """Label probabilities, shape (len(texts), labels); rows sum to 1."""
-        logits = self.encoder.encode(texts) @ self.weight.T + self.bias
+        logits = (self.encoder.encode(texts) @ self.weight.T + self.bias) / self.temperature
         exps = np.exp(logits - logits.max(axis=1, keepdims=True))
         return exps / exps.sum(axis=1, keepdims=True)

@@ -134,3 +134,15 @@ def test_two_classes_give_the_logistic_regressions_own_probabilities(
     got = router.probabilities("Is a cold contagious?")
     assert got["finance"] == pytest.approx(expected[0], abs=1e-4)
     assert got["medical"] == pytest.approx(expected[1], abs=1e-4)
+
+
+def test_single_texts_are_kept_in_memory_only_and_forgotten_on_request(
+    multilingual: MultilingualEncoder,
+) -> None:
+    first = multilingual.encode(["How do I block my card?"])
+    again = multilingual.encode(["How do I block my card?"])
+    assert np.array_equal(first, again) and "How do I block my card?" in multilingual._recent
+    again[0, 0] = 5.0  # a caller changing its copy does not change the kept vector
+    assert multilingual.encode(["How do I block my card?"])[0, 0] == first[0, 0]
+    multilingual.forget()
+    assert not multilingual._recent

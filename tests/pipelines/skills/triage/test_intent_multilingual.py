@@ -80,11 +80,37 @@ def test_training_writes_a_head_the_classifier_loads(
     report = train_multilingual_head(folder, multilingual, chinese, english, english_per_label=1)
     assert report.examples == {"foreign": 4, "english": 2} and report.labels == 2
     assert json.loads((folder / "intent_model.json").read_text())["multilingual"] == "multilingual_lr"
+    # four Chinese messages are fewer than the five folds that fit a temperature
+    assert json.loads((report.folder / "intent_model.json").read_text())["temperature"] == 1.0
     head = MultilingualHead.load(report.folder, ["card_arrival", "pin_blocked"], multilingual)
     probabilities = head.probabilities(["我的卡还没收到", "密码被锁"])
     assert probabilities.shape == (2, 2) and list(probabilities.argmax(axis=1)) == [0, 1]
     with pytest.raises(IntentError, match="does not match"):
         MultilingualHead.load(report.folder, ["a", "b", "c"], multilingual)
+    described = json.loads((report.folder / "intent_model.json").read_text())
+    (report.folder / "intent_model.json").write_text(json.dumps({**described, "temperature": 0}))
+    with pytest.raises(IntentError, match="not a positive number"):
+        MultilingualHead.load(report.folder, ["card_arrival", "pin_blocked"], multilingual)
+
+
+def test_the_temperature_is_fitted_on_out_of_fold_predictions(multilingual: MultilingualEncoder) -> None:
+    from pipelines.training.intent_multilingual import fit_temperature
+
+    texts = [
+        "卡还没到",
+        "卡怎么还没寄到",
+        "新卡在路上吗",
+        "密码输错被锁了",
+        "PIN被锁住了",
+        "密码锁了怎么办",
+        "转账失败了",
+        "汇款没成功",
+        "钱转不出去",
+    ]
+    labels = ["card_arrival"] * 3 + ["pin_blocked"] * 3 + ["failed_transfer"] * 3
+    temperature = fit_temperature(multilingual.encode(texts), labels, len(texts), 10.0, 3, 0)
+    assert 0.05 <= temperature <= 20.0 and temperature != 1.0
+    assert fit_temperature(multilingual.encode(texts), labels, 2, 10.0, 3, 0) == 1.0
 
 
 def test_training_refuses_unknown_or_missing_labels(

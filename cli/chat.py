@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 from cli.context import emit, services
 from cli.progress import StderrProgress
 from pipelines.chat.pinning import resolve_documents
+from pipelines.chat.routing import UnsureRouteError
 from pipelines.chat.signals import signals_line
 from pipelines.core.errors import AssistantError
 
@@ -62,13 +64,18 @@ def run_ask(
     if document:
         resolved = resolve_documents(built.store, built.domains, document, domain)
         domain, pinned = resolved.domain, resolved.sha256
-    for event in built.chat.stream(
-        question, session_id=session, domain=domain, backend=backend, documents=pinned
-    ):
+    events = built.chat.stream(question, session_id=session, domain=domain, backend=backend, documents=pinned)
+    try:
+        first = next(events)
+    except UnsureRouteError as error:  # nothing was stored: say how to choose
+        raise AssistantError(f"{error} with --domain NAME") from None
+    for event in itertools.chain([first], events):
         if event.kind == "meta" and not as_json and event.data is not None:
             meta = event.data
             typer.echo(
-                f"[{meta.domain} {meta.route_confidence:.2f} · {meta.backend} {meta.model} · "
+                f"[{meta.domain} {meta.route_confidence:.2f}"
+                + (" (the router was unsure: the conversation's domain)" if meta.route_followed else "")
+                + f" · {meta.backend} {meta.model} · "
                 f"session {meta.session_id}]",
                 err=True,
             )

@@ -20,6 +20,7 @@ names its best guess (``best``) and every probability, so the caller can ask the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -27,8 +28,17 @@ from typing import Protocol
 import numpy as np
 
 from pipelines.core.errors import AssistantError
+from privacy import ANY_PLACEHOLDER
 
-__all__ = ["OUT_OF_DOMAIN", "RouteDecision", "QueryEmbedder", "Router", "SentenceEncoder", "UnsureRouteError"]
+__all__ = [
+    "OUT_OF_DOMAIN",
+    "QueryEmbedder",
+    "RouteDecision",
+    "Router",
+    "SentenceEncoder",
+    "UnsureRouteError",
+    "without_placeholders",
+]
 
 #: The class label of questions that belong to no domain (domain names never contain parentheses).
 OUT_OF_DOMAIN = "(none)"
@@ -72,6 +82,12 @@ class RouteDecision:
     def unsure(self) -> bool:
         """True when no domain was chosen."""
         return self.domain is None
+
+
+def without_placeholders(text: str) -> str:
+    """``text`` without de-identification placeholders (``privacy.ANY_PLACEHOLDER``), white space collapsed:
+    "Do I need a visa for <LOCATION_1>?" → "Do I need a visa for ?"."""
+    return re.sub(r"\s+", " ", ANY_PLACEHOLDER.sub(" ", text)).strip()
 
 
 class UnsureRouteError(AssistantError):
@@ -154,7 +170,16 @@ class Router:
         return list(self._domains)
 
     def probabilities(self, question: str) -> dict[str, float]:
-        """Every class's probability for ``question``: each domain's and :data:`OUT_OF_DOMAIN`'s (if learned)."""
+        """Every class's probability for ``question``: each domain's and :data:`OUT_OF_DOMAIN`'s (if learned).
+
+        De-identification placeholders are removed first (:func:`without_placeholders`): the training questions
+        have none, and "<PERSON_1>" alone looked like code to the encoders. A question with no word left
+        belongs to no domain (probability 1 for :data:`OUT_OF_DOMAIN`, or uniform without that class)."""
+        question = without_placeholders(question)
+        if not re.search(r"\w", question):  # no word left (placeholders, punctuation, emoji only)
+            if OUT_OF_DOMAIN in self._classes:
+                return {name: float(name == OUT_OF_DOMAIN) for name in self._classes.tolist()}
+            return {name: 1.0 / len(self._classes) for name in self._classes.tolist()}
         vector = self._encoder.encode([question])[0]
         if self._english is not None:
             vector = np.concatenate(

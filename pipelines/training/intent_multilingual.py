@@ -90,7 +90,8 @@ def fit_temperature(
         return 1.0
     targets_array = np.asarray(targets)
     english = np.arange(foreign, len(targets))
-    logits, gold = [], []
+    logits: list[np.ndarray] = []
+    gold: list[int] = []
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(np.arange(foreign)):
         chosen = np.concatenate([train, english])
         model = LogisticRegression(C=regularization, max_iter=3000).fit(

@@ -97,7 +97,7 @@ def test_an_unsure_question_is_null_on_route_and_a_clear_400_on_ask_and_v1(
     for response in (asked, completion):
         assert response.status_code == 400, response.text
         assert "not sure which domain" in response.text and CANARY_NAME not in response.text
-    assert "choose a domain" in completion.json()["error"]["message"]
+    assert "the model assistant-<domain> under /v1" in completion.json()["error"]["message"]
 
 
 def test_one_user_never_sees_anothers_session(server: Server) -> None:

@@ -89,7 +89,8 @@ def test_ask_on_an_unsure_first_question_names_the_domains_to_choose(cli_data: P
     done = run("ask", "What is a good recipe for banana bread?", data_dir=cli_data)
     assert done.returncode == 1
     assert "not sure which domain this question is about" in done.stderr
-    assert "choose a domain (code, finance, medical)" in done.stderr and "Traceback" not in done.stderr
+    assert "choose a domain (code, finance, medical) and ask again with --domain NAME" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_deidentify_json_gives_offsets_but_no_values(cli_data: Path) -> None:

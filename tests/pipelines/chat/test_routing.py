@@ -8,7 +8,7 @@ import pytest
 from domains import load_domains, out_of_domain_questions, routing_questions
 from ingest import Embedder
 from ingest.multilingual import MultilingualEncoder
-from pipelines.chat.routing import OUT_OF_DOMAIN, Router, UnsureRouteError
+from pipelines.chat.routing import OUT_OF_DOMAIN, Router, UnsureRouteError, without_placeholders
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +146,18 @@ def test_single_texts_are_kept_in_memory_only_and_forgotten_on_request(
     assert multilingual.encode(["How do I block my card?"])[0, 0] == first[0, 0]
     multilingual.forget()
     assert not multilingual._recent
+
+
+@pytest.mark.parametrize("question", ["<PERSON_1>", "<PERSON_1> <PHONE_NUMBER_1>", "  <LOCATION_2>?  "])
+def test_a_question_of_placeholders_only_belongs_to_no_domain(router: Router, question: str) -> None:
+    decision = router.route(question)
+    assert decision.domain is None and decision.out_of_domain == 1.0
+    assert set(decision.scores.values()) == {0.0}
+
+
+def test_placeholders_are_removed_before_routing(router: Router) -> None:
+    assert without_placeholders("Do I need a visa for <LOCATION_1>?") == "Do I need a visa for ?"
+    assert router.route("I am <PERSON_1>, my card <CREDIT_CARD_1> was stolen").domain == "finance"
+    assert router.probabilities("<PERSON_1> how do I revert a git commit") == router.probabilities(
+        "how do I revert a git commit"
+    )

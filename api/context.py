@@ -17,7 +17,6 @@ from api.limits import GenerationGate, RateLimiter
 from api.principal import Principal, authenticate
 from pipelines.accounts import AccountStore
 from pipelines.chat.pipeline import ChatEvent
-from pipelines.chat.routing import UnsureRouteError
 from pipelines.conversation.memory import new_session_id
 from pipelines.core.errors import AssistantError
 from pipelines.services import Services
@@ -93,16 +92,9 @@ class ApiContext:
             Busy: The generation queue is full.
             AssistantError: Bad question, unknown domain, backend failure.
         """
-        try:
-            return self.gate.stream(
-                lambda: self.services.chat.stream(question, session_id=session_id, domain=domain, owner=owner)
-            )
-        except UnsureRouteError as error:
-            raise AssistantError(f"{error}; {API_DOMAIN_HINT}") from None
-
-
-#: How an API caller names the domain of a question the router was unsure about.
-API_DOMAIN_HINT = 'name it in the request: "domain" under /api, the model assistant-<domain> under /v1'
+        return self.gate.stream(
+            lambda: self.services.chat.stream(question, session_id=session_id, domain=domain, owner=owner)
+        )
 
 
 def context(request: Request) -> ApiContext:

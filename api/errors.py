@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 
 from api.limits import Busy
 from pipelines.accounts import AuthError
+from pipelines.chat.routing import UnsureRouteError
 from pipelines.conversation.vault_sql import VaultConflict
 from pipelines.core.errors import (
     USER_FACING_ERRORS,
@@ -35,6 +36,10 @@ from pipelines.core.errors import (
 )
 
 __all__ = ["Forbidden", "NotFound", "TooLarge", "error_response", "install_error_handlers", "status_of"]
+
+
+#: How an API caller names the domain of a question the router was unsure about.
+API_DOMAIN_HINT = 'name it in the request: "domain" under /api, the model assistant-<domain> under /v1'
 
 
 class Forbidden(Exception):
@@ -114,7 +119,10 @@ def install_error_handlers(app: FastAPI) -> None:
         async def known(request: Request, error: Exception) -> JSONResponse:
             status = status_of(error)
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            return error_response(request.url.path, status, str(error), headers)
+            message = str(error)
+            if isinstance(error, UnsureRouteError):  # the chat turn's message, and how an API caller chooses
+                message = f"{message}; {API_DOMAIN_HINT}"
+            return error_response(request.url.path, status, message, headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -13,11 +13,10 @@ from pydantic import BaseModel, Field
 
 from api import assist
 from api.checks import check_backend, check_length, usable_domain
-from api.context import API_DOMAIN_HINT, Caller, Context
+from api.context import Caller, Context
 from api.errors import NotFound
 from pipelines.chat.pinning import resolve_documents
 from pipelines.chat.pipeline import MAX_QUESTION_CHARS
-from pipelines.chat.routing import UnsureRouteError
 from pipelines.core import metrics
 from pipelines.core.deidentification import scratch_vault
 from pipelines.core.errors import AssistantError
@@ -72,17 +71,14 @@ def ask(body: AskRequest, ctx: Context, principal: Caller) -> dict[str, Any]:
         principal.check_domain(resolved.domain)
         domain, pinned = resolved.domain, resolved.sha256
     with ctx.gate.slot():
-        try:
-            result = ctx.services.chat.ask(
-                body.question,
-                session_id=session_id,
-                domain=domain,
-                backend=backend,
-                documents=pinned,
-                owner=principal.user,
-            )
-        except UnsureRouteError as error:
-            raise AssistantError(f"{error}; {API_DOMAIN_HINT}") from None
+        result = ctx.services.chat.ask(
+            body.question,
+            session_id=session_id,
+            domain=domain,
+            backend=backend,
+            documents=pinned,
+            owner=principal.user,
+        )
     return result.to_json_dict()
 
 

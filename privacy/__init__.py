@@ -12,7 +12,7 @@ from privacy.errors import PrivacyError, VaultError
 from privacy.glossary import OPERATOR_MEANINGS, SINK_MEANINGS, entity_label, summarize_counts
 from privacy.lexicon import given_names, surnames
 from privacy.operators import load_or_create_secret, mask_last4, salted_hash, session_date_offset, shift_date
-from privacy.placeholders import ANY_PLACEHOLDER, PLACEHOLDER_PATTERN, placeholder_spans
+from privacy.placeholders import ANY_PLACEHOLDER, PLACEHOLDER_PATTERN, placeholder_spans, without_placeholders
 from privacy.policies import SINKS, PiiPolicy, Sink
 from privacy.vault import Vault, VaultStore
 
@@ -89,6 +89,7 @@ __all__ = [
     "ANY_PLACEHOLDER",
     "PLACEHOLDER_PATTERN",
     "placeholder_spans",
+    "without_placeholders",
     "SINKS",
     "CapitalisedNameRecognizer",
     "Deidentifier",

@@ -28,7 +28,8 @@ from typing import Protocol
 import numpy as np
 
 from pipelines.core.errors import AssistantError
-from privacy import ANY_PLACEHOLDER
+from pipelines.core.linear import class_rows, softmax
+from privacy import without_placeholders
 
 __all__ = [
     "OUT_OF_DOMAIN",
@@ -37,7 +38,6 @@ __all__ = [
     "Router",
     "SentenceEncoder",
     "UnsureRouteError",
-    "without_placeholders",
 ]
 
 #: The class label of questions that belong to no domain (domain names never contain parentheses).
@@ -82,12 +82,6 @@ class RouteDecision:
     def unsure(self) -> bool:
         """True when no domain was chosen."""
         return self.domain is None
-
-
-def without_placeholders(text: str) -> str:
-    """``text`` without de-identification placeholders (``privacy.ANY_PLACEHOLDER``), white space collapsed:
-    "Do I need a visa for <LOCATION_1>?" → "Do I need a visa for ?"."""
-    return re.sub(r"\s+", " ", ANY_PLACEHOLDER.sub(" ", text)).strip()
 
 
 class UnsureRouteError(AssistantError):
@@ -156,13 +150,7 @@ class Router:
             return
         model = LogisticRegression(C=regularization, max_iter=3000).fit(vectors, labels)
         self._classes = model.classes_
-        if len(self._classes) == 2:  # scikit-learn keeps one weight row for two classes
-            # softmax([-z/2, z/2]) is the sigmoid of z, the second class's probability
-            self._weights = np.vstack([-model.coef_[0] / 2, model.coef_[0] / 2]).astype(np.float32)
-            self._bias = np.asarray([-model.intercept_[0] / 2, model.intercept_[0] / 2], dtype=np.float32)
-        else:
-            self._weights = model.coef_.astype(np.float32)
-            self._bias = model.intercept_.astype(np.float32)
+        self._weights, self._bias = class_rows(model)
 
     @property
     def domains(self) -> list[str]:
@@ -172,7 +160,7 @@ class Router:
     def probabilities(self, question: str) -> dict[str, float]:
         """Every class's probability for ``question``: each domain's and :data:`OUT_OF_DOMAIN`'s (if learned).
 
-        De-identification placeholders are removed first (:func:`without_placeholders`): the training questions
+        De-identification placeholders are removed first (:func:`privacy.without_placeholders`): the training questions
         have none, and "<PERSON_1>" alone looked like code to the encoders. A question with no word left
         belongs to no domain (probability 1 for :data:`OUT_OF_DOMAIN`, or uniform without that class)."""
         question = without_placeholders(question)
@@ -185,9 +173,8 @@ class Router:
             vector = np.concatenate(
                 [vector, np.asarray(self._english.embed_query(question), dtype=np.float32)]
             )
-        logits = self._weights @ vector + self._bias
-        exps = np.exp(logits - logits.max())
-        return dict(zip(self._classes.tolist(), (exps / exps.sum()).tolist(), strict=True))
+        probabilities = softmax(self._weights @ vector + self._bias)
+        return dict(zip(self._classes.tolist(), probabilities.tolist(), strict=True))
 
     def route(self, question: str, pinned: str | None = None) -> RouteDecision:
         """Route ``question``; when ``pinned`` names a domain it wins with confidence 1.0 (probabilities still

@@ -29,7 +29,8 @@ from domains import DomainConfig
 from pipelines.chat.signals import MessageAnalyzer, detect_signals
 from pipelines.core.deidentification import DomainDeidentifier, scratch_vault
 from pipelines.core.errors import AssistantError
-from pipelines.evals.labelled import by_language, ratio, read_labelled_jsonl, timed
+from pipelines.core.labelled import read_labelled_jsonl
+from pipelines.evals.labelled import by_language, ratio, timed
 from pipelines.skills.triage.risk import RiskDetector
 
 __all__ = ["RiskExample", "evaluate_risk", "load_risk_dataset", "score_risk"]

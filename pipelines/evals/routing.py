@@ -24,7 +24,8 @@ from typing import Any, Protocol
 
 from pipelines.core.deidentification import DomainDeidentifier, scratch_vault
 from pipelines.core.errors import AssistantError
-from pipelines.evals.labelled import by_language, ratio, read_labelled_jsonl, timed
+from pipelines.core.labelled import read_labelled_jsonl
+from pipelines.evals.labelled import by_language, ratio, timed
 
 __all__ = [
     "QuestionRouter",
@@ -69,7 +70,7 @@ class RoutingExample:
 
 def load_routing_dataset(path: Path, domains: Sequence[str]) -> list[RoutingExample]:
     """Read a JSONL of ``{text, domain, lang}`` (``lang`` optional: see
-    :func:`pipelines.evals.labelled.read_labelled_jsonl`).
+    :func:`pipelines.core.labelled.read_labelled_jsonl`).
 
     Raises:
         AssistantError: The file is missing, a folder or not UTF-8, a line is not such an object, the text is

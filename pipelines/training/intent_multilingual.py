@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.core.errors import AssistantError
+from pipelines.core.labelled import read_labelled_jsonl
+from pipelines.core.linear import class_rows
 from pipelines.skills.triage.intent import MODEL_FILE, read_description
 from pipelines.skills.triage.intent_multilingual import MultilingualHead
 
@@ -51,26 +53,18 @@ class MultilingualReport:
 
 
 def load_labelled_jsonl(path: Path) -> tuple[list[str], list[str]]:
-    """``(texts, labels)`` of a JSONL of ``{text, label}`` objects.
+    """``(texts, labels)`` of a JSONL of ``{text, label}`` objects (read by
+    :func:`pipelines.core.labelled.read_labelled_jsonl`).
 
     Raises:
-        AssistantError: The file cannot be read, or a line is not such an object (named with its number).
+        AssistantError: The file is missing, a folder or not UTF-8, or a line is not such an object (named with
+            its number).
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AssistantError(f"{path}: cannot read the training messages ({exc})") from exc
     texts, labels = [], []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise AssistantError(f"{path}:{number}: not JSON ({exc.msg})") from exc
-        if not isinstance(row, dict) or not str(row.get("text", "")).strip() or not row.get("label"):
+    for number, row in read_labelled_jsonl(path, "{text, label}"):
+        if not row.get("label"):
             raise AssistantError(f"{path}:{number}: expected an object with a non-empty 'text' and 'label'")
-        texts.append(str(row["text"]).strip())
+        texts.append(row["text"].strip())
         labels.append(str(row["label"]))
     return texts, labels
 
@@ -168,18 +162,9 @@ def train_multilingual_head(
     vectors = encoder.encode(texts)  # type: ignore[attr-defined]
     temperature = fit_temperature(vectors, targets, len(foreign[0]), regularization, folds, seed)
     model = LogisticRegression(C=regularization, max_iter=3000).fit(vectors, targets)
-    coef, intercept = model.coef_, model.intercept_
-    if (
-        coef.shape[0] == 1
-    ):  # scikit-learn keeps one row for two classes: the second's logit against the first's
-        coef, intercept = (
-            np.vstack([-coef[0] / 2, coef[0] / 2]),
-            np.asarray([-intercept[0] / 2, intercept[0] / 2]),
-        )
-    order = [list(model.classes_).index(label) for label in labels]
-    # C order: scikit-learn's coef_ is Fortran-ordered, and safetensors writes the raw buffer
-    weight = np.ascontiguousarray(coef[order], dtype=np.float32)
-    bias = np.ascontiguousarray(intercept[order], dtype=np.float32)
+    coef, intercept = class_rows(model)
+    order = [list(model.classes_).index(label) for label in labels]  # the intent model's label order
+    weight, bias = coef[order], intercept[order]  # fancy indexing copies: still C-ordered
     folder = model_folder / MEMBER
     folder.mkdir(parents=True, exist_ok=True)
     save_file({"weight": weight, "bias": bias}, str(folder / "head.safetensors"))

@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.core.errors import AssistantError
+from pipelines.core.labelled import read_labelled_jsonl
+from pipelines.core.linear import class_rows
 from pipelines.skills.triage.risk_model import MODEL_FILE
 
 __all__ = ["RiskTrainingReport", "load_risk_messages", "ordinary_messages", "train_risk_model"]
@@ -49,37 +51,24 @@ class RiskTrainingReport:
 
 
 def load_risk_messages(path: Path, categories: Sequence[str]) -> list[tuple[str, list[str]]]:
-    """``[(text, categories)]`` of a JSONL of ``{text, categories[]}``.
+    """``[(text, categories)]`` of a JSONL of ``{text, categories[]}`` (read by
+    :func:`pipelines.core.labelled.read_labelled_jsonl`), categories in file order.
 
     Raises:
-        AssistantError: The file cannot be read, a line is malformed, or a category is not one of
-            ``categories`` (named with the line number).
+        AssistantError: The file is missing, a folder or not UTF-8, a line is malformed, or a category is not one
+            of ``categories`` (named with the line number).
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AssistantError(f"{path}: cannot read the risk training messages ({exc})") from exc
     known = set(categories)
     rows = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise AssistantError(f"{path}:{number}: not JSON ({exc.msg})") from exc
-        if (
-            not isinstance(row, dict)
-            or not str(row.get("text", "")).strip()
-            or not isinstance(row.get("categories"), list)
-        ):
+    for number, row in read_labelled_jsonl(path, "{text, categories}"):
+        if not isinstance(row.get("categories"), list):
             raise AssistantError(
                 f"{path}:{number}: expected an object with a non-empty 'text' and 'categories'"
             )
         unknown = [c for c in row["categories"] if c not in known]
         if unknown:
             raise AssistantError(f"{path}:{number}: unknown risk categories {', '.join(map(str, unknown))}")
-        rows.append((str(row["text"]).strip(), [str(c) for c in row["categories"]]))
+        rows.append((row["text"].strip(), [str(c) for c in row["categories"]]))
     return rows
 
 
@@ -170,19 +159,15 @@ def train_risk_model(
     categories_model = LogisticRegression(C=regularization, max_iter=3000)
     categories_model.fit(vectors[[i for i, _ in expanded]], [c for _, c in expanded])
     categories = [str(c) for c in categories_model.classes_]
-    weight, bias = categories_model.coef_, categories_model.intercept_
-    if (
-        weight.shape[0] == 1
-    ):  # two categories: scikit-learn keeps one row, the second's logit against the first's
-        weight, bias = np.vstack([-weight[0] / 2, weight[0] / 2]), np.asarray([-bias[0] / 2, bias[0] / 2])
+    weight, bias = class_rows(categories_model)
     folder.mkdir(parents=True, exist_ok=True)
     save_file(
         {
-            # C order: scikit-learn's coef_ is Fortran-ordered, and safetensors writes the raw buffer
+            # C order: safetensors writes the raw buffer (class_rows makes the category head C-ordered too)
             "risky_weight": np.ascontiguousarray(risky_weight, dtype=np.float32),
             "risky_bias": np.asarray([risky_bias], dtype=np.float32),
-            "weight": np.ascontiguousarray(weight, dtype=np.float32),
-            "bias": np.ascontiguousarray(bias, dtype=np.float32),
+            "weight": weight,
+            "bias": bias,
         },
         str(folder / "head.safetensors"),
     )

@@ -20,7 +20,6 @@ description or ``{"ensemble": [member folder names]}``. A ``lora`` member folder
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from typing import Any, Protocol
 
 from pipelines.chat.signals import UNKNOWN_INTENT
 from pipelines.core.errors import AssistantError
-from privacy import ANY_PLACEHOLDER
+from privacy import without_placeholders
 
 __all__ = [
     "MODEL_FILE",
@@ -44,10 +43,8 @@ __all__ = [
     "load_encoder",
     "read_description",
     "mean_pool",
-    "strip_placeholders",
 ]
 
-_SPACES = re.compile(r"\s+")
 
 #: Name of the model description file inside a model folder.
 MODEL_FILE = "intent_model.json"
@@ -80,14 +77,6 @@ class IntentPrediction:
     def to_json_dict(self) -> dict[str, Any]:
         """``{text, intent, confidence}`` (confidence rounded to 4 decimals)."""
         return {"text": self.text, "intent": self.intent, "confidence": round(self.confidence, 4)}
-
-
-def strip_placeholders(text: str) -> str:
-    """``text`` without de-identification placeholders (:data:`privacy.ANY_PLACEHOLDER`: they carry no intent
-    and the training messages have none), white space collapsed ("I am <PERSON_1>, where is my
-    card?" → "I am , where is my card?"). Measured on BANKING77 test messages de-identified with the finance
-    policy: see the README's intent section."""
-    return _SPACES.sub(" ", ANY_PLACEHOLDER.sub(" ", text)).strip()
 
 
 def base_encoder_path() -> Path:
@@ -356,7 +345,9 @@ class IntentClassifier:
 
     def probabilities(self, texts: Sequence[str]) -> Any:
         """Label probabilities averaged over the members, a numpy array of shape (len(texts), len(labels));
-        rows sum to 1. Placeholders are removed first (:func:`strip_placeholders`). Texts with a Han character
+        rows sum to 1. Placeholders are removed first (:func:`privacy.without_placeholders`: they carry no intent and the
+        training messages have none; measured on BANKING77 test messages de-identified with the finance policy:
+        see the README's intent section). Texts with a Han character
         get the multilingual head's probabilities instead, when the model has one."""
         import numpy as np
 
@@ -365,7 +356,7 @@ class IntentClassifier:
         result = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         with self._lock:
             for start in range(0, len(texts), self.batch_size):
-                batch = [strip_placeholders(text) for text in texts[start : start + self.batch_size]]
+                batch = [without_placeholders(text) for text in texts[start : start + self.batch_size]]
                 chinese = [self.multilingual is not None and needs_multilingual(text) for text in batch]
                 english = [i for i, flag in enumerate(chinese) if not flag]
                 other = [i for i, flag in enumerate(chinese) if flag]

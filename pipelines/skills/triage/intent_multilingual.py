@@ -21,6 +21,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from pipelines.core.linear import softmax
+
 __all__ = ["HAN", "MultilingualHead", "needs_multilingual"]
 
 #: CJK unified ideographs (with extension A and the compatibility block).
@@ -79,6 +81,4 @@ class MultilingualHead:
 
     def probabilities(self, texts: Sequence[str]) -> Any:
         """Label probabilities, shape (len(texts), labels); rows sum to 1."""
-        logits = (self.encoder.encode(texts) @ self.weight.T + self.bias) / self.temperature
-        exps = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return exps / exps.sum(axis=1, keepdims=True)
+        return softmax((self.encoder.encode(texts) @ self.weight.T + self.bias) / self.temperature)

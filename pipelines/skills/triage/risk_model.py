@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from pipelines.core.errors import AssistantError
+from pipelines.core.linear import softmax
 
 __all__ = ["BENIGN", "MODEL_FILE", "RiskModel", "RiskModelError"]
 
@@ -123,9 +124,7 @@ class RiskModel:
 
     def _scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         risky = 1.0 / (1.0 + np.exp(-(vectors @ self.risky_weight + self.risky_bias)))
-        logits = vectors @ self.weight.T + self.bias
-        exps = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return risky, exps / exps.sum(axis=1, keepdims=True)
+        return risky, softmax(vectors @ self.weight.T + self.bias)
 
     def detect(self, text: str) -> list[tuple[str, float]]:
         """``[(category, risk score)]`` for a risky ``text`` (its likeliest category); empty when benign."""

@@ -8,7 +8,8 @@ import pytest
 from domains import load_domains, out_of_domain_questions, routing_questions
 from ingest import Embedder
 from ingest.multilingual import MultilingualEncoder
-from pipelines.chat.routing import OUT_OF_DOMAIN, Router, UnsureRouteError, without_placeholders
+from pipelines.chat.routing import OUT_OF_DOMAIN, Router, UnsureRouteError
+from privacy import without_placeholders
 
 
 @pytest.fixture(scope="module")

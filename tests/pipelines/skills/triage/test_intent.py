@@ -10,13 +10,14 @@ import pytest
 
 from pipelines.evals.intent import accuracy, confusion_pairs, macro_f1
 from pipelines.services import Services
-from pipelines.skills.triage.intent import UNKNOWN, IntentClassifier, IntentError, strip_placeholders
+from pipelines.skills.triage.intent import UNKNOWN, IntentClassifier, IntentError
 from pipelines.training.intent import (
     TrainingConfig,
     load_labelled_csv,
     train_intent_ensemble,
     train_intent_model,
 )
+from privacy import without_placeholders
 from tests.cli_runner import run
 from tests.conftest import CANARY_CARD, CANARY_NAME
 
@@ -67,7 +68,7 @@ def test_a_greeting_is_unknown_not_forced_into_an_intent(finance_intents: Intent
     ],
 )
 def test_placeholders_are_removed_before_classifying(redacted: str, plain: str) -> None:
-    assert strip_placeholders(redacted) == plain
+    assert without_placeholders(redacted) == plain
 
 
 def test_a_placeholder_does_not_change_the_intent(finance_intents: IntentClassifier) -> None:

@@ -64,14 +64,20 @@ def test_which_messages_need_the_head() -> None:
     assert not needs_multilingual("My card is lost") and not needs_multilingual("Ma carte est perdue")
 
 
-def test_training_writes_a_head_the_classifier_loads(
-    tmp_path: Path, multilingual: MultilingualEncoder
-) -> None:
+def _model_folder(tmp_path: Path) -> Path:
+    """An intent model folder of two labels (only its description: the head is trained beside it)."""
     folder = tmp_path / "model"
     folder.mkdir()
     (folder / "intent_model.json").write_text(
         json.dumps({"format": 1, "labels": ["card_arrival", "pin_blocked"]})
     )
+    return folder
+
+
+def test_training_writes_a_head_the_classifier_loads(
+    tmp_path: Path, multilingual: MultilingualEncoder
+) -> None:
+    folder = _model_folder(tmp_path)
     chinese = (
         ["卡还没到", "卡怎么还没寄到", "密码输错被锁了", "PIN被锁住了"],
         ["card_arrival", "card_arrival", "pin_blocked", "pin_blocked"],
@@ -116,11 +122,7 @@ def test_the_temperature_is_fitted_on_out_of_fold_predictions(multilingual: Mult
 def test_training_refuses_unknown_or_missing_labels(
     tmp_path: Path, multilingual: MultilingualEncoder
 ) -> None:
-    folder = tmp_path / "model"
-    folder.mkdir()
-    (folder / "intent_model.json").write_text(
-        json.dumps({"format": 1, "labels": ["card_arrival", "pin_blocked"]})
-    )
+    folder = _model_folder(tmp_path)
     with pytest.raises(AssistantError, match="not one of the intent model's labels"):
         train_multilingual_head(folder, multilingual, (["卡"], ["nope"]), ([], []))
     with pytest.raises(AssistantError, match="no training message for intents pin_blocked"):

@@ -106,13 +106,23 @@ def test_with_few_records_every_count_is_drawn_with_its_interval_and_greyed_out_
     assert len(rows) == 15  # "Terms shown" default
     # one record, ε = 0.1, k = 20: scale 200 and a simultaneous 95% half-width of about 2,400 over 8,399 terms
     for row in rows:
-        assert row["low"] <= row["count"] <= row["high"]
-        assert row["high"] - row["count"] > 2000
-        assert row["low"] == 0 and row["status"] == "noise larger than the count"
+        half_width = row["high"] - row["count"]
+        assert half_width > 2000
+        assert row["low"] == max(0, row["count"] - half_width)
+        swamped = row["count"] <= half_width
+        assert row["status"] == ("noise larger than the count" if swamped else "above the noise"), row
+    # The rows shown are the 15 largest of 8,399 noisy counts whose true value is 0 or 1. The interval is
+    # simultaneous at 95%, so each run has a 5% chance that one noise draw exceeds it (that row is then "above the
+    # noise", as it should be by the rule above): Poisson(0.05) exceedances, 3 or more about once in 50,000 runs.
+    swamped_rows = sum(row["status"] == "noise larger than the count" for row in rows)
+    assert swamped_rows >= 13
     assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"][1] == "noise larger than the count"
     captions = " ".join(c.value for c in at.caption)
     assert "Grey: noise larger than the count" in captions
-    assert any("All 15 counts shown are within the noise" in i.value for i in at.info)
+    if swamped_rows == 15:
+        assert any("All 15 counts shown are within the noise" in i.value for i in at.info)
+    else:
+        assert f"{swamped_rows} of 15 counts shown are within the noise (grey)" in captions
 
 
 def test_with_little_noise_the_counts_above_it_are_not_greyed_out(

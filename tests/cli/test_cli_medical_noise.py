@@ -5,6 +5,7 @@ shown are within the noise; ``--json`` carries each count's interval."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from tests.cli_runner import run
@@ -20,10 +21,19 @@ def test_stats_say_which_counts_the_noise_swamps(tmp_path: Path) -> None:
     assert plain.returncode == 0, plain.stderr
     footer = plain.stdout.splitlines()[4]
     assert "95% interval ±2329 for all 5699 terms at once (one count alone: ±600)" in footer
-    assert footer.endswith("4 of 4 counts within the noise (count <= interval)")
+    # The top 4 of 5,699 noisy counts of 0 or 1 record: each lies inside the simultaneous 95% interval unless
+    # that run's largest noise draw exceeds it (5% of runs, one row; 3 rows about once in 50,000 runs).
+    shown = [int(line.split("\t")[0]) for line in plain.stdout.splitlines()[:4]]
+    within = sum(count <= 2329 for count in shown)
+    assert within >= 2 and footer.endswith(f"{within} of 4 counts within the noise (count <= interval)"), (
+        footer
+    )
 
     done = run("medical", "stats", "--type", "DISEASE", "--top", "3", "--json", data_dir=data)
     release = json.loads(done.stdout)
     assert release["interval"] > 2000
     for row in release["counts"]:
-        assert row["swamped"] and row["low"] == 0 and row["high"] == int(row["count"] + release["interval"])
+        assert row["swamped"] == (row["count"] <= release["interval"])
+        assert row["low"] == max(0, math.ceil(row["count"] - release["interval"]))
+        assert row["high"] == int(row["count"] + release["interval"])
+    assert sum(row["swamped"] for row in release["counts"]) >= 1

@@ -191,6 +191,8 @@ class RiskConfig(BaseModel):
         intents: Intent label -> category (a string) or ``{category, severity}``.
         model: The learned risk layer's folder, relative to the domain folder (None = rules only).
         training_data: Its labelled messages (JSONL ``{text, categories[]}``), relative to the domain folder.
+        intent_floor: With a model, an intent of the map counts only when the model's risk score of the message
+            is at least this, 0..1 (0 = always).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -198,6 +200,7 @@ class RiskConfig(BaseModel):
     escalate_at: Severity = "high"
     model: Path | None = None
     training_data: Path | None = None
+    intent_floor: float = Field(0.0, ge=0.0, le=1.0)
     categories: dict[str, RiskCategoryConfig] = Field(min_length=1)
     cancel: tuple[CancelRule, ...] = ()
     negation: NegationConfig = Field(default_factory=NegationConfig)

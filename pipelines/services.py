@@ -552,7 +552,9 @@ class Services:
         if (classifier := self.intent_classifier(domain)) is not None:
             found.append(IntentAnalyzer(classifier))
         if (detector := self.risk_detector(domain)) is not None:
-            found.append(RiskAnalyzer(detector, self.risk_model(domain)))
+            risk = self.domains.domain(domain).risk
+            floor = risk.intent_floor if risk is not None else 0.0
+            found.append(RiskAnalyzer(detector, self.risk_model(domain), floor))
         return found
 
     def indexing_hooks(self, domain: str) -> list[IndexingHook]:

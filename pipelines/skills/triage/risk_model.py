@@ -2,10 +2,11 @@
 
 Rules (:mod:`pipelines.skills.triage.risk`) catch the wording they were written for; customers describe scams
 in endless ways. This model reads the message's multilingual sentence vector
-(:class:`ingest.multilingual.MultilingualEncoder`, USE-multilingual v3) with two logistic regressions
-(scikit-learn, L2) trained by :mod:`pipelines.training.risk_model` on the domain's labelled messages: a
-risky-or-benign one (class-balanced) whose probability is the risk score, and a softmax over the rules'
-categories trained on the risky messages (a message with two categories is one row per category). A message
+(:class:`ingest.multilingual.MultilingualEncoder`, USE-multilingual v3) with two heads trained by
+:mod:`pipelines.training.risk_model` on the domain's labelled messages: a risky-or-benign support-vector machine
+with a Gaussian kernel (class-balanced; :class:`pipelines.core.kernel.RbfHead`) whose Platt-scaled decision value
+is the risk score, and a logistic-regression softmax over the rules' categories trained on the risky messages
+(a message with two categories is one row per category). A message
 is risky when its score exceeds the stored ``threshold``, which the trainer sets from out-of-fold scores so
 that a target share of the *training* benign messages (hard look-alikes such as "I found my card, false
 alarm") would be flagged; its category is the likeliest one.
@@ -13,9 +14,10 @@ alarm") would be flagged; its category is the likeliest one.
 The rules stay the evidence with offsets; a category the model adds is evidence ``model/<category>`` (no
 span), with the category's own severity and escalation flag (:meth:`RiskDetector.assess`).
 
-Stored in a folder: ``risk_model.json`` (``categories``, ``threshold``, training facts) and
-``head.safetensors`` (``risky_weight``: 512, ``risky_bias``: 1, ``weight``: categories x 512, ``bias``:
-categories).
+Stored in a folder: ``risk_model.json`` (``format`` 2, ``categories``, ``threshold``, ``gamma``, training facts)
+and ``head.safetensors`` (``support``: n x 512 support vectors, ``dual``: n, ``risky_bias``: 1, ``platt``: 2
+(slope and offset), ``weight``: categories x 512, ``bias``: categories). Format 1 (a logistic risky head, before
+2026-12-07) is refused with a request to retrain.
 """
 
 from __future__ import annotations
@@ -28,14 +30,17 @@ from typing import Any, Protocol
 import numpy as np
 
 from pipelines.core.errors import AssistantError
+from pipelines.core.kernel import RbfHead
 from pipelines.core.linear import softmax
 
-__all__ = ["BENIGN", "MODEL_FILE", "RiskModel", "RiskModelError"]
+__all__ = ["BENIGN", "FORMAT", "MODEL_FILE", "RiskModel", "RiskModelError"]
 
 #: The label of messages with no risk.
 BENIGN = "benign"
 #: The description file of a model folder.
 MODEL_FILE = "risk_model.json"
+#: The model folder format this code reads and the trainer writes.
+FORMAT = 2
 
 
 class RiskModelError(AssistantError):
@@ -53,14 +58,16 @@ class RiskModel:
         self,
         encoder: _Encoder,
         categories: Sequence[str],
-        risky: tuple[np.ndarray, float],
+        risky: RbfHead,
+        calibration: tuple[float, float],
         category_head: tuple[np.ndarray, np.ndarray],
         threshold: float,
     ) -> None:
         """Args:
             encoder: The multilingual encoder.
             categories: The risk categories, in the category head's row order.
-            risky: The risky-or-benign head: weight (dims,) and bias; its sigmoid is the risk score.
+            risky: The risky-or-benign head (its decision value).
+            calibration: Platt slope and offset: ``sigmoid(slope * decision + offset)`` is the risk score.
             category_head: Weight (categories, dims) and bias (categories,) of the category softmax.
             threshold: The risk score above which a message is risky, 0..1.
 
@@ -70,16 +77,14 @@ class RiskModel:
         weight, bias = category_head
         if weight.shape[0] != len(categories) or bias.shape != (len(categories),):
             raise RiskModelError(f"weights of shape {weight.shape} do not fit {len(categories)} categories")
-        if risky[0].shape != (weight.shape[1],):
-            raise RiskModelError(
-                f"the risky head's shape {risky[0].shape} does not fit {weight.shape[1]} dims"
-            )
+        if risky.dims != weight.shape[1]:
+            raise RiskModelError(f"the risky head's {risky.dims} dims do not fit {weight.shape[1]} dims")
         if not 0.0 <= threshold <= 1.0:
             raise RiskModelError(f"threshold {threshold} outside 0..1")
         self.encoder = encoder
         self.categories = list(categories)
-        self.risky_weight = np.asarray(risky[0], dtype=np.float32)
-        self.risky_bias = float(risky[1])
+        self.risky = risky
+        self.calibration = (float(calibration[0]), float(calibration[1]))
         self.weight = np.asarray(weight, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float32)
         self.threshold = threshold
@@ -100,10 +105,21 @@ class RiskModel:
 
         try:
             description: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+            if description.get("format") != FORMAT:
+                raise RiskModelError(
+                    f"{folder}: risk model format {description.get('format')!r} is not {FORMAT}: retrain it "
+                    "(assistant train risk --domain NAME)"
+                )
             categories = [str(label) for label in description["categories"]]
             threshold = float(description["threshold"])
             tensors = load_file(str(folder / "head.safetensors"))
-            risky = (tensors["risky_weight"], float(tensors["risky_bias"][0]))
+            risky = RbfHead(
+                tensors["support"],
+                tensors["dual"],
+                float(tensors["risky_bias"][0]),
+                float(description["gamma"]),
+            )
+            calibration = (float(tensors["platt"][0]), float(tensors["platt"][1]))
             head = (tensors["weight"], tensors["bias"])
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             raise RiskModelError(f"{folder}: cannot read the risk model ({exc})") from exc
@@ -112,7 +128,7 @@ class RiskModel:
             raise RiskModelError(
                 f"{folder}: categories {', '.join(unknown)} are not in the domain's risk rules"
             )
-        return cls(encoder, categories, risky, head, threshold)
+        return cls(encoder, categories, risky, calibration, head, threshold)
 
     def risk_scores(self, texts: Sequence[str]) -> np.ndarray:
         """The probability that each text is risky, shape (len(texts),)."""
@@ -123,12 +139,18 @@ class RiskModel:
         return self._scores(self.encoder.encode(texts))[1]
 
     def _scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        risky = 1.0 / (1.0 + np.exp(-(vectors @ self.risky_weight + self.risky_bias)))
+        slope, offset = self.calibration
+        risky = 1.0 / (1.0 + np.exp(-(slope * self.risky.decision(vectors) + offset)))
         return risky, softmax(vectors @ self.weight.T + self.bias)
 
     def detect(self, text: str) -> list[tuple[str, float]]:
         """``[(category, risk score)]`` for a risky ``text`` (its likeliest category); empty when benign."""
+        return self.judge(text)[1]
+
+    def judge(self, text: str) -> tuple[float, list[tuple[str, float]]]:
+        """``(risk score, detect(text))`` from one encoding of ``text``: the score (0..1) also when benign."""
         risky, categories = self._scores(self.encoder.encode([text]))
+        score = round(float(risky[0]), 4)
         if risky[0] <= self.threshold:
-            return []
-        return [(self.categories[int(categories[0].argmax())], round(float(risky[0]), 4))]
+            return score, []
+        return score, [(self.categories[int(categories[0].argmax())], score)]

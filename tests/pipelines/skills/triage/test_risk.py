@@ -252,6 +252,7 @@ def _set(path: str, value: Any) -> Any:
     [
         (_set("categories.fraud.severity", "urgent"), "categories.fraud.severity"),
         (_set("escalate_at", "critical"), "escalate_at"),
+        (_set("intent_floor", 1.5), "intent_floor"),
         (_set("intents.compromised_card", "identity_theft"), "intents.compromised_card"),
         (_set("cancel.0.targets", ["fraud/no_such_rule"]), "fraud/no_such_rule"),
         (

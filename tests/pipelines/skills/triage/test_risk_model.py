@@ -123,3 +123,53 @@ def test_bad_training_lines_are_named(tmp_path: Path) -> None:
     )
     with pytest.raises(AssistantError, match=r"risk.jsonl:2: unknown risk categories ufo"):
         load_risk_messages(path, ["fraud"])
+
+
+def test_an_intent_of_the_map_counts_only_when_the_model_agrees(
+    rules: RiskDetector, model: RiskModel
+) -> None:
+    """An intent names a topic: setting up one's own new phone is ``lost_or_stolen_phone`` to an intent model,
+    which the rules' map turns into account takeover; with the learned layer's score below the floor it does not
+    count, above it (a stolen phone described in words no rule has) it does."""
+    from pipelines.chat.signals import MessageSignals
+    from pipelines.skills.triage.analyzers import RiskAnalyzer
+    from pipelines.skills.triage.intent import IntentPrediction
+
+    def signals(text: str) -> MessageSignals:
+        return MessageSignals(
+            intent=IntentPrediction(text, "lost_or_stolen_phone", 0.9, "lost_or_stolen_phone")
+        )
+
+    floor = load_domains()["finance"].risk.intent_floor  # type: ignore[union-attr]
+    assert floor == 0.5
+    own = "how do I set up the banking app on my new phone? it's my own, I just upgraded"
+    assert model.judge(own)[0] < floor
+    gated = RiskAnalyzer(rules, model, floor).analyze(own, signals(own)).risk
+    assert gated is not None and gated.categories == []
+    ungated = RiskAnalyzer(rules, model, 0.0).analyze(own, signals(own)).risk
+    assert ungated is not None and ungated.categories == ["account_takeover"]
+    taken = "my phone was snatched on the bus an hour ago and my banking app was logged in on it"
+    score, _ = model.judge(taken)
+    assert score >= floor, score
+    found = RiskAnalyzer(rules, model, floor).analyze(taken, signals(taken)).risk
+    assert found is not None and "account_takeover" in found.categories
+
+
+def test_a_model_folder_of_an_older_format_is_refused_with_how_to_retrain(
+    tmp_path: Path, multilingual: MultilingualEncoder
+) -> None:
+    folder = tmp_path / "model"
+    train_risk_model(_rows(), multilingual, folder, folds=3)
+    description = json.loads((folder / "risk_model.json").read_text())
+    assert description["format"] == 2 and description["gamma"] > 0
+    description["format"] = 1
+    (folder / "risk_model.json").write_text(json.dumps(description))
+    with pytest.raises(RiskModelError, match=r"format 1 is not 2: retrain it \(assistant train risk"):
+        RiskModel.load(folder, multilingual)
+
+
+def test_judge_gives_the_score_also_for_a_benign_message(model: RiskModel) -> None:
+    score, found = model.judge("What time does the branch open on Saturday?")
+    assert found == [] and 0.0 <= score <= model.threshold
+    score, found = model.judge("a text said my parcel is held until I pay a small fee by card")
+    assert found and found[0][1] == score > model.threshold

@@ -5,6 +5,14 @@ detector finds in the formatted message (arguments included), the traceback or t
 ``logs`` operator: a salted hash ``<TYPE#1a2b3c4d>`` (the same value, the same hash in every record) or
 ``<TYPE>`` (see :mod:`privacy.policies`; the services wire it).
 
+A record whose ``%``-style arguments are all numbers, None or :class:`LogSafe` values (text the program built
+from no personal data: hashes, enum names, counts as JSON) has only its template scanned, once per template
+(a constant of the code; only whether the scan found something is kept, keyed by the template's hash): a
+clean template is formatted as is, one where the scan finds something is scanned whole with its arguments, as
+is any other record, arguments in their context. A scan costs 5-15 ms whatever the length (spaCy and the recognizers' fixed
+costs): an ingested file's line needed one scan per file, 16% of the ingestion thread's time on SciFact
+abstracts.
+
 Lines are plain text (``logs.format: text``) or one JSON object each (``json``: ``time``, ``level``, ``logger``,
 ``message``, ``request_id``, and ``exception`` when there is one), written after the filter, so JSON lines are
 scrubbed the same way. ``request_id`` is the id of the request being served (:func:`request_scope`, set by the
@@ -15,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,7 +31,15 @@ from datetime import UTC, datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-__all__ = ["JsonFormatter", "PiiLogFilter", "configure_logging", "logger", "request_id", "request_scope"]
+__all__ = [
+    "JsonFormatter",
+    "LogSafe",
+    "PiiLogFilter",
+    "configure_logging",
+    "logger",
+    "request_id",
+    "request_scope",
+]
 
 logger = logging.getLogger("assistant")
 
@@ -65,6 +82,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class LogSafe(str):
+    """A log argument the program built from no personal data (a hash, an enum name, a domain name, counts as
+    JSON): :class:`PiiLogFilter` passes it unscanned. Never wrap text a user, a document or a model wrote."""
+
+    __slots__ = ()
+
+
+#: Argument types the filter passes unscanned.
+_UNSCANNED = (int, float, LogSafe, type(None))
+#: A %-style conversion ("%s", "%.2f", "%(name)d", "%%").
+_CONVERSION = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
+
+
 class PiiLogFilter(logging.Filter):
     """Replaces PII in each record (message with its arguments, traceback, stack) before a handler writes it.
 
@@ -79,13 +109,47 @@ class PiiLogFilter(logging.Filter):
         """
         super().__init__()
         self.scrub = scrub
+        self._templates: dict[
+            str, bool
+        ] = {}  # sha256 of a template -> the scan found nothing in it (bounded)
+
+    def _clean_template(self, template: str) -> bool:
+        """Whether the scan finds nothing in ``template`` with each conversion read as ``0`` ("redactions=%s"
+        alone looked like a place to the detector); decided once per template."""
+        import hashlib
+
+        key = hashlib.sha256(template.encode("utf-8", "surrogatepass")).hexdigest()
+        clean = self._templates.get(key)
+        if clean is None:
+            neutral = _CONVERSION.sub("0", template)
+            clean = self.scrub(neutral) == neutral
+            if len(self._templates) >= 512:
+                self._templates.clear()
+            self._templates[key] = clean
+        return clean
+
+    def _message(self, record: logging.LogRecord) -> str:
+        """The scanned message: a ``%`` template whose arguments are all unscanned types is scanned alone (once
+        per template); any other record is scanned whole, so text arguments keep their context ("call %s")."""
+        args = record.args
+        if (
+            isinstance(record.msg, str)
+            and isinstance(args, tuple)
+            and args
+            and all(isinstance(a, _UNSCANNED) for a in args)
+        ) and self._clean_template(record.msg):
+            try:
+                return record.msg % args
+            except (TypeError, ValueError):
+                pass  # a malformed template: scan the formatted message whole
+        return self.scrub(record.getMessage())
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite ``record`` in place (once, even if several handlers carry this filter); always keep it."""
         if getattr(record, "pii_scrubbed", False):
             return True
         try:
-            message = self.scrub(record.getMessage())
+            message = self._message(record)
             if record.exc_info and not record.exc_text:
                 record.exc_text = logging.Formatter().formatException(record.exc_info)
             exc_text = self.scrub(record.exc_text) if record.exc_text else record.exc_text

@@ -65,7 +65,7 @@ from ingest import (
 from pipelines.core import metrics
 from pipelines.core.deidentification import DomainDeidentifier
 from pipelines.core.domains import DomainRegistry
-from pipelines.core.logs import logger
+from pipelines.core.logs import LogSafe, logger
 from pipelines.core.settings import IngestSettings
 from pipelines.documents.catalog import remove_document
 from pipelines.documents.hooks import IndexingHook
@@ -638,15 +638,15 @@ class Ingestion:
         logger.info(
             "ingest domain=%s sha256=%s kind=%s chunks=%d added=%d risk=%.2f redactions=%s seconds=%.2f "
             "visibility=%s",
-            domain,
-            document.sha256[:12],
-            document.kind,
+            LogSafe(domain),
+            LogSafe(document.sha256[:12]),
+            LogSafe(document.kind),
             len(chunks),
             added,
             report.risk,
-            json.dumps(report.entities),
+            LogSafe(json.dumps(report.entities)),  # entity type names and counts
             seconds,
-            "private" if owner else "shared",
+            LogSafe("private" if owner else "shared"),
         )
         return IngestReport(
             document.name,

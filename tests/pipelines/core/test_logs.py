@@ -118,3 +118,39 @@ def test_a_record_that_cannot_be_scanned_is_withheld_not_written_raw() -> None:
     record = _record("user %s", CANARY_NAME)
     assert PiiLogFilter(broken).filter(record)
     assert record.getMessage() == "<log record withheld: PII scan failed (RuntimeError)>"
+
+
+def test_a_line_of_program_values_scans_its_template_once_and_text_arguments_in_context(
+    deidentifier: Deidentifier,
+) -> None:
+    """Numbers and LogSafe values skip the scan (the template is scanned once); a plain text argument makes the
+    whole formatted line be scanned, so "call %s" still gives the phone number its context."""
+    from pipelines.core.logs import LogSafe
+
+    policy = PiiPolicy.from_mapping(
+        "test", {"operators": {"logs": "hash"}, "entities": {"PERSON": {}, "PHONE_NUMBER": {}}}
+    )
+    scanned: list[str] = []
+
+    def scrub(text: str) -> str:
+        scanned.append(text)
+        return deidentifier.deidentify(text, policy, "logs").text
+
+    pii_filter = PiiLogFilter(scrub)
+    template = "ingest domain=%s sha256=%s chunks=%d risk=%.2f redactions=%s"
+    for sha in ("0123456789ab", "ba9876543210"):
+        record = _record(template, LogSafe("finance"), LogSafe(sha), 3, 0.5, LogSafe('{"PERSON": 1}'))
+        assert pii_filter.filter(record)
+        assert record.getMessage() == template % ("finance", sha, 3, 0.5, '{"PERSON": 1}')
+    assert scanned == [
+        "ingest domain=0 sha256=0 chunks=0 risk=0 redactions=0"
+    ]  # the template once, no argument
+    record = _record("call %s or %s", CANARY_PHONE, LogSafe("later"))
+    assert pii_filter.filter(record)
+    assert CANARY_PHONE not in record.getMessage() and "<PHONE_NUMBER#" in record.getMessage()
+    assert scanned[-1] == f"call {CANARY_PHONE} or later"  # scanned whole, in context
+    record = _record("user %s", CANARY_NAME)  # a plain str is never trusted
+    assert pii_filter.filter(record) and CANARY_NAME not in record.getMessage()
+    record = _record(f"{CANARY_NAME} sent %d files", 3)  # text in the template itself: scanned whole
+    assert pii_filter.filter(record) and CANARY_NAME not in record.getMessage()
+    assert record.getMessage().endswith(" sent 3 files")

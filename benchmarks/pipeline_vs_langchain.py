@@ -222,9 +222,20 @@ def run_product(corpus: Corpus, work: Path, memory: dict[str, float], before: bo
     ingest_seconds = time.perf_counter() - started
     pipeline = services.chat
 
+    from pipelines.chat.routing import UnsureRouteError
+
+    unsure: set[str] = set()  # distinct questions (the warm-up ones are asked again)
+
     def ask(question: str, domain: str) -> None:
+        """One turn up to the LLM; when the router is unsure (issue 24) the user picks the domain, as the chat
+        page's button does, and the time of both attempts counts."""
         stream = pipeline.stream(question)
-        event = next(stream)
+        try:
+            event = next(stream)
+        except UnsureRouteError:
+            unsure.add(question)
+            stream = pipeline.stream(question, domain=domain)
+            event = next(stream)
         assert event.kind == "meta", event.kind
         stream.close()
 
@@ -235,6 +246,7 @@ def run_product(corpus: Corpus, work: Path, memory: dict[str, float], before: bo
 
     result = _questions(corpus, ask, rank, rss, memory)
     return {
+        "unsure_questions": len(unsure),
         "chunks": chunks,
         "ingest_seconds": ingest_seconds,
         "index_mib": _size_mib(work / "data"),
@@ -328,17 +340,19 @@ def _by_domain(rows: list[dict[str, Any]]) -> list[str]:
     domains = sorted({d for r in rows for d in r["question_ms_by_domain"]})
     lines = [
         "Per-question overhead by the domain the question was written for, p50 / p95 ms (the product routes it "
-        "itself and runs the finance domain's intent model and risk rules on what it routes to finance):",
+        "itself and runs the finance domain's intent model and risk rules on what it routes to finance; when the "
+        "router is unsure, the question is asked again with its domain chosen, as the chat page's button does, and "
+        "both attempts count; unsure = distinct questions that needed the choice):",
         "",
-        "| tier | system | " + " | ".join(domains) + " |",
-        "|---|---|" + "---|" * len(domains),
+        "| tier | system | " + " | ".join(domains) + " | unsure |",
+        "|---|---|" + "---|" * len(domains) + "---|",
     ]
     for row in sorted(rows, key=lambda r: (TIERS[r["tier"]], SYSTEMS.index(r["system"]))):
         cells = [row["question_ms_by_domain"].get(d) for d in domains]
         lines.append(
             f"| {row['tier']} | {row['system']} | "
             + " | ".join("-" if c is None else f"{c['p50']:.1f} / {c['p95']:.1f} (n={c['n']})" for c in cells)
-            + " |"
+            + f" | {row.get('unsure_questions', '-')} |"
         )
     return [*lines, ""]
 

@@ -566,8 +566,15 @@ class Services:
         """
         from pipelines.skills.medical.records_hook import MedicalRecordsHook
 
-        recognizer = self.entity_recognizer(domain)
-        return [] if recognizer is None else [MedicalRecordsHook(recognizer, self.records)]
+        recognizer = self.entity_recognizer(domain)  # outside the cache's lock, which is not re-entrant
+        records = self.records
+        # one set per domain: a hook keeps what it prepared for the document indexed next
+        return list(
+            self._per_domain.get(
+                ("indexing_hooks", domain),
+                lambda: [] if recognizer is None else [MedicalRecordsHook(recognizer, records)],
+            )
+        )
 
     # --- backends ----------------------------------------------------------------------------------------
 

@@ -390,6 +390,8 @@ class Ingestion:
         )
         if not chunks:
             raise IngestError(f"{document.name}: no text left to index after de-identification")
+        for hook in self.hooks(domain):
+            hook.prepare(domain, safe)
         progress("chunk", 1.0)
         return _Prepared(document, safe, report, chunks, started)
 

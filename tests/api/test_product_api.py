@@ -246,7 +246,8 @@ def test_intent_and_risk_return_the_cli_objects_de_identified(server: Server) ->
             },
         ).json()
     assert set(intent) == {"text", "intent", "confidence"} and CANARY_NAME not in intent["text"]
-    assert CANARY_NAME not in risk["text"] and risk["escalate"] is True and risk["categories"] == ["scam"]
+    # the learned layer may add a second category (the risk figures are in benchmarks/results/skills_heldout.md)
+    assert CANARY_NAME not in risk["text"] and risk["escalate"] is True and "scam" in risk["categories"]
 
 
 def test_erasing_a_user_erases_their_sessions_vaults_documents_and_keys(server: Server) -> None:

@@ -92,6 +92,22 @@ POSITIVES = [
     ),
     ("Honestly I don't want to live anymore", ["self_harm"], "don't want to live", "high", True),
     ("I'm not going to kill myself, don't worry", ["self_harm"], "kill myself", "high", True),
+    # warning signs a new-user trial found missed (2026-12-07), also inside an ordinary request
+    (
+        "Could I pay a few days late, and is there any fee? Honestly I do not want to live anymore.",
+        ["self_harm"],
+        "do not want to live",
+        "high",
+        True,
+    ),
+    (
+        "Can I move my mortgage payment date? I just want it all to end.",
+        ["self_harm"],
+        "want it all to end",
+        "high",
+        True,
+    ),
+    ("I've been stockpiling my tablets", ["self_harm"], "stockpiling my tablets", "high", True),
     (
         "Can I pay in 9,900 in cash every week so the bank doesn't flag it?",
         ["money_laundering"],
@@ -116,6 +132,7 @@ POSITIVES = [
     ("再不处理我就去法院起诉你们", ["legal_threat"], "起诉", "medium", True),
     ("我失业了，这个月的贷款还不上", ["vulnerable_customer"], "还不上", "medium", False),
     ("压力太大了，真的活不下去了", ["self_harm"], "活不下去", "high", True),
+    ("说实话我真的撑不下去了，想一了百了。", ["self_harm"], "一了百了", "high", True),
     ("能不能分几次存，这样不会被查", ["money_laundering"], "分几次存", "high", True),
     ("有人高价收购，我想出租银行卡", ["money_laundering"], "出租银行卡", "high", True),
     (
@@ -155,6 +172,8 @@ NEGATIVES = [
     "我的卡没有被盗刷，只是想问下额度",
     "请问跨行转账手续费是多少",
     "我不想投诉，只是问问",
+    "I want this call to end, how long is the queue?",  # not "want it all to end"
+    "I won't be around on Friday, can someone else sign?",
     "",
 ]
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli.context import emit, services
+from cli.context import emit, services, stdin_text
 from cli.progress import StderrProgress
 from pipelines.chat.pinning import resolve_documents
 from pipelines.chat.routing import UnsureRouteError
@@ -135,7 +135,9 @@ def route(
 
     When the router is unsure the domain is "unsure" (null in --json) and the best guess follows in brackets."""
     questions = (
-        [line.strip() for line in sys.stdin if line.strip()] if question == "-" else [question.strip()]
+        [line.strip() for line in stdin_text().splitlines() if line.strip()]
+        if question == "-"
+        else [question.strip()]
     )
     if not all(questions):
         raise AssistantError("the question is empty")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.chat import run_ask
-from cli.context import emit, services
+from cli.context import emit, services, stdin_text
 from pipelines.core.errors import AssistantError
 
 __all__ = ["code"]
@@ -53,7 +53,7 @@ def code(
         except (OSError, UnicodeDecodeError) as exc:
             raise AssistantError(f"cannot read {file}: {exc}") from exc
     elif text == "-":
-        source = sys.stdin.read()
+        source = stdin_text()
     elif text is not None:
         source = text
     else:

@@ -69,9 +69,26 @@ def count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
+def stdin_text() -> str:
+    """All of stdin, decoded as UTF-8 before any of it is used.
+
+    Raises:
+        AssistantError: A byte sequence is not UTF-8, named by its line (nothing is processed).
+    """
+    stream = getattr(sys.stdin, "buffer", None)
+    raw = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+    try:
+        return str(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise AssistantError(
+            f"stdin line {line} is not valid UTF-8 (byte {raw[exc.start]:#04x}); nothing was processed"
+        ) from None
+
+
 def read_text(text: str) -> str:
-    """``text``, or all of stdin when ``text`` is ``-``."""
-    return sys.stdin.read() if text == "-" else text
+    """``text``, or all of stdin when ``text`` is ``-`` (:func:`stdin_text`)."""
+    return stdin_text() if text == "-" else text
 
 
 def input_lines(text: str) -> list[str]:
@@ -80,7 +97,11 @@ def input_lines(text: str) -> list[str]:
     Raises:
         AssistantError: The text (or every stdin line) is empty.
     """
-    lines = [line.strip() for line in sys.stdin if line.strip()] if text == "-" else [text.strip()]
+    lines = (
+        [line.strip() for line in stdin_text().splitlines() if line.strip()]
+        if text == "-"
+        else [text.strip()]
+    )
     if not lines or not all(lines):
         raise AssistantError("the text is empty")
     return lines

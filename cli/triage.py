@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
-from cli.context import emit, input_lines, services
+from cli.context import emit, input_lines, services, stdin_text
 
 __all__ = ["intent", "risk"]
 
@@ -38,6 +37,6 @@ def risk(
     the de-identified message and evidence offsets point into it (no raw personal data in the output). When the
     domain has an intent model, the message's intent feeds the rules' ``intents:`` map (evidence ``intent/<label>``).
     """
-    messages = sys.stdin.read().splitlines() if text == "-" else [text]
+    messages = stdin_text().splitlines() if text == "-" else [text]
     for assessment in services(ctx).triage.risks(domain, messages):
         emit(assessment)

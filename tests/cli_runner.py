@@ -35,7 +35,9 @@ class Completed:
     stderr: str
 
 
-def run(*args: str, data_dir: Path, stdin: str | None = None, env: dict[str, str] | None = None) -> Completed:
+def run(
+    *args: str, data_dir: Path, stdin: str | bytes | None = None, env: dict[str, str] | None = None
+) -> Completed:
     """Run ``assistant --data-dir DATA_DIR ARGS`` in this process; ``env`` adds variables for the run.
 
     An exception the command does not turn into an exit code (a bug, which the console script would show as a

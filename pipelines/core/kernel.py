@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RbfHead", "platt"]
+__all__ = ["RbfHead", "platt", "platt_probability"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,12 @@ class RbfHead:
         )
         kernel = np.exp(-self.gamma * np.maximum(squared, 0.0))
         return np.asarray(kernel @ self.dual + self.intercept, dtype=np.float64)
+
+
+def platt_probability(decisions: np.ndarray, slope: float, offset: float) -> np.ndarray:
+    """``sigmoid(slope * decisions + offset)``, the probabilities of :func:`platt`'s fit, same shape as
+    ``decisions``."""
+    return np.asarray(1.0 / (1.0 + np.exp(-(slope * np.asarray(decisions) + offset))))
 
 
 def platt(decisions: np.ndarray, labels: np.ndarray) -> tuple[float, float]:

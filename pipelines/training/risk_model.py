@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.core.errors import AssistantError
-from pipelines.core.kernel import RbfHead, platt
+from pipelines.core.kernel import RbfHead, platt, platt_probability
 from pipelines.core.labelled import read_labelled_jsonl
 from pipelines.core.linear import class_rows
 from pipelines.skills.triage.risk_model import FORMAT, MODEL_FILE
@@ -160,7 +160,7 @@ def train_risk_model(
         slope, offset = platt(decisions, is_risky[:labelled])
     except ValueError as exc:
         raise AssistantError(f"the risk model cannot be trained on these messages: {exc}") from exc
-    scores = 1.0 / (1.0 + np.exp(-(slope * decisions + offset)))
+    scores = platt_probability(decisions, slope, offset)
     threshold = float(np.quantile(scores[benign], 1.0 - target_fpr))
     cross_validated = {
         "risky_recall": round(float((scores[risky] > threshold).mean()), 4),

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from pipelines.core.errors import AssistantError
-from pipelines.core.kernel import RbfHead
+from pipelines.core.kernel import RbfHead, platt_probability
 from pipelines.core.linear import softmax
 
 __all__ = ["BENIGN", "FORMAT", "MODEL_FILE", "RiskModel", "RiskModelError"]
@@ -139,8 +139,7 @@ class RiskModel:
         return self._scores(self.encoder.encode(texts))[1]
 
     def _scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        slope, offset = self.calibration
-        risky = 1.0 / (1.0 + np.exp(-(slope * self.risky.decision(vectors) + offset)))
+        risky = platt_probability(self.risky.decision(vectors), *self.calibration)
         return risky, softmax(vectors @ self.weight.T + self.bias)
 
     def detect(self, text: str) -> list[tuple[str, float]]:

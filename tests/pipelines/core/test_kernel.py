@@ -10,7 +10,7 @@ import pytest
 from safetensors.numpy import load_file, save_file
 from sklearn.svm import SVC
 
-from pipelines.core.kernel import RbfHead, platt
+from pipelines.core.kernel import RbfHead, platt, platt_probability
 
 
 def _data() -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +47,8 @@ def test_platt_scaling_increases_with_the_decision_value_and_refuses_what_it_can
     decisions = np.array([-2.0, -1.5, -0.5, 0.2, -0.1, 0.5, 1.0, 2.5])
     labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
     slope, offset = platt(decisions, labels)
-    probability = 1 / (1 + np.exp(-(slope * decisions + offset)))
+    probability = platt_probability(decisions, slope, offset)
+    np.testing.assert_allclose(probability, 1 / (1 + np.exp(-(slope * decisions + offset))))
     assert slope > 0 and probability[0] < 0.5 < probability[-1]
     with pytest.raises(ValueError, match="both classes"):
         platt(decisions, np.ones(8))

@@ -9,9 +9,9 @@ A record whose ``%``-style arguments are all numbers, None or :class:`LogSafe` v
 from no personal data: hashes, enum names, counts as JSON) has only its template scanned, once per template
 (a constant of the code; only whether the scan found something is kept, keyed by the template's hash): a
 clean template is formatted as is, one where the scan finds something is scanned whole with its arguments, as
-is any other record, arguments in their context. A scan costs 5-15 ms whatever the length (spaCy and the recognizers' fixed
-costs): an ingested file's line needed one scan per file, 16% of the ingestion thread's time on SciFact
-abstracts.
+is any other record, arguments in their context. A scan costs 5-15 ms whatever the length (spaCy and the
+recognizers' fixed costs): an ingested file's line needed one scan per file, 16% of the ingestion thread's
+time on SciFact abstracts.
 
 Lines are plain text (``logs.format: text``) or one JSON object each (``json``: ``time``, ``level``, ``logger``,
 ``message``, ``request_id``, and ``exception`` when there is one), written after the filter, so JSON lines are
@@ -21,6 +21,7 @@ API for each request and returned in its ``X-Request-ID`` header), or null.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -109,15 +110,12 @@ class PiiLogFilter(logging.Filter):
         """
         super().__init__()
         self.scrub = scrub
-        self._templates: dict[
-            str, bool
-        ] = {}  # sha256 of a template -> the scan found nothing in it (bounded)
+        # sha256 of a template -> whether the scan found nothing in it (bounded)
+        self._templates: dict[str, bool] = {}
 
     def _clean_template(self, template: str) -> bool:
         """Whether the scan finds nothing in ``template`` with each conversion read as ``0`` ("redactions=%s"
         alone looked like a place to the detector); decided once per template."""
-        import hashlib
-
         key = hashlib.sha256(template.encode("utf-8", "surrogatepass")).hexdigest()
         clean = self._templates.get(key)
         if clean is None:

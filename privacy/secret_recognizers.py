@@ -318,20 +318,50 @@ class SecretRecognizer(EntityRecognizer):
 
     def _plugin_spans(self, text: str) -> Iterator[_Span]:
         for offset, line in _lines(text):
-            for plugin in self._plugins:
-                source = f"detect-secrets:{type(plugin).__name__}"
-                if isinstance(plugin, PrivateKeyDetector):
-                    if any(True for _ in plugin.analyze_string(line)):
-                        yield from _private_key_block(text, offset, source)
-                    continue
-                for start, end in _plugin_matches(plugin, line):
-                    if isinstance(plugin, JwtTokenDetector):
-                        # the plugin's signature part is lazy ("…\.?[…]*?"): the token runs to its last character
-                        end = _JWT_TAIL.match(line, end).end()  # type: ignore[union-attr]
-                    yield _Span(offset + start, offset + end, source)
+            key_found = False
+            for at, window in _windows(line):
+                for plugin in self._plugins:
+                    source = f"detect-secrets:{type(plugin).__name__}"
+                    if isinstance(plugin, PrivateKeyDetector):
+                        if not key_found and any(True for _ in plugin.analyze_string(window)):
+                            key_found = True
+                            yield from _private_key_block(text, offset, source)
+                        continue
+                    if isinstance(plugin, NpmDetector) and ":_authToken=" not in window:
+                        continue  # its regex cannot match; on many "//" it is the slowest of all
+                    for start, end in _plugin_matches(plugin, window):
+                        start, end = at + start, at + end
+                        if isinstance(plugin, JwtTokenDetector):
+                            # the plugin's signature part is lazy ("…\.?[…]*?"): the token runs to its last
+                            # character (on the whole line, past the window)
+                            end = _JWT_TAIL.match(line, end).end()  # type: ignore[union-attr]
+                        elif isinstance(plugin, NpmDetector):
+                            # its "npm_.+" runs to the end of the line: the token ends at a blank
+                            end = _NON_BLANK.match(line, start).end()  # type: ignore[union-attr]
+                        yield _Span(offset + start, offset + end, source)
 
 
 _JWT_TAIL = re.compile(r"[A-Za-z0-9_.+/=-]*")
+_NON_BLANK = re.compile(r"\S*")
+#: detect-secrets' plugins see a long line in windows of this many characters, overlapping by
+#: ``_WINDOW_OVERLAP``. Two of their regexes rescan a run from each of its starts, quadratic in the line's
+#: length: the NPM plugin's ``//.+/:_authToken=`` on anything with many "//" (42,000 characters of "/users/"
+#: took 0.44 s on 2 cores, 2026-12-07; 200,000, the API's limit for a message, would take about 10 s) and the
+#: JWT plugin's ``eyJ[…]+\.`` on a run of "eyJ". In windows the cost is linear (about 16 ms a window at
+#: worst). A credential up to ``_WINDOW_OVERLAP`` characters long lies whole in some window; the rules of
+#: :func:`_own_spans` see whole lines.
+_WINDOW = 8192
+_WINDOW_OVERLAP = 2048
+
+
+def _windows(line: str) -> Iterator[tuple[int, str]]:
+    """``(offset, window)`` pieces of ``line`` (the line itself when it fits one window)."""
+    if len(line) <= _WINDOW:
+        yield 0, line
+        return
+    step = _WINDOW - _WINDOW_OVERLAP
+    for start in range(0, len(line) - _WINDOW_OVERLAP, step):
+        yield start, line[start : start + _WINDOW]
 #: Plugins whose regex group is a token prefix, not the secret: detect-secrets 1.5 reports just "ghp" for
 #: ``(ghp|gho|…)_[A-Za-z0-9_]{36}`` and "glpat" for GitLab's; the whole match is the token.
 _PREFIX_GROUP_PLUGINS = (GitHubTokenDetector, GitLabTokenDetector)

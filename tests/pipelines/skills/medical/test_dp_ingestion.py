@@ -3,7 +3,6 @@ shipped entity model, real Presidio, real embeddings and a real Chroma in tmp_pa
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -72,7 +71,6 @@ def test_stats_release_noisy_counts_and_spend_the_budget(services: Services) -> 
     services.ingestion.ingest_bytes("medical", "note.txt", NOTE)
     services.ingestion.ingest_bytes("medical", "other.txt", OTHER)
     services.settings.dp.total_epsilon = 0.3
-    started = time.perf_counter()
     release = medical_stats(
         services.records,
         services.entity_recognizer("medical"),
@@ -82,12 +80,10 @@ def test_stats_release_noisy_counts_and_spend_the_budget(services: Services) -> 
         epsilon=0.2,
         top=5,
     )
-    seconds = time.perf_counter() - started
     assert len(release.counts) == 5 and {row.type for row in release.counts} == {"DISEASE"}
     assert release.scale == pytest.approx(20 / 0.2) and release.epsilon == pytest.approx(0.2)
     assert release.budget is not None and release.budget.remaining == pytest.approx(0.1)
     assert release.vocabulary_size > 1000  # the public lexicons, not the records' terms
-    assert seconds < 10
     with pytest.raises(DpBudgetError):
         medical_stats(
             services.records,

@@ -362,6 +362,8 @@ def _windows(line: str) -> Iterator[tuple[int, str]]:
     step = _WINDOW - _WINDOW_OVERLAP
     for start in range(0, len(line) - _WINDOW_OVERLAP, step):
         yield start, line[start : start + _WINDOW]
+
+
 #: Plugins whose regex group is a token prefix, not the secret: detect-secrets 1.5 reports just "ghp" for
 #: ``(ghp|gho|…)_[A-Za-z0-9_]{36}`` and "glpat" for GitLab's; the whole match is the token.
 _PREFIX_GROUP_PLUGINS = (GitHubTokenDetector, GitLabTokenDetector)

@@ -289,7 +289,9 @@ def test_a_national_insurance_number_is_an_id_where_the_policy_has_no_nino_type(
     assert _finance("the batch AB 12 34 56 C was shipped", ["ID_NUMBER"]) == []
 
 
-@pytest.mark.parametrize("unit", ["-u a:b ", "curl -u ", "password ", "/users/", "//a", "eyJ", ":_authToken=//"])
+@pytest.mark.parametrize(
+    "unit", ["-u a:b ", "curl -u ", "password ", "/users/", "//a", "eyJ", ":_authToken=//"]
+)
 def test_the_new_rules_stay_linear_on_hostile_runs(unit: str) -> None:
     """4× the run takes about 4× the time (a rescanning rule: about 16×; see tests/growth.py). The runs of "//" and
     "eyJ" were quadratic in detect-secrets' NPM and JWT regexes (0.44 s for 42,000 characters of "/users/")."""

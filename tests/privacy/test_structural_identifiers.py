@@ -11,10 +11,9 @@ import re
 
 import pytest
 
-from tests.growth import growth_ratio
-
 from privacy import Deidentifier, Vault
 from tests.conftest import domain_policy
+from tests.growth import growth_ratio
 
 _POLICIES = {name: domain_policy(name) for name in ("finance", "medical", "code")}
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>")

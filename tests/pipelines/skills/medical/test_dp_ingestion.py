@@ -3,7 +3,6 @@ shipped entity model, real Presidio, real embeddings and a real Chroma in tmp_pa
 
 from __future__ import annotations
 
-
 import pytest
 
 from pipelines.services import Services

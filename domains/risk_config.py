@@ -103,6 +103,9 @@ class RiskCategoryConfig(BaseModel):
             reaches :attr:`RiskConfig.escalate_at`.
         negatable: Whether a negation cue right before a match drops it (off for self-harm: err on the side
             of a human looking).
+        model_gated: Whether its rules below ``high`` severity need the learned layer's agreement
+            (:attr:`RiskConfig.rule_floor`); off for disclosures such as a bereavement or arrears, which name
+            the customer's situation rather than a topic.
         description: What the category covers.
         rules: Named rules (phrases and patterns).
     """
@@ -112,6 +115,7 @@ class RiskCategoryConfig(BaseModel):
     severity: Severity
     escalate: bool | None = None
     negatable: bool = True
+    model_gated: bool = True
     description: str = ""
     rules: dict[str, RiskRule] = Field(min_length=1)
 
@@ -193,6 +197,9 @@ class RiskConfig(BaseModel):
         training_data: Its labelled messages (JSONL ``{text, categories[]}``), relative to the domain folder.
         intent_floor: With a model, an intent of the map counts only when the model's risk score of the message
             is at least this, 0..1 (0 = always).
+        rule_floor: With a model, phrases and patterns below ``high`` severity of the ``model_gated`` categories
+            count only when the model's risk score of the message is at least this, 0..1 (0 = always);
+            high-severity rules always count.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -201,6 +208,7 @@ class RiskConfig(BaseModel):
     model: Path | None = None
     training_data: Path | None = None
     intent_floor: float = Field(0.0, ge=0.0, le=1.0)
+    rule_floor: float = Field(0.0, ge=0.0, le=1.0)
     categories: dict[str, RiskCategoryConfig] = Field(min_length=1)
     cancel: tuple[CancelRule, ...] = ()
     negation: NegationConfig = Field(default_factory=NegationConfig)

@@ -553,8 +553,8 @@ class Services:
             found.append(IntentAnalyzer(classifier))
         if (detector := self.risk_detector(domain)) is not None:
             risk = self.domains.domain(domain).risk
-            floor = risk.intent_floor if risk is not None else 0.0
-            found.append(RiskAnalyzer(detector, self.risk_model(domain), floor))
+            floors = (risk.intent_floor, risk.rule_floor) if risk is not None else (0.0, 0.0)
+            found.append(RiskAnalyzer(detector, self.risk_model(domain), *floors))
         return found
 
     def indexing_hooks(self, domain: str) -> list[IndexingHook]:

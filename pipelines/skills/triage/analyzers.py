@@ -44,18 +44,25 @@ class RiskAnalyzer:
     name = "risk"
 
     def __init__(
-        self, detector: RiskDetector, model: RiskModel | None = None, intent_floor: float = 0.0
+        self,
+        detector: RiskDetector,
+        model: RiskModel | None = None,
+        intent_floor: float = 0.0,
+        rule_floor: float = 0.0,
     ) -> None:
         self.detector = detector
         self.model = model
         self.intent_floor = intent_floor
+        self.rule_floor = rule_floor
 
     def analyze(self, text: str, signals: MessageSignals) -> MessageSignals:
         """``signals`` with the risk assessment of ``text`` (the known intent feeds the rules)."""
         intent = signals.known_intent
         learned: list[tuple[str, float]] = []
+        weak_rules = True
         if self.model is not None and text.strip():
             score, learned = self.model.judge(text)
             if score < self.intent_floor:
                 intent = None
-        return replace(signals, risk=self.detector.assess(text, intent, learned))
+            weak_rules = score >= self.rule_floor
+        return replace(signals, risk=self.detector.assess(text, intent, learned, weak_rules))

@@ -188,6 +188,7 @@ class RiskDetector:
     def __init__(self, config: RiskConfig) -> None:
         self._config = config
         self._order = {name: i for i, name in enumerate(config.categories)}
+        self._gated = {name: category.model_gated for name, category in config.categories.items()}
         automaton = ahocorasick.Automaton()
         keys: dict[str, list[_Entry]] = {}
 
@@ -224,7 +225,11 @@ class RiskDetector:
         self._escalate_at = _RANK[config.escalate_at]
 
     def assess(
-        self, text: str, intent: str | None = None, learned: Sequence[tuple[str, float]] = ()
+        self,
+        text: str,
+        intent: str | None = None,
+        learned: Sequence[tuple[str, float]] = (),
+        weak_rules: bool = True,
     ) -> RiskAssessment:
         """Assess one message.
 
@@ -235,6 +240,10 @@ class RiskDetector:
             learned: Categories the learned layer found (:meth:`pipelines.skills.triage.risk_model.RiskModel.detect`),
                 each with its probability: evidence ``model/<category>`` without a span, at the category's
                 severity, unless a cancel cue of the message targets the category (as for the intent map).
+            weak_rules: False drops phrase and pattern matches below ``high`` severity of the ``model_gated``
+                categories (a complaint, a lawyer, a question about scams, a lost card):
+                :class:`pipelines.skills.triage.analyzers.RiskAnalyzer` passes False when the learned layer is
+                confident the message is benign.
 
         Returns:
             Categories, evidence with offsets into ``text``, severity and the escalation decision.
@@ -265,7 +274,13 @@ class RiskDetector:
                         cue_start,
                     )
                 )
-        kept = [m for m in matches if not self._negated(norm, m) and not self._cancelled(m, cues)]
+        kept = [
+            m
+            for m in matches
+            if (weak_rules or _RANK[m.severity] >= _RANK["high"] or not self._gated[m.category])
+            and not self._negated(norm, m)
+            and not self._cancelled(m, cues)
+        ]
         evidence = [self._evidence(text, offsets, m) for m in _longest(kept)]
         best: dict[str, int] = {}
         for m in kept:

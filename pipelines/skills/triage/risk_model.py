@@ -9,12 +9,14 @@ is the risk score, and a logistic-regression softmax over the rules' categories 
 (a message with two categories is one row per category). A message
 is risky when its score exceeds the stored ``threshold``, which the trainer sets from out-of-fold scores so
 that a target share of the *training* benign messages (hard look-alikes such as "I found my card, false
-alarm") would be flagged; its category is the likeliest one.
+alarm") would be flagged; its category is the likeliest one, and the second likeliest too when its probability
+is at least ``second_category`` times the first's (scams and fraud often come together).
 
 The rules stay the evidence with offsets; a category the model adds is evidence ``model/<category>`` (no
 span), with the category's own severity and escalation flag (:meth:`RiskDetector.assess`).
 
-Stored in a folder: ``risk_model.json`` (``format`` 2, ``categories``, ``threshold``, ``gamma``, training facts)
+Stored in a folder: ``risk_model.json`` (``format`` 2, ``categories``, ``threshold``, ``gamma``,
+``second_category`` (optional: absent = one category), training facts)
 and ``head.safetensors`` (``support``: n x 512 support vectors, ``dual``: n, ``risky_bias``: 1, ``platt``: 2
 (slope and offset), ``weight``: categories x 512, ``bias``: categories). Format 1 (a logistic risky head, before
 2026-12-07) is refused with a request to retrain.
@@ -62,6 +64,7 @@ class RiskModel:
         calibration: tuple[float, float],
         category_head: tuple[np.ndarray, np.ndarray],
         threshold: float,
+        second_category: float | None = None,
     ) -> None:
         """Args:
             encoder: The multilingual encoder.
@@ -70,9 +73,11 @@ class RiskModel:
             calibration: Platt slope and offset: ``sigmoid(slope * decision + offset)`` is the risk score.
             category_head: Weight (categories, dims) and bias (categories,) of the category softmax.
             threshold: The risk score above which a message is risky, 0..1.
+            second_category: A risky message also gets its second likeliest category when that category's
+                probability is at least this share of the first's, 0..1 (None: only the likeliest).
 
         Raises:
-            RiskModelError: Shapes that do not fit, or a threshold outside 0..1.
+            RiskModelError: Shapes that do not fit, or a threshold or second-category share outside 0..1.
         """
         weight, bias = category_head
         if weight.shape[0] != len(categories) or bias.shape != (len(categories),):
@@ -81,6 +86,8 @@ class RiskModel:
             raise RiskModelError(f"the risky head's {risky.dims} dims do not fit {weight.shape[1]} dims")
         if not 0.0 <= threshold <= 1.0:
             raise RiskModelError(f"threshold {threshold} outside 0..1")
+        if second_category is not None and not 0.0 < second_category <= 1.0:
+            raise RiskModelError(f"second_category {second_category} outside 0..1")
         self.encoder = encoder
         self.categories = list(categories)
         self.risky = risky
@@ -88,6 +95,7 @@ class RiskModel:
         self.weight = np.asarray(weight, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float32)
         self.threshold = threshold
+        self.second_category = second_category
 
     @classmethod
     def load(cls, folder: Path, encoder: _Encoder, known: Sequence[str] | None = None) -> RiskModel:
@@ -112,6 +120,8 @@ class RiskModel:
                 )
             categories = [str(label) for label in description["categories"]]
             threshold = float(description["threshold"])
+            second = description.get("second_category")
+            second_category = None if second is None else float(second)
             tensors = load_file(str(folder / "head.safetensors"))
             risky = RbfHead(
                 tensors["support"],
@@ -128,7 +138,7 @@ class RiskModel:
             raise RiskModelError(
                 f"{folder}: categories {', '.join(unknown)} are not in the domain's risk rules"
             )
-        return cls(encoder, categories, risky, calibration, head, threshold)
+        return cls(encoder, categories, risky, calibration, head, threshold, second_category)
 
     def risk_scores(self, texts: Sequence[str]) -> np.ndarray:
         """The probability that each text is risky, shape (len(texts),)."""
@@ -143,7 +153,8 @@ class RiskModel:
         return risky, softmax(vectors @ self.weight.T + self.bias)
 
     def detect(self, text: str) -> list[tuple[str, float]]:
-        """``[(category, risk score)]`` for a risky ``text`` (its likeliest category); empty when benign."""
+        """``[(category, risk score)]`` for a risky ``text`` (its likeliest category, and the second likeliest
+        when it is close: ``second_category``); empty when benign."""
         return self.judge(text)[1]
 
     def judge(self, text: str) -> tuple[float, list[tuple[str, float]]]:
@@ -152,4 +163,10 @@ class RiskModel:
         score = round(float(risky[0]), 4)
         if risky[0] <= self.threshold:
             return score, []
-        return score, [(self.categories[int(categories[0].argmax())], score)]
+        probabilities = categories[0]
+        order = [int(i) for i in np.argsort(-probabilities)]
+        found = [(self.categories[order[0]], score)]
+        share = self.second_category
+        if share is not None and len(order) > 1 and probabilities[order[1]] >= share * probabilities[order[0]]:
+            found.append((self.categories[order[1]], score))
+        return score, found

@@ -272,6 +272,8 @@ def _set(path: str, value: Any) -> Any:
         (_set("categories.fraud.severity", "urgent"), "categories.fraud.severity"),
         (_set("escalate_at", "critical"), "escalate_at"),
         (_set("intent_floor", 1.5), "intent_floor"),
+        (_set("rule_floor", -0.1), "rule_floor"),
+        (_set("categories.complaint.model_gated", "sometimes"), "categories.complaint.model_gated"),
         (_set("intents.compromised_card", "identity_theft"), "intents.compromised_card"),
         (_set("cancel.0.targets", ["fraud/no_such_rule"]), "fraud/no_such_rule"),
         (

@@ -61,7 +61,20 @@ def test_scams_in_new_words_are_found_by_meaning(rules: RiskDetector, model: Ris
 
 @pytest.mark.parametrize(
     "message",
-    ["What time does the branch open on Saturday?", "How do I change the PIN of my card?", "你们周六营业吗"],
+    [
+        "What time does the branch open on Saturday?",
+        "How do I change the PIN of my card?",
+        "你们周六营业吗",
+        # greetings and fillers: a model trained with short risky messages and no short benign ones called
+        # "hello" a scam and "ok" self-harm (2026-12-07; 300 short everyday messages are in its training data)
+        "hello",
+        "hi",
+        "ok",
+        "thanks",
+        "你好",
+        "在吗",
+        "好的",
+    ],
 )
 def test_ordinary_questions_stay_benign(model: RiskModel, message: str) -> None:
     assert model.detect(message) == []
@@ -173,3 +186,85 @@ def test_judge_gives_the_score_also_for_a_benign_message(model: RiskModel) -> No
     assert found == [] and 0.0 <= score <= model.threshold
     score, found = model.judge("a text said my parcel is held until I pay a small fee by card")
     assert found and found[0][1] == score > model.threshold
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("how long does a bank usually have to respond to a complaint? I'm studying for an exam", "complaint"),
+        ("My solicitor needs a copy of my statement for the house purchase", "legal_threat"),
+        ("我想了解一下银行投诉一般多久处理完，写论文用", "complaint"),
+    ],
+)
+def test_a_topic_word_below_high_severity_needs_the_models_agreement(
+    rules: RiskDetector, model: RiskModel, message: str, category: str
+) -> None:
+    """``rule_floor``: a complaint procedure question or a solicitor's routine request has the rules' words but
+    no risk; the learned layer scores it below the floor and the rule does not count."""
+    from pipelines.chat.signals import MessageSignals
+    from pipelines.skills.triage.analyzers import RiskAnalyzer
+
+    floor = load_domains()["finance"].risk.rule_floor  # type: ignore[union-attr]
+    assert floor == 0.2
+    assert category in rules.assess(message).categories  # the rule alone fires
+    assert model.judge(message)[0] < floor
+    gated = RiskAnalyzer(rules, model, 0.5, floor).analyze(message, MessageSignals()).risk
+    assert gated is not None and gated.categories == []
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("I want to make a complaint about the way I was treated in your branch", "complaint"),
+        ("I'm taking you to court over these charges", "legal_threat"),
+        ("我要投诉你们网点的服务态度", "complaint"),
+        # disclosures are not gated (model_gated: false), even when the model scores them low
+        ("I'm behind with my credit card payments, can I get a break?", "vulnerable_customer"),
+        ("我爸爸去世了，想问一下他的账户怎么处理", "vulnerable_customer"),
+        # high-severity rules always count
+        ("what's the best way to spot a phishing email?", "scam"),
+    ],
+)
+def test_real_complaints_threats_and_disclosures_still_count(
+    rules: RiskDetector, model: RiskModel, message: str, category: str
+) -> None:
+    from pipelines.chat.signals import MessageSignals
+    from pipelines.skills.triage.analyzers import RiskAnalyzer
+
+    found = RiskAnalyzer(rules, model, 0.5, 0.2).analyze(message, MessageSignals()).risk
+    assert found is not None and category in found.categories
+
+
+def test_weak_rules_off_keeps_high_severity_and_ungated_categories(rules: RiskDetector) -> None:
+    text = "I want to complain: my card was stolen and I lost my job, I can't pay the rent"
+    every = rules.assess(text)
+    assert {"complaint", "fraud", "vulnerable_customer"} <= set(every.categories)
+    gated = rules.assess(text, weak_rules=False)
+    assert "complaint" not in gated.categories  # low severity, gated
+    assert {"fraud", "vulnerable_customer"} <= set(gated.categories)  # high; not model-gated
+
+
+class _Fixed:
+    """An encoder returning one fixed vector (the heads below are built around it)."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.tile(np.asarray([1.0, 0.0], dtype=np.float32), (len(texts), 1))
+
+
+def _two_category_model(logits: tuple[float, float, float], second: float | None) -> RiskModel:
+    from pipelines.core.kernel import RbfHead
+
+    risky = RbfHead(np.asarray([[1.0, 0.0]], np.float32), np.asarray([5.0], np.float32), 0.0, 1.0)
+    weight = np.zeros((3, 2), np.float32)
+    bias = np.asarray(logits, np.float32)
+    return RiskModel(_Fixed(), ["fraud", "scam", "complaint"], risky, (1.0, 0.0), (weight, bias), 0.5, second)
+
+
+def test_the_second_likeliest_category_is_added_when_it_is_close() -> None:
+    close = (np.log(0.5), np.log(0.4), np.log(0.1))  # scam at 0.8 of fraud
+    far = (np.log(0.7), np.log(0.2), np.log(0.1))  # scam at 0.29 of fraud
+    assert [c for c, _ in _two_category_model(close, 0.5).detect("x")] == ["fraud", "scam"]
+    assert [c for c, _ in _two_category_model(far, 0.5).detect("x")] == ["fraud"]
+    assert [c for c, _ in _two_category_model(close, None).detect("x")] == ["fraud"]
+    with pytest.raises(RiskModelError, match="second_category 1.5 outside"):
+        _two_category_model(close, 1.5)

@@ -167,6 +167,10 @@ class RiskModel:
         order = [int(i) for i in np.argsort(-probabilities)]
         found = [(self.categories[order[0]], score)]
         share = self.second_category
-        if share is not None and len(order) > 1 and probabilities[order[1]] >= share * probabilities[order[0]]:
+        if (
+            share is not None
+            and len(order) > 1
+            and probabilities[order[1]] >= share * probabilities[order[0]]
+        ):
             found.append((self.categories[order[1]], score))
         return score, found

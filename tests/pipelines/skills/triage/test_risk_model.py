@@ -191,7 +191,10 @@ def test_judge_gives_the_score_also_for_a_benign_message(model: RiskModel) -> No
 @pytest.mark.parametrize(
     ("message", "category"),
     [
-        ("how long does a bank usually have to respond to a complaint? I'm studying for an exam", "complaint"),
+        (
+            "how long does a bank usually have to respond to a complaint? I'm studying for an exam",
+            "complaint",
+        ),
         ("My solicitor needs a copy of my statement for the house purchase", "legal_threat"),
         ("我想了解一下银行投诉一般多久处理完，写论文用", "complaint"),
     ],

@@ -197,6 +197,8 @@ class RiskConfig(BaseModel):
         training_data: Its labelled messages (JSONL ``{text, categories[]}``), relative to the domain folder.
         intent_floor: With a model, an intent of the map counts only when the model's risk score of the message
             is at least this, 0..1 (0 = always).
+        intent_agreement: With a model, an intent of the map counts only when the model's probability of the
+            intent's category (given that the message is risky) is at least this, 0..1 (0 = always).
         rule_floor: With a model, phrases and patterns below ``high`` severity of the ``model_gated`` categories
             count only when the model's risk score of the message is at least this, 0..1 (0 = always);
             high-severity rules always count.
@@ -208,6 +210,7 @@ class RiskConfig(BaseModel):
     model: Path | None = None
     training_data: Path | None = None
     intent_floor: float = Field(0.0, ge=0.0, le=1.0)
+    intent_agreement: float = Field(0.0, ge=0.0, le=1.0)
     rule_floor: float = Field(0.0, ge=0.0, le=1.0)
     categories: dict[str, RiskCategoryConfig] = Field(min_length=1)
     cancel: tuple[CancelRule, ...] = ()

@@ -553,7 +553,11 @@ class Services:
             found.append(IntentAnalyzer(classifier))
         if (detector := self.risk_detector(domain)) is not None:
             risk = self.domains.domain(domain).risk
-            floors = (risk.intent_floor, risk.rule_floor) if risk is not None else (0.0, 0.0)
+            floors = (
+                (risk.intent_floor, risk.rule_floor, risk.intent_agreement)
+                if risk is not None
+                else (0.0, 0.0, 0.0)
+            )
             found.append(RiskAnalyzer(detector, self.risk_model(domain), *floors))
         return found
 

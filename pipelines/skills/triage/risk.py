@@ -304,6 +304,11 @@ class RiskDetector:
         escalate = any(self._escalates(category, rank) for category, rank in best.items())
         return RiskAssessment(categories, evidence, SEVERITIES[top], escalate)
 
+    def intent_category(self, intent: str) -> str | None:
+        """The category the rules' ``intents:`` map gives ``intent`` (a BANKING77 label), or None."""
+        mapped = self._config.intents.get(intent)
+        return None if mapped is None else mapped.category
+
     def _escalates(self, category: str, rank: int) -> bool:
         flag = self._config.categories[category].escalate
         return flag if flag is not None else rank >= self._escalate_at

@@ -159,11 +159,18 @@ class RiskModel:
 
     def judge(self, text: str) -> tuple[float, list[tuple[str, float]]]:
         """``(risk score, detect(text))`` from one encoding of ``text``: the score (0..1) also when benign."""
+        score, found, _ = self.judgement(text)
+        return score, found
+
+    def judgement(self, text: str) -> tuple[float, list[tuple[str, float]], dict[str, float]]:
+        """``(risk score, detect(text), category probabilities)`` from one encoding of ``text``; the
+        probabilities (given that the text is risky, summing to 1) also when it is benign."""
         risky, categories = self._scores(self.encoder.encode([text]))
         score = round(float(risky[0]), 4)
-        if risky[0] <= self.threshold:
-            return score, []
         probabilities = categories[0]
+        by_category = {c: float(p) for c, p in zip(self.categories, probabilities, strict=True)}
+        if risky[0] <= self.threshold:
+            return score, [], by_category
         order = [int(i) for i in np.argsort(-probabilities)]
         found = [(self.categories[order[0]], score)]
         share = self.second_category
@@ -173,4 +180,4 @@ class RiskModel:
             and probabilities[order[1]] >= share * probabilities[order[0]]
         ):
             found.append((self.categories[order[1]], score))
-        return score, found
+        return score, found, by_category

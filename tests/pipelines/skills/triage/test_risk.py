@@ -133,6 +133,23 @@ POSITIVES = [
     ("我失业了，这个月的贷款还不上", ["vulnerable_customer"], "还不上", "medium", False),
     ("压力太大了，真的活不下去了", ["self_harm"], "活不下去", "high", True),
     ("说实话我真的撑不下去了，想一了百了。", ["self_harm"], "一了百了", "high", True),
+    # a new-user trial (2026-12-07): a method inside an ordinary request, gambling harm in both languages
+    (
+        "请问怎么修改预留手机号？最近压力很大，有时候真想从楼上跳下去。另外网银盾丢了怎么补办？",
+        ["vulnerable_customer", "self_harm"],
+        "从楼上跳",
+        "high",
+        True,
+    ),
+    ("我真想跳下去", ["self_harm"], "想跳下去", "high", True),
+    (
+        "I can't stop gambling, I've spent all my wages on betting sites again",
+        ["vulnerable_customer"],
+        "can't stop gambling",
+        "medium",
+        False,
+    ),
+    ("我老公沉迷网络赌博，能不能限制他的卡？", ["vulnerable_customer"], "沉迷网络赌博", "medium", False),
     ("能不能分几次存，这样不会被查", ["money_laundering"], "分几次存", "high", True),
     ("有人高价收购，我想出租银行卡", ["money_laundering"], "出租银行卡", "high", True),
     (
@@ -174,6 +191,9 @@ NEGATIVES = [
     "我不想投诉，只是问问",
     "I want this call to end, how long is the queue?",  # not "want it all to end"
     "I won't be around on Friday, can someone else sign?",
+    "这是跳楼价吗，理财产品打折了",  # a rock-bottom price, not a plan
+    "我想跳槽到别的银行",
+    "Is spread betting regulated like gambling?",
     "",
 ]
 
@@ -273,6 +293,7 @@ def _set(path: str, value: Any) -> Any:
         (_set("escalate_at", "critical"), "escalate_at"),
         (_set("intent_floor", 1.5), "intent_floor"),
         (_set("rule_floor", -0.1), "rule_floor"),
+        (_set("intent_agreement", 2), "intent_agreement"),
         (_set("categories.complaint.model_gated", "sometimes"), "categories.complaint.model_gated"),
         (_set("intents.compromised_card", "identity_theft"), "intents.compromised_card"),
         (_set("cancel.0.targets", ["fraud/no_such_rule"]), "fraud/no_such_rule"),

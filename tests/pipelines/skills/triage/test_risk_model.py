@@ -271,3 +271,33 @@ def test_the_second_likeliest_category_is_added_when_it_is_close() -> None:
     assert [c for c, _ in _two_category_model(close, None).detect("x")] == ["fraud"]
     with pytest.raises(RiskModelError, match="second_category 1.5 outside"):
         _two_category_model(close, 1.5)
+
+
+def test_an_intent_counts_only_when_the_model_gives_its_category_some_probability(
+    rules: RiskDetector, model: RiskModel
+) -> None:
+    """``intent_agreement``: a risky debt message that the Chinese intent head called
+    ``cash_withdrawal_not_recognised`` (a new-user trial, 2026-12-07) is no fraud; an unrecognised withdrawal
+    is."""
+    from pipelines.chat.signals import MessageSignals
+    from pipelines.skills.triage.analyzers import RiskAnalyzer
+    from pipelines.skills.triage.intent import IntentPrediction
+
+    label = "cash_withdrawal_not_recognised"
+    risk = load_domains()["finance"].risk
+    assert risk is not None and risk.intent_agreement == 0.2 and rules.intent_category(label) == "fraud"
+    analyzer = RiskAnalyzer(rules, model, risk.intent_floor, risk.rule_floor, risk.intent_agreement)
+
+    def categories(text: str) -> list[str]:
+        signals = MessageSignals(intent=IntentPrediction(text, label, 0.9, label))
+        found = analyzer.analyze(text, signals).risk
+        assert found is not None
+        return found.categories
+
+    debt = "我失业半年了，信用卡欠了八万还不上，催收天天打电话到我单位。"
+    score, _, probabilities = model.judgement(debt)
+    assert score >= risk.intent_floor and probabilities["fraud"] < risk.intent_agreement
+    assert categories(debt) == ["vulnerable_customer"]
+    withdrawal = "两百块被人在ATM取走了，我根本没去过那台机器"
+    assert model.judgement(withdrawal)[2]["fraud"] >= risk.intent_agreement
+    assert "fraud" in categories(withdrawal)

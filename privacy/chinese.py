@@ -425,6 +425,20 @@ def _in_dictionary(word: str) -> bool:
     return bool(_pos_tokenizer().tokenizer.FREQ.get(to_simplified(word)))
 
 
+def _frequency(word: str) -> int:
+    """The word's count in jieba's dictionary (0 when it is not there)."""
+    return int(_pos_tokenizer().tokenizer.FREQ.get(to_simplified(word)) or 0)
+
+
+#: jieba's dictionary tags 174 two-character words that begin with a surname as names (``nr``) with a count of
+#: 500 or more, most of them everyday words: 谢谢 (1,089), 叶子 (1,205), 明白, 阳光, 顾客, 安静, 许可, 原谅, 康复
+#: (a new-user trial, 2026-12-07, saw "谢谢" become <PERSON_4>); the rest are historical figures (曹操, 鲁迅),
+#: not the people a message is about. The names people have are not dictionary words: of 42 common full
+#: names (张伟, 王芳, 李明, …) 40 have no entry, 李娜 has 438 and 高峰 ("peak") 1,556. Such a word still counts
+#: after a cue or before a form of address ("我叫高峰", "高峰先生").
+_COMMON_WORD_FREQUENCY = 500
+
+
 def _is_surname(chars: str) -> bool:
     """Whether ``chars`` is a known surname as written or in simplified form (a traditional surname the lists
     only hold simplified: "龐" as "庞")."""
@@ -506,6 +520,8 @@ def _jieba_names(words: list[_Word]) -> list[tuple[int, int, float]]:
             continue
         if not surname and (len(name) < 2 or _in_dictionary(name)):
             continue  # an unknown surname: only words jieba's HMM found ("訾杰"), not dictionary entries
+        if len(name) == 2 and name == word.text and _frequency(name) >= _COMMON_WORD_FREQUENCY:
+            continue  # a frequent dictionary word jieba tags as a name ("谢谢", "叶子", "明白"): see below
         nxt = words[i + 1].text if i + 1 < len(words) else ""
         if name == surname and name == word.text and nxt not in _TITLES:
             continue  # a lone surname counts only before a form of address

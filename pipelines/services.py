@@ -551,14 +551,17 @@ class Services:
         found: list[MessageAnalyzer] = []
         if (classifier := self.intent_classifier(domain)) is not None:
             found.append(IntentAnalyzer(classifier))
-        if (detector := self.risk_detector(domain)) is not None:
-            risk = self.domains.domain(domain).risk
-            floors = (
-                (risk.intent_floor, risk.rule_floor, risk.intent_agreement)
-                if risk is not None
-                else (0.0, 0.0, 0.0)
+        risk = self.domains.domain(domain).risk
+        if (detector := self.risk_detector(domain)) is not None and risk is not None:
+            found.append(
+                RiskAnalyzer(
+                    detector,
+                    self.risk_model(domain),
+                    intent_floor=risk.intent_floor,
+                    rule_floor=risk.rule_floor,
+                    intent_agreement=risk.intent_agreement,
+                )
             )
-            found.append(RiskAnalyzer(detector, self.risk_model(domain), *floors))
         return found
 
     def indexing_hooks(self, domain: str) -> list[IndexingHook]:

@@ -421,13 +421,13 @@ def tagged_words(text: str) -> tuple[_Word, ...]:
     return tuple(words)
 
 
-def _in_dictionary(word: str) -> bool:
-    return bool(_pos_tokenizer().tokenizer.FREQ.get(to_simplified(word)))
-
-
 def _frequency(word: str) -> int:
     """The word's count in jieba's dictionary (0 when it is not there)."""
     return int(_pos_tokenizer().tokenizer.FREQ.get(to_simplified(word)) or 0)
+
+
+def _in_dictionary(word: str) -> bool:
+    return _frequency(word) > 0
 
 
 #: jieba's dictionary tags 174 two-character words that begin with a surname as names (``nr``) with a count of

@@ -2,7 +2,8 @@
 
 Data: the domain's labelled messages (JSONL ``{text, categories[], lang, source}``; ``categories: []`` for a
 benign one), e.g. ``domains/finance/risk_model/train.jsonl`` (3,859 messages in three rounds, English and
-Chinese; where they come from is in ``TRAINING_DATA.md`` beside it). Never the held-out set (``benchmarks/data/heldout/risk.jsonl``).
+Chinese; where they come from is in ``TRAINING_DATA.md`` beside it). Never the held-out set
+(``benchmarks/data/heldout/risk.jsonl``).
 
 Method, over USE-multilingual vectors: (1) a class-balanced support-vector machine with a Gaussian (RBF)
 kernel (scikit-learn's ``SVC``, ``gamma="scale"``), risky against benign, on the labelled messages and the

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cli.context import emit, input_lines, services, stdin_text
+from cli.context import emit, input_lines, services
 
 __all__ = ["intent", "risk"]
 
@@ -28,7 +28,9 @@ def intent(
 
 def risk(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="A message, or - to read one message per stdin line.")],
+    text: Annotated[
+        str, typer.Argument(help="A message, or - to read one message per non-empty stdin line.")
+    ],
     domain: Annotated[str, typer.Option("--domain", help="Whose risk rules and PII policy.")] = "finance",
 ) -> None:
     """Detect risk (fraud, scams, complaints, vulnerable customers, ...) in messages, after de-identifying them.
@@ -37,6 +39,5 @@ def risk(
     the de-identified message and evidence offsets point into it (no raw personal data in the output). When the
     domain has an intent model, the message's intent feeds the rules' ``intents:`` map (evidence ``intent/<label>``).
     """
-    messages = stdin_text().splitlines() if text == "-" else [text]
-    for assessment in services(ctx).triage.risks(domain, messages):
+    for assessment in services(ctx).triage.risks(domain, input_lines(text)):
         emit(assessment)

@@ -183,7 +183,16 @@ class ChatPipeline:
 
         Returns:
             ``(de-identified question, route decision)``.
+
+        Raises:
+            AssistantError: The question is empty or longer than :data:`MAX_QUESTION_CHARS`.
         """
+        if not question.strip():
+            raise AssistantError("the question is empty")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise AssistantError(
+                f"the question has {len(question):,} characters; at most {MAX_QUESTION_CHARS:,} are accepted"
+            )
         redacted = self.deidentification.pseudonymize(question, scratch_vault("route")).text
         return redacted, self.router.route(redacted)
 

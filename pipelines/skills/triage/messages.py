@@ -14,7 +14,29 @@ from pipelines.core.errors import AssistantError
 from pipelines.skills.triage.intent import IntentClassifier
 from pipelines.skills.triage.risk import RiskDetector
 
-__all__ = ["MessageTriage"]
+__all__ = ["MAX_MESSAGE_CHARS", "MessageTriage", "check_messages"]
+
+#: Longest message accepted, characters (the API's and agent assist's limit; a customer message, not a document).
+MAX_MESSAGE_CHARS = 20_000
+
+
+def check_messages(messages: Sequence[str]) -> None:
+    """Refuse empty or over-long messages before any is processed (nothing half-done).
+
+    Raises:
+        AssistantError: No messages, or one that is blank or longer than :data:`MAX_MESSAGE_CHARS`, named by its
+            position (1-based).
+    """
+    if not messages:
+        raise AssistantError("no message given")
+    for number, message in enumerate(messages, start=1):
+        where = "the message" if len(messages) == 1 else f"message {number}"
+        if not message.strip():
+            raise AssistantError(f"{where} is empty")
+        if len(message) > MAX_MESSAGE_CHARS:
+            raise AssistantError(
+                f"{where} has {len(message):,} characters; at most {MAX_MESSAGE_CHARS:,} are accepted"
+            )
 
 
 @dataclass(frozen=True)
@@ -40,8 +62,10 @@ class MessageTriage:
         a value repeated across messages gets one placeholder).
 
         Raises:
-            AssistantError: Unknown domain, or the domain has no intent model.
+            AssistantError: Unknown domain, the domain has no intent model, or a message is empty or too long
+                (:func:`check_messages`).
         """
+        check_messages(messages)
         classifier = self.intent_classifier(domain)
         if classifier is None:
             raise AssistantError(
@@ -56,8 +80,10 @@ class MessageTriage:
         offsets into it; with an intent model the message's intent feeds the rules' ``intents:`` map.
 
         Raises:
-            AssistantError: Unknown domain, or the domain has no risk rules.
+            AssistantError: Unknown domain, the domain has no risk rules, or a message is empty or too long
+                (:func:`check_messages`).
         """
+        check_messages(messages)
         if self.risk_detector(domain) is None:
             raise AssistantError(f"domain {domain!r} has no risk rules (no risk: file in its domain.yaml)")
         config, analyzers = self.domains.domain(domain), self.analyzers(domain)

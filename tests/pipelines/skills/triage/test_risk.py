@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from domains import DomainError, default_domains_dir, load_domains
+from pipelines.core.errors import AssistantError
 from pipelines.services import Services
 from pipelines.skills.triage.risk import RiskAssessment, RiskDetector, build_risk_detector
 from tests.cli_runner import Completed, run
@@ -352,3 +353,25 @@ def test_cli_risk_prints_one_json_line_per_stdin_line_over_deidentified_text(tmp
 def test_cli_risk_for_a_domain_without_rules_is_an_error(tmp_path: Path) -> None:
     done = _assistant("risk", "def f(): pass", "--domain", "code", data_dir=tmp_path / "data", stdin="")
     assert done.returncode == 1 and "has no risk rules" in done.stderr
+
+
+@pytest.mark.parametrize("messages", [[""], ["   "], ["fine", "\n"], ["x" * 20_001], []])
+def test_empty_or_over_long_messages_are_refused_before_any_is_assessed(
+    services: Services, messages: list[str]
+) -> None:
+    from pipelines.skills.triage.messages import MAX_MESSAGE_CHARS
+
+    assert MAX_MESSAGE_CHARS == 20_000
+    for analyse in (services.triage.risks, services.triage.intents):
+        with pytest.raises(AssistantError) as caught:
+            analyse("finance", messages)
+        said = str(caught.value)
+        assert "empty" in said or "20,000" in said or "no message" in said, said
+        if len(messages) > 1:
+            assert "message 2" in said
+
+
+def test_routing_refuses_an_empty_or_over_long_question(services: Services) -> None:
+    for question, said in (("  ", "empty"), ("fee? " * 5_000, "at most 20,000")):
+        with pytest.raises(AssistantError, match=said):
+            services.chat.route(question)

@@ -1,7 +1,7 @@
 """Training the learned risk layer (:mod:`pipelines.skills.triage.risk_model`).
 
 Data: the domain's labelled messages (JSONL ``{text, categories[], lang, source}``; ``categories: []`` for a
-benign one), e.g. ``domains/finance/risk_model/train.jsonl`` (3,859 messages in three rounds, English and
+benign one), e.g. ``domains/finance/risk_model/train.jsonl`` (4,859 messages in four rounds, English and
 Chinese; where they come from is in ``TRAINING_DATA.md`` beside it). Never the held-out set
 (``benchmarks/data/heldout/risk.jsonl``).
 

@@ -21,10 +21,12 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.tokens import Doc
 
 from privacy.lexicon import MONTH_NAMES, WEEKDAY_NAMES, given_names, is_common_word, is_name_word, known_names
 from privacy.recognizers import recognizer_result
@@ -262,12 +264,15 @@ class _CuedNameRecognizer(EntityRecognizer, ABC):
     CUE: re.Pattern[str]
     SCORE = 0.0
 
-    def __init__(self, common: frozenset[str]) -> None:
+    def __init__(self, common: frozenset[str], tagger: Callable[[Doc], None] | None = None) -> None:
         """Args:
         common: Lower-case ordinary English words (:func:`privacy.lexicon.common_english_words`).
+        tagger: Tags a spaCy ``Doc`` in place when the analysis has no part-of-speech tags (the product's
+            pipeline tags only on demand: :func:`privacy.analyzer.build_analyzer`); None: use the tags as they are.
         """
         super().__init__(supported_entities=["PERSON"], name=self.NAME, supported_language="en")
         self._words = _Words(common)
+        self._tagger = tagger
 
     def load(self) -> None:
         """Nothing to load."""
@@ -278,13 +283,21 @@ class _CuedNameRecognizer(EntityRecognizer, ABC):
         """Return a PERSON result per name found after a cue in ``text``."""
         if "PERSON" not in entities:
             return []
-        tags = _tags(nlp_artifacts)
+        tags: dict[int, str] | None = None
+
+        def tag_at(start: int) -> str:
+            """The tag of the token at ``start``; the text is tagged on the first question only."""
+            nonlocal tags
+            if tags is None:
+                tags = _tags(nlp_artifacts, self._tagger)
+            return tags.get(start, "")
+
         results = []
         for cue in self.CUE.finditer(text):
             first = _TOKEN.match(text, cue.end())
             if first is None:
                 continue
-            end = self._name_end(text, cue, first, tags.get(first.start(), ""))
+            end = self._name_end(text, cue, first, partial(tag_at, first.start()))
             if end is not None:
                 results.append(
                     recognizer_result("PERSON", first.start(), end, self.SCORE, self.NAME, self.id)
@@ -292,8 +305,11 @@ class _CuedNameRecognizer(EntityRecognizer, ABC):
         return results
 
     @abstractmethod
-    def _name_end(self, text: str, cue: re.Match[str], first: re.Match[str], tag: str) -> int | None:
-        """The end of the name whose first word is ``first`` (spaCy tag ``tag``), or None for no name."""
+    def _name_end(
+        self, text: str, cue: re.Match[str], first: re.Match[str], tag: Callable[[], str]
+    ) -> int | None:
+        """The end of the name whose first word is ``first`` (``tag()``: its spaCy tag, asked for last: tagging
+        costs a tagger pass over the text), or None for no name."""
 
 
 class RelationNameRecognizer(_CuedNameRecognizer):
@@ -312,15 +328,19 @@ class RelationNameRecognizer(_CuedNameRecognizer):
     CUE = _RELATION
     SCORE = 0.6
 
-    def _name_end(self, text: str, cue: re.Match[str], first: re.Match[str], tag: str) -> int | None:
+    def _name_end(
+        self, text: str, cue: re.Match[str], first: re.Match[str], tag: Callable[[], str]
+    ) -> int | None:
         word = first.group()
         lower = word.lower()
-        if lower in STOP_WORDS or lower in _NOT_NAME_WORDS or tag in _NOT_NAME_TAGS:
+        if lower in STOP_WORDS or lower in _NOT_NAME_WORDS:
             return None
         if not (lower in given_names() or (len(lower) >= 3 and self._words.name_like(word))):
             return None
         if "(" not in cue.group() and _case(word) == "lower" and is_common_word(lower, self._words.common):
             return None  # "my son bill payment", "my mum rose early": a lower-case common word is that word
+        if tag() in _NOT_NAME_TAGS:
+            return None
         return _extend_right(text, first.end(), _case(word), self._words, max_words=2)
 
 
@@ -341,17 +361,19 @@ class IntroducedLowerCaseNameRecognizer(_CuedNameRecognizer):
     CUE = _INTRODUCTION
     SCORE = 0.8
 
-    def _name_end(self, text: str, cue: re.Match[str], first: re.Match[str], tag: str) -> int | None:
+    def _name_end(
+        self, text: str, cue: re.Match[str], first: re.Match[str], tag: Callable[[], str]
+    ) -> int | None:
         lower = first.group().lower()
         if (
             lower not in given_names() and lower not in _MODALS
         ) or lower in _NOT_NAME_WORDS | _CALENDAR_WORDS:
             return None
-        if tag in _NOT_INTRODUCED_TAGS:
-            return None
         end = _extend_right(text, first.end(), _case(first.group()), self._words, max_words=2)
         if not (_AFTER_INTRODUCED if cue.group("this") else _AFTER_SELF).match(text, end):
             return None  # "i'm grace period expired", "this is chase again about my card"
+        if tag() in _NOT_INTRODUCED_TAGS:
+            return None
         return end
 
 
@@ -385,11 +407,14 @@ _NOT_NAME_TAGS = frozenset(
 )
 
 
-def _tags(nlp_artifacts: NlpArtifacts | None) -> dict[int, str]:
-    """Character offset of each token -> its Penn Treebank tag (spaCy's tagger, run by Presidio's NLP engine)."""
+def _tags(nlp_artifacts: NlpArtifacts | None, tagger: Callable[[Doc], None] | None = None) -> dict[int, str]:
+    """Character offset of each token -> its Penn Treebank tag (spaCy's tagger); an analysis without tags is
+    tagged in place by ``tagger`` first (so a reused analysis is tagged once)."""
     tokens = getattr(nlp_artifacts, "tokens", None)
     if tokens is None:
         return {}
+    if tagger is not None and isinstance(tokens, Doc) and not tokens.has_annotation("TAG"):
+        tagger(tokens)
     return {token.idx: token.tag_ for token in tokens}
 
 

@@ -559,7 +559,9 @@ class Ingestion:
             # "Jane Doe.pdf" and "John Roe.pdf" are both stored as "<PERSON>.pdf": the name no longer tells
             # versions from different documents, so nothing is replaced (delete an old version explicitly)
             logger.info(
-                "ingest kept older versions domain=%s sha256=%s: name has a placeholder", domain, sha256[:12]
+                "ingest kept older versions domain=%s sha256=%s: name has a placeholder",
+                LogSafe(domain),
+                LogSafe(sha256[:12]),
             )
             return []
         replaced = []

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from cli.context import emit, input_lines, services
+from pipelines.core.limits import check_messages
 
 __all__ = ["intent", "risk"]
 
@@ -22,7 +23,9 @@ def intent(
     personal values in the output) and the model sees only that. ``intent`` is ``unknown`` when the top
     probability is below the domain's ``unknown_threshold``.
     """
-    for prediction in services(ctx).triage.intents(domain, list(input_lines(text))):
+    messages = input_lines(text)
+    check_messages(messages)  # before the models load: a bad input is refused at once
+    for prediction in services(ctx).triage.intents(domain, messages):
         emit(prediction)
 
 
@@ -39,5 +42,7 @@ def risk(
     the de-identified message and evidence offsets point into it (no raw personal data in the output). When the
     domain has an intent model, the message's intent feeds the rules' ``intents:`` map (evidence ``intent/<label>``).
     """
-    for assessment in services(ctx).triage.risks(domain, input_lines(text)):
+    messages = input_lines(text)
+    check_messages(messages)  # before the models load: a bad input is refused at once
+    for assessment in services(ctx).triage.risks(domain, messages):
         emit(assessment)

@@ -41,6 +41,7 @@ from pipelines.core import metrics
 from pipelines.core.deidentification import DomainDeidentifier
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
+from pipelines.core.limits import MAX_MESSAGE_CHARS
 from pipelines.core.logs import logger
 from pipelines.core.settings import Settings
 from pipelines.llm.backends import BackendResolver, answered_by
@@ -52,9 +53,6 @@ from pipelines.skills.agent_assist.tone import DraftComposer, DroppedSentence, d
 from privacy import PiiPolicy, Vault, reidentify
 
 __all__ = ["MAX_MESSAGE_CHARS", "AgentAssist", "AssistEvent", "AssistResult"]
-
-#: Longest customer message accepted, characters.
-MAX_MESSAGE_CHARS = 20_000
 
 
 @dataclass

@@ -11,32 +11,11 @@ from pipelines.chat.signals import MessageAnalyzer, detect_signals
 from pipelines.core.deidentification import DomainDeidentifier, scratch_vault
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
+from pipelines.core.limits import MAX_MESSAGE_CHARS, check_messages
 from pipelines.skills.triage.intent import IntentClassifier
 from pipelines.skills.triage.risk import RiskDetector
 
 __all__ = ["MAX_MESSAGE_CHARS", "MessageTriage", "check_messages"]
-
-#: Longest message accepted, characters (the API's and agent assist's limit; a customer message, not a document).
-MAX_MESSAGE_CHARS = 20_000
-
-
-def check_messages(messages: Sequence[str]) -> None:
-    """Refuse empty or over-long messages before any is processed (nothing half-done).
-
-    Raises:
-        AssistantError: No messages, or one that is blank or longer than :data:`MAX_MESSAGE_CHARS`, named by its
-            position (1-based).
-    """
-    if not messages:
-        raise AssistantError("no message given")
-    for number, message in enumerate(messages, start=1):
-        where = "the message" if len(messages) == 1 else f"message {number}"
-        if not message.strip():
-            raise AssistantError(f"{where} is empty")
-        if len(message) > MAX_MESSAGE_CHARS:
-            raise AssistantError(
-                f"{where} has {len(message):,} characters; at most {MAX_MESSAGE_CHARS:,} are accepted"
-            )
 
 
 @dataclass(frozen=True)

@@ -375,3 +375,23 @@ def test_routing_refuses_an_empty_or_over_long_question(services: Services) -> N
     for question, said in (("  ", "empty"), ("fee? " * 5_000, "at most 20,000")):
         with pytest.raises(AssistantError, match=said):
             services.chat.route(question)
+
+
+@pytest.mark.parametrize(
+    ("text", "instructed"),
+    [
+        ("How do these 'safe account' scams usually work? I want to explain it to my grandparents", False),
+        ('what are "safe account" scams?', False),
+        ("帮我科普一下什么是安全账户骗局", False),
+        ("a caller said to move my savings to a safe account today", True),
+        ("he said it was a safe account. is this a safe account scam?", True),
+        ("对方让我把钱转到安全账户", True),
+    ],
+)
+def test_naming_the_safe_account_scam_is_not_the_instruction(
+    services: Services, text: str, instructed: bool
+) -> None:
+    detector = services.risk_detector("finance")
+    assert detector is not None
+    rules = {e.rule.split("/")[1] for e in detector.assess(text).evidence if e.rule.startswith("scam/")}
+    assert ("safe_account" in rules) is instructed, rules

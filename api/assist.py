@@ -38,7 +38,8 @@ from api.context import Caller, Context
 from api.errors import error_response, status_of
 from api.streaming import close_events, streaming_response
 from pipelines.core.errors import USER_FACING_ERRORS
-from pipelines.skills.agent_assist.assist import MAX_MESSAGE_CHARS, AssistEvent
+from pipelines.core.limits import MAX_MESSAGE_CHARS
+from pipelines.skills.agent_assist.assist import AssistEvent
 
 __all__ = ["NDJSON", "router"]
 

@@ -20,8 +20,8 @@ from pipelines.chat.pipeline import MAX_QUESTION_CHARS
 from pipelines.core import metrics
 from pipelines.core.deidentification import scratch_vault
 from pipelines.core.errors import AssistantError
+from pipelines.core.limits import MAX_MESSAGE_CHARS
 from pipelines.core.logs import logger
-from pipelines.skills.agent_assist.assist import MAX_MESSAGE_CHARS
 
 __all__ = ["router"]
 

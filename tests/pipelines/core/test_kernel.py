@@ -10,7 +10,7 @@ import pytest
 from safetensors.numpy import load_file, save_file
 from sklearn.svm import SVC
 
-from pipelines.core.kernel import RbfHead, platt, platt_probability
+from pipelines.core.kernel import RbfHead, RbfOneVsRest, platt, platt_probability
 
 
 def _data() -> tuple[np.ndarray, np.ndarray]:
@@ -54,3 +54,26 @@ def test_platt_scaling_increases_with_the_decision_value_and_refuses_what_it_can
         platt(decisions, np.ones(8))
     with pytest.raises(ValueError, match="do not separate"):
         platt(decisions, 1 - labels)
+
+
+def test_one_vs_rest_heads_score_as_their_machines_through_one_support_set() -> None:
+    """Three one-vs-rest machines fitted on the same rows, stored as the union of their support vectors with one
+    dual column each: the decision values equal each machine's own; probabilities are their Platt sigmoids."""
+    x, _ = _data()
+    labels = np.argmax(x[:, :3], axis=1)  # three classes
+    models = [SVC(C=3.0, kernel="rbf", gamma="scale").fit(x, (labels == k).astype(int)) for k in range(3)]
+    calibration = np.asarray([[1.0, 0.0], [2.0, -1.0], [0.5, 0.5]], np.float32)
+    heads = RbfOneVsRest.from_svcs(models, x, calibration)
+    union = {int(i) for model in models for i in model.support_}
+    assert heads.support.shape == (len(union), 16) and heads.dual.shape == (len(union), 3)
+    assert len(union) < sum(len(model.support_) for model in models)  # shared vectors stored once
+    queries = np.random.default_rng(9).normal(size=(20, 16)).astype(np.float32)
+    expected = np.stack([model.decision_function(queries) for model in models], axis=1)
+    np.testing.assert_allclose(heads.decision(queries), expected, atol=1e-4)
+    probabilities = heads.probabilities(queries)
+    np.testing.assert_allclose(probabilities[:, 1], platt_probability(expected[:, 1], 2.0, -1.0), atol=1e-4)
+    with pytest.raises(ValueError, match="do not fit"):
+        RbfOneVsRest(heads.support, heads.dual[:, :2], heads.intercept, heads.gamma, heads.calibration)
+    other = SVC(kernel="rbf", gamma="scale").fit(x[:60], (labels[:60] == 0).astype(int))
+    with pytest.raises(ValueError, match="different gamma"):
+        RbfOneVsRest.from_svcs([models[0], other], x, calibration[:2])

@@ -174,10 +174,10 @@ def test_a_model_folder_of_an_older_format_is_refused_with_how_to_retrain(
     folder = tmp_path / "model"
     train_risk_model(_rows(), multilingual, folder, folds=3)
     description = json.loads((folder / "risk_model.json").read_text())
-    assert description["format"] == 2 and description["gamma"] > 0
-    description["format"] = 1
+    assert description["format"] == 3 and description["gamma"] > 0 and description["category_gamma"] > 0
+    description["format"] = 2  # a logistic category head, before the per-category machines
     (folder / "risk_model.json").write_text(json.dumps(description))
-    with pytest.raises(RiskModelError, match=r"format 1 is not 2: retrain it \(assistant train risk"):
+    with pytest.raises(RiskModelError, match=r"format 2 is not 3: retrain it \(assistant train risk"):
         RiskModel.load(folder, multilingual)
 
 
@@ -254,18 +254,26 @@ class _Fixed:
         return np.tile(np.asarray([1.0, 0.0], dtype=np.float32), (len(texts), 1))
 
 
-def _two_category_model(logits: tuple[float, float, float], second: float | None) -> RiskModel:
-    from pipelines.core.kernel import RbfHead
+def _two_category_model(probabilities: tuple[float, float, float], second: float | None) -> RiskModel:
+    """A model that finds every message risky, with category heads whose Platt probabilities are
+    ``probabilities`` (their decision values are the bias alone: no dual weight)."""
+    from pipelines.core.kernel import RbfHead, RbfOneVsRest
 
     risky = RbfHead(np.asarray([[1.0, 0.0]], np.float32), np.asarray([5.0], np.float32), 0.0, 1.0)
-    weight = np.zeros((3, 2), np.float32)
-    bias = np.asarray(logits, np.float32)
-    return RiskModel(_Fixed(), ["fraud", "scam", "complaint"], risky, (1.0, 0.0), (weight, bias), 0.5, second)
+    logits = np.log(np.asarray(probabilities) / (1.0 - np.asarray(probabilities)))
+    heads = RbfOneVsRest(
+        np.asarray([[1.0, 0.0]], np.float32),
+        np.zeros((1, 3), np.float32),
+        logits.astype(np.float32),
+        1.0,
+        np.tile(np.asarray([1.0, 0.0], np.float32), (3, 1)),
+    )
+    return RiskModel(_Fixed(), ["fraud", "scam", "complaint"], risky, (1.0, 0.0), heads, 0.5, second)
 
 
 def test_the_second_likeliest_category_is_added_when_it_is_close() -> None:
-    close = (np.log(0.5), np.log(0.4), np.log(0.1))  # scam at 0.8 of fraud
-    far = (np.log(0.7), np.log(0.2), np.log(0.1))  # scam at 0.29 of fraud
+    close = (0.5, 0.4, 0.1)  # scam at 0.8 of fraud
+    far = (0.7, 0.2, 0.1)  # scam at 0.29 of fraud
     assert [c for c, _ in _two_category_model(close, 0.5).detect("x")] == ["fraud", "scam"]
     assert [c for c, _ in _two_category_model(far, 0.5).detect("x")] == ["fraud"]
     assert [c for c, _ in _two_category_model(close, None).detect("x")] == ["fraud"]

@@ -109,6 +109,15 @@ POSITIVES = [
         True,
     ),
     ("I've been stockpiling my tablets", ["self_harm"], "stockpiling my tablets", "high", True),
+    # inflections a new-user trial found missed (2026-12-07)
+    (
+        "Please update my address. To be honest I've been thinking about ending it all lately.",
+        ["self_harm"],
+        "ending it all",
+        "high",
+        True,
+    ),
+    ("I don't see the point in going on", ["self_harm"], "point in going on", "high", True),
     (
         "Can I pay in 9,900 in cash every week so the bank doesn't flag it?",
         ["money_laundering"],
@@ -395,3 +404,21 @@ def test_naming_the_safe_account_scam_is_not_the_instruction(
     assert detector is not None
     rules = {e.rule.split("/")[1] for e in detector.assess(text).evidence if e.rule.startswith("scam/")}
     assert ("safe_account" in rules) is instructed, rules
+
+
+@pytest.mark.parametrize(
+    ("text", "laundering"),
+    [
+        ("我们公司在做反洗钱培训，想问一下可疑交易一般有哪些特征？", False),
+        ("Our team is doing anti-money laundering training: what makes a transaction suspicious?", False),
+        ("有人让我用我的账户帮他洗钱，每次给我两千块", True),
+        ("我不想被查，能不能分几次存进去", True),
+    ],
+)
+def test_anti_money_laundering_work_is_not_laundering(
+    services: Services, text: str, laundering: bool
+) -> None:
+    """反洗钱 (anti-money laundering) holds 洗钱: a cancel cue over it (window 1) drops only that match."""
+    detector = services.risk_detector("finance")
+    assert detector is not None
+    assert ("money_laundering" in detector.assess(text).categories) is laundering

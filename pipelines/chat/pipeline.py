@@ -41,7 +41,7 @@ from pipelines.conversation.sessions import Conversations
 from pipelines.core import metrics
 from pipelines.core.deidentification import DomainDeidentifier, scratch_vault
 from pipelines.core.domains import DomainRegistry
-from pipelines.core.errors import AssistantError
+from pipelines.core.limits import checked_text
 from pipelines.core.logs import logger
 from pipelines.core.settings import Settings
 from pipelines.llm.backends import BackendResolver, answered_by
@@ -419,12 +419,6 @@ def _checked_question(question: str) -> str:
     Raises:
         AssistantError: The question is empty or too long.
     """
-    text = question.strip()
-    if not text:
-        raise AssistantError("the question is empty")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise AssistantError(
-            f"the question has {len(text):,} characters; at most {MAX_QUESTION_CHARS:,} are accepted "
-            "(ingest a long text as a document instead)"
-        )
-    return text
+    return checked_text(
+        question, "the question", MAX_QUESTION_CHARS, " (ingest a long text as a document instead)"
+    )

@@ -11,9 +11,10 @@ kernel (scikit-learn's ``SVC``, ``gamma="scale"``), risky against benign, on the
 hard look-alikes); its decision value becomes a probability by Platt scaling on the out-of-fold decision values
 (:func:`pipelines.core.kernel.platt`); (2) one such machine per category (not class-balanced), that category
 against the other risky messages (a message with two categories is positive for both), each Platt-scaled on its
-out-of-fold decision values (:class:`pipelines.core.kernel.RbfOneVsRest`). The risky threshold is the ``1 - target_fpr`` quantile of the
-labelled benign messages' out-of-fold scores (``folds``-fold cross-validation), so about ``target_fpr`` of
-benign look-alikes like the training ones are flagged; the final heads are then fitted on every message.
+out-of-fold decision values (:class:`pipelines.core.kernel.RbfOneVsRest`). The risky threshold is the
+``1 - target_fpr`` quantile of the labelled benign messages' out-of-fold scores (``folds``-fold
+cross-validation), so about ``target_fpr`` of benign look-alikes like the training ones are flagged; the final
+heads are then fitted on every message.
 
 Why a kernel: 1,300 new training messages (written after the held-out set, ``TRAINING_DATA.md``) first served
 as a development set, two halves in turn: trained on the rest, the RBF machine flagged 0.82 / 0.77 of their
@@ -184,7 +185,8 @@ def train_risk_model(
 
     ``kernel_regularization`` is the SVMs' ``C`` (the risky head's and the category heads'). ``ordinary`` are
     more benign messages (:func:`ordinary_messages`): trained on as benign, but the threshold is set on the
-    labelled benign messages of ``rows`` alone (the hard look-alikes). ``second_category`` is stored for :class:`pipelines.skills.triage.risk_model.RiskModel` (None: one category per message).
+    labelled benign messages of ``rows`` alone (the hard look-alikes). ``second_category`` is stored for
+    :class:`pipelines.skills.triage.risk_model.RiskModel` (None: one category per message).
 
     Raises:
         AssistantError: Fewer than ``folds`` benign or risky messages, fewer than two risk categories, or

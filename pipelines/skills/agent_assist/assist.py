@@ -41,7 +41,7 @@ from pipelines.core import metrics
 from pipelines.core.deidentification import DomainDeidentifier
 from pipelines.core.domains import DomainRegistry
 from pipelines.core.errors import AssistantError
-from pipelines.core.limits import MAX_MESSAGE_CHARS
+from pipelines.core.limits import MAX_MESSAGE_CHARS, checked_text
 from pipelines.core.logs import logger
 from pipelines.core.settings import Settings
 from pipelines.llm.backends import BackendResolver, answered_by
@@ -229,13 +229,7 @@ class AgentAssist:
                 backend failure (BackendError) says what to do.
         """
         watch = Stopwatch()
-        text = message.strip()
-        if not text:
-            raise AssistantError("the customer message is empty")
-        if len(text) > MAX_MESSAGE_CHARS:
-            raise AssistantError(
-                f"the customer message has {len(text):,} characters; at most {MAX_MESSAGE_CHARS:,} are accepted"
-            )
+        text = checked_text(message, "the customer message", MAX_MESSAGE_CHARS)
         name = domain or self.settings.agent_assist.domain
         config = self.config(name)
         phrasings = self.forbidden_phrasings(name)

@@ -203,7 +203,7 @@ class StreetAddressRecognizer(EntityRecognizer):
                     # ("is on 40 mg", "BP is at 120/80"), a ward "moved to 2 West": only a street word counts
                     spans.append(span)
         spans.extend(self._street_lines(text))
-        spans.extend(m.span("postcode") for m in _postcodes(text))
+        spans.extend(_back_to_house_number(text, *m.span("postcode")) for m in _postcodes(text))
         spans.extend(_lower_case_streets(text))
         spans.extend((m.start("street"), m.end("street")) for m in _NAMED_STREET.finditer(text))
         blocks = [
@@ -395,6 +395,31 @@ def _postcodes(text: str) -> list[re.Match[str]]:
     return found + list(_POSTCODE_LABELLED.finditer(text)) + list(_ZIP_LABELLED.finditer(text))
 
 
+#: A house number as it opens an address line: "7", "41a", "5/2" (Scottish flat/stair), "12-14".
+_HOUSE_NUMBER = re.compile(r"\d{1,5}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?")
+#: At most this many words between a house number and the postcode it is read back from.
+_MAX_WORDS_BEFORE_POSTCODE = 8
+
+
+def _back_to_house_number(text: str, start: int, end: int) -> tuple[int, int]:
+    """The postcode at ``text[start:end]`` extended back, on its own line, over the place words and commas
+    before it to the house number that opens its address (at most :data:`_MAX_WORDS_BEFORE_POSTCODE` words):
+    "7 Meadow Bank, Wakefield WF2 9NE", "5/2 Marchmont Crescent, Edinburgh EH9 1HD". Street-type words are not
+    needed: the postcode is the evidence ("Meadow Bank", "Brompton House"). Unchanged when a word on the way is
+    not a place word (lower case, a sentence end) or no house number comes first."""
+    line_start = text.rfind("\n", 0, start) + 1
+    words = list(_TOKEN.finditer(text, line_start, start))
+    for count, match in enumerate(reversed(words), start=1):
+        if count > _MAX_WORDS_BEFORE_POSTCODE:
+            break
+        word = match.group()
+        if _HOUSE_NUMBER.fullmatch(word.rstrip(",")):
+            return match.start(), end
+        if not _is_place_word(word) or _CLAUSE_END.search(word[-1:]) or word.endswith(":"):
+            break
+    return start, end
+
+
 #: A street typed in lower case ("14 elm grove", "300 king st w"): a house number, 1-3 words and a common English
 #: street-type word, then (optionally) up to 3 town words and a UK postcode or US ZIP code.
 _LOWER_STREET_WORDS = (
@@ -498,6 +523,10 @@ _UNIT_BEFORE = re.compile(
 )
 
 
+#: Capitalised words that label an address rather than end a name ("Address Flat 9, …", "Home Flat 2, …").
+_ADDRESS_LABELS = frozenset(["address", "addr", "home", "billing", "postal", "delivery", "correspondence"])
+
+
 def _unit_start(text: str, start: int) -> int:
     """``start`` moved back over a flat or unit written right before it (:data:`_UNIT_BEFORE`), unless a
     capitalised word (a name) comes right before the unit."""
@@ -505,7 +534,11 @@ def _unit_start(text: str, start: int) -> int:
     if unit is None:
         return start
     before = re.search(r"(\S+)\s+$", text[max(0, unit.start() - 40) : unit.start()])
-    if before is not None and re.fullmatch(r"[A-Z][a-z'\u2019-]+", before.group(1)):
+    if (
+        before is not None
+        and re.fullmatch(r"[A-Z][a-z'\u2019-]+", before.group(1))
+        and before.group(1).lower() not in _ADDRESS_LABELS
+    ):
         return start  # "Mrs. Barbara Yudina Apt. 675 …": the unit follows a name, which keeps its own finding
     return unit.start()
 

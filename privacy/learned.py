@@ -39,6 +39,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from privacy.errors import PrivacyError
 from privacy.lexicon import given_names, is_common_word, surnames
 from privacy.shapes import word_shape
+from privacy.urls import is_public_host
 
 __all__ = [
     "ENTITY_CHOICES",
@@ -318,9 +319,12 @@ def _in_context(
             or _PUBLIC_DOMAIN.fullmatch(value)
             or _CAMEL_CASE.fullmatch(value)  # maxSize, ErrCircuitOpen: code identifiers
             or ("." in value and all(is_common_word(part, common) for part in value.split(".") if part))
+            or _DOCUMENTATION_HOST.search(value)  # "http://localhost:8080": the model took it for a login
         )  # request.user, self.name: attribute access
-    if kind == "HOST" and (_VERSION.fullmatch(value) or _DOCUMENTATION_HOST.search(value)):
-        return False  # 1.2.3-beta.4; db.example.com (RFC 2606 names, as in documentation)
+    if kind == "HOST" and (
+        _VERSION.fullmatch(value) or _DOCUMENTATION_HOST.search(value) or is_public_host(value)
+    ):
+        return False  # 1.2.3-beta.4; db.example.com (RFC 2606 names, as in documentation); docs.python.org
     if kind == "ADDRESS" and not _HAN_CHAR.search(value):
         return bool(_DIGIT.search(value))  # a house number or a postcode: "delimiter, quotechar, ..." is none
     if kind == "ID" and _IBAN_SHAPE.fullmatch(value):

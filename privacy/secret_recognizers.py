@@ -77,6 +77,8 @@ from detect_secrets.plugins.twilio import TwilioKeyDetector
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from privacy.urls import is_public_host
+
 __all__ = [
     "DETECT_SECRETS_PLUGINS",
     "InternalHostnameRecognizer",
@@ -741,14 +743,6 @@ _DOTTED_HOST = re.compile(
     r"(?![\w-]|\.\w|\()",
     re.IGNORECASE,
 )
-#: Public hosts that stay: package indexes, code hosts, documentation (a URL to them names no private system).
-_PUBLIC_HOSTS = _word_set(
-    """github.com gitlab.com bitbucket.org pypi.org files.pythonhosted.org registry.npmjs.org npmjs.com
-    docker.io hub.docker.com registry-1.docker.io ghcr.io quay.io localhost example.com example.org
-    example.net googleapis.com google.com microsoft.com stackoverflow.com readthedocs.io python.org
-    kubernetes.io k8s.io golang.org crates.io rubygems.org maven.org apache.org ubuntu.com debian.org
-    amazon.com"""
-)
 #: Schemes of connection strings (databases, queues, directories, file transfer) and of kubeconfig/API servers.
 _CONNECTION_URL = re.compile(
     r"(?P<scheme>(?:jdbc:)?(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|"
@@ -922,11 +916,11 @@ def _path_user_ok(text: str, match: re.Match[str]) -> bool:
 
 def _usable_host(host: str) -> bool:
     """A host that names a private system: not an IP address (Presidio's ``IP_ADDRESS``), not localhost or a
-    public service (:data:`_PUBLIC_HOSTS`, also their subdomains such as ``api.github.com``), not a file name."""
+    public service (:func:`privacy.urls.is_public_host`, also their subdomains such as ``api.github.com``), not a file name."""
     lower = host.lower().rstrip(".")
     if re.fullmatch(r"[\d.]+", lower) or len(lower) < 2:
         return False
-    if any(lower == public or lower.endswith("." + public) for public in _PUBLIC_HOSTS):
+    if is_public_host(lower):
         return False
     return not re.search(r"\.(?:py|js|ts|json|ya?ml|txt|log|pem|key|sh|conf|cfg|ini|md|git|sql|csv)$", lower)
 

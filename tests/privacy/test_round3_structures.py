@@ -1,0 +1,176 @@
+"""Issue 22, round 3: identifiers whose structure the round-2 rules cut in pieces, on the real analyzer.
+
+- a web URL that holds an identifier beyond its host goes whole (privacy.urls); one whose only finding is its
+  host keeps its scheme, port and path; a public documentation URL stays;
+- a UK postcode reads back to the house number that opens its address ("7 Meadow Bank, Wakefield WF2 9NE");
+- a place that loses part of its span to another finding keeps the rest (a Chinese address that ran into a
+  phone number);
+- a login built from a name is found without a cue ("siobhan.mcgarrigle"), code identifiers are not;
+- Presidio's URL without a scheme never ends inside a word ("joan.mc" of "joan.mcbride42").
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from privacy import Deidentifier, Vault
+from privacy.name_logins import NameLoginRecognizer
+from privacy.urls import host_span, opaque_path, web_urls
+from tests.conftest import domain_policy
+
+CODE = domain_policy("code")
+FINANCE = domain_policy("finance")
+MEDICAL = domain_policy("medical")
+
+
+def _prompt(deidentifier: Deidentifier, text: str, policy: object) -> str:
+    return deidentifier.pseudonymize(text, policy, Vault("s")).text  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://portal.inttest.quillmont.local/users/bzielinski/settings",
+        "https://grafana.ops.quillmont.internal/d/x8Kq/payments?var-host=pay-worker-12",
+        "https://9f1c2ab74e0d4f3c@sentry.corp.quillmont.io/12",
+        "https://hc-ping.com/3b7e1c2a-99f0-4d51-a1b2-6c0e8f4d2a17",
+        "https://hooks.quillmont.internal/stripe/u/fmwangi",
+    ],
+)
+def test_a_url_with_an_identifier_beyond_its_host_goes_whole(deidentifier: Deidentifier, url: str) -> None:
+    prompt = _prompt(deidentifier, f"cannot open {url} since this morning", CODE)
+    assert prompt.startswith("cannot open <") and prompt.endswith("> since this morning"), prompt
+    assert "://" not in prompt and "quillmont" not in prompt
+
+
+def test_a_url_whose_only_finding_is_its_host_keeps_scheme_port_and_path(deidentifier: Deidentifier) -> None:
+    prompt = _prompt(
+        deidentifier, "kubectl fails: server https://k8s-api.prod.quillmont.internal:6443 refused", CODE
+    )
+    assert "https://<INTERNAL_HOSTNAME_1>:6443" in prompt and "quillmont" not in prompt
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see https://docs.python.org/3/library/re.html for the syntax",
+        "clone https://github.com/psf/requests.git and run the tests",
+        "the health endpoint http://localhost:8080/healthz returns 503",
+    ],
+)
+def test_public_and_local_urls_stay(deidentifier: Deidentifier, text: str) -> None:
+    assert _prompt(deidentifier, text, CODE) == text
+
+
+def test_a_connection_string_keeps_its_scheme_and_database(deidentifier: Deidentifier) -> None:
+    prompt = _prompt(
+        deidentifier, "DATABASE_URL=postgres://app:Xk92pw77@db-01.corp.quillmont.internal:5432/orders", CODE
+    )
+    assert prompt.startswith("DATABASE_URL=postgres://") and prompt.endswith(":5432/orders"), prompt
+    assert "Xk92pw77" not in prompt and "quillmont" not in prompt
+
+
+def test_url_parts() -> None:
+    text = "open https://a.example.org/x/(y)). Then http://h.corp:81/p?u=1."
+    assert [text[s:e] for s, e in web_urls(text)] == ["https://a.example.org/x/(y)", "http://h.corp:81/p?u=1"]
+    url = "https://user@h.corp:81/p"
+    assert url[slice(*host_span(url))] == "h.corp:81"
+    assert opaque_path("https://hc-ping.com/3b7e1c2a-99f0-4d51-a1b2-6c0e8f4d2a17")
+    assert opaque_path("https://x.io/s/AbC9dEf0GhI1jKl2")
+    assert not opaque_path("https://docs.python.org/3/library/functools.html")
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "collect Mr Pike from 7 Meadow Bank, Wakefield WF2 9NE at 08:15",
+            "7 Meadow Bank, Wakefield WF2 9NE",
+        ),
+        (
+            "moved to 5/2 Marchmont Crescent, Edinburgh EH9 1HD last week",
+            "5/2 Marchmont Crescent, Edinburgh EH9 1HD",
+        ),
+        ("Address Flat 9, Brompton House, Rochdale OL11 3EX.", "Flat 9, Brompton House, Rochdale OL11 3EX"),
+        (
+            "works at (Unit 5, Greenway Trading Estate, Dudley DY2 0QP) now",
+            "Unit 5, Greenway Trading Estate, Dudley DY2 0QP",
+        ),
+    ],
+)
+def test_a_postcode_reads_back_to_its_house_number(
+    deidentifier: Deidentifier, text: str, address: str
+) -> None:
+    for policy in (FINANCE, MEDICAL):
+        prompt = _prompt(deidentifier, text, policy)
+        left = [
+            word
+            for word in address.replace(",", " ").split()
+            if word in prompt.split() or word + "," in prompt
+        ]
+        assert not left, prompt
+
+
+def test_a_postcode_does_not_read_back_over_prose(deidentifier: Deidentifier) -> None:
+    prompt = _prompt(deidentifier, "I paid 500 pounds. Our branch is in Leeds LS8 2PT", FINANCE)
+    assert prompt.startswith("I paid 500 pounds."), prompt
+
+
+def test_a_chinese_address_that_runs_into_a_phone_number_is_not_lost(deidentifier: Deidentifier) -> None:
+    text = "邮寄地址：广东省广州市天河区体育西路103号维多利广场B座2105室，手机13800138000"
+    prompt = _prompt(deidentifier, text, FINANCE)
+    assert "体育西路" not in prompt and "2105" not in prompt and "13800138000" not in prompt, prompt
+
+
+def test_a_weak_place_never_pushes_out_a_card_number(deidentifier: Deidentifier) -> None:
+    prompt = _prompt(
+        deidentifier, "CARD 4485 2210 9934 1176 EXP 0228 CVV2 661 CARDHOLDER MARGARET LYONS", FINANCE
+    )
+    assert "<CREDIT_CARD_1>" in prompt and "4485" not in prompt and "1176" not in prompt, prompt
+
+
+@pytest.mark.parametrize(
+    ("text", "login"),
+    [
+        ("# posts as bot for siobhan.mcgarrigle", "siobhan.mcgarrigle"),
+        ("AWS_SECRET_ACCESS_KEY rotated by ddunleavy 2025-02-11", "ddunleavy"),
+        ("1,wojciech.nowak,Wojciech Nowak", "wojciech.nowak"),
+        ("fixture owner: j.nowak2", "j.nowak2"),
+    ],
+)
+def test_a_login_built_from_a_name_is_found_without_a_cue(
+    deidentifier: Deidentifier, text: str, login: str
+) -> None:
+    assert login not in _prompt(deidentifier, text, CODE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "set max_retries to 3 and call sys.exit(1)",
+        "print(e.errno, file=sys.stderr); odd_collatz(7)",
+        "open main.py and config.yaml, then grace.period = 30",
+        "use mark.parametrize over the cases; self.name stays",
+        "my son oliver hartmann-price has asthma",  # a double-barrelled surname is a name, not a login
+    ],
+)
+def test_code_identifiers_are_no_name_logins(deidentifier: Deidentifier, text: str) -> None:
+    from privacy.lexicon import common_english_words
+
+    analyzer = deidentifier.analyzer
+    recognizer = NameLoginRecognizer(common_english_words(analyzer.nlp_engine))
+    assert recognizer.analyze(text, ["USERNAME"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "login"),
+    [
+        ("nurse said i cant log in, her login is joan.mcbride42 password was Tulip44", "bride42"),
+        ("Your portal account is ready. Username: d.achterberg1972", "berg1972"),
+    ],
+)
+def test_a_url_without_a_scheme_never_ends_inside_a_login(
+    deidentifier: Deidentifier, text: str, login: str
+) -> None:
+    prompt = _prompt(deidentifier, text, MEDICAL)
+    assert login not in prompt and "<URL_" not in prompt, prompt

@@ -20,11 +20,19 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from privacy.anonymizers import apply_operator, show_value
 from privacy.chinese import HAN, HAS_HAN
 from privacy.glossary import entity_label
-from privacy.lexicon import common_english_words, english_verb_forms, given_names, is_name_word, surnames
+from privacy.lexicon import (
+    common_english_words,
+    english_verb_forms,
+    given_names,
+    is_common_word,
+    is_name_word,
+    surnames,
+)
 from privacy.medical_terms import (
     EPONYM_AFTER,
     QUANTITY,
@@ -113,6 +121,8 @@ def _is_a_term(text: str, finding: Finding, common: frozenset[str], verbs: froze
     span = text[finding.start : finding.end]
     if QUANTITY.fullmatch(span) or is_code_identifier(text, finding.start, finding.end):
         return True
+    if _attributive(text, finding, common, verbs):
+        return True
     words = span.split()
     eponym = (
         finding.entity_type in ("PERSON", "LOCATION")
@@ -128,6 +138,52 @@ def _is_a_term(text: str, finding: Finding, common: frozenset[str], verbs: froze
         or (
             (after := _GIVEN_AFTER_COMMA.match(text, finding.end)) and after.group(1).lower() in given_names()
         )
+    )
+
+
+#: An article or determiner right before a name, with at most one of a few adjectives between ("the", "our old"):
+#: English puts none before a person's name ("the late" is a cue of its own, not listed; nor are "its", "that" and
+#: "this": "hi its siobhan" is "it's", "mention that Marcus Ellingworth handles …" a clause).
+_DETERMINER_BEFORE = re.compile(
+    r"(?<![\w'])(?:the|our|their|your)\s+"
+    r"(?:(?:old|new|same|latest|current|legacy|nightly|main|default|whole|original|official)\s+)?\Z",
+    re.IGNORECASE,
+)
+_NEXT_WORD = re.compile(r"\s+([a-z][a-z-]*)\b")
+#: Nouns after which a name used as a modifier is still a person, their household or a record about them ("the
+#: Okafor family", "the Smith account", "the Okafor report", "the Margaret Hill chart"): privacy wins over "the
+#: Grant Thornton report", which stays redacted.
+_PERSON_HEADS = frozenset(
+    str.split(
+        "family families household households account accounts estate estates children kids twins case cases "
+        "house home residence brothers sisters siblings parents boys girls couple clan line claim claims file "
+        "files record records report reports chart charts notes note letter letters result results scan scans "
+        "referral referrals bloods history details paperwork statement statements application applications "
+        "complaint complaints appointment appointments prescription prescriptions discharge summary review "
+        "assessment assessments plan plans visit visits bill bills invoice invoices payment payments loan loans "
+        "mortgage policy funeral trust will wedding care team"
+    )
+)
+
+
+def _attributive(text: str, finding: Finding, common: frozenset[str], verbs: frozenset[str]) -> bool:
+    """Whether a name finding is a modifier between a determiner and an ordinary noun: "the Jenkins pipeline",
+    "the Grant Thornton report", "our Dawn release", "the Ishihara plates" name a tool, a firm or a test, not a
+    person (English puts no article before a person's name). Not before a household or record noun
+    (:data:`_PERSON_HEADS`: "the Okafor family", "the Smith account", "the Okafor report"), an inflected verb
+    ("the Marcus Ellingworth who handles …"; ``verbs``: :func:`privacy.lexicon.english_verb_forms`) or a stop
+    word ("the Smith and Jones report" keeps its names)."""
+    if not _DETERMINER_BEFORE.search(text, max(0, finding.start - 40), finding.start):
+        return False
+    after = _NEXT_WORD.match(text, finding.end)
+    if after is None:
+        return False
+    noun = after.group(1)
+    return (
+        noun not in _PERSON_HEADS
+        and noun not in STOP_WORDS
+        and noun not in verbs
+        and is_common_word(noun, common)
     )
 
 

@@ -174,3 +174,34 @@ def test_a_url_without_a_scheme_never_ends_inside_a_login(
 ) -> None:
     prompt = _prompt(deidentifier, text, MEDICAL)
     assert login not in prompt and "<URL_" not in prompt, prompt
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Jenkins pipeline pushes the image after the pytest stage passes.",
+        "Our nightly Jenkins job timed out after 60 minutes on the Selenium stage.",
+        "Terraform removed our old Dawn provider shim in 1.6.",
+        "Will the Marcus savings rate drop below 4% this spring?",
+    ],
+)
+def test_a_name_between_an_article_and_a_noun_is_a_product_or_firm(
+    deidentifier: Deidentifier, text: str
+) -> None:
+    assert _prompt(deidentifier, text, FINANCE) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("please move it to the Quillfeather family account today", "Quillfeather"),
+        ("Please summarise the Quillfeather report before the ward round.", "Quillfeather"),
+        ("Maybe mention that Hattie Quillfeather handles disputes now.", "Quillfeather"),
+        ("the Hattie Quillfeather who called yesterday is my aunt", "Quillfeather"),
+        ("hi its siobhan quillfeather, card ending 4471 declined again", "quillfeather"),
+    ],
+)
+def test_a_name_after_an_article_stays_a_name_before_household_nouns_and_clauses(
+    deidentifier: Deidentifier, text: str, name: str
+) -> None:
+    assert name not in _prompt(deidentifier, text, FINANCE)

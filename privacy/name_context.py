@@ -421,6 +421,37 @@ def _tags(nlp_artifacts: NlpArtifacts | None, tagger: Callable[[Doc], None] | No
 _NEXT = re.compile(rf"[ \t]+(?P<word>{_NAME_TOKEN})(?![\w@/]|\.\w)")
 _NEXT_AFTER_COMMA = re.compile(rf",[ \t]*(?P<word>{_NAME_TOKEN})(?![\w@/]|\.\w)")
 _PREVIOUS = re.compile(rf"(?<![\w'\u2019@./-])(?P<word>{_NAME_TOKEN})[ \t]+\Z")
+#: A nickname in quotes or brackets between the parts of a name: "Terrence 'Tel' Bowditch", "EILEEN 'BETTY'
+#: MCGRATH", "Robert (Bob) Hale"; the word after it must be a name word in the name's casing.
+_NICKNAME = re.compile(
+    rf"[ \t]+(?:'{_NAME_TOKEN}'|\u2018{_NAME_TOKEN}\u2019|\"{_NAME_TOKEN}\"|\({_NAME_TOKEN}\))(?=[ \t])"
+)
+#: A surname written before a given name and a comma, as registers and lists do ("VAN DER HOEVEN, Johanna",
+#: "O'SULLIVAN, GRACE", "Kaur,Harpreet"): up to three words (particles included) opening their line, field or
+#: list item.
+_SURNAME_BEFORE_COMMA = re.compile(
+    rf"(?:^|(?<=[\n\t,|;:(]))[ \t]*(?:\d{{1,3}}[.)][ \t]*)?"
+    rf"(?P<surname>{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,2}})[ \t]*,[ \t]*\Z"
+)
+
+
+#: Words that open a line before a comma and a name without being a surname ("THANKS, JOHN", "Hi, Ann").
+_GREETINGS = frozenset(
+    str.split(
+        "hi hello hey dear thanks thank cheers regards best morning evening afternoon ok okay yes no sorry please "
+        "attn attention note re fyi welcome congratulations bye goodbye"
+    )
+)
+
+
+def _surname_words(surname: str, case: str, words: _Words) -> bool:
+    """Whether the words before "<given>" and a comma are a surname: besides particles, name words (a known
+    surname, or no English word) in the given name's casing, or any words but stop words and greetings in
+    capitals, as registers write surnames ("DE JONG, Maarten", "O'SULLIVAN, GRACE"; not "Thanks, John")."""
+    names = [w for w in surname.split() if w.lower() not in _PARTICLES]
+    if not names or any(w.lower() in STOP_WORDS | _NOT_NAME_WORDS | _GREETINGS for w in names):
+        return False
+    return all(_case(w) == "upper" or (_case(w) == case and words.name_like(w, min_letters=3)) for w in names)
 
 
 def _extend_right(text: str, end: int, case: str, words: _Words, max_words: int = 3) -> int:
@@ -453,7 +484,9 @@ def complete_names(
     """Completed and repeated name spans for the PERSON spans ``names`` of ``text``.
 
     - **Completed**: a span grows over the name words right after it (same casing; particles with their
-      word: "Bill <o'hara>", "Ms WONG <Mei Ling>", "Siobhán <Ní Bhriain>"), over "Surname, <Given>" when
+      word: "Bill <o'hara>", "Ms WONG <Mei Ling>", "Siobhán <Ní Bhriain>"), over a quoted nickname and the
+      name words after it ("Terrence <'Tel' Bowditch>"), back over a surname and comma that open their line,
+      field or list item ("<VAN DER HOEVEN,> Johanna", "<O'SULLIVAN,> GRACE"), over "Surname, <Given>" when
       the span is one word and the next is a known given name in the same casing ("NOVAK, <MILAN>"), and over
       one known given name right before it in the same casing ("<ANIL> KUMAR RAGHAVAN", "<june> o'brien").
     - **Repeated**: each other whole-word occurrence of one of its words (three letters or more, not a stop
@@ -484,8 +517,23 @@ def complete_names(
             given = after.group("word")
             if _case(given) == case and given.lower() in given_names() and given.lower() not in STOP_WORDS:
                 end = after.end()
+        opened = text[start:end].count("'") % 2 == 1 and text[end : end + 1] == "'"
+        nickname_end = end + 1 if opened else (m.end() if (m := _NICKNAME.match(text, end)) else -1)
+        if nickname_end > 0 and (after := _NEXT.match(text, nickname_end)):
+            # a nickname in quotes (or the span took its opening quote: "EILEEN 'BETTY"): the word after it in the
+            # name's casing is the surname, whatever WordNet says ("Bowditch" is a lemma: it lists famous people)
+            surname_word = after.group("word")
+            if _case(surname_word) == case and surname_word.lower() not in STOP_WORDS | _NOT_NAME_WORDS:
+                end = _extend_right(text, after.end(), case, words, max_words=1)
+        surname = _SURNAME_BEFORE_COMMA.search(text, max(0, start - 48), start)
+        if (
+            surname is not None
+            and span_words[0].group().lower() in given_names()
+            and _surname_words(surname.group("surname"), _case(span_words[0].group()), words)
+        ):
+            start = surname.start("surname")
         before = _PREVIOUS.search(text, max(0, start - 40), start)
-        if before is not None:
+        if before is not None and surname is None:
             first = before.group("word")
             if (
                 first.lower() in given_names()

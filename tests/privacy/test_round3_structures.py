@@ -205,3 +205,25 @@ def test_a_name_after_an_article_stays_a_name_before_household_nouns_and_clauses
     deidentifier: Deidentifier, text: str, name: str
 ) -> None:
     assert name not in _prompt(deidentifier, text, FINANCE)
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        (
+            "Ward round: bed 9 - Mr Terrence 'Tel' Quillfeather, 67, Crohn's flare",
+            ["Terrence", "Quillfeather"],
+        ),
+        ("WARD 7 - MRS EILEEN 'BETTY' QUILLFEATHER - HOSP NO 8812", ["EILEEN", "QUILLFEATHER"]),
+        ("THEATRE 3\n1. VAN DER QUILLFEATHER, Johanna  M123456  lap chole", ["QUILLFEATHER", "Johanna"]),
+    ],
+)
+def test_a_name_is_completed_over_its_nickname_and_its_register_surname(
+    deidentifier: Deidentifier, text: str, parts: list[str]
+) -> None:
+    prompt = _prompt(deidentifier, text, MEDICAL)
+    assert not [part for part in parts if part in prompt], prompt
+
+
+def test_a_greeting_before_a_comma_is_no_surname(deidentifier: Deidentifier) -> None:
+    assert _prompt(deidentifier, "THANKS, JOHN", MEDICAL).startswith("THANKS, <PERSON_1>")

@@ -26,6 +26,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from privacy.chinese import HAN, HAS_HAN, tagged_words
+from privacy.hanzi import to_simplified
 from privacy.recognizers import recognizer_result
 
 __all__ = ["ChineseAddressRecognizer", "chinese_address_spans", "chinese_facility_spans"]
@@ -54,7 +55,7 @@ _COMPONENT = re.compile(
     rf"|(?P<building>(?:{_N}|[A-Za-z])\s?(?:号楼|栋|幢|座|号楼|楼(?=\s?{_N}\s?单元)))"
     rf"|(?P<unit>{_N}\s?单元)"
     rf"|(?P<floor>{_N}\s?(?:层|楼|F)(?![下上梯道]))"
-    rf"|(?P<room>{_N}\s?(?:室|房|号房|户))"
+    rf"|(?P<room>(?:{_N}|[A-Za-z])\s?(?:室|房|号房|户))"
     rf"|(?P<number>(?:[附甲乙丙丁]|之)?{_N}(?:[-－之]{_N})?(?:号院|号|弄|巷|支弄)(?![床线位机窗口门站台])(?:附{_N}号)?)"
     rf"|(?P<group>{_N}(?:组|队))"
     rf"|(?P<complex>(?:{_NAME_CHAR}|[A-Za-z]){{2,8}}?(?:{_COMPLEX}))"
@@ -71,9 +72,12 @@ _NUMBERED = frozenset({"number", "dashed", "building", "unit", "floor", "room", 
 
 
 def chinese_address_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans ``[start, end)`` of the Chinese addresses in ``text`` (see the module docstring)."""
+    """Character spans ``[start, end)`` of the Chinese addresses in ``text`` (see the module docstring), in
+    simplified or traditional characters ("英皇道300號" reads as "英皇道300号": :func:`privacy.hanzi.to_simplified`
+    keeps every offset)."""
     if not HAS_HAN.search(text):
         return []
+    text = to_simplified(text)
     spans: list[tuple[int, int]] = []
     position = 0
     while position < len(text):
@@ -166,9 +170,11 @@ def chinese_facility_spans(text: str) -> list[tuple[int, int]]:
     schools ("阳光老年公寓", "康乐养老院", "仁爱社区卫生服务站", "实验小学"); hospitals are left out (a city's
     hospital is shared by too many people to locate one). The name is what stands before the facility word
     (up to 6 Han characters) after the last word jieba reads as a verb, preposition, pronoun, particle,
-    numeral or time word; it must hold 2 characters or more and not be a generic word ("社区", "私人")."""
+    numeral or time word; it must hold 2 characters or more and not be a generic word ("社区", "私人").
+    Traditional characters read as simplified ones ("康樂養老院")."""
     if not HAS_HAN.search(text):
         return []
+    text = to_simplified(text)
     spans = []
     for match in _FACILITY.finditer(text):
         facility = re.search(rf"(?:{_FACILITY_WORDS})$", match.group())

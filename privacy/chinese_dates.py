@@ -7,9 +7,11 @@ Forms found anywhere in a message:
 - ``2023年11月`` (year and month: a date element under HIPAA Safe Harbor, 45 CFR 164.514(b)(2)(i)(C)).
 
 Numeric forms (``2023-11-02``, ``2023/11/2``, ``2023.11.02``) only within a few characters after a clinical or
-birth cue (入院, 出院, 手术, 出生, 就诊, 复查, 生日 …): without one they may be version numbers or amounts.
+birth cue (入院, 出院, 手术, 出生, 就诊, 复查, 生日 …) or right before 出生: without one they may be version numbers or
+amounts.
 
-A date within 12 characters after 出生/生日/生于/出生日期/DOB is ``DATE_OF_BIRTH`` when the policy asks for it
+A date within 12 characters after 出生/生日/生于/出生日期/DOB, or right before 出生 ("於1984/3/3出生"), is
+``DATE_OF_BIRTH`` when the policy asks for it
 (finance), otherwise ``DATE_TIME`` (the medical policy shifts every date). Other dates are ``DATE_TIME`` only.
 Score 0.95 (above the medical policy's 0.8 for dates). A month or day out of range is not a date.
 
@@ -48,6 +50,8 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 _BIRTH_CUE = re.compile(r"(?:出生|生日|生于|DOB|D\.O\.B)[^。；;\n]{0,10}$", re.IGNORECASE)
+#: "於1984/3/3出生", "1990年5月2日生": a date right before 出生 or 生 (then a stop or 人) is a birth date.
+_BORN_AFTER = re.compile(r"[ \t]?(?:出生|生(?=[，。,.;；\s人]|$))")
 
 
 def _chinese_number(text: str) -> int:
@@ -96,15 +100,17 @@ def chinese_date_spans(text: str) -> list[tuple[int, int, bool]]:
         before = text[max(0, match.start() - 14) : match.start()]
         if day is None and not _CUE.search(before):
             continue  # "2023年11月" only after a cue
-        found.append((match.start(), match.end(), bool(_BIRTH_CUE.search(before))))
+        born = bool(_BIRTH_CUE.search(before) or _BORN_AFTER.match(text, match.end()))
+        found.append((match.start(), match.end(), born))
     for match in _NUMERIC.finditer(text):
         before = text[max(0, match.start() - 14) : match.start()]
+        born_after = _BORN_AFTER.match(text, match.end()) is not None
         if (
-            _CUE.search(before)
+            (_CUE.search(before) or born_after)
             and 1 <= int(match.group("month")) <= 12
             and 1 <= int(match.group("day")) <= 31
         ):
-            found.append((match.start(), match.end(), bool(_BIRTH_CUE.search(before))))
+            found.append((match.start(), match.end(), bool(_BIRTH_CUE.search(before)) or born_after))
     return sorted(found)
 
 

@@ -227,3 +227,33 @@ def test_a_name_is_completed_over_its_nickname_and_its_register_surname(
 
 def test_a_greeting_before_a_comma_is_no_surname(deidentifier: Deidentifier) -> None:
     assert _prompt(deidentifier, "THANKS, JOHN", MEDICAL).startswith("THANKS, <PERSON_1>")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("客戶陳大文於1984/3/3出生，想開戶", "1984/3/3"),
+        ("他1990年5月2日生，住在北京", "1990年5月2日"),
+    ],
+)
+def test_a_chinese_date_right_before_born_is_a_birth_date(
+    deidentifier: Deidentifier, text: str, value: str
+) -> None:
+    prompt = _prompt(deidentifier, text, FINANCE)
+    assert value not in prompt and "<DATE_OF_BIRTH_1>" in prompt, prompt
+
+
+def test_a_version_date_is_no_birth_date(deidentifier: Deidentifier) -> None:
+    assert _prompt(deidentifier, "版本 2023.11.02 生效", FINANCE) == "版本 2023.11.02 生效"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("通訊地址香港島北角英皇道300號僑冠大廈12樓B室，電話", "英皇道"),
+        ("我媽住在臺北市大安區忠孝東路四段216號5樓", "忠孝東路"),
+    ],
+)
+def test_a_traditional_chinese_address_is_found(deidentifier: Deidentifier, text: str, fragment: str) -> None:
+    prompt = _prompt(deidentifier, text, FINANCE)
+    assert fragment not in prompt and "B室" not in prompt, prompt

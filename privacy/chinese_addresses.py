@@ -154,8 +154,12 @@ def _first_start(text: str, first: re.Match[str]) -> int:
 
 _FACILITY_WORDS = (
     "社区卫生服务中心|社区卫生服务站|卫生服务中心|卫生服务站|老年公寓|康养中心|养老中心|养老院|敬老院|福利院|护理院|"
-    "托老所|疗养院|卫生院|卫生室|诊所|幼儿园|托儿所|小学|中学"
+    "托老所|疗养院|卫生院|卫生室|诊所|幼儿园|托儿所|小学|中学|"
+    # small companies, an employer that narrows a person down ("恒达物流有限公司"); not banks and insurers
+    "有限责任公司|有限公司|工作室|商行|经营部"
 )
+#: Names of public financial institutions and groups before 有限公司: known to all, they locate no one.
+_PUBLIC_COMPANY = re.compile("银行|保险|证券|基金|集团|信托|支付|电网|石油|石化|移动|联通|电信")
 _FACILITY = re.compile(rf"{_NAME_CHAR}{{2,6}}?(?:{_FACILITY_WORDS})")
 #: Names before a facility word that name no particular one ("社区诊所", "私人诊所", "附近幼儿园").
 _GENERIC_FACILITY_NAMES = _set(
@@ -166,8 +170,9 @@ _NOT_IN_FACILITY_NAME = _set("v vd p r c d u uj ul uz ug uv t y e o m q f")
 
 
 def chinese_facility_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of small named facilities that locate a person: care homes, community clinics, nurseries and
-    schools ("阳光老年公寓", "康乐养老院", "仁爱社区卫生服务站", "实验小学"); hospitals are left out (a city's
+    """Spans of small named facilities that locate a person: care homes, community clinics, nurseries,
+    schools and small companies ("阳光老年公寓", "康乐养老院", "仁爱社区卫生服务站", "实验小学", "恒达物流有限公司";
+    not banks, insurers or groups: "招商银行股份有限公司"); hospitals are left out (a city's
     hospital is shared by too many people to locate one). The name is what stands before the facility word
     (up to 6 Han characters) after the last word jieba reads as a verb, preposition, pronoun, particle,
     numeral or time word; it must hold 2 characters or more and not be a generic word ("社区", "私人").
@@ -186,7 +191,7 @@ def chinese_facility_spans(text: str) -> list[tuple[int, int]]:
             if word.end > start and word.flag in _NOT_IN_FACILITY_NAME:
                 start = word.end  # the name begins after the last verb, preposition, pronoun … before it
         name = text[start:name_end]
-        if len(name) < 2 or name in _GENERIC_FACILITY_NAMES:
+        if len(name) < 2 or name in _GENERIC_FACILITY_NAMES or _PUBLIC_COMPANY.search(name):
             continue
         spans.append((start, match.end()))
     return spans

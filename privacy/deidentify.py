@@ -839,7 +839,7 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
 #: Places whose pieces are still places (a piece of an e-mail address or a card number is no identifier).
 _PLACE_TYPES = frozenset({"STREET_ADDRESS", "LOCATION", "FACILITY_NAME"})
 #: A piece of a losing finding is kept when it holds this many letters, digits or Han characters.
-_MIN_PIECE_CHARS = 3
+_MIN_PIECE_CHARS = 2
 
 
 def _outside(finding: Finding, winners: list[Finding]) -> list[Finding]:

@@ -23,7 +23,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from privacy.lexicon import is_common_word, known_names
 from privacy.recognizers import recognizer_result
 
-__all__ = ["FACILITY_HEADS", "LOWER_CASE_HEADS", "FacilityNameRecognizer"]
+__all__ = ["FACILITY_HEADS", "LEGAL_FORMS", "LOWER_CASE_HEADS", "FacilityNameRecognizer"]
 
 #: Head nouns (last words) of schools, health and care places, community places and small businesses.
 FACILITY_HEADS: tuple[str, ...] = (
@@ -109,7 +109,25 @@ FACILITY_HEADS: tuple[str, ...] = (
     "Accountants",
     "Estate Agents",
     "Trading",
+    "Haulage",
+    "Removals",
+    "Construction",
+    "Decorating",
+    "Catering",
+    "Lettings",
+    "Lets",
+    "Veterinary Surgery",
+    "Vets",
+    "Childminding",
+    "Sixth Form",
+    "Sixth Form College",
+    "Grammar School",
+    "Prep School",
+    "Montessori",
 )
+#: Legal forms that make the capitalised run before them a registered company whatever its words ("Kestrel
+#: Logistics Ltd", "Blue Harbour Limited"): no ordinary-word test for these.
+LEGAL_FORMS = frozenset(["Ltd", "Limited", "LLP"])
 #: Heads that name a place of care or schooling even in lower-case text.
 LOWER_CASE_HEADS: tuple[str, ...] = (
     "care home",
@@ -212,7 +230,8 @@ class FacilityNameRecognizer(EntityRecognizer):
     organisation's name: a capitalised name run and a facility head noun (:data:`FACILITY_HEADS`), or, in
     lower case, a few words and an unambiguous head (:data:`LOWER_CASE_HEADS`). Leading determiners and
     generic words are not part of the name, and one name word (a known name or not an ordinary English word)
-    must be there: "Oakridge Primary", "elmcroft care home", not "Diabetes Clinic" or "a nice care home".
+    must be there: "Oakridge Primary", "elmcroft care home", not "Diabetes Clinic" or "a nice care home";
+    before a legal form (:data:`LEGAL_FORMS`) any capitalised run is a company name ("Kestrel Logistics Ltd").
     Score 0.6.
     """
 
@@ -252,7 +271,8 @@ class FacilityNameRecognizer(EntityRecognizer):
                     words.pop(0)
                 if not words:
                     continue
-                if not any(self._name_word(w.group()) for w in words):
+                head = " ".join(match.group("head").split())
+                if head not in LEGAL_FORMS and not any(self._name_word(w.group()) for w in words):
                     continue  # "Diabetes Clinic", "He Is Going To School": a name word must be there ("Oakridge")
                 start = match.start("name") + words[0].start()
                 results.append(

@@ -257,3 +257,22 @@ def test_a_version_date_is_no_birth_date(deidentifier: Deidentifier) -> None:
 def test_a_traditional_chinese_address_is_found(deidentifier: Deidentifier, text: str, fragment: str) -> None:
     prompt = _prompt(deidentifier, text, FINANCE)
     assert fragment not in prompt and "B室" not in prompt, prompt
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("employer Kestrel Logistics Ltd (12 staff), requested £7,500", "Kestrel"),
+        ("my son goes to Quillfeather Sixth Form now", "Quillfeather"),
+        ("工作单位：成都蓝鲸科技有限公司，月收入18000元", "蓝鲸"),
+    ],
+)
+def test_small_companies_and_sixth_forms_are_facilities(
+    deidentifier: Deidentifier, text: str, name: str
+) -> None:
+    assert name not in _prompt(deidentifier, text, FINANCE)
+
+
+def test_a_bank_is_no_small_company(deidentifier: Deidentifier) -> None:
+    text = "招商银行股份有限公司的客服电话是多少"
+    assert _prompt(deidentifier, text, FINANCE) == text

@@ -17,6 +17,8 @@ the number still points at the person, as a mistyped card number after a card wo
 - a resident-ID label (身份证, 身份证号码, 证件号, 身分證字號 …), a colon, 是 or blanks, then 18 characters whose first two
   digits are a province code and whose characters 7-14 are a real birth date: ``CN_RESIDENT_ID`` (the check
   character of GB 11643-1999 is not tested: privacy.chinese's recognizer reports valid numbers anywhere);
+  in Chinese text the same 18-character shape without a label too, at score 0.6 ("正确的是350203199203154021",
+  a JSON "id_card" value under a Chinese comment);
   a Taiwan identity number (a letter, 1 or 2, eight digits) after the same labels, too;
 - an account label (账户, 账号, 帐号, 賬戶, 帳號 …) then 12-20 digits (groups of 4 allowed; card numbers
   after 卡号 are privacy.chinese's UnionPay cards):
@@ -67,6 +69,13 @@ _RESIDENT_ID_LABELLED = re.compile(
     r"(?:身份证|身分证|身份證|身分證|证件|證件)(?:号码|号|號碼|號|字号|字號)?[\s:：是为為]{0,3}"
     r"(?<![0-9A-Za-z])(?P<id>[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]|"
     r"[A-Z][12]\d{8})(?![0-9A-Za-z])"
+)
+#: 18 characters shaped like a resident id without a label ("正确的是350203199203154021", a JSON "id_card" value):
+#: reported at a lower score when the shape holds (province prefix, real birth date) in Chinese text, check
+#: character or not.
+_RESIDENT_ID_SHAPE = re.compile(
+    r"(?<![0-9A-Za-z])(?P<id>[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx])"
+    r"(?![0-9A-Za-z])"
 )
 _ACCOUNT_LABELLED = re.compile(
     r"(?:账户|账号|帐号|帐户|賬戶|帳號|帳戶|賬號)(?:号码|號碼)?[\s:：是为為]{0,3}"
@@ -137,6 +146,7 @@ class ChineseRecordNumberRecognizer(EntityRecognizer):
 
     SCORE = 0.9
     TYPED_SCORE = 0.85
+    SHAPE_SCORE = 0.6
 
     def __init__(self) -> None:
         super().__init__(
@@ -196,6 +206,15 @@ class ChineseRecordNumberRecognizer(EntityRecognizer):
                 results.append(
                     recognizer_result(
                         entity, start, end, self.TYPED_SCORE, "ChineseRecordNumberRecognizer", self.id
+                    )
+                )
+        entity = next((e for e in ("CN_RESIDENT_ID", "ID_NUMBER") if e in entities), "")
+        for match in _RESIDENT_ID_SHAPE.finditer(text) if entity else ():
+            if _resident_id_shape(match.group("id").upper()):
+                start, end = match.span("id")
+                results.append(
+                    recognizer_result(
+                        entity, start, end, self.SHAPE_SCORE, "ChineseRecordNumberRecognizer", self.id
                     )
                 )
         return results

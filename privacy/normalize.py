@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from privacy.errors import PrivacyError
+from privacy.hanzi import to_simplified
 
 __all__ = ["DetectionView", "detection_view", "detection_views", "visible"]
 
@@ -69,10 +70,22 @@ def detection_views(text: str) -> tuple[DetectionView, ...]:
         raise PrivacyError(
             "the text holds an invalid character (a lone UTF-16 surrogate); send valid Unicode"
         )
-    first = detection_view(text)
+    first = _folded(detection_view(text))
     if _ZERO_WIDTH_SPACE not in text:
         return (first,)
-    return first, detection_view(text, zero_width_space="")
+    return first, _folded(detection_view(text, zero_width_space=""))
+
+
+def _folded(view: DetectionView) -> DetectionView:
+    """``view`` with traditional Chinese characters read as simplified ones (:func:`privacy.hanzi.to_simplified`:
+    one character for one, so every offset holds): the Chinese recognizers, cue lists and the learned model know
+    simplified forms ("病歷號碼" reads "病历号码", "臺北市大安區" reads "台北市大安区")."""
+    if view.text.isascii():
+        return view
+    folded = to_simplified(view.text)
+    if folded == view.text:
+        return view
+    return DetectionView(folded, view.sources)  # same length: the same map back
 
 
 def detection_view(text: str, zero_width_space: str = " ") -> DetectionView:

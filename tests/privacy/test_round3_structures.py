@@ -276,3 +276,17 @@ def test_small_companies_and_sixth_forms_are_facilities(
 def test_a_bank_is_no_small_company(deidentifier: Deidentifier) -> None:
     text = "招商银行股份有限公司的客服电话是多少"
     assert _prompt(deidentifier, text, FINANCE) == text
+
+
+def test_a_resident_id_shaped_number_counts_in_chinese_text_without_its_label(
+    deidentifier: Deidentifier,
+) -> None:
+    text = "出生证明上妈妈的身份证号写错了，正确的是350203199203154021，麻烦改一下"
+    assert "350203199203154021" not in _prompt(deidentifier, text, MEDICAL)
+    order = "订单号 202403150001234567 已发货"  # no province prefix: an order number stays
+    assert _prompt(deidentifier, order, MEDICAL) == order
+
+
+def test_traditional_characters_are_read_as_simplified(deidentifier: Deidentifier) -> None:
+    prompt = _prompt(deidentifier, "轉介信 / 病人姓名：黃志明 / 病歷號碼：HN09876543", MEDICAL)
+    assert "HN09876543" not in prompt and "黃志明" not in prompt and "病歷號碼" in prompt, prompt

@@ -349,6 +349,7 @@ class Deidentifier:
             )
             and not _is_a_term(text, f, self._common_words, self._verbs)
             and not (f.entity_type == "DATE_TIME" and not _CALENDAR.search(text[f.start : f.end]))
+            and not (f.entity_type == "DATE_TIME" and _DOSE_UNIT_AFTER.match(text, f.end))
             and not (f.entity_type == "URL" and _inside_a_word(text, f))
         ]
         trimmed = [self._retype(text, f) for f in trimmed]
@@ -588,6 +589,13 @@ def _to_original(view: DetectionView, findings: list[Finding]) -> list[Finding]:
     if view.sources is None:
         return findings
     return [replace(f, start=span[0], end=span[1]) for f in findings for span in [view.span(f.start, f.end)]]
+
+
+#: A dose unit right after a "date": "10/20 mg", "5/325 mg" are combination doses, not days (shifting them as dates
+#: changed a dose the model reads).
+_DOSE_UNIT_AFTER = re.compile(
+    r"\s*(?:mg|mcg|\u00b5g|ug|g|ml|iu|units?|mmol|micrograms?|milligrams?)\b", re.IGNORECASE
+)
 
 
 #: What makes a DATE_TIME finding a point in time (a date element or a clock time) rather than a duration or a

@@ -300,10 +300,13 @@ _BIRTH_CONTEXT = re.compile(
 
 
 #: Labels of a customer's own reference numbers at a bank, insurer, lender or school: customer/client number,
-#: reference, loan, agreement, policy, member(ship), student, application, claim, case, contract, mortgage.
+#: reference, loan, agreement, policy, member(ship), student, application, claim, case, contract, mortgage; and
+#: the ids others give a person: staff/employee/payroll number, user or online id, dispute, invoice and ticket
+#: numbers (an order number is the shop's, and stays).
 _CUSTOMER_ID = re.compile(
     r"\b(?:customer|client|cust|member(?:ship)?|policy(?:holder)?|student|applicant|application|loan|agreement|"
-    r"mortgage|contract|claim|case|plan|pension(?:\s+plan)?|ref(?:erence)?|cif)"
+    r"mortgage|contract|claim|case|plan|pension(?:\s+plan)?|ref(?:erence)?|cif|staff|employee|payroll|"
+    r"user|online|dispute|invoice|ticket)"
     r"(?:[\s_]+(?:number|num|no\.?|#|id|ref(?:erence)?|code))?\.?(?:\s+(?:is|was))?\s*[:#=]?\s*#?\s*"
     r"(?P<value>(?=(?:[A-Z/-]*\d){4})[A-Z0-9][A-Z0-9/-]{3,24})(?![\w/-])",
     re.IGNORECASE,

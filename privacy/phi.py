@@ -242,7 +242,7 @@ def _age_context(text: str, start: int, matched: str) -> bool:
 
 # ------------------------------------------------------------------------------------------- labelled ids
 
-_ID = r"(?P<id>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,19})(?![\w-])"
+_ID = r"(?P<id>(?=[A-Z0-9/-]*\d)[A-Z0-9][A-Z0-9/-]{2,19}(?<!/))(?![\w-]|/\w)"
 _NUMBER_WORD = r"(?:\s*(?:number|num|no\.?|#|id)\b\.?)?\s*[:#=]?\s*#?\s*"
 _LABELS: tuple[tuple[str, str], ...] = (
     (
@@ -258,7 +258,7 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ("MEDICAL_LICENSE", r"licen[cs]e|lic|dea|certificate|cert"),
     ("VEHICLE_ID", r"licen[cs]e\s+plate|plate|tag"),
     ("DEVICE_ID", r"serial|s/n|sn|device|model|lot|implant|pacemaker|icd|aicd|pump"),
-    ("ID_NUMBER", r"ref|reference|case|confirmation|id|identifier"),
+    ("ID_NUMBER", r"ref|reference|case|confirmation|id|identifier|staff|employee|payroll"),
 )
 #: Longer labels first so "license plate" is a plate, not a licence.
 _LABELLED = [

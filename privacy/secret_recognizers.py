@@ -529,12 +529,16 @@ def _password_spans(text: str) -> Iterator[_Span]:
                 break  # a bare value only in the cue's sentence; a quoted one also in the next
             value = match.group(group).rstrip(".!?")
             gap = text[cue.end() : match.start()]
+            start = match.start(group)
+            if text[start + len(value) : start + len(value) + 1] == "!" and password_shaped(value + "!"):
+                value += "!"  # "temp pw was Welcome2025! and it expired": the "!" is the password's sign
             if _cued_value_ok(value, group == "quoted", gap):
-                start = match.start(group)
                 yield _Span(start, start + len(value), "secrets:CuedPassword")
                 break
     for match in re.finditer(r"(?<![^\s'\"`(\[=:，。：])[^\s'\"`,;:=()\[\]<>，。：；]{8,66}", text):
         value = match.group().rstrip(".!?:")
+        if not password_shaped(value) and match.group().rstrip(".?:").endswith("!"):
+            value = match.group().rstrip(".?:")  # "Welcome2025!": a sign at the end is part of it
         if password_shaped(value):
             yield _Span(match.start(), match.start() + len(value), "secrets:PasswordShape")
 

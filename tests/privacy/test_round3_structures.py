@@ -290,3 +290,32 @@ def test_a_resident_id_shaped_number_counts_in_chinese_text_without_its_label(
 def test_traditional_characters_are_read_as_simplified(deidentifier: Deidentifier) -> None:
     prompt = _prompt(deidentifier, "轉介信 / 病人姓名：黃志明 / 病歷號碼：HN09876543", MEDICAL)
     assert "HN09876543" not in prompt and "黃志明" not in prompt and "病歷號碼" in prompt, prompt
+
+
+def test_a_password_keeps_its_closing_sign(deidentifier: Deidentifier) -> None:
+    prompt = _prompt(
+        deidentifier, "locked out of jira, temp pw they gave me was Welcome2025! and it expired", CODE
+    )
+    assert "Welcome2025" not in prompt and "<SECRET> and it expired" in prompt, prompt
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "policy"),
+    [
+        ("my withdrawal is stuck, user id 30918471", "30918471", FINANCE),
+        ("PayPal dispute PP-D-4471209: the seller never sent it", "4471209", FINANCE),
+        ("Booking: G2P1, EDD 2025-05-06, hosp no. MAT/25/01872.", "01872", MEDICAL),
+        ("OH note: employee seen, staff no. 40918, back pain", "40918", MEDICAL),
+    ],
+)
+def test_ids_others_give_a_person_are_found_by_their_label(
+    deidentifier: Deidentifier, text: str, value: str, policy: object
+) -> None:
+    assert value not in _prompt(deidentifier, text, policy)
+
+
+def test_a_combination_dose_is_no_date(deidentifier: Deidentifier) -> None:
+    prompt = _prompt(
+        deidentifier, "co-codamol 30/500 mg, and amlodipine/atorvastatin 10/20 mg daily", MEDICAL
+    )
+    assert "30/500 mg" in prompt and "10/20 mg" in prompt, prompt

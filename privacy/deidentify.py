@@ -121,8 +121,8 @@ def _is_a_term(text: str, finding: Finding, common: frozenset[str], verbs: froze
     span = text[finding.start : finding.end]
     if QUANTITY.fullmatch(span) or is_code_identifier(text, finding.start, finding.end):
         return True
-    if _attributive(text, finding, common, verbs):
-        return True
+    if finding.entity_type == "PERSON" and _attributive(text, finding, common, verbs):
+        return True  # places and nationalities stay: "the London office", "the French embassy" name them
     words = span.split()
     eponym = (
         finding.entity_type in ("PERSON", "LOCATION")
@@ -150,9 +150,9 @@ _DETERMINER_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _NEXT_WORD = re.compile(r"\s+([a-z][a-z-]*)\b")
-#: Nouns after which a name used as a modifier is still a person, their household or a record about them ("the
-#: Okafor family", "the Smith account", "the Okafor report", "the Margaret Hill chart"): privacy wins over "the
-#: Grant Thornton report", which stays redacted.
+#: Nouns after which a name used as a modifier is still a person, their household, a record about them or a work
+#: of theirs ("the Okafor family", "the Smith account", "the Okafor report", "the Margaret Hill chart", "the
+#: Jensen novel"): privacy wins over "the Grant Thornton report", which stays redacted.
 _PERSON_HEADS = frozenset(
     str.split(
         "family families household households account accounts estate estates children kids twins case cases "
@@ -161,7 +161,9 @@ _PERSON_HEADS = frozenset(
         "referral referrals bloods history details paperwork statement statements application applications "
         "complaint complaints appointment appointments prescription prescriptions discharge summary review "
         "assessment assessments plan plans visit visits bill bills invoice invoices payment payments loan loans "
-        "mortgage policy funeral trust will wedding care team"
+        "mortgage policy funeral trust will wedding care team novel novels book books version versions film films "
+        "movie song songs album albums play plays painting paintings poem poems story stories biography memoir "
+        "recording recordings translation edition interview interviews speech quote letters lecture"
     )
 )
 

@@ -319,3 +319,23 @@ def test_a_combination_dose_is_no_date(deidentifier: Deidentifier) -> None:
         deidentifier, "co-codamol 30/500 mg, and amlodipine/atorvastatin 10/20 mg daily", MEDICAL
     )
     assert "30/500 mg" in prompt and "10/20 mg" in prompt, prompt
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Unlike the Petersen novel, it's not about the sea.", "Petersen"),
+        ("The Hattie Quillfeather version recorded in 1962 is the best.", "Quillfeather"),
+    ],
+)
+def test_a_work_named_by_its_author_keeps_the_author_a_person(
+    deidentifier: Deidentifier, text: str, name: str
+) -> None:
+    assert name not in _prompt(deidentifier, text, FINANCE)
+
+
+def test_a_place_between_an_article_and_a_noun_stays_a_place(deidentifier: Deidentifier) -> None:
+    prompt = _prompt(
+        deidentifier, "She works at the Quillfeather Bay office near the harbour, 12 Mill Lane.", MEDICAL
+    )
+    assert "12 Mill Lane" not in prompt

@@ -112,7 +112,8 @@ _FROM_CONTEXT = frozenset(["RelationNameRecognizer"])
 
 def _is_a_term(text: str, finding: Finding, common: frozenset[str], verbs: frozenset[str]) -> bool:
     """A name, place or organisation finding that is a term (:mod:`privacy.medical_terms`): a dose or a duration
-    ("40 MG"), a code identifier ("maxSurge", "Grant.isActive"), or, with no person cue before it (a title,
+    ("40 MG"), a code identifier ("maxSurge", "Grant.isActive"), a name used as a modifier after an article
+    (:func:`_attributive`: "the Jenkins pipeline"), or, with no person cue before it (a title,
     "patient", a relation word, an introduction) and no given name after a comma, a one-word eponymous scale or
     sign ("Epworth Sleepiness Scale", "Apgar score") or a drug named by its INN stem with only ordinary words
     beside it ("Losartan", "Switch Tramadol"; not "Mr Gasparin", "GASPARIN, LUCIA")."""
@@ -170,9 +171,10 @@ _PERSON_HEADS = frozenset(
 
 def _attributive(text: str, finding: Finding, common: frozenset[str], verbs: frozenset[str]) -> bool:
     """Whether a name finding is a modifier between a determiner and an ordinary noun: "the Jenkins pipeline",
-    "the Grant Thornton report", "our Dawn release", "the Ishihara plates" name a tool, a firm or a test, not a
-    person (English puts no article before a person's name). Not before a household or record noun
-    (:data:`_PERSON_HEADS`: "the Okafor family", "the Smith account", "the Okafor report"), an inflected verb
+    "the Marcus savings rate", "our Dawn release", "the Ishihara plates" name a tool, a product or a test, not a
+    person (English puts no article before a person's name). Not before a household, record or work noun
+    (:data:`_PERSON_HEADS`: "the Okafor family", "the Smith account", "the Okafor report", "the Jensen
+    novel"), an inflected verb
     ("the Marcus Ellingworth who handles …"; ``verbs``: :func:`privacy.lexicon.english_verb_forms`) or a stop
     word ("the Smith and Jones report" keeps its names)."""
     if not _DETERMINER_BEFORE.search(text, max(0, finding.start - 40), finding.start):

@@ -26,14 +26,10 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from privacy.chinese import HAN, HAS_HAN, tagged_words
-from privacy.hanzi import to_simplified
+from privacy.lexicon import word_set
 from privacy.recognizers import recognizer_result
 
 __all__ = ["ChineseAddressRecognizer", "chinese_address_spans", "chinese_facility_spans"]
-
-
-def _set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
 
 
 #: Characters that never belong to a place name in running text (particles, pronouns, verbs of moving and
@@ -63,7 +59,7 @@ _COMPONENT = re.compile(
 #: A bare room number right after a unit, a building or a floor ("2单元401").
 _BARE_ROOM = re.compile(r"\d{3,5}(?![\d号年月日岁元块])")
 #: Generic words that end like a level but name no place ("病区", "市区", "地区", "小区" alone …).
-_GENERIC = _set(
+_GENERIC = word_set(
     "病区 市区 地区 社区 小区 城区 景区 辖区 郊区 山区 疫区 园区 校区 营业区 本市 全市 全省 本省 外省 县城 城市 "
     "道路 马路 街道 知道 味道 通道 渠道 肠道 食道 尿道 阴道 气道 呼吸道 消化道 车道 跑道 频道 一路 一道 思路 线路 "
     "电路 公路 铁路 走路 出路 迷路 花园 公园 校园 乐园 家园 商城 京城 长城 进城"
@@ -73,11 +69,10 @@ _NUMBERED = frozenset({"number", "dashed", "building", "unit", "floor", "room", 
 
 def chinese_address_spans(text: str) -> list[tuple[int, int]]:
     """Character spans ``[start, end)`` of the Chinese addresses in ``text`` (see the module docstring), in
-    simplified or traditional characters ("英皇道300號" reads as "英皇道300号": :func:`privacy.hanzi.to_simplified`
-    keeps every offset)."""
+    simplified characters: the de-identifier's detection view reads traditional ones as simplified
+    (:func:`privacy.normalize.detection_views`: "英皇道300號" reads "英皇道300号")."""
     if not HAS_HAN.search(text):
         return []
-    text = to_simplified(text)
     spans: list[tuple[int, int]] = []
     position = 0
     while position < len(text):
@@ -128,7 +123,7 @@ def _is_address(components: list[re.Match[str]], bare_room: bool = False) -> boo
 
 #: jieba tags of words that do not begin a place name (verbs, adverbs, pronouns, prepositions, conjunctions,
 #: particles, time words, adjectives, interjections).
-_LEADING_TAGS = _set("v vd p r c d u uj ul uz ug uv t a ad an y e o")
+_LEADING_TAGS = word_set("v vd p r c d u uj ul uz ug uv t a ad an y e o")
 _LEVEL_WORD = re.compile(rf"(?:[东西南北中]?(?:{_ADMIN}|{_STREET})|{_COMPLEX})$")
 
 
@@ -162,11 +157,11 @@ _FACILITY_WORDS = (
 _PUBLIC_COMPANY = re.compile("银行|保险|证券|基金|集团|信托|支付|电网|石油|石化|移动|联通|电信")
 _FACILITY = re.compile(rf"{_NAME_CHAR}{{2,6}}?(?:{_FACILITY_WORDS})")
 #: Names before a facility word that name no particular one ("社区诊所", "私人诊所", "附近幼儿园").
-_GENERIC_FACILITY_NAMES = _set(
+_GENERIC_FACILITY_NAMES = word_set(
     "社区 私人 附近 一家 这家 那家 乡镇 村里 口腔 牙科 中医 西医 宠物 公立 民办 私立 本地 当地 镇上 县里 市里 "
     "普通 重点 公办 双语 国际 街道 小区 一所 这所 那所 周边 正规"
 )
-_NOT_IN_FACILITY_NAME = _set("v vd p r c d u uj ul uz ug uv t y e o m q f")
+_NOT_IN_FACILITY_NAME = word_set("v vd p r c d u uj ul uz ug uv t y e o m q f")
 
 
 def chinese_facility_spans(text: str) -> list[tuple[int, int]]:
@@ -176,10 +171,9 @@ def chinese_facility_spans(text: str) -> list[tuple[int, int]]:
     hospital is shared by too many people to locate one). The name is what stands before the facility word
     (up to 6 Han characters) after the last word jieba reads as a verb, preposition, pronoun, particle,
     numeral or time word; it must hold 2 characters or more and not be a generic word ("社区", "私人").
-    Traditional characters read as simplified ones ("康樂養老院")."""
+    Simplified characters, as the detection view gives them ("康樂養老院" reads "康乐养老院")."""
     if not HAS_HAN.search(text):
         return []
-    text = to_simplified(text)
     spans = []
     for match in _FACILITY.finditer(text):
         facility = re.search(rf"(?:{_FACILITY_WORDS})$", match.group())

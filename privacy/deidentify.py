@@ -32,6 +32,7 @@ from privacy.lexicon import (
     is_common_word,
     is_name_word,
     surnames,
+    word_set,
 )
 from privacy.medical_terms import (
     EPONYM_AFTER,
@@ -154,18 +155,16 @@ _NEXT_WORD = re.compile(r"\s+([a-z][a-z-]*)\b")
 #: Nouns after which a name used as a modifier is still a person, their household, a record about them or a work
 #: of theirs ("the Okafor family", "the Smith account", "the Okafor report", "the Margaret Hill chart", "the
 #: Jensen novel"): privacy wins over "the Grant Thornton report", which stays redacted.
-_PERSON_HEADS = frozenset(
-    str.split(
-        "family families household households account accounts estate estates children kids twins case cases "
-        "house home residence brothers sisters siblings parents boys girls couple clan line claim claims file "
-        "files record records report reports chart charts notes note letter letters result results scan scans "
-        "referral referrals bloods history details paperwork statement statements application applications "
-        "complaint complaints appointment appointments prescription prescriptions discharge summary review "
-        "assessment assessments plan plans visit visits bill bills invoice invoices payment payments loan loans "
-        "mortgage policy funeral trust will wedding care team novel novels book books version versions film films "
-        "movie song songs album albums play plays painting paintings poem poems story stories biography memoir "
-        "recording recordings translation edition interview interviews speech quote letters lecture"
-    )
+_PERSON_HEADS = word_set(
+    "family families household households account accounts estate estates children kids twins case cases "
+    "house home residence brothers sisters siblings parents boys girls couple clan line claim claims file "
+    "files record records report reports chart charts notes note letter letters result results scan scans "
+    "referral referrals bloods history details paperwork statement statements application applications "
+    "complaint complaints appointment appointments prescription prescriptions discharge summary review "
+    "assessment assessments plan plans visit visits bill bills invoice invoices payment payments loan loans "
+    "mortgage policy funeral trust will wedding care team novel novels book books version versions film films "
+    "movie song songs album albums play plays painting paintings poem poems story stories biography memoir "
+    "recording recordings translation edition interview interviews speech quote letters lecture"
 )
 
 

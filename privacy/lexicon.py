@@ -16,9 +16,17 @@ __all__ = [
     "is_name_word",
     "known_names",
     "surnames",
+    "word_set",
 ]
 
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "ly")
+
+
+def word_set(words: str) -> frozenset[str]:
+    """The blank-separated words of ``words`` as a set (the modules' word lists are written as one string)."""
+    return frozenset(words.split())
+
+
 #: English month and weekday names, lower case ("january", "monday"; Python's ``calendar``, C locale).
 MONTH_NAMES = frozenset(name.lower() for name in calendar.month_name if name)
 WEEKDAY_NAMES = frozenset(name.lower() for name in calendar.day_name)

@@ -28,7 +28,15 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
-from privacy.lexicon import MONTH_NAMES, WEEKDAY_NAMES, given_names, is_common_word, is_name_word, known_names
+from privacy.lexicon import (
+    MONTH_NAMES,
+    WEEKDAY_NAMES,
+    given_names,
+    is_common_word,
+    is_name_word,
+    known_names,
+    word_set,
+)
 from privacy.recognizers import recognizer_result
 
 __all__ = [
@@ -436,12 +444,13 @@ _SURNAME_BEFORE_COMMA = re.compile(
 
 
 #: Words that open a line before a comma and a name without being a surname ("THANKS, JOHN", "Hi, Ann").
-_GREETINGS = frozenset(
-    str.split(
-        "hi hello hey dear thanks thank cheers regards best morning evening afternoon ok okay yes no sorry please "
-        "attn attention note re fyi welcome congratulations bye goodbye"
-    )
+_GREETINGS = word_set(
+    "hi hello hey dear thanks thank cheers regards best morning evening afternoon ok okay yes no sorry please "
+    "attn attention note re fyi welcome congratulations bye goodbye"
 )
+#: Words that are no part of a name after a nickname; before a given name and a comma, greetings are none too.
+_NOT_NAMES = STOP_WORDS | _NOT_NAME_WORDS
+_NOT_SURNAMES = _NOT_NAMES | _GREETINGS
 
 
 def _surname_words(surname: str, case: str, words: _Words) -> bool:
@@ -449,7 +458,7 @@ def _surname_words(surname: str, case: str, words: _Words) -> bool:
     surname, or no English word) in the given name's casing, or any words but stop words and greetings in
     capitals, as registers write surnames ("DE JONG, Maarten", "O'SULLIVAN, GRACE"; not "Thanks, John")."""
     names = [w for w in surname.split() if w.lower() not in _PARTICLES]
-    if not names or any(w.lower() in STOP_WORDS | _NOT_NAME_WORDS | _GREETINGS for w in names):
+    if not names or any(w.lower() in _NOT_SURNAMES for w in names):
         return False
     return all(_case(w) == "upper" or (_case(w) == case and words.name_like(w, min_letters=3)) for w in names)
 
@@ -523,7 +532,7 @@ def complete_names(
             # a nickname in quotes (or the span took its opening quote: "EILEEN 'BETTY"): the word after it in the
             # name's casing is the surname, whatever WordNet says ("Bowditch" is a lemma: it lists famous people)
             surname_word = after.group("word")
-            if _case(surname_word) == case and surname_word.lower() not in STOP_WORDS | _NOT_NAME_WORDS:
+            if _case(surname_word) == case and surname_word.lower() not in _NOT_NAMES:
                 end = _extend_right(text, after.end(), case, words, max_words=1)
         surname = _SURNAME_BEFORE_COMMA.search(text, max(0, start - 48), start)
         if (

@@ -27,7 +27,8 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from privacy.lexicon import given_names, is_common_word, surnames
+from privacy.lexicon import given_names, is_common_word, surnames, word_set
+from privacy.recognizers import recognizer_result
 
 __all__ = ["NameLoginRecognizer"]
 
@@ -38,18 +39,14 @@ _GLUED = re.compile(
     r"(?<![\w.@/\\-])(?P<initial>[a-z])(?P<surname>[a-z]{5,24})(?P<digits>\d{0,4})(?![\w@(/\\-]|\.\w)"
 )
 #: Module and object names of code that are also given names somewhere ("sys", "app").
-_CODE_ROOTS = frozenset(
-    str.split(
-        "sys os np pd plt df tf db io re app api cfg env ctx req res self cls obj args kwargs log logger err "
-        "util utils math json time date string list dict set test main base core data node"
-    )
+_CODE_ROOTS = word_set(
+    "sys os np pd plt df tf db io re app api cfg env ctx req res self cls obj args kwargs log logger err "
+    "util utils math json time date string list dict set test main base core data node"
 )
 #: File and code endings that make "first.second" a file or an attribute, not a login.
-_NOT_LOGIN_SECOND = frozenset(
-    str.split(
-        "py js ts json yaml yml txt log md html css csv xml sql conf cfg ini env lock toml java rb php sh go rs "
-        "exe dll png jpg pdf docx xlsx zip"
-    )
+_NOT_LOGIN_SECOND = word_set(
+    "py js ts json yaml yml txt log md html css csv xml sql conf cfg ini env lock toml java rb php sh go rs "
+    "exe dll png jpg pdf docx xlsx zip"
 )
 
 
@@ -81,16 +78,7 @@ class NameLoginRecognizer(EntityRecognizer):
         spans = [m.span() for m in _SEPARATED.finditer(text) if self._separated(m)]
         spans += [m.span() for m in _GLUED.finditer(text) if self._glued(m)]
         return [
-            RecognizerResult(
-                self.ENTITY,
-                start,
-                end,
-                self.SCORE,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: "NameLoginRecognizer",
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            )
+            recognizer_result(self.ENTITY, start, end, self.SCORE, "NameLoginRecognizer", self.id)
             for start, end in sorted(set(spans))
         ]
 

@@ -35,7 +35,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from privacy.lexicon import is_common_word
+from privacy.lexicon import is_common_word, word_set
 from privacy.recognizers import recognizer_result
 
 __all__ = [
@@ -66,10 +66,6 @@ PHI_ENTITIES = (
 )
 
 Span = tuple[int, int]
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 def _result(
@@ -510,9 +506,9 @@ _LIST_MORE = re.compile(
     r"\s*(?:,|and|&|/)\s*(?:(?:drs?|dr's)\b\.?\s*)?(?P<rest>(?:[A-Z]\.?\s+)?" + _WORD + ")", re.I
 )
 #: Not surnames after an initial ("E. coli").
-_NOT_NAMES = _words("coli aeruginosa aureus pneumoniae difficile diff faecalis cloacae marcescens albicans")
+_NOT_NAMES = word_set("coli aeruginosa aureus pneumoniae difficile diff faecalis cloacae marcescens albicans")
 #: Words that follow a title or a relative word without being a name ("son called", "Dr. aware").
-_NOT_AFTER_CUE = _words(
+_NOT_AFTER_CUE = word_set(
     """aware notified called calling visited visiting visit here there came come in to at on of for from with and
     or was is are will has had have been updated update spoke phoned present states stated said reports aware.
     team office paged page notes note orders order ordered plan contact contacted number phone home cell work
@@ -842,11 +838,11 @@ _FACILITY_AFTER = re.compile(r"^[ \t]+(?:er|ew|ed|eu|emergency|cath\s+lab|hospit
 #: Hospital initialisms after "at"/"to"/"into"/"from" ("followed at GH", "came into GH", "ED AT BMH", "to UMMC").
 _HOSPITAL_ABBREVIATION = re.compile(r"[a-z]{0,3}h|[a-z]{1,3}mc")
 #: Clinical abbreviations of that shape that are not hospitals ("due to ICH", "secondary to LVH").
-_ABBREVIATIONS_ENDING_H = _words(
+_ABBREVIATIONS_ENDING_H = word_set(
     "ich sah sdh edh ivh lvh rvh bph pph pah tsh fsh lh acth adh hh ph dh ugh ah oh uh eh nah mh"
 )
 #: Care units, services and clinical abbreviations that follow "to"/"from"/"at" without being places.
-_UNITS = _words(
+_UNITS = word_set(
     """icu micu sicu ccu csru nsicu ticu picu nicu cvicu cticu pacu or er ed ew eu floor unit units ward home
     rehab osh cath lab ir ep hd ct mri cxr ekg ecg echo tee ultrasound us kub ob gi gu id pt ot slp sw cm rncm
     nh snf lt ltc vna bed chair commode bathroom room rm cabg avr mvr ptca pci iabp ett trach peg picc ngt ogt
@@ -858,7 +854,7 @@ _UNITS = _words(
 
 
 #: English words that are also US place names and follow "in"/"of" in notes ("small amt of brown", "in long naps").
-_PLACE_WORDS = _words(
+_PLACE_WORDS = word_set(
     """brown gray grey long hall person wake pace mobile normal bath bed plain early white orange green black red
     hand coffee lake park tolerating approx university"""
 ) | {"country club"}

@@ -77,6 +77,7 @@ from detect_secrets.plugins.twilio import TwilioKeyDetector
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from privacy.lexicon import word_set
 from privacy.urls import is_public_host
 
 __all__ = [
@@ -727,18 +728,13 @@ _CODE_OBJECTS = frozenset(
 )
 
 
-def _word_set(words: str) -> frozenset[str]:
-    """The blank-separated words of ``words``."""
-    return frozenset(words.split())
-
-
 #: A host name of any shape (one label or more): what a connection string, an ssh command or a host key holds.
 _ANY_HOST = (
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
 )
 #: Labels that mark a host as private wherever they stand between its first and last label
 #: ("api.internal.kestrel.io", "relay-2.corp.brackenfield.com", "squid.lan.rivermead.org").
-_PRIVATE_LABELS = _word_set(
+_PRIVATE_LABELS = word_set(
     """internal int corp lan intranet priv private ad staging stg uat ops infra mgmt vpn prod prd office
     local localdomain dmz onprem ec2"""
 )
@@ -828,7 +824,7 @@ _PATH_USER = re.compile(
     r"(?P<user>[a-z][a-z0-9._-]{2,31})(?=[/?#\s\"'`)]|$)"
 )
 #: Route words that follow a collection in URLs and are no login.
-_ROUTE_WORDS = _word_set(
+_ROUTE_WORDS = word_set(
     """me self current new edit search list all create update delete remove login logout register signup
     profile settings export import count active inactive admin details info avatar password reset verify
     invite bulk batch status groups roles permissions preferences stats summary index query find lookup
@@ -844,7 +840,7 @@ _PGPASS_LINE = re.compile(
 #: @-mentions (chat, code review, CODEOWNERS): not e-mail, not npm scopes (@types/node), not decorators.
 _MENTION = re.compile(r"(?<![\w.@/+-])@(?P<user>[A-Za-z0-9][A-Za-z0-9._-]{1,38}[A-Za-z0-9])(?![\w(/@-]|\.\w)")
 #: First parts of decorators and annotations that prose names ("use @pytest.mark.slow", "add @Override").
-_DECORATOR_ROOTS = _word_set(
+_DECORATOR_ROOTS = word_set(
     """pytest app router property staticmethod classmethod dataclass override functools lru_cache cache
     mock patch click celery api bp blueprint abstractmethod contextmanager wraps typing overload fixture
     deprecated param return returns throws see since author version todo fixme autowired test component
@@ -857,13 +853,13 @@ _USER_FLAG = re.compile(
     r"(?:-U|-u|-l)\s*|--user(?:name)?[= ])['\"]?(?P<user>[A-Za-z_][\w.\\-]{1,63})"
 )
 #: Accounts everybody has: no person or service is identified by them.
-_GENERIC_USERS = _word_set(
+_GENERIC_USERS = word_set(
     """root git admin administrator ubuntu ec2-user centos debian postgres www-data nobody user username
     guest runner sa me you localhost default public shared anonymous test app all here channel everyone
     vscode node"""
 )
 #: Words after "user", "owner", "login" that are not a name ("the user can", "login failed", "User Id").
-_NOT_USERS = _word_set(
+_NOT_USERS = word_set(
     """name names id ids account accounts data profile interface input experience agent group groups role
     roles session sessions manual guide list table model story stories base login logins permissions
     settings management password passwords email details info information object objects record records
@@ -920,7 +916,8 @@ def _path_user_ok(text: str, match: re.Match[str]) -> bool:
 
 def _usable_host(host: str) -> bool:
     """A host that names a private system: not an IP address (Presidio's ``IP_ADDRESS``), not localhost or a
-    public service (:func:`privacy.urls.is_public_host`, also their subdomains such as ``api.github.com``), not a file name."""
+    public service (:func:`privacy.urls.is_public_host`, also their subdomains such as ``api.github.com``), not a
+    file name."""
     lower = host.lower().rstrip(".")
     if re.fullmatch(r"[\d.]+", lower) or len(lower) < 2:
         return False

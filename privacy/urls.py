@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from privacy.lexicon import word_set
+
 __all__ = ["PRIVATE_MARKERS", "host_span", "is_public_host", "opaque_path", "web_urls"]
 
 #: Entity types whose finding inside a web URL makes the whole URL private: an internal host, a login, an
@@ -79,14 +81,12 @@ def web_urls(text: str) -> list[tuple[int, int]]:
 
 
 #: Public hosts that stay: package indexes, code hosts, documentation (a URL to them names no private system).
-PUBLIC_HOSTS = frozenset(
-    str.split(
-        """github.com gitlab.com bitbucket.org pypi.org files.pythonhosted.org registry.npmjs.org npmjs.com
-        docker.io hub.docker.com registry-1.docker.io ghcr.io quay.io localhost example.com example.org
-        example.net googleapis.com google.com microsoft.com stackoverflow.com readthedocs.io python.org
-        kubernetes.io k8s.io golang.org crates.io rubygems.org maven.org apache.org ubuntu.com debian.org
-        amazon.com"""
-    )
+PUBLIC_HOSTS = word_set(
+    """github.com gitlab.com bitbucket.org pypi.org files.pythonhosted.org registry.npmjs.org npmjs.com
+    docker.io hub.docker.com registry-1.docker.io ghcr.io quay.io localhost example.com example.org
+    example.net googleapis.com google.com microsoft.com stackoverflow.com readthedocs.io python.org
+    kubernetes.io k8s.io golang.org crates.io rubygems.org maven.org apache.org ubuntu.com debian.org
+    amazon.com"""
 )
 
 

@@ -255,7 +255,11 @@ class ChatPipeline:
 
         chosen = self.backends(backend).for_domain(config.generation)
         with watch.step("rewrite"):
-            earlier = conversations.memory.turns(session_id, self.settings.memory.history_turns)
+            earlier = (  # a new session (no turns counted when its vault opened) has no history to read
+                conversations.memory.turns(session_id, self.settings.memory.history_turns)
+                if vault.next_turn != 0
+                else []
+            )
             history = [HistoryTurn(t.question, t.answer) for t in earlier]
             wanted = self.settings.retrieval
             rewrite = rewrite_query(

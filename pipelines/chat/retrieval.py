@@ -86,45 +86,97 @@ def hybrid_search(
     re-ordered by :func:`maximal_marginal_relevance`. Chunks with the same text (after whitespace and case
     folding) are kept once.
 
+    The rankings are ids and scores; only the chunks kept are read from the store, best first, a few at a time
+    (:meth:`ingest.VectorStore.read_chunks`, which also drops what ``visible_to`` may not see). The dense
+    ranking is searched without the visibility filter, which slows Chroma's search by an order of magnitude;
+    when a chunk it ranked turns out to be another user's, it is searched again with the filter, so the fused
+    ranking is the one of the visible chunks.
+
     Returns:
         Up to ``k`` chunks, best first. ``score`` is the cosine similarity (dense), the BM25 score (bm25) or, in
         hybrid mode, the fused RRF score as a fraction of the best possible one (1.0 = ranked first by both).
     """
     depth = max(config.candidates, k)
     pinned = list(dict.fromkeys(documents or ()))
-    rankings: list[list[RetrievedChunk]] = []
-    weights: list[float] = []
+    dense: list[RetrievedChunk] | None = None
+    lexical: list[RetrievedChunk] | None = None
     query_vector: list[float] | None = None
+    where: dict[str, Any] | None = None
+    if pinned:
+        where = {"document_sha256": pinned[0]} if len(pinned) == 1 else {"document_sha256": {"$in": pinned}}
     if config.mode in ("hybrid", "dense"):
-        where: dict[str, Any] | None = None
-        if pinned:
-            where = (
-                {"document_sha256": pinned[0]} if len(pinned) == 1 else {"document_sha256": {"$in": pinned}}
-            )
         query_vector = embedder.embed_query(query)
-        rankings.append(store.search(domain, query_vector, depth, where=where, visible_to=visible_to))
-        weights.append(config.dense_weight)
+        dense = _unread(store.nearest(domain, query_vector, depth, where))
     if config.mode in ("hybrid", "bm25"):
-        known = {hit.chunk_id: hit for ranking in rankings for hit in ranking}  # read already: not again
-        rankings.append(store.search_lexical(domain, query, depth, pinned, visible_to, known=known))
-        weights.append(config.bm25_weight)
-    if len(rankings) == 1:
-        fused = rankings[0]
-    else:
-        best = sum(weight / (config.rrf_k + 1) for weight in weights) or 1.0
-        fused = [
-            replace(hit, score=hit.score / best)
-            for hit in reciprocal_rank_fusion(rankings, weights, config.rrf_k)
-        ]
-    fused = _distinct(fused)
-    if config.mmr_lambda is not None and len(fused) > 1:
-        vectors = store.embeddings(domain, [hit.chunk_id for hit in fused])
+        ranking = store.lexical_ranking(domain, query, depth, pinned, visible_to)
+        lexical = _unread([(hit.chunk_id, hit.score) for hit in ranking])
+    wanted = k if config.mmr_lambda is None else depth * 2  # MMR chooses among every distinct candidate
+    read: dict[str, RetrievedChunk | None] = {}  # None: gone, being written, or another user's
+    kept = _read_best(store, domain, _fused(dense, lexical, config), wanted, visible_to, read)
+    shown_all = dense is None or all(read.get(hit.chunk_id, hit) is not None for hit in dense)
+    if visible_to is not None and query_vector is not None and not shown_all:
+        # a chunk the dense search ranked may not be shown: rank the visible ones exactly, with the filter
+        dense = _unread(store.nearest(domain, query_vector, depth, where, visible_to))
+        kept = _read_best(store, domain, _fused(dense, lexical, config), wanted, visible_to, read)
+    if config.mmr_lambda is not None and len(kept) > 1:
+        vectors = store.embeddings(domain, [hit.chunk_id for hit in kept])
         query_vector = query_vector if query_vector is not None else embedder.embed_query(query)
         order = maximal_marginal_relevance(
-            query_vector, [vectors[hit.chunk_id] for hit in fused], k, config.mmr_lambda
+            query_vector, [vectors[hit.chunk_id] for hit in kept], k, config.mmr_lambda
         )
-        return [fused[i] for i in order]
-    return fused[:k]
+        return [kept[i] for i in order]
+    return kept[:k]
+
+
+def _unread(ranking: Sequence[tuple[str, float]]) -> list[RetrievedChunk]:
+    """A ranking of ``(id, score)`` pairs as hits whose text and metadata are not read yet."""
+    return [RetrievedChunk(chunk_id, "", score, {}) for chunk_id, score in ranking]
+
+
+def _fused(
+    dense: list[RetrievedChunk] | None, lexical: list[RetrievedChunk] | None, config: RetrievalConfig
+) -> list[RetrievedChunk]:
+    """The one ranking, or both fused by :func:`reciprocal_rank_fusion` with scores as a fraction of the best
+    possible fused score."""
+    pairs = [
+        (r, w) for r, w in ((dense, config.dense_weight), (lexical, config.bm25_weight)) if r is not None
+    ]
+    if len(pairs) == 1:
+        return pairs[0][0]
+    best = sum(weight for _, weight in pairs) / (config.rrf_k + 1) or 1.0
+    fused = reciprocal_rank_fusion([r for r, _ in pairs], [w for _, w in pairs], config.rrf_k)
+    return [replace(hit, score=hit.score / best) for hit in fused]
+
+
+def _read_best(
+    store: VectorStore,
+    domain: str,
+    ranking: Sequence[RetrievedChunk],
+    wanted: int,
+    visible_to: str | None,
+    read: dict[str, RetrievedChunk | None],
+) -> list[RetrievedChunk]:
+    """The first ``wanted`` hits of ``ranking`` that may be shown, with distinct texts (corpora repeat
+    passages; duplicates waste the context), read from the store a few at a time, best first, with their
+    ranking scores. ``read`` caches what was read (None: not shown) across calls."""
+    kept: list[RetrievedChunk] = []
+    seen: set[str] = set()
+    position = 0
+    while len(kept) < wanted and position < len(ranking):
+        batch = ranking[position : position + 2 * (wanted - len(kept))]
+        unread = [hit.chunk_id for hit in batch if hit.chunk_id not in read]
+        if unread:
+            shown = store.read_chunks(domain, unread, visible_to)
+            read.update({chunk_id: shown.get(chunk_id) for chunk_id in unread})
+        for hit in batch:
+            chunk = read[hit.chunk_id]
+            key = None if chunk is None else _text_key(chunk.text)
+            if chunk is None or key in seen or len(kept) == wanted:
+                continue
+            seen.add(key or "")
+            kept.append(replace(chunk, score=hit.score))
+        position += len(batch)
+    return kept
 
 
 def reciprocal_rank_fusion(
@@ -195,12 +247,17 @@ def maximal_marginal_relevance(
     return picked
 
 
+def _text_key(text: str) -> str:
+    """What makes two chunk texts the same passage: the words, case-folded."""
+    return " ".join(text.split()).casefold()
+
+
 def _distinct(hits: list[RetrievedChunk]) -> list[RetrievedChunk]:
-    """The hits with distinct text, in order (corpora repeat passages; duplicates waste the context)."""
+    """The hits with distinct text (:func:`_text_key`), in order."""
     seen: set[str] = set()
     kept = []
     for hit in hits:
-        key = " ".join(hit.text.split()).casefold()
+        key = _text_key(hit.text)
         if key not in seen:
             seen.add(key)
             kept.append(hit)

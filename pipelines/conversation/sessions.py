@@ -88,8 +88,8 @@ class Conversations:
         """
         vault = self.vaults.open(session_id)
         vault.next_turn = self.memory.count_turns(session_id)
-        if self.vaults.exists(session_id):
-            return vault, False
+        if vault.next_turn == 0 or self.vaults.exists(session_id):
+            return vault, False  # (a session without turns has no placeholders to reserve)
         turns = self.memory.turns(session_id)
         if not turns:
             return vault, False

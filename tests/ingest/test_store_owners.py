@@ -139,21 +139,60 @@ def test_a_new_collection_gets_the_wider_hnsw_graph_and_an_old_one_keeps_its_own
     assert (kept["space"], kept["max_neighbors"], kept["ef_construction"]) == ("cosine", 16, 100)
 
 
-def test_bm25_hits_the_dense_search_read_are_not_read_again_and_still_filtered(store: VectorStore) -> None:
-    """``known`` (the dense hits of the same query) supplies text and metadata without a Chroma read; the
+def test_chunks_read_before_are_not_read_again_and_still_filtered(store: VectorStore) -> None:
+    """``known`` (chunks a search read already) supplies text and metadata without a Chroma read; the
     visibility check still applies to them."""
     plain = store.search_lexical("finance", "card fee", 4, visible_to="alice")
     assert {hit.chunk_id for hit in plain} == {"chunk-aaaa", "chunk-bbbb", "chunk-cccc"}
     first = plain[0]
     marked = type(first)(first.chunk_id, "text as the dense search read it", 0.5, dict(first.metadata))
     bob = next(hit for hit in store.search_lexical("finance", "card fee", 4) if hit.chunk_id == "chunk-dddd")
-    hits = store.search_lexical(
-        "finance", "card fee", 4, visible_to="alice", known={first.chunk_id: marked, bob.chunk_id: bob}
-    )
-    assert [hit.chunk_id for hit in hits] == [hit.chunk_id for hit in plain]  # same ranking, BM25 scores
-    assert hits[0].text == "text as the dense search read it" and hits[0].score == plain[0].score
-    assert [hit.text for hit in hits[1:]] == [hit.text for hit in plain[1:]]  # read from Chroma
-    assert "chunk-dddd" not in {hit.chunk_id for hit in hits}  # known, but bob's: still not shown to alice
+    ids = [hit.chunk_id for hit in plain] + ["chunk-dddd", "chunk-gone"]
+    read = store.read_chunks("finance", ids, "alice", known={first.chunk_id: marked, bob.chunk_id: bob})
+    assert set(read) == {hit.chunk_id for hit in plain}  # bob's (known) and a missing id are left out
+    assert read[first.chunk_id].text == "text as the dense search read it"
+    assert [read[hit.chunk_id].text for hit in plain[1:]] == [hit.text for hit in plain[1:]]  # from Chroma
+
+
+def test_nearest_ranks_ids_without_reading_and_filters_only_when_asked(store: VectorStore) -> None:
+    """The cheap dense ranking holds every chunk (bob's too) unless ``visible_to`` asks Chroma to filter."""
+    everyone = [chunk_id for chunk_id, _ in store.nearest("finance", _vector(3), 10)]
+    assert everyone[0] == "chunk-dddd" and len(everyone) == 4
+    alice = [chunk_id for chunk_id, _ in store.nearest("finance", _vector(3), 10, visible_to="alice")]
+    assert "chunk-dddd" not in alice and len(alice) == 3
+    assert store.nearest("finance", _vector(3), 0) == []
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+@pytest.mark.parametrize("user", ["alice", "bob", "", "carol", None])
+def test_hybrid_search_of_a_user_equals_the_search_filtered_in_chroma(
+    store: VectorStore, mode: str, user: str | None
+) -> None:
+    """The dense ranking is searched unfiltered first; when another user's chunk ranks (bob's is nearest to
+    this vector), it is searched again with the filter: the result is the exactly filtered search's, and no
+    chunk another user may not see is returned."""
+    from domains import RetrievalConfig
+    from pipelines.chat.retrieval import hybrid_search
+
+    class Fixed:
+        def embed_query(self, text: str) -> list[float]:
+            return _vector(3)
+
+    config = RetrievalConfig(mode=mode)  # type: ignore[arg-type]
+    hits = hybrid_search(store, Fixed(), "finance", "card fee", 4, config, visible_to=user)  # type: ignore[arg-type]
+    allowed = {None: {"legacy", "shared", "alice", "bob"}, "alice": {"legacy", "shared", "alice"}}
+    allowed |= {"bob": {"legacy", "shared", "bob"}, "": {"legacy", "shared"}, "carol": {"legacy", "shared"}}
+    assert _owners(hits) == allowed[user]
+    dense = [hit.chunk_id for hit in store.search("finance", _vector(3), 50, visible_to=user)]
+    lexical = [hit.chunk_id for hit in store.search_lexical("finance", "card fee", 50, visible_to=user)]
+    if mode == "dense":
+        assert [hit.chunk_id for hit in hits] == dense
+    elif mode == "bm25":
+        assert [hit.chunk_id for hit in hits] == lexical
+    else:
+        score = {i: 1 / (61 + dense.index(i)) if i in dense else 0.0 for i in {*dense, *lexical}}
+        score = {i: v + (1 / (61 + lexical.index(i)) if i in lexical else 0.0) for i, v in score.items()}
+        assert [hit.chunk_id for hit in hits] == sorted(score, key=lambda i: -score[i])[:4]
 
 
 def test_a_collection_deleted_and_made_again_behind_the_store_is_found_again(tmp_path: Path) -> None:

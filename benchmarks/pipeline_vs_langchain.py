@@ -18,7 +18,9 @@ Systems (each tier and system runs in its own process, so memory figures do not 
   file at a time, no spaCy analysis shared by a turn's two de-identifications, no query-vector cache.
 
 Measured per tier and system: ingestion throughput (chunks/s over the wall time, de-identification included),
-per-question overhead p50/p95 (100 questions after one warm-up question per domain), peak RSS of each phase (sampled every 20 ms
+per-question overhead p50/p95 (100 questions after one warm-up question per domain; the product's are asked
+again by a signed-in user, as the API and the web app with accounts do, whose retrieval is limited to shared
+documents and the user's own; every document here is shared), peak RSS of each phase (sampled every 20 ms
 by a thread, psutil; the process's models included), the index's size on disk, and SciFact nDCG@10 (BEIR test
 queries whose judged abstracts are all in the tier; ranking by document over the top 10 chunks of the medical
 collection, the product's retrieval with the question de-identified as the chat path does).
@@ -226,15 +228,15 @@ def run_product(corpus: Corpus, work: Path, memory: dict[str, float], before: bo
 
     unsure: set[str] = set()  # distinct questions (the warm-up ones are asked again)
 
-    def ask(question: str, domain: str) -> None:
+    def ask(question: str, domain: str, owner: str | None = None) -> None:
         """One turn up to the LLM; when the router is unsure (issue 24) the user picks the domain, as the chat
-        page's button does, and the time of both attempts counts."""
-        stream = pipeline.stream(question)
+        page's button does, and the time of both attempts counts. ``owner``: asked by this signed-in user."""
+        stream = pipeline.stream(question, owner=owner)
         try:
             event = next(stream)
         except UnsureRouteError:
             unsure.add(question)
-            stream = pipeline.stream(question, domain=domain)
+            stream = pipeline.stream(question, domain=domain, owner=owner)
             event = next(stream)
         assert event.kind == "meta", event.kind
         stream.close()
@@ -245,6 +247,12 @@ def run_product(corpus: Corpus, work: Path, memory: dict[str, float], before: bo
         return list(dict.fromkeys(_doc_of(hit.source) for hit in hits))
 
     result = _questions(corpus, ask, rank, rss, memory)
+    # the team service's path: a signed-in user sees shared documents and their own private ones only
+    signed_in = [_timed(ask, q.text, q.domain, "bench-user") for q in corpus.questions]
+    result |= {
+        "signed_in_ms_p50": round(statistics.median(signed_in), 1),
+        "signed_in_ms_p95": round(_percentile(signed_in, 0.95), 1),
+    }
     return {
         "unsure_questions": len(unsure),
         "chunks": chunks,
@@ -252,6 +260,13 @@ def run_product(corpus: Corpus, work: Path, memory: dict[str, float], before: bo
         "index_mib": _size_mib(work / "data"),
         **result,
     }
+
+
+def _timed(call: Any, *args: Any) -> float:
+    """Milliseconds ``call(*args)`` takes."""
+    started = time.perf_counter()
+    call(*args)
+    return 1000 * (time.perf_counter() - started)
 
 
 def _questions(corpus: Corpus, ask: Any, rank: Any, rss: PeakRss, memory: dict[str, float]) -> dict[str, Any]:
@@ -264,9 +279,7 @@ def _questions(corpus: Corpus, ask: Any, rank: Any, rss: PeakRss, memory: dict[s
     by_domain: dict[str, list[float]] = {}
     with rss.phase(memory, "questions"):
         for question in questions:
-            started = time.perf_counter()
-            ask(question.text, question.domain)
-            times.append(1000 * (time.perf_counter() - started))
+            times.append(_timed(ask, question.text, question.domain))
             by_domain.setdefault(question.domain, []).append(times[-1])
     judged = [q for q in questions if q.relevant]
     scores = [ndcg_at_k(rank(q.text), q.relevant) for q in judged]
@@ -353,6 +366,31 @@ def _by_domain(rows: list[dict[str, Any]]) -> list[str]:
             f"| {row['tier']} | {row['system']} | "
             + " | ".join("-" if c is None else f"{c['p50']:.1f} / {c['p95']:.1f} (n={c['n']})" for c in cells)
             + f" | {row.get('unsure_questions', '-')} |"
+        )
+    return [*lines, ""]
+
+
+def _signed_in(rows: list[dict[str, Any]]) -> list[str]:
+    """The product's per-question overhead when a signed-in user asks (rows that recorded it), against the
+    baseline's (which has no users) of the same tier."""
+    base = {r["tier"]: r for r in rows if r["system"] == "langchain"}
+    rows = [r for r in rows if r.get("signed_in_ms_p95") is not None]
+    if not rows:
+        return []
+    lines = [
+        "Per-question overhead when a signed-in user asks (the API and the web app with accounts: retrieval sees "
+        "the shared documents and the user's own private ones; the same questions, asked again after the timed "
+        "run), p50 / p95 ms:",
+        "",
+        "| tier | system | signed in p50 / p95 | x baseline (p95) |",
+        "|---|---|---|---|",
+    ]
+    for row in sorted(rows, key=lambda r: (TIERS[r["tier"]], SYSTEMS.index(r["system"]))):
+        ref = base.get(row["tier"])
+        lower = f"{ref['question_ms_p95'] / row['signed_in_ms_p95']:.2f}" if ref else "-"
+        lines.append(
+            f"| {row['tier']} | {row['system']} | {row['signed_in_ms_p50']:.1f} / {row['signed_in_ms_p95']:.1f} "
+            f"| {lower} |"
         )
     return [*lines, ""]
 
@@ -469,6 +507,7 @@ def main() -> None:
         *_table(merged),
         "",
         *_by_domain(merged),
+        *_signed_in(merged),
         "Labels: "
         + "; ".join(sorted({f"{r['tier']} {r['system']}: {r.get('label') or '-'}" for r in merged})),
         "",

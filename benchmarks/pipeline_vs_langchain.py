@@ -246,7 +246,8 @@ def run_product(corpus: Corpus, work: Path, memory: dict[str, float], before: bo
         hits = services.retriever.retrieve("medical", redacted, 10)
         return list(dict.fromkeys(_doc_of(hit.source) for hit in hits))
 
-    result = _questions(corpus, ask, rank, rss, memory)
+    result = _questions(corpus, ask, rank, rss, memory, services.embedder.forget_queries)
+    services.embedder.forget_queries()  # the same questions again: no vector from the first pass
     # the team service's path: a signed-in user sees shared documents and their own private ones only
     signed_in = [_timed(ask, q.text, q.domain, "bench-user") for q in corpus.questions]
     result |= {
@@ -269,12 +270,17 @@ def _timed(call: Any, *args: Any) -> float:
     return 1000 * (time.perf_counter() - started)
 
 
-def _questions(corpus: Corpus, ask: Any, rank: Any, rss: PeakRss, memory: dict[str, float]) -> dict[str, Any]:
+def _questions(
+    corpus: Corpus, ask: Any, rank: Any, rss: PeakRss, memory: dict[str, float], after_warm_up: Any = None
+) -> dict[str, Any]:
     """Time ``ask`` on the corpus's questions (after one warm-up question per domain: models that load on
-    first use, such as the finance domain's intent model, load there) and score ``rank`` on the judged ones."""
+    first use, such as the finance domain's intent model, load there; then ``after_warm_up()``, e.g. to forget
+    the warm-up questions' cached vectors) and score ``rank`` on the judged ones."""
     questions = corpus.questions
     for question in {q.domain: q for q in reversed(questions)}.values():
         ask(question.text, question.domain)
+    if after_warm_up is not None:
+        after_warm_up()
     times: list[float] = []
     by_domain: dict[str, list[float]] = {}
     with rss.phase(memory, "questions"):

@@ -246,8 +246,13 @@ def run_product(corpus: Corpus, work: Path, memory: dict[str, float], before: bo
         hits = services.retriever.retrieve("medical", redacted, 10)
         return list(dict.fromkeys(_doc_of(hit.source) for hit in hits))
 
-    result = _questions(corpus, ask, rank, rss, memory, services.embedder.forget_queries)
-    services.embedder.forget_queries()  # the same questions again: no vector from the first pass
+    def forget() -> None:
+        """Drop the cached question vectors (the retrieval embedder's and the multilingual encoder's)."""
+        services.embedder.forget_queries()
+        services.models.multilingual_encoder().forget()
+
+    result = _questions(corpus, ask, rank, rss, memory, forget)
+    forget()  # the same questions again: no vector from the first pass
     # the team service's path: a signed-in user sees shared documents and their own private ones only
     signed_in = [_timed(ask, q.text, q.domain, "bench-user") for q in corpus.questions]
     result |= {

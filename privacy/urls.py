@@ -23,7 +23,9 @@ from privacy.lexicon import word_set
 __all__ = ["PRIVATE_MARKERS", "host_span", "is_public_host", "opaque_path", "web_urls"]
 
 #: Entity types whose finding inside a web URL makes the whole URL private: an internal host, a login, an
-#: e-mail address (a URL's ``user@host``), a credential, an account or customer id, an IP address.
+#: e-mail address (a URL's ``user@host``), a credential, an account or customer id, an IP address, and the
+#: identifiers of one person (record, health plan, bank account, card, national numbers: a page addressed by
+#: one is that person's, ``…/patients?mrn=…``).
 PRIVATE_MARKERS = frozenset(
     {
         "INTERNAL_HOSTNAME",
@@ -33,6 +35,15 @@ PRIVATE_MARKERS = frozenset(
         "ID_NUMBER",
         "REFERENCE_NUMBER",
         "IP_ADDRESS",
+        "MEDICAL_RECORD_NUMBER",
+        "HEALTH_PLAN_ID",
+        "ACCOUNT_NUMBER",
+        "UK_ACCOUNT_NUMBER",
+        "US_BANK_NUMBER",
+        "CREDIT_CARD",
+        "CN_RESIDENT_ID",
+        "US_SSN",
+        "UK_NHS",
     }
 )
 

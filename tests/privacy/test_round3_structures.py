@@ -43,6 +43,21 @@ def test_a_url_with_an_identifier_beyond_its_host_goes_whole(deidentifier: Deide
     assert "://" not in prompt and "quillmont" not in prompt
 
 
+@pytest.mark.parametrize(
+    ("url", "policy"),
+    [
+        ("https://portal.northwick-trust.nhs.uk/patients/view?mrn=RX4471902", MEDICAL),
+        ("https://onlinebanking.example.co.uk/accounts/41139876/statements", FINANCE),
+    ],
+)
+def test_a_url_addressed_by_one_persons_identifier_goes_whole(
+    deidentifier: Deidentifier, url: str, policy: object
+) -> None:
+    prompt = _prompt(deidentifier, f"the page {url} shows an error", policy)
+    assert prompt.startswith("the page <") and prompt.endswith("> shows an error"), prompt
+    assert "://" not in prompt
+
+
 def test_a_url_whose_only_finding_is_its_host_keeps_scheme_port_and_path(deidentifier: Deidentifier) -> None:
     prompt = _prompt(
         deidentifier, "kubectl fails: server https://k8s-api.prod.quillmont.internal:6443 refused", CODE

@@ -286,7 +286,9 @@ _NOT_NAME_ENDINGS = tuple("市省县区镇乡村路街巷州庄井口港卡")
 _NOT_NAMES = _words(
     "支付宝 余额宝 花呗 借呗 华为 高德 阿里 阿里巴巴 易方达 花旗 汇丰 渣打 王老吉 马应龙 白加黑 泰诺 泰诺林 同仁堂 "
     "胡庆余堂 雷允上 童涵春 云南白药 施慧达 布洛芬 阿莫西林 连花清瘟 丁桂 金嗓子 三九 康泰克 江中 健胃消食 "
-    "窦性心律 窦性 房颤 心律 宋体 黑体 楷体"
+    "窦性心律 窦性 房颤 心律 宋体 黑体 楷体 "
+    # 阿 + a kinship word is how family members are addressed (grandma, grandpa, dad, uncle …), not a pet name
+    "阿嬷 阿公 阿婆 阿爸 阿妈 阿母 阿爹 阿娘 阿伯 阿叔 阿婶 阿舅 阿哥 阿姐 阿嫂 阿爷 阿奶 阿祖 阿太"
 )
 #: Parts of generic drug names (INN stems in Chinese: 华法林, 万古霉素, 贝那普利, 雷贝拉唑 …): a "name" holding or
 #: running into one is a medicine.

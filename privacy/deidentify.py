@@ -627,6 +627,10 @@ _EPONYM = re.compile(
 _NOT_A_NAME = re.compile(r"\d|/|@|://|www\.")
 #: The first following word with a digit, "/" or "@" in a PERSON span (where a name span has run on).
 _NUMERIC_TAIL = re.compile(r"\s+\S*[\d/@]")
+#: The part of a name span over code up to its last bracket, "=" or quote ("User(name='", "np.linalg.norm(").
+_CODE_BEFORE_NAME = re.compile(r"[^\n]*[(\[{=]['\"`]?")
+#: A key and "=" (and a quote) before an e-mail address's local part: "email='", "EMAIL=", "to=\"".
+_EMAIL_KEY = re.compile(r"[^@\s]*=['\"`]?(?=[^@\s=]+@)")
 _HYPHEN_TAIL = re.compile(r"-[^\W\d_][\w'\u2019]*")
 #: A self-introduction the NER model takes into a PERSON span ("I'm Zelda Quartermaine", "this is Zelda"): not
 #: part of the name, and as a vault name part it would mask the model's own "I'm sorry" later.
@@ -640,13 +644,30 @@ _PARTICLES_BEFORE = re.compile(
 
 
 def _trim(text: str, finding: Finding) -> Finding:
-    """Fix NER span edges: strip surrounding punctuation, a possessive ("Zelda's" -> "Zelda") and a leading
-    self-introduction ("I'm Zelda" -> "Zelda"), cut a name span where it runs on into a word with a digit, "/" or
-    "@" ("Felix. HbA1c" -> "Felix"), and extend a name over a hyphenated second part the model cut off ("O'Brien" +
-    "-Hughes")."""
+    """Fix span edges. NER types: strip surrounding punctuation, a possessive ("Zelda's" -> "Zelda") and a
+    leading self-introduction ("I'm Zelda" -> "Zelda"), cut a name span where it runs on into a word with a
+    digit, "/" or "@" ("Felix. HbA1c" -> "Felix"), keep of a name span over code only what follows its last
+    bracket, "=" or quote ("User(name='bob" -> "bob", "np.linalg.norm(v" -> "v"), and extend a name over a
+    hyphenated second part the model cut off ("O'Brien" + "-Hughes"). A URL leaves the punctuation that ends
+    its sentence ("…/guide," -> "…/guide"); an e-mail address leaves a key before it ("email='jane@…" ->
+    "jane@…": RFC 5322 allows "=" and quotes in a local part, code and configuration put them before one)."""
+    if finding.entity_type == "URL":
+        end = finding.end
+        while end > finding.start + 1 and (
+            text[end - 1] in ".,;:!?" or (text[end - 1] == ")" and "(" not in text[finding.start : end])
+        ):
+            end -= 1
+        return finding if end == finding.end else replace(finding, end=end)
+    if finding.entity_type == "EMAIL_ADDRESS":
+        key = _EMAIL_KEY.match(text, finding.start, finding.end)
+        return finding if key is None else replace(finding, start=key.end())
     if finding.entity_type not in _NER_TYPES:
         return finding
     start, end = finding.start, finding.end
+    if finding.entity_type == "PERSON" and (code := _CODE_BEFORE_NAME.match(text, start, end)) is not None:
+        start = code.end()
+        if sum(c.isalpha() for c in text[start:end]) < 2:  # "np.linalg.norm(v": no name left
+            return replace(finding, start=start, end=start)
     while start < end and text[start] in _EDGE:
         start += 1
     while end > start and text[end - 1] in _EDGE:

@@ -354,3 +354,32 @@ def test_a_place_between_an_article_and_a_noun_stays_a_place(deidentifier: Deide
         deidentifier, "She works at the Quillfeather Bay office near the harbour, 12 Mill Lane.", MEDICAL
     )
     assert "12 Mill Lane" not in prompt
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [  # span edges over code and prose: the value goes, the code and punctuation around it stay
+        (
+            "user = User(name='bob', email='jane.doe@corp-mail.com', active=True)",
+            "user = User(name='<PERSON_1>', email='<EMAIL_ADDRESS_1>', active=True)",
+        ),
+        ("x = np.linalg.norm(v) / np.linalg.det(m)", "x = np.linalg.norm(v) / np.linalg.det(m)"),
+        ("EMAIL=ops.alerts@quillmont.co.uk", "EMAIL=<EMAIL_ADDRESS_1>"),
+    ],
+)
+def test_code_around_a_name_or_an_address_stays(deidentifier: Deidentifier, text: str, expected: str) -> None:
+    assert _prompt(deidentifier, text, CODE) == expected
+
+
+def test_a_url_leaves_the_comma_that_follows_it(deidentifier: Deidentifier) -> None:
+    prompt = _prompt(deidentifier, "see https://docs.example-hospital.org/guide, then call the ward", MEDICAL)
+    assert prompt == "see <URL_1>, then call the ward"
+
+
+@pytest.mark.parametrize("text", ["阿嬤最近血压有点高，要不要换药？", "我阿嬷在吃氨氯地平", "阿公昨天摔了一跤"])
+def test_a_chinese_kinship_address_is_no_name(deidentifier: Deidentifier, text: str) -> None:
+    assert _prompt(deidentifier, text, MEDICAL) == text
+
+
+def test_a_pet_name_after_a_relative_is_still_a_name(deidentifier: Deidentifier) -> None:
+    assert _prompt(deidentifier, "奶奶阿珍最近睡不好", MEDICAL) == "奶奶<PERSON_1>最近睡不好"

@@ -101,8 +101,16 @@ PUBLIC_HOSTS = word_set(
 )
 
 
+#: The last labels of a private network's names (RFC 6762 ``.local``, RFC 8375 ``home.arpa``, ICANN's reserved
+#: ``.internal``, and the customary ``corp``, ``lan``, ``intranet``, ``private``, ``localdomain``).
+_PRIVATE_SUFFIX = re.compile(r"\.(?:internal|corp|local|localdomain|lan|intranet|private|home\.arpa)$")
+
+
 def is_public_host(host: str) -> bool:
     """Whether ``host`` is one of :data:`PUBLIC_HOSTS` or a subdomain of one ("docs.python.org",
-    "api.github.com"); case and a trailing dot are ignored."""
+    "api.github.com"), or a website's ``www.`` name outside a private network's suffixes ("www.northbank.co.uk",
+    a bank's site a customer names; not "www.intranet.corp"); case and a trailing dot are ignored."""
     lower = host.lower().rstrip(".")
+    if lower.startswith("www.") and lower.count(".") >= 2 and not _PRIVATE_SUFFIX.search(lower):
+        return True
     return any(lower == public or lower.endswith("." + public) for public in PUBLIC_HOSTS)

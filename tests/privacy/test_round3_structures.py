@@ -383,3 +383,17 @@ def test_a_chinese_kinship_address_is_no_name(deidentifier: Deidentifier, text: 
 
 def test_a_pet_name_after_a_relative_is_still_a_name(deidentifier: Deidentifier) -> None:
     assert _prompt(deidentifier, "奶奶阿珍最近睡不好", MEDICAL) == "奶奶<PERSON_1>最近睡不好"
+
+
+def test_finance_replaces_a_host_of_the_banks_own_network(deidentifier: Deidentifier) -> None:
+    prompt = _prompt(deidentifier, "payments-gw.northbank.local returned 502 for the transfer", FINANCE)
+    assert prompt == "<INTERNAL_HOSTNAME_1> returned 502 for the transfer"
+
+
+@pytest.mark.parametrize("policy", [FINANCE, CODE])
+def test_a_websites_www_name_stays_and_a_private_networks_does_not(
+    deidentifier: Deidentifier, policy: object
+) -> None:
+    public = "online banking at https://www.northbank.co.uk/login shows error E-4471"
+    assert _prompt(deidentifier, public, policy) == public
+    assert "wiki.corp" not in _prompt(deidentifier, "the wiki at https://www.wiki.corp/payments is down", policy)

@@ -87,10 +87,11 @@ def hybrid_search(
     folding) are kept once.
 
     The rankings are ids and scores; only the chunks kept are read from the store, best first, a few at a time
-    (:meth:`ingest.VectorStore.read_chunks`, which also drops what ``visible_to`` may not see). The dense
-    ranking is searched without the visibility filter, which slows Chroma's search by an order of magnitude;
-    when a chunk it ranked turns out to be another user's, it is searched again with the filter, so the fused
-    ranking is the one of the visible chunks.
+    (:meth:`ingest.VectorStore.read_chunks`, which also drops what ``visible_to`` may not see). For a user, the
+    dense ranking is searched without the visibility filter, which slows Chroma's search by an order of
+    magnitude, and every chunk it ranked is read; when one of them is another user's, it is searched again
+    with the filter, so the fused ranking, and every score shown, is the one of the visible chunks alone
+    (another user's chunk must not even move a rank: the shown scores would tell that it exists).
 
     Returns:
         Up to ``k`` chunks, best first. ``score`` is the cosine similarity (dense), the BM25 score (bm25) or, in
@@ -112,12 +113,14 @@ def hybrid_search(
         lexical = _unread([(hit.chunk_id, hit.score) for hit in ranking])
     wanted = k if config.mmr_lambda is None else depth * 2  # MMR chooses among every distinct candidate
     read: dict[str, RetrievedChunk | None] = {}  # None: gone, being written, or another user's
+    if visible_to is not None and dense is not None and query_vector is not None:
+        # Every ranked chunk is checked, not only those kept: another user's chunk anywhere in the ranking
+        # would shift the ranks (and the shown scores) of the user's own, which would tell that it exists.
+        shown = store.read_chunks(domain, [hit.chunk_id for hit in dense], visible_to)
+        read.update({hit.chunk_id: shown.get(hit.chunk_id) for hit in dense})
+        if len(shown) < len(dense):  # rank the visible ones exactly, with the filter
+            dense = _unread(store.nearest(domain, query_vector, depth, where, visible_to))
     kept = _read_best(store, domain, _fused(dense, lexical, config), wanted, visible_to, read)
-    shown_all = dense is None or all(read.get(hit.chunk_id, hit) is not None for hit in dense)
-    if visible_to is not None and query_vector is not None and not shown_all:
-        # a chunk the dense search ranked may not be shown: rank the visible ones exactly, with the filter
-        dense = _unread(store.nearest(domain, query_vector, depth, where, visible_to))
-        kept = _read_best(store, domain, _fused(dense, lexical, config), wanted, visible_to, read)
     if config.mmr_lambda is not None and len(kept) > 1:
         vectors = store.embeddings(domain, [hit.chunk_id for hit in kept])
         query_vector = query_vector if query_vector is not None else embedder.embed_query(query)

@@ -210,3 +210,45 @@ def test_a_collection_deleted_and_made_again_behind_the_store_is_found_again(tmp
         [{"document_sha256": "e" * 64, "source": "new.md", "ingested_at": "9"}],
     )
     assert [hit.chunk_id for hit in reader.search("finance", _vector(1), 4)] == ["chunk-new"]
+
+
+def test_another_users_chunk_never_moves_the_scores_a_user_sees(tmp_path: Path) -> None:
+    """No side channel: bob's private chunk is the nearest to alice's query but has none of its words, so it
+    fuses below the first chunks read; alice's hits and their scores are still exactly what they are once bob's
+    document is gone (a rank it took would tell alice that a matching private document exists)."""
+    from domains import RetrievalConfig
+    from pipelines.chat.retrieval import hybrid_search
+
+    class Fixed:
+        def embed_query(self, text: str) -> list[float]:
+            return _vector(0)
+
+    store = VectorStore(tmp_path / "chroma")
+    for number in range(1, 7):
+        store.add_chunks(
+            "finance",
+            [Chunk(f"shared-{number}", f"Shared note {number}: the card fee is {number} pounds.", 0, "")],
+            [_vector(number)],
+            [{"document_sha256": f"{number}" * 64, "source": f"s{number}.md", "ingested_at": "1"}],
+        )
+    store.add_chunks(
+        "finance",
+        [Chunk("alice-1", "Alice's own card fee notes.", 0, "")],
+        [_vector(7)],
+        [{"document_sha256": "a" * 64, "source": "a.md", "ingested_at": "1"} | owner_metadata("alice")],
+    )
+    store.add_chunks(
+        "finance",
+        [Chunk("bob-1", "Bob's zebra memo about quokkas.", 0, "")],
+        [_vector(0)],
+        [{"document_sha256": "b" * 64, "source": "b.md", "ingested_at": "1"} | owner_metadata("bob")],
+    )
+
+    def seen() -> list[tuple[str, float]]:
+        hits = hybrid_search(store, Fixed(), "finance", "card fee", 3, RetrievalConfig(), visible_to="alice")  # type: ignore[arg-type]
+        return [(hit.chunk_id, hit.score) for hit in hits]
+
+    with_bob = seen()
+    assert "bob-1" not in {chunk_id for chunk_id, _ in with_bob}
+    store.delete_document("finance", "b" * 64)
+    assert seen() == with_bob

@@ -15,6 +15,7 @@ from ingest.errors import (
     FileTooLargeError,
     IngestError,
     ReviewError,
+    StaleIndexError,
     StoreError,
     UnsupportedFileError,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "ReviewQueue",
     "ReviewStorage",
     "Section",
+    "StaleIndexError",
     "StoreError",
     "UnsupportedFileError",
     "VectorStore",

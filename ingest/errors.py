@@ -7,6 +7,7 @@ __all__ = [
     "FileTooLargeError",
     "IngestError",
     "ReviewError",
+    "StaleIndexError",
     "StoreError",
     "UnsupportedFileError",
 ]
@@ -38,6 +39,12 @@ class FileTooLargeError(IngestError):
 
 class StoreError(IngestError):
     """The vector store failed to read or write."""
+
+
+class StaleIndexError(StoreError):
+    """This process's in-memory vector index lacks chunks that another process wrote to the same embedded store
+    (Chroma's metadata has them, its index does not, and a filtered search fails on them): restart the server,
+    or add documents through it."""
 
 
 class ReviewError(IngestError):

@@ -36,7 +36,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ingest.errors import StoreError
+from ingest.errors import StaleIndexError, StoreError
 from ingest.lexical import LexicalBackend, LexicalHit, LexicalIndex, PendingDocument, writer_host
 
 if TYPE_CHECKING:  # langchain's text splitters are imported only where chunking happens
@@ -642,6 +642,7 @@ class VectorStore:
                 cheap.
 
         Raises:
+            StaleIndexError: A filtered search met chunks another process wrote to the same embedded store.
             StoreError: The collection cannot be read.
         """
         if k <= 0:
@@ -655,7 +656,15 @@ class VectorStore:
                 query_embeddings=[list(embedding)], n_results=k, where=where, include=["distances"]
             )
 
-        result = self._reading(domain, query)
+        try:
+            result = self._reading(domain, query)
+        except Exception as exc:
+            if where is None or "Error finding id" not in str(exc):
+                raise
+            raise StaleIndexError(
+                f"the vector index of collection {domain!r} in this process is behind the store at "
+                f"{self.location} (another process wrote to it): restart the server"
+            ) from exc
         return [
             (chunk_id, 1.0 - float(distance))
             for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)

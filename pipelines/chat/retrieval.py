@@ -16,8 +16,9 @@ from dataclasses import replace
 from typing import Any
 
 from domains import RetrievalConfig
-from ingest import Embedder, RetrievedChunk, VectorStore
+from ingest import Embedder, RetrievedChunk, StaleIndexError, VectorStore
 from pipelines.core.domains import DomainRegistry
+from pipelines.core.logs import logger
 
 __all__ = ["Retriever", "hybrid_search", "maximal_marginal_relevance", "reciprocal_rank_fusion"]
 
@@ -119,7 +120,11 @@ def hybrid_search(
         shown = store.read_chunks(domain, [hit.chunk_id for hit in dense], visible_to)
         read.update({hit.chunk_id: shown.get(hit.chunk_id) for hit in dense})
         if len(shown) < len(dense):  # rank the visible ones exactly, with the filter
-            dense = _unread(store.nearest(domain, query_vector, depth, where, visible_to))
+            try:
+                dense = _unread(store.nearest(domain, query_vector, depth, where, visible_to))
+            except StaleIndexError as exc:  # BM25 alone rather than no answer, or a ranking that leaks
+                logger.warning("retrieval uses BM25 alone: %s", exc)
+                dense = None
     kept = _read_best(store, domain, _fused(dense, lexical, config), wanted, visible_to, read)
     if config.mmr_lambda is not None and len(kept) > 1:
         vectors = store.embeddings(domain, [hit.chunk_id for hit in kept])

@@ -252,3 +252,42 @@ def test_another_users_chunk_never_moves_the_scores_a_user_sees(tmp_path: Path) 
     assert "bob-1" not in {chunk_id for chunk_id, _ in with_bob}
     store.delete_document("finance", "b" * 64)
     assert seen() == with_bob
+
+
+def test_a_signed_in_search_after_another_process_wrote_falls_back_to_bm25(tmp_path: Path) -> None:
+    """Another process (the command line beside a server) writes to the same embedded store: this process's
+    in-memory vector index lacks the new chunks, and Chroma's filtered search fails on them ("Error finding
+    id"). The store says so (StaleIndexError), and a signed-in user's retrieval answers from BM25 alone
+    instead of failing (a new user's trial saw the server answer 500)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from domains import RetrievalConfig
+    from ingest import StaleIndexError
+    from pipelines.chat.retrieval import hybrid_search
+
+    class Fixed:
+        def embed_query(self, text: str) -> list[float]:
+            return _vector(0)
+
+    store = VectorStore(tmp_path / "chroma")
+    _write(store)
+    assert store.search("finance", _vector(0), 5, visible_to="alice")  # the index is loaded in this process
+    writer = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+        from pathlib import Path
+        from ingest import Chunk, VectorStore, owner_metadata
+        store = VectorStore(Path({str(tmp_path / "chroma")!r}))
+        chunks = [Chunk(f"late-{{i}}", f"Late card fee note {{i}}.", 0, "") for i in range(30)]
+        metadata = [{{"document_sha256": "e" * 64, "source": "late.md", "ingested_at": "9"}}] * 30
+        store.add_chunks("finance", chunks, [[1.0, 0.01 * i, 0.0, 0.0] for i in range(30)], metadata)
+        """
+    )
+    subprocess.run([sys.executable, "-c", writer], check=True, timeout=120)
+    with pytest.raises(StaleIndexError, match="restart the server"):
+        store.nearest("finance", _vector(0), 50, visible_to="alice")
+    hits = hybrid_search(store, Fixed(), "finance", "card fee", 4, RetrievalConfig(), visible_to="alice")  # type: ignore[arg-type]
+    assert hits and _owners(hits) <= {"legacy", "shared", "alice"}

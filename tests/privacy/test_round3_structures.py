@@ -376,7 +376,9 @@ def test_a_url_leaves_the_comma_that_follows_it(deidentifier: Deidentifier) -> N
     assert prompt == "see <URL_1>, then call the ward"
 
 
-@pytest.mark.parametrize("text", ["阿嬤最近血压有点高，要不要换药？", "我阿嬷在吃氨氯地平", "阿公昨天摔了一跤"])
+@pytest.mark.parametrize(
+    "text", ["阿嬤最近血压有点高，要不要换药？", "我阿嬷在吃氨氯地平", "阿公昨天摔了一跤"]
+)
 def test_a_chinese_kinship_address_is_no_name(deidentifier: Deidentifier, text: str) -> None:
     assert _prompt(deidentifier, text, MEDICAL) == text
 
@@ -396,4 +398,6 @@ def test_a_websites_www_name_stays_and_a_private_networks_does_not(
 ) -> None:
     public = "online banking at https://www.northbank.co.uk/login shows error E-4471"
     assert _prompt(deidentifier, public, policy) == public
-    assert "wiki.corp" not in _prompt(deidentifier, "the wiki at https://www.wiki.corp/payments is down", policy)
+    assert "wiki.corp" not in _prompt(
+        deidentifier, "the wiki at https://www.wiki.corp/payments is down", policy
+    )

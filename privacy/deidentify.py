@@ -45,7 +45,7 @@ from privacy.normalize import DetectionView, detection_views, visible
 from privacy.placeholders import ANY_PLACEHOLDER, PLACEHOLDER_PATTERN
 from privacy.places import place_names
 from privacy.policies import PiiPolicy, Sink
-from privacy.urls import PRIVATE_MARKERS, host_span, opaque_path, web_urls
+from privacy.urls import PRIVATE_MARKERS, host_span, opaque_path, url_end, web_urls
 from privacy.vault import IDENTIFIER_TYPES, Vault, normalise_value
 
 __all__ = [
@@ -652,11 +652,7 @@ def _trim(text: str, finding: Finding) -> Finding:
     its sentence ("…/guide," -> "…/guide"); an e-mail address leaves a key before it ("email='jane@…" ->
     "jane@…": RFC 5322 allows "=" and quotes in a local part, code and configuration put them before one)."""
     if finding.entity_type == "URL":
-        end = finding.end
-        while end > finding.start + 1 and (
-            text[end - 1] in ".,;:!?" or (text[end - 1] == ")" and "(" not in text[finding.start : end])
-        ):
-            end -= 1
+        end = url_end(text, finding.start, finding.end)
         return finding if end == finding.end else replace(finding, end=end)
     if finding.entity_type == "EMAIL_ADDRESS":
         key = _EMAIL_KEY.match(text, finding.start, finding.end)

@@ -20,7 +20,7 @@ import re
 
 from privacy.lexicon import word_set
 
-__all__ = ["PRIVATE_MARKERS", "host_span", "is_public_host", "opaque_path", "web_urls"]
+__all__ = ["PRIVATE_MARKERS", "host_span", "is_public_host", "opaque_path", "url_end", "web_urls"]
 
 #: Entity types whose finding inside a web URL makes the whole URL private: an internal host, a login, an
 #: e-mail address (a URL's ``user@host``), a credential, an account or customer id, an IP address, and the
@@ -78,17 +78,17 @@ def opaque_path(url: str) -> bool:
 def web_urls(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` character offsets of each web URL in ``text`` (schemes ``http``, ``https``, ``ws``,
     ``wss``, ``ftp``), without trailing sentence punctuation or an unbalanced closing bracket."""
-    spans = []
-    for match in _WEB_URL.finditer(text):
-        end = match.end()
-        while end > match.start() and text[end - 1] in _TRAILING:
-            if text[end - 1] == ")" and text.count("(", match.start(), end) >= text.count(
-                ")", match.start(), end
-            ):
-                break  # "https://en.wikipedia.org/wiki/Bell_(band)": the bracket is the URL's own
-            end -= 1
-        spans.append((match.start(), end))
-    return spans
+    return [(match.start(), url_end(text, match.start(), match.end())) for match in _WEB_URL.finditer(text)]
+
+
+def url_end(text: str, start: int, end: int) -> int:
+    """The end of the URL ``text[start:end]`` without the sentence punctuation or unbalanced closing bracket
+    that follows it ("…/guide," -> "…/guide"; "…/wiki/Bell_(band)" keeps its own bracket)."""
+    while end > start and text[end - 1] in _TRAILING:
+        if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
+            break  # "https://en.wikipedia.org/wiki/Bell_(band)": the bracket is the URL's own
+        end -= 1
+    return end
 
 
 #: Public hosts that stay: package indexes, code hosts, documentation (a URL to them names no private system).

@@ -44,14 +44,7 @@ if TYPE_CHECKING:  # langchain's text splitters are imported only where chunking
 
     from ingest.chunking import Chunk
 
-__all__ = [
-    "ChromaServer",
-    "DocumentInfo",
-    "RetrievedChunk",
-    "VectorStore",
-    "chunk_visible",
-    "owner_metadata",
-]
+__all__ = ["ChromaServer", "DocumentInfo", "RetrievedChunk", "VectorStore", "chunk_visible", "owner_metadata"]
 
 _COLLECTION_PREFIX = "domain_"
 _T = TypeVar("_T")
@@ -671,11 +664,7 @@ class VectorStore:
         ]
 
     def read_chunks(
-        self,
-        domain: str,
-        ids: Sequence[str],
-        visible_to: str | None = None,
-        known: Mapping[str, RetrievedChunk] | None = None,
+        self, domain: str, ids: Sequence[str], visible_to: str | None = None
     ) -> dict[str, RetrievedChunk]:
         """The text and metadata of the chunks ``ids`` that may be shown, by id (score 0.0).
 
@@ -687,15 +676,13 @@ class VectorStore:
             domain: The domain.
             ids: Chunk ids, in any order (repeats are read once).
             visible_to: The user the chunks are for (see :func:`chunk_visible`).
-            known: Chunks already read by id: not read from Chroma again (still checked).
 
         Raises:
             StoreError: The collection or the pending records cannot be read.
         """
         hidden = self._hidden(domain)  # first: it may clean up leftovers the read would otherwise see
-        known = known or {}
-        found = {i: (known[i].text, dict(known[i].metadata)) for i in ids if i in known}
-        unread = [i for i in dict.fromkeys(ids) if i not in found]
+        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        unread = list(dict.fromkeys(ids))
         if unread:
             records = self._reading(
                 domain, lambda collection: collection.get(ids=unread, include=["documents", "metadatas"])

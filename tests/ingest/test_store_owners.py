@@ -139,19 +139,15 @@ def test_a_new_collection_gets_the_wider_hnsw_graph_and_an_old_one_keeps_its_own
     assert (kept["space"], kept["max_neighbors"], kept["ef_construction"]) == ("cosine", 16, 100)
 
 
-def test_chunks_read_before_are_not_read_again_and_still_filtered(store: VectorStore) -> None:
-    """``known`` (chunks a search read already) supplies text and metadata without a Chroma read; the
-    visibility check still applies to them."""
+def test_reading_chunks_by_id_leaves_out_what_the_user_may_not_see(store: VectorStore) -> None:
+    """Every search result passes through ``read_chunks``: another user's chunk and a missing id are left out,
+    the rest come with their text from Chroma."""
     plain = store.search_lexical("finance", "card fee", 4, visible_to="alice")
     assert {hit.chunk_id for hit in plain} == {"chunk-aaaa", "chunk-bbbb", "chunk-cccc"}
-    first = plain[0]
-    marked = type(first)(first.chunk_id, "text as the dense search read it", 0.5, dict(first.metadata))
-    bob = next(hit for hit in store.search_lexical("finance", "card fee", 4) if hit.chunk_id == "chunk-dddd")
     ids = [hit.chunk_id for hit in plain] + ["chunk-dddd", "chunk-gone"]
-    read = store.read_chunks("finance", ids, "alice", known={first.chunk_id: marked, bob.chunk_id: bob})
-    assert set(read) == {hit.chunk_id for hit in plain}  # bob's (known) and a missing id are left out
-    assert read[first.chunk_id].text == "text as the dense search read it"
-    assert [read[hit.chunk_id].text for hit in plain[1:]] == [hit.text for hit in plain[1:]]  # from Chroma
+    read = store.read_chunks("finance", ids, "alice")
+    assert set(read) == {hit.chunk_id for hit in plain}  # bob's and a missing id are left out
+    assert [read[hit.chunk_id].text for hit in plain] == [hit.text for hit in plain]
 
 
 def test_nearest_ranks_ids_without_reading_and_filters_only_when_asked(store: VectorStore) -> None:
